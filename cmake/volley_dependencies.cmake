@@ -1,0 +1,18 @@
+# Finds the third-party packages volley builds on (all from Debian: see tools/setup.sh).
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(HDF5 REQUIRED COMPONENTS C)
+add_library(volley_hdf5 INTERFACE)
+target_include_directories(volley_hdf5 INTERFACE ${HDF5_INCLUDE_DIRS})
+target_link_libraries(volley_hdf5 INTERFACE ${HDF5_LIBRARIES})
+target_compile_definitions(volley_hdf5 INTERFACE ${HDF5_DEFINITIONS})
+
+set(VOLLEY_HAVE_OPENMP OFF)
+if(VOLLEY_OPENMP)
+  find_package(OpenMP)
+  if(OpenMP_CXX_FOUND)
+    set(VOLLEY_HAVE_OPENMP ON)
+  endif()
+endif()
+message(STATUS "volley: OpenMP=${VOLLEY_HAVE_OPENMP} GPU=${VOLLEY_GPU} real=${VOLLEY_REAL}")

@@ -1,0 +1,2 @@
+add_library(volley_warnings INTERFACE)
+target_compile_options(volley_warnings INTERFACE -Wall -Wextra -Wpedantic -Wno-unknown-pragmas)

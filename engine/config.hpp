@@ -1,0 +1,25 @@
+#pragma once
+// Build-wide configuration shared by host and device code.
+#include <cstdint>
+
+#if defined(__CUDACC__) || defined(__HIPCC__)
+#define VOLLEY_HD __host__ __device__
+#define VOLLEY_DEVICE_COMPILE 1
+#else
+#define VOLLEY_HD
+#endif
+
+namespace volley {
+
+// Floating-point type of neuron state, parameters and synaptic weights. One precision per build
+// (CMake option VOLLEY_REAL=double|float); NEST-reference validation needs double.
+#if defined(VOLLEY_REAL_FLOAT)
+using real_t = float;
+#else
+using real_t = double;
+#endif
+
+using index_t = std::uint32_t;  // neuron index inside a population
+using step_t = std::uint32_t;   // simulation step counter (2^32 steps = 5 days at dt = 0.1 ms)
+
+}  // namespace volley
