@@ -1,0 +1,266 @@
+#include "engine/network.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "engine/error.hpp"
+#include "engine/random.hpp"
+#include "engine/unit_parse.hpp"
+
+namespace volley {
+
+namespace {
+
+std::string dim_text(units::dimension d) { return units::describe_dimension(d); }
+
+std::string number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+}  // namespace
+
+network::network(network_options o) : dt_(o.dt.value), seed_(o.seed), batch_(o.batch) {
+  if (!(dt_ > 0.0) || !std::isfinite(dt_))
+    throw parameter_error("network", "dt", number(dt_) + " ms", "a positive time step (e.g. '0.1 ms')");
+  if (batch_ < 1) throw parameter_error("network", "batch", std::to_string(batch_), "at least 1");
+}
+
+void network::check_population_name(const std::string& name, index_t size) const {
+  if (name.empty() || name.find_first_of("[]:/ ") != std::string::npos)
+    throw parameter_error("population '" + name + "'", "name", "'" + name + "'",
+                          "a non-empty name without '[', ']', ':', '/' or spaces");
+  for (const auto& p : populations_)
+    if (p->name() == name) throw spec_error("population '" + name + "' is defined twice");
+  if (size == 0) throw parameter_error("population '" + name + "'", "size", "0", "at least 1 neuron");
+}
+
+population& network::adopt(std::unique_ptr<population> p) {
+  check_population_name(p->name(), p->size());
+  p->set_id(static_cast<std::uint32_t>(populations_.size()));
+  populations_.push_back(std::move(p));
+  return *populations_.back();
+}
+
+population& network::find(const std::string& name) {
+  for (auto& p : populations_)
+    if (p->name() == name) return *p;
+  std::string known;
+  for (auto& p : populations_) known += (known.empty() ? "" : ", ") + p->name();
+  throw spec_error("unknown population '" + name + "' (defined: " + (known.empty() ? "none" : known) + ")");
+}
+
+const population& network::find(const std::string& name) const { return const_cast<network*>(this)->find(name); }
+
+neuron_range network::range(const std::string& selector) const {
+  const auto open = selector.find('[');
+  const std::string name = selector.substr(0, open);
+  const population& p = find(name);
+  neuron_range r{p.id(), 0, p.size()};
+  if (open == std::string::npos) return r;
+  const auto colon = selector.find(':', open), close = selector.find(']', open);
+  auto bad = [&] {
+    return spec_error("bad neuron selector '" + selector + "': expected NAME or NAME[begin:end] with 0 <= begin < end <= " +
+                      std::to_string(p.size()));
+  };
+  if (colon == std::string::npos || close == std::string::npos || close != selector.size() - 1) throw bad();
+  long long a = 0, b = 0;
+  const char* s = selector.data();
+  if (std::from_chars(s + open + 1, s + colon, a).ec != std::errc() ||
+      std::from_chars(s + colon + 1, s + close, b).ec != std::errc())
+    throw bad();
+  if (a < 0 || b <= a || b > static_cast<long long>(p.size())) throw bad();
+  r.begin = static_cast<index_t>(a);
+  r.end = static_cast<index_t>(b);
+  return r;
+}
+
+int network::add_receptor(const std::string& pop, const std::string& receptor, const models::expon_params& syn,
+                          const models::cuba_params& out) {
+  models::receptor_constants c;
+  c.synapse = models::synapse_kind::expon;
+  c.output = models::output_kind::cuba;
+  if (!(syn.tau.value > 0)) throw parameter_error("receptor '" + receptor + "'", "tau", number(syn.tau.value) + " ms", "a positive time");
+  c.decay = static_cast<real_t>(std::exp(-dt_ / syn.tau.value));
+  c.scale = static_cast<real_t>(out.scale.value);
+  return find(pop).add_receptor(receptor, c, units::dims::current);
+}
+
+int network::add_receptor(const std::string& pop, const std::string& receptor, const models::expon_params& syn,
+                          const models::coba_params& out) {
+  models::receptor_constants c;
+  c.synapse = models::synapse_kind::expon;
+  c.output = models::output_kind::coba;
+  if (!(syn.tau.value > 0)) throw parameter_error("receptor '" + receptor + "'", "tau", number(syn.tau.value) + " ms", "a positive time");
+  c.decay = static_cast<real_t>(std::exp(-dt_ / syn.tau.value));
+  c.E = static_cast<real_t>(out.E.value);
+  return find(pop).add_receptor(receptor, c, units::dims::conductance);
+}
+
+int network::choose_channel(population& target, const std::string& receptor, units::dimension weight_dim,
+                            double sign_hint, const std::string& where) const {
+  std::string known;
+  for (const auto& c : target.channels()) known += (known.empty() ? "" : ", ") + c.name;
+  int channel = -1;
+  if (!receptor.empty()) {
+    channel = target.find_channel(receptor);
+    if (channel < 0)
+      throw parameter_error(where, "receptor", "'" + receptor + "'",
+                            "one of the inputs of population '" + target.name() + "': " + known);
+  } else if (target.model().routes_by_sign && weight_dim == target.model().ports[0].dim) {
+    if (std::isnan(sign_hint))
+      throw parameter_error(where, "weight", "values of both signs",
+                            "one sign per projection (the sign selects port 'ex' or 'in'); split the projection");
+    channel = sign_hint >= 0 ? 0 : 1;
+  } else if (weight_dim == units::dims::voltage) {
+    channel = target.delta_channel();
+  } else {
+    throw parameter_error(where, "receptor", "(none)",
+                          "a receptor of population '" + target.name() + "' for weights that are " +
+                              dim_text(weight_dim) + "; inputs: " + known);
+  }
+  const auto& ch = target.channels()[channel];
+  if (!(ch.weight_dim == weight_dim))
+    throw parameter_error(where, "weight", "a value that is " + dim_text(weight_dim),
+                          dim_text(ch.weight_dim) + " for input '" + ch.name + "' of population '" +
+                              target.name() + "'");
+  return channel;
+}
+
+std::uint32_t network::delay_steps(double delay_ms, const std::string& where) const {
+  if (!std::isfinite(delay_ms) || delay_ms < 0)
+    throw parameter_error(where, "delay", number(delay_ms) + " ms", "a non-negative time");
+  const double steps = std::round(delay_ms / dt_);
+  if (steps > 65535) throw parameter_error(where, "delay", number(delay_ms) + " ms", "at most 65535 steps");
+  return static_cast<std::uint32_t>(std::max(1.0, steps));  // the minimum delay is one step
+}
+
+projection& network::connect(const std::string& source, const std::string& target, const connection_rule& rule,
+                             const synapse_spec& syn, std::string name) {
+  if (name.empty()) name = source + "->" + target;
+  const std::string where = "projection '" + name + "'";
+  projection p;
+  p.name = name;
+  p.source_range = range(source);
+  p.target_range = range(target);
+  p.source = populations_[p.source_range.population].get();
+  p.target = populations_[p.target_range.population].get();
+  const auto id = static_cast<std::uint32_t>(projections_.size());
+
+  csr_connectivity csr = build_connectivity(rule, p.source_range, p.target_range, seed_, id, where);
+
+  // weights
+  std::vector<double> w;
+  if (!syn.weight.per_item.empty()) {
+    if (syn.weight.per_item.size() != rule.sources.size())
+      throw parameter_error(where, "weight", std::to_string(syn.weight.per_item.size()) + " values",
+                            std::to_string(rule.sources.size()) + " values, one per listed connection");
+    w.resize(csr.size());
+    for (std::size_t k = 0; k < csr.size(); ++k) w[k] = syn.weight.per_item[csr.list_position[k]];
+  } else if (!syn.weight.dist.is_constant()) {
+    w = sample_per_synapse(syn.weight.dist, csr, seed_, rng::purpose::weight, id);
+  }
+  double sign = syn.weight.dist.a;
+  if (!w.empty()) {
+    const auto [lo, hi] = std::minmax_element(w.begin(), w.end());
+    sign = (*lo >= 0) ? 1.0 : (*hi <= 0 ? -1.0 : std::nan(""));
+    for (double x : w)
+      if (!std::isfinite(x)) throw parameter_error(where, "weight", number(x), "finite values");
+  }
+  if (!std::isfinite(syn.weight.dist.a))
+    throw parameter_error(where, "weight", number(syn.weight.dist.a), "a finite value");
+  p.channel = choose_channel(*p.target, syn.receptor, syn.weight.dim, sign, where);
+  if (w.empty()) p.weight = static_cast<real_t>(syn.weight.dist.a);
+  else p.weights.assign(w.begin(), w.end());
+
+  // delays
+  if (!(syn.delay.dim == units::dims::time))
+    throw parameter_error(where, "delay", "a value that is " + dim_text(syn.delay.dim), "a time (e.g. '1.5 ms')");
+  if (!syn.delay.per_item.empty() || !syn.delay.dist.is_constant()) {
+    std::vector<double> d;
+    if (!syn.delay.per_item.empty()) {
+      d.resize(csr.size());
+      for (std::size_t k = 0; k < csr.size(); ++k) d[k] = syn.delay.per_item[csr.list_position[k]];
+    } else {
+      d = sample_per_synapse(syn.delay.dist, csr, seed_, rng::purpose::delay, id);
+    }
+    p.delays.resize(d.size());
+    for (std::size_t k = 0; k < d.size(); ++k) p.delays[k] = static_cast<std::uint16_t>(delay_steps(d[k], where));
+  } else {
+    p.delay = static_cast<std::uint16_t>(delay_steps(syn.delay.dist.a, where));
+  }
+  p.set_connectivity(std::move(csr));
+  projections_.push_back(std::move(p));
+  return projections_.back();
+}
+
+void network::add_constant_current(const std::string& target, units::current_q amplitude) {
+  if (!std::isfinite(amplitude.value))
+    throw parameter_error("constant current input to '" + target + "'", "amplitude", number(amplitude.value), "a finite current");
+  const neuron_range r = range(target);
+  auto& bias = populations_[r.population]->bias();
+  for (index_t i = r.begin; i < r.end; ++i) bias[i] += static_cast<real_t>(amplitude.value);
+}
+
+void network::add_poisson_input(const std::string& target, units::rate_q rate, const quantity_value& weight,
+                                const std::string& receptor) {
+  const std::string where = "Poisson input to '" + target + "'";
+  if (!(rate.value >= 0) || !std::isfinite(rate.value))
+    throw parameter_error(where, "rate", number(rate.value * 1e3) + " Hz", "a non-negative rate (e.g. '8 Hz')");
+  if (!weight.dist.is_constant()) throw parameter_error(where, "weight", "a distribution", "a single value");
+  const neuron_range r = range(target);
+  population& p = *populations_[r.population];
+  poisson_drive d;
+  d.channel = choose_channel(p, receptor, weight.dim, weight.dist.a, where);
+  d.begin = r.begin;
+  d.end = r.end;
+  d.mean_count = static_cast<real_t>(rate.value * dt_);
+  d.weight = static_cast<real_t>(weight.dist.a);
+  d.tag = rng::make_tag(rng::purpose::input, next_input_id_++);
+  p.add_poisson_drive(d);
+}
+
+void network::add_spike_times(const std::string& target, const std::vector<double>& times_ms,
+                              const quantity_value& weight, const std::string& receptor, units::time_q delay) {
+  const std::string where = "spike-time input to '" + target + "'";
+  const neuron_range r = range(target);
+  spike_times_input in;
+  in.target = populations_[r.population].get();
+  in.channel = choose_channel(*in.target, receptor, weight.dim, weight.dist.a, where);
+  for (index_t i = r.begin; i < r.end; ++i) in.neurons.push_back(i);
+  for (double t : times_ms) {
+    const double steps = std::round(t / dt_);
+    if (!std::isfinite(t) || steps < 1 || std::abs(steps * dt_ - t) > 1e-6 * dt_)
+      throw parameter_error(where, "times", number(t) + " ms", "times >= dt on the simulation grid (multiples of dt)");
+    in.emit_steps.push_back(static_cast<std::uint64_t>(steps) - 1);
+  }
+  std::sort(in.emit_steps.begin(), in.emit_steps.end());
+  in.weight = static_cast<real_t>(weight.dist.a);
+  in.delay = delay_steps(delay.value, where);
+  spike_inputs_.push_back(std::move(in));
+}
+
+std::uint64_t network::synapse_count() const {
+  std::uint64_t n = 0;
+  for (const auto& p : projections_) n += p.size();
+  return n;
+}
+
+std::uint64_t network::neuron_count() const {
+  std::uint64_t n = 0;
+  for (const auto& p : populations_) n += p->size();
+  return n;
+}
+
+void network::finalize() {
+  std::vector<int> slots(populations_.size(), 2);
+  for (const auto& p : projections_) slots[p.target->id()] = std::max(slots[p.target->id()], p.max_delay() + 1);
+  for (const auto& s : spike_inputs_)
+    slots[s.target->id()] = std::max(slots[s.target->id()], static_cast<int>(s.delay) + 1);
+  for (auto& p : populations_)
+    if (p->ring_slots() != slots[p->id()]) p->allocate_ring_buffers(slots[p->id()]);
+}
+
+}  // namespace volley

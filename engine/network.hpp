@@ -1,0 +1,139 @@
+#pragma once
+// The network: populations, projections and inputs, built from the C++ API or a spec file.
+// Every quantity enters as a typed quantity (engine/units.hpp) or as text parsed with its unit, and is lowered
+// here into the internal unit system (ms, mV, pA, nS, pF).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/connectivity.hpp"
+#include "engine/distribution.hpp"
+#include "engine/error.hpp"
+#include "engine/model_population.hpp"
+#include "engine/projection.hpp"
+#include "engine/units.hpp"
+#include "models/receptor.hpp"
+
+namespace volley {
+
+struct network_options {
+  units::time_q dt{0.1};
+  std::uint64_t seed = 1;
+  std::uint32_t batch = 1;   // independent instances simulated side by side
+};
+
+// A value with a dimension: a number or a distribution (weights, delays, per-neuron values).
+struct quantity_value {
+  value_distribution dist;            // internal units
+  units::dimension dim;
+  std::vector<double> per_item;       // explicit per-connection (or per-neuron) values, internal units
+  quantity_value() = default;
+  template <units::dimension D>
+  quantity_value(units::quantity<D> q) : dim(D) {  // NOLINT: implicit from any quantity on purpose
+    dist.type = value_distribution::kind::constant;
+    dist.a = q.value;
+  }
+  template <units::dimension D>
+  static quantity_value normal(units::quantity<D> mean, units::quantity<D> sd) {
+    quantity_value v(mean);
+    v.dist.type = value_distribution::kind::normal;
+    v.dist.b = sd.value;
+    return v;
+  }
+  template <units::dimension D>
+  static quantity_value uniform(units::quantity<D> low, units::quantity<D> high) {
+    quantity_value v(low);
+    v.dist.type = value_distribution::kind::uniform;
+    v.dist.b = high.value;
+    return v;
+  }
+};
+
+// How a projection's synapses act on the target.
+struct synapse_spec {
+  std::string receptor;               // receptor or port name; empty: by weight sign (NEST models) or delta (mV)
+  quantity_value weight;
+  quantity_value delay = quantity_value(units::time_q(0.0));  // 0: one step (the minimum)
+};
+
+// External spikes at given times, delivered to chosen neurons like a presynaptic neuron would.
+struct spike_times_input {
+  population* target = nullptr;
+  int channel = 0;
+  std::vector<index_t> neurons;       // inside the target population
+  std::vector<std::uint64_t> emit_steps;  // sorted; a spike at time t is emitted in step round(t/dt) - 1
+  real_t weight = 0;
+  std::uint32_t delay = 1;            // steps
+  std::size_t next = 0;               // cursor into emit_steps while running
+};
+
+class network {
+ public:
+  explicit network(network_options options = {});
+
+  double dt() const { return dt_; }                       // ms
+  std::uint64_t seed() const { return seed_; }
+  std::uint32_t batch() const { return batch_; }
+  void set_seed(std::uint64_t seed) { seed_ = seed; }
+
+  template <class Model>
+  model_population<Model>& add_population(const std::string& name, index_t size,
+                                          typename Model::params params = Model::defaults()) {
+    check_population_name(name, size);
+    const char* problem = Model::validate(params);
+    if (problem) throw parameter_error("population '" + name + "'", "params", Model::name, problem);
+    auto p = std::make_unique<model_population<Model>>(name, size, batch_,
+                                                       std::vector<typename Model::params>{params}, dt_);
+    auto& ref = *p;
+    adopt(std::move(p));
+    return ref;
+  }
+  population& adopt(std::unique_ptr<population> p);       // takes a population built elsewhere (spec loader)
+
+  // Attaches a BrainPy-style synapse with its output to every neuron of `pop`; returns the channel.
+  int add_receptor(const std::string& pop, const std::string& receptor, const models::expon_params& syn,
+                   const models::cuba_params& out);
+  int add_receptor(const std::string& pop, const std::string& receptor, const models::expon_params& syn,
+                   const models::coba_params& out);
+
+  // "P" or "P[a:b]" (a slice of neurons a..b-1).
+  neuron_range range(const std::string& selector) const;
+  population& find(const std::string& name);
+  const population& find(const std::string& name) const;
+
+  projection& connect(const std::string& source, const std::string& target, const connection_rule& rule,
+                      const synapse_spec& syn, std::string name = "");
+
+  void add_constant_current(const std::string& target, units::current_q amplitude);
+  void add_poisson_input(const std::string& target, units::rate_q rate, const quantity_value& weight,
+                         const std::string& receptor = "");
+  void add_spike_times(const std::string& target, const std::vector<double>& times_ms, const quantity_value& weight,
+                       const std::string& receptor = "", units::time_q delay = units::time_q(0.0));
+
+  std::vector<std::unique_ptr<population>>& populations() { return populations_; }
+  const std::vector<std::unique_ptr<population>>& populations() const { return populations_; }
+  std::vector<projection>& projections() { return projections_; }
+  const std::vector<projection>& projections() const { return projections_; }
+  std::vector<spike_times_input>& spike_inputs() { return spike_inputs_; }
+  std::uint64_t synapse_count() const;
+  std::uint64_t neuron_count() const;
+
+  // Sizes the ring buffers from the longest delay; called by the simulator before the first step.
+  void finalize();
+
+ private:
+  void check_population_name(const std::string& name, index_t size) const;
+  int choose_channel(population& target, const std::string& receptor, units::dimension weight_dim,
+                     double sign_hint, const std::string& where) const;
+  std::uint32_t delay_steps(double delay_ms, const std::string& where) const;
+
+  double dt_;
+  std::uint64_t seed_;
+  std::uint32_t batch_;
+  std::uint32_t next_input_id_ = 0;
+  std::vector<std::unique_ptr<population>> populations_;
+  std::vector<projection> projections_;
+  std::vector<spike_times_input> spike_inputs_;
+};
+
+}  // namespace volley

@@ -1,0 +1,65 @@
+#include "engine/population.hpp"
+
+#include <algorithm>
+
+#include "engine/error.hpp"
+
+namespace volley {
+
+population::population(std::string name, model_info model, index_t size, std::uint32_t batch)
+    : name_(std::move(name)), model_(std::move(model)), size_(size), batch_(batch) {
+  const std::size_t cells = std::size_t(size) * batch;
+  state_.assign(model_.state.size(), std::vector<real_t>(cells, real_t(0)));
+  for (std::size_t p = 0; p < model_.ports.size(); ++p)
+    channels_.push_back({channel_kind::port, int(p), model_.ports[p].name, model_.ports[p].dim});
+  delta_channel_ = static_cast<int>(channels_.size());
+  channels_.push_back({channel_kind::delta, 0, "delta", units::dims::voltage});
+  bias_.assign(size, real_t(0));
+  spikes_.resize(batch);
+}
+
+int population::find_state(const std::string& name) const {
+  for (std::size_t k = 0; k < model_.state.size(); ++k)
+    if (name == model_.state[k].name) return static_cast<int>(k);
+  return -1;
+}
+
+int population::find_channel(const std::string& name) const {
+  for (std::size_t c = 0; c < channels_.size(); ++c)
+    if (channels_[c].name == name) return static_cast<int>(c);
+  return -1;
+}
+
+int population::add_receptor(const std::string& name, const models::receptor_constants& c,
+                             units::dimension weight_dim) {
+  if (find_channel(name) >= 0)
+    throw spec_error("population '" + name_ + "': receptor name '" + name + "' is used twice");
+  if (receptors_.size() >= std::size_t(max_receptors))
+    throw spec_error("population '" + name_ + "': at most " + std::to_string(max_receptors) + " receptors");
+  if (channels_.size() >= std::size_t(max_channels))
+    throw spec_error("population '" + name_ + "': too many input channels");
+  const int r = static_cast<int>(receptors_.size());
+  receptors_.push_back(c);
+  for (int v = 0; v < models::max_receptor_vars; ++v)
+    receptor_state_.emplace_back(std::size_t(size_) * batch_, real_t(0));
+  channels_.push_back({channel_kind::receptor, r, name, weight_dim});
+  return static_cast<int>(channels_.size()) - 1;
+}
+
+void population::allocate_ring_buffers(int n_slots) {
+  ring_slots_ = std::max(n_slots, 1);
+  ring_.assign(channels_.size(), std::vector<real_t>(std::size_t(ring_slots_) * batch_ * size_, real_t(0)));
+}
+
+void population::add_poisson_drive(const poisson_drive& d) {
+  if (poisson_.size() >= std::size_t(max_poisson_drives))
+    throw spec_error("population '" + name_ + "': at most " + std::to_string(max_poisson_drives) +
+                     " Poisson inputs");
+  poisson_.push_back(d);
+}
+
+void population::set_state(int var, index_t i, real_t value) {
+  for (std::uint32_t b = 0; b < batch_; ++b) state_[var][std::size_t(b) * size_ + i] = value;
+}
+
+}  // namespace volley

@@ -1,0 +1,122 @@
+#pragma once
+// A population: n neurons of one model, replicated over `batch` independent instances.
+// State is structure-of-arrays: one array per state variable, laid out [batch][neuron].
+// Input arrives through channels; each channel owns a ring buffer of summed weights, [slot][batch][neuron],
+// with one slot per delay step (slot = step mod n_slots).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/config.hpp"
+#include "engine/param.hpp"
+#include "engine/units.hpp"
+#include "models/receptor.hpp"
+
+namespace volley {
+
+inline constexpr int max_channels = 16;
+inline constexpr int max_receptors = 8;
+inline constexpr int max_poisson_drives = 8;
+
+// Where a channel's input goes inside the fused update.
+enum class channel_kind : int { port = 0, receptor = 1, delta = 2 };
+
+struct input_channel {
+  channel_kind kind;
+  int index;                  // port or receptor number
+  std::string name;           // "ex", "exc", "delta", ...
+  units::dimension weight_dim;
+};
+
+// Poisson spike drive generated inside the fused kernel: each neuron in [begin, end) receives a Poisson number of
+// spikes with mean `mean_count` per step, each of weight `weight`, into channel `channel`.
+struct poisson_drive {
+  int channel = 0;
+  index_t begin = 0, end = 0;
+  real_t mean_count = 0;      // rate * dt
+  real_t weight = 0;          // in the channel's weight unit
+  std::uint32_t tag = 0;      // rng stream tag
+};
+
+// Static description of a neuron model, shared by all its populations.
+struct model_info {
+  std::string name;
+  std::string description;
+  std::vector<state_field> state;
+  std::vector<state_field> ports;   // name + weight dimension
+  bool routes_by_sign = false;
+  int membrane = 0;
+};
+
+class population {
+ public:
+  population(std::string name, model_info model, index_t size, std::uint32_t batch);
+  virtual ~population() = default;
+  population(const population&) = delete;
+  population& operator=(const population&) = delete;
+
+  const std::string& name() const { return name_; }
+  const model_info& model() const { return model_; }
+  index_t size() const { return size_; }
+  std::uint32_t batch() const { return batch_; }
+  std::uint32_t id() const { return id_; }
+  void set_id(std::uint32_t id) { id_ = id; }
+
+  // State variable `var` for all batch instances, [batch][neuron].
+  real_t* state(int var) { return state_[var].data(); }
+  const real_t* state(int var) const { return state_[var].data(); }
+  int find_state(const std::string& name) const;  // -1 when unknown
+  int state_count() const { return static_cast<int>(state_.size()); }
+
+  // Receptors (BrainPy-style synapse + output attached to every neuron). Returns the channel of the receptor.
+  int add_receptor(const std::string& name, const models::receptor_constants& c, units::dimension weight_dim);
+  int receptor_count() const { return static_cast<int>(receptors_.size()); }
+  const models::receptor_constants& receptor(int r) const { return receptors_[r]; }
+  real_t* receptor_state(int r, int var) { return receptor_state_[r * models::max_receptor_vars + var].data(); }
+
+  // Channels: built-in ports first (model order), then "delta", then one per receptor.
+  const std::vector<input_channel>& channels() const { return channels_; }
+  int find_channel(const std::string& name) const;  // -1 when unknown
+  int delta_channel() const { return delta_channel_; }
+
+  // Ring buffers; call once all projections are known (n_slots = max delay in steps + 1).
+  void allocate_ring_buffers(int n_slots);
+  int ring_slots() const { return ring_slots_; }
+  real_t* ring_slot(int channel, std::uint64_t step) {
+    return ring_[channel].data() + (step % ring_slots_) * std::size_t(batch_) * size_;
+  }
+
+  // Constant input current per neuron (pA), summed over all constant-current inputs.
+  std::vector<real_t>& bias() { return bias_; }
+  const std::vector<poisson_drive>& poisson_drives() const { return poisson_; }
+  void add_poisson_drive(const poisson_drive& d);
+
+  // Spikes of the last step, per batch instance, in ascending neuron order.
+  std::vector<std::vector<index_t>>& spikes() { return spikes_; }
+  const std::vector<std::vector<index_t>>& spikes() const { return spikes_; }
+
+  // Advances every population in `family` (all of this population's model) by one step: one fused launch.
+  virtual void update_family(const std::vector<population*>& family, std::uint64_t step, std::uint64_t seed,
+                             int threads) = 0;
+  // Sets state `var` of neuron i in batch b (all batches when b < 0).
+  void set_state(int var, index_t i, real_t value);
+
+ protected:
+  std::string name_;
+  model_info model_;
+  index_t size_;
+  std::uint32_t batch_;
+  std::uint32_t id_ = 0;
+  std::vector<std::vector<real_t>> state_;
+  std::vector<models::receptor_constants> receptors_;
+  std::vector<std::vector<real_t>> receptor_state_;
+  std::vector<input_channel> channels_;
+  int delta_channel_ = -1;
+  int ring_slots_ = 0;
+  std::vector<std::vector<real_t>> ring_;
+  std::vector<real_t> bias_;
+  std::vector<poisson_drive> poisson_;
+  std::vector<std::vector<index_t>> spikes_;
+};
+
+}  // namespace volley

@@ -1,0 +1,109 @@
+#include "engine/spec_values.hpp"
+
+#include <cmath>
+
+#include "engine/error.hpp"
+#include "engine/random.hpp"
+#include "engine/unit_parse.hpp"
+
+namespace volley::spec {
+
+namespace {
+
+units::parsed_quantity parse_any(const json& j, const std::string& where, const std::string& name) {
+  if (j.is_number()) return {j.get<double>(), units::dims::none};
+  if (!j.is_string())
+    throw parameter_error(where, name, j.dump(), "a quantity written as a string with its unit, e.g. \"20 ms\"");
+  try {
+    auto q = units::parse_quantity(j.get<std::string>());
+    if (!std::isfinite(q.value)) throw std::invalid_argument("not a finite number");
+    return q;
+  } catch (const std::invalid_argument& e) {
+    throw parameter_error(where, name, j.dump(), std::string("a quantity with a unit (") + e.what() + ")");
+  }
+}
+
+}  // namespace
+
+const json& member(const json& j, const char* key, const std::string& where) {
+  if (!j.is_object() || !j.contains(key))
+    throw spec_error(where + ": missing required field '" + key + "'");
+  return j.at(key);
+}
+
+double quantity(const json& j, units::dimension expected, const std::string& where, const std::string& name) {
+  const auto q = parse_any(j, where, name);
+  if (!(q.dim == expected)) {
+    if (j.is_number())
+      throw parameter_error(where, name, j.dump(), units::describe_dimension(expected) + "; units are mandatory");
+    throw parameter_error(where, name, j.get<std::string>(), units::describe_dimension(expected));
+  }
+  return q.value;
+}
+
+quantity_value value(const json& j, const std::string& where, const std::string& name) {
+  quantity_value v;
+  if (j.is_array()) {
+    if (j.empty()) throw parameter_error(where, name, "[]", "a non-empty list");
+    v.dim = parse_any(j[0], where, name).dim;
+    for (const auto& e : j) v.per_item.push_back(quantity(e, v.dim, where, name));
+    return v;
+  }
+  if (j.is_object()) {
+    const std::string kind = member(j, "distribution", where + " " + name).get<std::string>();
+    auto q = [&](const char* key) { return parse_any(member(j, key, where + " " + name), where, name + "." + key); };
+    auto& d = v.dist;
+    if (kind == "normal") {
+      const auto mean = q("mean");
+      v.dim = mean.dim;
+      d.type = value_distribution::kind::normal;
+      d.a = mean.value;
+      d.b = quantity(j.at("std"), v.dim, where, name + ".std");
+      if (j.contains("low")) d.low = quantity(j.at("low"), v.dim, where, name + ".low");
+      if (j.contains("high")) d.high = quantity(j.at("high"), v.dim, where, name + ".high");
+    } else if (kind == "uniform") {
+      const auto low = q("low");
+      v.dim = low.dim;
+      d.type = value_distribution::kind::uniform;
+      d.a = low.value;
+      d.b = quantity(member(j, "high", where + " " + name), v.dim, where, name + ".high");
+    } else if (kind == "constant") {
+      const auto c = q("value");
+      v.dim = c.dim;
+      d.a = c.value;
+    } else {
+      throw parameter_error(where, name + ".distribution", "'" + kind + "'", "one of normal, uniform, constant");
+    }
+    validate(d, where + " " + name);
+    return v;
+  }
+  const auto q = parse_any(j, where, name);
+  v.dim = q.dim;
+  v.dist.a = q.value;
+  return v;
+}
+
+quantity_value value_of(const json& j, units::dimension expected, const std::string& where, const std::string& name) {
+  quantity_value v = value(j, where, name);
+  if (!(v.dim == expected)) throw parameter_error(where, name, j.dump(), units::describe_dimension(expected));
+  return v;
+}
+
+std::vector<double> per_neuron(const quantity_value& v, std::size_t n, std::uint64_t seed, std::uint32_t tag,
+                               std::uint32_t stream, const std::string& where, const std::string& name) {
+  if (!v.per_item.empty()) {
+    if (v.per_item.size() != n)
+      throw parameter_error(where, name, std::to_string(v.per_item.size()) + " values",
+                            std::to_string(n) + " values, one per neuron");
+    return v.per_item;
+  }
+  std::vector<double> out(n, v.dist.a);
+  if (v.dist.is_constant()) return out;
+  for (std::size_t i = 0; i < n; ++i) {
+    rng::random_stream r(seed, tag, static_cast<std::uint32_t>(i), stream);
+    out[i] = draw_value(v.dist, r, where + " " + name);
+  }
+  return out;
+}
+
+}  // namespace volley::spec

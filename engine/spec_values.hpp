@@ -1,0 +1,32 @@
+#pragma once
+// Reading quantities, distributions and per-item lists out of spec-file JSON. Units are mandatory.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/network.hpp"
+#include "engine/units.hpp"
+
+namespace volley::spec {
+
+using json = nlohmann::json;
+
+// A single quantity of the expected dimension, e.g. "20 ms". Throws parameter_error naming where/name.
+double quantity(const json& j, units::dimension expected, const std::string& where, const std::string& name);
+
+// A value whose dimension the text decides ("6 nS", "-2 mV"): a constant, a distribution object
+// {"distribution": "normal", "mean": ..., "std": ..., "low": ..., "high": ...} / {"distribution": "uniform",
+// "low": ..., "high": ...}, or an explicit list. All parts must share one dimension.
+quantity_value value(const json& j, const std::string& where, const std::string& name);
+
+// As value(), and the dimension must be `expected`.
+quantity_value value_of(const json& j, units::dimension expected, const std::string& where, const std::string& name);
+
+// Draws `n` values (one per neuron) from a quantity_value; a list must have exactly n entries.
+std::vector<double> per_neuron(const quantity_value& v, std::size_t n, std::uint64_t seed, std::uint32_t tag,
+                               std::uint32_t stream, const std::string& where, const std::string& name);
+
+// Required member of an object, with a clear error when missing.
+const json& member(const json& j, const char* key, const std::string& where);
+
+}  // namespace volley::spec

@@ -1,0 +1,165 @@
+#include "host/simulator.hpp"
+
+#include <chrono>
+#include <map>
+
+#include "engine/error.hpp"
+#include "engine/units.hpp"
+
+namespace volley {
+
+simulator::simulator(network& net, run_options options) : net_(net), options_(std::move(options)) {
+  if (options_.backend != backend_kind::cpu)
+    throw not_compiled_error("this build of volley has no GPU backend (configure with -DVOLLEY_GPU=cuda or hip)");
+  if (options_.threads < 0)
+    throw parameter_error("run options", "threads", std::to_string(options_.threads), "0 (default) or more");
+  net_.finalize();
+  // group populations by model: one fused launch per family
+  std::map<std::string, std::size_t> family_of;
+  for (auto& p : net_.populations()) {
+    auto [it, fresh] = family_of.try_emplace(p->model().name, families_.size());
+    if (fresh) families_.emplace_back();
+    families_[it->second].push_back(p.get());
+  }
+  spike_record_of_.assign(net_.populations().size(), -1);
+  record_.dt_ms = net_.dt();
+  record_.seed = net_.seed();
+  for (auto& p : net_.populations()) totals_.populations.push_back({p->name(), p->size(), 0});
+}
+
+void simulator::record_spikes(const std::string& population) {
+  const auto& p = net_.find(population);
+  if (spike_record_of_[p.id()] >= 0) return;
+  spike_record_of_[p.id()] = static_cast<int>(record_.spikes.size());
+  record_.spikes.push_back({p.name(), {}, {}, {}});
+}
+
+void simulator::record_trace(const trace_request& request) {
+  population& p = net_.find(request.population);
+  const std::string where = "trace of population '" + p.name() + "'";
+  trace_record tr;
+  tr.population = p.name();
+  tr.variable = request.variable;
+  tr.batch_size = p.batch();
+  real_t* column = nullptr;
+  const int var = p.find_state(request.variable);
+  if (var >= 0) {
+    column = p.state(var);
+    tr.unit = units::internal_unit_name(p.model().state[var].dim);
+  } else {
+    const auto dot = request.variable.find('.');
+    const int ch = dot == std::string::npos ? -1 : p.find_channel(request.variable.substr(0, dot));
+    if (ch >= 0 && p.channels()[ch].kind == channel_kind::receptor && request.variable.substr(dot + 1) == "g") {
+      column = p.receptor_state(p.channels()[ch].index, 0);
+      tr.unit = units::internal_unit_name(p.channels()[ch].weight_dim);
+    }
+  }
+  if (column == nullptr) {
+    std::string known;
+    for (const auto& f : p.model().state) known += (known.empty() ? "" : ", ") + std::string(f.name);
+    for (const auto& c : p.channels())
+      if (c.kind == channel_kind::receptor) known += ", " + c.name + ".g";
+    throw parameter_error(where, "variable", "'" + request.variable + "'", "one of: " + known);
+  }
+  if (request.neurons.empty()) {
+    for (index_t i = 0; i < p.size(); ++i) tr.neurons.push_back(i);
+  } else {
+    for (index_t i : request.neurons)
+      if (i >= p.size())
+        throw parameter_error(where, "neurons", std::to_string(i),
+                              "indices below the population size " + std::to_string(p.size()));
+    tr.neurons = request.neurons;
+  }
+  const double steps = request.interval.value <= 0 ? 1.0 : std::round(request.interval.value / net_.dt());
+  if (steps < 1) throw parameter_error(where, "interval", std::to_string(request.interval.value) + " ms", "at least dt");
+  tr.interval_steps = static_cast<std::uint32_t>(steps);
+  traces_.push_back({&p, column, record_.traces.size(), tr.interval_steps});
+  record_.traces.push_back(std::move(tr));
+}
+
+void simulator::update_neurons() {
+  for (auto& family : families_) family.front()->update_family(family, step_, net_.seed(), options_.threads);
+}
+
+void simulator::deliver_external_spikes() {
+  for (auto& in : net_.spike_inputs()) {
+    while (in.next < in.emit_steps.size() && in.emit_steps[in.next] < step_) ++in.next;
+    for (; in.next < in.emit_steps.size() && in.emit_steps[in.next] == step_; ++in.next)
+      for (std::uint32_t b = 0; b < in.target->batch(); ++b) {
+        real_t* slot = in.target->ring_slot(in.channel, step_ + in.delay) + std::size_t(b) * in.target->size();
+        for (index_t i : in.neurons) slot[i] += in.weight;
+      }
+  }
+}
+
+void simulator::record_step() {
+  for (auto& p : net_.populations()) {
+    std::uint64_t n = 0;
+    for (const auto& list : p->spikes()) n += list.size();
+    totals_.populations[p->id()].spikes += n;
+    const int r = spike_record_of_[p->id()];
+    if (r < 0 || n == 0) continue;
+    auto& rec = record_.spikes[r];
+    for (std::uint32_t b = 0; b < p->batch(); ++b)
+      for (index_t i : p->spikes()[b]) {
+        rec.step.push_back(static_cast<step_t>(step_));
+        rec.neuron.push_back(i);
+        rec.batch.push_back(b);
+      }
+  }
+  for (auto& t : traces_) {
+    if ((step_ + 1) % t.interval != 0) continue;
+    auto& tr = record_.traces[t.record_index];
+    tr.times_ms.push_back(double(step_ + 1) * net_.dt());
+    for (std::uint32_t b = 0; b < t.pop->batch(); ++b)
+      for (index_t i : tr.neurons) tr.values.push_back(t.column[std::size_t(b) * t.pop->size() + i]);
+  }
+}
+
+run_stats simulator::run(units::time_q duration) {
+  if (!(duration.value >= 0) || !std::isfinite(duration.value))
+    throw parameter_error("run", "duration", std::to_string(duration.value) + " ms", "a non-negative time");
+  const auto steps = static_cast<std::uint64_t>(std::llround(duration.value / net_.dt()));
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  auto last_report = t0;
+  run_stats stats;
+  std::uint64_t events = 0;
+  const std::uint64_t end = step_ + steps;
+  while (step_ < end) {
+    // Phases of one step, in this order:
+    update_neurons();                                        // 1. fused update of every family, spikes collected
+    record_step();                                           // 2. spikes and traces into the record
+    for (const auto& p : net_.projections())                 //    (synaptic events of this step, for the summary)
+      for (const auto& list : p.source->spikes())
+        for (index_t s : list)
+          if (s >= p.source_range.begin && s < p.source_range.end)
+            events += p.row_ptr[s - p.source_range.begin + 1] - p.row_ptr[s - p.source_range.begin];
+    propagate_spikes(net_.projections(), step_, options_.threads);  // 3. spikes into target ring buffers
+    deliver_external_spikes();                               // 4. spike-time inputs
+    ++step_;
+    ++stats.steps;
+    if (options_.stop && options_.stop->load(std::memory_order_relaxed)) {
+      stats.interrupted = true;
+      break;
+    }
+    if (options_.progress && (step_ & 255) == 0) {
+      const auto now = clock::now();
+      if (now - last_report > std::chrono::seconds(1)) {
+        last_report = now;
+        options_.progress(double(stats.steps) / double(steps),
+                          std::chrono::duration<double>(now - t0).count());
+      }
+    }
+  }
+  stats.run_s = std::chrono::duration<double>(clock::now() - t0).count();
+  stats.simulated_ms = double(stats.steps) * net_.dt();
+  stats.synaptic_events = events;
+  totals_.synaptic_events += events;
+  stats.populations = totals_.populations;
+  record_.duration_ms = double(step_) * net_.dt();
+  record_.interrupted = stats.interrupted;
+  return stats;
+}
+
+}  // namespace volley

@@ -1,0 +1,35 @@
+#pragma once
+// Event-driven delivery of one spiking source's row into target ring buffers: the body shared by backends.
+#include <cstdint>
+
+#include "engine/config.hpp"
+
+namespace volley::kernels {
+
+struct ring_view {
+  real_t* base;            // ring buffer of the target channel, [slot][batch][neuron]
+  std::uint64_t slot_stride;   // batch * n_target_population
+  std::uint32_t n_slots;
+};
+
+// Adds the synapses [k0, k1) of one row to the ring buffer (batch offset and target offset folded into `offset`).
+template <class Index>
+VOLLEY_HD inline void deliver_row(const Index* targets, const real_t* weights, real_t weight,
+                                  const std::uint16_t* delays, std::uint32_t delay, std::uint64_t k0,
+                                  std::uint64_t k1, const ring_view& ring, std::uint64_t step,
+                                  std::uint64_t offset) {
+  if (delays == nullptr) {
+    real_t* slot = ring.base + ((step + delay) % ring.n_slots) * ring.slot_stride + offset;
+    if (weights == nullptr)
+      for (std::uint64_t k = k0; k < k1; ++k) slot[targets[k]] += weight;
+    else
+      for (std::uint64_t k = k0; k < k1; ++k) slot[targets[k]] += weights[k];
+  } else {
+    for (std::uint64_t k = k0; k < k1; ++k) {
+      real_t* slot = ring.base + ((step + delays[k]) % ring.n_slots) * ring.slot_stride + offset;
+      slot[targets[k]] += weights ? weights[k] : weight;
+    }
+  }
+}
+
+}  // namespace volley::kernels

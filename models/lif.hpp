@@ -1,0 +1,103 @@
+#pragma once
+// BrainPy-style leaky integrate-and-fire neurons: LIF and LIFRef (brainpy.state names and defaults).
+//
+//   tau dV/dt = -(V - V_rest) + R * I            I: total input current (pA), R in GOhm, so R*I is in mV
+//
+// Exponential Euler with I held constant over a step (exact for piecewise-constant input):
+//   V <- V_rest + R I + (V - V_rest - R I) exp(-dt/tau), then V += delta input (mV).
+// Spike when V >= V_th. Reset in the same step: hard: V = V_reset; soft: V -= V_th - V_reset.
+// (brainpy.state applies the reset at the start of the next step; spike trains and the trajectory from the next
+// step on are identical, only the value recorded at the spike step differs.)
+// LIFRef additionally holds V at its reset value for round(tau_ref / dt) steps, ignoring input (as NEST counts).
+#include "engine/config.hpp"
+#include "engine/param.hpp"
+#include "models/model_kit.hpp"
+
+namespace volley::models {
+
+struct lif_params {
+  units::resistance_q R{1e-9};    // 1 ohm (brainpy.state default)
+  units::time_q tau{5.0};         // ms
+  units::voltage_q V_th{1.0};     // mV
+  units::voltage_q V_reset{0.0};  // mV
+  units::voltage_q V_rest{0.0};   // mV
+  units::time_q tau_ref{0.0};     // ms; LIFRef only (default 5 ms there)
+  reset_mode spk_reset = reset_mode::soft;
+};
+
+struct lif_constants {
+  real_t decay;       // exp(-dt/tau)
+  real_t R;           // GOhm
+  real_t V_rest, V_th, V_reset;  // mV
+  real_t ref_steps;   // refractory steps (0 for LIF)
+  int soft_reset;
+};
+
+template <bool Refractory>
+struct lif_family {
+  static constexpr const char* name = Refractory ? "LIFRef" : "LIF";
+  static constexpr const char* description =
+      Refractory ? "leaky integrate-and-fire with absolute refractory period (brainpy.state LIFRef)"
+                 : "leaky integrate-and-fire (brainpy.state LIF)";
+  enum : int { V, refractory, n_state };
+  static constexpr int membrane = V;
+  static constexpr std::array<state_field, n_state> state_fields{
+      {{"V", units::dims::voltage}, {"refractory_steps", units::dims::none}}};
+  static constexpr int n_ports = 0;
+  static constexpr std::array<port_desc, 1> ports{{{"", units::dims::none}}};
+
+  using params = lif_params;
+  using constants = lif_constants;
+
+  static params defaults() {
+    params p;
+    if (Refractory) p.tau_ref = units::time_q(5.0);
+    return p;
+  }
+  template <class P, class F>
+  static void each_param(P& p, F&& f) {
+    f("R", p.R, range_check::positive);
+    f("tau", p.tau, range_check::positive);
+    f("V_th", p.V_th, range_check::any);
+    f("V_reset", p.V_reset, range_check::any);
+    f("V_rest", p.V_rest, range_check::any);
+    if (Refractory) f("tau_ref", p.tau_ref, range_check::non_negative);
+    f("spk_reset", p.spk_reset, range_check::any);
+  }
+  static const char* validate(const params& p) {
+    if (p.V_reset.value >= p.V_th.value) return "V_reset must be below V_th";
+    return nullptr;
+  }
+  static constants derive(const params& p, double dt) {
+    return {static_cast<real_t>(std::exp(-dt / p.tau.value)), static_cast<real_t>(p.R.value),
+            static_cast<real_t>(p.V_rest.value), static_cast<real_t>(p.V_th.value),
+            static_cast<real_t>(p.V_reset.value), static_cast<real_t>(Refractory ? std::round(p.tau_ref.value / dt) : 0.0),
+            p.spk_reset == reset_mode::soft ? 1 : 0};
+  }
+  static void initial_state(const params& p, real_t* s) {
+    s[V] = static_cast<real_t>(p.V_rest.value);
+    s[refractory] = 0;
+  }
+
+  // One step of one neuron. s: state (see enum), in: this step's input. Returns true on a spike.
+  VOLLEY_HD static bool update(const constants& c, real_t* s, const neuron_input& in) {
+    if (Refractory && s[refractory] > 0) {
+      s[refractory] -= 1;
+      return false;
+    }
+    const real_t v_inf = c.V_rest + c.R * in.current;
+    real_t v = v_inf + (s[V] - v_inf) * c.decay + in.delta_v;
+    const bool spike = v >= c.V_th;
+    if (spike) {
+      v = c.soft_reset ? v - (c.V_th - c.V_reset) : c.V_reset;
+      if (Refractory) s[refractory] = c.ref_steps;
+    }
+    s[V] = v;
+    return spike;
+  }
+};
+
+using LIF = lif_family<false>;
+using LIFRef = lif_family<true>;
+
+}  // namespace volley::models

@@ -1,0 +1,224 @@
+// The `volley` command: run a spec, list models, show the build.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "engine/error.hpp"
+#include "engine/recording.hpp"
+#include "engine/spec.hpp"
+#include "engine/unit_parse.hpp"
+#include "host/simulator.hpp"
+#include "models/registry.hpp"
+
+#ifdef VOLLEY_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_signal(int) { g_stop.store(true); }
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_maxrss) / 1024.0;
+}
+
+int default_threads(int requested) {
+#ifdef VOLLEY_HAVE_OPENMP
+  return requested > 0 ? requested : omp_get_max_threads();
+#else
+  (void)requested;
+  return 1;
+#endif
+}
+
+struct run_args {
+  std::string spec, backend = "auto", out, csv, summary_json, duration;
+  int threads = 0;
+  long long seed = -1;
+  bool no_record = false, quiet = false;
+};
+
+int run_command(const run_args& a) {
+  using clock = std::chrono::steady_clock;
+  if (a.backend != "auto" && a.backend != "cpu" && a.backend != "cuda" && a.backend != "hip")
+    throw volley::parameter_error("command line", "--backend", a.backend, "auto, cpu, cuda or hip");
+  if (a.backend == "cuda" || a.backend == "hip")
+    throw volley::not_compiled_error("backend '" + a.backend + "' is not compiled into this build of volley (" +
+                                     "configure with -DVOLLEY_GPU=" + a.backend + ")");
+  if (a.backend == "auto" && !a.quiet) std::cerr << "volley: backend auto -> cpu (no GPU backend compiled in)\n";
+  const int threads = default_threads(a.threads);
+
+  volley::spec_overrides ov;
+  if (a.seed >= 0) ov.seed = static_cast<std::uint64_t>(a.seed);
+  if (!a.duration.empty())
+    ov.duration_ms = volley::units::parse_in_internal_units(a.duration, volley::units::dims::time, "command line", "--duration");
+#ifdef VOLLEY_HAVE_OPENMP
+  omp_set_num_threads(threads);
+#endif
+  const auto t0 = clock::now();
+  volley::loaded_spec spec = volley::load_spec_file(a.spec, ov);
+  volley::run_options opts;
+  opts.threads = threads;
+  opts.stop = &g_stop;
+  if (!a.quiet)
+    opts.progress = [&](double f, double s) {
+      std::fprintf(stderr, "\rvolley: %5.1f %% simulated, %.1f s elapsed, ~%.0f s left   ", 100 * f, s,
+                   f > 0 ? s * (1 - f) / f : 0.0);
+    };
+  volley::simulator sim(*spec.net, opts);
+  if (!a.no_record) {
+    for (const auto& p : spec.record_spikes) sim.record_spikes(p);
+    for (const auto& t : spec.record_traces) sim.record_trace(t);
+  }
+  const double build_s = std::chrono::duration<double>(clock::now() - t0).count();
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const auto stats = sim.run(volley::units::time_q(spec.duration_ms));
+  std::signal(SIGINT, SIG_DFL);
+  if (opts.progress) std::fprintf(stderr, "\r%70s\r", "");
+
+  auto& rec = sim.record();
+  rec.attributes["spec"] = a.spec;
+  rec.attributes["backend"] = "cpu";
+  rec.attributes["threads"] = std::to_string(threads);
+  rec.attributes["volley_version"] = "0.1.0";
+  if (!a.out.empty()) volley::write_hdf5(rec, a.out);
+  if (!a.csv.empty()) volley::write_spikes_csv(rec, a.csv);
+
+  const double sim_s = stats.simulated_ms / 1000.0;
+  std::uint64_t spikes = 0;
+  nlohmann::json pops = nlohmann::json::array();
+  for (const auto& p : stats.populations) {
+    spikes += p.spikes;
+    const double rate = sim_s > 0 ? double(p.spikes) / (double(p.size) * spec.net->batch() * sim_s) : 0.0;
+    pops.push_back({{"name", p.name}, {"size", p.size}, {"spikes", p.spikes}, {"rate_hz", rate}});
+  }
+  nlohmann::json summary = {
+      {"volley_version", "0.1.0"}, {"spec", a.spec}, {"backend", "cpu"}, {"threads", threads},
+      {"real", sizeof(volley::real_t) == 8 ? "double" : "float"},
+      {"hardware", {{"cpu", cpu_model()}, {"cores", sysconf(_SC_NPROCESSORS_ONLN)}}},
+      {"neurons", spec.net->neuron_count()}, {"synapses", spec.net->synapse_count()}, {"batch", spec.net->batch()},
+      {"dt_ms", spec.net->dt()}, {"duration_ms", stats.simulated_ms}, {"build_s", build_s}, {"run_s", stats.run_s},
+      {"rtf", sim_s > 0 ? stats.run_s / sim_s : 0.0}, {"spikes", spikes}, {"synaptic_events", stats.synaptic_events},
+      {"events_per_s", stats.run_s > 0 ? double(stats.synaptic_events) / stats.run_s : 0.0},
+      {"peak_rss_mb", peak_rss_mb()}, {"interrupted", stats.interrupted}, {"populations", pops}};
+  if (!a.summary_json.empty()) {
+    std::ofstream f(a.summary_json);
+    if (!f) throw volley::user_error("cannot write summary to '" + a.summary_json + "'");
+    f << summary.dump(2) << "\n";
+  }
+  if (!a.quiet) {
+    std::printf("%s\n", spec.name.c_str());
+    std::printf("  neurons %llu, synapses %llu, backend cpu, %d threads, %s precision\n",
+                (unsigned long long)spec.net->neuron_count(), (unsigned long long)spec.net->synapse_count(), threads,
+                sizeof(volley::real_t) == 8 ? "double" : "float");
+    std::printf("  simulated %.1f ms in %.3f s (build %.3f s), RTF %.4f, %.3g synaptic events/s\n", stats.simulated_ms,
+                stats.run_s, build_s, sim_s > 0 ? stats.run_s / sim_s : 0.0,
+                stats.run_s > 0 ? double(stats.synaptic_events) / stats.run_s : 0.0);
+    for (const auto& p : pops)
+      std::printf("  %-12s %8llu neurons %10llu spikes %8.2f Hz\n", p["name"].get<std::string>().c_str(),
+                  (unsigned long long)p["size"].get<std::uint64_t>(), (unsigned long long)p["spikes"].get<std::uint64_t>(),
+                  p["rate_hz"].get<double>());
+    std::printf("  peak memory %.0f MB%s%s\n", peak_rss_mb(), a.out.empty() ? "" : (", recording in " + a.out).c_str(),
+                stats.interrupted ? " (interrupted: record written up to the stop)" : "");
+  }
+  return stats.interrupted ? 130 : 0;
+}
+
+int models_command(bool as_json) {
+  nlohmann::json out = nlohmann::json::object();
+  auto& neurons = out["neurons"] = nlohmann::json::array();
+  for (const auto& e : volley::models::neuron_models()) {
+    nlohmann::json m;
+    e.describe(m);
+    m["family"] = e.family;
+    neurons.push_back(m);
+  }
+  volley::models::describe_receptors(out);
+  if (as_json) {
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& m : neurons) {
+    std::cout << m["name"].get<std::string>() << " (" << m["family"].get<std::string>() << "): "
+              << m["description"].get<std::string>() << "\n";
+    for (const auto& p : m["parameters"]) {
+      std::cout << "    " << p["name"].get<std::string>() << " = " << p["default"].dump() << " "
+                << p["unit"].get<std::string>() << "\n";
+    }
+  }
+  for (const auto& s : out["synapses"]) std::cout << s["name"].get<std::string>() << " (synapse)\n";
+  for (const auto& s : out["outputs"]) std::cout << s["name"].get<std::string>() << " (output)\n";
+  return 0;
+}
+
+int info_command() {
+  std::cout << "volley 0.1.0\n  backends compiled: cpu"
+#ifdef VOLLEY_HAVE_OPENMP
+            << " (OpenMP, " << omp_get_max_threads() << " threads)"
+#else
+            << " (no OpenMP: 1 thread)"
+#endif
+            << "\n  precision: " << (sizeof(volley::real_t) == 8 ? "double" : "float") << "\n  cpu: " << cpu_model()
+            << "\n  GPU devices: none (no GPU backend compiled in)\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"volley: spiking neural network simulation engine"};
+  app.require_subcommand(1);
+  run_args a;
+  auto* run = app.add_subcommand("run", "simulate a network spec");
+  run->add_option("spec", a.spec, "spec file (JSON)")->required()->check(CLI::ExistingFile);
+  run->add_option("--backend", a.backend, "auto, cpu, cuda or hip")->capture_default_str();
+  run->add_option("--threads", a.threads, "CPU threads (default: all)")->check(CLI::NonNegativeNumber);
+  run->add_option("--out", a.out, "write the recording to this HDF5 file");
+  run->add_option("--csv", a.csv, "write spikes to this CSV file");
+  run->add_option("--seed", a.seed, "override the spec's seed")->check(CLI::NonNegativeNumber);
+  run->add_option("--duration", a.duration, "override the spec's duration, e.g. \"2 s\"");
+  run->add_option("--summary-json", a.summary_json, "write the run summary as JSON to this file");
+  run->add_flag("--no-record", a.no_record, "record nothing (benchmarks)");
+  run->add_flag("--quiet", a.quiet, "no progress or summary on the terminal");
+  bool models_json = false;
+  auto* models = app.add_subcommand("models", "list the models with parameters, defaults and units");
+  models->add_flag("--json", models_json, "machine-readable output");
+  app.add_subcommand("info", "backends compiled in and devices found");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (*run) return run_command(a);
+    if (*models) return models_command(models_json);
+    return info_command();
+  } catch (const volley::user_error& e) {
+    std::cerr << "volley: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "volley: internal error: " << e.what() << "\n";
+    return 3;
+  }
+}
