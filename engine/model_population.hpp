@@ -80,7 +80,9 @@ class model_population final : public population {
       start[p + 1] = start[p] + std::uint64_t(mp->size_) * mp->batch_;
       for (auto& s : mp->spikes_) s.clear();
     }
-    const int nt = kernels::cpu_thread_count(threads);
+    // below ~2k neurons per thread the fork/join costs more than the update itself
+    const int nt = static_cast<int>(std::min<std::uint64_t>(kernels::cpu_thread_count(threads),
+                                                            std::max<std::uint64_t>(1, start[n_pop] / 2048)));
     // spikes found by each thread, per (population, batch): concatenated in thread order afterwards
     thread_spikes_.resize(std::size_t(nt));
     for (auto& ts : thread_spikes_) ts.clear();

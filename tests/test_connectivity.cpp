@@ -251,10 +251,8 @@ TEST(Connectivity, DenseDegreesWithoutMultapsesAreUniform) {
     const neuron_range s{0, 0, out ? n : m}, t{1, 0, out ? m : n};
     const auto c = build(r, s, t);
     check_structure(c, s, t, true, true);
-    std::vector<std::uint64_t> counts = column_counts(c);  // out: per target; in: per source, as a row length
-    if (!out)
-      for (index_t i = 0; i < m; ++i) counts[i] = row_length(c, i);
-    counts.resize(m);
+    std::vector<std::uint64_t> counts(m);  // connections of each neuron of the range of size m
+    for (index_t i = 0; i < m; ++i) counts[i] = out ? column_counts(c)[i] : row_length(c, i);
     const double q = double(k) / m;
     EXPECT_LT(std::abs(dispersion_z(counts, [&](std::size_t) { return n * q; },
                                     [&](std::size_t) { return n * q * (1 - q); })),
@@ -323,7 +321,7 @@ TEST(Connectivity, FixedTotalNumberWithoutMultapsesIsHypergeometric) {
   auto r = rule_of(rule_kind::fixed_total_number, total);
   r.allow_multapses = false;
   std::vector<std::uint64_t> rows;
-  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
     const neuron_range s{0, 0, n}, t{1, 0, m};
     const auto c = build(r, s, t, seed);
     check_structure(c, s, t, true, true);

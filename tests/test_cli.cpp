@@ -1,0 +1,141 @@
+// The `volley` command: exit codes, messages, outputs, and the SIGINT flush.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct result {
+  int code;
+  std::string output;  // stdout and stderr
+};
+
+result run(const std::string& args) {
+  const std::string cmd = std::string(VOLLEY_CLI_PATH) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+fs::path scratch(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("volley_cli_test_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir / name;
+}
+
+fs::path write_file(const std::string& name, const std::string& text) {
+  const fs::path p = scratch(name);
+  std::ofstream(p) << text;
+  return p;
+}
+
+const std::string example = std::string(VOLLEY_SOURCE_DIR) + "/examples/coba.json";
+
+}  // namespace
+
+TEST(Cli, RunsCobaAndWritesSummaryHdf5AndCsv) {
+  const auto h5 = scratch("coba.h5"), csv = scratch("coba.csv"), js = scratch("coba.json");
+  const auto r = run("run " + example + " --threads 2 --duration '100 ms' --out " + h5.string() + " --csv " +
+                     csv.string() + " --summary-json " + js.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("RTF"), std::string::npos);
+  const auto summary = nlohmann::json::parse(std::ifstream(js));
+  EXPECT_EQ(summary["neurons"], 4000);
+  EXPECT_EQ(summary["synapses"], 320000);
+  EXPECT_DOUBLE_EQ(summary["duration_ms"].get<double>(), 100.0);
+  EXPECT_GT(summary["spikes"].get<long>(), 0);
+  for (const char* key : {"build_s", "run_s", "rtf", "events_per_s", "peak_rss_mb", "hardware", "populations"})
+    EXPECT_TRUE(summary.contains(key)) << key;
+  // the CSV has a header and one line per spike
+  std::ifstream in(csv);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "time_ms,population,neuron,batch");
+  long lines = 0;
+  while (std::getline(in, line)) ++lines;
+  EXPECT_EQ(lines, summary["spikes"].get<long>());
+  EXPECT_TRUE(fs::exists(h5));
+}
+
+TEST(Cli, BadSpecExitsNonZeroWithTheReason) {
+  const auto bad = write_file("bad.json", R"({"dt": "0.1 ms", "duration": "1 ms",
+    "populations": [{"name": "P", "model": "LIF", "size": 3, "params": {"tau": "-2 ms"}}]})");
+  const auto r = run("run " + bad.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("parameter 'tau' = \"-2 ms\""), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("positive"), std::string::npos) << r.output;
+}
+
+TEST(Cli, MalformedJsonAndMissingFile) {
+  const auto bad = write_file("broken.json", "{\"dt\": ");
+  auto r = run("run " + bad.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("malformed JSON"), std::string::npos) << r.output;
+  r = run("run /nonexistent/spec.json");
+  EXPECT_NE(r.code, 0);
+}
+
+TEST(Cli, UnavailableBackendIsAClearError) {
+  const auto r = run("run " + example + " --backend cuda");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("not compiled"), std::string::npos) << r.output;
+}
+
+TEST(Cli, ModelsJsonListsModelsWithUnits) {
+  const auto r = run("models --json");
+  ASSERT_EQ(r.code, 0);
+  const auto j = nlohmann::json::parse(r.output);
+  bool found = false;
+  for (const auto& m : j["neurons"])
+    if (m["name"] == "iaf_psc_exp") {
+      found = true;
+      bool tau = false;
+      for (const auto& p : m["parameters"])
+        if (p["name"] == "tau_m") tau = p["unit"] == "ms" && p["default"] == 10.0;
+      EXPECT_TRUE(tau);
+    }
+  EXPECT_TRUE(found);
+}
+
+// SIGINT stops the run after the current step and writes everything recorded so far.
+TEST(Cli, InterruptFlushesTheRecording) {
+  const auto h5 = scratch("interrupted.h5");
+  fs::remove(h5);
+  const std::string cmd = "timeout --preserve-status -s INT 2 " + std::string(VOLLEY_CLI_PATH) + " run " + example +
+                          " --threads 1 --duration '1000 s' --quiet --out " + h5.string() + " 2>&1";
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  ASSERT_TRUE(fs::exists(h5));
+  const hid_t f = H5Fopen(h5.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  int interrupted = 0;
+  double duration = 0;
+  const hid_t a = H5Aopen(f, "interrupted", H5P_DEFAULT);
+  H5Aread(a, H5T_NATIVE_INT, &interrupted);
+  H5Aclose(a);
+  const hid_t d = H5Aopen(f, "duration_ms", H5P_DEFAULT);
+  H5Aread(d, H5T_NATIVE_DOUBLE, &duration);
+  H5Aclose(d);
+  const hid_t ds = H5Dopen2(f, "/spikes/P/neuron", H5P_DEFAULT);
+  const hid_t sp = H5Dget_space(ds);
+  const hssize_t n = H5Sget_simple_extent_npoints(sp);
+  H5Sclose(sp);
+  H5Dclose(ds);
+  H5Fclose(f);
+  EXPECT_EQ(interrupted, 1);
+  EXPECT_GT(duration, 0.0);
+  EXPECT_LT(duration, 1000e3);
+  EXPECT_GT(n, 0);
+}

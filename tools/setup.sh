@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# One command for a fresh Debian/Ubuntu machine: install dependencies, build volley with the best backend this
+# machine can run, and simulate the COBA example (examples/coba.json).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/install_deps.sh
+gpu=none
+# GPU backends arrive with the GPU issue; until then every machine builds the CPU (OpenMP) backend.
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DVOLLEY_GPU="$gpu" > build.log 2>&1 || { cat build.log; exit 1; }
+cmake --build build -j"$(nproc)" >> build.log 2>&1 || { tail -50 build.log; exit 1; }
+./build/volley info
+./build/volley run examples/coba.json --backend auto --out coba.h5 --summary-json coba_summary.json
