@@ -9,6 +9,15 @@
 #define VOLLEY_HD
 #endif
 
+// Inlined into the launch loop: the per-neuron bodies are small and the launch loop must see through them.
+#if defined(__CUDACC__) || defined(__HIPCC__)
+#define VOLLEY_INLINE __forceinline__
+#elif defined(__GNUC__)
+#define VOLLEY_INLINE inline __attribute__((always_inline))
+#else
+#define VOLLEY_INLINE inline
+#endif
+
 namespace volley {
 
 // Floating-point type of neuron state, parameters and synaptic weights. One precision per build

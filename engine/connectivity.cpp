@@ -1,3 +1,14 @@
+// Connectivity rules. Every random line (row i, or column j for fixed_indegree) is a pure function of the stream
+// (seed, make_tag(purpose::connectivity, projection_id), line, 0), so lines can be built in any order, on any thread,
+// or regenerated later (procedural connectivity on a GPU must replay exactly these formulas):
+//   fixed_probability   geometric skipping: next column = last + 1 + floor(log(uniform()) / log1p(-p)), the autapse
+//                       column dropped; rows come out ascending.
+//   fixed_outdegree     `count` values uniform_index(pool), pool = n_target less the autapse column; with multapses
+//   fixed_indegree      sorted; without, repeats dropped and redrawn (sparse) or selection sampling (count >= pool /
+//                       4); then mapped past the autapse. fixed_indegree builds columns, then transposes.
+//   fixed_total_number  row lengths by sequential conditionals drawn from (seed, make_tag(purpose::multinomial,
+//                       projection_id), row, 0): binomial (multapses) or hypergeometric (none); then as outdegree.
+// Lines are sorted with a bucket sort (uniform values) in per-thread scratch; no per-synapse allocation.
 #include "engine/connectivity.hpp"
 
 #include <algorithm>
@@ -61,7 +72,7 @@ void allocate(std::vector<T>& v, std::uint64_t n, const std::string& where, cons
 
 // Where the autapses of a projection lie. Row i's autapse is column i + offset when that is inside the target range.
 struct autapse_map {
-  bool active = false;  // autapses excluded and both ranges in one population
+  bool active = false;      // autapses excluded and both ranges in one population
   std::int64_t offset = 0;  // source.begin - target.begin
   index_t n_source = 0, n_target = 0;
 
@@ -176,7 +187,8 @@ std::uint64_t hypergeometric(random_stream& r, std::uint64_t draws, std::uint64_
   const std::uint64_t lo = draws > bad ? draws - bad : 0, hi = std::min(draws, good);
   if (lo == hi) return lo;
   const double g = static_cast<double>(good), b = static_cast<double>(bad), n = static_cast<double>(draws);
-  const auto mode = std::clamp(static_cast<std::uint64_t>((n + 1) * (g + 1) / (static_cast<double>(total) + 2)), lo, hi);
+  const auto mode =
+      std::clamp(static_cast<std::uint64_t>((n + 1) * (g + 1) / (static_cast<double>(total) + 2)), lo, hi);
   constexpr double negligible = 1e-18;  // tails beyond this weight hold < 1e-18 * sd of the mass (log-concavity)
   // Visits mode, mode-1, mode+1, mode-2, ... while weights are not negligible; stops early when visit returns true.
   auto walk = [&](auto&& visit) {
@@ -268,9 +280,8 @@ void finish_row_ptr(csr_connectivity& csr, const std::string& where) {
 }
 
 void build_all_to_all(csr_connectivity& csr, const autapse_map& autapse, const std::string& where) {
-  parallel_lines(csr.n_source, [&](index_t i) {
-    csr.row_ptr[i + 1] = csr.n_target - (autapse.column_of(i) < csr.n_target ? 1 : 0);
-  });
+  parallel_lines(csr.n_source,
+                 [&](index_t i) { csr.row_ptr[i + 1] = csr.n_target - (autapse.column_of(i) < csr.n_target ? 1 : 0); });
   finish_row_ptr(csr, where);
   parallel_lines(csr.n_source, [&](index_t i) {
     const index_t excluded = autapse.column_of(i);
@@ -337,8 +348,8 @@ void build_fixed_indegree(csr_connectivity& csr, const connection_rule& rule, co
   allocate(col_sources, col_ptr[csr.n_target], where, "connections");
   parallel_lines_sorted(csr.n_target, rule.count, where, [&](index_t j, line_scratch& scratch) {
     random_stream r(seed, tag, j, 0);
-    sample_sorted(r, csr.n_source, autapse.row_of(j), rule.count, rule.allow_multapses,
-                  col_sources.data() + col_ptr[j], scratch);
+    sample_sorted(r, csr.n_source, autapse.row_of(j), rule.count, rule.allow_multapses, col_sources.data() + col_ptr[j],
+                  scratch);
   });
   transpose_compressed(col_ptr, col_sources, csr.n_source, csr.row_ptr, csr.targets, nullptr, where);
 }
@@ -408,9 +419,9 @@ void build_explicit_list(csr_connectivity& csr, const connection_rule& rule, con
       if (csr.targets[e] == autapse.column_of(i))
         throw parameter_error(where, "explicit pair " + text(k), pair(k), "no autapse, since allow_autapses is false");
       if (!rule.allow_multapses && e > csr.row_ptr[i] && csr.targets[e - 1] == csr.targets[e])
-        throw parameter_error(where, "explicit pair " + text(k), pair(k),
-                              "no repeat of pair " + text(csr.list_position[e - 1]) +
-                                  ", since allow_multapses is false");
+        throw parameter_error(
+            where, "explicit pair " + text(k), pair(k),
+            "no repeat of pair " + text(csr.list_position[e - 1]) + ", since allow_multapses is false");
     }
 }
 
@@ -418,8 +429,7 @@ void build_explicit_list(csr_connectivity& csr, const connection_rule& rule, con
 
 void check_range(const neuron_range& r, const char* name, const std::string& where) {
   if (r.begin > r.end)
-    throw parameter_error(where, name,
-                          "[" + text(std::uint64_t{r.begin}) + ", " + text(std::uint64_t{r.end}) + ")",
+    throw parameter_error(where, name, "[" + text(std::uint64_t{r.begin}) + ", " + text(std::uint64_t{r.end}) + ")",
                           "begin <= end");
 }
 
@@ -470,15 +480,15 @@ void check_rule(const connection_rule& rule, const neuron_range& source, const n
       break;
     case rule_kind::fixed_total_number: {
       const std::uint64_t pairs = std::uint64_t{n_source} * n_target - autapse.count();
-      const std::string pairs_text = text(std::uint64_t{n_source}) + " x " + text(std::uint64_t{n_target}) +
-                                     " pairs" + (overlap ? ", less " + text(autapse.count()) + " autapses" : "");
+      const std::string pairs_text = text(std::uint64_t{n_source}) + " x " + text(std::uint64_t{n_target}) + " pairs" +
+                                     (overlap ? ", less " + text(autapse.count()) + " autapses" : "");
       if (rule.count > 0 && pairs == 0)
-        throw parameter_error(where, "count", text(rule.count), "0 for fixed_total_number: no allowed pair (" +
-                                                                    pairs_text + ")");
-      if (!rule.allow_multapses && rule.count > pairs)
         throw parameter_error(where, "count", text(rule.count),
-                              "at most " + text(pairs) + " for fixed_total_number without multapses (" + pairs_text +
-                                  ")");
+                              "0 for fixed_total_number: no allowed pair (" + pairs_text + ")");
+      if (!rule.allow_multapses && rule.count > pairs)
+        throw parameter_error(
+            where, "count", text(rule.count),
+            "at most " + text(pairs) + " for fixed_total_number without multapses (" + pairs_text + ")");
       if (rule.count > max_connections)
         throw resource_error(where + ": fixed_total_number with count " + text(rule.count) +
                              " makes too many connections");
@@ -519,9 +529,7 @@ csr_connectivity build_connectivity(const connection_rule& rule, const neuron_ra
   switch (rule.kind) {
     case rule_kind::all_to_all: build_all_to_all(csr, autapse, where); break;
     case rule_kind::one_to_one: build_one_to_one(csr, autapse, where); break;
-    case rule_kind::fixed_probability:
-      build_fixed_probability(csr, rule.probability, autapse, seed, tag, where);
-      break;
+    case rule_kind::fixed_probability: build_fixed_probability(csr, rule.probability, autapse, seed, tag, where); break;
     case rule_kind::fixed_indegree: build_fixed_indegree(csr, rule, autapse, seed, tag, where); break;
     case rule_kind::fixed_outdegree: build_fixed_outdegree(csr, rule, autapse, seed, tag, where); break;
     case rule_kind::fixed_total_number:

@@ -13,13 +13,20 @@
 
 namespace volley {
 
-enum class rule_kind { all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree, fixed_total_number,
-                       explicit_list };
+enum class rule_kind {
+  all_to_all,
+  one_to_one,
+  fixed_probability,
+  fixed_indegree,
+  fixed_outdegree,
+  fixed_total_number,
+  explicit_list
+};
 
 struct connection_rule {
   rule_kind kind = rule_kind::all_to_all;
-  double probability = 0.0;   // fixed_probability: in [0, 1]
-  std::uint64_t count = 0;    // fixed_indegree: per target; fixed_outdegree: per source; fixed_total_number: in all
+  double probability = 0.0;     // fixed_probability: in [0, 1]
+  std::uint64_t count = 0;      // fixed_indegree: per target; fixed_outdegree: per source; fixed_total_number: in all
   bool allow_autapses = true;   // NEST's defaults
   bool allow_multapses = true;  // ignored by all_to_all, one_to_one and fixed_probability (each pair is tried once)
   std::vector<index_t> sources, targets;  // explicit_list: pair k is sources[k] -> targets[k], relative to the ranges

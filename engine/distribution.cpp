@@ -85,8 +85,8 @@ std::vector<double> sample_per_synapse(const value_distribution& d, const csr_co
     }
   }
   if (failed_row.load() >= 0)
-    throw user_error(where + ": " + std::to_string(max_tries) + " draws in a row from " + name(d.type) + "(a = " +
-                     text(d.a) + ", b = " + text(d.b) + ") fell outside the bounds [" + text(d.low) + ", " +
+    throw user_error(where + ": " + std::to_string(max_tries) + " draws in a row from " + name(d.type) +
+                     "(a = " + text(d.a) + ", b = " + text(d.b) + ") fell outside the bounds [" + text(d.low) + ", " +
                      text(d.high) + "]: expected bounds that hold a substantial part of the distribution");
   return values;
 }

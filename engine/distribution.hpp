@@ -12,7 +12,8 @@ namespace volley {
 
 struct value_distribution {
   enum class kind { constant, normal, uniform, lognormal } type = kind::constant;
-  double a = 0.0, b = 0.0;  // constant: a. normal: mean a, std b. uniform: [a, b). lognormal: mu a, sigma b (of the log)
+  // constant: a. normal: mean a, standard deviation b. uniform: [a, b). lognormal: mu a, sigma b of the logarithm.
+  double a = 0.0, b = 0.0;
   double low = -std::numeric_limits<double>::infinity();  // values outside [low, high] are redrawn, at most 1000 times
   double high = std::numeric_limits<double>::infinity();
   bool is_constant() const { return type == kind::constant; }

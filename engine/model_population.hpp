@@ -91,7 +91,7 @@ class model_population final : public population {
       std::size_t p = std::upper_bound(start.begin(), start.end(), begin) - start.begin() - 1;
       for (std::uint64_t g = begin; g < end;) {
         while (g >= start[p + 1]) ++p;
-        const auto& v = views[p];
+        const kernels::population_view<Model> v = views[p];  // a private copy: stores into state cannot alias it
         const std::uint64_t stop = std::min<std::uint64_t>(end, start[p + 1]);
         const std::uint64_t local = g - start[p];
         auto b = static_cast<std::uint32_t>(local / v.n);

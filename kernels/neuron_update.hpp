@@ -47,52 +47,45 @@ struct population_view {
 
 // One step of neuron i of batch instance b. Returns true when it spiked.
 template <class Model>
-VOLLEY_HD inline bool update_neuron(const population_view<Model>& v, index_t i, std::uint32_t b) {
+VOLLEY_HD VOLLEY_INLINE bool update_neuron(const population_view<Model>& v, index_t i, std::uint32_t b) {
   const std::size_t k = std::size_t(b) * v.n + i;
   real_t s[Model::n_state];
   for (int q = 0; q < Model::n_state; ++q) s[q] = v.state[q][k];
 
+  // Channels come in a fixed order: the model's ports, then the delta channel, then one per receptor.
   constexpr int n_port_slots = Model::n_ports > 0 ? Model::n_ports : 1;
   real_t port_in[n_port_slots] = {};
-  real_t receptor_in[view_max_receptors] = {};
-  real_t delta_v = 0;
-  auto route = [&](int kind, int index, real_t x) {
-    if (kind == 0) port_in[index] += x;
-    else if (kind == 1) receptor_in[index] += x;
-    else delta_v += x;
-  };
-  for (int c = 0; c < v.n_channels; ++c) {
-    const channel_view& ch = v.channels[c];
-    const real_t x = ch.slot[k];
-    ch.slot[k] = 0;
-    route(ch.kind, ch.index, x);
+  for (int c = 0; c < Model::n_ports; ++c) {
+    port_in[c] = v.channels[c].slot[k];
+    v.channels[c].slot[k] = 0;
+  }
+  real_t delta_v = v.channels[Model::n_ports].slot[k];
+  v.channels[Model::n_ports].slot[k] = 0;
+  real_t receptor_in[view_max_receptors];
+  for (int r = 0; r < v.n_receptors; ++r) {
+    real_t* slot = v.channels[Model::n_ports + 1 + r].slot;
+    receptor_in[r] = slot[k];
+    slot[k] = 0;
   }
   for (int d = 0; d < v.n_poisson; ++d) {
     const poisson_view& p = v.poisson[d];
     if (i < p.begin || i >= p.end) continue;
     rng::random_stream rs(v.seed, p.tag, static_cast<std::uint32_t>(k), v.step);
-    const real_t count = static_cast<real_t>(rs.poisson(p.mean_count));
-    const channel_view& ch = v.channels[p.channel];
-    route(ch.kind, ch.index, count * p.weight);
+    const real_t x = static_cast<real_t>(rs.poisson(p.mean_count)) * p.weight;
+    const int c = p.channel;
+    if (c < Model::n_ports) port_in[c] += x;
+    else if (c == Model::n_ports) delta_v += x;
+    else receptor_in[c - Model::n_ports - 1] += x;
   }
 
   real_t current = v.bias ? v.bias[i] : real_t(0);
   const real_t vm = s[Model::membrane];
-  for (int r = 0; r < v.n_receptors; ++r) {
-    real_t g[models::max_receptor_vars];
-    for (int q = 0; q < models::max_receptor_vars; ++q) g[q] = v.receptor_state[r][q][k];
-    current += models::receptor_current(v.receptors[r], g, vm);
-  }
+  for (int r = 0; r < v.n_receptors; ++r) current += models::receptor_current(v.receptors[r], v.receptor_state[r], k, vm);
 
   const auto& c = v.constants[v.heterogeneous ? i : 0];
   const bool spike = Model::update(c, s, models::neuron_input{current, delta_v, port_in});
 
-  for (int r = 0; r < v.n_receptors; ++r) {
-    real_t g[models::max_receptor_vars];
-    for (int q = 0; q < models::max_receptor_vars; ++q) g[q] = v.receptor_state[r][q][k];
-    models::receptor_advance(v.receptors[r], g, receptor_in[r]);
-    for (int q = 0; q < models::max_receptor_vars; ++q) v.receptor_state[r][q][k] = g[q];
-  }
+  for (int r = 0; r < v.n_receptors; ++r) models::receptor_advance(v.receptors[r], v.receptor_state[r], k, receptor_in[r]);
   for (int q = 0; q < Model::n_state; ++q) v.state[q][k] = s[q];
   return spike;
 }

@@ -92,7 +92,7 @@ struct iaf_psc_exp {
     s[I_syn_ex] = s[I_syn_in] = s[refractory] = 0;
   }
 
-  VOLLEY_HD static bool update(const constants& c, real_t* s, const neuron_input& in) {
+  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
     real_t v = s[V_m] - c.E_L;  // relative to E_L, as NEST integrates it
     if (s[refractory] > 0) {
       s[refractory] -= 1;

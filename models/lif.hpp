@@ -80,7 +80,7 @@ struct lif_family {
   }
 
   // One step of one neuron. s: state (see enum), in: this step's input. Returns true on a spike.
-  VOLLEY_HD static bool update(const constants& c, real_t* s, const neuron_input& in) {
+  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
     if (Refractory && s[refractory] > 0) {
       s[refractory] -= 1;
       return false;

@@ -8,6 +8,8 @@
 // Synapses:  Expon   dg/dt = -g/tau;  a spike of weight w: g += w        (brainpy.state default tau 8 ms)
 // Outputs:   CUBA    I = scale * g              (weights are currents, pA)
 //            COBA    I = g * (E - V)            (weights are conductances, nS; I in pA)
+#include <cstddef>
+
 #include "engine/config.hpp"
 #include "engine/param.hpp"
 #include "engine/units.hpp"
@@ -43,20 +45,22 @@ struct coba_params {
   static void each_param(P& p, F&& f) { f("E", p.E, range_check::any); }
 };
 
-// Current (pA) delivered by the receptor at membrane potential v (mV).
-VOLLEY_HD inline real_t receptor_current(const receptor_constants& c, const real_t* g, real_t v) {
+// Current (pA) delivered by the receptor at membrane potential v (mV). g: the receptor's state columns, k: cell.
+VOLLEY_HD VOLLEY_INLINE real_t receptor_current(const receptor_constants& c, real_t* const* g, std::size_t k,
+                                                real_t v) {
   switch (c.output) {
-    case output_kind::coba: return g[0] * (c.E - v);
+    case output_kind::coba: return g[0][k] * (c.E - v);
     case output_kind::cuba:
-    default: return c.scale * g[0];
+    default: return c.scale * g[0][k];
   }
 }
 
-// Advances the synapse state by one step and adds the weights arriving in this step.
-VOLLEY_HD inline void receptor_advance(const receptor_constants& c, real_t* g, real_t arriving) {
+// Advances the synapse state of cell k by one step and adds the weights arriving in this step.
+VOLLEY_HD VOLLEY_INLINE void receptor_advance(const receptor_constants& c, real_t* const* g, std::size_t k,
+                                              real_t arriving) {
   switch (c.synapse) {
     case synapse_kind::expon:
-    default: g[0] = g[0] * c.decay + arriving;
+    default: g[0][k] = g[0][k] * c.decay + arriving;
   }
 }
 

@@ -52,8 +52,8 @@ std::uint64_t row_length(const csr_connectivity& c, index_t i) { return c.row_pt
 
 // Shape, ranges and order: row_ptr consistent, targets in range, rows ascending, strictly so without multapses,
 // and no autapse when excluded.
-void check_structure(const csr_connectivity& c, const neuron_range& source, const neuron_range& target,
-                     bool distinct, bool no_autapses) {
+void check_structure(const csr_connectivity& c, const neuron_range& source, const neuron_range& target, bool distinct,
+                     bool no_autapses) {
   ASSERT_EQ(c.n_source, source.size());
   ASSERT_EQ(c.n_target, target.size());
   ASSERT_EQ(c.row_ptr.size(), std::size_t{c.n_source} + 1);
@@ -94,6 +94,11 @@ double dispersion_z(const std::vector<std::uint64_t>& observed, const std::funct
   }
   const auto n = static_cast<double>(observed.size());
   return (s - n) / std::sqrt(2.0 * n);
+}
+
+double dispersion_z(const std::vector<std::uint64_t>& observed, double mean, double variance) {
+  return dispersion_z(
+      observed, [&](std::size_t) { return mean; }, [&](std::size_t) { return variance; });
 }
 
 void set_threads([[maybe_unused]] int n) {
@@ -165,13 +170,9 @@ TEST(Connectivity, FixedProbabilityStatistics) {
   // Row lengths Binomial(m, p): their dispersion around the mean m p with variance m p (1 - p).
   std::vector<std::uint64_t> rows(n);
   for (index_t i = 0; i < n; ++i) rows[i] = row_length(c, i);
-  EXPECT_LT(std::abs(dispersion_z(rows, [&](std::size_t) { return m * p; },
-                                  [&](std::size_t) { return m * p * (1 - p); })),
-            z_max);
+  EXPECT_LT(std::abs(dispersion_z(rows, m * p, m * p * (1 - p))), z_max);
   // Column counts Binomial(n, p) too: catches a skip that favours some columns.
-  EXPECT_LT(std::abs(dispersion_z(column_counts(c), [&](std::size_t) { return n * p; },
-                                  [&](std::size_t) { return n * p * (1 - p); })),
-            z_max);
+  EXPECT_LT(std::abs(dispersion_z(column_counts(c), n * p, n * p * (1 - p))), z_max);
 }
 
 TEST(Connectivity, FixedProbabilityEdgesAndAutapses) {
@@ -214,8 +215,7 @@ TEST(Connectivity, FixedIndegreeExactAndUniform) {
     for (index_t i = 0; i < n; ++i) out[i] = row_length(c, i);
     const double q = double(k) / n, mean = m * q;
     const double var = multapses ? m * k * (1.0 / n) * (1 - 1.0 / n) : m * q * (1 - q);
-    EXPECT_LT(std::abs(dispersion_z(out, [&](std::size_t) { return mean; }, [&](std::size_t) { return var; })),
-              z_max);
+    EXPECT_LT(std::abs(dispersion_z(out, mean, var)), z_max);
   }
 }
 
@@ -233,9 +233,7 @@ TEST(Connectivity, FixedOutdegreeExactAndUniform) {
     for (index_t i = 0; i < n; ++i) ASSERT_EQ(row_length(c, i), k);
     const double q = double(k) / m, mean = n * q;
     const double var = multapses ? n * k * (1.0 / m) * (1 - 1.0 / m) : n * q * (1 - q);
-    EXPECT_LT(std::abs(dispersion_z(column_counts(c), [&](std::size_t) { return mean; },
-                                    [&](std::size_t) { return var; })),
-              z_max);
+    EXPECT_LT(std::abs(dispersion_z(column_counts(c), mean, var)), z_max);
   }
 }
 
@@ -254,9 +252,7 @@ TEST(Connectivity, DenseDegreesWithoutMultapsesAreUniform) {
     std::vector<std::uint64_t> counts(m);  // connections of each neuron of the range of size m
     for (index_t i = 0; i < m; ++i) counts[i] = out ? column_counts(c)[i] : row_length(c, i);
     const double q = double(k) / m;
-    EXPECT_LT(std::abs(dispersion_z(counts, [&](std::size_t) { return n * q; },
-                                    [&](std::size_t) { return n * q * (1 - q); })),
-              z_max);
+    EXPECT_LT(std::abs(dispersion_z(counts, n * q, n * q * (1 - q))), z_max);
   }
 }
 
@@ -279,7 +275,8 @@ TEST(Connectivity, DegreesWithoutAutapsesAndMultapses) {
     const auto csc = volley::transpose(d);
     for (index_t j = 0; j < 100; ++j) {
       ASSERT_EQ(csc.col_ptr[j + 1] - csc.col_ptr[j], k);
-      for (std::uint64_t e = csc.col_ptr[j] + 1; e < csc.col_ptr[j + 1]; ++e) ASSERT_LT(csc.sources[e - 1], csc.sources[e]);
+      for (std::uint64_t e = csc.col_ptr[j] + 1; e < csc.col_ptr[j + 1]; ++e)
+        ASSERT_LT(csc.sources[e - 1], csc.sources[e]);
     }
   }
   // k = 99 of 99 allowed: row i gets every target but its own neuron.
@@ -288,7 +285,8 @@ TEST(Connectivity, DegreesWithoutAutapsesAndMultapses) {
   all.allow_multapses = false;
   const auto c = build(all, {5, 0, 100}, {5, 0, 100});
   for (index_t i = 0; i < 100; ++i)
-    for (std::uint64_t e = c.row_ptr[i], j = 0; e < c.row_ptr[i + 1]; ++e, ++j) ASSERT_EQ(c.targets[e], j < i ? j : j + 1);
+    for (std::uint64_t e = c.row_ptr[i], j = 0; e < c.row_ptr[i + 1]; ++e, ++j)
+      ASSERT_EQ(c.targets[e], j < i ? j : j + 1);
 }
 
 // ---- fixed_total_number ------------------------------------------------------------------------------------------
@@ -304,13 +302,9 @@ TEST(Connectivity, FixedTotalNumberMultinomial) {
   std::vector<std::uint64_t> rows(n);
   for (index_t i = 0; i < n; ++i) rows[i] = row_length(c, i);
   const double p = 1.0 / n;
-  EXPECT_LT(std::abs(dispersion_z(rows, [&](std::size_t) { return total * p; },
-                                  [&](std::size_t) { return total * p * (1 - p); })),
-            z_max);
+  EXPECT_LT(std::abs(dispersion_z(rows, total * p, total * p * (1 - p))), z_max);
   // Targets uniform: each column Binomial(N, 1/m).
-  EXPECT_LT(std::abs(dispersion_z(column_counts(c), [&](std::size_t) { return double(total) / m; },
-                                  [&](std::size_t) { return total * (1.0 / m) * (1 - 1.0 / m); })),
-            z_max);
+  EXPECT_LT(std::abs(dispersion_z(column_counts(c), double(total) / m, total * (1.0 / m) * (1 - 1.0 / m))), z_max);
 }
 
 TEST(Connectivity, FixedTotalNumberWithoutMultapsesIsHypergeometric) {
@@ -330,8 +324,7 @@ TEST(Connectivity, FixedTotalNumberWithoutMultapsesIsHypergeometric) {
   }
   const double p = double(m) / pairs;
   const double var = total * p * (1 - p) * double(pairs - total) / double(pairs - 1);
-  EXPECT_LT(std::abs(dispersion_z(rows, [&](std::size_t) { return total * p; }, [&](std::size_t) { return var; })),
-            z_max);
+  EXPECT_LT(std::abs(dispersion_z(rows, total * p, var)), z_max);
   // All pairs: the complete graph.
   r.count = pairs;
   const auto full = build(r, {0, 0, n}, {1, 0, m});
@@ -349,8 +342,9 @@ TEST(Connectivity, FixedTotalNumberWeighsSourcesByTheirAllowedTargets) {
   std::vector<std::uint64_t> rows(100);
   for (index_t i = 0; i < 100; ++i) rows[i] = row_length(c, i);
   auto weight = [](std::size_t i) { return i == 50 || i == 51 ? 1.0 : 2.0; };
-  EXPECT_LT(std::abs(dispersion_z(rows, [&](std::size_t i) { return 100.0 * weight(i); },
-                                  [&](std::size_t i) { return 100.0 * weight(i) * (1 - weight(i) / 198); })),
+  EXPECT_LT(std::abs(dispersion_z(
+                rows, [&](std::size_t i) { return 100.0 * weight(i); },
+                [&](std::size_t i) { return 100.0 * weight(i) * (1 - weight(i) / 198); })),
             z_max);
   EXPECT_LT(rows[50] + rows[51], 200 + z_max * std::sqrt(200.0));
 }
@@ -516,7 +510,7 @@ TEST(Connectivity, ImpossibleRulesAreParameterErrors) {
   EXPECT_EQ(build(in, a, overlap).size(), 99u * 100u);
   in.allow_multapses = true;
   in.count = 5;
-  expect_error(in, empty, b, "count", "5");  // targets but no source to draw from
+  expect_error(in, empty, b, "count", "5");   // targets but no source to draw from
   EXPECT_EQ(build(in, b, empty).size(), 0u);  // no target: nothing to draw
 
   auto out = rule_of(rule_kind::fixed_outdegree, 51);
@@ -617,7 +611,8 @@ TEST(Distribution, Moments) {
   EXPECT_GE(m.min, 1.0);
   EXPECT_LT(m.max, 3.0);
   EXPECT_LT(std::abs(m.mean - 2.0), z_max * std::sqrt(1.0 / 3.0 / n));
-  EXPECT_LT(std::abs(m.variance - 1.0 / 3.0), z_max * std::sqrt((1.0 / 5.0 - 1.0 / 9.0) / n));  // 4th central moment 1/5
+  EXPECT_LT(std::abs(m.variance - 1.0 / 3.0),
+            z_max * std::sqrt((1.0 / 5.0 - 1.0 / 9.0) / n));  // 4th central moment 1/5
 
   d.type = value_distribution::kind::lognormal;
   d.a = 0.5;
@@ -710,6 +705,23 @@ TEST(Distribution, DeterministicAndIndependentOfThreads) {
   EXPECT_EQ(one, sample(d, c));
   EXPECT_NE(one, sample(d, c, 12));
   EXPECT_NE(one, sample(d, c, 11, volley::rng::purpose::delay));  // weights and delays draw from different streams
+}
+
+TEST(Distribution, DrawValueRedrawsFromTheSameStream) {
+  value_distribution d;
+  d.type = value_distribution::kind::normal;
+  d.a = -55.0;
+  d.b = 2.0;
+  d.high = -54.0;
+  volley::rng::random_stream r(5, volley::rng::make_tag(volley::rng::purpose::initial_state, 1), 0, 0);
+  volley::rng::random_stream again = r;
+  std::vector<double> v;
+  for (int k = 0; k < 2000; ++k) v.push_back(volley::draw_value(d, r, where));
+  EXPECT_LE(*std::max_element(v.begin(), v.end()), -54.0);
+  EXPECT_EQ(v.front(), volley::draw_value(d, again, where));
+  d.low = 0.0;
+  d.high = INFINITY;
+  EXPECT_THROW(volley::draw_value(d, r, where), volley::user_error);
 }
 
 }  // namespace
