@@ -61,7 +61,7 @@ class model_population final : public population {
     v.n_poisson = static_cast<int>(poisson_.size());
     for (int d = 0; d < v.n_poisson; ++d) {
       const auto& p = poisson_[d];
-      v.poisson[d] = {p.channel, p.begin, p.end, p.mean_count, p.weight, p.tag};
+      v.poisson[d] = {p.channel, p.begin, p.end, p.mean_count, p.weight, std::exp(-double(p.mean_count)), p.tag};
     }
     v.seed = seed;
     v.step = static_cast<std::uint32_t>(step);

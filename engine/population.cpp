@@ -47,7 +47,8 @@ int population::add_receptor(const std::string& name, const models::receptor_con
 }
 
 void population::allocate_ring_buffers(int n_slots) {
-  ring_slots_ = std::max(n_slots, 1);
+  ring_slots_ = 1;
+  while (ring_slots_ < n_slots) ring_slots_ *= 2;
   ring_.assign(channels_.size(), std::vector<real_t>(std::size_t(ring_slots_) * batch_ * size_, real_t(0)));
 }
 

@@ -79,11 +79,12 @@ class population {
   int find_channel(const std::string& name) const;  // -1 when unknown
   int delta_channel() const { return delta_channel_; }
 
-  // Ring buffers; call once all projections are known (n_slots = max delay in steps + 1).
+  // Ring buffers; call once all projections are known. n_slots (max delay in steps + 1) is rounded up to a power
+  // of two so a slot index is a mask, not a division, per synapse.
   void allocate_ring_buffers(int n_slots);
   int ring_slots() const { return ring_slots_; }
   real_t* ring_slot(int channel, std::uint64_t step) {
-    return ring_[channel].data() + (step % ring_slots_) * std::size_t(batch_) * size_;
+    return ring_[channel].data() + (step & (ring_slots_ - 1)) * std::size_t(batch_) * size_;
   }
 
   // Constant input current per neuron (pA), summed over all constant-current inputs.

@@ -51,7 +51,7 @@ void deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
   if (lo >= hi) return;
   population& tgt = *p.target;
   const kernels::ring_view ring{tgt.ring_slot(p.channel, 0), std::uint64_t(tgt.batch()) * tgt.size(),
-                                static_cast<std::uint32_t>(tgt.ring_slots())};
+                                static_cast<std::uint32_t>(tgt.ring_slots() - 1)};
   for (std::uint32_t b = 0; b < p.source->batch(); ++b) {
     const auto& spikes = p.source->spikes()[b];
     const auto first = std::lower_bound(spikes.begin(), spikes.end(), p.source_range.begin);

@@ -186,6 +186,12 @@ class random_stream {
     return k >= 4294967295.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(k);
   }
 
+  // Poisson(mean) for 0 < mean < 10 when exp(-mean) is already known (per-step drives precompute it): the same
+  // numbers as poisson(mean), without the exp.
+  VOLLEY_HD std::uint32_t poisson_small(double mean, double exp_neg_mean) {
+    return static_cast<std::uint32_t>(poisson_inversion(mean, exp_neg_mean));
+  }
+
   // Binomial(n, p), exact for n < 2^53: inversion for n * min(p, 1 - p) < 10, BTRS (Hoermann 1993) above, with
   // p > 1/2 drawn as n - Binomial(n, 1 - p). Cost is O(1) expected draws for any n, including n = 1e12, p = 1e-12.
   // p <= 0 or NaN gives 0, p >= 1 gives n.
@@ -204,9 +210,9 @@ class random_stream {
 
   // Sequential search from 0. Values above `bound` have total probability < 1e-25; a draw that runs past it
   // (possible only through rounding in the running sum) is redrawn instead of looping forever.
-  VOLLEY_HD double poisson_inversion(double mean) {
-    const double p0 = ::exp(-mean);
-    const double bound = mean + 10.0 * ::sqrt(mean) + 20.0;
+  VOLLEY_HD double poisson_inversion(double mean) { return poisson_inversion(mean, ::exp(-mean)); }
+  VOLLEY_HD double poisson_inversion(double mean, double p0) {
+    const double bound = mean + 10.0 * 3.1622776601683795 + 20.0;  // >= mean + 10 sqrt(mean) + 20 for mean < 10
     for (;;) {
       double u = uniform();
       double pk = p0;
@@ -214,9 +220,17 @@ class random_stream {
       while (u > pk && k <= bound) {
         u -= pk;
         k += 1.0;
-        pk *= mean / k;
+        pk *= mean * inverse_of_small(k);
       }
       if (k <= bound) return k;
+    }
+  }
+  // 1/k without a division for the k a small-mean inversion reaches.
+  VOLLEY_HD static double inverse_of_small(double k) {
+    switch (static_cast<int>(k)) {
+      case 1: return 1.0; case 2: return 1.0 / 2; case 3: return 1.0 / 3; case 4: return 1.0 / 4;
+      case 5: return 1.0 / 5; case 6: return 1.0 / 6; case 7: return 1.0 / 7; case 8: return 1.0 / 8;
+      default: return 1.0 / k;
     }
   }
 

@@ -23,6 +23,7 @@ struct poisson_view {
   int channel;
   index_t begin, end;
   real_t mean_count, weight;
+  double exp_neg_mean;   // exp(-mean_count), precomputed: the inversion sampler then needs no exp per draw
   std::uint32_t tag;
 };
 
@@ -71,7 +72,8 @@ VOLLEY_HD VOLLEY_INLINE bool update_neuron(const population_view<Model>& v, inde
     const poisson_view& p = v.poisson[d];
     if (i < p.begin || i >= p.end) continue;
     rng::random_stream rs(v.seed, p.tag, static_cast<std::uint32_t>(k), v.step);
-    const real_t x = static_cast<real_t>(rs.poisson(p.mean_count)) * p.weight;
+    const std::uint32_t count = p.mean_count < 10 ? rs.poisson_small(p.mean_count, p.exp_neg_mean) : rs.poisson(p.mean_count);
+    const real_t x = static_cast<real_t>(count) * p.weight;
     const int c = p.channel;
     if (c < Model::n_ports) port_in[c] += x;
     else if (c == Model::n_ports) delta_v += x;

@@ -9,7 +9,7 @@ namespace volley::kernels {
 struct ring_view {
   real_t* base;            // ring buffer of the target channel, [slot][batch][neuron]
   std::uint64_t slot_stride;   // batch * n_target_population
-  std::uint32_t n_slots;
+  std::uint32_t slot_mask;     // number of slots - 1 (a power of two minus one)
 };
 
 // Adds the synapses [k0, k1) of one row to the ring buffer (batch offset and target offset folded into `offset`).
@@ -19,14 +19,14 @@ VOLLEY_HD inline void deliver_row(const Index* targets, const real_t* weights, r
                                   std::uint64_t k1, const ring_view& ring, std::uint64_t step,
                                   std::uint64_t offset) {
   if (delays == nullptr) {
-    real_t* slot = ring.base + ((step + delay) % ring.n_slots) * ring.slot_stride + offset;
+    real_t* slot = ring.base + ((step + delay) & ring.slot_mask) * ring.slot_stride + offset;
     if (weights == nullptr)
       for (std::uint64_t k = k0; k < k1; ++k) slot[targets[k]] += weight;
     else
       for (std::uint64_t k = k0; k < k1; ++k) slot[targets[k]] += weights[k];
   } else {
     for (std::uint64_t k = k0; k < k1; ++k) {
-      real_t* slot = ring.base + ((step + delays[k]) % ring.n_slots) * ring.slot_stride + offset;
+      real_t* slot = ring.base + ((step + delays[k]) & ring.slot_mask) * ring.slot_stride + offset;
       slot[targets[k]] += weights ? weights[k] : weight;
     }
   }

@@ -492,3 +492,13 @@ TEST(random_stream, log_factorial_matches_lgamma) {
 }
 
 }  // namespace
+
+// The drive kernels call poisson_small with a precomputed exp(-mean): it must give exactly poisson's numbers.
+TEST(random_stream, poisson_small_equals_poisson) {
+  for (double mean : {0.01, 0.5, 1.28, 2.3, 9.9}) {
+    for (std::uint32_t i = 0; i < 2000; ++i) {
+      volley::rng::random_stream a(5, 77, i, 3), b(5, 77, i, 3);
+      ASSERT_EQ(a.poisson(mean), b.poisson_small(mean, std::exp(-mean))) << mean << " " << i;
+    }
+  }
+}
