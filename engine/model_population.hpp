@@ -25,6 +25,8 @@ model_info describe_model() {
 
 template <class Model>
 class model_population final : public population {
+  static constexpr int cpu_tile = 256;  // neurons per tile of the OpenMP launcher
+
  public:
   using params = typename Model::params;
 
@@ -96,9 +98,14 @@ class model_population final : public population {
         const std::uint64_t local = g - start[p];
         auto b = static_cast<std::uint32_t>(local / v.n);
         auto i = static_cast<index_t>(local % v.n);
-        for (; g < stop; ++g) {
-          if (kernels::update_neuron(v, i, b)) out.push_back({static_cast<std::uint32_t>(p), b, i});
-          if (++i == v.n) {
+        const auto emit = [&](index_t spiking) { out.push_back({static_cast<std::uint32_t>(p), b, spiking}); };
+        while (g < stop) {
+          // a tile never crosses a batch boundary
+          const auto count = static_cast<int>(std::min<std::uint64_t>({std::uint64_t(cpu_tile), stop - g, v.n - i}));
+          kernels::update_tile<Model, cpu_tile>(v, i, count, b, emit);
+          g += count;
+          i += count;
+          if (i == v.n) {
             i = 0;
             ++b;
           }

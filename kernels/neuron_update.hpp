@@ -46,50 +46,76 @@ struct population_view {
   std::uint32_t step = 0;
 };
 
-// One step of neuron i of batch instance b. Returns true when it spiked.
-template <class Model>
-VOLLEY_HD VOLLEY_INLINE bool update_neuron(const population_view<Model>& v, index_t i, std::uint32_t b) {
-  const std::size_t k = std::size_t(b) * v.n + i;
-  real_t s[Model::n_state];
-  for (int q = 0; q < Model::n_state; ++q) s[q] = v.state[q][k];
-
-  // Channels come in a fixed order: the model's ports, then the delta channel, then one per receptor.
+// One step of neurons [i0, i0 + count) of batch instance b, count <= Tile; emit(i) is called for every neuron
+// that spiked, in ascending order. This is the only composition of the per-step stages: the OpenMP launcher runs
+// it on tiles of 256 neurons (each stage a loop the compiler vectorises, switches hoisted out of the loops), a GPU
+// thread runs it with Tile = 1. Per neuron the arithmetic and its order are the same for every Tile.
+template <class Model, int Tile, class Emit>
+VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_t i0, int count, std::uint32_t b,
+                                         Emit&& emit) {
   constexpr int n_port_slots = Model::n_ports > 0 ? Model::n_ports : 1;
-  real_t port_in[n_port_slots] = {};
-  for (int c = 0; c < Model::n_ports; ++c) {
-    port_in[c] = v.channels[c].slot[k];
-    v.channels[c].slot[k] = 0;
-  }
-  real_t delta_v = v.channels[Model::n_ports].slot[k];
-  v.channels[Model::n_ports].slot[k] = 0;
-  real_t receptor_in[view_max_receptors];
-  for (int r = 0; r < v.n_receptors; ++r) {
-    real_t* slot = v.channels[Model::n_ports + 1 + r].slot;
-    receptor_in[r] = slot[k];
-    slot[k] = 0;
-  }
+  const std::size_t k0 = std::size_t(b) * v.n + i0;
+
+  // 1. this step's ring-buffer slots, cleared for reuse. Channel order: the model's ports, delta, receptors.
+  real_t port_in[n_port_slots][Tile];
+  real_t delta_v[Tile];
+  real_t receptor_in[view_max_receptors][Tile];
+  auto take = [&](real_t* slot, real_t* into) {
+    for (int j = 0; j < count; ++j) into[j] = slot[k0 + j];
+    for (int j = 0; j < count; ++j) slot[k0 + j] = 0;
+  };
+  for (int c = 0; c < Model::n_ports; ++c) take(v.channels[c].slot, port_in[c]);
+  take(v.channels[Model::n_ports].slot, delta_v);
+  for (int r = 0; r < v.n_receptors; ++r) take(v.channels[Model::n_ports + 1 + r].slot, receptor_in[r]);
+
+  // 2. Poisson drives, one counter-based stream per (drive, cell, step)
   for (int d = 0; d < v.n_poisson; ++d) {
     const poisson_view& p = v.poisson[d];
-    if (i < p.begin || i >= p.end) continue;
-    rng::random_stream rs(v.seed, p.tag, static_cast<std::uint32_t>(k), v.step);
-    const std::uint32_t count = p.mean_count < 10 ? rs.poisson_small(p.mean_count, p.exp_neg_mean) : rs.poisson(p.mean_count);
-    const real_t x = static_cast<real_t>(count) * p.weight;
-    const int c = p.channel;
-    if (c < Model::n_ports) port_in[c] += x;
-    else if (c == Model::n_ports) delta_v += x;
-    else receptor_in[c - Model::n_ports - 1] += x;
+    real_t* into = delta_v;
+    if (p.channel > Model::n_ports) into = receptor_in[p.channel - Model::n_ports - 1];
+    if constexpr (Model::n_ports > 0)
+      if (p.channel < Model::n_ports) into = port_in[p.channel];
+    for (int j = 0; j < count; ++j) {
+      const index_t i = i0 + j;
+      if (i < p.begin || i >= p.end) continue;
+      rng::random_stream rs(v.seed, p.tag, static_cast<std::uint32_t>(k0 + j), v.step);
+      const std::uint32_t n = p.mean_count < 10 ? rs.poisson_small(p.mean_count, p.exp_neg_mean)
+                                                : rs.poisson(p.mean_count);
+      into[j] += static_cast<real_t>(n) * p.weight;
+    }
   }
 
-  real_t current = v.bias ? v.bias[i] : real_t(0);
-  const real_t vm = s[Model::membrane];
-  for (int r = 0; r < v.n_receptors; ++r) current += models::receptor_current(v.receptors[r], v.receptor_state[r], k, vm);
+  // 3. input current: constant drive, then each receptor's output at the present V
+  real_t current[Tile];
+  for (int j = 0; j < count; ++j) current[j] = v.bias ? v.bias[i0 + j] : real_t(0);
+  const real_t* vm = v.state[Model::membrane] + k0;
+  for (int r = 0; r < v.n_receptors; ++r) {
+    const models::receptor_constants rc = v.receptors[r];
+    real_t* const* g = v.receptor_state[r];
+    for (int j = 0; j < count; ++j) current[j] += models::receptor_current(rc, g, k0 + j, vm[j]);
+  }
 
-  const auto& c = v.constants[v.heterogeneous ? i : 0];
-  const bool spike = Model::update(c, s, models::neuron_input{current, delta_v, port_in});
+  // 4. the neuron model
+  bool spiked[Tile];
+  for (int j = 0; j < count; ++j) {
+    real_t s[Model::n_state];
+    for (int q = 0; q < Model::n_state; ++q) s[q] = v.state[q][k0 + j];
+    real_t ports[n_port_slots];
+    for (int c = 0; c < n_port_slots; ++c) ports[c] = Model::n_ports > 0 ? port_in[c][j] : real_t(0);
+    const auto& c = v.constants[v.heterogeneous ? i0 + j : 0];
+    spiked[j] = Model::update(c, s, models::neuron_input{current[j], delta_v[j], ports});
+    for (int q = 0; q < Model::n_state; ++q) v.state[q][k0 + j] = s[q];
+  }
 
-  for (int r = 0; r < v.n_receptors; ++r) models::receptor_advance(v.receptors[r], v.receptor_state[r], k, receptor_in[r]);
-  for (int q = 0; q < Model::n_state; ++q) v.state[q][k] = s[q];
-  return spike;
+  // 5. receptors advance and take this step's arrivals
+  for (int r = 0; r < v.n_receptors; ++r) {
+    const models::receptor_constants rc = v.receptors[r];
+    real_t* const* g = v.receptor_state[r];
+    for (int j = 0; j < count; ++j) models::receptor_advance(rc, g, k0 + j, receptor_in[r][j]);
+  }
+
+  for (int j = 0; j < count; ++j)
+    if (spiked[j]) emit(i0 + j);
 }
 
 }  // namespace volley::kernels
