@@ -58,18 +58,39 @@ def git_commit():
 
 
 def load_average():
-    """1-minute load average, to tell a quiet machine from a shared, busy one (timings on the latter mislead)."""
+    """1-minute load average (recorded for the record; it lags, so busy_cores() decides the warning)."""
     try:
         return round(os.getloadavg()[0], 2)
     except OSError:
         return None
 
 
-def busy_warning(load, threads):
+def _cpu_times():
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields), idle
+
+
+def busy_cores(sample_s=1.0):
+    """Cores kept busy by other work, measured over `sample_s` just before a run (None where /proc is absent)."""
+    try:
+        total0, idle0 = _cpu_times()
+        time.sleep(sample_s)
+        total1, idle1 = _cpu_times()
+    except (OSError, ValueError, IndexError):
+        return None
+    if total1 <= total0:
+        return 0.0
+    return round((1.0 - (idle1 - idle0) / (total1 - total0)) * (os.cpu_count() or 1), 2)
+
+
+def busy_warning(busy, threads):
     """A note when other work was running: OpenMP threads spin and lose badly on an oversubscribed machine."""
     cores = os.cpu_count() or 1
-    if load is not None and load + threads > cores + 0.5:
-        return f"machine busy before the run (load {load} + {threads} threads on {cores} cores): timing unreliable"
+    if busy is not None and busy + threads > cores + 0.25:
+        return (f"machine busy before the run ({busy} cores in use by other work + {threads} threads on "
+                f"{cores} cores): timing unreliable")
     return None
 
 
@@ -101,7 +122,7 @@ def run_volley(volley, spec_path, threads, seed=None, backend="cpu", record=Fals
         else:
             cmd += ["--out", os.path.join(tmp, "out.h5")]
         cmd += list(extra)
-        load_before = load_average()
+        load_before, busy_before = load_average(), busy_cores()
         t0 = time.perf_counter()
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -118,6 +139,7 @@ def run_volley(volley, spec_path, threads, seed=None, backend="cpu", record=Fals
             raise VolleyError(f"no readable --summary-json from: {' '.join(cmd)} ({e})") from e
     summary["wall_s"] = round(wall, 4)
     summary["load_avg_1m_before"] = load_before
+    summary["busy_cores_before"] = busy_before
     # The command as one would retype it (temporary files left out).
     shown = ["volley", "run", os.path.basename(spec_path), "--backend", backend, "--threads", str(threads)]
     shown += (["--seed", str(seed)] if seed is not None else []) + ([] if record else ["--no-record"]) + list(extra)

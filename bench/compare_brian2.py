@@ -40,13 +40,14 @@ def find_brian_python(explicit):
 def run_brian(py, scale, threads, duration, repeat, seed, timeout):
     cmd = [py, BRIAN_SCRIPT, "--scale", str(scale), "--threads", str(threads), "--duration", duration,
            "--repeat", str(repeat), "--seed", str(seed)]
-    load_before = common.load_average()
+    load_before, busy_before = common.load_average(), common.busy_cores()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"Brian2 failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
     line = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")][-1]
     result = json.loads(line)
     result["load_avg_1m_before"] = load_before
+    result["busy_cores_before"] = busy_before
     return result
 
 
@@ -102,7 +103,7 @@ def main(argv=None):
         print(f"scale {p['scale']} (N = {make_spec.population_counts(p['scale'])[0]})")
         for name in ("volley", "brian2"):
             print(fmt_row(name, p[name]))
-            warning = common.busy_warning(p[name].get("load_avg_1m_before"), args.threads)
+            warning = common.busy_warning(p[name].get("busy_cores_before"), args.threads)
             if warning:
                 p[name]["warning"] = warning
                 print(f"           ({warning})")

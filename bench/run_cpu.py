@@ -117,7 +117,7 @@ def main(argv=None):
                 entry["error"] = str(e)
             runs.append(entry)
             print(table_row(entry), file=sys.stderr, flush=True)
-            warning = common.busy_warning(entry.get("load_avg_1m_before"), args.threads)
+            warning = common.busy_warning(entry.get("busy_cores_before"), args.threads)
             if warning:
                 entry["warning"] = warning
                 print(f"       ({warning})", file=sys.stderr)

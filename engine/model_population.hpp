@@ -51,10 +51,12 @@ class model_population final : public population {
     for (int q = 0; q < Model::n_state; ++q) v.state[q] = state(q);
     v.constants = constants_.data();
     v.heterogeneous = constants_.size() > 1 ? 1 : 0;
-    v.bias = bias_.data();
+    v.bias = bias_data();
+    v.bias_value = bias_value_;
     v.n_channels = static_cast<int>(channels_.size());
     for (int c = 0; c < v.n_channels; ++c)
-      v.channels[c] = {ring_slot(c, step), static_cast<int>(channels_[c].kind), channels_[c].index};
+      v.channels[c] = {channel_used(c) ? ring_slot(c, step) : nullptr, static_cast<int>(channels_[c].kind),
+                       channels_[c].index};
     v.n_receptors = receptor_count();
     for (int r = 0; r < v.n_receptors; ++r) {
       v.receptors[r] = receptors_[r];
@@ -82,9 +84,9 @@ class model_population final : public population {
       start[p + 1] = start[p] + std::uint64_t(mp->size_) * mp->batch_;
       for (auto& s : mp->spikes_) s.clear();
     }
-    // below ~2k neurons per thread the fork/join costs more than the update itself
+    // below ~1k neurons per thread the fork/join costs more than the update itself
     const int nt = static_cast<int>(std::min<std::uint64_t>(kernels::cpu_thread_count(threads),
-                                                            std::max<std::uint64_t>(1, start[n_pop] / 2048)));
+                                                            std::max<std::uint64_t>(1, start[n_pop] / 1024)));
     // spikes found by each thread, per (population, batch): concatenated in thread order afterwards
     thread_spikes_.resize(std::size_t(nt));
     for (auto& ts : thread_spikes_) ts.clear();

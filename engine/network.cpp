@@ -192,6 +192,7 @@ projection& network::connect(const std::string& source, const std::string& targe
     p.delay = static_cast<std::uint16_t>(delay_steps(syn.delay.dist.a, where));
   }
   p.set_connectivity(std::move(csr));
+  p.target->mark_channel_used(p.channel);
   projections_.push_back(std::move(p));
   return projections_.back();
 }
@@ -200,8 +201,7 @@ void network::add_constant_current(const std::string& target, units::current_q a
   if (!std::isfinite(amplitude.value))
     throw parameter_error("constant current input to '" + target + "'", "amplitude", number(amplitude.value), "a finite current");
   const neuron_range r = range(target);
-  auto& bias = populations_[r.population]->bias();
-  for (index_t i = r.begin; i < r.end; ++i) bias[i] += static_cast<real_t>(amplitude.value);
+  populations_[r.population]->add_bias(r.begin, r.end, static_cast<real_t>(amplitude.value));
 }
 
 void network::add_poisson_input(const std::string& target, units::rate_q rate, const quantity_value& weight,
@@ -219,6 +219,7 @@ void network::add_poisson_input(const std::string& target, units::rate_q rate, c
   d.mean_count = static_cast<real_t>(rate.value * dt_);
   d.weight = static_cast<real_t>(weight.dist.a);
   d.tag = rng::make_tag(rng::purpose::input, next_input_id_++);
+  p.mark_channel_used(d.channel);
   p.add_poisson_drive(d);
 }
 
@@ -238,6 +239,7 @@ void network::add_spike_times(const std::string& target, const std::vector<doubl
   }
   std::sort(in.emit_steps.begin(), in.emit_steps.end());
   in.weight = static_cast<real_t>(weight.dist.a);
+  in.target->mark_channel_used(in.channel);
   in.delay = delay_steps(delay.value, where);
   spike_inputs_.push_back(std::move(in));
 }

@@ -14,7 +14,7 @@ population::population(std::string name, model_info model, index_t size, std::ui
     channels_.push_back({channel_kind::port, int(p), model_.ports[p].name, model_.ports[p].dim});
   delta_channel_ = static_cast<int>(channels_.size());
   channels_.push_back({channel_kind::delta, 0, "delta", units::dims::voltage});
-  bias_.assign(size, real_t(0));
+  channel_used_.assign(channels_.size(), 0);
   spikes_.resize(batch);
 }
 
@@ -43,6 +43,7 @@ int population::add_receptor(const std::string& name, const models::receptor_con
   for (int v = 0; v < models::max_receptor_vars; ++v)
     receptor_state_.emplace_back(std::size_t(size_) * batch_, real_t(0));
   channels_.push_back({channel_kind::receptor, r, name, weight_dim});
+  channel_used_.push_back(0);
   return static_cast<int>(channels_.size()) - 1;
 }
 
@@ -57,6 +58,18 @@ void population::add_poisson_drive(const poisson_drive& d) {
     throw spec_error("population '" + name_ + "': at most " + std::to_string(max_poisson_drives) +
                      " Poisson inputs");
   poisson_.push_back(d);
+}
+
+void population::add_bias(index_t begin, index_t end, real_t amplitude) {
+  if (bias_uniform_ && begin == 0 && end == size_) {
+    bias_value_ += amplitude;
+    return;
+  }
+  if (bias_uniform_) {
+    bias_.assign(size_, bias_value_);
+    bias_uniform_ = false;
+  }
+  for (index_t i = begin; i < end; ++i) bias_[i] += amplitude;
 }
 
 void population::set_state(int var, index_t i, real_t value) {

@@ -87,8 +87,15 @@ class population {
     return ring_[channel].data() + (step & (ring_slots_ - 1)) * std::size_t(batch_) * size_;
   }
 
-  // Constant input current per neuron (pA), summed over all constant-current inputs.
-  std::vector<real_t>& bias() { return bias_; }
+  // Constant input current (pA), summed over all constant-current inputs: per neuron, or one value for all.
+  void add_bias(index_t begin, index_t end, real_t amplitude);
+  bool bias_uniform() const { return bias_uniform_; }
+  real_t bias(index_t i) const { return bias_uniform_ ? bias_value_ : bias_[i]; }
+  const real_t* bias_data() const { return bias_uniform_ ? nullptr : bias_.data(); }
+
+  // Channels that something (a projection or an input) delivers into; the others are not read in the update.
+  void mark_channel_used(int channel) { channel_used_[channel] = true; }
+  bool channel_used(int channel) const { return channel_used_[channel]; }
   const std::vector<poisson_drive>& poisson_drives() const { return poisson_; }
   void add_poisson_drive(const poisson_drive& d);
 
@@ -115,7 +122,10 @@ class population {
   int delta_channel_ = -1;
   int ring_slots_ = 0;
   std::vector<std::vector<real_t>> ring_;
-  std::vector<real_t> bias_;
+  std::vector<real_t> bias_;      // per neuron, allocated only when the drive differs between neurons
+  real_t bias_value_ = 0;         // the drive of every neuron while bias_uniform_
+  bool bias_uniform_ = true;
+  std::vector<char> channel_used_;
   std::vector<poisson_drive> poisson_;
   std::vector<std::vector<index_t>> spikes_;
 };

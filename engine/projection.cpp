@@ -76,7 +76,7 @@ void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, 
     work += s * (p.size() / std::max<std::uint64_t>(1, p.source_range.size()) + 8);
   }
   // Small steps are cheaper on one thread; the result is the same either way.
-  const int nt = work < 20000 ? 1 : kernels::cpu_thread_count(threads);
+  const int nt = work < 2048 ? 1 : kernels::cpu_thread_count(threads);
   kernels::cpu_chunks(std::uint64_t(nt), nt, [&](int, std::uint64_t tb, std::uint64_t te) {
     for (std::uint64_t t = tb; t < te; ++t)
       for (auto& p : projections) {

@@ -14,7 +14,7 @@ inline constexpr int view_max_receptors = 8;
 inline constexpr int view_max_poisson = 8;
 
 struct channel_view {
-  real_t* slot;          // this step's ring-buffer slot, [batch][neuron]; read and cleared
+  real_t* slot;          // this step's ring-buffer slot, [batch][neuron]; read and cleared; nullptr: unused
   int kind;              // channel_kind: 0 port, 1 receptor, 2 delta
   int index;
 };
@@ -34,7 +34,8 @@ struct population_view {
   real_t* state[Model::n_state] = {};               // [batch][neuron]
   const typename Model::constants* constants = nullptr;
   int heterogeneous = 0;                            // constants per neuron (1) or shared (0)
-  const real_t* bias = nullptr;                     // pA per neuron
+  const real_t* bias = nullptr;                     // pA per neuron, or nullptr: bias_value for all
+  real_t bias_value = 0;                            // pA
   int n_channels = 0;
   channel_view channels[view_max_channels] = {};
   int n_receptors = 0;
@@ -61,6 +62,10 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
   real_t delta_v[Tile];
   real_t receptor_in[view_max_receptors][Tile];
   auto take = [&](real_t* slot, real_t* into) {
+    if (slot == nullptr) {  // nothing delivers into this channel
+      for (int j = 0; j < count; ++j) into[j] = 0;
+      return;
+    }
     for (int j = 0; j < count; ++j) into[j] = slot[k0 + j];
     for (int j = 0; j < count; ++j) slot[k0 + j] = 0;
   };
@@ -87,7 +92,7 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
 
   // 3. input current: constant drive, then each receptor's output at the present V
   real_t current[Tile];
-  for (int j = 0; j < count; ++j) current[j] = v.bias ? v.bias[i0 + j] : real_t(0);
+  for (int j = 0; j < count; ++j) current[j] = v.bias ? v.bias[i0 + j] : v.bias_value;
   const real_t* vm = v.state[Model::membrane] + k0;
   for (int r = 0; r < v.n_receptors; ++r) {
     const models::receptor_constants rc = v.receptors[r];

@@ -105,7 +105,7 @@ def main():
     b2.prefs.devices.cpp_standalone.openmp_threads = args.threads if args.threads > 1 else 0
     b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j", str(os.cpu_count() or 1)]
     # Measure the binary's peak RSS, not the compiler's: wrap ./main in GNU time when present.
-    if shutil.which("time") or os.path.exists("/usr/bin/time"):
+    if os.path.exists("/usr/bin/time"):
         b2.prefs.devices.cpp_standalone.run_cmd_unix = ["/usr/bin/time", "-f", "%M", "-o", "results/maxrss_kb.txt",
                                                         "./main"]
     b2.prefs.logging.console_log_level = "WARNING"
