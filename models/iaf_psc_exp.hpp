@@ -92,21 +92,18 @@ struct iaf_psc_exp {
     s[I_syn_ex] = s[I_syn_in] = s[refractory] = 0;
   }
 
+  // Branch-free (selects, not jumps): vectorises on the CPU, no divergence on GPUs.
   VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
-    real_t v = s[V_m] - c.E_L;  // relative to E_L, as NEST integrates it
-    if (s[refractory] > 0) {
-      s[refractory] -= 1;
-    } else {
-      v = v * c.P22 + s[I_syn_ex] * c.P21ex + s[I_syn_in] * c.P21in + (c.I_e + in.current) * c.P20 + in.delta_v;
-    }
+    const bool refractory_now = s[refractory] > 0;
+    const real_t v_old = s[V_m] - c.E_L;  // relative to E_L, as NEST integrates it
+    const real_t v_new = v_old * c.P22 + s[I_syn_ex] * c.P21ex + s[I_syn_in] * c.P21in +
+                         (c.I_e + in.current) * c.P20 + in.delta_v;
+    real_t v = refractory_now ? v_old : v_new;
     s[I_syn_ex] = s[I_syn_ex] * c.P11ex + in.port[0];
     s[I_syn_in] = s[I_syn_in] * c.P11in + in.port[1];
-    bool spike = false;
-    if (v >= c.theta - c.E_L) {
-      spike = true;
-      s[refractory] = c.ref_steps;
-      v = c.V_reset - c.E_L;
-    }
+    const bool spike = v >= c.theta - c.E_L;
+    s[refractory] = spike ? c.ref_steps : (refractory_now ? s[refractory] - 1 : s[refractory]);
+    v = spike ? c.V_reset - c.E_L : v;
     s[V_m] = v + c.E_L;
     return spike;
   }
