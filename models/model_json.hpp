@@ -62,7 +62,7 @@ std::unique_ptr<population> create_population(const population_request& req) {
     for (std::size_t v = 0; v < varying.size(); ++v) {
       const auto& [key, qv] = varying[v];
       const auto values = spec::per_neuron(qv, req.size, req.seed, rng::make_tag(rng::purpose::initial_state, req.id),
-                                           1000 + static_cast<std::uint32_t>(v), where, key);
+                                           0xFFFF0000u + static_cast<std::uint32_t>(v), where, key);
       for (index_t i = 0; i < req.size; ++i)
         Model::each_param(per_neuron[i], [&](const char* name, auto& field, range_check check) {
           using F = std::decay_t<decltype(field)>;
@@ -91,7 +91,8 @@ std::unique_ptr<population> create_population(const population_request& req) {
         throw parameter_error(where, "initial." + key, val.dump(), "a state variable of " + std::string(Model::name) + ": " + names);
       }
       const quantity_value qv = spec::value_of(val, Model::state_fields[var].dim, where, "initial." + key);
-      // one stream per (variable, batch instance) so batch instances start from different states
+      // one stream per (variable, batch instance) so batch instances start from different states; per-neuron
+      // parameters use streams from 0xFFFF0000 on, which these (var * 65536 + batch) never reach
       for (std::uint32_t b = 0; b < req.batch; ++b) {
         const auto values = spec::per_neuron(qv, req.size, req.seed, rng::make_tag(rng::purpose::initial_state, req.id),
                                              static_cast<std::uint32_t>(var) * 65536u + b, where, "initial." + key);
