@@ -77,26 +77,30 @@ neuron_range network::range(const std::string& selector) const {
   return r;
 }
 
+int network::add_expon_receptor(const std::string& pop, const std::string& receptor, const models::expon_params& syn,
+                                models::receptor_constants c, units::dimension weight_dim) {
+  if (!(syn.tau.value > 0) || !std::isfinite(syn.tau.value))
+    throw parameter_error("receptor '" + receptor + "' of population '" + pop + "'", "tau",
+                          number(syn.tau.value) + " ms", "a positive time");
+  c.synapse = models::synapse_kind::expon;
+  c.decay = static_cast<real_t>(std::exp(-dt_ / syn.tau.value));
+  return find(pop).add_receptor(receptor, c, weight_dim);
+}
+
 int network::add_receptor(const std::string& pop, const std::string& receptor, const models::expon_params& syn,
                           const models::cuba_params& out) {
   models::receptor_constants c;
-  c.synapse = models::synapse_kind::expon;
   c.output = models::output_kind::cuba;
-  if (!(syn.tau.value > 0)) throw parameter_error("receptor '" + receptor + "'", "tau", number(syn.tau.value) + " ms", "a positive time");
-  c.decay = static_cast<real_t>(std::exp(-dt_ / syn.tau.value));
   c.scale = static_cast<real_t>(out.scale.value);
-  return find(pop).add_receptor(receptor, c, units::dims::current);
+  return add_expon_receptor(pop, receptor, syn, c, units::dims::current);
 }
 
 int network::add_receptor(const std::string& pop, const std::string& receptor, const models::expon_params& syn,
                           const models::coba_params& out) {
   models::receptor_constants c;
-  c.synapse = models::synapse_kind::expon;
   c.output = models::output_kind::coba;
-  if (!(syn.tau.value > 0)) throw parameter_error("receptor '" + receptor + "'", "tau", number(syn.tau.value) + " ms", "a positive time");
-  c.decay = static_cast<real_t>(std::exp(-dt_ / syn.tau.value));
   c.E = static_cast<real_t>(out.E.value);
-  return find(pop).add_receptor(receptor, c, units::dims::conductance);
+  return add_expon_receptor(pop, receptor, syn, c, units::dims::conductance);
 }
 
 int network::choose_channel(population& target, const std::string& receptor, units::dimension weight_dim,

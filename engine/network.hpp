@@ -123,6 +123,8 @@ class network {
 
  private:
   void check_population_name(const std::string& name, index_t size) const;
+  int add_expon_receptor(const std::string& pop, const std::string& receptor, const models::expon_params& syn,
+                         models::receptor_constants c, units::dimension weight_dim);
   int choose_channel(population& target, const std::string& receptor, units::dimension weight_dim,
                      double sign_hint, const std::string& where) const;
   std::uint32_t delay_steps(double delay_ms, const std::string& where) const;

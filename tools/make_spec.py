@@ -83,10 +83,11 @@ def _outdegree_rule():
     return {"kind": "fixed_outdegree", "outdegree": OUTDEGREE, "allow_autapses": False, "allow_multapses": False}
 
 
-def coba_spec(scale=1, duration="1 s", seed=1, record=True):
+def _two_pool_spec(name, scale, duration, seed, record, params, initial, output, receptor_params, weights, inputs):
+    """COBA and CUBA share one layout: one LIFRef population P, the first 80 % excitatory, each neuron 80 targets."""
     n, n_exc = population_counts(scale)
     spec = {
-        "name": f"COBA-2005 (Vogels & Abbott 2005; Brette et al. 2007 benchmark 1), scale {num(scale)}",
+        "name": f"{name}, scale {num(scale)}",
         "dt": DT,
         "duration": duration,
         "seed": seed,
@@ -94,58 +95,44 @@ def coba_spec(scale=1, duration="1 s", seed=1, record=True):
             "name": "P",
             "model": "LIFRef",
             "size": n,
-            "params": {"tau": "20 ms", "V_rest": "-60 mV", "V_reset": "-60 mV", "V_th": "-50 mV",
-                       "R": "100 Mohm", "tau_ref": "5 ms"},
-            "initial": {"V": {"distribution": "normal", "mean": "-55 mV", "std": "2 mV"}},
+            "params": dict(params, tau="20 ms", tau_ref="5 ms", spk_reset="hard"),
+            "initial": {"V": initial},
             "receptors": [
-                {"name": "exc", "synapse": "Expon", "output": "COBA", "params": {"tau": "5 ms", "E": "0 mV"}},
-                {"name": "inh", "synapse": "Expon", "output": "COBA", "params": {"tau": "10 ms", "E": "-80 mV"}},
+                {"name": "exc", "synapse": "Expon", "output": output, "params": receptor_params[0]},
+                {"name": "inh", "synapse": "Expon", "output": output, "params": receptor_params[1]},
             ],
         }],
         "projections": [
             {"name": "E->P", "source": f"P[0:{n_exc}]", "target": "P", "receptor": "exc",
-             "rule": _outdegree_rule(), "weight": "6 nS", "delay": DT},
+             "rule": _outdegree_rule(), "weight": weights[0], "delay": DT},
             {"name": "I->P", "source": f"P[{n_exc}:{n}]", "target": "P", "receptor": "inh",
-             "rule": _outdegree_rule(), "weight": "67 nS", "delay": DT},
+             "rule": _outdegree_rule(), "weight": weights[1], "delay": DT},
         ],
-        "inputs": [{"kind": "constant_current", "target": "P", "amplitude": "200 pA"}],
+        "inputs": inputs,
     }
     if record:
         spec["record"] = {"spikes": ["P"]}
     return spec
+
+
+def coba_spec(scale=1, duration="1 s", seed=1, record=True):
+    return _two_pool_spec(
+        "COBA-2005 (Vogels & Abbott 2005; Brette et al. 2007 benchmark 1)", scale, duration, seed, record,
+        params={"V_rest": "-60 mV", "V_reset": "-60 mV", "V_th": "-50 mV", "R": "100 Mohm"},
+        initial={"distribution": "normal", "mean": "-55 mV", "std": "2 mV"},
+        output="COBA", receptor_params=({"tau": "5 ms", "E": "0 mV"}, {"tau": "10 ms", "E": "-80 mV"}),
+        weights=("6 nS", "67 nS"),
+        inputs=[{"kind": "constant_current", "target": "P", "amplitude": "200 pA"}])
 
 
 def cuba_spec(scale=1, duration="1 s", seed=1, record=True):
     """CUBA: the current variable through R = 1 GOhm turns the 1.62 pA / -9 pA jumps into 1.62 mV / -9 mV."""
-    n, n_exc = population_counts(scale)
-    spec = {
-        "name": f"CUBA-2005 (Brette et al. 2007 benchmark 2), scale {num(scale)}",
-        "dt": DT,
-        "duration": duration,
-        "seed": seed,
-        "populations": [{
-            "name": "P",
-            "model": "LIFRef",
-            "size": n,
-            "params": {"tau": "20 ms", "V_rest": "-49 mV", "V_reset": "-60 mV", "V_th": "-50 mV",
-                       "R": "1 Gohm", "tau_ref": "5 ms"},
-            "initial": {"V": {"distribution": "uniform", "low": "-60 mV", "high": "-50 mV"}},
-            "receptors": [
-                {"name": "exc", "synapse": "Expon", "output": "CUBA", "params": {"tau": "5 ms"}},
-                {"name": "inh", "synapse": "Expon", "output": "CUBA", "params": {"tau": "10 ms"}},
-            ],
-        }],
-        "projections": [
-            {"name": "E->P", "source": f"P[0:{n_exc}]", "target": "P", "receptor": "exc",
-             "rule": _outdegree_rule(), "weight": "1.62 pA", "delay": DT},
-            {"name": "I->P", "source": f"P[{n_exc}:{n}]", "target": "P", "receptor": "inh",
-             "rule": _outdegree_rule(), "weight": "-9 pA", "delay": DT},
-        ],
-        "inputs": [],
-    }
-    if record:
-        spec["record"] = {"spikes": ["P"]}
-    return spec
+    return _two_pool_spec(
+        "CUBA-2005 (Brette et al. 2007 benchmark 2)", scale, duration, seed, record,
+        params={"V_rest": "-49 mV", "V_reset": "-60 mV", "V_th": "-50 mV", "R": "1 Gohm"},
+        initial={"distribution": "uniform", "low": "-60 mV", "high": "-50 mV"},
+        output="CUBA", receptor_params=({"tau": "5 ms"}, {"tau": "10 ms"}),
+        weights=("1.62 pA", "-9 pA"), inputs=[])
 
 
 def pd14_synapse_count(c, n_pre, n_post):
