@@ -116,6 +116,16 @@ void simulator::record_step() {
   }
 }
 
+std::uint64_t simulator::count_synaptic_events() const {
+  std::uint64_t events = 0;
+  for (const auto& p : net_.projections())
+    for (const auto& list : p.source->spikes())
+      for (index_t s : list)
+        if (s >= p.source_range.begin && s < p.source_range.end)
+          events += p.row_ptr[s - p.source_range.begin + 1] - p.row_ptr[s - p.source_range.begin];
+  return events;
+}
+
 run_stats simulator::run(units::time_q duration) {
   if (!(duration.value >= 0) || !std::isfinite(duration.value))
     throw parameter_error("run", "duration", std::to_string(duration.value) + " ms", "a non-negative time");
@@ -130,11 +140,7 @@ run_stats simulator::run(units::time_q duration) {
     // Phases of one step, in this order:
     update_neurons();                                        // 1. fused update of every family, spikes collected
     record_step();                                           // 2. spikes and traces into the record
-    for (const auto& p : net_.projections())                 //    (synaptic events of this step, for the summary)
-      for (const auto& list : p.source->spikes())
-        for (index_t s : list)
-          if (s >= p.source_range.begin && s < p.source_range.end)
-            events += p.row_ptr[s - p.source_range.begin + 1] - p.row_ptr[s - p.source_range.begin];
+    events += count_synaptic_events();                       //    (for the summary)
     propagate_spikes(net_.projections(), step_, options_.threads);  // 3. spikes into target ring buffers
     deliver_external_spikes();                               // 4. spike-time inputs
     ++step_;

@@ -65,6 +65,7 @@ class simulator {
   void update_neurons();
   void deliver_external_spikes();
   void record_step();
+  std::uint64_t count_synaptic_events() const;  // synapses reached by this step's spikes
 
   network& net_;
   run_options options_;

@@ -2,6 +2,8 @@
 // The fused per-neuron step, written once for every backend: gather this step's input (ring-buffer slot,
 // Poisson drive, constant current, receptor outputs), advance the neuron model, advance the receptors.
 // The view holds raw pointers only, so the same struct travels to a GPU kernel unchanged.
+#include <cstring>
+
 #include "engine/config.hpp"
 #include "engine/random.hpp"
 #include "models/model_kit.hpp"
@@ -71,7 +73,9 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
   };
   for (int c = 0; c < Model::n_ports; ++c) take(v.channels[c].slot, port_in[c]);
   take(v.channels[Model::n_ports].slot, delta_v);
-  for (int r = 0; r < v.n_receptors; ++r) take(v.channels[Model::n_ports + 1 + r].slot, receptor_in[r]);
+  // receptor slots are read where the synapse state is advanced (stage 5); here only the Poisson part
+  for (int r = 0; r < v.n_receptors; ++r)
+    for (int j = 0; j < count; ++j) receptor_in[r][j] = 0;
 
   // 2. Poisson drives, one counter-based stream per (drive, cell, step)
   for (int d = 0; d < v.n_poisson; ++d) {
@@ -100,26 +104,48 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
     for (int j = 0; j < count; ++j) current[j] += models::receptor_current(rc, g, k0 + j, vm[j]);
   }
 
-  // 4. the neuron model
+  // 4. the neuron model (state columns hoisted so the compiler sees contiguous loads, not gathers)
   bool spiked[Tile];
+  real_t* column[Model::n_state];
+  for (int q = 0; q < Model::n_state; ++q) column[q] = v.state[q] + k0;
   for (int j = 0; j < count; ++j) {
     real_t s[Model::n_state];
-    for (int q = 0; q < Model::n_state; ++q) s[q] = v.state[q][k0 + j];
+    for (int q = 0; q < Model::n_state; ++q) s[q] = column[q][j];
     real_t ports[n_port_slots];
     for (int c = 0; c < n_port_slots; ++c) ports[c] = Model::n_ports > 0 ? port_in[c][j] : real_t(0);
     const auto& c = v.constants[v.heterogeneous ? i0 + j : 0];
     spiked[j] = Model::update(c, s, models::neuron_input{current[j], delta_v[j], ports});
-    for (int q = 0; q < Model::n_state; ++q) v.state[q][k0 + j] = s[q];
+    for (int q = 0; q < Model::n_state; ++q) column[q][j] = s[q];
   }
 
-  // 5. receptors advance and take this step's arrivals
+  // 5. receptors advance and take this step's arrivals (ring slot, cleared, plus Poisson drive)
   for (int r = 0; r < v.n_receptors; ++r) {
     const models::receptor_constants rc = v.receptors[r];
     real_t* const* g = v.receptor_state[r];
-    for (int j = 0; j < count; ++j) models::receptor_advance(rc, g, k0 + j, receptor_in[r][j]);
+    real_t* slot = v.channels[Model::n_ports + 1 + r].slot;
+    if (slot != nullptr) {
+      for (int j = 0; j < count; ++j) {
+        const real_t arriving = slot[k0 + j] + receptor_in[r][j];
+        slot[k0 + j] = 0;
+        models::receptor_advance(rc, g, k0 + j, arriving);
+      }
+    } else {
+      for (int j = 0; j < count; ++j) models::receptor_advance(rc, g, k0 + j, receptor_in[r][j]);
+    }
   }
 
-  for (int j = 0; j < count; ++j)
+  // 6. report spikes; spikes are rare, so skip eight silent neurons at a time
+  int j = 0;
+  if constexpr (Tile >= 8) {
+    for (; j + 8 <= count; j += 8) {
+      std::uint64_t any;
+      memcpy(&any, spiked + j, sizeof any);
+      if (any == 0) continue;
+      for (int q = 0; q < 8; ++q)
+        if (spiked[j + q]) emit(i0 + j + q);
+    }
+  }
+  for (; j < count; ++j)
     if (spiked[j]) emit(i0 + j);
 }
 

@@ -1,0 +1,419 @@
+// brainpy.state's ExpIF, ExpIFRef, AdExIF, AdExIFRef against independent references written here:
+//  - the ODEs integrated with classical RK4 (double, step dt/100), for trajectories and spike times;
+//  - the leading term of the exponential-Euler error, integrated along the RK4 solution (below), for the tolerance;
+//  - one step of the scheme written out again, for the exact reset / refractory / adaptation-jump semantics.
+//
+// Error budget of the engine's exponential Euler at step h (x_exact - x_engine after one step from the same state):
+//  ExpIF, x' = F(x) scalar with the exact J = F'(x):  x + h phi(hJ) F = x + h F + h^2/2 J F + h^3/6 J^2 F + ...
+//    against the Taylor series x + h F + h^2/2 F'F + h^3/6 (F''F^2 + F'^2 F): local error h^3/6 F'' F^2, so the
+//    method is second order (exponential Rosenbrock-Euler) and the global error obeys
+//      E' = J E + h^2/6 F''(V) F(V)^2,      F'' = exp((V - V_T)/delta_T) / (delta_T tau).
+//  AdExIF, V step with w held at w_n, then w step with V held at V_{n+1}: local errors
+//      V: -h^2/2 (R/tau) G,   w: -h^2/2 (a/tau_w) F         (G = dw/dt)
+//    so the pair is first order and E' = Jfull E + h/2 (-(R/tau) G, -(a/tau_w) F), Jfull the 2x2 Jacobian.
+// The tests integrate E along the reference and require the engine's actual error to equal it to within 20% of its
+// maximum (the next order is smaller by about h |J| <= 0.05 here, plus its own O(h) relative terms). The observed
+// order is checked as well: halving dt (0.1 -> 0.05 -> 0.025 ms) divides the error by 4 for ExpIF and by 2 for AdEx.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cmath>
+#include <functional>
+#include <vector>
+
+#include "engine/network.hpp"
+#include "host/simulator.hpp"
+#include "models/expif.hpp"
+
+using namespace volley;
+using namespace volley::units::literals;
+
+namespace {
+
+struct engine_run {
+  std::vector<double> v, w;            // after each step; w empty for ExpIF*
+  std::vector<std::uint32_t> spikes;   // spike steps
+};
+
+template <class Model>
+engine_run run_engine(const models::expif_params& p, double dt, double current_pA, double t_ms) {
+  network net({.dt = units::time_q(dt), .seed = 1});
+  net.add_population<Model>("N", 1, p);
+  net.add_constant_current("N", units::current_q(current_pA));
+  simulator sim(net);
+  sim.record_spikes("N");
+  sim.record_trace({"N", "V", {0}, 0.0_ms});
+  constexpr bool adaptive = Model::name[0] == 'A';  // AdExIF, AdExIFRef
+  if (adaptive) sim.record_trace({"N", "w", {0}, 0.0_ms});
+  sim.run(units::time_q(t_ms));
+  engine_run r;
+  const auto& rec = sim.record();
+  r.v.assign(rec.traces[0].values.begin(), rec.traces[0].values.end());
+  if (adaptive) r.w.assign(rec.traces[1].values.begin(), rec.traces[1].values.end());
+  r.spikes.assign(rec.spikes[0].step.begin(), rec.spikes[0].step.end());
+  return r;
+}
+
+// The model's equations, written from brainpy.state's source (V mV, w pA, R GOhm, a nS, I pA, t ms).
+struct adex_ode {
+  double R, tau, tau_w, El, VT, dT, a, I;
+  bool adaptive;
+  explicit adex_ode(const models::expif_params& p, double current_pA, bool adapt)
+      : R(p.R.value), tau(p.tau.value), tau_w(p.tau_w.value), El(p.V_rest.value), VT(p.V_T.value),
+        dT(p.delta_T.value), a(adapt ? p.a.value : 0.0), I(current_pA), adaptive(adapt) {}
+  double ex(double V) const { return std::exp((V - VT) / dT); }
+  double F(double V, double w) const { return (-(V - El) + dT * ex(V) - R * w + R * I) / tau; }
+  double G(double V, double w) const { return adaptive ? (a * (V - El) - w) / tau_w : 0.0; }
+  double J(double V) const { return (ex(V) - 1) / tau; }   // dF/dV
+  double F2(double V) const { return ex(V) / (dT * tau); }  // d2F/dV2
+};
+
+using state4 = std::array<double, 4>;  // V, w, E_V, E_w
+
+// d/dt of (V, w) and of the predicted global error (E_V, E_w) of the engine's scheme at step h.
+state4 with_error_equation(const adex_ode& m, const state4& x, double h) {
+  const double V = x[0], w = x[1], F = m.F(V, w), G = m.G(V, w);
+  state4 d{F, G, 0, 0};
+  if (!m.adaptive) {
+    d[2] = m.J(V) * x[2] + h * h / 6 * m.F2(V) * F * F;
+  } else {
+    d[2] = m.J(V) * x[2] - m.R / m.tau * x[3] - h / 2 * m.R / m.tau * G;
+    d[3] = m.a / m.tau_w * x[2] - x[3] / m.tau_w - h / 2 * m.a / m.tau_w * F;
+  }
+  return d;
+}
+
+struct reference_run {
+  std::vector<state4> at_steps;      // at the end of every engine step
+  std::vector<double> spike_times;   // ms
+};
+enum class detect { none, continuous, on_grid };
+
+// RK4 with 100 substeps per engine step. Spikes (V >= V_th, then V = V_reset, w += b; hard reset):
+//  - continuous: the crossing time interpolated inside the fine step (the true spike time);
+//  - on_grid: at the end of the engine step in which V crossed, as the time-stepped model defines a spike (after a
+//    reset the discrete model has lost the time between crossing and step end, so its later spikes drift from the
+//    continuous ones by up to a step per spike). Past V_th the ExpIF solution blows up within ~0.01 ms, so the
+//    state is held from the crossing to the end of the step.
+reference_run rk4_reference(const adex_ode& m, const models::expif_params& p, double dt, double t_ms, detect mode,
+                            double h_error = 0) {
+  const int sub = 100;
+  const double h = dt / sub, th = p.V_th.value;
+  const long steps = std::lround(t_ms / dt);
+  reference_run r;
+  state4 x{p.V_rest.value, 0, 0, 0};
+  auto f = [&](const state4& y) { return with_error_equation(m, y, h_error); };
+  auto axpy = [](const state4& y, double s, const state4& k) {
+    state4 z;
+    for (int q = 0; q < 4; ++q) z[q] = y[q] + s * k[q];
+    return z;
+  };
+  for (long k = 0; k < steps; ++k) {
+    bool crossed = false;
+    for (int j = 0; j < sub && !crossed; ++j) {
+      const state4 k1 = f(x), k2 = f(axpy(x, h / 2, k1)), k3 = f(axpy(x, h / 2, k2)), k4 = f(axpy(x, h, k3));
+      state4 y;
+      for (int q = 0; q < 4; ++q) y[q] = x[q] + h / 6 * (k1[q] + 2 * k2[q] + 2 * k3[q] + k4[q]);
+      if (mode != detect::none && y[0] >= th) {
+        if (mode == detect::continuous) {
+          r.spike_times.push_back((k * sub + j) * h + h * (th - x[0]) / (y[0] - x[0]));
+          y[0] = p.V_reset.value;
+          y[1] += m.adaptive ? p.b.value : 0.0;
+        } else {
+          crossed = true;
+          y = x;  // hold until the end of the step
+        }
+      }
+      x = y;
+    }
+    if (crossed) {
+      r.spike_times.push_back((k + 1) * dt);
+      x[0] = p.V_reset.value;
+      x[1] += m.adaptive ? p.b.value : 0.0;
+    }
+    r.at_steps.push_back(x);
+  }
+  return r;
+}
+
+long expected_step(double t, double dt) { return std::lround(std::ceil(t / dt - 1e-9)) - 1; }
+
+// One step of the scheme, written out again: exponential Euler for V with w held, then the exact w step with the
+// new V; no reset. Returns (V, w) before any reset.
+std::array<double, 2> scheme_step(const adex_ode& m, double dt, double V, double w) {
+  const double z = dt * m.J(V);
+  const double phi = z == 0 ? 1.0 : std::expm1(z) / z;
+  const double Vn = V + dt * phi * m.F(V, w);
+  if (!m.adaptive) return {Vn, 0.0};
+  const double w_inf = m.a * (Vn - m.El);
+  return {Vn, w_inf + (w - w_inf) * std::exp(-dt / m.tau_w)};
+}
+
+models::expif_params hard(models::expif_params p) {
+  p.spk_reset = reset_mode::hard;
+  return p;
+}
+
+// ---- defaults and layout ----------------------------------------------------------------------------------------
+
+TEST(BrainpyExpIF, DefaultsAreBrainpyStatesInInternalUnits) {
+  const auto e = models::ExpIF::defaults();
+  EXPECT_DOUBLE_EQ(e.R.value, (1.0_ohm).value);
+  EXPECT_DOUBLE_EQ(e.tau.value, 10.0);
+  EXPECT_DOUBLE_EQ(e.V_th.value, -30.0);
+  EXPECT_DOUBLE_EQ(e.V_reset.value, -68.0);
+  EXPECT_DOUBLE_EQ(e.V_rest.value, -65.0);
+  EXPECT_DOUBLE_EQ(e.V_T.value, -59.9);
+  EXPECT_DOUBLE_EQ(e.delta_T.value, 3.48);
+  EXPECT_EQ(e.spk_reset, reset_mode::soft);
+  EXPECT_DOUBLE_EQ(models::ExpIFRef::defaults().tau_ref.value, 1.7);
+  const auto a = models::AdExIF::defaults();
+  EXPECT_DOUBLE_EQ(a.V_th.value, -55.0);
+  EXPECT_DOUBLE_EQ(a.tau_w.value, 30.0);
+  EXPECT_DOUBLE_EQ(a.a.value, (1.0_S).value);  // 1 siemens = 1e9 nS
+  EXPECT_DOUBLE_EQ(a.a.value, 1e9);
+  EXPECT_DOUBLE_EQ(a.b.value, (1.0_mA).value);  // 1 mA = 1e9 pA
+  EXPECT_DOUBLE_EQ(a.b.value, 1e9);
+  EXPECT_DOUBLE_EQ(a.tau_ref.value, 0.0);
+  const auto ar = models::AdExIFRef::defaults();
+  EXPECT_DOUBLE_EQ(ar.tau_ref.value, 1.7);
+  EXPECT_DOUBLE_EQ(ar.V_th.value, -55.0);
+  // R b = 1 mV, a R = 1: the defaults are consistent in any unit system
+  EXPECT_DOUBLE_EQ(a.R.value * a.b.value, 1.0);
+  EXPECT_DOUBLE_EQ(a.R.value * a.a.value, 1.0);
+}
+
+TEST(BrainpyExpIF, StateLayoutAndParameterNames) {
+  EXPECT_EQ(models::ExpIF::n_state, 1);
+  EXPECT_EQ(models::ExpIFRef::n_state, 2);
+  EXPECT_EQ(models::AdExIF::n_state, 2);
+  EXPECT_EQ(models::AdExIFRef::n_state, 3);
+  EXPECT_STREQ(models::AdExIFRef::state_fields[models::AdExIFRef::V].name, "V");
+  EXPECT_STREQ(models::AdExIFRef::state_fields[models::AdExIFRef::w].name, "w");
+  EXPECT_EQ(models::AdExIFRef::state_fields[models::AdExIFRef::w].dim, units::dims::current);
+  EXPECT_STREQ(models::AdExIFRef::state_fields[models::AdExIFRef::refractory].name, "refractory_steps");
+  EXPECT_STREQ(models::ExpIFRef::state_fields[models::ExpIFRef::refractory].name, "refractory_steps");
+  std::string names;
+  auto p = models::AdExIFRef::defaults();
+  models::AdExIFRef::each_param(p, [&](const char* n, auto&, range_check) { names += std::string(n) + " "; });
+  EXPECT_EQ(names, "R tau tau_w tau_ref V_th V_reset V_rest V_T delta_T a b spk_reset ");
+  names.clear();
+  models::ExpIF::each_param(p, [&](const char* n, auto&, range_check) { names += std::string(n) + " "; });
+  EXPECT_EQ(names, "R tau V_th V_reset V_rest V_T delta_T spk_reset ");
+}
+
+// ---- subthreshold trajectories against RK4 and the predicted error ----------------------------------------------
+
+struct error_study {
+  double max_err = 0, max_pred = 0, max_mismatch = 0;
+};
+
+template <class Model>
+error_study study(const models::expif_params& p, double current_pA, double dt, double t_ms) {
+  constexpr bool adaptive = Model::name[0] == 'A';
+  const adex_ode m(p, current_pA, adaptive);
+  const auto e = run_engine<Model>(p, dt, current_pA, t_ms);
+  const auto r = rk4_reference(m, p, dt, t_ms, detect::none, dt);
+  EXPECT_TRUE(e.spikes.empty());
+  error_study s;
+  // compare on the common grid of 0.1 ms so every dt is judged at the same times
+  const long stride = std::lround(0.1 / dt);
+  for (std::size_t k = stride - 1; k < e.v.size(); k += stride) {
+    const double err = r.at_steps[k][0] - e.v[k], pred = r.at_steps[k][2];
+    s.max_err = std::max(s.max_err, std::fabs(err));
+    s.max_pred = std::max(s.max_pred, std::fabs(pred));
+    s.max_mismatch = std::max(s.max_mismatch, std::fabs(err - pred));
+  }
+  return s;
+}
+
+TEST(BrainpyExpIF, SubthresholdErrorIsThePredictedSecondOrderTerm) {
+  // R I = 1.5 mV, just below the rheobase V_T - V_rest - delta_T = 1.62 mV: a slow, strongly nonlinear approach to
+  // the stable fixed point near V_T.
+  const auto p = hard(models::ExpIF::defaults());
+  const double I = 1.5e9;
+  std::vector<double> errs;
+  for (double dt : {0.1, 0.05, 0.025}) {
+    const auto s = study<models::ExpIF>(p, I, dt, 100.0);
+    EXPECT_GT(s.max_pred, 1e-7) << "dt " << dt;  // the study has something to measure
+    EXPECT_LT(s.max_mismatch, 0.2 * s.max_pred + 1e-11) << "dt " << dt << ": error " << s.max_err;
+    errs.push_back(s.max_err);
+  }
+  for (int k = 0; k < 2; ++k) {
+    EXPECT_GT(errs[k] / errs[k + 1], 3.2) << k;  // second order: 4
+    EXPECT_LT(errs[k] / errs[k + 1], 4.8) << k;
+  }
+}
+
+TEST(BrainpyAdExIF, SubthresholdErrorIsThePredictedFirstOrderTerm) {
+  // defaults (a R = 1): rheobase 2 (V - V_rest) - delta_T exp((V - V_T)/delta_T) at V = V_T + delta_T ln 2,
+  // 8.06 mV; R I = 6 mV stays below it (w's lag makes an overshoot but no spike).
+  const auto p = hard(models::AdExIF::defaults());
+  const double I = 6e9;
+  std::vector<double> errs;
+  for (double dt : {0.1, 0.05, 0.025}) {
+    const auto s = study<models::AdExIF>(p, I, dt, 150.0);
+    EXPECT_GT(s.max_pred, 1e-4) << "dt " << dt;
+    EXPECT_LT(s.max_mismatch, 0.2 * s.max_pred) << "dt " << dt << ": error " << s.max_err;
+    errs.push_back(s.max_err);
+  }
+  for (int k = 0; k < 2; ++k) {
+    EXPECT_GT(errs[k] / errs[k + 1], 1.6) << k;  // first order: 2
+    EXPECT_LT(errs[k] / errs[k + 1], 2.4) << k;
+  }
+}
+
+// ---- spikes ---------------------------------------------------------------------------------------------------
+
+template <class Model>
+void expect_spikes_match_reference(const models::expif_params& p, double current_pA, double t_ms,
+                                   std::size_t min_spikes) {
+  constexpr bool adaptive = Model::name[0] == 'A';
+  const double dt = 0.1;
+  const adex_ode m(p, current_pA, adaptive);
+  const auto e = run_engine<Model>(p, dt, current_pA, t_ms);
+  const auto first = rk4_reference(m, p, dt, t_ms, detect::continuous);
+  const auto grid = rk4_reference(m, p, dt, t_ms, detect::on_grid);
+  ASSERT_GE(grid.spike_times.size(), min_spikes);
+  ASSERT_FALSE(e.spikes.empty());
+  EXPECT_LE(std::labs(long(e.spikes[0]) - expected_step(first.spike_times[0], dt)), 1L)
+      << "first spike: engine step " << e.spikes[0] << ", reference t = " << first.spike_times[0] << " ms";
+  ASSERT_EQ(e.spikes.size(), grid.spike_times.size());
+  for (std::size_t k = 0; k < e.spikes.size(); ++k)
+    EXPECT_LE(std::labs(long(e.spikes[k]) - expected_step(grid.spike_times[k], dt)), 1L)
+        << "spike " << k << ": engine step " << e.spikes[k] << ", reference t = " << grid.spike_times[k] << " ms";
+}
+
+TEST(BrainpyExpIF, SpikeTimesMatchReference) {
+  expect_spikes_match_reference<models::ExpIF>(hard(models::ExpIF::defaults()), 5e9, 200.0, 5);
+}
+
+TEST(BrainpyAdExIF, SpikeTimesMatchReference) {
+  expect_spikes_match_reference<models::AdExIF>(hard(models::AdExIF::defaults()), 20e9, 300.0, 25);
+}
+
+TEST(BrainpyExpIF, ExponentialTermInitiatesTheSpike) {
+  auto p = hard(models::ExpIF::defaults());
+  const adex_ode below(p, 1.5e9, false);
+  // below the rheobase (1.62 mV): no spike; V settles at the stable fixed point, found here by bisection
+  const auto e = run_engine<models::ExpIF>(p, 0.1, 1.5e9, 400.0);
+  EXPECT_TRUE(e.spikes.empty());
+  double lo = -65.0, hi = -59.9;  // F > 0 at V_rest, F < 0 at V_T
+  for (int k = 0; k < 100; ++k) (below.F(0.5 * (lo + hi), 0) > 0 ? lo : hi) = 0.5 * (lo + hi);
+  EXPECT_NEAR(e.v.back(), lo, 1e-3);
+  // above it (1.75 mV): a LIF with the same drive would settle 1.75 mV above rest, 33 mV below V_th; the
+  // exponential term takes V to threshold, with a run-away upstroke (dV per step grows every step)
+  const auto s = run_engine<models::ExpIF>(p, 0.1, 1.75e9, 400.0);
+  ASSERT_FALSE(s.spikes.empty());
+  const std::size_t k = s.spikes[0];
+  ASSERT_GT(k, 30u);
+  for (std::size_t j = k - 20; j + 1 < k; ++j) EXPECT_GT(s.v[j] - s.v[j - 1], 0.0) << j;
+  for (std::size_t j = k - 8; j + 1 < k; ++j) EXPECT_GT(s.v[j] - s.v[j - 1], s.v[j - 1] - s.v[j - 2]) << j;
+  EXPECT_GT(s.v[k - 1] - s.v[k - 2], 10 * (s.v[k - 20] - s.v[k - 21]));
+}
+
+// ---- exact step semantics: resets, adaptation jumps, refractoriness ---------------------------------------------
+
+TEST(BrainpyAdExIF, AdaptationJumpsByBAndIntervalsLengthen) {
+  const auto p = hard(models::AdExIF::defaults());
+  const double I = 20e9, dt = 0.1, b = p.b.value;
+  const adex_ode m(p, I, true);
+  const auto e = run_engine<models::AdExIF>(p, dt, I, 300.0);
+  ASSERT_GE(e.spikes.size(), 10u);
+  std::size_t next = 0;
+  for (std::size_t k = 1; k < e.v.size(); ++k) {
+    const auto [v, w] = scheme_step(m, dt, e.v[k - 1], e.w[k - 1]);
+    const bool spiked = next < e.spikes.size() && e.spikes[next] == k;
+    next += spiked;
+    ASSERT_EQ(spiked, v >= p.V_th.value) << k;
+    if (spiked) {
+      ASSERT_EQ(e.v[k], p.V_reset.value) << k;
+      ASSERT_NEAR(e.w[k] - w, b, 1e-9 * b) << k;  // w jumps by exactly b
+    } else {
+      ASSERT_NEAR(e.v[k], v, 1e-9) << k;
+      ASSERT_NEAR(e.w[k], w, 1e-9 * b) << k;
+    }
+  }
+  // spike-frequency adaptation: intervals never shrink and end clearly longer than they start
+  const auto& s = e.spikes;
+  for (std::size_t k = 2; k < s.size(); ++k) EXPECT_GE(s[k] - s[k - 1] + 1, s[k - 1] - s[k - 2]) << k;
+  EXPECT_GT(double(s.back() - s[s.size() - 2]), 1.2 * double(s[1] - s[0]));
+}
+
+TEST(BrainpyExpIF, SoftResetKeepsTheOvershoot) {
+  const auto p = models::ExpIF::defaults();  // soft, brainpy.state's default
+  const double I = 5e9, dt = 0.1;
+  const adex_ode m(p, I, false);
+  const auto e = run_engine<models::ExpIF>(p, dt, I, 30.0);
+  ASSERT_FALSE(e.spikes.empty());
+  const auto s = e.spikes[0];
+  const double before = scheme_step(m, dt, e.v[s - 1], 0)[0];
+  EXPECT_GE(before, -30.0);
+  EXPECT_NEAR(e.v[s], before - (-30.0 - -68.0), 1e-9 * std::fabs(before));
+  EXPECT_GT(e.v[s], -68.0);  // not the hard reset value
+}
+
+TEST(BrainpyAdExIF, SoftResetSubtractsThresholdDistanceAndAddsB) {
+  const auto p = models::AdExIF::defaults();
+  const double I = 20e9, dt = 0.1;
+  const adex_ode m(p, I, true);
+  const auto e = run_engine<models::AdExIF>(p, dt, I, 50.0);
+  ASSERT_GE(e.spikes.size(), 2u);
+  for (auto s : e.spikes) {
+    const auto [v, w] = scheme_step(m, dt, e.v[s - 1], e.w[s - 1]);
+    EXPECT_NEAR(e.v[s], v - 13.0, 1e-9);  // V_th - V_reset = 13 mV
+    EXPECT_NEAR(e.w[s], w + p.b.value, 1e-9 * p.b.value);
+  }
+}
+
+TEST(BrainpyExpIFRef, HoldsVForTauRefThenIntegrates) {
+  const auto p = hard(models::ExpIFRef::defaults());  // tau_ref 1.7 ms = 17 steps
+  const double I = 5e9, dt = 0.1;
+  const adex_ode m(p, I, false);
+  const auto e = run_engine<models::ExpIFRef>(p, dt, I, 200.0);
+  const auto plain = run_engine<models::ExpIF>(p, dt, I, 200.0);
+  ASSERT_GE(e.spikes.size(), 3u);
+  const std::uint32_t ref_steps = 17;
+  for (auto s : e.spikes) {
+    if (s + ref_steps + 1 >= e.v.size()) break;
+    for (std::uint32_t k = 0; k <= ref_steps; ++k) ASSERT_EQ(e.v[s + k], -68.0) << s << " + " << k;
+    EXPECT_NEAR(e.v[s + ref_steps + 1], scheme_step(m, dt, -68.0, 0)[0], 1e-12);
+  }
+  // from the same reset state the climb is the same: every interval is the plain one plus 17 steps
+  ASSERT_GE(plain.spikes.size(), 2u);
+  EXPECT_EQ(e.spikes[0], plain.spikes[0]);
+  const auto plain_isi = plain.spikes[1] - plain.spikes[0];
+  for (std::size_t k = 1; k < e.spikes.size(); ++k) EXPECT_EQ(e.spikes[k] - e.spikes[k - 1], plain_isi + ref_steps);
+}
+
+TEST(BrainpyAdExIFRef, HoldsVAndWForTauRefThenIntegrates) {
+  const auto p = hard(models::AdExIFRef::defaults());
+  const double I = 20e9, dt = 0.1;
+  const adex_ode m(p, I, true);
+  const auto e = run_engine<models::AdExIFRef>(p, dt, I, 200.0);
+  ASSERT_GE(e.spikes.size(), 3u);
+  const std::uint32_t ref_steps = 17;
+  for (auto s : e.spikes) {
+    if (s + ref_steps + 1 >= e.v.size()) break;
+    for (std::uint32_t k = 1; k <= ref_steps; ++k) {
+      ASSERT_EQ(e.v[s + k], -68.0) << s << " + " << k;
+      ASSERT_EQ(e.w[s + k], e.w[s]) << s << " + " << k;  // brainpy.state holds w as well
+    }
+    const auto [v, w] = scheme_step(m, dt, -68.0, e.w[s]);
+    EXPECT_NEAR(e.v[s + ref_steps + 1], v, 1e-9);
+    EXPECT_NEAR(e.w[s + ref_steps + 1], w, 1e-9 * p.b.value);
+  }
+}
+
+TEST(BrainpyAdExIFRef, ZeroRefractoryPeriodIsAdExIF) {
+  auto p = hard(models::AdExIFRef::defaults());
+  p.tau_ref = units::time_q(0.0);
+  const auto r = run_engine<models::AdExIFRef>(p, 0.1, 20e9, 200.0);
+  const auto a = run_engine<models::AdExIF>(p, 0.1, 20e9, 200.0);
+  ASSERT_GE(a.spikes.size(), 10u);
+  EXPECT_EQ(r.spikes, a.spikes);
+  EXPECT_EQ(r.v, a.v);
+  EXPECT_EQ(r.w, a.w);
+}
+
+}  // namespace
