@@ -20,7 +20,7 @@
 //
 // Units: brainpy.state writes conductances in mS, C in uF and currents in uA (all per "cm^2" of its
 // dimensionless membrane). Internally they are nS, pF, pA, lowered exactly (1 mS = 1e6 nS, 1 uF = 1e6 pF,
-// 1 uA = 1e6 pA), so g/C and I/C (1/ms, mV/ms) and hence trajectories are the same as brainpy.state's.
+// 1 uA = 1e6 pA), so g/C and I/C (1/ms, mV/ms) are the same numbers as in brainpy.state: 10 uA here is its 10 uA.
 //
 // One step (brainstate.nn.exp_euler_step, every variable with the others held at the start-of-step values):
 //   x <- x + dt phi(dt J) f(x),  phi(z) = (e^z - 1)/z,  J = df/dx.
@@ -30,7 +30,8 @@
 // that holds the ionic currents fixed, so its J is 0 and V takes a forward-Euler step; that diverges for
 // dt >= ~0.08 ms on HH, hence the linear part is kept here. Both are first order and converge to the same solution.
 // Then delta inputs are added to V. A spike is the upward crossing of V_th (V >= V_th after the step, V < V_th
-// before it); there is no reset.
+// before it, so the state needs nothing extra); there is no reset. (brainpy.state's get_spike is
+// heaviside((V - V_th) / V_th): 1 in every step with V >= V_th while V_th > 0; its spk_reset argument is unused.)
 #include <cmath>
 
 #include "engine/config.hpp"
@@ -111,7 +112,7 @@ struct hh_params {
   units::voltage_q ENa{50.0};
   units::conductance_q gNa{120e6};  // 120 mS
   units::voltage_q EK{-77.0};
-  units::conductance_q gK{36e6};    // 36 mS
+  units::conductance_q gK{36e6};  // 36 mS
   units::voltage_q EL{-54.387};
   units::conductance_q gL{0.03e6};  // 0.03 mS
   units::voltage_q V_th{20.0};
@@ -120,12 +121,12 @@ struct hh_params {
 };
 
 struct hh_constants {
-  real_t gNa, gK, gL;    // 1/ms: maximal conductances / C
-  real_t ENa, EK, EL;    // mV
-  real_t inv_C;          // 1/pF: input current (pA) -> dV/dt (mV/ms)
-  real_t V_th;           // mV
-  real_t phi;            // 1 for HH
-  real_t dt;             // ms
+  real_t gNa, gK, gL;  // 1/ms: maximal conductances / C
+  real_t ENa, EK, EL;  // mV
+  real_t inv_C;        // 1/pF: input current (pA) -> dV/dt (mV/ms)
+  real_t V_th;         // mV
+  real_t phi;          // 1 for HH
+  real_t dt;           // ms
 };
 
 namespace hh_detail {
@@ -154,10 +155,8 @@ struct HH {
   static constexpr const char* description = "Hodgkin-Huxley neuron, classic squid-axon kinetics (brainpy.state HH)";
   enum : int { V, m, h, n, n_state };
   static constexpr int membrane = V;
-  static constexpr std::array<state_field, n_state> state_fields{{{"V", units::dims::voltage},
-                                                                  {"m", units::dims::none},
-                                                                  {"h", units::dims::none},
-                                                                  {"n", units::dims::none}}};
+  static constexpr std::array<state_field, n_state> state_fields{
+      {{"V", units::dims::voltage}, {"m", units::dims::none}, {"h", units::dims::none}, {"n", units::dims::none}}};
   static constexpr int n_ports = 0;
   static constexpr std::array<port_desc, 1> ports{{{"", units::dims::none}}};
 
@@ -217,12 +216,12 @@ struct WangBuzsakiHH {
     p.ENa = units::voltage_q(55.0);
     p.gNa = units::conductance_q(35e6);  // 35 mS
     p.EK = units::voltage_q(-90.0);
-    p.gK = units::conductance_q(9e6);    // 9 mS
+    p.gK = units::conductance_q(9e6);  // 9 mS
     p.EL = units::voltage_q(-65.0);
     p.gL = units::conductance_q(0.1e6);  // 0.1 mS
     p.V_th = units::voltage_q(20.0);
     p.phi = units::dimensionless_q(5.0);
-    p.C = units::capacitance_q(1e6);     // 1 uF
+    p.C = units::capacitance_q(1e6);  // 1 uF
     return p;
   }
   template <class P, class F>

@@ -20,28 +20,28 @@ namespace volley::models {
 
 struct morris_lecar_params {
   units::voltage_q V_Ca{130.0};
-  units::conductance_q g_Ca{4.4e6};   // 4.4 mS
+  units::conductance_q g_Ca{4.4e6};  // 4.4 mS
   units::voltage_q V_K{-84.0};
-  units::conductance_q g_K{8e6};      // 8 mS
+  units::conductance_q g_K{8e6};  // 8 mS
   units::voltage_q V_leak{-60.0};
-  units::conductance_q g_leak{2e6};   // 2 mS
-  units::capacitance_q C{20e6};       // 20 uF
+  units::conductance_q g_leak{2e6};  // 2 mS
+  units::capacitance_q C{20e6};      // 20 uF
   units::voltage_q V1{-1.2};
   units::voltage_q V2{18.0};
   units::voltage_q V3{2.0};
   units::voltage_q V4{30.0};
-  units::rate_q phi{0.04};            // 1/ms
+  units::rate_q phi{0.04};  // 1/ms
   units::voltage_q V_th{10.0};
 };
 
 struct morris_lecar_constants {
-  real_t g_Ca, g_K, g_leak;           // 1/ms: conductances / C
-  real_t V_Ca, V_K, V_leak;           // mV
-  real_t inv_C;                       // 1/pF
-  real_t V1, inv_V2, V3, inv_V4;      // mV, 1/mV
-  real_t phi;                         // 1/ms
-  real_t V_th;                        // mV
-  real_t dt;                          // ms
+  real_t g_Ca, g_K, g_leak;       // 1/ms: conductances / C
+  real_t V_Ca, V_K, V_leak;       // mV
+  real_t inv_C;                   // 1/pF
+  real_t V1, inv_V2, V3, inv_V4;  // mV, 1/mV
+  real_t phi;                     // 1/ms
+  real_t V_th;                    // mV
+  real_t dt;                      // ms
 };
 
 struct MorrisLecar {
@@ -77,13 +77,20 @@ struct MorrisLecar {
   static const char* validate(const params&) { return nullptr; }
   static constants derive(const params& p, double dt) {
     const double C = p.C.value;
-    return {static_cast<real_t>(p.g_Ca.value / C),  static_cast<real_t>(p.g_K.value / C),
-            static_cast<real_t>(p.g_leak.value / C), static_cast<real_t>(p.V_Ca.value),
-            static_cast<real_t>(p.V_K.value),        static_cast<real_t>(p.V_leak.value),
-            static_cast<real_t>(1.0 / C),            static_cast<real_t>(p.V1.value),
-            static_cast<real_t>(1.0 / p.V2.value),   static_cast<real_t>(p.V3.value),
-            static_cast<real_t>(1.0 / p.V4.value),   static_cast<real_t>(p.phi.value),
-            static_cast<real_t>(p.V_th.value),       static_cast<real_t>(dt)};
+    return {static_cast<real_t>(p.g_Ca.value / C),
+            static_cast<real_t>(p.g_K.value / C),
+            static_cast<real_t>(p.g_leak.value / C),
+            static_cast<real_t>(p.V_Ca.value),
+            static_cast<real_t>(p.V_K.value),
+            static_cast<real_t>(p.V_leak.value),
+            static_cast<real_t>(1.0 / C),
+            static_cast<real_t>(p.V1.value),
+            static_cast<real_t>(1.0 / p.V2.value),
+            static_cast<real_t>(p.V3.value),
+            static_cast<real_t>(1.0 / p.V4.value),
+            static_cast<real_t>(p.phi.value),
+            static_cast<real_t>(p.V_th.value),
+            static_cast<real_t>(dt)};
   }
   // V = -65 mV (the middle of brainpy.state's Uniform(-70, -60) mV), W = 0.02 (its constant initializer).
   static void initial_state(const params&, real_t* s) {

@@ -1,8 +1,10 @@
 #include "models/registry.hpp"
 
+#include "models/hh.hpp"
 #include "models/iaf_psc_exp.hpp"
 #include "models/lif.hpp"
 #include "models/model_json.hpp"
+#include "models/morris_lecar.hpp"
 #include "models/receptor.hpp"
 
 namespace volley::models {
@@ -11,6 +13,9 @@ const std::vector<neuron_model_entry>& neuron_models() {
   static const std::vector<neuron_model_entry> table{
       entry<LIF>("brainpy"),
       entry<LIFRef>("brainpy"),
+      entry<HH>("brainpy"),
+      entry<WangBuzsakiHH>("brainpy"),
+      entry<MorrisLecar>("brainpy"),
       entry<iaf_psc_exp>("nest"),
   };
   return table;

@@ -85,8 +85,8 @@ ref_run integrate_ref(const hh_ref& model, double I_uA, double T, double sample_
 
 // ---- volley runs -------------------------------------------------------------------------------------------------
 struct volley_run {
-  std::vector<double> V;               // neuron 0, after each step
-  std::vector<double> crossing;        // neuron 0: upward crossings of V_th interpolated in the trace, ms
+  std::vector<double> V;                    // neuron 0, after each step
+  std::vector<double> crossing;             // neuron 0: upward crossings of V_th interpolated in the trace, ms
   std::vector<std::vector<double>> spikes;  // per neuron: spike times (step + 1) * dt, ms
 };
 
@@ -307,7 +307,6 @@ TEST(HH, SpikeTimesConvergeToTheReferenceAtFirstOrder) {
   EXPECT_LT(err[0] / err[1], 20.0) << err[0] << " " << err[1];
 }
 
-
 // Classic HH (gL = 0.3 mS, rest at -65 mV): repetitive firing from ~6.26 uA/cm^2 (the literature value).
 TEST(HH, ClassicRepetitiveFiringOnset) {
   auto p = models::HH::defaults();
@@ -352,7 +351,8 @@ TEST(WangBuzsakiHH, TrajectoryAndSpikeTimesConvergeToTheReference) {
       if (r.spikes.empty()) {
         err[k] = max_abs_diff(v.V, r.V, k == 0 ? 10 : 1);
       } else {
-        for (std::size_t s = 0; s < r.spikes.size(); ++s) err[k] = std::max(err[k], std::abs(v.crossing[s] - r.spikes[s]));
+        for (std::size_t s = 0; s < r.spikes.size(); ++s)
+          err[k] = std::max(err[k], std::abs(v.crossing[s] - r.spikes[s]));
       }
     }
     if (I < 0.5) {
