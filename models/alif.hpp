@@ -70,10 +70,13 @@ struct ALIF {
     return nullptr;
   }
   static constants derive(const params& p, double dt) {
-    return {static_cast<real_t>(std::exp(-dt / p.tau.value)), static_cast<real_t>(std::exp(-dt / p.tau_a.value)),
+    return {static_cast<real_t>(std::exp(-dt / p.tau.value)),
+            static_cast<real_t>(std::exp(-dt / p.tau_a.value)),
             static_cast<real_t>(p.R.value),
-            static_cast<real_t>(p.V_rest.value), static_cast<real_t>(p.V_th.value),
-            static_cast<real_t>(p.V_reset.value), static_cast<real_t>(p.beta.value),
+            static_cast<real_t>(p.V_rest.value),
+            static_cast<real_t>(p.V_th.value),
+            static_cast<real_t>(p.V_reset.value),
+            static_cast<real_t>(p.beta.value),
             p.spk_reset == reset_mode::soft ? 1 : 0};
   }
   // brainpy.state starts V at Constant(0 mV), which is its default V_rest; we start at V_rest as LIF does.

@@ -14,8 +14,10 @@
 //   linear equation is its exact solution; brainpy.state also uses the new, not yet reset, V here).
 // The input current is held over the step (the engine evaluates synaptic outputs at the present V), so for
 // conductance inputs J lacks the -R g / tau that brainpy.state's autodiff Jacobian would contain.
-// Accuracy: for ExpIF (one variable, exact J) this is the exponential Rosenbrock-Euler method, second order;
-// with adaptation, freezing w in the V step and V_new in the w step makes the pair first order.
+// Accuracy: for ExpIF (one variable, exact J) this is the exponential Rosenbrock-Euler method, second order.
+// With adaptation, holding w in the V step and V_new in the w step makes the pair first order; the leading error
+// is mostly a lead of half a step in w (w_n ~ w(t_n + dt/2)), so V is first order only through dw/dt at the start.
+// tests/test_model_adex.cpp derives these error terms and checks the engine against them.
 //
 // Spike when V >= V_th (brainpy.state: heaviside((V - V_th) / (V_th - V_reset)), heaviside(0) = 1). Reset in the
 // same step (see lif.hpp for this convention): hard: V = V_reset; soft: V -= V_th - V_reset; w += b.
@@ -62,14 +64,14 @@ struct expif_params {
 };
 
 struct expif_constants {
-  real_t dt;                        // ms
-  real_t inv_tau;                   // 1/ms
-  real_t R;                         // GOhm
+  real_t dt;                          // ms
+  real_t inv_tau;                     // 1/ms
+  real_t R;                           // GOhm
   real_t V_rest, V_T, V_th, V_reset;  // mV
-  real_t delta_T, inv_delta_T;      // mV, 1/mV
-  real_t decay_w;                   // exp(-dt/tau_w)
-  real_t a, b;                      // nS, pA
-  real_t ref_steps;                 // refractory steps (0 without refractoriness)
+  real_t delta_T, inv_delta_T;        // mV, 1/mV
+  real_t decay_w;                     // exp(-dt/tau_w)
+  real_t a, b;                        // nS, pA
+  real_t ref_steps;                   // refractory steps (0 without refractoriness)
   int soft_reset;
 };
 
@@ -88,10 +90,11 @@ struct expif_family {
   static constexpr const char* name =
       Adaptive ? (Refractory ? "AdExIFRef" : "AdExIF") : (Refractory ? "ExpIFRef" : "ExpIF");
   static constexpr const char* description =
-      Adaptive ? (Refractory ? "adaptive exponential integrate-and-fire with refractory period (brainpy.state AdExIFRef)"
-                             : "adaptive exponential integrate-and-fire (brainpy.state AdExIF)")
-               : (Refractory ? "exponential integrate-and-fire with refractory period (brainpy.state ExpIFRef)"
-                             : "exponential integrate-and-fire (brainpy.state ExpIF)");
+      Adaptive
+          ? (Refractory ? "adaptive exponential integrate-and-fire with refractory period (brainpy.state AdExIFRef)"
+                        : "adaptive exponential integrate-and-fire (brainpy.state AdExIF)")
+          : (Refractory ? "exponential integrate-and-fire with refractory period (brainpy.state ExpIFRef)"
+                        : "exponential integrate-and-fire (brainpy.state ExpIF)");
   // w exists only when Adaptive, refractory only when Refractory (otherwise their indices are never used).
   enum : int { V = 0, w = 1, refractory = Adaptive ? 2 : 1, n_state = 1 + int(Adaptive) + int(Refractory) };
   static constexpr int membrane = V;
@@ -167,7 +170,7 @@ struct expif_family {
     if constexpr (Adaptive) w0 = s[w];
     const real_t ex = std::exp((v0 - c.V_T) * c.inv_delta_T);
     const real_t dvdt = (c.V_rest - v0 + c.delta_T * ex - c.R * w0 + c.R * in.current) * c.inv_tau;  // mV/ms
-    const real_t jac = (ex - real_t(1)) * c.inv_tau;                                                  // 1/ms
+    const real_t jac = (ex - real_t(1)) * c.inv_tau;                                                 // 1/ms
     const real_t v = v0 + c.dt * expif_detail::exprel(c.dt * jac) * dvdt + in.delta_v;
 
     bool refractory_now = false;
@@ -180,8 +183,7 @@ struct expif_family {
       const real_t w1 = w_inf + (w0 - w_inf) * c.decay_w;
       s[w] = refractory_now ? w0 : (spike ? w1 + c.b : w1);
     }
-    if constexpr (Refractory)
-      s[refractory] = refractory_now ? s[refractory] - 1 : (spike ? c.ref_steps : real_t(0));
+    if constexpr (Refractory) s[refractory] = refractory_now ? s[refractory] - 1 : (spike ? c.ref_steps : real_t(0));
     return spike;
   }
 };

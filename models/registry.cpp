@@ -1,5 +1,8 @@
 #include "models/registry.hpp"
 
+#include "models/alif.hpp"
+#include "models/brainpy_if.hpp"
+#include "models/expif.hpp"
 #include "models/hh.hpp"
 #include "models/iaf_psc_exp.hpp"
 #include "models/lif.hpp"
@@ -13,6 +16,12 @@ const std::vector<neuron_model_entry>& neuron_models() {
   static const std::vector<neuron_model_entry> table{
       entry<LIF>("brainpy"),
       entry<LIFRef>("brainpy"),
+      entry<IF>("brainpy"),
+      entry<ALIF>("brainpy"),
+      entry<ExpIF>("brainpy"),
+      entry<ExpIFRef>("brainpy"),
+      entry<AdExIF>("brainpy"),
+      entry<AdExIFRef>("brainpy"),
       entry<HH>("brainpy"),
       entry<WangBuzsakiHH>("brainpy"),
       entry<MorrisLecar>("brainpy"),

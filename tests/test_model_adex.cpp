@@ -11,14 +11,18 @@
 //  AdExIF, V step with w held at w_n, then w step with V held at V_{n+1}: local errors
 //      V: -h^2/2 (R/tau) G,   w: -h^2/2 (a/tau_w) F         (G = dw/dt)
 //    so the pair is first order and E' = Jfull E + h/2 (-(R/tau) G, -(a/tau_w) F), Jfull the 2x2 Jacobian.
-// The tests integrate E along the reference and require the engine's actual error to equal it to within 20% of its
-// maximum (the next order is smaller by about h |J| <= 0.05 here, plus its own O(h) relative terms). The observed
-// order is checked as well: halving dt (0.1 -> 0.05 -> 0.025 ms) divides the error by 4 for ExpIF and by 2 for AdEx.
+// The tests integrate E along the RK4 reference and require the engine's actual error to equal it to within 2% of
+// its maximum: the neglected terms are smaller by a factor O(h |J|, h / tau_w) ~ 1e-2 at dt = 0.1 ms (observed:
+// 0.2-0.3% at 0.1 ms, shrinking with dt). At dt = 0.1 ms this predicts (and the engine shows) a V error of 2.8e-6 mV
+// for the ExpIF case and 2.2e-3 mV / 2.4e6 pA (0.1% of w) for the AdEx case below. The observed order is checked
+// as well: halving dt (0.1 -> 0.05 -> 0.025 ms) divides the error by 4 for ExpIF and by 2 for AdEx.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "engine/network.hpp"
@@ -31,14 +35,15 @@ using namespace volley::units::literals;
 namespace {
 
 struct engine_run {
-  std::vector<double> v, w;            // after each step; w empty for ExpIF*
-  std::vector<std::uint32_t> spikes;   // spike steps
+  std::vector<double> v, w;           // after each step; w empty for ExpIF*
+  std::vector<std::uint32_t> spikes;  // spike steps
 };
 
 template <class Model>
-engine_run run_engine(const models::expif_params& p, double dt, double current_pA, double t_ms) {
+engine_run run_engine(const models::expif_params& p, double dt, double current_pA, double t_ms, double w0 = 0) {
   network net({.dt = units::time_q(dt), .seed = 1});
-  net.add_population<Model>("N", 1, p);
+  auto& pop = net.add_population<Model>("N", 1, p);
+  if constexpr (Model::name[0] == 'A') pop.set_state(Model::w, 0, static_cast<real_t>(w0));
   net.add_constant_current("N", units::current_q(current_pA));
   simulator sim(net);
   sim.record_spikes("N");
@@ -59,12 +64,19 @@ struct adex_ode {
   double R, tau, tau_w, El, VT, dT, a, I;
   bool adaptive;
   explicit adex_ode(const models::expif_params& p, double current_pA, bool adapt)
-      : R(p.R.value), tau(p.tau.value), tau_w(p.tau_w.value), El(p.V_rest.value), VT(p.V_T.value),
-        dT(p.delta_T.value), a(adapt ? p.a.value : 0.0), I(current_pA), adaptive(adapt) {}
+      : R(p.R.value),
+        tau(p.tau.value),
+        tau_w(p.tau_w.value),
+        El(p.V_rest.value),
+        VT(p.V_T.value),
+        dT(p.delta_T.value),
+        a(adapt ? p.a.value : 0.0),
+        I(current_pA),
+        adaptive(adapt) {}
   double ex(double V) const { return std::exp((V - VT) / dT); }
   double F(double V, double w) const { return (-(V - El) + dT * ex(V) - R * w + R * I) / tau; }
   double G(double V, double w) const { return adaptive ? (a * (V - El) - w) / tau_w : 0.0; }
-  double J(double V) const { return (ex(V) - 1) / tau; }   // dF/dV
+  double J(double V) const { return (ex(V) - 1) / tau; }    // dF/dV
   double F2(double V) const { return ex(V) / (dT * tau); }  // d2F/dV2
 };
 
@@ -84,8 +96,8 @@ state4 with_error_equation(const adex_ode& m, const state4& x, double h) {
 }
 
 struct reference_run {
-  std::vector<state4> at_steps;      // at the end of every engine step
-  std::vector<double> spike_times;   // ms
+  std::vector<state4> at_steps;     // at the end of every engine step
+  std::vector<double> spike_times;  // ms
 };
 enum class detect { none, continuous, on_grid };
 
@@ -96,12 +108,12 @@ enum class detect { none, continuous, on_grid };
 //    continuous ones by up to a step per spike). Past V_th the ExpIF solution blows up within ~0.01 ms, so the
 //    state is held from the crossing to the end of the step.
 reference_run rk4_reference(const adex_ode& m, const models::expif_params& p, double dt, double t_ms, detect mode,
-                            double h_error = 0) {
+                            double h_error = 0, double w0 = 0) {
   const int sub = 100;
   const double h = dt / sub, th = p.V_th.value;
   const long steps = std::lround(t_ms / dt);
   reference_run r;
-  state4 x{p.V_rest.value, 0, 0, 0};
+  state4 x{p.V_rest.value, w0, 0, 0};
   auto f = [&](const state4& y) { return with_error_equation(m, y, h_error); };
   auto axpy = [](const state4& y, double s, const state4& k) {
     state4 z;
@@ -206,23 +218,28 @@ TEST(BrainpyExpIF, StateLayoutAndParameterNames) {
 
 struct error_study {
   double max_err = 0, max_pred = 0, max_mismatch = 0;
+  void add(double err, double pred) {
+    max_err = std::max(max_err, std::fabs(err));
+    max_pred = std::max(max_pred, std::fabs(pred));
+    max_mismatch = std::max(max_mismatch, std::fabs(err - pred));
+  }
 };
 
+// Engine vs RK4 reference for V (and w), and the predicted error, on the common grid of 0.1 ms so that every dt
+// is judged at the same times.
 template <class Model>
-error_study study(const models::expif_params& p, double current_pA, double dt, double t_ms) {
+std::array<error_study, 2> study(const models::expif_params& p, double current_pA, double dt, double t_ms,
+                                 double w0 = 0) {
   constexpr bool adaptive = Model::name[0] == 'A';
   const adex_ode m(p, current_pA, adaptive);
-  const auto e = run_engine<Model>(p, dt, current_pA, t_ms);
-  const auto r = rk4_reference(m, p, dt, t_ms, detect::none, dt);
+  const auto e = run_engine<Model>(p, dt, current_pA, t_ms, w0);
+  const auto r = rk4_reference(m, p, dt, t_ms, detect::none, dt, w0);
   EXPECT_TRUE(e.spikes.empty());
-  error_study s;
-  // compare on the common grid of 0.1 ms so every dt is judged at the same times
+  std::array<error_study, 2> s;
   const long stride = std::lround(0.1 / dt);
   for (std::size_t k = stride - 1; k < e.v.size(); k += stride) {
-    const double err = r.at_steps[k][0] - e.v[k], pred = r.at_steps[k][2];
-    s.max_err = std::max(s.max_err, std::fabs(err));
-    s.max_pred = std::max(s.max_pred, std::fabs(pred));
-    s.max_mismatch = std::max(s.max_mismatch, std::fabs(err - pred));
+    s[0].add(r.at_steps[k][0] - e.v[k], r.at_steps[k][2]);
+    if (adaptive) s[1].add(r.at_steps[k][1] - e.w[k], r.at_steps[k][3]);
   }
   return s;
 }
@@ -234,9 +251,9 @@ TEST(BrainpyExpIF, SubthresholdErrorIsThePredictedSecondOrderTerm) {
   const double I = 1.5e9;
   std::vector<double> errs;
   for (double dt : {0.1, 0.05, 0.025}) {
-    const auto s = study<models::ExpIF>(p, I, dt, 100.0);
-    EXPECT_GT(s.max_pred, 1e-7) << "dt " << dt;  // the study has something to measure
-    EXPECT_LT(s.max_mismatch, 0.2 * s.max_pred + 1e-11) << "dt " << dt << ": error " << s.max_err;
+    const auto s = study<models::ExpIF>(p, I, dt, 100.0)[0];
+    EXPECT_GT(s.max_pred, 1e-6 * (dt / 0.1) * (dt / 0.1)) << "dt " << dt;  // there is something to measure
+    EXPECT_LT(s.max_mismatch, 0.02 * s.max_pred) << "dt " << dt << ": error " << s.max_err;
     errs.push_back(s.max_err);
   }
   for (int k = 0; k < 2; ++k) {
@@ -246,20 +263,29 @@ TEST(BrainpyExpIF, SubthresholdErrorIsThePredictedSecondOrderTerm) {
 }
 
 TEST(BrainpyAdExIF, SubthresholdErrorIsThePredictedFirstOrderTerm) {
-  // defaults (a R = 1): rheobase 2 (V - V_rest) - delta_T exp((V - V_T)/delta_T) at V = V_T + delta_T ln 2,
-  // 8.06 mV; R I = 6 mV stays below it (w's lag makes an overshoot but no spike).
+  // Defaults (a R = 1), R I = 3.5 mV, and w(0) = 2 mA (R w = 2 mV): V dips, then rises through the strongly
+  // nonlinear region below V_T (to about -61 mV) while w relaxes towards a (V - V_rest); no spike.
+  // The first-order error has a particular solution E = (h/2) (F, 0) + homogeneous terms: to first order the
+  // engine's w is the true w half a step later (E_w = -(h/2) dw/dt plus a transient), and E_V is driven only by
+  // dw/dt at t = 0. Started at w = a (V - V_rest) (dw/dt = 0) the V error would be second order; w(0) = 2 mA makes
+  // both first order.
   const auto p = hard(models::AdExIF::defaults());
-  const double I = 6e9;
-  std::vector<double> errs;
+  const double I = 3.5e9, w0 = 2e9;
+  std::vector<double> errs_v, errs_w;
   for (double dt : {0.1, 0.05, 0.025}) {
-    const auto s = study<models::AdExIF>(p, I, dt, 150.0);
-    EXPECT_GT(s.max_pred, 1e-4) << "dt " << dt;
-    EXPECT_LT(s.max_mismatch, 0.2 * s.max_pred) << "dt " << dt << ": error " << s.max_err;
-    errs.push_back(s.max_err);
+    const auto s = study<models::AdExIF>(p, I, dt, 150.0, w0);
+    for (int q = 0; q < 2; ++q) {
+      EXPECT_GT(s[q].max_pred, (q == 0 ? 1e-3 : 1e6) * dt / 0.1) << "dt " << dt << " var " << q;  // mV, pA
+      EXPECT_LT(s[q].max_mismatch, 0.02 * s[q].max_pred) << "dt " << dt << " var " << q << ": error " << s[q].max_err;
+    }
+    errs_v.push_back(s[0].max_err);
+    errs_w.push_back(s[1].max_err);
   }
   for (int k = 0; k < 2; ++k) {
-    EXPECT_GT(errs[k] / errs[k + 1], 1.6) << k;  // first order: 2
-    EXPECT_LT(errs[k] / errs[k + 1], 2.4) << k;
+    EXPECT_GT(errs_v[k] / errs_v[k + 1], 1.6) << k;  // first order: 2
+    EXPECT_LT(errs_v[k] / errs_v[k + 1], 2.4) << k;
+    EXPECT_GT(errs_w[k] / errs_w[k + 1], 1.6) << k;
+    EXPECT_LT(errs_w[k] / errs_w[k + 1], 2.4) << k;
   }
 }
 
@@ -278,10 +304,16 @@ void expect_spikes_match_reference(const models::expif_params& p, double current
   ASSERT_FALSE(e.spikes.empty());
   EXPECT_LE(std::labs(long(e.spikes[0]) - expected_step(first.spike_times[0], dt)), 1L)
       << "first spike: engine step " << e.spikes[0] << ", reference t = " << first.spike_times[0] << " ms";
-  ASSERT_EQ(e.spikes.size(), grid.spike_times.size());
-  for (std::size_t k = 0; k < e.spikes.size(); ++k)
-    EXPECT_LE(std::labs(long(e.spikes[k]) - expected_step(grid.spike_times[k], dt)), 1L)
-        << "spike " << k << ": engine step " << e.spikes[k] << ", reference t = " << grid.spike_times[k] << " ms";
+  // the count over the window, and every inter-spike interval within one step of the grid reference's (the
+  // scheme's O(dt) error per interval adds up over many spikes, so later spike times drift by more than a step)
+  const auto& g = grid.spike_times;
+  EXPECT_LE(std::labs(long(e.spikes.size()) - long(g.size())), 1L);
+  for (std::size_t k = 1; k < std::min(e.spikes.size(), g.size()); ++k) {
+    const long isi_engine = long(e.spikes[k]) - long(e.spikes[k - 1]);
+    const long isi_ref = std::lround((g[k] - g[k - 1]) / dt);
+    EXPECT_LE(std::labs(isi_engine - isi_ref), 1L)
+        << "interval " << k << ": engine " << isi_engine << " steps, reference " << isi_ref;
+  }
 }
 
 TEST(BrainpyExpIF, SpikeTimesMatchReference) {

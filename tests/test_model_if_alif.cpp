@@ -10,6 +10,7 @@
 // step in which it happens, so its spike step is ceil(t*/dt) - 1 for a reference crossing at t*; we allow one step.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <functional>
@@ -28,8 +29,8 @@ using namespace volley::units::literals;
 namespace {
 
 struct engine_run {
-  std::vector<double> v, x;            // V (mV) and a second state variable, after each step
-  std::vector<std::uint32_t> spikes;   // spike steps
+  std::vector<double> v, x;           // V (mV) and a second state variable, after each step
+  std::vector<std::uint32_t> spikes;  // spike steps
 };
 
 // One neuron of Model under a constant current; `init` sets state variables before the run.
@@ -69,8 +70,8 @@ enum class detect { continuous, on_grid };
 using state2 = std::array<double, 2>;
 
 reference_run rk4_reference(state2 x, double dt, double t_ms, const std::function<state2(const state2&)>& f,
-                            const std::function<double(const state2&)>& gap,
-                            const std::function<void(state2&)>& reset, detect mode) {
+                            const std::function<double(const state2&)>& gap, const std::function<void(state2&)>& reset,
+                            detect mode) {
   const int sub = 100;
   const double h = dt / sub;
   const long steps = std::lround(t_ms / dt);
@@ -119,7 +120,10 @@ reference_run if_reference(const models::if_params& p, double v0, double current
   const double tau = p.tau.value, RI = p.R.value * current_pA, th = p.V_th.value;
   const bool soft = p.spk_reset == reset_mode::soft;
   return rk4_reference(
-      {v0, 0.0}, dt, t_ms, [&](const state2& x) { return state2{(-x[0] + RI) / tau, 0.0}; },
+      {v0, 0.0}, dt, t_ms,
+      [&](const state2& x) {
+        return state2{(-x[0] + RI) / tau, 0.0};
+      },
       [&](const state2& x) { return x[0] - th; }, [&](state2& x) { x[0] = soft ? x[0] - th : 0.0; }, mode);
 }
 
@@ -202,7 +206,9 @@ reference_run alif_reference(const models::alif_params& p, double a0, double cur
   const bool soft = p.spk_reset == reset_mode::soft;
   return rk4_reference(
       {p.V_rest.value, a0}, dt, t_ms,
-      [&](const state2& x) { return state2{(v_inf - x[0]) / tau, -x[1] / tau_a}; },
+      [&](const state2& x) {
+        return state2{(v_inf - x[0]) / tau, -x[1] / tau_a};
+      },
       [&](const state2& x) { return x[0] - th - beta * x[1]; },
       [&](state2& x) {
         x[0] = soft ? x[0] - (th - vr) : vr;
@@ -300,7 +306,7 @@ TEST(BrainpyALIF, SoftResetSubtractsTheBaseThresholdDistance) {
   for (auto s : e.spikes) {
     const double before = 3.0 + (e.v[s - 1] - 3.0) * std::exp(-dt / 5.0);
     EXPECT_GE(before, 1.0 + 0.1 * e.x[s - 1] * std::exp(-dt / 100.0));  // crossed the adapted threshold
-    EXPECT_NEAR(e.v[s], before - 1.5, 1e-12);                            // V -= V_th - V_reset
+    EXPECT_NEAR(e.v[s], before - 1.5, 1e-12);                           // V -= V_th - V_reset
   }
 }
 
