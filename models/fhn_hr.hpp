@@ -34,15 +34,15 @@ inline double relaxation_gain(double k, double dt) { return -std::expm1(-k * dt)
 struct fitzhugh_nagumo_params {
   units::dimensionless_q a{0.7};
   units::dimensionless_q b{0.8};
-  units::time_q tau{1.0};         // ms
-  units::time_q tau_w{12.5};      // ms
+  units::time_q tau{1.0};     // ms
+  units::time_q tau_w{12.5};  // ms
   units::dimensionless_q V_th{1.0};
 };
 
 struct fitzhugh_nagumo_constants {
-  real_t dt, inv_tau;   // ms, 1/ms
+  real_t dt, inv_tau;  // ms, 1/ms
   real_t a, b;
-  real_t w_step;        // dt phi(-b dt/tau_w) / tau_w: w += w_step (V + a - b w)
+  real_t w_step;  // dt phi(-b dt/tau_w) / tau_w: w += w_step (V + a - b w)
   real_t V_th;
 };
 
@@ -52,8 +52,7 @@ struct FitzHughNagumo {
       "FitzHugh-Nagumo oscillator, dimensionless, spikes on upward threshold crossings (brainpy.state)";
   enum : int { V, w, n_state };
   static constexpr int membrane = V;
-  static constexpr std::array<state_field, n_state> state_fields{
-      {{"V", units::dims::none}, {"w", units::dims::none}}};
+  static constexpr std::array<state_field, n_state> state_fields{{{"V", units::dims::none}, {"w", units::dims::none}}};
   static constexpr int n_ports = 0;
   static constexpr std::array<port_desc, 1> ports{{{"", units::dims::none}}};
 
@@ -73,8 +72,9 @@ struct FitzHughNagumo {
   static constants derive(const params& p, double dt) {
     const double b = p.b.value, tw = p.tau_w.value;
     const double w_step = b == 0.0 ? dt / tw : fhn_hr_detail::relaxation_gain(b / tw, dt) / b;
-    return {static_cast<real_t>(dt), static_cast<real_t>(1.0 / p.tau.value), static_cast<real_t>(p.a.value),
-            static_cast<real_t>(b), static_cast<real_t>(w_step), static_cast<real_t>(p.V_th.value)};
+    return {static_cast<real_t>(dt),        static_cast<real_t>(1.0 / p.tau.value),
+            static_cast<real_t>(p.a.value), static_cast<real_t>(b),
+            static_cast<real_t>(w_step),    static_cast<real_t>(p.V_th.value)};
   }
   static void initial_state(const params&, real_t* s) {
     s[V] = real_t(-1.2);  // brainpy.state initializers
@@ -101,15 +101,15 @@ struct hindmarsh_rose_params {
   units::dimensionless_q r{0.006};
   units::dimensionless_q s{4.0};
   units::dimensionless_q V_r{-1.6};
-  units::time_q tau{1.0};         // ms
+  units::time_q tau{1.0};  // ms
   units::dimensionless_q V_th{1.0};
 };
 
 struct hindmarsh_rose_constants {
-  real_t dt, inv_tau;   // ms, 1/ms
+  real_t dt, inv_tau;  // ms, 1/ms
   real_t a, b, c, d, s, V_r;
-  real_t y_gain;        // 1 - exp(-dt/tau)
-  real_t z_gain;        // 1 - exp(-r dt/tau)
+  real_t y_gain;  // 1 - exp(-dt/tau)
+  real_t z_gain;  // 1 - exp(-r dt/tau)
   real_t V_th;
 };
 
@@ -143,10 +143,14 @@ struct HindmarshRose {
   static const char* validate(const params&) { return nullptr; }
   static constants derive(const params& p, double dt) {
     const double tau = p.tau.value;
-    return {static_cast<real_t>(dt),         static_cast<real_t>(1.0 / tau),
-            static_cast<real_t>(p.a.value),  static_cast<real_t>(p.b.value),
-            static_cast<real_t>(p.c.value),  static_cast<real_t>(p.d.value),
-            static_cast<real_t>(p.s.value),  static_cast<real_t>(p.V_r.value),
+    return {static_cast<real_t>(dt),
+            static_cast<real_t>(1.0 / tau),
+            static_cast<real_t>(p.a.value),
+            static_cast<real_t>(p.b.value),
+            static_cast<real_t>(p.c.value),
+            static_cast<real_t>(p.d.value),
+            static_cast<real_t>(p.s.value),
+            static_cast<real_t>(p.V_r.value),
             static_cast<real_t>(fhn_hr_detail::relaxation_gain(1.0 / tau, dt)),
             static_cast<real_t>(fhn_hr_detail::relaxation_gain(p.r.value / tau, dt)),
             static_cast<real_t>(p.V_th.value)};

@@ -15,7 +15,8 @@
 // Spike when V >= V_th: V = c, u += d, in the same step (brainpy.state resets at the start of the next step: same
 // spike trains and trajectory, only the value recorded at the spike step differs). The reset is always hard, as in
 // brainpy.state, whose spk_reset argument Izhikevich ignores (so it is not a parameter here).
-// IzhikevichRef holds V and u (ignoring input) for round(tau_ref / dt) steps after a spike, as LIFRef counts.
+// IzhikevichRef holds V and u (ignoring input) for round(tau_ref / dt) steps after a spike, as LIFRef counts
+// (brainpy.state's test t - t_spike < tau_ref holds ceil(tau_ref / dt) - 1 steps in exact arithmetic).
 #include <cmath>
 
 #include "engine/config.hpp"
@@ -27,19 +28,19 @@ namespace volley::models {
 
 struct izhikevich_params {
   static constexpr units::dimension mV_per_ms = units::dims::voltage - units::dims::time;
-  units::rate_q a{0.02};                   // 1/ms
-  units::rate_q b{0.2};                    // 1/ms
-  units::voltage_q c{-65.0};               // mV
-  units::quantity<mV_per_ms> d{8.0};       // mV/ms
-  units::voltage_q V_th{30.0};             // mV
-  units::time_q tau_ref{0.0};              // ms; IzhikevichRef only (default 0 ms there too)
+  units::rate_q a{0.02};              // 1/ms
+  units::rate_q b{0.2};               // 1/ms
+  units::voltage_q c{-65.0};          // mV
+  units::quantity<mV_per_ms> d{8.0};  // mV/ms
+  units::voltage_q V_th{30.0};        // mV
+  units::time_q tau_ref{0.0};         // ms; IzhikevichRef only (default 0 ms there too)
 };
 
 struct izhikevich_constants {
-  real_t dt;           // ms
-  real_t b, c, d;      // 1/ms, mV, mV/ms
-  real_t V_th;         // mV
-  real_t u_gain;       // 1 - exp(-a dt)
+  real_t dt;       // ms
+  real_t b, c, d;  // 1/ms, mV, mV/ms
+  real_t V_th;     // mV
+  real_t u_gain;   // 1 - exp(-a dt)
   real_t ref_steps;
 };
 
@@ -108,8 +109,7 @@ struct izhikevich_family {
     const bool spike = v >= c.V_th;
     s[V] = spike ? c.c : v;
     s[u] = spike ? un + c.d : un;
-    if constexpr (Refractory)
-      s[refractory] = spike ? c.ref_steps : (held ? s[refractory] - 1 : real_t(0));
+    if constexpr (Refractory) s[refractory] = spike ? c.ref_steps : (held ? s[refractory] - 1 : real_t(0));
     return spike;
   }
 };

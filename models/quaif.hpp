@@ -15,9 +15,11 @@
 // Spike when V >= V_th (brainpy's heaviside(x >= 0) of (V - V_th) / (V_th - V_reset)). Reset in the same step:
 // hard V = V_reset, soft (the default) V -= V_th - V_reset; w += b. (brainpy.state applies the reset at the start
 // of the next step: same spike trains and trajectory, only the value recorded at the spike step differs.)
-// AdQuaIFRef holds V and w (ignoring input) for round(tau_ref / dt) steps after a spike, as LIFRef counts. As in
-// brainpy.state, a held V still >= V_th (a soft reset after a large overshoot) spikes again, resets again and
-// restarts the period; with a hard reset that cannot happen.
+// AdQuaIFRef holds V and w (ignoring input) for round(tau_ref / dt) steps after a spike, as LIFRef counts
+// (brainpy.state's test t - t_spike < tau_ref holds ceil(tau_ref / dt) - 1 steps in exact arithmetic: 16 rather than
+// 17 for the default 1.7 ms at dt = 0.1 ms, depending on the rounding of t). As in brainpy.state, a held V still
+// >= V_th (a soft reset after a large overshoot) spikes again, resets again and restarts the period; with a hard
+// reset that cannot happen.
 #include <cmath>
 
 #include "engine/config.hpp"
@@ -30,7 +32,8 @@ namespace volley::models {
 // derivative of the right-hand side (1/ms) and dt in ms: x <- x + h * f(x) is brainstate.nn.exp_euler_step.
 // Near z = 0 (J crosses zero inside the normal range of V in these models) the series 1 + z/2 + z^2/6 replaces
 // expm1(z)/z; its error z^3/24 < 5e-14 there. Branch-free, host-device; used by the Izhikevich, FitzHugh-Nagumo and
-// Hindmarsh-Rose models too.
+// Hindmarsh-Rose models too. The input current is a constant over the step here, so J leaves out the V dependence
+// of conductance-based input (brainstate differentiates through it: with COBA input its J also has -R g / tau).
 VOLLEY_HD VOLLEY_INLINE real_t exp_euler_step_size(real_t J, real_t dt) {
   const real_t z = J * dt;
   const bool tiny = z * z < real_t(1e-8);
@@ -45,27 +48,28 @@ VOLLEY_HD VOLLEY_INLINE real_t exp_euler_step_size(real_t J, real_t dt) {
 }
 
 struct quaif_params {
-  units::resistance_q R{1e-9};    // 1 ohm
-  units::time_q tau{10.0};        // ms
-  units::time_q tau_w{10.0};      // ms; AdQuaIF, AdQuaIFRef
-  units::time_q tau_ref{0.0};     // ms; AdQuaIFRef only (default 1.7 ms there)
+  units::resistance_q R{1e-9};  // 1 ohm
+  units::time_q tau{10.0};      // ms
+  units::time_q tau_w{10.0};    // ms; AdQuaIF, AdQuaIFRef
+  units::time_q tau_ref{0.0};   // ms; AdQuaIFRef only (default 1.7 ms there)
   units::voltage_q V_th{-30.0};
   units::voltage_q V_reset{-68.0};
   units::voltage_q V_rest{-65.0};
   units::voltage_q V_c{-50.0};
-  units::quantity<units::dims::none - units::dims::voltage> c{0.07};  // 1/mV
-  units::conductance_q a{1e9};    // 1 S
-  units::current_q b{1e8};        // 0.1 mA
+  // 1/mV
+  units::quantity<units::dims::none - units::dims::voltage> c{0.07};
+  units::conductance_q a{1e9};  // 1 S
+  units::current_q b{1e8};      // 0.1 mA
   reset_mode spk_reset = reset_mode::soft;
 };
 
 struct quaif_constants {
-  real_t dt, inv_tau;               // ms, 1/ms
-  real_t c;                         // 1/mV
-  real_t R;                         // GOhm
+  real_t dt, inv_tau;                 // ms, 1/ms
+  real_t c;                           // 1/mV
+  real_t R;                           // GOhm
   real_t V_rest, V_c, V_th, V_reset;  // mV
-  real_t a, b;                      // nS, pA
-  real_t w_gain;                    // 1 - exp(-dt/tau_w)
+  real_t a, b;                        // nS, pA
+  real_t w_gain;                      // 1 - exp(-dt/tau_w)
   real_t ref_steps;
   int soft_reset;
 };
@@ -162,8 +166,7 @@ struct quaif_family {
       const real_t w1 = held ? w0 : w0 + c.w_gain * (c.a * (v - c.V_rest) - w0);
       s[w] = spike ? w1 + c.b : w1;
     }
-    if constexpr (Refractory)
-      s[refractory] = spike ? c.ref_steps : (held ? s[refractory] - 1 : real_t(0));
+    if constexpr (Refractory) s[refractory] = spike ? c.ref_steps : (held ? s[refractory] - 1 : real_t(0));
     return spike;
   }
 };

@@ -3,11 +3,14 @@
 #include "models/alif.hpp"
 #include "models/brainpy_if.hpp"
 #include "models/expif.hpp"
+#include "models/fhn_hr.hpp"
 #include "models/hh.hpp"
 #include "models/iaf_psc_exp.hpp"
+#include "models/izhikevich.hpp"
 #include "models/lif.hpp"
 #include "models/model_json.hpp"
 #include "models/morris_lecar.hpp"
+#include "models/quaif.hpp"
 #include "models/receptor.hpp"
 
 namespace volley::models {
@@ -22,6 +25,13 @@ const std::vector<neuron_model_entry>& neuron_models() {
       entry<ExpIFRef>("brainpy"),
       entry<AdExIF>("brainpy"),
       entry<AdExIFRef>("brainpy"),
+      entry<QuaIF>("brainpy"),
+      entry<AdQuaIF>("brainpy"),
+      entry<AdQuaIFRef>("brainpy"),
+      entry<Izhikevich>("brainpy"),
+      entry<IzhikevichRef>("brainpy"),
+      entry<FitzHughNagumo>("brainpy"),
+      entry<HindmarshRose>("brainpy"),
       entry<HH>("brainpy"),
       entry<WangBuzsakiHH>("brainpy"),
       entry<MorrisLecar>("brainpy"),
