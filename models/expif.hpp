@@ -30,21 +30,10 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/exp_euler.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
-
-namespace expif_detail {
-
-// phi(z) = (e^z - 1) / z, phi(0) = 1. Below |z| = 1e-4 the series' truncation error (z^4/120) is under 1e-18.
-VOLLEY_HD VOLLEY_INLINE real_t exprel(real_t z) {
-  const bool small = std::fabs(z) < real_t(1e-4);
-  const real_t zs = small ? real_t(1) : z;  // keeps 0/0 out of the unused branch
-  const real_t series = real_t(1) + z * (real_t(0.5) + z * (real_t(1) / 6 + z * (real_t(1) / 24)));
-  return small ? series : std::expm1(zs) / zs;
-}
-
-}  // namespace expif_detail
 
 // All four variants share one parameter struct; Model::defaults() sets each variant's brainpy.state defaults
 // (the member initialisers below are ExpIF's). Fields a variant does not have are ignored by it.
@@ -171,7 +160,7 @@ struct expif_family {
     const real_t ex = std::exp((v0 - c.V_T) * c.inv_delta_T);
     const real_t dvdt = (c.V_rest - v0 + c.delta_T * ex - c.R * w0 + c.R * in.current) * c.inv_tau;  // mV/ms
     const real_t jac = (ex - real_t(1)) * c.inv_tau;                                                 // 1/ms
-    const real_t v = v0 + c.dt * expif_detail::exprel(c.dt * jac) * dvdt + in.delta_v;
+    const real_t v = v0 + c.dt * exprel(c.dt * jac) * dvdt + in.delta_v;
 
     bool refractory_now = false;
     if constexpr (Refractory) refractory_now = s[refractory] > 0;

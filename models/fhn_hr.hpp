@@ -22,7 +22,7 @@
 #include "engine/config.hpp"
 #include "engine/param.hpp"
 #include "models/model_kit.hpp"
-#include "models/quaif.hpp"  // exp_euler_step_size
+#include "models/exp_euler.hpp"
 
 namespace volley::models {
 

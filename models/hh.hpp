@@ -36,19 +36,14 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/exp_euler.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
 
 namespace gating {
 
-// phi(z) = (e^z - 1)/z, with phi(0) = 1; branch-free (a select of the series near 0).
-VOLLEY_HD VOLLEY_INLINE real_t exprel(real_t z) {
-  const bool small = std::fabs(z) < real_t(1e-5);
-  const real_t zs = small ? real_t(1) : z;  // keeps the discarded lane away from 0/0
-  const real_t series = real_t(1) + z * (real_t(0.5) + z * (real_t(1) / 6));
-  return small ? series : std::expm1(zs) / zs;
-}
+using models::exprel;
 
 // "Linoid" rate A x / (e^x - 1), x = -(V + V_half)/slope: k (V + V_half) / (1 - exp(-(V + V_half)/slope)) with
 // A = k slope, the rate at the singular point V = -V_half. 1/ms.

@@ -24,28 +24,10 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/exp_euler.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
-
-// Exponential-Euler step size h = dt * phi(dt * J), phi(z) = (e^z - 1) / z, phi(0) = 1, for J the diagonal
-// derivative of the right-hand side (1/ms) and dt in ms: x <- x + h * f(x) is brainstate.nn.exp_euler_step.
-// Near z = 0 (J crosses zero inside the normal range of V in these models) the series 1 + z/2 + z^2/6 replaces
-// expm1(z)/z; its error z^3/24 < 5e-14 there. Branch-free, host-device; used by the Izhikevich, FitzHugh-Nagumo and
-// Hindmarsh-Rose models too. The input current is a constant over the step here, so J leaves out the V dependence
-// of conductance-based input (brainstate differentiates through it: with COBA input its J also has -R g / tau).
-VOLLEY_HD VOLLEY_INLINE real_t exp_euler_step_size(real_t J, real_t dt) {
-  const real_t z = J * dt;
-  const bool tiny = z * z < real_t(1e-8);
-  const real_t z_safe = tiny ? real_t(1) : z;  // no 0/0 even in the discarded arm
-#if defined(VOLLEY_REAL_FLOAT)
-  const real_t em1 = ::expm1f(z_safe);
-#else
-  const real_t em1 = ::expm1(z_safe);
-#endif
-  const real_t phi = tiny ? real_t(1) + z * (real_t(0.5) + z * real_t(1.0 / 6.0)) : em1 / z_safe;
-  return dt * phi;
-}
 
 struct quaif_params {
   units::resistance_q R{1e-9};  // 1 ohm
