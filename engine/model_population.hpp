@@ -76,8 +76,10 @@ class model_population final : public population {
                      int threads) override {
     // One launch over the concatenation of all (population, batch) neuron ranges of this model.
     const std::size_t n_pop = family.size();
-    std::vector<kernels::population_view<Model>> views(n_pop);
-    std::vector<std::uint64_t> start(n_pop + 1, 0);
+    auto& views = family_views_;  // reused every step: no allocation in the step loop
+    auto& start = family_start_;
+    views.resize(n_pop);
+    start.assign(n_pop + 1, 0);
     for (std::size_t p = 0; p < n_pop; ++p) {
       auto* mp = static_cast<model_population*>(family[p]);
       views[p] = mp->view(step, seed);
@@ -126,6 +128,8 @@ class model_population final : public population {
   std::vector<params> params_;
   std::vector<typename Model::constants> constants_;
   std::vector<std::vector<spike_event>> thread_spikes_;
+  std::vector<kernels::population_view<Model>> family_views_;
+  std::vector<std::uint64_t> family_start_;
 };
 
 }  // namespace volley

@@ -73,7 +73,7 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
   };
   for (int c = 0; c < Model::n_ports; ++c) take(v.channels[c].slot, port_in[c]);
   take(v.channels[Model::n_ports].slot, delta_v);
-  // receptor slots are read where the synapse state is advanced (stage 5); here only the Poisson part
+  // receptor slots are read where the synapse state is advanced (stage 3); here only the Poisson part
   for (int r = 0; r < v.n_receptors; ++r)
     for (int j = 0; j < count; ++j) receptor_in[r][j] = 0;
 
@@ -94,14 +94,29 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
     }
   }
 
-  // 3. input current: constant drive, then each receptor's output at the present V
+  // 3. input current: constant drive, then each receptor's output at the present V. The receptor state advances
+  // in the same pass (its update needs neither V nor the new current): old g gives the current, then
+  // g <- g decay + arrivals (this step's ring slot, cleared, plus the Poisson drive).
   real_t current[Tile];
   for (int j = 0; j < count; ++j) current[j] = v.bias ? v.bias[i0 + j] : v.bias_value;
   const real_t* vm = v.state[Model::membrane] + k0;
   for (int r = 0; r < v.n_receptors; ++r) {
     const models::receptor_constants rc = v.receptors[r];
     real_t* const* g = v.receptor_state[r];
-    for (int j = 0; j < count; ++j) current[j] += models::receptor_current(rc, g, k0 + j, vm[j]);
+    real_t* slot = v.channels[Model::n_ports + 1 + r].slot;
+    if (slot != nullptr) {
+      for (int j = 0; j < count; ++j) {
+        current[j] += models::receptor_current(rc, g, k0 + j, vm[j]);
+        const real_t arriving = slot[k0 + j] + receptor_in[r][j];
+        slot[k0 + j] = 0;
+        models::receptor_advance(rc, g, k0 + j, arriving);
+      }
+    } else {
+      for (int j = 0; j < count; ++j) {
+        current[j] += models::receptor_current(rc, g, k0 + j, vm[j]);
+        models::receptor_advance(rc, g, k0 + j, receptor_in[r][j]);
+      }
+    }
   }
 
   // 4. the neuron model (state columns hoisted so the compiler sees contiguous loads, not gathers)
@@ -118,23 +133,7 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
     for (int q = 0; q < Model::n_state; ++q) column[q][j] = s[q];
   }
 
-  // 5. receptors advance and take this step's arrivals (ring slot, cleared, plus Poisson drive)
-  for (int r = 0; r < v.n_receptors; ++r) {
-    const models::receptor_constants rc = v.receptors[r];
-    real_t* const* g = v.receptor_state[r];
-    real_t* slot = v.channels[Model::n_ports + 1 + r].slot;
-    if (slot != nullptr) {
-      for (int j = 0; j < count; ++j) {
-        const real_t arriving = slot[k0 + j] + receptor_in[r][j];
-        slot[k0 + j] = 0;
-        models::receptor_advance(rc, g, k0 + j, arriving);
-      }
-    } else {
-      for (int j = 0; j < count; ++j) models::receptor_advance(rc, g, k0 + j, receptor_in[r][j]);
-    }
-  }
-
-  // 6. report spikes; spikes are rare, so skip eight silent neurons at a time
+  // 5. report spikes; spikes are rare, so skip eight silent neurons at a time
   int j = 0;
   if constexpr (Tile >= 8) {
     for (; j + 8 <= count; j += 8) {
