@@ -10,11 +10,15 @@
 #include "engine/network.hpp"
 #include "host/simulator.hpp"
 #include "models/fhn_hr.hpp"
+#include "tests/support/spike_train.hpp"
 
 using namespace volley;
 using namespace volley::units::literals;
 using models::FitzHughNagumo;
 using models::HindmarshRose;
+
+using volley::test::burst_sizes;
+using volley::test::isis;
 
 namespace {
 
@@ -122,15 +126,6 @@ double fhn_rest_V(double I) {
 double fhn_hopf_current() {
   const double a = 0.7, b = 0.8, V = -std::sqrt(1 - b * 1.0 / 12.5);
   return (V + a) / b - V + V * V * V / 3;
-}
-
-std::vector<int> burst_sizes(const std::vector<double>& t, double gap) {
-  std::vector<int> sizes;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    if (i == 0 || t[i] - t[i - 1] >= gap) sizes.push_back(0);
-    ++sizes.back();
-  }
-  return sizes;
 }
 
 }  // namespace

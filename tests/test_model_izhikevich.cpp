@@ -10,11 +10,15 @@
 #include "engine/network.hpp"
 #include "host/simulator.hpp"
 #include "models/izhikevich.hpp"
+#include "tests/support/spike_train.hpp"
 
 using namespace volley;
 using namespace volley::units::literals;
 using models::Izhikevich;
 using models::IzhikevichRef;
+
+using volley::test::burst_sizes;
+using volley::test::isis;
 
 namespace {
 
@@ -111,22 +115,6 @@ double max_v_error(const neuron_run& run, const reference_run& ref, double dt, d
   for (std::size_t k = 0; k < run.V.size(); ++k)
     if ((k + 1) * dt >= t_min - 1e-9) err = std::max(err, std::abs(run.V[k] - ref.V[(k + 1) * stride]));
   return err;
-}
-
-std::vector<double> isis(const std::vector<double>& t) {
-  std::vector<double> d;
-  for (std::size_t i = 1; i < t.size(); ++i) d.push_back(t[i] - t[i - 1]);
-  return d;
-}
-
-// Bursts: spikes separated by less than `gap` ms belong to one burst. Returns the number of spikes per burst.
-std::vector<int> burst_sizes(const std::vector<double>& t, double gap) {
-  std::vector<int> sizes;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    if (i == 0 || t[i] - t[i - 1] >= gap) sizes.push_back(0);
-    ++sizes.back();
-  }
-  return sizes;
 }
 
 }  // namespace
