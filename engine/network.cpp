@@ -266,7 +266,7 @@ void network::finalize() {
   for (const auto& s : spike_inputs_)
     slots[s.target->id()] = std::max(slots[s.target->id()], static_cast<int>(s.delay) + 1);
   for (auto& p : populations_)
-    if (p->ring_slots() < slots[p->id()]) p->allocate_ring_buffers(slots[p->id()]);
+    if (!p->ring_buffers_fit(slots[p->id()])) p->allocate_ring_buffers(slots[p->id()]);
 }
 
 }  // namespace volley

@@ -82,6 +82,8 @@ class population {
   // Ring buffers; call once all projections are known. n_slots (max delay in steps + 1) is rounded up to a power
   // of two so a slot index is a mask, not a division, per synapse.
   void allocate_ring_buffers(int n_slots);
+  // True when every channel has a ring buffer of at least n_slots slots (channels may be added between runs).
+  bool ring_buffers_fit(int n_slots) const { return ring_slots_ >= n_slots && ring_.size() == channels_.size(); }
   int ring_slots() const { return ring_slots_; }
   real_t* ring_slot(int channel, std::uint64_t step) {
     return ring_[channel].data() + (step & (ring_slots_ - 1)) * std::size_t(batch_) * size_;

@@ -152,3 +152,26 @@ TEST(Coba, RateInTheBenchmarkBand) {
   EXPECT_EQ(spec.net->synapse_count(), 4000u * 80u);
   EXPECT_GT(stats.synaptic_events, 0u);
 }
+
+// A receptor added between two runs gets its ring buffer (the network is sized again when a simulator starts).
+TEST(Network, ReceptorAddedBetweenRunsIsUsable) {
+  network net({.dt = 0.1_ms, .seed = 3});
+  net.add_population<models::LIFRef>("A", 1, driven_lif());
+  net.add_population<models::LIFRef>("B", 5, driven_lif());
+  net.add_constant_current("A", 400.0_pA);
+  {
+    simulator first(net);
+    first.run(1.0_ms);
+  }
+  net.add_receptor("B", "exc", {5.0_ms}, models::cuba_params{});
+  connection_rule all;
+  net.connect("A", "B", all, {"exc", 2.0_pA, 0.1_ms});
+  simulator second(net);
+  second.record_trace({"B", "exc.g", {0}, 0.0_ms});
+  second.record_spikes("A");
+  second.run(20.0_ms);
+  ASSERT_GE(second.record().spikes[0].size(), 1u);
+  double peak = 0;
+  for (double g : second.record().traces[0].values) peak = std::max(peak, g);
+  EXPECT_GE(peak, 2.0);
+}
