@@ -4,6 +4,7 @@
 #include "models/brainpy_if.hpp"
 #include "models/expif.hpp"
 #include "models/fhn_hr.hpp"
+#include "models/gif.hpp"
 #include "models/hh.hpp"
 #include "models/iaf_psc_exp.hpp"
 #include "models/izhikevich.hpp"
@@ -32,6 +33,8 @@ const std::vector<neuron_model_entry>& neuron_models() {
       entry<IzhikevichRef>("brainpy"),
       entry<FitzHughNagumo>("brainpy"),
       entry<HindmarshRose>("brainpy"),
+      entry<Gif>("brainpy"),
+      entry<GifRef>("brainpy"),
       entry<HH>("brainpy"),
       entry<WangBuzsakiHH>("brainpy"),
       entry<MorrisLecar>("brainpy"),

@@ -1,0 +1,178 @@
+#pragma once
+// brainpy.state's generalized integrate-and-fire neurons (Mihalas & Niebur 2009): Gif and GifRef (names,
+// parameters, defaults and update order as brainpy.state), one template gif_family<Refractory>:
+//
+//   dI1/dt   = -k1 I1
+//   dI2/dt   = -k2 I2
+//   tau dV/dt = -(V - V_rest) + R (I1 + I2 + I)
+//   dV_th/dt = a (V - V_rest) - b (V_th - V_th_inf)
+//
+// Units: V, V_th mV; I1, I2, I, A1, A2 pA; R GOhm (so R I is in mV); k1, k2, a, b 1/ms; R1, R2 dimensionless.
+// One step (exponential Euler, brainstate.nn.exp_euler_step, each variable with the others held at their values at
+// the start of the step, as brainpy.state's update):
+//   I1 += h(-k1) (-k1 I1),  I2 += h(-k2) (-k2 I2),
+//   V_th += h(-b) (a (V_old - V_rest) - b (V_th - V_th_inf)),
+//   V += h(-1/tau) (-(V - V_rest) + R (I1_old + I2_old + I)) / tau,  then V += delta input (mV),
+// h(J) = dt phi(dt J) (exp_euler_step_size). Every equation is linear in its own variable, so each of these is the
+// exact solution with the others frozen; the coupling through the frozen values makes the scheme first order.
+// Spike when V >= V_th, both the new values (brainpy.state: heaviside((V - V_th) / (V_th - V_reset))). Reset in the
+// same step (see lif.hpp for this convention; brainpy.state applies it at the start of the next step: same spike
+// trains and trajectory, only the values recorded at the spike step differ):
+//   I1 = R1 I1 + A1,  I2 = R2 I2 + A2,  V_th = max(V_th_reset, V_th),
+//   V = V_reset (hard) or V -= V_th - V_reset (soft, brainpy.state's default; V_th the pre-reset threshold).
+// GifRef holds V, I1, I2 and V_th (ignoring input) for round(tau_ref / dt) steps after a spike, as LIFRef and
+// AdQuaIFRef count. As in brainpy.state (and AdQuaIFRef), a held V still >= V_th spikes and resets again.
+#include <array>
+#include <cmath>
+
+#include "engine/config.hpp"
+#include "engine/param.hpp"
+#include "models/exp_euler.hpp"
+#include "models/model_kit.hpp"
+
+namespace volley::models {
+
+struct gif_params {
+  units::resistance_q R{2e-8};          // 20 ohm
+  units::time_q tau{20.0};              // ms
+  units::time_q tau_ref{0.0};           // ms; GifRef only (default 1.7 ms there)
+  units::voltage_q V_rest{-70.0};       // mV
+  units::voltage_q V_reset{-70.0};      // mV
+  units::voltage_q V_th_inf{-50.0};     // mV
+  units::voltage_q V_th_reset{-60.0};   // mV
+  units::rate_q a{0.0};                 // 1/ms
+  units::rate_q b{0.01};                // 1/ms
+  units::rate_q k1{0.2};                // 1/ms
+  units::rate_q k2{0.02};               // 1/ms
+  units::dimensionless_q R1{0.0};
+  units::dimensionless_q R2{1.0};
+  units::current_q A1{0.0};             // pA (brainpy.state: 0 mA)
+  units::current_q A2{0.0};             // pA
+  reset_mode spk_reset = reset_mode::soft;
+};
+
+struct gif_constants {
+  real_t dt, inv_tau;                       // ms, 1/ms
+  real_t R;                                 // GOhm
+  real_t V_rest, V_reset, V_th_inf, V_th_reset;  // mV
+  real_t a, b, k1, k2;                      // 1/ms
+  real_t h_V, h_th, h_I1, h_I2;             // exponential-Euler step sizes (ms)
+  real_t R1, R2, A1, A2;                    // -, -, pA, pA
+  real_t ref_steps;                         // refractory steps (0 for Gif)
+  int soft_reset;
+};
+
+template <bool Refractory>
+struct gif_family {
+  static constexpr const char* name = Refractory ? "GifRef" : "Gif";
+  static constexpr const char* description =
+      Refractory ? "generalized integrate-and-fire with refractory period (brainpy.state GifRef, Mihalas-Niebur)"
+                 : "generalized integrate-and-fire (brainpy.state Gif, Mihalas-Niebur)";
+  enum : int { V = 0, I1 = 1, I2 = 2, V_th = 3, refractory = 4, n_state = 4 + int(Refractory) };
+  static constexpr int membrane = V;
+  static constexpr std::array<state_field, n_state> state_fields = [] {
+    std::array<state_field, n_state> f{};
+    f[V] = {"V", units::dims::voltage};
+    f[I1] = {"I1", units::dims::current};
+    f[I2] = {"I2", units::dims::current};
+    f[V_th] = {"V_th", units::dims::voltage};
+    if constexpr (Refractory) f[refractory] = {"refractory_steps", units::dims::none};
+    return f;
+  }();
+  static constexpr int n_ports = 0;
+  static constexpr std::array<port_desc, 1> ports{{{"", units::dims::none}}};
+
+  using params = gif_params;
+  using constants = gif_constants;
+
+  static params defaults() {
+    params p;
+    if (Refractory) p.tau_ref = units::time_q(1.7);
+    return p;
+  }
+  template <class P, class F>
+  static void each_param(P& p, F&& f) {
+    f("R", p.R, range_check::positive);
+    f("tau", p.tau, range_check::positive);
+    if (Refractory) f("tau_ref", p.tau_ref, range_check::non_negative);
+    f("V_rest", p.V_rest, range_check::any);
+    f("V_reset", p.V_reset, range_check::any);
+    f("V_th_inf", p.V_th_inf, range_check::any);
+    f("V_th_reset", p.V_th_reset, range_check::any);
+    f("a", p.a, range_check::any);
+    f("b", p.b, range_check::non_negative);
+    f("k1", p.k1, range_check::non_negative);
+    f("k2", p.k2, range_check::non_negative);
+    f("R1", p.R1, range_check::any);
+    f("R2", p.R2, range_check::any);
+    f("A1", p.A1, range_check::any);
+    f("A2", p.A2, range_check::any);
+    f("spk_reset", p.spk_reset, range_check::any);
+  }
+  static const char* validate(const params& p) {
+    // brainpy.state: V_th_reset "should be larger than V_reset" (else a reset neuron sits at its threshold)
+    if (p.V_th_reset.value <= p.V_reset.value) return "V_th_reset must be above V_reset";
+    return nullptr;
+  }
+  static constants derive(const params& p, double dt) {
+    constants c{};
+    c.dt = static_cast<real_t>(dt);
+    c.inv_tau = static_cast<real_t>(1.0 / p.tau.value);
+    c.R = static_cast<real_t>(p.R.value);
+    c.V_rest = static_cast<real_t>(p.V_rest.value);
+    c.V_reset = static_cast<real_t>(p.V_reset.value);
+    c.V_th_inf = static_cast<real_t>(p.V_th_inf.value);
+    c.V_th_reset = static_cast<real_t>(p.V_th_reset.value);
+    c.a = static_cast<real_t>(p.a.value);
+    c.b = static_cast<real_t>(p.b.value);
+    c.k1 = static_cast<real_t>(p.k1.value);
+    c.k2 = static_cast<real_t>(p.k2.value);
+    // the Jacobians are constants here, so the step sizes are too (exprel's series covers b = 0, k = 0)
+    c.h_V = exp_euler_step_size(-c.inv_tau, c.dt);
+    c.h_th = exp_euler_step_size(-c.b, c.dt);
+    c.h_I1 = exp_euler_step_size(-c.k1, c.dt);
+    c.h_I2 = exp_euler_step_size(-c.k2, c.dt);
+    c.R1 = static_cast<real_t>(p.R1.value);
+    c.R2 = static_cast<real_t>(p.R2.value);
+    c.A1 = static_cast<real_t>(p.A1.value);
+    c.A2 = static_cast<real_t>(p.A2.value);
+    c.ref_steps = static_cast<real_t>(Refractory ? std::round(p.tau_ref.value / dt) : 0.0);
+    c.soft_reset = p.spk_reset == reset_mode::soft ? 1 : 0;
+    return c;
+  }
+  // brainpy.state's initialisers: V Constant(-70 mV), V_th Constant(-50 mV), I1 = I2 = 0, whatever the parameters.
+  static void initial_state(const params&, real_t* s) {
+    s[V] = real_t(-70.0);
+    s[I1] = 0;
+    s[I2] = 0;
+    s[V_th] = real_t(-50.0);
+    if constexpr (Refractory) s[refractory] = 0;
+  }
+
+  // One step of one neuron; true on a spike. Branch-free: selects, no jumps.
+  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+    const bool held = Refractory && s[Refractory ? refractory : 0] > 0;
+    const real_t v0 = s[V], i10 = s[I1], i20 = s[I2], th0 = s[V_th];
+    real_t i1 = i10 - c.h_I1 * c.k1 * i10;
+    real_t i2 = i20 - c.h_I2 * c.k2 * i20;
+    real_t th = th0 + c.h_th * (c.a * (v0 - c.V_rest) - c.b * (th0 - c.V_th_inf));
+    real_t v = v0 + c.h_V * (c.R * (i10 + i20 + in.current) - (v0 - c.V_rest)) * c.inv_tau + in.delta_v;
+    v = held ? v0 : v;
+    i1 = held ? i10 : i1;
+    i2 = held ? i20 : i2;
+    th = held ? th0 : th;
+    const bool spike = v >= th;
+    const real_t v_reset = c.soft_reset ? v - (th - c.V_reset) : c.V_reset;
+    s[V] = spike ? v_reset : v;
+    s[I1] = spike ? c.R1 * i1 + c.A1 : i1;
+    s[I2] = spike ? c.R2 * i2 + c.A2 : i2;
+    s[V_th] = spike ? (th > c.V_th_reset ? th : c.V_th_reset) : th;
+    if constexpr (Refractory) s[refractory] = spike ? c.ref_steps : (held ? s[refractory] - 1 : real_t(0));
+    return spike;
+  }
+};
+
+using Gif = gif_family<false>;
+using GifRef = gif_family<true>;
+
+}  // namespace volley::models
