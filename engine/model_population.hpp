@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/population.hpp"
@@ -19,6 +20,7 @@ model_info describe_model() {
   for (const auto& f : Model::state_fields) m.state.push_back(f);
   for (int p = 0; p < Model::n_ports; ++p) m.ports.push_back({Model::ports[p].name, Model::ports[p].weight_dim});
   if constexpr (requires { Model::routes_by_sign; }) m.routes_by_sign = Model::routes_by_sign;
+  if constexpr (requires { Model::takes_current; }) m.takes_current = Model::takes_current;
   m.membrane = Model::membrane;
   return m;
 }
@@ -67,13 +69,48 @@ class model_population final : public population {
       const auto& p = poisson_[d];
       v.poisson[d] = {p.channel, p.begin, p.end, p.mean_count, p.weight, std::exp(-double(p.mean_count)), p.tag};
     }
+    v.n_currents = static_cast<int>(currents_.size());
+    for (int q = 0; q < v.n_currents; ++q) {
+      v.currents[q] = currents_[q];
+      v.currents[q].state = current_state(q);
+    }
+    v.uniform_tag = rng::make_tag(rng::purpose::neuron_noise, id_);
     v.seed = seed;
     v.step = static_cast<std::uint32_t>(step);
     return v;
   }
 
+  // Spike-schedule models (SpikeTime): replaces the schedule by `events` (step, neuron), any order. The steps with
+  // spikes are schedule_step_ (ascending); the neurons of schedule_step_[r] are schedule_neuron_[schedule_row_[r]
+  // .. schedule_row_[r + 1]), ascending, in every batch instance: a row of a table, which a GPU reads without host
+  // work, and memory in proportion to the spikes (not to the time span).
+  void set_spike_schedule(std::vector<std::pair<std::uint32_t, index_t>> events) {
+    std::sort(events.begin(), events.end());
+    events.erase(std::unique(events.begin(), events.end()), events.end());
+    schedule_step_.clear();
+    schedule_row_.assign(1, 0);
+    schedule_neuron_.clear();
+    for (const auto& [s, i] : events) {
+      if (schedule_step_.empty() || schedule_step_.back() != s) {
+        schedule_step_.push_back(s);
+        schedule_row_.push_back(schedule_row_.back());
+      }
+      ++schedule_row_.back();
+      schedule_neuron_.push_back(i);
+    }
+  }
+
+  // The schedule table (GPU upload): steps with spikes, row offsets, neurons.
+  const std::vector<std::uint64_t>& schedule_steps() const { return schedule_step_; }
+  const std::vector<std::uint64_t>& schedule_rows() const { return schedule_row_; }
+  const std::vector<index_t>& schedule_neurons() const { return schedule_neuron_; }
+
   void update_family(const std::vector<population*>& family, std::uint64_t step, std::uint64_t seed,
                      int threads) override {
+    if constexpr (requires { requires Model::spike_schedule; }) {
+      for (population* p : family) static_cast<model_population*>(p)->emit_scheduled(step);
+      return;
+    }
     // One launch over the concatenation of all (population, batch) neuron ranges of this model.
     const std::size_t n_pop = family.size();
     auto& views = family_views_;  // reused every step: no allocation in the step loop
@@ -121,6 +158,19 @@ class model_population final : public population {
   }
 
  private:
+  // Spike-schedule models: this step's row of the schedule becomes the spike list; state 0 marks the spikers.
+  void emit_scheduled(std::uint64_t step) {
+    std::fill(state_[0].begin(), state_[0].end(), real_t(0));
+    const auto row = std::lower_bound(schedule_step_.begin(), schedule_step_.end(), step);
+    const bool any = row != schedule_step_.end() && *row == step;
+    const std::size_t r = static_cast<std::size_t>(row - schedule_step_.begin());
+    const std::uint64_t a = any ? schedule_row_[r] : 0, b = any ? schedule_row_[r + 1] : 0;
+    for (std::uint32_t inst = 0; inst < batch_; ++inst) {
+      spikes_[inst].assign(schedule_neuron_.begin() + a, schedule_neuron_.begin() + b);
+      for (std::uint64_t e = a; e < b; ++e) state_[0][std::size_t(inst) * size_ + schedule_neuron_[e]] = 1;
+    }
+  }
+
   struct spike_event {
     std::uint32_t population, batch;
     index_t neuron;
@@ -130,6 +180,9 @@ class model_population final : public population {
   std::vector<std::vector<spike_event>> thread_spikes_;
   std::vector<kernels::population_view<Model>> family_views_;
   std::vector<std::uint64_t> family_start_;
+  std::vector<std::uint64_t> schedule_step_;  // spike-schedule models: steps with spikes, ascending
+  std::vector<std::uint64_t> schedule_row_;   // offsets of their rows in schedule_neuron_
+  std::vector<index_t> schedule_neuron_;
 };
 
 }  // namespace volley

@@ -77,30 +77,59 @@ neuron_range network::range(const std::string& selector) const {
   return r;
 }
 
-int network::add_expon_receptor(const std::string& pop, const std::string& receptor, const models::expon_params& syn,
-                                models::receptor_constants c, units::dimension weight_dim) {
-  if (!(syn.tau.value > 0) || !std::isfinite(syn.tau.value))
-    throw parameter_error("receptor '" + receptor + "' of population '" + pop + "'", "tau",
-                          number(syn.tau.value) + " ms", "a positive time");
-  c.synapse = models::synapse_kind::expon;
-  c.decay = static_cast<real_t>(std::exp(-dt_ / syn.tau.value));
-  return find(pop).add_receptor(receptor, c, weight_dim);
+namespace {
+
+// Every parameter of a synapse or output finite and in its range; throws parameter_error naming it with its unit.
+template <class P>
+void check_receptor_params(const P& params, const std::string& where) {
+  P copy = params;
+  P::each_param(copy, [&](const char* name, auto& field, range_check check) {
+    const double v = field.value;
+    if (!std::isfinite(v) || !in_range(v, check))
+      throw parameter_error(where, name, number(v) + " " + units::internal_unit_name(field.dim),
+                            std::string(range_text(check)) + " in " + units::internal_unit_name(field.dim) + " (" +
+                                P::name + ")");
+  });
+}
+
+}  // namespace
+
+int network::add_receptor(const std::string& pop, const std::string& receptor, const models::synapse_params& syn,
+                          const models::output_params& out) {
+  const std::string where = "receptor '" + receptor + "' of population '" + pop + "'";
+  models::receptor_constants c;
+  std::visit(
+      [&](const auto& p) {
+        check_receptor_params(p, where);
+        const char* param = nullptr;
+        if (const char* problem = models::synapse_relation_problem(p, &param)) {
+          std::string value;
+          auto copy = p;
+          std::decay_t<decltype(p)>::each_param(copy, [&](const char* name, auto& field, range_check) {
+            if (std::string(name) == param) value = number(field.value) + " " + units::internal_unit_name(field.dim);
+          });
+          throw parameter_error(where, param, value, problem);
+        }
+        c.syn = models::synapse_constants_for(p, dt_);
+      },
+      syn);
+  std::visit(
+      [&](const auto& p) {
+        check_receptor_params(p, where);
+        c.out = models::output_constants_for(p);
+      },
+      out);
+  return find(pop).add_receptor(receptor, c, models::receptor_weight_dim(c.out.kind));
 }
 
 int network::add_receptor(const std::string& pop, const std::string& receptor, const models::expon_params& syn,
                           const models::cuba_params& out) {
-  models::receptor_constants c;
-  c.output = models::output_kind::cuba;
-  c.scale = static_cast<real_t>(out.scale.value);
-  return add_expon_receptor(pop, receptor, syn, c, units::dims::current);
+  return add_receptor(pop, receptor, models::synapse_params(syn), models::output_params(out));
 }
 
 int network::add_receptor(const std::string& pop, const std::string& receptor, const models::expon_params& syn,
                           const models::coba_params& out) {
-  models::receptor_constants c;
-  c.output = models::output_kind::coba;
-  c.E = static_cast<real_t>(out.E.value);
-  return add_expon_receptor(pop, receptor, syn, c, units::dims::conductance);
+  return add_receptor(pop, receptor, models::synapse_params(syn), models::output_params(out));
 }
 
 int network::choose_channel(population& target, const std::string& receptor, units::dimension weight_dim,
@@ -205,6 +234,7 @@ void network::add_constant_current(const std::string& target, units::current_q a
   if (!std::isfinite(amplitude.value))
     throw parameter_error("constant current input to '" + target + "'", "amplitude", number(amplitude.value), "a finite current");
   const neuron_range r = range(target);
+  check_takes_current(*populations_[r.population], "constant current input to '" + target + "'");
   populations_[r.population]->add_bias(r.begin, r.end, static_cast<real_t>(amplitude.value));
 }
 

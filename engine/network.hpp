@@ -2,8 +2,11 @@
 // The network: populations, projections and inputs, built from the C++ API or a spec file.
 // Every quantity enters as a typed quantity (engine/units.hpp) or as text parsed with its unit, and is lowered
 // here into the internal unit system (ms, mV, pA, nS, pF).
+#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "engine/connectivity.hpp"
@@ -67,6 +70,47 @@ struct spike_times_input {
   std::size_t next = 0;               // cursor into emit_steps while running
 };
 
+// brainpy.state's analog current generators, evaluated inside the fused update (models/current_sources.hpp has
+// the definitions; engine/current_inputs.cpp lowers them). Currents in pA; sigma of the OU and Wiener processes in pA/sqrt(ms), written as a current (the
+// 1/sqrt(time) is implied, as in brainpy.state). A duration of infinity means "for the whole run".
+inline constexpr double forever_ms = std::numeric_limits<double>::infinity();
+struct section_input {              // SectionInput: values[k] for durations[k], one after the other, then 0
+  std::vector<units::current_q> values;
+  std::vector<units::time_q> durations;
+};
+struct constant_input {             // ConstantInput: amplitude for [0, duration), then 0
+  units::current_q amplitude;
+  units::time_q duration;
+};
+struct step_input {                 // StepInput: amplitudes[k] from step_times[k] on; 0 before the first
+  std::vector<units::current_q> amplitudes;
+  std::vector<units::time_q> step_times;
+};
+struct ramp_input {                 // RampInput: c_start -> c_end over [t_start, t_start + duration), else 0
+  units::current_q c_start, c_end;
+  units::time_q duration;
+  units::time_q t_start{0.0};
+};
+struct sinusoidal_input {           // SinusoidalInput: amplitude sin(2 pi f t) + bias over [0, duration)
+  units::current_q amplitude;
+  units::rate_q frequency;
+  units::time_q duration{forever_ms};
+  units::current_q bias{0.0};
+};
+struct ou_input {                   // OUProcessInput: dx = (mean - x)/tau dt + sigma dW over [0, duration)
+  units::current_q mean, sigma;
+  units::time_q tau;
+  units::time_q duration{forever_ms};
+  std::optional<units::current_q> x0{};  // x(0); brainpy.state starts at mean
+};
+struct wiener_input {               // WienerProcessInput: sigma sqrt(dt) xi per step over [0, duration)
+  units::current_q sigma;
+  units::time_q duration{forever_ms};
+  bool integrated = false;          // true: the current is W(t) itself (variance sigma^2 t)
+};
+using current_input =
+    std::variant<section_input, constant_input, step_input, ramp_input, sinusoidal_input, ou_input, wiener_input>;
+
 class network {
  public:
   explicit network(network_options options = {});
@@ -90,7 +134,12 @@ class network {
   }
   population& adopt(std::unique_ptr<population> p);       // takes a population built elsewhere (spec loader)
 
-  // Attaches a BrainPy-style synapse with its output to every neuron of `pop`; returns the channel.
+  // Attaches a BrainPy-style synapse with its output (any synapse kind with any output, models/receptor.hpp) to
+  // every neuron of `pop`; returns the channel. Projections onto it carry weights in pA (CUBA) or nS (COBA,
+  // MgBlock). E.g. add_receptor("P", "nmda", models::bionmda_params{}, models::mgblock_params{}).
+  int add_receptor(const std::string& pop, const std::string& receptor, const models::synapse_params& syn,
+                   const models::output_params& out);
+  // The first form (Expon with CUBA or COBA), kept so that add_receptor("P", "exc", {5.0_ms}, ...) still reads.
   int add_receptor(const std::string& pop, const std::string& receptor, const models::expon_params& syn,
                    const models::cuba_params& out);
   int add_receptor(const std::string& pop, const std::string& receptor, const models::expon_params& syn,
@@ -109,6 +158,13 @@ class network {
                          const std::string& receptor = "");
   void add_spike_times(const std::string& target, const std::vector<double>& times_ms, const quantity_value& weight,
                        const std::string& receptor = "", units::time_q delay = units::time_q(0.0));
+  // A time-varying current into every neuron of `target` ("P" or "P[a:b]"), each batch instance alike (OU and
+  // Wiener draw independent noise per neuron and instance). `where` names the input in errors (spec: its index).
+  void add_current_input(const std::string& target, const current_input& source, const std::string& where = "");
+  // The spikes of a SpikeTime population: neuron indices[k] spikes at times[k] (emission time, on the dt grid,
+  // >= dt), in every batch instance. Replaces an earlier schedule.
+  void set_spike_schedule(const std::string& population, const std::vector<index_t>& indices,
+                          const std::vector<units::time_q>& times, const std::string& where = "");
 
   std::vector<std::unique_ptr<population>>& populations() { return populations_; }
   const std::vector<std::unique_ptr<population>>& populations() const { return populations_; }
@@ -123,8 +179,7 @@ class network {
 
  private:
   void check_population_name(const std::string& name, index_t size) const;
-  int add_expon_receptor(const std::string& pop, const std::string& receptor, const models::expon_params& syn,
-                         models::receptor_constants c, units::dimension weight_dim);
+  void check_takes_current(const population& p, const std::string& where) const;
   int choose_channel(population& target, const std::string& receptor, units::dimension weight_dim,
                      double sign_hint, const std::string& where) const;
   std::uint32_t delay_steps(double delay_ms, const std::string& where) const;

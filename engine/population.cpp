@@ -40,8 +40,10 @@ int population::add_receptor(const std::string& name, const models::receptor_con
     throw spec_error("population '" + name_ + "': too many input channels");
   const int r = static_cast<int>(receptors_.size());
   receptors_.push_back(c);
+  // the kind's variables only; the rest of the receptor's max_receptor_vars columns stay empty (nullptr)
+  const int used = models::receptor_state_count(c.syn.kind);
   for (int v = 0; v < models::max_receptor_vars; ++v)
-    receptor_state_.emplace_back(std::size_t(size_) * batch_, real_t(0));
+    receptor_state_.emplace_back(v < used ? std::size_t(size_) * batch_ : 0, real_t(0));
   channels_.push_back({channel_kind::receptor, r, name, weight_dim});
   channel_used_.push_back(0);
   return static_cast<int>(channels_.size()) - 1;
@@ -58,6 +60,16 @@ void population::add_poisson_drive(const poisson_drive& d) {
     throw spec_error("population '" + name_ + "': at most " + std::to_string(max_poisson_drives) +
                      " Poisson inputs");
   poisson_.push_back(d);
+}
+
+void population::add_current_source(const models::current_source& s, real_t initial) {
+  if (currents_.size() >= std::size_t(max_current_sources))
+    throw spec_error("population '" + name_ + "': at most " + std::to_string(max_current_sources) +
+                     " time-varying current inputs");
+  currents_.push_back(s);
+  currents_.back().state = nullptr;
+  current_state_.emplace_back();
+  if (models::current_source_has_state(s)) current_state_.back().assign(std::size_t(size_) * batch_, initial);
 }
 
 void population::add_bias(index_t begin, index_t end, real_t amplitude) {

@@ -10,6 +10,7 @@
 #include "engine/config.hpp"
 #include "engine/param.hpp"
 #include "engine/units.hpp"
+#include "models/current_sources.hpp"
 #include "models/receptor.hpp"
 
 namespace volley {
@@ -17,6 +18,7 @@ namespace volley {
 inline constexpr int max_channels = 16;
 inline constexpr int max_receptors = 8;
 inline constexpr int max_poisson_drives = 8;
+inline constexpr int max_current_sources = 8;
 
 // Where a channel's input goes inside the fused update.
 enum class channel_kind : int { port = 0, receptor = 1, delta = 2 };
@@ -45,6 +47,7 @@ struct model_info {
   std::vector<state_field> state;
   std::vector<state_field> ports;   // name + weight dimension
   bool routes_by_sign = false;
+  bool takes_current = true;        // false: no current input (spike sources, readouts)
   int membrane = 0;
 };
 
@@ -101,6 +104,12 @@ class population {
   const std::vector<poisson_drive>& poisson_drives() const { return poisson_; }
   void add_poisson_drive(const poisson_drive& d);
 
+  // Current sources evaluated in the fused update (models/current_sources.hpp). OU and integrated Wiener sources
+  // get a state array [batch][neuron] (pA) starting at `initial`; the descriptor's state pointer is set by view().
+  void add_current_source(const models::current_source& s, real_t initial);
+  const std::vector<models::current_source>& current_sources() const { return currents_; }
+  real_t* current_state(int s) { return current_state_[s].empty() ? nullptr : current_state_[s].data(); }
+
   // Spikes of the last step, per batch instance, in ascending neuron order.
   std::vector<std::vector<index_t>>& spikes() { return spikes_; }
   const std::vector<std::vector<index_t>>& spikes() const { return spikes_; }
@@ -129,6 +138,8 @@ class population {
   bool bias_uniform_ = true;
   std::vector<char> channel_used_;
   std::vector<poisson_drive> poisson_;
+  std::vector<models::current_source> currents_;
+  std::vector<std::vector<real_t>> current_state_;  // per source: [batch][neuron] or empty
   std::vector<std::vector<index_t>> spikes_;
 };
 

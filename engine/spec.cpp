@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <variant>
 
 #include "engine/error.hpp"
 #include "engine/spec_values.hpp"
@@ -62,6 +63,66 @@ connection_rule parse_rule(const json& j, const std::string& where) {
   return r;
 }
 
+// Receptor kinds by their brainpy.state names ("Expon", ..., "MgBlock"): the alternative of V called `name`.
+template <class V, std::size_t I = 0>
+bool kind_by_name(const std::string& name, V& out) {
+  if constexpr (I < std::variant_size_v<V>) {
+    using A = std::variant_alternative_t<I, V>;
+    if (name == A::name) {
+      out = A{};
+      return true;
+    }
+    return kind_by_name<V, I + 1>(name, out);
+  } else {
+    return false;
+  }
+}
+template <class V, std::size_t I = 0>
+std::string kind_names() {
+  if constexpr (I < std::variant_size_v<V>) {
+    const std::string rest = kind_names<V, I + 1>();
+    return std::string(std::variant_alternative_t<I, V>::name) + (rest.empty() ? "" : ", " + rest);
+  } else {
+    return "";
+  }
+}
+
+// Sets parameter `key` of the synapse or the output. A name both have (AMPA's and MgBlock's alpha, beta) must be
+// qualified with the kind: "AMPA.alpha", "MgBlock.alpha"; a qualified name is accepted for any parameter.
+void set_receptor_param(models::synapse_params& syn, models::output_params& out, const std::string& key,
+                        const json& val, const std::string& where) {
+  const auto dot = key.find('.');
+  const std::string kind = dot == std::string::npos ? "" : key.substr(0, dot);
+  const std::string param = dot == std::string::npos ? key : key.substr(dot + 1);
+  int found = 0;
+  std::string kinds, known;
+  auto count = [&](auto& p) {
+    using P = std::decay_t<decltype(p)>;
+    P::each_param(p, [&](const char* n, auto& field, range_check) {
+      known += (known.empty() ? "" : ", ") + std::string(n) + " (" + units::internal_unit_name(field.dim) + ")";
+      if (param != n || (!kind.empty() && kind != P::name)) return;
+      ++found;
+      kinds += (kinds.empty() ? "'" : "' or '") + std::string(P::name) + "." + param;
+    });
+  };
+  std::visit(count, syn);
+  std::visit(count, out);
+  if (found == 0)
+    throw parameter_error(where, key, val.dump(), "a parameter of this synapse and output: " + known);
+  if (found > 1)
+    throw parameter_error(where, key, val.dump(), "a name with its kind, " + kinds + "' (both have '" + param + "')");
+  auto set = [&](auto& p) {
+    using P = std::decay_t<decltype(p)>;
+    if (!kind.empty() && kind != P::name) return;
+    P::each_param(p, [&](const char* n, auto& field, range_check) {
+      using F = std::decay_t<decltype(field)>;
+      if (param == n) field = F(spec::quantity(val, F::dim, where, key));
+    });
+  };
+  std::visit(set, syn);
+  std::visit(set, out);
+}
+
 void add_population(network& net, const json& j, std::size_t index) {
   const std::string where = "populations[" + std::to_string(index) + "]";
   check_keys(j, {"name", "model", "size", "params", "initial", "receptors"}, where);
@@ -96,21 +157,87 @@ void add_population(network& net, const json& j, std::size_t index) {
     const std::string out = spec::member(r, "output", rw).get<std::string>();
     const std::string where_r = "receptor '" + rname + "' of population '" + name + "'";
     const json params = r.value("params", json::object());
-    if (syn != "Expon") throw parameter_error(where_r, "synapse", "'" + syn + "'", "one of: Expon");
-    models::expon_params ep;
-    models::cuba_params cp;
-    models::coba_params op;
-    for (const auto& [key, val] : params.items()) {
-      if (key == "tau") ep.tau = units::time_q(spec::quantity(val, units::dims::time, where_r, key));
-      else if (key == "E" && out == "COBA") op.E = units::voltage_q(spec::quantity(val, units::dims::voltage, where_r, key));
-      else if (key == "scale" && out == "CUBA") cp.scale = units::dimensionless_q(spec::quantity(val, units::dims::none, where_r, key));
-      else throw parameter_error(where_r, key, val.dump(), "a parameter of " + syn + " / " + out + " (tau, " +
-                                 (out == "COBA" ? "E" : "scale") + ")");
-    }
-    if (out == "CUBA") net.add_receptor(name, rname, ep, cp);
-    else if (out == "COBA") net.add_receptor(name, rname, ep, op);
-    else throw parameter_error(where_r, "output", "'" + out + "'", "one of: CUBA, COBA");
+    if (!params.is_object()) throw spec_error(where_r + ": 'params' must be an object");
+    models::synapse_params sp;
+    models::output_params op;
+    if (!kind_by_name(syn, sp))
+      throw parameter_error(where_r, "synapse", "'" + syn + "'", "one of: " + kind_names<models::synapse_params>());
+    if (!kind_by_name(out, op))
+      throw parameter_error(where_r, "output", "'" + out + "'", "one of: " + kind_names<models::output_params>());
+    for (const auto& [key, val] : params.items()) set_receptor_param(sp, op, key, val, where_r);
+    net.add_receptor(name, rname, sp, op);
   }
+}
+
+// brainpy.state's current generators (kinds section, step, ramp, sinusoidal, ou, wiener; constant_current with a
+// duration); nullopt for any other kind. Every value with its unit; lists are lists of strings.
+std::optional<current_input> parse_current_input(const json& j, const std::string& kind, const std::string& where,
+                                                 const std::string& w) {
+  auto q = [&](const char* key, units::dimension d) { return spec::quantity(spec::member(j, key, w), d, w, key); };
+  auto current = [&](const char* key) { return units::current_q(q(key, units::dims::current)); };
+  auto time = [&](const char* key) { return units::time_q(q(key, units::dims::time)); };
+  auto time_or = [&](const char* key, double fallback) {
+    return units::time_q(j.contains(key) ? q(key, units::dims::time) : fallback);
+  };
+  auto list = [&](const char* key, units::dimension d) {
+    const json& l = spec::member(j, key, w);
+    if (!l.is_array()) throw parameter_error(w, key, l.dump(), "a list of quantities, e.g. [\"10 pA\", \"0 pA\"]");
+    std::vector<double> out;
+    for (std::size_t k = 0; k < l.size(); ++k)
+      out.push_back(spec::quantity(l[k], d, w, std::string(key) + "[" + std::to_string(k) + "]"));
+    return out;
+  };
+  auto currents = [&](const char* key) {
+    std::vector<units::current_q> out;
+    for (double v : list(key, units::dims::current)) out.emplace_back(v);
+    return out;
+  };
+  auto times = [&](const char* key) {
+    std::vector<units::time_q> out;
+    for (double v : list(key, units::dims::time)) out.emplace_back(v);
+    return out;
+  };
+  if (kind == "constant_current" && j.contains("duration")) {
+    check_keys(j, {"kind", "target", "amplitude", "duration"}, where);
+    return constant_input{current("amplitude"), time("duration")};
+  }
+  if (kind == "section") {
+    check_keys(j, {"kind", "target", "values", "durations"}, where);
+    return section_input{currents("values"), times("durations")};
+  }
+  if (kind == "step") {
+    check_keys(j, {"kind", "target", "amplitudes", "step_times"}, where);
+    return step_input{currents("amplitudes"), times("step_times")};
+  }
+  if (kind == "ramp") {
+    check_keys(j, {"kind", "target", "c_start", "c_end", "duration", "t_start", "t_end"}, where);
+    ramp_input in{current("c_start"), current("c_end"), {}, time_or("t_start", 0.0)};
+    if (j.contains("duration") == j.contains("t_end"))
+      throw spec_error(w + ": give exactly one of 'duration' and 't_end'");
+    in.duration = j.contains("duration") ? time("duration") : time("t_end") - in.t_start;
+    if (j.contains("t_end") && !(in.duration.value > 0))
+      throw parameter_error(w, "t_end", j.at("t_end").dump(),
+                            "a time after t_start (" + j.value("t_start", json("0 ms")).dump() + ")");
+    return in;
+  }
+  if (kind == "sinusoidal") {
+    check_keys(j, {"kind", "target", "amplitude", "frequency", "duration", "bias"}, where);
+    return sinusoidal_input{current("amplitude"), units::rate_q(q("frequency", units::dims::rate)),
+                            time_or("duration", forever_ms), j.contains("bias") ? current("bias") : units::current_q()};
+  }
+  if (kind == "ou") {
+    check_keys(j, {"kind", "target", "mean", "sigma", "tau", "duration", "x0"}, where);
+    ou_input in{current("mean"), current("sigma"), time("tau"), time_or("duration", forever_ms)};
+    if (j.contains("x0")) in.x0 = current("x0");
+    return in;
+  }
+  if (kind == "wiener") {
+    check_keys(j, {"kind", "target", "sigma", "duration", "integrated"}, where);
+    const json integrated = j.value("integrated", json(false));
+    if (!integrated.is_boolean()) throw parameter_error(w, "integrated", integrated.dump(), "true or false");
+    return wiener_input{current("sigma"), time_or("duration", forever_ms), integrated.get<bool>()};
+  }
+  return std::nullopt;
 }
 
 void add_input(network& net, const json& j, std::size_t index) {
@@ -118,9 +245,28 @@ void add_input(network& net, const json& j, std::size_t index) {
   const std::string kind = spec::member(j, "kind", where).get<std::string>();
   const std::string target = spec::member(j, "target", where).get<std::string>();
   const std::string w = where + " (" + kind + " -> " + target + ")";
-  if (kind == "constant_current") {
-    check_keys(j, {"kind", "target", "amplitude"}, where);
-    net.add_constant_current(target, units::current_q(spec::quantity(spec::member(j, "amplitude", w), units::dims::current, w, "amplitude")));
+  if (auto source = parse_current_input(j, kind, where, w)) {
+    net.add_current_input(target, *source, w);
+  } else if (kind == "constant_current") {
+    check_keys(j, {"kind", "target", "amplitude", "duration"}, where);
+    const json& amplitude = spec::member(j, "amplitude", w);
+    net.add_constant_current(target, units::current_q(spec::quantity(amplitude, units::dims::current, w, "amplitude")));
+  } else if (kind == "spike_schedule") {
+    check_keys(j, {"kind", "target", "indices", "times"}, where);
+    const json& idx = spec::member(j, "indices", w);
+    if (!idx.is_array()) throw parameter_error(w, "indices", idx.dump(), "a list of neuron indices");
+    std::vector<index_t> indices;
+    for (std::size_t k = 0; k < idx.size(); ++k) {
+      if (!idx[k].is_number_integer() || idx[k].get<long long>() < 0 || idx[k].get<long long>() > 0xFFFFFFFFLL)
+        throw parameter_error(w, "indices[" + std::to_string(k) + "]", idx[k].dump(), "a non-negative integer");
+      indices.push_back(idx[k].get<index_t>());
+    }
+    const json& t = spec::member(j, "times", w);
+    if (!t.is_array()) throw parameter_error(w, "times", t.dump(), "a list of times, e.g. [\"10 ms\", \"20 ms\"]");
+    std::vector<units::time_q> times;
+    for (std::size_t k = 0; k < t.size(); ++k)
+      times.emplace_back(spec::quantity(t[k], units::dims::time, w, "times[" + std::to_string(k) + "]"));
+    net.set_spike_schedule(target, indices, times, w);
   } else if (kind == "poisson") {
     check_keys(j, {"kind", "target", "rate", "weight", "receptor"}, where);
     net.add_poisson_input(target, units::rate_q(spec::quantity(spec::member(j, "rate", w), units::dims::rate, w, "rate")),
@@ -132,7 +278,9 @@ void add_input(network& net, const json& j, std::size_t index) {
     const units::time_q delay(j.contains("delay") ? spec::quantity(j.at("delay"), units::dims::time, w, "delay") : 0.0);
     net.add_spike_times(target, times, spec::value(spec::member(j, "weight", w), w, "weight"), j.value("receptor", ""), delay);
   } else {
-    throw parameter_error(where, "kind", "'" + kind + "'", "one of constant_current, poisson, spike_times");
+    throw parameter_error(where, "kind", "'" + kind + "'",
+                          "one of constant_current, section, step, ramp, sinusoidal, ou, wiener, poisson, spike_times, "
+                          "spike_schedule");
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include "engine/config.hpp"
 #include "engine/random.hpp"
+#include "models/current_sources.hpp"
 #include "models/model_kit.hpp"
 #include "models/receptor.hpp"
 
@@ -14,12 +15,21 @@ namespace volley::kernels {
 inline constexpr int view_max_channels = 16;
 inline constexpr int view_max_receptors = 8;
 inline constexpr int view_max_poisson = 8;
+inline constexpr int view_max_currents = 8;
 
 struct channel_view {
   real_t* slot;          // this step's ring-buffer slot, [batch][neuron]; read and cleared; nullptr: unused
   int kind;              // channel_kind: 0 port, 1 receptor, 2 delta
   int index;
 };
+
+// Deterministic GPU mode: ring slots hold 64-bit fixed-point sums (value * 2^32, two's complement) so that
+// atomic additions give the same bits in any order. Double-precision builds only.
+inline constexpr double fixed_point_one = 4294967296.0;
+
+VOLLEY_HD VOLLEY_INLINE long long to_fixed_point(double x) {
+  return static_cast<long long>(x * fixed_point_one + (x < 0 ? -0.5 : 0.5));  // rounded to nearest
+}
 
 struct poisson_view {
   int channel;
@@ -45,6 +55,10 @@ struct population_view {
   real_t* receptor_state[view_max_receptors][models::max_receptor_vars] = {};
   int n_poisson = 0;
   poisson_view poisson[view_max_poisson] = {};
+  int n_currents = 0;                               // current sources (models/current_sources.hpp)
+  models::current_source currents[view_max_currents] = {};
+  std::uint32_t uniform_tag = 0;                    // rng tag of the per-neuron uniforms (needs_uniform models)
+  int fixed_point_slots = 0;                        // 1: ring slots are fixed point (deterministic GPU mode)
   std::uint64_t seed = 0;
   std::uint32_t step = 0;
 };
@@ -63,6 +77,19 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
   real_t port_in[n_port_slots][Tile];
   real_t delta_v[Tile];
   real_t receptor_in[view_max_receptors][Tile];
+  if constexpr (sizeof(real_t) == sizeof(long long)) {
+    if (v.fixed_point_slots) {  // this step's slots back to real values, in place (delays >= 1: no writer now)
+      for (int c = 0; c < v.n_channels; ++c) {
+        real_t* slot = v.channels[c].slot;
+        if (slot == nullptr) continue;
+        for (int j = 0; j < count; ++j) {
+          long long q;
+          memcpy(&q, slot + k0 + j, sizeof q);
+          slot[k0 + j] = static_cast<real_t>(static_cast<double>(q) / fixed_point_one);
+        }
+      }
+    }
+  }
   auto take = [&](real_t* slot, real_t* into) {
     if (slot == nullptr) {  // nothing delivers into this channel
       for (int j = 0; j < count; ++j) into[j] = 0;
@@ -94,11 +121,14 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
     }
   }
 
-  // 3. input current: constant drive, then each receptor's output at the present V. The receptor state advances
-  // in the same pass (its update needs neither V nor the new current): old g gives the current, then
-  // g <- g decay + arrivals (this step's ring slot, cleared, plus the Poisson drive).
+  // 3. input current: constant drive, current sources (step, ramp, sinusoid, OU, ...), then each receptor's output
+  // at the present V. The receptor state advances in the same pass (its update needs neither V nor the new
+  // current): old g gives the current, then g <- g decay + arrivals (this step's ring slot, cleared, plus the
+  // Poisson drive).
   real_t current[Tile];
   for (int j = 0; j < count; ++j) current[j] = v.bias ? v.bias[i0 + j] : v.bias_value;
+  for (int q = 0; q < v.n_currents; ++q)
+    models::add_source_current(v.currents[q], v.seed, v.step, k0, i0, count, current);
   const real_t* vm = v.state[Model::membrane] + k0;
   for (int r = 0; r < v.n_receptors; ++r) {
     const models::receptor_constants rc = v.receptors[r];
@@ -121,6 +151,15 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
 
   // 4. the neuron model (state columns hoisted so the compiler sees contiguous loads, not gathers)
   bool spiked[Tile];
+  real_t uniform[Tile];  // one uniform per neuron-step, drawn only for models that ask (spike sources)
+  if constexpr (models::needs_uniform_v<Model>) {
+    for (int j = 0; j < count; ++j) {
+      rng::random_stream rs(v.seed, v.uniform_tag, static_cast<std::uint32_t>(k0 + j), v.step);
+      uniform[j] = static_cast<real_t>(rs.uniform());
+    }
+  } else {
+    for (int j = 0; j < count; ++j) uniform[j] = 0;
+  }
   real_t* column[Model::n_state];
   for (int q = 0; q < Model::n_state; ++q) column[q] = v.state[q] + k0;
   for (int j = 0; j < count; ++j) {
@@ -129,7 +168,7 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
     real_t ports[n_port_slots];
     for (int c = 0; c < n_port_slots; ++c) ports[c] = Model::n_ports > 0 ? port_in[c][j] : real_t(0);
     const auto& c = v.constants[v.heterogeneous ? i0 + j : 0];
-    spiked[j] = Model::update(c, s, models::neuron_input{current[j], delta_v[j], ports});
+    spiked[j] = Model::update(c, s, models::neuron_input{current[j], delta_v[j], ports, uniform[j]});
     for (int q = 0; q < Model::n_state; ++q) column[q][j] = s[q];
   }
 

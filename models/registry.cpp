@@ -1,5 +1,8 @@
 #include "models/registry.hpp"
 
+#include <utility>
+#include <variant>
+
 #include "models/alif.hpp"
 #include "models/brainpy_if.hpp"
 #include "models/expif.hpp"
@@ -12,7 +15,9 @@
 #include "models/model_json.hpp"
 #include "models/morris_lecar.hpp"
 #include "models/quaif.hpp"
+#include "models/readout.hpp"
 #include "models/receptor.hpp"
+#include "models/spike_sources.hpp"
 
 namespace volley::models {
 
@@ -38,6 +43,11 @@ const std::vector<neuron_model_entry>& neuron_models() {
       entry<HH>("brainpy"),
       entry<WangBuzsakiHH>("brainpy"),
       entry<MorrisLecar>("brainpy"),
+      entry<PoissonSpike>("brainpy"),
+      entry<PoissonEncoder>("brainpy"),
+      entry<SpikeTime>("brainpy"),
+      entry<LeakyRateReadout>("brainpy"),
+      entry<LeakySpikeReadout>("brainpy"),
       entry<iaf_psc_exp>("nest"),
   };
   return table;
@@ -49,12 +59,34 @@ const neuron_model_entry* find_neuron_model(const std::string& name) {
   return nullptr;
 }
 
+namespace {
+
+// Parameters of one synapse or output kind, from its each_param table: name, unit, default, range.
+template <class P>
+nlohmann::json describe_receptor_part() {
+  nlohmann::json params = nlohmann::json::array();
+  P defaults{};
+  P::each_param(defaults, [&](const char* name, auto& field, range_check check) {
+    params.push_back({{"name", name}, {"unit", units::internal_unit_name(field.dim)}, {"default", field.value},
+                      {"range", range_text(check)}});
+  });
+  return {{"name", P::name}, {"parameters", params}};
+}
+
+template <class V, std::size_t... I>
+nlohmann::json describe_kinds(std::index_sequence<I...>) {
+  return nlohmann::json::array({describe_receptor_part<std::variant_alternative_t<I, V>>()...});
+}
+
+}  // namespace
+
 void describe_receptors(nlohmann::json& out) {
-  out["synapses"] = nlohmann::json::array(
-      {{{"name", "Expon"}, {"parameters", {{{"name", "tau"}, {"unit", "ms"}, {"default", 8.0}}}}}});
-  out["outputs"] = nlohmann::json::array(
-      {{{"name", "CUBA"}, {"weight_unit", "pA"}, {"parameters", {{{"name", "scale"}, {"unit", "1"}, {"default", 1.0}}}}},
-       {{"name", "COBA"}, {"weight_unit", "nS"}, {"parameters", {{{"name", "E"}, {"unit", "mV"}, {"default", 0.0}}}}}});
+  out["synapses"] = describe_kinds<synapse_params>(std::make_index_sequence<std::variant_size_v<synapse_params>>());
+  auto& outputs = out["outputs"] =
+      describe_kinds<output_params>(std::make_index_sequence<std::variant_size_v<output_params>>());
+  for (auto& o : outputs)
+    o["weight_unit"] = units::internal_unit_name(
+        o["name"] == cuba_params::name ? receptor_weight_dim(output_kind::cuba) : receptor_weight_dim(output_kind::coba));
 }
 
 }  // namespace volley::models
