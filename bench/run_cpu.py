@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""CPU benchmark of volley: COBA at several scales and the PD14 microcircuit (shared/benchmarks.md).
+"""Benchmark of volley: COBA at several scales and the PD14 microcircuit (shared/benchmarks.md), on the CPU
+(default) or the GPU (--backend gpu: results go to bench/results/gpu-<hostname>-<date>.json).
 
-    bench/run_cpu.py [--volley build/volley] [--threads N] [--scales 1,2,4,10,25,100] [--duration "1 s"]
+    bench/run_cpu.py [--volley build/volley] [--backend cpu|gpu] [--threads N] [--scales 1,2,4,10,25,100] [--duration "1 s"]
                      [--cuba-scales 1,4] [--pd14-background poisson|dc] [--pd14-duration "1 s"] [--no-pd14]
                      [--repeat R]
 
 Every spec is written by tools/make_spec.py into a temporary folder and run as
-`volley run SPEC --backend cpu --threads N --seed S --no-record --summary-json ...` (no spike recording in
+`volley run SPEC --backend B --threads N --seed S --no-record --summary-json ...` (no spike recording in
 timed runs). Each run's summary is kept whole and gets the benchmark, the scale, the spec's parameters, the
 mean rate and "rate_in_band" (COBA 15-30 Hz, CUBA 10-40 Hz, PD14 every population in its published range).
 The document goes to stdout and to bench/results/cpu-<hostname>-<date>.json; a table goes to stderr.
@@ -68,6 +69,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--volley", default="build/volley", help="volley binary (relative paths: from the repo root)")
     ap.add_argument("--threads", type=int, default=common.os.cpu_count() or 1)
+    ap.add_argument("--backend", choices=["cpu", "gpu"], default="cpu")
     ap.add_argument("--scales", default="1,2,4,10,25,100", help="COBA scales, comma separated ('' for none)")
     ap.add_argument("--cuba-scales", default="", help="CUBA scales, comma separated (default none)")
     ap.add_argument("--duration", default="1 s", help="biological time of each COBA/CUBA run")
@@ -111,7 +113,7 @@ def main(argv=None):
                 entry["background"] = args.pd14_background
             try:
                 summary = common.repeat_volley(volley, path, args.threads, args.repeat, seed=args.seed,
-                                               timeout=args.timeout)
+                                               timeout=args.timeout, backend=args.backend)
                 entry.update(common.judge_rates(bench, summary))
             except common.VolleyError as e:
                 entry["error"] = str(e)
@@ -125,12 +127,12 @@ def main(argv=None):
     first = next((r for r in runs if "error" not in r), {})
     doc = {"tool": "bench/run_cpu.py", "date": common.now_stamp(), "host": common.host_info(),
            "git_commit": common.git_commit(), "volley": args.volley, "volley_version": first.get("volley_version"),
-           "threads": args.threads, "repeat": args.repeat,
+           "threads": args.threads, "repeat": args.repeat, "backend": args.backend,
            "notes": "timed runs without spike recording; run_s is the simulation loop, build_s network "
                     "construction, both as reported by volley's --summary-json",
            "runs": runs}
     if not args.no_save:
-        doc["saved_to"] = common.save_document(doc, "cpu")
+        doc["saved_to"] = common.save_document(doc, args.backend)
     print(json.dumps(doc, indent=2))
     return 1 if any("error" in r for r in runs) else 0
 

@@ -1,2 +1,2 @@
 add_library(volley_warnings INTERFACE)
-target_compile_options(volley_warnings INTERFACE -Wall -Wextra -Wpedantic -Wno-unknown-pragmas)
+target_compile_options(volley_warnings INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wno-unknown-pragmas>)

@@ -2,7 +2,11 @@
 // Build-wide configuration shared by host and device code.
 #include <cstdint>
 
-#if defined(__CUDACC__) || defined(__HIPCC__)
+#if defined(__HIP__)
+#include <hip/hip_runtime.h>  // __host__, __device__, __forceinline__ under hip-clang
+#endif
+
+#if defined(__CUDACC__) || defined(__HIPCC__) || defined(__HIP__)
 #define VOLLEY_HD __host__ __device__
 #define VOLLEY_DEVICE_COMPILE 1
 #else
@@ -10,7 +14,7 @@
 #endif
 
 // Inlined into the launch loop: the per-neuron bodies are small and the launch loop must see through them.
-#if defined(__CUDACC__) || defined(__HIPCC__)
+#if defined(__CUDACC__) || defined(__HIPCC__) || defined(__HIP__)
 #define VOLLEY_INLINE __forceinline__
 #elif defined(__GNUC__)
 #define VOLLEY_INLINE inline __attribute__((always_inline))

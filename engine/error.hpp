@@ -29,8 +29,18 @@ struct not_compiled_error : user_error {
   using user_error::user_error;
 };
 
+// A GPU backend was asked for explicitly, is compiled in, but no device answers (no GPU, driver too old).
+struct device_unavailable_error : user_error {
+  using user_error::user_error;
+};
+
 // Resources (memory) insufficient for the requested network.
 struct resource_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A GPU runtime call failed; the message names the call, the source file and line, and the runtime's error.
+struct device_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 

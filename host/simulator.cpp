@@ -5,12 +5,13 @@
 
 #include "engine/error.hpp"
 #include "engine/units.hpp"
+#include "host/gpu_engine.hpp"
+#include "kernels/cpu_parallel.hpp"
 
 namespace volley {
 
 simulator::simulator(network& net, run_options options) : net_(net), options_(std::move(options)) {
-  if (options_.backend != backend_kind::cpu)
-    throw not_compiled_error("this build of volley has no GPU backend (configure with -DVOLLEY_GPU=cuda or hip)");
+  decision_ = resolve_backend(options_.backend);
   if (options_.threads < 0)
     throw parameter_error("run options", "threads", std::to_string(options_.threads), "0 (default) or more");
   net_.finalize();
@@ -27,11 +28,25 @@ simulator::simulator(network& net, run_options options) : net_(net), options_(st
   for (auto& p : net_.populations()) totals_.populations.push_back({p->name(), p->size(), 0});
 }
 
+simulator::~simulator() = default;
+
+std::string simulator::backend_description() const {
+  if (decision_.kind == backend_kind::gpu) {
+    const auto probe = gpu::probe();
+    const auto d = std::size_t(options_.device);
+    return "gpu: " + (d < probe.devices.size()
+                          ? probe.devices[d].name + " (" + probe.dialect + ", " + probe.devices[d].arch + ")"
+                          : probe.dialect);
+  }
+  return "cpu: " + std::to_string(kernels::cpu_thread_count(options_.threads)) + " thread(s)";
+}
+
 void simulator::record_spikes(const std::string& population) {
   const auto& p = net_.find(population);
   if (spike_record_of_[p.id()] >= 0) return;
   spike_record_of_[p.id()] = static_cast<int>(record_.spikes.size());
   record_.spikes.push_back({p.name(), {}, {}, {}});
+  gpu_stale_ = true;
 }
 
 void simulator::record_trace(const trace_request& request) {
@@ -42,6 +57,7 @@ void simulator::record_trace(const trace_request& request) {
   tr.variable = request.variable;
   tr.batch_size = p.batch();
   real_t* column = nullptr;
+  int receptor = -1;
   const int var = p.find_state(request.variable);
   if (var >= 0) {
     column = p.state(var);
@@ -50,7 +66,8 @@ void simulator::record_trace(const trace_request& request) {
     const auto dot = request.variable.find('.');
     const int ch = dot == std::string::npos ? -1 : p.find_channel(request.variable.substr(0, dot));
     if (ch >= 0 && p.channels()[ch].kind == channel_kind::receptor && request.variable.substr(dot + 1) == "g") {
-      column = p.receptor_state(p.channels()[ch].index, 0);
+      receptor = p.channels()[ch].index;
+      column = p.receptor_state(receptor, 0);
       tr.unit = units::internal_unit_name(p.channels()[ch].weight_dim);
     }
   }
@@ -71,10 +88,12 @@ void simulator::record_trace(const trace_request& request) {
     tr.neurons = request.neurons;
   }
   const double steps = request.interval.value <= 0 ? 1.0 : std::round(request.interval.value / net_.dt());
-  if (steps < 1) throw parameter_error(where, "interval", std::to_string(request.interval.value) + " ms", "at least dt");
+  if (steps < 1)
+    throw parameter_error(where, "interval", std::to_string(request.interval.value) + " ms", "at least dt");
   tr.interval_steps = static_cast<std::uint32_t>(steps);
-  traces_.push_back({&p, column, record_.traces.size(), tr.interval_steps});
+  traces_.push_back({&p, column, record_.traces.size(), tr.interval_steps, var, receptor});
   record_.traces.push_back(std::move(tr));
+  gpu_stale_ = true;
 }
 
 void simulator::update_neurons() {
@@ -130,6 +149,7 @@ run_stats simulator::run(units::time_q duration) {
   if (!(duration.value >= 0) || !std::isfinite(duration.value))
     throw parameter_error("run", "duration", std::to_string(duration.value) + " ms", "a non-negative time");
   const auto steps = static_cast<std::uint64_t>(std::llround(duration.value / net_.dt()));
+  if (decision_.kind == backend_kind::gpu) return run_on_gpu(steps);
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   auto last_report = t0;
@@ -138,11 +158,11 @@ run_stats simulator::run(units::time_q duration) {
   const std::uint64_t end = step_ + steps;
   while (step_ < end) {
     // Phases of one step, in this order:
-    update_neurons();                                        // 1. fused update of every family, spikes collected
-    record_step();                                           // 2. spikes and traces into the record
-    events += count_synaptic_events();                       //    (for the summary)
+    update_neurons();                                               // 1. fused update of every family, spikes collected
+    record_step();                                                  // 2. spikes and traces into the record
+    events += count_synaptic_events();                              //    (for the summary)
     propagate_spikes(net_.projections(), step_, options_.threads);  // 3. spikes into target ring buffers
-    deliver_external_spikes();                               // 4. spike-time inputs
+    deliver_external_spikes();                                      // 4. spike-time inputs
     ++step_;
     ++stats.steps;
     if (options_.stop && options_.stop->load(std::memory_order_relaxed)) {
@@ -153,8 +173,7 @@ run_stats simulator::run(units::time_q duration) {
       const auto now = clock::now();
       if (now - last_report > std::chrono::seconds(1)) {
         last_report = now;
-        options_.progress(double(stats.steps) / double(steps),
-                          std::chrono::duration<double>(now - t0).count());
+        options_.progress(double(stats.steps) / double(steps), std::chrono::duration<double>(now - t0).count());
       }
     }
   }
@@ -162,6 +181,45 @@ run_stats simulator::run(units::time_q duration) {
   stats.simulated_ms = double(stats.steps) * net_.dt();
   stats.synaptic_events = events;
   totals_.synaptic_events += events;
+  stats.populations = totals_.populations;
+  record_.duration_ms = double(step_) * net_.dt();
+  record_.interrupted = stats.interrupted;
+  return stats;
+}
+
+// The same phases on the device, in blocks of steps (host/gpu_engine.hpp); the stop flag is polled per block.
+run_stats simulator::run_on_gpu(std::uint64_t steps) {
+  if (!gpu_ || gpu_stale_) {
+    std::vector<gpu::spike_recording> spikes;
+    for (std::size_t p = 0; p < spike_record_of_.size(); ++p)
+      if (spike_record_of_[p] >= 0)
+        spikes.push_back({static_cast<std::uint32_t>(p), static_cast<std::size_t>(spike_record_of_[p])});
+    std::vector<gpu::trace_recording> traces;
+    for (const auto& t : traces_)
+      traces.push_back(
+          {t.pop->id(), t.state_var, t.receptor, record_.traces[t.record_index].neurons, t.interval, t.record_index});
+    gpu::engine_options o;
+    o.device = options_.device;
+    o.block_steps = options_.gpu_block_steps;
+    o.deterministic = options_.gpu_deterministic;
+    gpu_.reset();
+    gpu_ = gpu::make_engine(net_, spikes, traces, o);
+    gpu_base_spikes_.clear();
+    for (const auto& p : totals_.populations) gpu_base_spikes_.push_back(p.spikes);  // the engine counts from 0
+    gpu_stale_ = false;
+  }
+  const auto events_before = gpu_->synaptic_events();
+  const auto t0 = std::chrono::steady_clock::now();
+  run_stats stats;
+  stats.steps = gpu_->run(step_, steps, record_, options_.stop);
+  stats.run_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  step_ += stats.steps;
+  stats.interrupted = stats.steps < steps;
+  stats.simulated_ms = double(stats.steps) * net_.dt();
+  stats.synaptic_events = gpu_->synaptic_events() - events_before;
+  totals_.synaptic_events += stats.synaptic_events;
+  const auto totals = gpu_->spike_totals();
+  for (std::size_t p = 0; p < totals.size(); ++p) totals_.populations[p].spikes = gpu_base_spikes_[p] + totals[p];
   stats.populations = totals_.populations;
   record_.duration_ms = double(step_) * net_.dt();
   record_.interrupted = stats.interrupted;

@@ -2,19 +2,26 @@
 // The host scheduler: runs the step loop over a network and records spikes and state traces.
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/network.hpp"
 #include "engine/recording.hpp"
+#include "host/backend.hpp"
 
 namespace volley {
 
-enum class backend_kind { cpu, cuda, hip };
+namespace gpu {
+class engine;
+}
 
 struct run_options {
-  backend_kind backend = backend_kind::cpu;
-  int threads = 0;                                   // 0: OpenMP default
+  backend_kind backend = backend_kind::cpu;          // automatic: a GPU when one answers, else the CPU
+  int threads = 0;                                   // CPU: 0 = OpenMP default
+  int device = 0;                                    // GPU: device index
+  std::uint32_t gpu_block_steps = 256;               // GPU: steps between recording flushes (one graph)
+  bool gpu_deterministic = false;                    // GPU: fixed-point accumulation, same spikes every run
   const std::atomic<bool>* stop = nullptr;           // set (e.g. by SIGINT) to stop after the current step
   std::function<void(double done_fraction, double elapsed_s)> progress;  // called about once a second
 };
@@ -44,6 +51,12 @@ struct run_stats {
 class simulator {
  public:
   simulator(network& net, run_options options = {});
+  ~simulator();
+
+  // The backend in use (cpu or gpu) and, when `automatic` chose the CPU, why.
+  backend_kind backend() const { return decision_.kind; }
+  const std::string& backend_note() const { return decision_.note; }
+  std::string backend_description() const;
 
   void record_spikes(const std::string& population);
   void record_trace(const trace_request& request);
@@ -61,11 +74,13 @@ class simulator {
     real_t* column;                // [batch][neuron]
     std::size_t record_index;
     std::uint32_t interval;
+    int state_var, receptor;       // what `column` is: a state variable, or receptor r's conductance
   };
   void update_neurons();
   void deliver_external_spikes();
   void record_step();
   std::uint64_t count_synaptic_events() const;  // synapses reached by this step's spikes
+  run_stats run_on_gpu(std::uint64_t steps);
 
   network& net_;
   run_options options_;
@@ -75,6 +90,10 @@ class simulator {
   std::vector<trace_slot> traces_;
   recording record_;
   run_stats totals_;
+  backend_decision decision_;
+  std::unique_ptr<gpu::engine> gpu_;      // built at the first GPU run (after the recording requests)
+  bool gpu_stale_ = false;                // recording requests changed since gpu_ was built
+  std::vector<std::uint64_t> gpu_base_spikes_;  // spike totals when gpu_ was built
 };
 
 }  // namespace volley

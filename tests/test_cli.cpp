@@ -1,5 +1,6 @@
 // The `volley` command: exit codes, messages, outputs, and the SIGINT flush.
 #include <gtest/gtest.h>
+
 #include <hdf5.h>
 #include <sys/wait.h>
 
@@ -8,6 +9,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "host/gpu_engine.hpp"
 
 namespace fs = std::filesystem;
 
@@ -87,9 +90,34 @@ TEST(Cli, MalformedJsonAndMissingFile) {
 }
 
 TEST(Cli, UnavailableBackendIsAClearError) {
-  const auto r = run("run " + example + " --backend cuda");
+  const auto probe = volley::gpu::probe();
+  if (probe.usable) GTEST_SKIP() << "a " << probe.dialect << " device is present: every GPU backend name may run";
+  // with no GPU backend compiled in: "not compiled"; with one but no device: "no CUDA device is usable"
+  const std::string expected = probe.dialect.empty() ? "not compiled" : "no " + probe.dialect + " device is usable";
+  const auto r = run("run " + example + " --backend gpu");
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.output.find("not compiled"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(expected), std::string::npos) << r.output;
+  const auto other = run("run " + example + (probe.dialect == "HIP" ? " --backend cuda" : " --backend hip"));
+  EXPECT_EQ(other.code, 2);
+  EXPECT_NE(other.output.find("not compiled"), std::string::npos) << other.output;
+  const auto bad = run("run " + example + " --backend tpu");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.output.find("auto, cpu, gpu, cuda or hip"), std::string::npos) << bad.output;
+}
+
+TEST(Cli, AutoBackendSaysWhichAndInfoListsGpuBackend) {
+  const auto probe = volley::gpu::probe();
+  const auto r = run("run " + example + " --duration '5 ms' --no-record");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find(probe.usable ? "backend auto -> gpu" : "backend auto -> cpu"), std::string::npos) << r.output;
+  if (!probe.usable) {
+    EXPECT_NE(r.output.find(probe.problem), std::string::npos) << r.output;
+  }
+  const auto info = run("info");
+  ASSERT_EQ(info.code, 0);
+  EXPECT_NE(info.output.find(probe.dialect.empty() ? "GPU backend: none compiled in" : "GPU backend: " + probe.dialect),
+            std::string::npos)
+      << info.output;
 }
 
 TEST(Cli, ModelsJsonListsModelsWithUnits) {

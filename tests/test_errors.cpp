@@ -6,6 +6,7 @@
 #include "engine/error.hpp"
 #include "engine/network.hpp"
 #include "engine/spec.hpp"
+#include "host/gpu_engine.hpp"
 #include "host/simulator.hpp"
 #include "models/lif.hpp"
 
@@ -125,12 +126,23 @@ TEST(SpecErrors, FileThatDoesNotExist) {
   EXPECT_THROW(load_spec_file("/nonexistent/spec.json"), spec_error);
 }
 
-TEST(ApiErrors, BackendNotCompiled) {
+TEST(ApiErrors, BackendNotCompiledOrNoDevice) {
   network net;
   net.add_population<models::LIF>("N", 3);
   run_options o;
-  o.backend = backend_kind::cuda;
+  const auto probe = gpu::probe();
+  o.backend = probe.dialect == "CUDA" ? backend_kind::hip : backend_kind::cuda;  // never the compiled one
   EXPECT_THROW(simulator(net, o), not_compiled_error);
+  o.backend = backend_kind::gpu;
+  if (probe.dialect.empty()) {
+    EXPECT_THROW(simulator(net, o), not_compiled_error);
+  } else if (!probe.usable) {
+    EXPECT_THROW(simulator(net, o), device_unavailable_error);
+  }
+  o.backend = backend_kind::automatic;  // never an error: the CPU when no device answers
+  simulator sim(net, o);
+  EXPECT_EQ(sim.backend(), probe.usable ? backend_kind::gpu : backend_kind::cpu);
+  EXPECT_EQ(sim.backend_note().empty(), probe.usable);
 }
 
 TEST(ApiErrors, DuplicatePopulationAndBadDt) {

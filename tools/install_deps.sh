@@ -3,7 +3,12 @@
 set -euo pipefail
 packages=(cmake g++ make pkg-config libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev librandom123-dev
           libhdf5-dev nlohmann-json3-dev libcli11-dev)
-if [[ "${1:-}" == "--bench" ]]; then packages+=(python3 python3-brian python3-numpy); fi
+for arg in "$@"; do
+  case "$arg" in
+    --bench) packages+=(python3 python3-brian python3-numpy) ;;
+    --hip) packages+=(hipcc librocprim-dev) ;;  # HIP backend for AMD GPUs (Debian's ROCm 5.2)
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -12,12 +12,15 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "engine/current_inputs.hpp"
 #include "engine/error.hpp"
 #include "engine/recording.hpp"
 #include "engine/spec.hpp"
 #include "engine/unit_parse.hpp"
+#include "host/gpu_engine.hpp"
 #include "host/simulator.hpp"
 #include "models/registry.hpp"
+#include "models/surrogate.hpp"
 
 #ifdef VOLLEY_HAVE_OPENMP
 #include <omp.h>
@@ -55,17 +58,12 @@ struct run_args {
   std::string spec, backend = "auto", out, csv, summary_json, duration;
   int threads = 0;
   long long seed = -1;
-  bool no_record = false, quiet = false;
+  bool no_record = false, quiet = false, deterministic = false;
 };
 
 int run_command(const run_args& a) {
   using clock = std::chrono::steady_clock;
-  if (a.backend != "auto" && a.backend != "cpu" && a.backend != "cuda" && a.backend != "hip")
-    throw volley::parameter_error("command line", "--backend", a.backend, "auto, cpu, cuda or hip");
-  if (a.backend == "cuda" || a.backend == "hip")
-    throw volley::not_compiled_error("backend '" + a.backend + "' is not compiled into this build of volley (" +
-                                     "configure with -DVOLLEY_GPU=" + a.backend + ")");
-  if (a.backend == "auto" && !a.quiet) std::cerr << "volley: backend auto -> cpu (no GPU backend compiled in)\n";
+  const volley::backend_kind requested = volley::parse_backend(a.backend, "command line --backend");
   const int threads = default_threads(a.threads);
 
   volley::spec_overrides ov;
@@ -78,6 +76,8 @@ int run_command(const run_args& a) {
   const auto t0 = clock::now();
   volley::loaded_spec spec = volley::load_spec_file(a.spec, ov);
   volley::run_options opts;
+  opts.backend = requested;
+  opts.gpu_deterministic = a.deterministic;
   opts.threads = threads;
   opts.stop = &g_stop;
   if (!a.quiet)
@@ -86,6 +86,12 @@ int run_command(const run_args& a) {
                    f > 0 ? s * (1 - f) / f : 0.0);
     };
   volley::simulator sim(*spec.net, opts);
+  const std::string backend = sim.backend() == volley::backend_kind::gpu ? "gpu" : "cpu";
+  if (!a.quiet) {
+    std::cerr << "volley: backend " << a.backend << " -> " << sim.backend_description();
+    if (!sim.backend_note().empty()) std::cerr << " (" << sim.backend_note() << ")";
+    std::cerr << "\n";
+  }
   if (!a.no_record) {
     for (const auto& p : spec.record_spikes) sim.record_spikes(p);
     for (const auto& t : spec.record_traces) sim.record_trace(t);
@@ -99,7 +105,7 @@ int run_command(const run_args& a) {
 
   auto& rec = sim.record();
   rec.attributes["spec"] = a.spec;
-  rec.attributes["backend"] = "cpu";
+  rec.attributes["backend"] = sim.backend_description();
   rec.attributes["threads"] = std::to_string(threads);
   rec.attributes["volley_version"] = "0.1.0";
   if (!a.out.empty()) volley::write_hdf5(rec, a.out);
@@ -114,7 +120,7 @@ int run_command(const run_args& a) {
     pops.push_back({{"name", p.name}, {"size", p.size}, {"spikes", p.spikes}, {"rate_hz", rate}});
   }
   nlohmann::json summary = {
-      {"volley_version", "0.1.0"}, {"spec", a.spec}, {"backend", "cpu"}, {"threads", threads},
+      {"volley_version", "0.1.0"}, {"spec", a.spec}, {"backend", backend}, {"device", sim.backend_description()}, {"threads", threads},
       {"real", sizeof(volley::real_t) == 8 ? "double" : "float"},
       {"hardware", {{"cpu", cpu_model()}, {"cores", sysconf(_SC_NPROCESSORS_ONLN)}}},
       {"neurons", spec.net->neuron_count()}, {"synapses", spec.net->synapse_count()}, {"batch", spec.net->batch()},
@@ -129,8 +135,9 @@ int run_command(const run_args& a) {
   }
   if (!a.quiet) {
     std::printf("%s\n", spec.name.c_str());
-    std::printf("  neurons %llu, synapses %llu, backend cpu, %d threads, %s precision\n",
-                (unsigned long long)spec.net->neuron_count(), (unsigned long long)spec.net->synapse_count(), threads,
+    std::printf("  neurons %llu, synapses %llu, backend %s, %s precision\n",
+                (unsigned long long)spec.net->neuron_count(), (unsigned long long)spec.net->synapse_count(),
+                sim.backend_description().c_str(),
                 sizeof(volley::real_t) == 8 ? "double" : "float");
     std::printf("  simulated %.1f ms in %.3f s (build %.3f s), RTF %.4f, %.3g synaptic events/s\n", stats.simulated_ms,
                 stats.run_s, build_s, sim_s > 0 ? stats.run_s / sim_s : 0.0,
@@ -155,6 +162,8 @@ int models_command(bool as_json) {
     neurons.push_back(m);
   }
   volley::models::describe_receptors(out);
+  volley::models::describe_surrogates(out);
+  volley::describe_inputs(out);
   if (as_json) {
     std::cout << out.dump(2) << "\n";
     return 0;
@@ -169,6 +178,7 @@ int models_command(bool as_json) {
   }
   for (const auto& s : out["synapses"]) std::cout << s["name"].get<std::string>() << " (synapse)\n";
   for (const auto& s : out["outputs"]) std::cout << s["name"].get<std::string>() << " (output)\n";
+  for (const auto& s : out["surrogates"]) std::cout << s["name"].get<std::string>() << " (surrogate)\n";
   return 0;
 }
 
@@ -180,7 +190,19 @@ int info_command() {
             << " (no OpenMP: 1 thread)"
 #endif
             << "\n  precision: " << (sizeof(volley::real_t) == 8 ? "double" : "float") << "\n  cpu: " << cpu_model()
-            << "\n  GPU devices: none (no GPU backend compiled in)\n";
+            << "\n";
+  const auto probe = volley::gpu::probe();
+  if (probe.dialect.empty()) {
+    std::cout << "  GPU backend: none compiled in\n";
+    return 0;
+  }
+  std::cout << "  GPU backend: " << probe.dialect << " (runtime " << probe.runtime_version << ", driver "
+            << probe.driver_version << ")\n";
+  if (!probe.usable) std::cout << "  GPU devices: none usable (" << probe.problem << "); --backend auto runs on the CPU\n";
+  for (const auto& d : probe.devices)
+    std::cout << "  GPU device " << d.index << ": " << d.name << ", " << d.arch << ", " << d.multiprocessors
+              << " multiprocessors, warp " << d.warp << ", " << d.free_bytes / (1 << 20) << " of "
+              << d.total_bytes / (1 << 20) << " MiB free\n";
   return 0;
 }
 
@@ -192,7 +214,7 @@ int main(int argc, char** argv) {
   run_args a;
   auto* run = app.add_subcommand("run", "simulate a network spec");
   run->add_option("spec", a.spec, "spec file (JSON)")->required()->check(CLI::ExistingFile);
-  run->add_option("--backend", a.backend, "auto, cpu, cuda or hip")->capture_default_str();
+  run->add_option("--backend", a.backend, "auto, cpu, gpu, cuda or hip")->capture_default_str();
   run->add_option("--threads", a.threads, "CPU threads (default: all)")->check(CLI::NonNegativeNumber);
   run->add_option("--out", a.out, "write the recording to this HDF5 file");
   run->add_option("--csv", a.csv, "write spikes to this CSV file");
@@ -200,6 +222,8 @@ int main(int argc, char** argv) {
   run->add_option("--duration", a.duration, "override the spec's duration, e.g. \"2 s\"");
   run->add_option("--summary-json", a.summary_json, "write the run summary as JSON to this file");
   run->add_flag("--no-record", a.no_record, "record nothing (benchmarks)");
+  run->add_flag("--deterministic", a.deterministic,
+                "GPU: fixed-point accumulation, the same spikes run after run (no effect on the CPU, always so)");
   run->add_flag("--quiet", a.quiet, "no progress or summary on the terminal");
   bool models_json = false;
   auto* models = app.add_subcommand("models", "list the models with parameters, defaults and units");

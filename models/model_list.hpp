@@ -1,0 +1,32 @@
+#pragma once
+// Every neuron model compiled into volley, as a type list. The GPU backend instantiates one fused update kernel
+// per entry (kernels/gpu/family_runner.cuh); the registry (models/registry.cpp) must name the same models, which
+// tests/test_models.cpp checks.
+#include "models/alif.hpp"
+#include "models/brainpy_if.hpp"
+#include "models/expif.hpp"
+#include "models/fhn_hr.hpp"
+#include "models/gif.hpp"
+#include "models/hh.hpp"
+#include "models/iaf_psc_exp.hpp"
+#include "models/izhikevich.hpp"
+#include "models/lif.hpp"
+#include "models/morris_lecar.hpp"
+#include "models/quaif.hpp"
+#include "models/readout.hpp"
+#include "models/spike_sources.hpp"
+
+namespace volley::models {
+
+template <class... Models>
+struct model_list {
+  static constexpr std::size_t size = sizeof...(Models);
+  static constexpr const char* names[] = {Models::name...};
+};
+
+using all_neuron_models =
+    model_list<LIF, LIFRef, IF, ALIF, ExpIF, ExpIFRef, AdExIF, AdExIFRef, QuaIF, AdQuaIF, AdQuaIFRef, Izhikevich,
+               IzhikevichRef, FitzHughNagumo, HindmarshRose, Gif, GifRef, HH, WangBuzsakiHH, MorrisLecar, PoissonSpike,
+               PoissonEncoder, SpikeTime, LeakyRateReadout, LeakySpikeReadout, iaf_psc_exp>;
+
+}  // namespace volley::models
