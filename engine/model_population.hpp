@@ -74,6 +74,7 @@ class model_population final : public population {
       v.currents[q] = currents_[q];
       v.currents[q].state = current_state(q);
     }
+    v.extra_current = gap_current();
     v.uniform_tag = rng::make_tag(rng::purpose::neuron_noise, id_);
     v.seed = seed;
     v.step = static_cast<std::uint32_t>(step);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <type_traits>
 
 #include "engine/error.hpp"
 #include "engine/random.hpp"
@@ -92,6 +93,26 @@ void check_receptor_params(const P& params, const std::string& where) {
   });
 }
 
+// Every STP/STD parameter finite and in its range (U in (0, 1], time constants positive).
+void check_plasticity(const models::plasticity_params& plasticity, const std::string& where) {
+  std::visit(
+      [&](const auto& params) {
+        using P = std::decay_t<decltype(params)>;
+        if constexpr (!std::is_same_v<P, models::no_plasticity>) {
+          P copy = params;
+          P::each_param(copy, [&](const char* name, auto& field, models::plasticity_range r) {
+            if (models::plasticity_in_range(field.value, r)) return;
+            const std::string unit = field.dim == units::dims::none ? "" : units::internal_unit_name(field.dim);
+            throw parameter_error(where, std::string(P::name) + "." + name,
+                                  number(field.value) + (unit.empty() ? "" : " " + unit),
+                                  models::plasticity_range_text(r) + (unit.empty() ? "" : " in " + unit) + " (" +
+                                      P::name + ")");
+          });
+        }
+      },
+      plasticity);
+}
+
 }  // namespace
 
 int network::add_receptor(const std::string& pop, const std::string& receptor, const models::synapse_params& syn,
@@ -174,6 +195,7 @@ projection& network::connect(const std::string& source, const std::string& targe
                              const synapse_spec& syn, std::string name) {
   if (name.empty()) name = source + "->" + target;
   const std::string where = "projection '" + name + "'";
+  check_plasticity(syn.plasticity, where);
   projection p;
   p.name = name;
   p.source_range = range(source);
@@ -225,6 +247,7 @@ projection& network::connect(const std::string& source, const std::string& targe
     p.delay = static_cast<std::uint16_t>(delay_steps(syn.delay.dist.a, where));
   }
   p.set_connectivity(std::move(csr));
+  p.set_plasticity(models::plasticity_constants_for(syn.plasticity, dt_), batch_);
   p.target->mark_channel_used(p.channel);
   projections_.push_back(std::move(p));
   return projections_.back();

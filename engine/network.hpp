@@ -12,6 +12,7 @@
 #include "engine/connectivity.hpp"
 #include "engine/distribution.hpp"
 #include "engine/error.hpp"
+#include "engine/gap_junction.hpp"
 #include "engine/model_population.hpp"
 #include "engine/projection.hpp"
 #include "engine/units.hpp"
@@ -57,6 +58,9 @@ struct synapse_spec {
   std::string receptor;               // receptor or port name; empty: by weight sign (NEST models) or delta (mV)
   quantity_value weight;
   quantity_value delay = quantity_value(units::time_q(0.0));  // 0: one step (the minimum)
+  // Short-term plasticity of the projection (brainpy.state's STP or STD, per presynaptic neuron):
+  // e.g. models::stp_params{} (U 0.15, tau_f 1500 ms, tau_d 200 ms) or models::std_params{.tau = 100.0_ms}.
+  models::plasticity_params plasticity{};
 };
 
 // External spikes at given times, delivered to chosen neurons like a presynaptic neuron would.
@@ -153,6 +157,14 @@ class network {
   projection& connect(const std::string& source, const std::string& target, const connection_rule& rule,
                       const synapse_spec& syn, std::string name = "");
 
+  // Gap junctions (engine/gap_junction.hpp): pairs from `rule` (source -> target, as for connect), weight a
+  // conductance >= 0 (nS; a value, distribution or per-pair list). symmetric: each pair couples both ways with
+  // one g (brainpy.state SymmetryGapJunction; a rule that lists both (i, j) and (j, i) couples them twice);
+  // else only the target receives. Both populations need a membrane current input. `name` names it in errors.
+  void connect_gap(const std::string& source, const std::string& target, const connection_rule& rule,
+                   const quantity_value& weight, bool symmetric = true, std::string name = "");
+  const std::vector<gap_projection>& gap_projections() const { return gap_projections_; }
+
   void add_constant_current(const std::string& target, units::current_q amplitude);
   void add_poisson_input(const std::string& target, units::rate_q rate, const quantity_value& weight,
                          const std::string& receptor = "");
@@ -191,6 +203,8 @@ class network {
   std::vector<std::unique_ptr<population>> populations_;
   std::vector<projection> projections_;
   std::vector<spike_times_input> spike_inputs_;
+  std::vector<gap_projection> gap_projections_;  // directed, target-ordered; a symmetric pair of populations: two
+  std::uint32_t next_gap_id_ = 0;                // connect_gap calls so far (rng object ids of their rules)
 };
 
 }  // namespace volley

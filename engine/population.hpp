@@ -110,6 +110,14 @@ class population {
   const std::vector<models::current_source>& current_sources() const { return currents_; }
   real_t* current_state(int s) { return current_state_[s].empty() ? nullptr : current_state_[s].data(); }
 
+  // Gap-junction current (pA), [batch][neuron], written each step by the gap phase (engine/gap_junction.hpp) and
+  // added to the membrane current by the fused update; nullptr while no gap junction targets this population.
+  void enable_gap_current() {
+    if (gap_current_.empty()) gap_current_.assign(std::size_t(size_) * batch_, real_t(0));
+  }
+  real_t* gap_current() { return gap_current_.empty() ? nullptr : gap_current_.data(); }
+  const real_t* gap_current() const { return gap_current_.empty() ? nullptr : gap_current_.data(); }
+
   // Spikes of the last step, per batch instance, in ascending neuron order.
   std::vector<std::vector<index_t>>& spikes() { return spikes_; }
   const std::vector<std::vector<index_t>>& spikes() const { return spikes_; }
@@ -140,6 +148,7 @@ class population {
   std::vector<poisson_drive> poisson_;
   std::vector<models::current_source> currents_;
   std::vector<std::vector<real_t>> current_state_;  // per source: [batch][neuron] or empty
+  std::vector<real_t> gap_current_;                 // pA, [batch][neuron]; empty without gap junctions
   std::vector<std::vector<index_t>> spikes_;
 };
 

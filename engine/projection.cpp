@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "kernels/cpu_parallel.hpp"
 #include "kernels/propagate.hpp"
 
@@ -15,7 +17,17 @@ int projection::max_delay() const {
 std::uint64_t projection::bytes() const {
   return row_ptr.size() * sizeof(std::uint64_t) + targets32.size() * sizeof(index_t) +
          targets16.size() * sizeof(std::uint16_t) + weights.size() * sizeof(real_t) +
-         delays.size() * sizeof(std::uint16_t);
+         delays.size() * sizeof(std::uint16_t) + (stp_u.size() + stp_x.size()) * sizeof(double) +
+         stp_since.size() * sizeof(std::uint64_t) + efficacy.size() * sizeof(real_t);
+}
+
+void projection::set_plasticity(const models::plasticity_constants& c, std::uint32_t batch) {
+  plasticity = c;
+  const std::size_t n = plastic() ? std::size_t(batch) * source_range.size() : 0;
+  stp_u.assign(c.kind == models::plasticity_kind::stp ? n : 0, models::initial_u(c));
+  stp_x.assign(n, 1.0);
+  stp_since.assign(n, 0);
+  efficacy.assign(n, real_t(1));
 }
 
 void projection::set_connectivity(csr_connectivity&& csr) {
@@ -35,13 +47,14 @@ namespace {
 // Synapses of `row` whose target lies in [lo, hi) (relative to the target range), by binary search.
 template <class Index>
 void deliver_owned(const projection& p, const Index* targets, std::uint64_t row, index_t lo, index_t hi,
-                   const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset) {
+                   const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset, real_t efficacy) {
   std::uint64_t k0 = p.row_ptr[row], k1 = p.row_ptr[row + 1];
   if (lo > 0) k0 = std::lower_bound(targets + k0, targets + k1, static_cast<Index>(lo)) - targets;
   if (hi < p.target_range.size())
     k1 = std::lower_bound(targets + k0, targets + k1, static_cast<Index>(hi)) - targets;
   kernels::deliver_row(targets, p.weights.empty() ? nullptr : p.weights.data(), p.weight,
-                       p.delays.empty() ? nullptr : p.delays.data(), p.delay, k0, k1, ring, step, offset);
+                       p.delays.empty() ? nullptr : p.delays.data(), p.delay, k0, k1, ring, step, offset,
+                       efficacy);
 }
 
 void deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index_t hi_pop) {
@@ -52,23 +65,45 @@ void deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
   population& tgt = *p.target;
   const kernels::ring_view ring{tgt.ring_slot(p.channel, 0), std::uint64_t(tgt.batch()) * tgt.size(),
                                 static_cast<std::uint32_t>(tgt.ring_slots() - 1)};
+  const real_t* efficacy = p.plastic() ? p.efficacy.data() : nullptr;  // [batch][source row]
+  const std::uint64_t rows = p.source_range.size();
   for (std::uint32_t b = 0; b < p.source->batch(); ++b) {
     const auto& spikes = p.source->spikes()[b];
     const auto first = std::lower_bound(spikes.begin(), spikes.end(), p.source_range.begin);
     const std::uint64_t offset = std::uint64_t(b) * tgt.size() + tb;
     for (auto it = first; it != spikes.end() && *it < p.source_range.end; ++it) {
       const std::uint64_t row = *it - p.source_range.begin;
+      const real_t e = efficacy ? efficacy[b * rows + row] : real_t(1);
       if (p.narrow())
-        deliver_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset);
+        deliver_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset, e);
       else
-        deliver_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset);
+        deliver_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset, e);
     }
   }
 }
 
 }  // namespace
 
+void update_short_term_plasticity(std::vector<projection>& projections, std::uint64_t step) {
+  for (auto& p : projections) {
+    if (!p.plastic()) continue;
+    const std::uint64_t rows = p.source_range.size();
+    for (std::uint32_t b = 0; b < p.source->batch(); ++b) {
+      const auto& spikes = p.source->spikes()[b];
+      const auto first = std::lower_bound(spikes.begin(), spikes.end(), p.source_range.begin);
+      for (auto it = first; it != spikes.end() && *it < p.source_range.end; ++it) {
+        const std::uint64_t i = b * rows + (*it - p.source_range.begin);
+        double unused = 0;
+        double& u = p.stp_u.empty() ? unused : p.stp_u[i];
+        const double e = models::plasticity_on_spike(p.plasticity, u, p.stp_x[i], p.stp_since[i], step);
+        p.efficacy[i] = static_cast<real_t>(e);
+      }
+    }
+  }
+}
+
 void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, int threads) {
+  update_short_term_plasticity(projections, step);
   std::uint64_t work = 0;
   for (const auto& p : projections) {
     std::uint64_t s = 0;
@@ -84,6 +119,26 @@ void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, 
         deliver_projection(p, step, static_cast<index_t>(n * t / nt), static_cast<index_t>(n * (t + 1) / nt));
       }
   });
+}
+
+namespace {
+
+template <class P>
+nlohmann::json describe_plasticity_kind() {
+  nlohmann::json params = nlohmann::json::array();
+  P defaults{};
+  P::each_param(defaults, [&](const char* name, auto& field, models::plasticity_range r) {
+    params.push_back({{"name", name}, {"unit", units::internal_unit_name(field.dim)}, {"default", field.value},
+                      {"range", models::plasticity_range_text(r)}});
+  });
+  return {{"name", P::name}, {"spec_key", "stp"}, {"parameters", params}};
+}
+
+}  // namespace
+
+void describe_plasticity(nlohmann::json& out) {
+  out["plasticity"] = nlohmann::json::array(
+      {describe_plasticity_kind<models::stp_params>(), describe_plasticity_kind<models::std_params>()});
 }
 
 }  // namespace volley

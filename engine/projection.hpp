@@ -5,9 +5,12 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "engine/config.hpp"
 #include "engine/connectivity.hpp"
 #include "engine/population.hpp"
+#include "models/short_term_plasticity.hpp"
 
 namespace volley {
 
@@ -27,18 +30,37 @@ struct projection {
   std::uint16_t delay = 1;                  // homogeneous delay in steps when `delays` is empty
   std::vector<std::uint16_t> delays;        // per synapse, steps >= 1
 
+  // Short-term plasticity (models/short_term_plasticity.hpp), per (batch instance, source row): kind none when static.
+  models::plasticity_constants plasticity;
+  std::vector<double> stp_u;                // [batch][source row], dimensionless (STP only; empty under STD)
+  std::vector<double> stp_x;                // [batch][source row], dimensionless
+  std::vector<std::uint64_t> stp_since;     // [batch][source row], time of the stored u, x in steps of dt
+  std::vector<real_t> efficacy;             // [batch][source row], of this step's spikes (CPU pre-pass output)
+  bool plastic() const { return plasticity.kind != models::plasticity_kind::none; }
+  // Sets the plasticity and the initial state (u = U, x = 1 at time 0) for `batch` instances.
+  void set_plasticity(const models::plasticity_constants& c, std::uint32_t batch);
+
   std::uint64_t size() const { return row_ptr.empty() ? 0 : row_ptr.back(); }
   bool narrow() const { return !targets16.empty() || (targets32.empty() && target_range.size() <= 65536); }
   int max_delay() const;
-  std::uint64_t bytes() const;  // memory held by the connectivity, weights and delays
+  std::uint64_t bytes() const;  // memory held by the connectivity, weights, delays and plasticity state
 
   // Takes the connectivity, narrowing target indices where they fit.
   void set_connectivity(csr_connectivity&& csr);
 };
 
-// Adds the spikes of this step to the target ring buffers. Deterministic for any thread count: each thread owns
-// a contiguous range of target neurons, and every target receives its inputs in the same order (projection
-// order, then ascending source neuron, then row order).
+// Efficacies of this step's spikes for every projection with short-term plasticity (u, x relax and jump): serial
+// over the spikes, each source touched once, so the result does not depend on the thread count.
+void update_short_term_plasticity(std::vector<projection>& projections, std::uint64_t step);
+
+// Adds the spikes of this step to the target ring buffers, each weight times its spike's efficacy under
+// plasticity (calls update_short_term_plasticity first). Deterministic for any thread count: each thread owns a
+// contiguous range of target neurons, and every target receives its inputs in the same order (projection order,
+// then ascending source neuron, then row order).
 void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, int threads);
+
+// For `volley models --json`: out["plasticity"] = [{name, spec_key "stp", parameters: name, unit, default, range}]
+// for brainpy.state's STP and STD.
+void describe_plasticity(nlohmann::json& out);
 
 }  // namespace volley

@@ -123,6 +123,40 @@ void set_receptor_param(models::synapse_params& syn, models::output_params& out,
   std::visit(set, out);
 }
 
+// A projection's "stp": {"kind": "STP", "U": 0.15, "tau_f": "1500 ms", "tau_d": "200 ms"} or {"kind": "STD",
+// "tau": "200 ms", "U": 0.07}; parameters left out keep brainpy.state's defaults (ranges: network::connect).
+models::plasticity_params parse_plasticity(const json& j, const std::string& where) {
+  if (!j.is_object())
+    throw parameter_error(where, "stp", j.dump(), "an object {\"kind\": \"STP\" or \"STD\", ...}");
+  const std::string kind = spec::member(j, "kind", where + " stp").get<std::string>();
+  models::plasticity_params out;
+  if (!kind_by_name(kind, out) || std::holds_alternative<models::no_plasticity>(out))
+    throw parameter_error(where, "stp.kind", "'" + kind + "'", "one of: STP, STD");
+  std::visit(
+      [&](auto& p) {
+        using P = std::decay_t<decltype(p)>;
+        if constexpr (!std::is_same_v<P, models::no_plasticity>) {
+          std::string known;
+          P::each_param(p, [&](const char* n, auto&, models::plasticity_range) { known += std::string(", ") + n; });
+          for (const auto& [key, val] : j.items()) {
+            if (key == "kind") continue;
+            bool found = false;
+            P::each_param(p, [&](const char* n, auto& field, models::plasticity_range) {
+              using F = std::decay_t<decltype(field)>;
+              if (key != n) return;
+              field = F(spec::quantity(val, F::dim, where, "stp." + key));
+              found = true;
+            });
+            if (!found)
+              throw parameter_error(where, "stp." + key, val.dump(),
+                                    std::string("a parameter of ") + P::name + ": kind" + known);
+          }
+        }
+      },
+      out);
+  return out;
+}
+
 void add_population(network& net, const json& j, std::size_t index) {
   const std::string where = "populations[" + std::to_string(index) + "]";
   check_keys(j, {"name", "model", "size", "params", "initial", "receptors"}, where);
@@ -284,6 +318,20 @@ void add_input(network& net, const json& j, std::size_t index) {
   }
 }
 
+// {"source": "I", "target": "I", "rule": {...}, "weight": "0.1 nS", "symmetric": true, "name": ...}
+void add_gap_junction(network& net, const json& j, std::size_t index) {
+  const std::string where = "gap_junctions[" + std::to_string(index) + "]";
+  check_keys(j, {"name", "source", "target", "rule", "weight", "symmetric"}, where);
+  const std::string source = spec::member(j, "source", where).get<std::string>();
+  const std::string target = spec::member(j, "target", where).get<std::string>();
+  const json symmetric = j.value("symmetric", json(true));
+  if (!symmetric.is_boolean()) throw parameter_error(where, "symmetric", symmetric.dump(), "true or false");
+  const std::string name = j.value("name", source + (symmetric.get<bool>() ? "<->" : "->") + target);
+  const std::string w = where + " (" + name + ")";
+  net.connect_gap(source, target, parse_rule(spec::member(j, "rule", w), w),
+                  spec::value(spec::member(j, "weight", w), w, "weight"), symmetric.get<bool>(), name);
+}
+
 }  // namespace
 
 loaded_spec load_spec_text(const std::string& text, const spec_overrides& overrides) {
@@ -294,7 +342,8 @@ loaded_spec load_spec_text(const std::string& text, const spec_overrides& overri
     throw spec_error(std::string("malformed JSON: ") + e.what());
   }
   try {
-    check_keys(j, {"name", "dt", "duration", "seed", "batch", "populations", "projections", "inputs", "record", "comment"}, "spec");
+    check_keys(j, {"name", "dt", "duration", "seed", "batch", "populations", "projections", "inputs", "record",
+                   "comment", "gap_junctions"}, "spec");
     loaded_spec out;
     out.name = j.value("name", "");
     network_options o;
@@ -317,16 +366,20 @@ loaded_spec load_spec_text(const std::string& text, const spec_overrides& overri
       for (std::size_t i = 0; i < j.at("projections").size(); ++i) {
         const json& p = j.at("projections")[i];
         const std::string where = "projections[" + std::to_string(i) + "]";
-        check_keys(p, {"name", "source", "target", "receptor", "rule", "weight", "delay"}, where);
+        check_keys(p, {"name", "source", "target", "receptor", "rule", "weight", "delay", "stp"}, where);
         const std::string name = p.value("name", p.value("source", std::string("?")) + "->" + p.value("target", std::string("?")));
         const std::string w = "projection '" + name + "'";
         synapse_spec syn;
         syn.receptor = p.value("receptor", "");
         syn.weight = spec::value(spec::member(p, "weight", w), w, "weight");
         if (p.contains("delay")) syn.delay = spec::value_of(p.at("delay"), units::dims::time, w, "delay");
+        if (p.contains("stp")) syn.plasticity = parse_plasticity(p.at("stp"), w);
         net.connect(spec::member(p, "source", w).get<std::string>(), spec::member(p, "target", w).get<std::string>(),
                     parse_rule(spec::member(p, "rule", w), w), syn, name);
       }
+    if (j.contains("gap_junctions"))
+      for (std::size_t i = 0; i < j.at("gap_junctions").size(); ++i)
+        add_gap_junction(net, j.at("gap_junctions")[i], i);
     if (j.contains("inputs"))
       for (std::size_t i = 0; i < j.at("inputs").size(); ++i) add_input(net, j.at("inputs")[i], i);
 

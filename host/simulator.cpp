@@ -158,6 +158,7 @@ run_stats simulator::run(units::time_q duration) {
   const std::uint64_t end = step_ + steps;
   while (step_ < end) {
     // Phases of one step, in this order:
+    compute_gap_currents(net_.gap_projections(), options_.threads);  // 0. gap currents from the start-of-step V
     update_neurons();                                               // 1. fused update of every family, spikes collected
     record_step();                                                  // 2. spikes and traces into the record
     events += count_synaptic_events();                              //    (for the summary)

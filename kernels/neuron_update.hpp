@@ -57,6 +57,7 @@ struct population_view {
   poisson_view poisson[view_max_poisson] = {};
   int n_currents = 0;                               // current sources (models/current_sources.hpp)
   models::current_source currents[view_max_currents] = {};
+  const real_t* extra_current = nullptr;            // pA, [batch][neuron]: gap junctions; nullptr: none
   std::uint32_t uniform_tag = 0;                    // rng tag of the per-neuron uniforms (needs_uniform models)
   int fixed_point_slots = 0;                        // 1: ring slots are fixed point (deterministic GPU mode)
   std::uint64_t seed = 0;
@@ -121,14 +122,16 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
     }
   }
 
-  // 3. input current: constant drive, current sources (step, ramp, sinusoid, OU, ...), then each receptor's output
-  // at the present V. The receptor state advances in the same pass (its update needs neither V nor the new
-  // current): old g gives the current, then g <- g decay + arrivals (this step's ring slot, cleared, plus the
-  // Poisson drive).
+  // 3. input current: constant drive, current sources (step, ramp, sinusoid, OU, ...), gap junctions (computed
+  // from the start-of-step V before this launch), then each receptor's output at the present V. The receptor
+  // state advances in the same pass (its update needs neither V nor the new current): old g gives the current,
+  // then g <- g decay + arrivals (this step's ring slot, cleared, plus the Poisson drive).
   real_t current[Tile];
   for (int j = 0; j < count; ++j) current[j] = v.bias ? v.bias[i0 + j] : v.bias_value;
   for (int q = 0; q < v.n_currents; ++q)
     models::add_source_current(v.currents[q], v.seed, v.step, k0, i0, count, current);
+  if (v.extra_current != nullptr)
+    for (int j = 0; j < count; ++j) current[j] += v.extra_current[k0 + j];
   const real_t* vm = v.state[Model::membrane] + k0;
   for (int r = 0; r < v.n_receptors; ++r) {
     const models::receptor_constants rc = v.receptors[r];

@@ -12,22 +12,34 @@ struct ring_view {
   std::uint32_t slot_mask;     // number of slots - 1 (a power of two minus one)
 };
 
-// Adds the synapses [k0, k1) of one row to the ring buffer (batch offset and target offset folded into `offset`).
+// Adds the synapses [k0, k1) of one row to the ring buffer (batch offset and target offset folded into `offset`),
+// each weight times `efficacy` (the spike's short-term plasticity factor; exactly 1 without plasticity, tested
+// once outside the loops, so static projections run the loops they always ran).
 template <class Index>
 VOLLEY_HD inline void deliver_row(const Index* targets, const real_t* weights, real_t weight,
                                   const std::uint16_t* delays, std::uint32_t delay, std::uint64_t k0,
                                   std::uint64_t k1, const ring_view& ring, std::uint64_t step,
-                                  std::uint64_t offset) {
+                                  std::uint64_t offset, real_t efficacy = real_t(1)) {
+  const bool scaled = efficacy != real_t(1);
   if (delays == nullptr) {
     real_t* slot = ring.base + ((step + delay) & ring.slot_mask) * ring.slot_stride + offset;
-    if (weights == nullptr)
-      for (std::uint64_t k = k0; k < k1; ++k) slot[targets[k]] += weight;
-    else
+    if (weights == nullptr) {
+      const real_t w = scaled ? weight * efficacy : weight;
+      for (std::uint64_t k = k0; k < k1; ++k) slot[targets[k]] += w;
+    } else if (!scaled) {
       for (std::uint64_t k = k0; k < k1; ++k) slot[targets[k]] += weights[k];
-  } else {
+    } else {
+      for (std::uint64_t k = k0; k < k1; ++k) slot[targets[k]] += weights[k] * efficacy;
+    }
+  } else if (!scaled) {
     for (std::uint64_t k = k0; k < k1; ++k) {
       real_t* slot = ring.base + ((step + delays[k]) & ring.slot_mask) * ring.slot_stride + offset;
       slot[targets[k]] += weights ? weights[k] : weight;
+    }
+  } else {
+    for (std::uint64_t k = k0; k < k1; ++k) {
+      real_t* slot = ring.base + ((step + delays[k]) & ring.slot_mask) * ring.slot_stride + offset;
+      slot[targets[k]] += (weights ? weights[k] : weight) * efficacy;
     }
   }
 }

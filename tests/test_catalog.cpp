@@ -136,7 +136,7 @@ void check_category(const std::string& category, std::size_t expected_count, boo
 TEST(Catalog, BrainpyNeurons) { check_category("neurons", 22, false); }
 TEST(Catalog, Synapses) { check_category("Synapses", 6, false); }
 TEST(Catalog, Outputs) { check_category("Outputs", 3, false); }
-TEST(Catalog, Plasticity) { check_category("Short-term plasticity", 2, false); }
+TEST(Catalog, Plasticity) { check_category("Short-term plasticity", 2, true); }
 TEST(Catalog, Inputs) { check_category("Inputs", 11, false); }
 TEST(Catalog, Readouts) { check_category("Readouts", 2, false); }
 TEST(Catalog, Surrogates) { check_category("surrogates", 18, true); }

@@ -164,6 +164,7 @@ int models_command(bool as_json) {
   volley::models::describe_receptors(out);
   volley::models::describe_surrogates(out);
   volley::describe_inputs(out);
+  volley::describe_plasticity(out);
   if (as_json) {
     std::cout << out.dump(2) << "\n";
     return 0;

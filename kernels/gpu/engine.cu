@@ -1,8 +1,8 @@
 // The GPU engine: uploads a network, runs blocks of steps on the device (captured as one graph per block), and
 // brings recorded spikes and traces back at block ends. Phases of a step, in stream order (the same as the CPU
-// simulator's): clear spike counts; fused update per family; record; propagate every projection; spike-time
-// inputs; end of step (totals, trace rows, clock + 1). The step number lives in device memory, so a captured
-// block replays for any start step.
+// simulator's): clear spike counts; gap-junction currents; fused update per family; record; propagate every
+// projection; spike-time inputs; end of step (totals, trace rows, clock + 1). The step number lives in device
+// memory, so a captured block replays for any start step.
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -12,6 +12,7 @@
 #include "kernels/gpu/device_array.cuh"
 #include "kernels/gpu/device_mirror.cuh"
 #include "kernels/gpu/family_runner.cuh"
+#include "kernels/gpu/gap_kernels.cuh"
 #include "kernels/gpu/propagate_kernels.cuh"
 #include "kernels/gpu/record_kernels.cuh"
 
@@ -39,11 +40,13 @@ class gpu_engine final : public engine {
     VOLLEY_GPU_CHECK(set_device(device.index));
     VOLLEY_GPU_CHECK(stream_create(&stream_));
     plan_populations();
+    plan_plasticity();
     plan_recording(spikes, traces);
     check_memory();
     mirror_.allocate();
     bind_populations();
     upload_projections();
+    upload_gap_projections();
     upload_spike_inputs();
     allocate_recording();
     build_step_end();
@@ -110,6 +113,17 @@ class gpu_engine final : public engine {
     device_array<std::uint16_t> targets16, delays;
     device_array<index_t> targets32;
     device_array<real_t> weights;
+    bool plastic = false;  // short-term plasticity: the efficacy kernel runs before the propagation
+    device_plasticity sp{};
+    device_array<real_t> efficacy;
+    unsigned stp_blocks = 1;
+  };
+  struct gap_plan {
+    kernels::gap_view v{};  // device pointers
+    unsigned blocks = 1;
+    device_array<std::uint64_t> row_ptr;
+    device_array<index_t> partners;
+    device_array<real_t> g;
   };
   struct input_plan {
     device_spike_input in{};
@@ -161,6 +175,8 @@ class gpu_engine final : public engine {
           mirror_.add(p->receptor_state(r, q), cells * sizeof(real_t), true);
       for (std::size_t q = 0; q < p->current_sources().size(); ++q)
         mirror_.add(p->current_state(static_cast<int>(q)), cells * sizeof(real_t), true);  // OU, Wiener state
+      // gap currents: recomputed at the start of every step, so the host copy need not come back
+      mirror_.add(p->gap_current(), p->gap_current() ? cells * sizeof(real_t) : 0, false);
       for (std::size_t c = 0; c < p->channels().size(); ++c)
         if (p->channel_used(static_cast<int>(c))) {
           mirror_.add(p->ring_slot(static_cast<int>(c), 0), cells * p->ring_slots() * sizeof(real_t), true);
@@ -170,6 +186,15 @@ class gpu_engine final : public engine {
     for (std::size_t f = 0; f < families_.size(); ++f) runners_[f]->register_arrays(families_[f], mirror_, net_.seed());
     n_spike_cells_ = spikes;
     n_counts_ = counts;
+  }
+
+  // Short-term plasticity state (u, x, time of the stored values) goes up and down with the mirror in run().
+  void plan_plasticity() {
+    for (auto& pj : net_.projections()) {
+      mirror_.add(pj.stp_u.data(), pj.stp_u.size() * sizeof(double), true);
+      mirror_.add(pj.stp_x.data(), pj.stp_x.size() * sizeof(double), true);
+      mirror_.add(pj.stp_since.data(), pj.stp_since.size() * sizeof(std::uint64_t), true);
+    }
   }
 
   void plan_recording(const std::vector<spike_recording>& spikes, const std::vector<trace_recording>& traces) {
@@ -202,6 +227,9 @@ class gpu_engine final : public engine {
   void check_memory() {
     planned_bytes_ += mirror_.bytes() + n_spike_cells_ * sizeof(index_t) + n_counts_ * 8;
     for (const auto& pj : net_.projections()) planned_bytes_ += pj.bytes();
+    for (const auto& gp : net_.gap_projections())
+      planned_bytes_ += gp.row_ptr.size() * sizeof(std::uint64_t) + gp.partners.size() * sizeof(index_t) +
+                        gp.g.size() * sizeof(real_t);
     std::size_t free_bytes = 0, total = 0;
     VOLLEY_GPU_CHECK(memory_info(&free_bytes, &total));
     const std::uint64_t margin = 64ull << 20;  // runtime and graph bookkeeping
@@ -266,11 +294,37 @@ class gpu_engine final : public engine {
       d.target_n = tgt.size();
       d.target_begin = pj.target_range.begin;
       d.batch = src.batch();
+      if (pj.plastic()) {
+        plan.plastic = true;
+        plan.efficacy.upload(pj.efficacy);
+        d.efficacy = plan.efficacy.get();
+        plan.sp = {pj.plasticity, mirror_.translate(pj.stp_u.empty() ? nullptr : pj.stp_u.data()),
+                   mirror_.translate(pj.stp_x.data()), mirror_.translate(pj.stp_since.data()), plan.efficacy.get()};
+        plan.stp_blocks = grid_for(src.size(), update_block, 1024);
+      }
       const std::uint64_t rows = pj.source_range.size();
       const double mean_row = rows ? double(pj.size()) / double(rows) : 0.0;
       plan.warp_per_row = mean_row >= device_.warp / 4.0;
       const std::uint64_t threads = rows * (plan.warp_per_row ? device_.warp : 1);
       plan.blocks = grid_for(threads, update_block, 65535);
+    }
+  }
+
+  void upload_gap_projections() {
+    for (const auto& gp : net_.gap_projections()) {
+      auto& plan = gap_plans_.emplace_back();
+      plan.row_ptr.upload(gp.row_ptr);
+      plan.partners.upload(gp.partners);
+      plan.g.upload(gp.g);
+      kernels::gap_view v = gp.view();
+      v.row_ptr = plan.row_ptr.get();
+      v.partners = plan.partners.get();
+      v.g = gp.g.empty() ? nullptr : plan.g.get();
+      v.v_source = mirror_.translate(v.v_source);
+      v.v_target = mirror_.translate(v.v_target);
+      v.current = mirror_.translate(v.current);
+      plan.v = v;
+      plan.blocks = grid_for(std::uint64_t(v.n_target) * v.batch, update_block, 65535);
     }
   }
 
@@ -352,11 +406,13 @@ class gpu_engine final : public engine {
   void enqueue_step() {
     std::uint64_t* clock = clock_.get();
     counts_.zero(stream_);
+    for (const auto& g : gap_plans_) gap_current_kernel<<<g.blocks, update_block, 0, stream_>>>(g.v);
     for (const auto& r : runners_) r->launch(stream_, clock);
     for (const auto& s : spike_plans_)
       record_spikes_kernel<<<s.r.batch, update_block, 0, stream_>>>(s.r, clock, clock + 1);
     for (const auto& t : trace_plans_) record_trace_kernel<<<t.blocks, update_block, 0, stream_>>>(t.t, clock);
     for (const auto& p : projection_plans_) {
+      if (p.plastic) short_term_plasticity_kernel<<<p.stp_blocks, update_block, 0, stream_>>>(p.pj, p.sp, clock);
       if (p.narrow)
         launch_propagation(p, p.targets16.get());
       else
@@ -502,6 +558,7 @@ class gpu_engine final : public engine {
   device_array<std::uint32_t> counts_, count_population_, trace_intervals_;
   device_array<unsigned int*> trace_rows_;
   std::vector<projection_plan> projection_plans_;
+  std::vector<gap_plan> gap_plans_;
   std::vector<input_plan> input_plans_;
   std::vector<spike_plan> spike_plans_;
   std::vector<trace_plan> trace_plans_;

@@ -163,6 +163,7 @@ class model_family_runner final : public family_runner {
       for (int q = 0; q < Model::n_state; ++q) e.view.state[q] = mirror.translate(e.view.state[q]);
       e.view.constants = mirror.translate(e.view.constants);
       e.view.bias = mirror.translate(e.view.bias);
+      e.view.extra_current = mirror.translate(e.view.extra_current);  // gap currents (registered by the engine)
       for (int r = 0; r < e.view.n_receptors; ++r)
         for (int q = 0; q < models::max_receptor_vars; ++q)
           e.view.receptor_state[r][q] = mirror.translate(e.view.receptor_state[r][q]);

@@ -14,6 +14,7 @@
 #include "engine/config.hpp"
 #include "kernels/gpu/gpu_api.hpp"
 #include "kernels/neuron_update.hpp"
+#include "models/short_term_plasticity.hpp"
 
 namespace volley::gpu {
 
@@ -32,6 +33,7 @@ struct device_projection {
   std::uint32_t slot_mask;
   index_t target_n, target_begin;
   std::uint32_t batch;
+  const real_t* efficacy;  // short-term plasticity: [batch][source row] factor of this step's spikes, or nullptr
 };
 
 enum class propagation_strategy { warp_per_row, thread_per_row };
@@ -46,10 +48,11 @@ __device__ inline void add_to_slot(real_t* slot, real_t w) {
   }
 }
 
+// `efficacy`: the spike's short-term plasticity factor, 1 for static projections (w * 1 is w, bit for bit).
 template <bool Fixed, class Target>
 __device__ inline void deliver_synapse(const device_projection& pj, const Target* targets, std::uint64_t s,
-                                       std::uint64_t step, std::uint32_t b) {
-  const real_t w = pj.weights ? pj.weights[s] : pj.weight;
+                                       std::uint64_t step, std::uint32_t b, real_t efficacy) {
+  const real_t w = (pj.weights ? pj.weights[s] : pj.weight) * efficacy;
   const std::uint32_t d = pj.delays ? pj.delays[s] : pj.delay;
   real_t* slot = pj.ring + ((step + d) & pj.slot_mask) * pj.slot_stride + std::size_t(b) * pj.target_n +
                  pj.target_begin + targets[s];
@@ -72,11 +75,45 @@ __global__ void propagate_kernel(device_projection pj, const Target* targets, co
       const index_t src = pj.source_spikes[std::size_t(b) * pj.source_n + k];
       if (src < pj.source_begin || src >= pj.source_end) continue;
       const std::uint64_t lo = pj.row_ptr[src - pj.source_begin], hi = pj.row_ptr[src - pj.source_begin + 1];
+      const real_t e =
+          pj.efficacy ? pj.efficacy[std::size_t(b) * (pj.source_end - pj.source_begin) + (src - pj.source_begin)]
+                      : real_t(1);
       if (lane == 0) reached += hi - lo;
-      for (std::uint64_t s = lo + lane; s < hi; s += group) deliver_synapse<Fixed>(pj, targets, s, step, b);
+      for (std::uint64_t s = lo + lane; s < hi; s += group) deliver_synapse<Fixed>(pj, targets, s, step, b, e);
     }
   }
   if (reached) atomicAdd(events, reached);
+}
+
+// Short-term plasticity (models/short_term_plasticity.hpp), run before the projection's propagation: one thread
+// per spike of the source population (grid-stride over batch instances and spikes) relaxes and jumps u, x of its
+// source and writes the spike's efficacy. Each source spikes at most once per step, so no two threads share a
+// state; the body is the one the CPU pre-pass runs.
+struct device_plasticity {
+  models::plasticity_constants c;
+  double* u;                // [batch][source row] (nullptr under STD)
+  double* x;                // [batch][source row]
+  std::uint64_t* since;     // [batch][source row], steps
+  real_t* efficacy;         // [batch][source row]
+};
+
+__global__ void short_term_plasticity_kernel(device_projection pj, device_plasticity sp,
+                                             const std::uint64_t* clock) {
+  const std::uint64_t step = *clock;
+  const std::uint64_t rows = pj.source_end - pj.source_begin;
+  const std::uint64_t first = std::uint64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  const std::uint64_t stride = std::uint64_t(gridDim.x) * blockDim.x;
+  for (std::uint32_t b = 0; b < pj.batch; ++b) {
+    const std::uint32_t count = pj.source_count[b];
+    for (std::uint64_t k = first; k < count; k += stride) {
+      const index_t src = pj.source_spikes[std::size_t(b) * pj.source_n + k];
+      if (src < pj.source_begin || src >= pj.source_end) continue;
+      const std::uint64_t i = b * rows + (src - pj.source_begin);
+      double unused = 0;
+      double& u = sp.u ? sp.u[i] : unused;
+      sp.efficacy[i] = static_cast<real_t>(models::plasticity_on_spike(sp.c, u, sp.x[i], sp.since[i], step));
+    }
+  }
 }
 
 // Spike-time inputs: the neurons of `neurons` receive `weight` once per entry of `steps` equal to this step.
