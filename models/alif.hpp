@@ -16,6 +16,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/differentiable.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -85,11 +86,43 @@ struct ALIF {
     s[a] = 0;
   }
 
+  // ---- differentiable part (contract: models/model_kit.hpp) ----
+  // Spike argument x = (V - (V_th + beta a)) / (V_th - V_reset) (brainpy.state's (V - V_th - beta a) / (V_th -
+  // V_reset), grouped so that x >= 0 is exactly update()'s test). A reset writes V and a.
+  static constexpr int n_diff_state = 2;
+  static constexpr bool spike_on_rising_edge = false;
+  static constexpr std::array<int, 2> reset_targets{V, a};
+  VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+
+  VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
+    const real_t v_inf = c.V_rest + c.R * in.current;
+    s[V] = v_inf + (s[V] - v_inf) * c.decay + in.delta_v;
+    s[a] = s[a] * c.decay_a;
+  }
+  VOLLEY_HD VOLLEY_INLINE static void free_update_jacobian(const constants& c, const real_t*, const neuron_input&,
+                                                           real_t* J, real_t* dI) {
+    J[V * n_state + V] = c.decay;
+    J[V * n_state + a] = 0;
+    J[a * n_state + V] = 0;
+    J[a * n_state + a] = c.decay_a;
+    dI[V] = c.R * (real_t(1) - c.decay);  // mV/pA
+    dI[a] = 0;
+  }
+  VOLLEY_HD VOLLEY_INLINE static real_t spike_argument(const constants& c, const real_t* s) {
+    return (s[V] - (c.V_th + c.beta * s[a])) / (c.V_th - c.V_reset);
+  }
+  VOLLEY_HD VOLLEY_INLINE static void spike_argument_grad(const constants& c, const real_t*, real_t* g) {
+    const real_t inv = real_t(1) / (c.V_th - c.V_reset);
+    g[V] = inv;            // 1/mV
+    g[a] = -c.beta * inv;  // per unit of a
+  }
+
   // One step of one neuron; true on a spike. Branch-free (selects) so the CPU tile loop vectorises.
   VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
-    const real_t v_inf = c.V_rest + c.R * in.current;
-    const real_t v = v_inf + (s[V] - v_inf) * c.decay + in.delta_v;
-    const real_t adapt = s[a] * c.decay_a;
+    real_t f[n_state] = {s[V], s[a]};
+    free_update(c, f, in);
+    const real_t v = f[V];
+    const real_t adapt = f[a];
     const bool spike = v >= c.V_th + c.beta * adapt;
     const real_t v_reset = c.soft_reset ? v - (c.V_th - c.V_reset) : c.V_reset;
     s[V] = spike ? v_reset : v;

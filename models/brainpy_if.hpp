@@ -15,6 +15,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/differentiable.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -63,10 +64,34 @@ struct IF {
   }
   static void initial_state(const params&, real_t* s) { s[V] = 0; }  // brainpy.state: Constant(0 mV)
 
+  // ---- differentiable part (contract: models/model_kit.hpp) ----
+  // Spike argument x = (V - V_th) / V_th (brainpy.state; V_th > 0 is validated). A reset writes V.
+  static constexpr int n_diff_state = 1;
+  static constexpr bool spike_on_rising_edge = false;
+  static constexpr std::array<int, 1> reset_targets{V};
+  VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+
+  VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
+    const real_t v_inf = c.R * in.current;
+    s[V] = v_inf + (s[V] - v_inf) * c.decay + in.delta_v;
+  }
+  VOLLEY_HD VOLLEY_INLINE static void free_update_jacobian(const constants& c, const real_t*, const neuron_input&,
+                                                           real_t* J, real_t* dI) {
+    J[0] = c.decay;
+    dI[0] = c.R * (real_t(1) - c.decay);  // mV/pA
+  }
+  VOLLEY_HD VOLLEY_INLINE static real_t spike_argument(const constants& c, const real_t* s) {
+    return (s[V] - c.V_th) / c.V_th;
+  }
+  VOLLEY_HD VOLLEY_INLINE static void spike_argument_grad(const constants& c, const real_t*, real_t* g) {
+    g[V] = real_t(1) / c.V_th;  // 1/mV
+  }
+
   // One step of one neuron; true on a spike. Branch-free (selects) so the CPU tile loop vectorises.
   VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
-    const real_t v_inf = c.R * in.current;
-    const real_t v = v_inf + (s[V] - v_inf) * c.decay + in.delta_v;
+    real_t f[n_state] = {s[V]};
+    free_update(c, f, in);
+    const real_t v = f[V];
     const bool spike = v >= c.V_th;
     const real_t v_reset = c.soft_reset ? v - c.V_th : real_t(0);
     s[V] = spike ? v_reset : v;

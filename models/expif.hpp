@@ -30,6 +30,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/differentiable.hpp"
 #include "models/exp_euler.hpp"
 #include "models/model_kit.hpp"
 
@@ -151,9 +152,20 @@ struct expif_family {
     if constexpr (Refractory) s[refractory] = 0;
   }
 
-  // One step of one neuron; true on a spike. Branch-free (selects) so the CPU tile loop vectorises and GPU warps
-  // do not diverge; values computed for a refractory neuron are discarded by the selects.
-  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+  // ---- differentiable part (contract: models/model_kit.hpp) ----
+  // Spike argument x = (V - V_th) / (V_th - V_reset) (brainpy.state; V_reset < V_th is validated). A reset writes
+  // V, and w when Adaptive.
+  static constexpr int n_diff_state = 1 + int(Adaptive);
+  static constexpr bool spike_on_rising_edge = false;
+  static constexpr std::array<int, 1 + int(Adaptive)> reset_targets = [] {
+    std::array<int, 1 + int(Adaptive)> t{};
+    t[0] = V;
+    if constexpr (Adaptive) t[1] = w;
+    return t;
+  }();
+  VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+
+  VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
     const real_t v0 = s[V];
     real_t w0 = 0;
     if constexpr (Adaptive) w0 = s[w];
@@ -161,6 +173,51 @@ struct expif_family {
     const real_t dvdt = (c.V_rest - v0 + c.delta_T * ex - c.R * w0 + c.R * in.current) * c.inv_tau;  // mV/ms
     const real_t jac = (ex - real_t(1)) * c.inv_tau;                                                 // 1/ms
     const real_t v = v0 + c.dt * exprel(c.dt * jac) * dvdt + in.delta_v;
+    s[V] = v;
+    if constexpr (Adaptive) {
+      const real_t w_inf = c.a * (v - c.V_rest);  // pA
+      s[w] = w_inf + (w0 - w_inf) * c.decay_w;
+    }
+  }
+  // V_new = V + h(J) F: dV_new/dV = 1 + h'(J) (dJ/dV) F + h J (dF/dV = J), dJ/dV = exp(.)/(delta_T tau).
+  VOLLEY_HD VOLLEY_INLINE static void free_update_jacobian(const constants& c, const real_t* s, const neuron_input& in,
+                                                           real_t* J, real_t* dI) {
+    diff::identity_jacobian(n_state, J, dI);
+    const real_t v0 = s[V];
+    real_t w0 = 0;
+    if constexpr (Adaptive) w0 = s[w];
+    const real_t ex = std::exp((v0 - c.V_T) * c.inv_delta_T);
+    const real_t dvdt = (c.V_rest - v0 + c.delta_T * ex - c.R * w0 + c.R * in.current) * c.inv_tau;
+    const real_t jac = (ex - real_t(1)) * c.inv_tau;
+    const real_t h = c.dt * exprel(c.dt * jac);  // ms
+    const real_t dv_dv = real_t(1) + diff::step_size_grad(jac, c.dt) * ex * c.inv_delta_T * c.inv_tau * dvdt + h * jac;
+    const real_t dv_dI = h * c.R * c.inv_tau;  // mV/pA
+    J[V * n_state + V] = dv_dv;
+    dI[V] = dv_dI;
+    if constexpr (Adaptive) {
+      const real_t k = c.a * (real_t(1) - c.decay_w);  // d w_new / d V_new, nS
+      J[V * n_state + w] = -dv_dI;                     // w enters as -R w, like -I
+      J[w * n_state + V] = k * dv_dv;
+      J[w * n_state + w] = c.decay_w - k * dv_dI;
+      dI[w] = k * dv_dI;
+    }
+  }
+  VOLLEY_HD VOLLEY_INLINE static real_t spike_argument(const constants& c, const real_t* s) {
+    return (s[V] - c.V_th) / (c.V_th - c.V_reset);
+  }
+  VOLLEY_HD VOLLEY_INLINE static void spike_argument_grad(const constants& c, const real_t*, real_t* g) {
+    for (int q = 0; q < n_state; ++q) g[q] = 0;
+    g[V] = real_t(1) / (c.V_th - c.V_reset);  // 1/mV
+  }
+
+  // One step of one neuron; true on a spike. Branch-free (selects) so the CPU tile loop vectorises and GPU warps
+  // do not diverge; values computed for a refractory neuron are discarded by the selects.
+  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+    real_t f[n_state];
+    for (int q = 0; q < n_state; ++q) f[q] = s[q];
+    free_update(c, f, in);
+    const real_t v0 = s[V];
+    const real_t v = f[V];
 
     bool refractory_now = false;
     if constexpr (Refractory) refractory_now = s[refractory] > 0;
@@ -168,9 +225,13 @@ struct expif_family {
     const real_t v_reset = c.soft_reset ? v - (c.V_th - c.V_reset) : c.V_reset;
     s[V] = refractory_now ? v0 : (spike ? v_reset : v);
     if constexpr (Adaptive) {
-      const real_t w_inf = c.a * (v - c.V_rest);  // pA
-      const real_t w1 = w_inf + (w0 - w_inf) * c.decay_w;
-      s[w] = refractory_now ? w0 : (spike ? w1 + c.b : w1);
+      // In a spike step w sees V cut at V_th: the exponential-Euler step of the runaway term can overshoot by many
+      // orders of magnitude (1e13 mV seen at 250 pA), and w_inf = a (V - V_rest) would carry that into w for good.
+      // (brainpy.state uses the overshoot.) This is part of the reset: free_update and its Jacobian are unchanged.
+      const real_t w0 = s[w], w1 = f[w];
+      const real_t w_inf_cut = c.a * (c.V_th - c.V_rest);  // the free update's w with V_th for V (no cancellation)
+      const real_t w_cut = w_inf_cut + (w0 - w_inf_cut) * c.decay_w;
+      s[w] = refractory_now ? w0 : (spike ? w_cut + c.b : w1);
     }
     if constexpr (Refractory) s[refractory] = refractory_now ? s[refractory] - 1 : (spike ? c.ref_steps : real_t(0));
     return spike;

@@ -22,6 +22,7 @@
 #include "engine/config.hpp"
 #include "engine/param.hpp"
 #include "models/model_kit.hpp"
+#include "models/differentiable.hpp"
 #include "models/exp_euler.hpp"
 
 namespace volley::models {
@@ -81,14 +82,49 @@ struct FitzHughNagumo {
     s[w] = real_t(-0.62);
   }
 
-  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+  // ---- differentiable part (contract: models/model_kit.hpp) ----
+  // Spike argument x = (V - V_th) / |V_th| (brainpy.state: (V - V_th) / V_th; see diff::threshold_scale), spike on
+  // the rising edge H(x(s_new)) (1 - H(x(s_old))). No reset.
+  static constexpr int n_diff_state = 2;
+  static constexpr bool spike_on_rising_edge = true;
+  static constexpr std::array<int, 0> reset_targets{};
+  VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+
+  VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
     const real_t v0 = s[V], w0 = s[w];
     const real_t v2 = v0 * v0;
     const real_t dv = (v0 - v0 * v2 * real_t(1.0 / 3.0) - w0 + in.current) * c.inv_tau;
     const real_t J = (real_t(1) - v2) * c.inv_tau;
-    const real_t v = v0 + exp_euler_step_size(J, c.dt) * dv + in.delta_v;
+    s[V] = v0 + exp_euler_step_size(J, c.dt) * dv + in.delta_v;
     s[w] = w0 + c.w_step * (v0 + c.a - c.b * w0);
-    s[V] = v;
+  }
+  // V_new = V + h(J) F: dV_new/dV = 1 + h'(J) (-2 V / tau) F + h J (dF/dV = J).
+  VOLLEY_HD VOLLEY_INLINE static void free_update_jacobian(const constants& c, const real_t* s, const neuron_input& in,
+                                                           real_t* Jm, real_t* dI) {
+    const real_t v0 = s[V], w0 = s[w];
+    const real_t v2 = v0 * v0;
+    const real_t dv = (v0 - v0 * v2 * real_t(1.0 / 3.0) - w0 + in.current) * c.inv_tau;
+    const real_t J = (real_t(1) - v2) * c.inv_tau;
+    const real_t h = exp_euler_step_size(J, c.dt);
+    Jm[V * n_state + V] = real_t(1) + diff::step_size_grad(J, c.dt) * (real_t(-2) * v0 * c.inv_tau) * dv + h * J;
+    Jm[V * n_state + w] = -h * c.inv_tau;
+    Jm[w * n_state + V] = c.w_step;
+    Jm[w * n_state + w] = real_t(1) - c.w_step * c.b;
+    dI[V] = h * c.inv_tau;  // per pA (1 pA = 1 unit of I)
+    dI[w] = 0;
+  }
+  VOLLEY_HD VOLLEY_INLINE static real_t spike_argument(const constants& c, const real_t* s) {
+    return (s[V] - c.V_th) / diff::threshold_scale(c.V_th);
+  }
+  VOLLEY_HD VOLLEY_INLINE static void spike_argument_grad(const constants& c, const real_t*, real_t* g) {
+    g[V] = real_t(1) / diff::threshold_scale(c.V_th);
+    g[w] = 0;
+  }
+
+  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+    const real_t v0 = s[V];
+    free_update(c, s, in);
+    const real_t v = s[V];
     return v >= c.V_th && v0 < c.V_th;
   }
 };
@@ -161,7 +197,15 @@ struct HindmarshRose {
     s[z] = 0;
   }
 
-  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+  // ---- differentiable part (contract: models/model_kit.hpp) ----
+  // Spike argument x = (V - V_th) / |V_th| (brainpy.state: (V - V_th) / V_th; see diff::threshold_scale), spike on
+  // the rising edge H(x(s_new)) (1 - H(x(s_old))). No reset.
+  static constexpr int n_diff_state = 3;
+  static constexpr bool spike_on_rising_edge = true;
+  static constexpr std::array<int, 0> reset_targets{};
+  VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+
+  VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
     const real_t v0 = s[V], y0 = s[y], z0 = s[z];
     const real_t v2 = v0 * v0;
     const real_t dv = (y0 - c.a * v2 * v0 + c.b * v2 - z0 + in.current) * c.inv_tau;
@@ -171,6 +215,42 @@ struct HindmarshRose {
     // r s (V - V_r) - r z relaxes z towards s (V - V_r) at rate r / tau
     s[z] = z0 + c.z_gain * (c.s * (v0 - c.V_r) - z0);
     s[V] = v;
+  }
+  // V_new = V + h(J) F: dV_new/dV = 1 + h'(J) (2 b - 6 a V) / tau F + h J (dF/dV = J).
+  VOLLEY_HD VOLLEY_INLINE static void free_update_jacobian(const constants& c, const real_t* s, const neuron_input& in,
+                                                           real_t* Jm, real_t* dI) {
+    const real_t v0 = s[V], y0 = s[y], z0 = s[z];
+    const real_t v2 = v0 * v0;
+    const real_t dv = (y0 - c.a * v2 * v0 + c.b * v2 - z0 + in.current) * c.inv_tau;
+    const real_t J = (real_t(2) * c.b * v0 - real_t(3) * c.a * v2) * c.inv_tau;
+    const real_t h = exp_euler_step_size(J, c.dt);
+    const real_t dJ = (real_t(2) * c.b - real_t(6) * c.a * v0) * c.inv_tau;
+    Jm[V * n_state + V] = real_t(1) + diff::step_size_grad(J, c.dt) * dJ * dv + h * J;
+    Jm[V * n_state + y] = h * c.inv_tau;
+    Jm[V * n_state + z] = -h * c.inv_tau;
+    Jm[y * n_state + V] = real_t(-2) * c.y_gain * c.d * v0;
+    Jm[y * n_state + y] = real_t(1) - c.y_gain;
+    Jm[y * n_state + z] = 0;
+    Jm[z * n_state + V] = c.z_gain * c.s;
+    Jm[z * n_state + y] = 0;
+    Jm[z * n_state + z] = real_t(1) - c.z_gain;
+    dI[V] = h * c.inv_tau;  // per pA (1 pA = 1 unit of I)
+    dI[y] = 0;
+    dI[z] = 0;
+  }
+  VOLLEY_HD VOLLEY_INLINE static real_t spike_argument(const constants& c, const real_t* s) {
+    return (s[V] - c.V_th) / diff::threshold_scale(c.V_th);
+  }
+  VOLLEY_HD VOLLEY_INLINE static void spike_argument_grad(const constants& c, const real_t*, real_t* g) {
+    g[V] = real_t(1) / diff::threshold_scale(c.V_th);
+    g[y] = 0;
+    g[z] = 0;
+  }
+
+  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+    const real_t v0 = s[V];
+    free_update(c, s, in);
+    const real_t v = s[V];
     return v >= c.V_th && v0 < c.V_th;
   }
 };

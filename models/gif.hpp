@@ -27,6 +27,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/differentiable.hpp"
 #include "models/exp_euler.hpp"
 #include "models/model_kit.hpp"
 
@@ -149,18 +150,58 @@ struct gif_family {
     if constexpr (Refractory) s[refractory] = 0;
   }
 
+  // ---- differentiable part (contract: models/model_kit.hpp) ----
+  // Spike argument x = (V - V_th) / |V_th - V_reset|, V_th the state variable (brainpy.state: (V - V_th) / (V_th -
+  // V_reset); the modulus keeps H(x) the spike should V_th fall below V_reset; singular at V_th = V_reset).
+  // A reset writes V, I1, I2 and V_th.
+  static constexpr int n_diff_state = 4;
+  static constexpr bool spike_on_rising_edge = false;
+  static constexpr std::array<int, 4> reset_targets{V, I1, I2, V_th};
+  VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+
+  VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
+    const real_t v0 = s[V], i10 = s[I1], i20 = s[I2], th0 = s[V_th];
+    s[I1] = i10 - c.h_I1 * c.k1 * i10;
+    s[I2] = i20 - c.h_I2 * c.k2 * i20;
+    s[V_th] = th0 + c.h_th * (c.a * (v0 - c.V_rest) - c.b * (th0 - c.V_th_inf));
+    s[V] = v0 + c.h_V * (c.R * (i10 + i20 + in.current) - (v0 - c.V_rest)) * c.inv_tau + in.delta_v;
+  }
+  // Every step size is a constant, so the Jacobian is too.
+  VOLLEY_HD VOLLEY_INLINE static void free_update_jacobian(const constants& c, const real_t*, const neuron_input&,
+                                                           real_t* J, real_t* dI) {
+    diff::identity_jacobian(n_state, J, dI);
+    const real_t dv_dI = c.h_V * c.R * c.inv_tau;  // mV/pA
+    J[V * n_state + V] = real_t(1) - c.h_V * c.inv_tau;
+    J[V * n_state + I1] = dv_dI;
+    J[V * n_state + I2] = dv_dI;
+    J[I1 * n_state + I1] = real_t(1) - c.h_I1 * c.k1;
+    J[I2 * n_state + I2] = real_t(1) - c.h_I2 * c.k2;
+    J[V_th * n_state + V] = c.h_th * c.a;
+    J[V_th * n_state + V_th] = real_t(1) - c.h_th * c.b;
+    dI[V] = dv_dI;
+  }
+  VOLLEY_HD VOLLEY_INLINE static real_t spike_argument(const constants& c, const real_t* s) {
+    return (s[V] - s[V_th]) / std::fabs(s[V_th] - c.V_reset);
+  }
+  VOLLEY_HD VOLLEY_INLINE static void spike_argument_grad(const constants& c, const real_t* s, real_t* g) {
+    const real_t d = s[V_th] - c.V_reset;
+    const real_t inv = real_t(1) / std::fabs(d);
+    const real_t x = (s[V] - s[V_th]) * inv;
+    for (int q = 0; q < n_state; ++q) g[q] = 0;
+    g[V] = inv;                                                           // 1/mV
+    g[V_th] = -inv - x * inv * (d < real_t(0) ? real_t(-1) : real_t(1));  // 1/mV
+  }
+
   // One step of one neuron; true on a spike. Branch-free: selects, no jumps.
   VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
     const bool held = Refractory && s[Refractory ? refractory : 0] > 0;
-    const real_t v0 = s[V], i10 = s[I1], i20 = s[I2], th0 = s[V_th];
-    real_t i1 = i10 - c.h_I1 * c.k1 * i10;
-    real_t i2 = i20 - c.h_I2 * c.k2 * i20;
-    real_t th = th0 + c.h_th * (c.a * (v0 - c.V_rest) - c.b * (th0 - c.V_th_inf));
-    real_t v = v0 + c.h_V * (c.R * (i10 + i20 + in.current) - (v0 - c.V_rest)) * c.inv_tau + in.delta_v;
-    v = held ? v0 : v;
-    i1 = held ? i10 : i1;
-    i2 = held ? i20 : i2;
-    th = held ? th0 : th;
+    real_t f[n_state];
+    for (int q = 0; q < n_state; ++q) f[q] = s[q];
+    free_update(c, f, in);
+    const real_t v = held ? s[V] : f[V];
+    const real_t i1 = held ? s[I1] : f[I1];
+    const real_t i2 = held ? s[I2] : f[I2];
+    const real_t th = held ? s[V_th] : f[V_th];
     const bool spike = v >= th;
     const real_t v_reset = c.soft_reset ? v - (th - c.V_reset) : c.V_reset;
     s[V] = spike ? v_reset : v;

@@ -36,6 +36,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/differentiable.hpp"
 #include "models/exp_euler.hpp"
 #include "models/model_kit.hpp"
 
@@ -87,6 +88,13 @@ struct hh_kinetics {
   VOLLEY_HD VOLLEY_INLINE static real_t beta_h(real_t v) { return gating::sigmoid_rate(v, 1, 35, 10); }
   VOLLEY_HD VOLLEY_INLINE static real_t alpha_n(real_t v) { return gating::linoid(v, real_t(0.1), 55, 10); }
   VOLLEY_HD VOLLEY_INLINE static real_t beta_n(real_t v) { return gating::exp_rate(v, real_t(0.125), 65, 80); }
+  // d/dV (1/(ms mV))
+  VOLLEY_HD VOLLEY_INLINE static real_t d_alpha_m(real_t v) { return diff::linoid_grad(v, 1, 40, 10); }
+  VOLLEY_HD VOLLEY_INLINE static real_t d_beta_m(real_t v) { return diff::exp_rate_grad(v, 4, 65, 18); }
+  VOLLEY_HD VOLLEY_INLINE static real_t d_alpha_h(real_t v) { return diff::exp_rate_grad(v, real_t(0.07), 65, 20); }
+  VOLLEY_HD VOLLEY_INLINE static real_t d_beta_h(real_t v) { return diff::sigmoid_rate_grad(v, 1, 35, 10); }
+  VOLLEY_HD VOLLEY_INLINE static real_t d_alpha_n(real_t v) { return diff::linoid_grad(v, real_t(0.1), 55, 10); }
+  VOLLEY_HD VOLLEY_INLINE static real_t d_beta_n(real_t v) { return diff::exp_rate_grad(v, real_t(0.125), 65, 80); }
 };
 
 struct wang_buzsaki_kinetics {
@@ -99,6 +107,16 @@ struct wang_buzsaki_kinetics {
   VOLLEY_HD VOLLEY_INLINE static real_t m_inf(real_t v) {
     const real_t a = alpha_m(v);
     return a / (a + beta_m(v));
+  }
+  // d/dV (1/(ms mV); d_m_inf 1/mV)
+  VOLLEY_HD VOLLEY_INLINE static real_t d_alpha_h(real_t v) { return diff::exp_rate_grad(v, real_t(0.07), 58, 20); }
+  VOLLEY_HD VOLLEY_INLINE static real_t d_beta_h(real_t v) { return diff::sigmoid_rate_grad(v, 1, 28, 10); }
+  VOLLEY_HD VOLLEY_INLINE static real_t d_alpha_n(real_t v) { return diff::linoid_grad(v, real_t(0.1), 34, 10); }
+  VOLLEY_HD VOLLEY_INLINE static real_t d_beta_n(real_t v) { return diff::exp_rate_grad(v, real_t(0.125), 44, 80); }
+  VOLLEY_HD VOLLEY_INLINE static real_t d_m_inf(real_t v) {
+    const real_t a = alpha_m(v), b = beta_m(v);
+    const real_t da = diff::linoid_grad(v, 1, 35, 10), db = diff::exp_rate_grad(v, 4, 60, 18);
+    return (da * b - a * db) / ((a + b) * (a + b));
   }
 };
 
@@ -177,7 +195,15 @@ struct HH {
     s[n] = kinetics::alpha_n(v) / (kinetics::alpha_n(v) + kinetics::beta_n(v));
   }
 
-  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+  // ---- differentiable part (contract: models/model_kit.hpp) ----
+  // Spike argument x = (V - V_th) / |V_th| (brainpy.state: (V - V_th) / V_th; see diff::threshold_scale), spike on
+  // the rising edge H(x(s_new)) (1 - H(x(s_old))). No reset.
+  static constexpr int n_diff_state = 4;
+  static constexpr bool spike_on_rising_edge = true;
+  static constexpr std::array<int, 0> reset_targets{};
+  VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+
+  VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
     const real_t v = s[V], m0 = s[m], h0 = s[h], n0 = s[n];
     const real_t g_na = c.gNa * m0 * m0 * m0 * h0;
     const real_t g_k = c.gK * (n0 * n0) * (n0 * n0);
@@ -187,7 +213,47 @@ struct HH {
     s[h] = gating::gate_step(h0, kinetics::alpha_h(v), kinetics::beta_h(v), c.dt);
     s[n] = gating::gate_step(n0, kinetics::alpha_n(v), kinetics::beta_n(v), c.dt);
     s[V] = v_new;
-    return gating::crossed_up(v, v_new, c.V_th);
+  }
+  VOLLEY_HD VOLLEY_INLINE static void free_update_jacobian(const constants& c, const real_t* s, const neuron_input& in,
+                                                           real_t* J, real_t* dI) {
+    const real_t v = s[V], m0 = s[m], h0 = s[h], n0 = s[n];
+    const real_t g_na = c.gNa * m0 * m0 * m0 * h0;
+    const real_t g_k = c.gK * (n0 * n0) * (n0 * n0);
+    const real_t G = g_na + g_k + c.gL;  // 1/ms
+    const real_t f = g_na * (c.ENa - v) + g_k * (c.EK - v) + c.gL * (c.EL - v) + in.current * c.inv_C;
+    real_t d_f, d_g;  // membrane_step's partials (ms, ms mV)
+    diff::membrane_step_grad(f, G, c.dt, d_f, d_g);
+    const real_t dna_dm = real_t(3) * c.gNa * m0 * m0 * h0, dna_dh = c.gNa * m0 * m0 * m0;
+    const real_t dk_dn = real_t(4) * c.gK * n0 * n0 * n0;
+    J[V * n_state + V] = real_t(1) - d_f * G;
+    J[V * n_state + m] = dna_dm * (d_f * (c.ENa - v) + d_g);
+    J[V * n_state + h] = dna_dh * (d_f * (c.ENa - v) + d_g);
+    J[V * n_state + n] = dk_dn * (d_f * (c.EK - v) + d_g);
+    const real_t x0[3] = {m0, h0, n0};
+    const real_t a[3] = {kinetics::alpha_m(v), kinetics::alpha_h(v), kinetics::alpha_n(v)};
+    const real_t b[3] = {kinetics::beta_m(v), kinetics::beta_h(v), kinetics::beta_n(v)};
+    const real_t da[3] = {kinetics::d_alpha_m(v), kinetics::d_alpha_h(v), kinetics::d_alpha_n(v)};
+    const real_t db[3] = {kinetics::d_beta_m(v), kinetics::d_beta_h(v), kinetics::d_beta_n(v)};
+    for (int k = 0; k < 3; ++k) {
+      const int q = m + k;
+      for (int r = 0; r < n_state; ++r) J[q * n_state + r] = 0;
+      J[q * n_state + q] = diff::gate_step_grad(x0[k], a[k], b[k], da[k], db[k], c.dt, J[q * n_state + V]);
+      dI[q] = 0;
+    }
+    dI[V] = d_f * c.inv_C;  // mV/pA
+  }
+  VOLLEY_HD VOLLEY_INLINE static real_t spike_argument(const constants& c, const real_t* s) {
+    return (s[V] - c.V_th) / diff::threshold_scale(c.V_th);
+  }
+  VOLLEY_HD VOLLEY_INLINE static void spike_argument_grad(const constants& c, const real_t*, real_t* g) {
+    for (int q = 0; q < n_state; ++q) g[q] = 0;
+    g[V] = real_t(1) / diff::threshold_scale(c.V_th);  // 1/mV
+  }
+
+  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+    const real_t v = s[V];
+    free_update(c, s, in);
+    return gating::crossed_up(v, s[V], c.V_th);
   }
 };
 
@@ -234,7 +300,15 @@ struct WangBuzsakiHH {
     s[n] = real_t(0.32);
   }
 
-  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+  // ---- differentiable part (contract: models/model_kit.hpp) ----
+  // Spike argument x = (V - V_th) / |V_th| (brainpy.state: (V - V_th) / V_th; see diff::threshold_scale), spike on
+  // the rising edge H(x(s_new)) (1 - H(x(s_old))). No reset.
+  static constexpr int n_diff_state = 3;
+  static constexpr bool spike_on_rising_edge = true;
+  static constexpr std::array<int, 0> reset_targets{};
+  VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+
+  VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
     const real_t v = s[V], h0 = s[h], n0 = s[n];
     const real_t m_inf = kinetics::m_inf(v);
     const real_t g_na = c.gNa * m_inf * m_inf * m_inf * h0;
@@ -244,7 +318,47 @@ struct WangBuzsakiHH {
     s[h] = gating::gate_step(h0, c.phi * kinetics::alpha_h(v), c.phi * kinetics::beta_h(v), c.dt);
     s[n] = gating::gate_step(n0, c.phi * kinetics::alpha_n(v), c.phi * kinetics::beta_n(v), c.dt);
     s[V] = v_new;
-    return gating::crossed_up(v, v_new, c.V_th);
+  }
+  // As HH, plus the V dependence of the instantaneous m_inf in g_Na.
+  VOLLEY_HD VOLLEY_INLINE static void free_update_jacobian(const constants& c, const real_t* s, const neuron_input& in,
+                                                           real_t* J, real_t* dI) {
+    const real_t v = s[V], h0 = s[h], n0 = s[n];
+    const real_t mi = kinetics::m_inf(v);
+    const real_t g_na = c.gNa * mi * mi * mi * h0;
+    const real_t g_k = c.gK * (n0 * n0) * (n0 * n0);
+    const real_t G = g_na + g_k + c.gL;
+    const real_t f = g_na * (c.ENa - v) + g_k * (c.EK - v) + c.gL * (c.EL - v) + in.current * c.inv_C;
+    real_t d_f, d_g;
+    diff::membrane_step_grad(f, G, c.dt, d_f, d_g);
+    const real_t dna_dv = real_t(3) * c.gNa * mi * mi * kinetics::d_m_inf(v) * h0;  // 1/(ms mV)
+    const real_t dna_dh = c.gNa * mi * mi * mi, dk_dn = real_t(4) * c.gK * n0 * n0 * n0;
+    J[V * n_state + V] = real_t(1) + d_f * (dna_dv * (c.ENa - v) - G) + d_g * dna_dv;
+    J[V * n_state + h] = dna_dh * (d_f * (c.ENa - v) + d_g);
+    J[V * n_state + n] = dk_dn * (d_f * (c.EK - v) + d_g);
+    J[h * n_state + n] = 0;
+    J[n * n_state + h] = 0;
+    J[h * n_state + h] =
+        diff::gate_step_grad(h0, c.phi * kinetics::alpha_h(v), c.phi * kinetics::beta_h(v),
+                             c.phi * kinetics::d_alpha_h(v), c.phi * kinetics::d_beta_h(v), c.dt, J[h * n_state + V]);
+    J[n * n_state + n] =
+        diff::gate_step_grad(n0, c.phi * kinetics::alpha_n(v), c.phi * kinetics::beta_n(v),
+                             c.phi * kinetics::d_alpha_n(v), c.phi * kinetics::d_beta_n(v), c.dt, J[n * n_state + V]);
+    dI[V] = d_f * c.inv_C;  // mV/pA
+    dI[h] = 0;
+    dI[n] = 0;
+  }
+  VOLLEY_HD VOLLEY_INLINE static real_t spike_argument(const constants& c, const real_t* s) {
+    return (s[V] - c.V_th) / diff::threshold_scale(c.V_th);
+  }
+  VOLLEY_HD VOLLEY_INLINE static void spike_argument_grad(const constants& c, const real_t*, real_t* g) {
+    for (int q = 0; q < n_state; ++q) g[q] = 0;
+    g[V] = real_t(1) / diff::threshold_scale(c.V_th);  // 1/mV
+  }
+
+  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+    const real_t v = s[V];
+    free_update(c, s, in);
+    return gating::crossed_up(v, s[V], c.V_th);
   }
 };
 

@@ -22,6 +22,7 @@
 #include "engine/config.hpp"
 #include "engine/param.hpp"
 #include "models/model_kit.hpp"
+#include "models/differentiable.hpp"
 #include "models/exp_euler.hpp"
 
 namespace volley::models {
@@ -96,16 +97,55 @@ struct izhikevich_family {
     if constexpr (Refractory) s[refractory] = 0;
   }
 
-  // One step of one neuron; true on a spike. Branch-free: selects, no jumps.
-  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
-    const bool held = Refractory && s[Refractory ? refractory : 0] > 0;
+  // ---- differentiable part (contract: models/model_kit.hpp) ----
+  // Spike argument x = (V - V_th) / |V_th| (brainpy.state: (V - V_th) / V_th; see diff::threshold_scale). A reset
+  // writes V and u.
+  static constexpr int n_diff_state = 2;
+  static constexpr bool spike_on_rising_edge = false;
+  static constexpr std::array<int, 2> reset_targets{V, u};
+  VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+
+  VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
     const real_t v0 = s[V], u0 = s[u];
     const real_t dv = (real_t(0.04) * v0 + real_t(5)) * v0 + real_t(140) - u0 + in.current;
     const real_t J = real_t(0.08) * v0 + real_t(5);
     const real_t v1 = v0 + exp_euler_step_size(J, c.dt) * dv + in.delta_v;
-    const real_t u1 = u0 + c.u_gain * (c.b * v1 - u0);
-    const real_t v = held ? v0 : v1;
-    const real_t un = held ? u0 : u1;
+    s[V] = v1;
+    s[u] = u0 + c.u_gain * (c.b * v1 - u0);
+  }
+  // V_new = V + h(J) F: dV_new/dV = 1 + h'(J) 0.08 F + h J (dF/dV = J); u_new = u + g (b V_new - u).
+  VOLLEY_HD VOLLEY_INLINE static void free_update_jacobian(const constants& c, const real_t* s, const neuron_input& in,
+                                                           real_t* Jm, real_t* dI) {
+    diff::identity_jacobian(n_state, Jm, dI);
+    const real_t v0 = s[V], u0 = s[u];
+    const real_t dv = (real_t(0.04) * v0 + real_t(5)) * v0 + real_t(140) - u0 + in.current;
+    const real_t J = real_t(0.08) * v0 + real_t(5);
+    const real_t h = exp_euler_step_size(J, c.dt);
+    const real_t dv_dv = real_t(1) + diff::step_size_grad(J, c.dt) * real_t(0.08) * dv + h * J;
+    const real_t k = c.u_gain * c.b;  // d u_new / d V_new, 1/ms
+    Jm[V * n_state + V] = dv_dv;
+    Jm[V * n_state + u] = -h;  // ms
+    Jm[u * n_state + V] = k * dv_dv;
+    Jm[u * n_state + u] = real_t(1) - c.u_gain - k * h;
+    dI[V] = h;  // mV/pA (1 pA = 1 mV/ms)
+    dI[u] = k * h;
+  }
+  VOLLEY_HD VOLLEY_INLINE static real_t spike_argument(const constants& c, const real_t* s) {
+    return (s[V] - c.V_th) / diff::threshold_scale(c.V_th);
+  }
+  VOLLEY_HD VOLLEY_INLINE static void spike_argument_grad(const constants& c, const real_t*, real_t* g) {
+    for (int q = 0; q < n_state; ++q) g[q] = 0;
+    g[V] = real_t(1) / diff::threshold_scale(c.V_th);  // 1/mV
+  }
+
+  // One step of one neuron; true on a spike. Branch-free: selects, no jumps.
+  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+    const bool held = Refractory && s[Refractory ? refractory : 0] > 0;
+    real_t f[n_state];
+    for (int q = 0; q < n_state; ++q) f[q] = s[q];
+    free_update(c, f, in);
+    const real_t v = held ? s[V] : f[V];
+    const real_t un = held ? s[u] : f[u];
     const bool spike = v >= c.V_th;
     s[V] = spike ? c.c : v;
     s[u] = spike ? un + c.d : un;

@@ -11,6 +11,7 @@
 // LIFRef additionally holds V at its reset value for round(tau_ref / dt) steps, ignoring input (as NEST counts).
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/differentiable.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -79,12 +80,38 @@ struct lif_family {
     s[refractory] = 0;
   }
 
+  // ---- differentiable part (contract: models/model_kit.hpp) ----
+  // Spike argument x = (V - V_th) / (V_th - V_reset) (brainpy.state; V_reset < V_th is validated). A reset writes V.
+  static constexpr int n_diff_state = 1;
+  static constexpr bool spike_on_rising_edge = false;
+  static constexpr std::array<int, 1> reset_targets{V};
+  VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+
+  VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
+    const real_t v_inf = c.V_rest + c.R * in.current;
+    s[V] = v_inf + (s[V] - v_inf) * c.decay + in.delta_v;
+  }
+  VOLLEY_HD VOLLEY_INLINE static void free_update_jacobian(const constants& c, const real_t*, const neuron_input&,
+                                                           real_t* J, real_t* dI) {
+    diff::identity_jacobian(n_state, J, dI);
+    J[V * n_state + V] = c.decay;
+    dI[V] = c.R * (real_t(1) - c.decay);  // mV/pA
+  }
+  VOLLEY_HD VOLLEY_INLINE static real_t spike_argument(const constants& c, const real_t* s) {
+    return (s[V] - c.V_th) / (c.V_th - c.V_reset);
+  }
+  VOLLEY_HD VOLLEY_INLINE static void spike_argument_grad(const constants& c, const real_t*, real_t* g) {
+    g[V] = real_t(1) / (c.V_th - c.V_reset);  // 1/mV
+    g[refractory] = 0;
+  }
+
   // One step of one neuron. s: state (see enum), in: this step's input. Returns true on a spike.
   // Branch-free (selects instead of jumps) so the CPU tile loop vectorises and GPU warps do not diverge.
   VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
     const bool refractory_now = Refractory && s[refractory] > 0;
-    const real_t v_inf = c.V_rest + c.R * in.current;
-    const real_t v = v_inf + (s[V] - v_inf) * c.decay + in.delta_v;
+    real_t f[n_state] = {s[V], s[refractory]};
+    free_update(c, f, in);
+    const real_t v = f[V];
     const bool spike = !refractory_now && v >= c.V_th;
     const real_t v_reset = c.soft_reset ? v - (c.V_th - c.V_reset) : c.V_reset;
     s[V] = refractory_now ? s[V] : (spike ? v_reset : v);

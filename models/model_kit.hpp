@@ -19,6 +19,35 @@
 //                                           readouts): current inputs to it are rejected when the network is built
 //   spike_schedule                          (optional) true for SpikeTime-like sources: the population's spike table
 //                                           gives the spikes and update() is not called (engine/model_population.hpp)
+//
+// Differentiable models (every BrainPy-style neuron and the readouts; for the BPTT trainer; helpers and the
+// concepts differentiable_model / differentiable_spiking_model in models/differentiable.hpp). All VOLLEY_HD
+// VOLLEY_INLINE static, branch-free, no allocation:
+//   n_diff_state                            state variables 0 .. n_diff_state-1 are smooth; the rest (the
+//                                           refractory step counter of *Ref models, always last) are bookkeeping
+//   free_update(c, s, in)                   the smooth part of update(), in place: the subthreshold step of every
+//                                           variable (delta input included) without spike test, reset or
+//                                           refractory hold; counters pass through unchanged. For a neuron that is
+//                                           not refractory, update() == free_update, then the spike test on the
+//                                           result, then the reset (bitwise; update() calls free_update).
+//   free_update_jacobian(c, s, in, J, dI)   derivatives of free_update at (s, in), exact for the discrete scheme
+//                                           (not the ODE), with the input held over the step:
+//                                           J[q * n_state + r] = d s_new[q] / d s_old[r] (identity rows and columns
+//                                           for counters); dI[q] = d s_new[q] / d in.current, per pA (readouts,
+//                                           which take no current: per unit of their port input in.port[0])
+// Models that spike also have:
+//   spike_argument(c, s) -> real_t          dimensionless x with spike = H(x) = [x >= 0], from s = the state
+//                                           free_update produced (before any reset), normalised as brainpy.state
+//                                           does (each model's comment says how)
+//   spike_argument_grad(c, s, g)            g[q] = d x / d s[q] (0 for counters)
+//   spike_on_rising_edge                    false: spike = H(x(s_new)); true (models without reset: HH-type,
+//                                           FitzHugh-Nagumo, Hindmarsh-Rose): spike = H(x(s_new)) (1 - H(x(s_old))),
+//                                           brainpy.state's rising-edge product, s_old the state before the step
+//   reset_targets                           std::array of the smooth state indices a spike's reset writes (the
+//                                           trainer zeroes or passes through their derivative; how is its choice).
+//                                           *Ref models also set the counter, never listed.
+//   default_surrogate()                     the model's surrogate for dH/dx (models/surrogate.hpp): brainpy.state's
+//                                           neuron default ReluGrad(alpha = 0.3, width = 1)
 #include <cmath>
 
 #include "engine/config.hpp"

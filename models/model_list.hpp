@@ -15,6 +15,7 @@
 #include "models/quaif.hpp"
 #include "models/readout.hpp"
 #include "models/spike_sources.hpp"
+#include "models/traub_miles.hpp"
 
 namespace volley::models {
 
@@ -27,6 +28,6 @@ struct model_list {
 using all_neuron_models =
     model_list<LIF, LIFRef, IF, ALIF, ExpIF, ExpIFRef, AdExIF, AdExIFRef, QuaIF, AdQuaIF, AdQuaIFRef, Izhikevich,
                IzhikevichRef, FitzHughNagumo, HindmarshRose, Gif, GifRef, HH, WangBuzsakiHH, MorrisLecar, PoissonSpike,
-               PoissonEncoder, SpikeTime, LeakyRateReadout, LeakySpikeReadout, iaf_psc_exp>;
+               PoissonEncoder, SpikeTime, LeakyRateReadout, LeakySpikeReadout, TraubMilesHH, iaf_psc_exp>;
 
 }  // namespace volley::models

@@ -13,6 +13,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/differentiable.hpp"
 #include "models/hh.hpp"
 #include "models/model_kit.hpp"
 
@@ -98,7 +99,15 @@ struct MorrisLecar {
     s[W] = real_t(0.02);
   }
 
-  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+  // ---- differentiable part (contract: models/model_kit.hpp) ----
+  // Spike argument x = (V - V_th) / |V_th| (as HH: brainpy.state's (V - V_th) / V_th; see diff::threshold_scale),
+  // spike on the rising edge H(x(s_new)) (1 - H(x(s_old))). No reset.
+  static constexpr int n_diff_state = 2;
+  static constexpr bool spike_on_rising_edge = true;
+  static constexpr std::array<int, 0> reset_targets{};
+  VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+
+  VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
     const real_t v = s[V], w = s[W];
     const real_t M_inf = real_t(0.5) * (real_t(1) + std::tanh((v - c.V1) * c.inv_V2));
     const real_t W_inf = real_t(0.5) * (real_t(1) + std::tanh((v - c.V3) * c.inv_V4));
@@ -108,7 +117,41 @@ struct MorrisLecar {
     const real_t v_new = gating::membrane_step(v, f, g_ca + g_k + c.g_leak, c.dt) + in.delta_v;
     s[W] = gating::relax_step(w, W_inf, rate_W, c.dt);
     s[V] = v_new;
-    return gating::crossed_up(v, v_new, c.V_th);
+  }
+  VOLLEY_HD VOLLEY_INLINE static void free_update_jacobian(const constants& c, const real_t* s, const neuron_input& in,
+                                                           real_t* J, real_t* dI) {
+    const real_t v = s[V], w = s[W];
+    const real_t tm = std::tanh((v - c.V1) * c.inv_V2), tw = std::tanh((v - c.V3) * c.inv_V4);
+    const real_t M_inf = real_t(0.5) * (real_t(1) + tm);
+    const real_t W_inf = real_t(0.5) * (real_t(1) + tw);
+    const real_t u = (v - c.V3) * (real_t(0.5) * c.inv_V4);
+    const real_t rate_W = c.phi * std::cosh(u);
+    const real_t g_ca = c.g_Ca * M_inf, g_k = c.g_K * w;
+    const real_t G = g_ca + g_k + c.g_leak;  // 1/ms
+    const real_t f = g_ca * (c.V_Ca - v) + g_k * (c.V_K - v) + c.g_leak * (c.V_leak - v) + in.current * c.inv_C;
+    real_t d_f, d_g;  // membrane_step's partials (ms, ms mV)
+    diff::membrane_step_grad(f, G, c.dt, d_f, d_g);
+    const real_t dca_dv = c.g_Ca * real_t(0.5) * (real_t(1) - tm * tm) * c.inv_V2;  // 1/(ms mV)
+    J[V * n_state + V] = real_t(1) + d_f * (dca_dv * (c.V_Ca - v) - G) + d_g * dca_dv;
+    J[V * n_state + W] = c.g_K * (d_f * (c.V_K - v) + d_g);
+    const real_t dW_inf = real_t(0.5) * (real_t(1) - tw * tw) * c.inv_V4;  // 1/mV
+    const real_t drate = c.phi * std::sinh(u) * (real_t(0.5) * c.inv_V4);  // 1/(ms mV)
+    J[W * n_state + W] = diff::relax_step_grad(w, W_inf, rate_W, dW_inf, drate, c.dt, J[W * n_state + V]);
+    dI[V] = d_f * c.inv_C;  // mV/pA
+    dI[W] = 0;
+  }
+  VOLLEY_HD VOLLEY_INLINE static real_t spike_argument(const constants& c, const real_t* s) {
+    return (s[V] - c.V_th) / diff::threshold_scale(c.V_th);
+  }
+  VOLLEY_HD VOLLEY_INLINE static void spike_argument_grad(const constants& c, const real_t*, real_t* g) {
+    g[V] = real_t(1) / diff::threshold_scale(c.V_th);  // 1/mV
+    g[W] = 0;
+  }
+
+  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+    const real_t v = s[V];
+    free_update(c, s, in);
+    return gating::crossed_up(v, s[V], c.V_th);
   }
 };
 

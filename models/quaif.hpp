@@ -24,6 +24,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/differentiable.hpp"
 #include "models/exp_euler.hpp"
 #include "models/model_kit.hpp"
 
@@ -133,20 +134,72 @@ struct quaif_family {
     if constexpr (Refractory) s[refractory] = 0;
   }
 
-  // One step of one neuron; true on a spike. Branch-free: selects, no jumps.
-  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
-    const bool held = Refractory && s[Refractory ? refractory : 0] > 0;
+  // ---- differentiable part (contract: models/model_kit.hpp) ----
+  // Spike argument x = (V - V_th) / (V_th - V_reset) (brainpy.state; V_reset < V_th is validated). A reset writes
+  // V, and w when Adaptive.
+  static constexpr int n_diff_state = Adaptive ? 2 : 1;
+  static constexpr bool spike_on_rising_edge = false;
+  static constexpr std::array<int, Adaptive ? 2 : 1> reset_targets = [] {
+    std::array<int, Adaptive ? 2 : 1> t{};
+    t[0] = V;
+    if constexpr (Adaptive) t[1] = w;
+    return t;
+  }();
+  VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+
+  VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
     const real_t v0 = s[V];
     const real_t w0 = Adaptive ? s[Adaptive ? w : 0] : real_t(0);
     const real_t dv = (c.c * (v0 - c.V_rest) * (v0 - c.V_c) + c.R * (in.current - w0)) * c.inv_tau;
     const real_t J = c.c * (real_t(2) * v0 - c.V_rest - c.V_c) * c.inv_tau;
-    real_t v = v0 + exp_euler_step_size(J, c.dt) * dv + in.delta_v;
-    v = held ? v0 : v;
+    const real_t v = v0 + exp_euler_step_size(J, c.dt) * dv + in.delta_v;
+    s[V] = v;
+    if constexpr (Adaptive) s[w] = w0 + c.w_gain * (c.a * (v - c.V_rest) - w0);
+  }
+  // V_new = V + h(J) F: dV_new/dV = 1 + h'(J) (dJ/dV) F + h J (dF/dV = J), dJ/dV = 2 c / tau.
+  VOLLEY_HD VOLLEY_INLINE static void free_update_jacobian(const constants& c, const real_t* s, const neuron_input& in,
+                                                           real_t* Jm, real_t* dI) {
+    diff::identity_jacobian(n_state, Jm, dI);
+    const real_t v0 = s[V];
+    const real_t w0 = Adaptive ? s[Adaptive ? w : 0] : real_t(0);
+    const real_t dv = (c.c * (v0 - c.V_rest) * (v0 - c.V_c) + c.R * (in.current - w0)) * c.inv_tau;
+    const real_t J = c.c * (real_t(2) * v0 - c.V_rest - c.V_c) * c.inv_tau;
+    const real_t h = exp_euler_step_size(J, c.dt);
+    const real_t dv_dv = real_t(1) + diff::step_size_grad(J, c.dt) * real_t(2) * c.c * c.inv_tau * dv + h * J;
+    const real_t dv_dI = h * c.R * c.inv_tau;  // mV/pA
+    Jm[V * n_state + V] = dv_dv;
+    dI[V] = dv_dI;
+    if constexpr (Adaptive) {
+      const real_t k = c.w_gain * c.a;  // d w_new / d V_new, nS
+      Jm[V * n_state + w] = -dv_dI;
+      Jm[w * n_state + V] = k * dv_dv;
+      Jm[w * n_state + w] = real_t(1) - c.w_gain - k * dv_dI;
+      dI[w] = k * dv_dI;
+    }
+  }
+  VOLLEY_HD VOLLEY_INLINE static real_t spike_argument(const constants& c, const real_t* s) {
+    return (s[V] - c.V_th) / (c.V_th - c.V_reset);
+  }
+  VOLLEY_HD VOLLEY_INLINE static void spike_argument_grad(const constants& c, const real_t*, real_t* g) {
+    for (int q = 0; q < n_state; ++q) g[q] = 0;
+    g[V] = real_t(1) / (c.V_th - c.V_reset);  // 1/mV
+  }
+
+  // One step of one neuron; true on a spike. Branch-free: selects, no jumps.
+  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+    const bool held = Refractory && s[Refractory ? refractory : 0] > 0;
+    real_t f[n_state];
+    for (int q = 0; q < n_state; ++q) f[q] = s[q];
+    free_update(c, f, in);
+    const real_t v = held ? s[V] : f[V];
     const bool spike = v >= c.V_th;
     s[V] = spike ? (c.soft_reset ? v - (c.V_th - c.V_reset) : c.V_reset) : v;
     if constexpr (Adaptive) {
-      const real_t w1 = held ? w0 : w0 + c.w_gain * (c.a * (v - c.V_rest) - w0);
-      s[w] = spike ? w1 + c.b : w1;
+      // In a spike step w sees V cut at V_th (the quadratic runaway can overshoot far past it; see expif.hpp).
+      const real_t w1 = held ? s[w] : f[w];
+      const real_t w0 = s[w];
+      const real_t w_cut = held ? w1 : w0 + c.w_gain * (c.a * (c.V_th - c.V_rest) - w0);  // free update with V_th
+      s[w] = spike ? w_cut + c.b : w1;
     }
     if constexpr (Refractory) s[refractory] = spike ? c.ref_steps : (held ? s[refractory] - 1 : real_t(0));
     return spike;

@@ -22,6 +22,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/differentiable.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -57,8 +58,18 @@ struct LeakyRateReadout {
   }
   static constants derive(const params& p, double dt) { return {static_cast<real_t>(std::exp(-dt / p.tau.value))}; }
   static void initial_state(const params&, real_t* s) { s[r] = 0; }
-  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+  // ---- differentiable part (contract: models/model_kit.hpp): no spikes; dI is per unit of the port input ----
+  static constexpr int n_diff_state = 1;
+  VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
     s[r] = s[r] * c.decay + in.port[0];
+  }
+  VOLLEY_HD VOLLEY_INLINE static void free_update_jacobian(const constants& c, const real_t*, const neuron_input&,
+                                                           real_t* J, real_t* dI) {
+    J[0] = c.decay;
+    dI[0] = 1;
+  }
+  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+    free_update(c, s, in);
     return false;
   }
 };
@@ -105,9 +116,32 @@ struct LeakySpikeReadout {
             p.spk_reset == reset_mode::soft ? 1 : 0};
   }
   static void initial_state(const params&, real_t* s) { s[V] = 0; }  // brainpy.state: Constant(0 mV)
-  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+  // ---- differentiable part (contract: models/model_kit.hpp); dI is per mV of the port input x ----
+  // Spike argument x = (V - V_th) / V_th (brainpy.state; V_th > 0 is validated). A reset writes V.
+  static constexpr int n_diff_state = 1;
+  static constexpr bool spike_on_rising_edge = false;
+  static constexpr std::array<int, 1> reset_targets{V};
+  VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+  VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
     const real_t x = in.port[0];
-    const real_t v = x + (s[V] - x) * c.decay + in.delta_v;
+    s[V] = x + (s[V] - x) * c.decay + in.delta_v;
+  }
+  VOLLEY_HD VOLLEY_INLINE static void free_update_jacobian(const constants& c, const real_t*, const neuron_input&,
+                                                           real_t* J, real_t* dI) {
+    J[0] = c.decay;
+    dI[0] = real_t(1) - c.decay;
+  }
+  VOLLEY_HD VOLLEY_INLINE static real_t spike_argument(const constants& c, const real_t* s) {
+    return (s[V] - c.V_th) / c.V_th;
+  }
+  VOLLEY_HD VOLLEY_INLINE static void spike_argument_grad(const constants& c, const real_t*, real_t* g) {
+    g[V] = real_t(1) / c.V_th;  // 1/mV
+  }
+
+  VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+    real_t f[n_state] = {s[V]};
+    free_update(c, f, in);
+    const real_t v = f[V];
     const bool spike = v >= c.V_th;
     const real_t v_reset = c.soft_reset ? v - c.V_th : real_t(0);
     s[V] = spike ? v_reset : v;

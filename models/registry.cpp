@@ -17,6 +17,7 @@
 #include "models/quaif.hpp"
 #include "models/readout.hpp"
 #include "models/receptor.hpp"
+#include "models/traub_miles.hpp"
 #include "models/spike_sources.hpp"
 
 namespace volley::models {
@@ -48,6 +49,7 @@ const std::vector<neuron_model_entry>& neuron_models() {
       entry<SpikeTime>("brainpy"),
       entry<LeakyRateReadout>("brainpy"),
       entry<LeakySpikeReadout>("brainpy"),
+      entry<TraubMilesHH>("benchmark"),
       entry<iaf_psc_exp>("nest"),
   };
   return table;

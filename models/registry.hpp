@@ -24,7 +24,7 @@ struct population_request {
 
 struct neuron_model_entry {
   const char* name;
-  const char* family;                    // "brainpy" or "nest"
+  const char* family;                    // "brainpy", "nest", or "benchmark" (cells defined by a benchmark)
   model_info (*info)();
   std::unique_ptr<population> (*create)(const population_request&);
   void (*describe)(nlohmann::json& out);  // parameters with units and defaults, state variables, ports

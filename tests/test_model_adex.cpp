@@ -360,7 +360,9 @@ TEST(BrainpyAdExIF, AdaptationJumpsByBAndIntervalsLengthen) {
     ASSERT_EQ(spiked, v >= p.V_th.value) << k;
     if (spiked) {
       ASSERT_EQ(e.v[k], p.V_reset.value) << k;
-      ASSERT_NEAR(e.w[k] - w, b, 1e-9 * b) << k;  // w jumps by exactly b
+      // w jumps by exactly b, after the step's w saw V cut at V_th (see expif.hpp)
+      const double cut = m.a * (1 - std::exp(-dt / m.tau_w)) * (v - p.V_th.value);
+      ASSERT_NEAR(e.w[k] - (w - cut), b, 1e-9 * b) << k;
     } else {
       ASSERT_NEAR(e.v[k], v, 1e-9) << k;
       ASSERT_NEAR(e.w[k], w, 1e-9 * b) << k;
@@ -394,7 +396,8 @@ TEST(BrainpyAdExIF, SoftResetSubtractsThresholdDistanceAndAddsB) {
   for (auto s : e.spikes) {
     const auto [v, w] = scheme_step(m, dt, e.v[s - 1], e.w[s - 1]);
     EXPECT_NEAR(e.v[s], v - 13.0, 1e-9);  // V_th - V_reset = 13 mV
-    EXPECT_NEAR(e.w[s], w + p.b.value, 1e-9 * p.b.value);
+    const double cut = m.a * (1 - std::exp(-dt / m.tau_w)) * (v - p.V_th.value);  // w sees V cut at V_th
+    EXPECT_NEAR(e.w[s], w - cut + p.b.value, 1e-9 * p.b.value);
   }
 }
 
@@ -449,3 +452,27 @@ TEST(BrainpyAdExIFRef, ZeroRefractoryPeriodIsAdExIF) {
 }
 
 }  // namespace
+
+// Regression: with Naud et al.'s regular-bursting parameters the exponential-Euler step overshoots V_th by orders
+// of magnitude; w must see V cut at V_th in the spike step, or w jumps to ~1e14 pA and the cell never fires again.
+TEST(BrainpyAdExIF, OvershootPastThresholdDoesNotCorruptAdaptation) {
+  models::expif_params p = models::AdExIF::defaults();
+  p.tau = 20.0_ms;
+  p.R = units::resistance_q(0.1);  // GOhm
+  p.V_rest = -58.0_mV;
+  p.V_reset = -46.0_mV;
+  p.V_th = 0.0_mV;
+  p.V_T = -50.0_mV;
+  p.delta_T = 2.0_mV;
+  p.a = units::conductance_q(2.0);
+  p.b = units::current_q(100.0);
+  p.tau_w = 120.0_ms;
+  p.spk_reset = reset_mode::hard;
+  const auto r = run_engine<models::AdExIF>(p, 0.1, 250.0, 1000.0);
+  EXPECT_GT(r.spikes.size(), 10u) << "the cell must keep firing (bursts)";
+  EXPECT_LT(*std::max_element(r.w.begin(), r.w.end()), 2000.0);  // pA: b = 100 per spike, decaying over 120 ms
+  // just after a spike w has jumped by b plus at most the a (V_th - V_rest) (1 - e^{-dt/tau_w}) of the step
+  for (auto k : r.spikes) {
+    if (k > 0) EXPECT_LT(r.w[k] - r.w[k - 1], 100.0 + 2.0 * 58.0 * (1 - std::exp(-0.1 / 120.0)) + 1e-9);
+  }
+}

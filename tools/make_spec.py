@@ -135,6 +135,20 @@ def cuba_spec(scale=1, duration="1 s", seed=1, record=True):
         weights=("1.62 pA", "-9 pA"), inputs=[])
 
 
+def cobahh_spec(scale=1, duration="1 s", seed=1, record=True):
+    """COBAHH: COBA's network and synapses on Traub-Miles HH cells (defaults = the benchmark's values), no drive."""
+    spec = _two_pool_spec(
+        "COBAHH (Brette et al. 2007 benchmark 3)", scale, duration, seed, record, params={},
+        initial={"distribution": "normal", "mean": "-65 mV", "std": "5 mV"},
+        output="COBA", receptor_params=({"tau": "5 ms", "E": "0 mV"}, {"tau": "10 ms", "E": "-80 mV"}),
+        weights=("6 nS", "67 nS"), inputs=[])
+    pop = spec["populations"][0]
+    pop["model"] = "TraubMilesHH"
+    pop["params"] = {"C": "200 pF", "gL": "10 nS", "EL": "-60 mV", "gNa": "20 uS", "ENa": "50 mV", "gK": "6 uS",
+                     "EK": "-90 mV", "V_T": "-63 mV", "V_th": "-20 mV"}
+    return spec
+
+
 def pd14_synapse_count(c, n_pre, n_post):
     """K = ln(1 - C) / ln(1 - 1/(N_pre N_post)), rounded half up."""
     if c <= 0:
@@ -254,8 +268,8 @@ def dumps(spec):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("benchmark", choices=["coba", "cuba", "pd14"])
-    ap.add_argument("--scale", type=float, default=1.0, help="coba/cuba: N = 4000*scale (default 1)")
+    ap.add_argument("benchmark", choices=["coba", "cuba", "cobahh", "pd14"])
+    ap.add_argument("--scale", type=float, default=1.0, help="coba/cuba/cobahh: N = 4000*scale (default 1)")
     ap.add_argument("--background", choices=["poisson", "dc"], default="poisson", help="pd14 background drive")
     ap.add_argument("--duration", default="1 s", help="biological time, a quantity string (default '1 s')")
     ap.add_argument("--seed", type=int, default=1)
@@ -268,6 +282,8 @@ def main(argv=None):
         spec = coba_spec(args.scale, args.duration, args.seed, record)
     elif args.benchmark == "cuba":
         spec = cuba_spec(args.scale, args.duration, args.seed, record)
+    elif args.benchmark == "cobahh":
+        spec = cobahh_spec(args.scale, args.duration, args.seed, record)
     else:
         if args.scale != 1.0:
             raise SystemExit("pd14 is written at full scale only (--scale is for coba/cuba)")
