@@ -176,10 +176,13 @@ def judge_rates(benchmark, summary):
             ok = ok and pop["in_band"]
         summary["band_hz"] = "per population, see populations[].band_hz"
         summary["rate_in_band"] = ok and bool(summary.get("populations"))
-    else:
+    elif benchmark in RATE_BANDS:
         lo, hi = RATE_BANDS[benchmark]
         summary["band_hz"] = [lo, hi]
         summary["rate_in_band"] = lo <= summary["mean_rate_hz"] <= hi
+    else:  # no published band (COBAHH)
+        summary["band_hz"] = None
+        summary["rate_in_band"] = None
     return summary
 
 

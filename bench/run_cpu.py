@@ -3,7 +3,7 @@
 (default) or the GPU (--backend gpu: results go to bench/results/gpu-<hostname>-<date>.json).
 
     bench/run_cpu.py [--volley build/volley] [--backend cpu|gpu] [--threads N] [--scales 1,2,4,10,25,100] [--duration "1 s"]
-                     [--cuba-scales 1,4] [--pd14-background poisson|dc] [--pd14-duration "1 s"] [--no-pd14]
+                     [--cuba-scales 1,4] [--cobahh-scales 1,4] [--pd14-background poisson|dc] [--pd14-duration "1 s"] [--no-pd14]
                      [--repeat R]
 
 Every spec is written by tools/make_spec.py into a temporary folder and run as
@@ -62,7 +62,7 @@ def table_row(r):
     return (f"{r['benchmark']:<6} {str(r.get('scale') or 'full'):>6} {r['neurons']:>9} {r['synapses']:>11} "
             f"{r['build_s']:>8.2f} {r['run_s']:>8.3f} {r['rtf']:>8.3f} {r['events_per_s']:>11.3e} "
             f"{r.get('peak_rss_mb') or float('nan'):>8.0f} {r['mean_rate_hz']:>7.2f} "
-            f"{'yes' if r['rate_in_band'] else 'NO':>5}")
+            f"{({True: 'yes', False: 'NO'}).get(r['rate_in_band'], '-'):>5}")
 
 
 def main(argv=None):
@@ -72,6 +72,7 @@ def main(argv=None):
     ap.add_argument("--backend", choices=["cpu", "gpu"], default="cpu")
     ap.add_argument("--scales", default="1,2,4,10,25,100", help="COBA scales, comma separated ('' for none)")
     ap.add_argument("--cuba-scales", default="", help="CUBA scales, comma separated (default none)")
+    ap.add_argument("--cobahh-scales", default="", help="COBAHH scales, comma separated (default none)")
     ap.add_argument("--duration", default="1 s", help="biological time of each COBA/CUBA run")
     ap.add_argument("--no-pd14", action="store_true", help="skip PD14")
     ap.add_argument("--pd14-background", choices=["poisson", "dc"], default="poisson")
@@ -83,7 +84,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     volley = common.resolve_volley(args.volley)
-    jobs = [("coba", s) for s in parse_scales(args.scales)] + [("cuba", s) for s in parse_scales(args.cuba_scales)]
+    jobs = ([("coba", s) for s in parse_scales(args.scales)] + [("cuba", s) for s in parse_scales(args.cuba_scales)] +
+            [("cobahh", s) for s in parse_scales(args.cobahh_scales)])
     if not args.no_pd14:
         jobs.append(("pd14", None))
 
@@ -100,6 +102,12 @@ def main(argv=None):
                 spec = make_spec.cuba_spec(scale, args.duration, args.seed, record=False)
                 params = cuba_parameters(scale)
                 name = f"cuba-s{scale}.json"
+            elif bench == "cobahh":
+                spec = make_spec.cobahh_spec(scale, args.duration, args.seed, record=False)
+                params = {"N": make_spec.population_counts(scale)[0], "cell": "TraubMilesHH (benchmarks.md defaults)",
+                          "synapses": "as COBA (6 nS / 67 nS, 5 / 10 ms, 0 / -80 mV), 80 targets",
+                          "V0": "Normal(-65 mV, 5 mV)", "drive": "none"}
+                name = f"cobahh-s{scale}.json"
             else:
                 spec = make_spec.pd14_spec(args.pd14_background, args.pd14_duration, args.seed, record=False)
                 params = pd14_parameters(args.pd14_background)
