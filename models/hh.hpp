@@ -78,6 +78,23 @@ VOLLEY_HD VOLLEY_INLINE bool crossed_up(real_t v_before, real_t v_after, real_t 
   return (v_after >= threshold) & (v_before < threshold);
 }
 
+// One step of a membrane with g_Na = gNa m^3 h and g_K = gK n^4 (conductances per C, 1/ms; input current in pA
+// through inv_C, 1/pF). State s = {V, m, h, n}; the gates' rates are Kinetics::alpha_x(u), beta_x(u) at u, the
+// start-of-step V (HH) or V - V_T (Traub-Miles). Delta input (mV) is added to V after the step.
+template <class Kinetics>
+VOLLEY_HD VOLLEY_INLINE void m3h_n4_step(real_t* s, real_t u, real_t gNa, real_t gK, real_t gL, real_t ENa, real_t EK,
+                                          real_t EL, real_t inv_C, real_t dt, real_t current, real_t delta_v) {
+  const real_t v = s[0], m0 = s[1], h0 = s[2], n0 = s[3];
+  const real_t g_na = gNa * m0 * m0 * m0 * h0;
+  const real_t g_k = gK * (n0 * n0) * (n0 * n0);
+  const real_t f = g_na * (ENa - v) + g_k * (EK - v) + gL * (EL - v) + current * inv_C;
+  const real_t v_new = membrane_step(v, f, g_na + g_k + gL, dt) + delta_v;
+  s[1] = gate_step(m0, Kinetics::alpha_m(u), Kinetics::beta_m(u), dt);
+  s[2] = gate_step(h0, Kinetics::alpha_h(u), Kinetics::beta_h(u), dt);
+  s[3] = gate_step(n0, Kinetics::alpha_n(u), Kinetics::beta_n(u), dt);
+  s[0] = v_new;
+}
+
 }  // namespace gating
 
 // Rate functions of the two models (V in mV, 1/ms).
@@ -204,15 +221,9 @@ struct HH {
   VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
 
   VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
-    const real_t v = s[V], m0 = s[m], h0 = s[h], n0 = s[n];
-    const real_t g_na = c.gNa * m0 * m0 * m0 * h0;
-    const real_t g_k = c.gK * (n0 * n0) * (n0 * n0);
-    const real_t f = g_na * (c.ENa - v) + g_k * (c.EK - v) + c.gL * (c.EL - v) + in.current * c.inv_C;
-    const real_t v_new = gating::membrane_step(v, f, g_na + g_k + c.gL, c.dt) + in.delta_v;
-    s[m] = gating::gate_step(m0, kinetics::alpha_m(v), kinetics::beta_m(v), c.dt);
-    s[h] = gating::gate_step(h0, kinetics::alpha_h(v), kinetics::beta_h(v), c.dt);
-    s[n] = gating::gate_step(n0, kinetics::alpha_n(v), kinetics::beta_n(v), c.dt);
-    s[V] = v_new;
+    static_assert(V == 0 && m == 1 && h == 2 && n == 3, "gating::m3h_n4_step's state layout");
+    gating::m3h_n4_step<kinetics>(s, s[V], c.gNa, c.gK, c.gL, c.ENa, c.EK, c.EL, c.inv_C, c.dt, in.current,
+                                  in.delta_v);
   }
   VOLLEY_HD VOLLEY_INLINE static void free_update_jacobian(const constants& c, const real_t* s, const neuron_input& in,
                                                            real_t* J, real_t* dI) {

@@ -16,22 +16,22 @@
 namespace volley::models {
 
 struct traub_miles_params {
-  units::capacitance_q C{200.0};      // pF
-  units::conductance_q gL{10.0};      // nS
+  units::capacitance_q C{200.0};  // pF
+  units::conductance_q gL{10.0};  // nS
   units::voltage_q EL{-60.0};
   units::conductance_q gNa{20000.0};  // 20 uS
   units::voltage_q ENa{50.0};
-  units::conductance_q gK{6000.0};    // 6 uS
+  units::conductance_q gK{6000.0};  // 6 uS
   units::voltage_q EK{-90.0};
-  units::voltage_q V_T{-63.0};        // shifts every rate function
-  units::voltage_q V_th{-20.0};       // spike: upward crossing
+  units::voltage_q V_T{-63.0};   // shifts every rate function
+  units::voltage_q V_th{-20.0};  // spike: upward crossing
 };
 
 struct traub_miles_constants {
-  real_t gNa, gK, gL;  // 1/ms: conductances / C
+  real_t gNa, gK, gL;             // 1/ms: conductances / C
   real_t ENa, EK, EL, V_T, V_th;  // mV
-  real_t inv_C;        // 1/pF
-  real_t dt;           // ms
+  real_t inv_C;                   // 1/pF
+  real_t dt;                      // ms
 };
 
 struct TraubMilesHH {
@@ -89,16 +89,11 @@ struct TraubMilesHH {
   }
 
   VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
-    const real_t v = s[V], m0 = s[m], h0 = s[h], n0 = s[n], u = v - c.V_T;
-    const real_t g_na = c.gNa * m0 * m0 * m0 * h0;
-    const real_t g_k = c.gK * (n0 * n0) * (n0 * n0);
-    const real_t f = g_na * (c.ENa - v) + g_k * (c.EK - v) + c.gL * (c.EL - v) + in.current * c.inv_C;
-    const real_t v_new = gating::membrane_step(v, f, g_na + g_k + c.gL, c.dt) + in.delta_v;
-    s[m] = gating::gate_step(m0, alpha_m(u), beta_m(u), c.dt);
-    s[h] = gating::gate_step(h0, alpha_h(u), beta_h(u), c.dt);
-    s[n] = gating::gate_step(n0, alpha_n(u), beta_n(u), c.dt);
-    s[V] = v_new;
-    return gating::crossed_up(v, v_new, c.V_th);
+    static_assert(V == 0 && m == 1 && h == 2 && n == 3, "gating::m3h_n4_step's state layout");
+    const real_t v = s[V];
+    gating::m3h_n4_step<TraubMilesHH>(s, v - c.V_T, c.gNa, c.gK, c.gL, c.ENa, c.EK, c.EL, c.inv_C, c.dt, in.current,
+                                      in.delta_v);
+    return gating::crossed_up(v, s[V], c.V_th);
   }
 };
 
