@@ -93,6 +93,15 @@ struct ALIF {
   static constexpr bool spike_on_rising_edge = false;
   static constexpr std::array<int, 2> reset_targets{V, a};
   VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+  VOLLEY_HD VOLLEY_INLINE static void reset_state(const constants& c, const real_t*, const real_t* f, real_t* r) {
+    r[V] = c.soft_reset ? f[V] - (c.V_th - c.V_reset) : c.V_reset;
+    r[a] = f[a] + real_t(1);
+  }
+  VOLLEY_HD VOLLEY_INLINE static void reset_jacobian(const constants& c, const real_t*, const real_t*, real_t* Rf,
+                                                     real_t* Rs) {
+    diff::reset_jacobian_identity(n_state, Rf, Rs);
+    Rf[V * n_state + V] = c.soft_reset ? real_t(1) : real_t(0);
+  }
 
   VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
     const real_t v_inf = c.V_rest + c.R * in.current;
@@ -124,9 +133,10 @@ struct ALIF {
     const real_t v = f[V];
     const real_t adapt = f[a];
     const bool spike = v >= c.V_th + c.beta * adapt;
-    const real_t v_reset = c.soft_reset ? v - (c.V_th - c.V_reset) : c.V_reset;
-    s[V] = spike ? v_reset : v;
-    s[a] = spike ? adapt + real_t(1) : adapt;
+    real_t r[n_state];
+    reset_state(c, s, f, r);
+    s[V] = spike ? r[V] : v;
+    s[a] = spike ? r[a] : adapt;
     return spike;
   }
 };

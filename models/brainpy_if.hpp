@@ -70,6 +70,14 @@ struct IF {
   static constexpr bool spike_on_rising_edge = false;
   static constexpr std::array<int, 1> reset_targets{V};
   VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+  VOLLEY_HD VOLLEY_INLINE static void reset_state(const constants& c, const real_t*, const real_t* f, real_t* r) {
+    r[V] = c.soft_reset ? f[V] - c.V_th : real_t(0);
+  }
+  VOLLEY_HD VOLLEY_INLINE static void reset_jacobian(const constants& c, const real_t*, const real_t*, real_t* Rf,
+                                                     real_t* Rs) {
+    diff::reset_jacobian_identity(n_state, Rf, Rs);
+    Rf[V * n_state + V] = c.soft_reset ? real_t(1) : real_t(0);
+  }
 
   VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
     const real_t v_inf = c.R * in.current;
@@ -93,8 +101,9 @@ struct IF {
     free_update(c, f, in);
     const real_t v = f[V];
     const bool spike = v >= c.V_th;
-    const real_t v_reset = c.soft_reset ? v - c.V_th : real_t(0);
-    s[V] = spike ? v_reset : v;
+    real_t r[n_state];
+    reset_state(c, s, f, r);
+    s[V] = spike ? r[V] : v;
     return spike;
   }
 };

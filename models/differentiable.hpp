@@ -48,6 +48,15 @@ VOLLEY_HD VOLLEY_INLINE void identity_jacobian(int n, real_t* J, real_t* dI) {
   }
 }
 
+// Rf = identity, Rs = 0 (n x n): the starting point of every reset_jacobian (variables the reset does not write
+// pass f through).
+VOLLEY_HD VOLLEY_INLINE void reset_jacobian_identity(int n, real_t* Rf, real_t* Rs) {
+  for (int q = 0; q < n * n; ++q) {
+    Rf[q] = (q % (n + 1)) == 0 ? real_t(1) : real_t(0);
+    Rs[q] = 0;
+  }
+}
+
 // Gating building blocks of models/hh.hpp (also used by models/morris_lecar.hpp): d/dV of gating::linoid,
 // exp_rate and sigmoid_rate (1/(ms mV)).
 VOLLEY_HD VOLLEY_INLINE real_t linoid_grad(real_t v, real_t A, real_t V_half, real_t slope) {
@@ -104,5 +113,30 @@ concept differentiable_spiking_model = differentiable_model<M> &&
   { M::reset_targets.size() } -> std::convertible_to<std::size_t>;
   { M::default_surrogate() } -> std::same_as<surrogate>;
 };
+
+// ... whose spike resets state (reset_targets not empty): reset_state and reset_jacobian.
+template <class M>
+concept resetting_model = differentiable_spiking_model<M> && (M::reset_targets.size() > 0) &&
+    requires(const typename M::constants& c, const real_t* s, real_t* r) {
+  M::reset_state(c, s, s, r);
+  M::reset_jacobian(c, s, s, r, r);
+};
+
+// The reset for every spiking model: r = reset_state(s, f) for resetting models, r = f otherwise (HH-type models,
+// which spike on the rising edge and keep their state), with Rf = d r / d f and Rs = d r / d s (n_state^2 each).
+template <class M>
+VOLLEY_HD VOLLEY_INLINE void reset_of(const typename M::constants& c, const real_t* s, const real_t* f, real_t* r) {
+  for (int q = 0; q < M::n_state; ++q) r[q] = f[q];
+  if constexpr (resetting_model<M>) M::reset_state(c, s, f, r);
+}
+template <class M>
+VOLLEY_HD VOLLEY_INLINE void reset_jacobian_of(const typename M::constants& c, const real_t* s, const real_t* f,
+                                               real_t* Rf, real_t* Rs) {
+  if constexpr (resetting_model<M>) {
+    M::reset_jacobian(c, s, f, Rf, Rs);
+  } else {
+    diff::reset_jacobian_identity(M::n_state, Rf, Rs);
+  }
+}
 
 }  // namespace volley::models

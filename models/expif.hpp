@@ -164,6 +164,25 @@ struct expif_family {
     return t;
   }();
   VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+  // In a spike step w sees V cut at V_th: the exponential-Euler step of the runaway term can overshoot by many
+  // orders of magnitude (1e13 mV seen at 250 pA), and w_inf = a (V - V_rest) would carry that into w for good.
+  // (brainpy.state uses the overshoot.) So the reset recomputes w's free step from s with V_th for V, then adds b.
+  VOLLEY_HD VOLLEY_INLINE static void reset_state(const constants& c, const real_t* s, const real_t* f, real_t* r) {
+    r[V] = c.soft_reset ? f[V] - (c.V_th - c.V_reset) : c.V_reset;
+    if constexpr (Adaptive) {
+      const real_t w_inf_cut = c.a * (c.V_th - c.V_rest);  // pA, no cancellation
+      r[w] = w_inf_cut + (s[w] - w_inf_cut) * c.decay_w + c.b;
+    }
+  }
+  VOLLEY_HD VOLLEY_INLINE static void reset_jacobian(const constants& c, const real_t*, const real_t*, real_t* Rf,
+                                                     real_t* Rs) {
+    diff::reset_jacobian_identity(n_state, Rf, Rs);
+    Rf[V * n_state + V] = c.soft_reset ? real_t(1) : real_t(0);
+    if constexpr (Adaptive) {
+      Rf[w * n_state + w] = 0;
+      Rs[w * n_state + w] = c.decay_w;
+    }
+  }
 
   VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
     const real_t v0 = s[V];
@@ -222,17 +241,10 @@ struct expif_family {
     bool refractory_now = false;
     if constexpr (Refractory) refractory_now = s[refractory] > 0;
     const bool spike = !refractory_now && v >= c.V_th;
-    const real_t v_reset = c.soft_reset ? v - (c.V_th - c.V_reset) : c.V_reset;
-    s[V] = refractory_now ? v0 : (spike ? v_reset : v);
-    if constexpr (Adaptive) {
-      // In a spike step w sees V cut at V_th: the exponential-Euler step of the runaway term can overshoot by many
-      // orders of magnitude (1e13 mV seen at 250 pA), and w_inf = a (V - V_rest) would carry that into w for good.
-      // (brainpy.state uses the overshoot.) This is part of the reset: free_update and its Jacobian are unchanged.
-      const real_t w0 = s[w], w1 = f[w];
-      const real_t w_inf_cut = c.a * (c.V_th - c.V_rest);  // the free update's w with V_th for V (no cancellation)
-      const real_t w_cut = w_inf_cut + (w0 - w_inf_cut) * c.decay_w;
-      s[w] = refractory_now ? w0 : (spike ? w_cut + c.b : w1);
-    }
+    real_t r[n_state];
+    reset_state(c, s, f, r);
+    s[V] = refractory_now ? v0 : (spike ? r[V] : v);
+    if constexpr (Adaptive) s[w] = refractory_now ? s[w] : (spike ? r[w] : f[w]);
     if constexpr (Refractory) s[refractory] = refractory_now ? s[refractory] - 1 : (spike ? c.ref_steps : real_t(0));
     return spike;
   }

@@ -158,6 +158,23 @@ struct gif_family {
   static constexpr bool spike_on_rising_edge = false;
   static constexpr std::array<int, 4> reset_targets{V, I1, I2, V_th};
   VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+  // V_th in the soft reset is the pre-reset threshold f[V_th].
+  VOLLEY_HD VOLLEY_INLINE static void reset_state(const constants& c, const real_t*, const real_t* f, real_t* r) {
+    r[V] = c.soft_reset ? f[V] - (f[V_th] - c.V_reset) : c.V_reset;
+    r[I1] = c.R1 * f[I1] + c.A1;
+    r[I2] = c.R2 * f[I2] + c.A2;
+    r[V_th] = f[V_th] > c.V_th_reset ? f[V_th] : c.V_th_reset;
+  }
+  VOLLEY_HD VOLLEY_INLINE static void reset_jacobian(const constants& c, const real_t*, const real_t* f, real_t* Rf,
+                                                     real_t* Rs) {
+    diff::reset_jacobian_identity(n_state, Rf, Rs);
+    const real_t soft = c.soft_reset ? real_t(1) : real_t(0);
+    Rf[V * n_state + V] = soft;
+    Rf[V * n_state + V_th] = -soft;
+    Rf[I1 * n_state + I1] = c.R1;
+    Rf[I2 * n_state + I2] = c.R2;
+    Rf[V_th * n_state + V_th] = f[V_th] > c.V_th_reset ? real_t(1) : real_t(0);
+  }
 
   VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
     const real_t v0 = s[V], i10 = s[I1], i20 = s[I2], th0 = s[V_th];
@@ -198,16 +215,18 @@ struct gif_family {
     real_t f[n_state];
     for (int q = 0; q < n_state; ++q) f[q] = s[q];
     free_update(c, f, in);
-    const real_t v = held ? s[V] : f[V];
-    const real_t i1 = held ? s[I1] : f[I1];
-    const real_t i2 = held ? s[I2] : f[I2];
-    const real_t th = held ? s[V_th] : f[V_th];
+    for (int q = 0; q < n_diff_state; ++q) f[q] = held ? s[q] : f[q];  // a held neuron keeps its state
+    const real_t v = f[V];
+    const real_t i1 = f[I1];
+    const real_t i2 = f[I2];
+    const real_t th = f[V_th];
     const bool spike = v >= th;
-    const real_t v_reset = c.soft_reset ? v - (th - c.V_reset) : c.V_reset;
-    s[V] = spike ? v_reset : v;
-    s[I1] = spike ? c.R1 * i1 + c.A1 : i1;
-    s[I2] = spike ? c.R2 * i2 + c.A2 : i2;
-    s[V_th] = spike ? (th > c.V_th_reset ? th : c.V_th_reset) : th;
+    real_t r[n_state];
+    reset_state(c, s, f, r);
+    s[V] = spike ? r[V] : v;
+    s[I1] = spike ? r[I1] : i1;
+    s[I2] = spike ? r[I2] : i2;
+    s[V_th] = spike ? r[V_th] : th;
     if constexpr (Refractory) s[refractory] = spike ? c.ref_steps : (held ? s[refractory] - 1 : real_t(0));
     return spike;
   }

@@ -104,6 +104,15 @@ struct izhikevich_family {
   static constexpr bool spike_on_rising_edge = false;
   static constexpr std::array<int, 2> reset_targets{V, u};
   VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+  VOLLEY_HD VOLLEY_INLINE static void reset_state(const constants& c, const real_t*, const real_t* f, real_t* r) {
+    r[V] = c.c;
+    r[u] = f[u] + c.d;
+  }
+  VOLLEY_HD VOLLEY_INLINE static void reset_jacobian(const constants&, const real_t*, const real_t*, real_t* Rf,
+                                                     real_t* Rs) {
+    diff::reset_jacobian_identity(n_state, Rf, Rs);
+    Rf[V * n_state + V] = 0;
+  }
 
   VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
     const real_t v0 = s[V], u0 = s[u];
@@ -144,11 +153,14 @@ struct izhikevich_family {
     real_t f[n_state];
     for (int q = 0; q < n_state; ++q) f[q] = s[q];
     free_update(c, f, in);
-    const real_t v = held ? s[V] : f[V];
-    const real_t un = held ? s[u] : f[u];
+    for (int q = 0; q < n_diff_state; ++q) f[q] = held ? s[q] : f[q];  // a held neuron keeps its state
+    const real_t v = f[V];
+    const real_t un = f[u];
     const bool spike = v >= c.V_th;
-    s[V] = spike ? c.c : v;
-    s[u] = spike ? un + c.d : un;
+    real_t r[n_state];
+    reset_state(c, s, f, r);
+    s[V] = spike ? r[V] : v;
+    s[u] = spike ? r[u] : un;
     if constexpr (Refractory) s[refractory] = spike ? c.ref_steps : (held ? s[refractory] - 1 : real_t(0));
     return spike;
   }

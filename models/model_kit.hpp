@@ -48,6 +48,13 @@
 //                                           *Ref models also set the counter, never listed.
 //   default_surrogate()                     the model's surrogate for dH/dx (models/surrogate.hpp): brainpy.state's
 //                                           neuron default ReluGrad(alpha = 0.3, width = 1)
+// Models whose spike resets state (reset_targets not empty) also have:
+//   reset_state(c, s, f, r)                 r[q] for q in reset_targets = what a spike's reset writes, from s (the
+//                                           state before the step) and f (free_update's result); update() takes
+//                                           its reset from here. Other entries of r are not written; counters are
+//                                           update()'s business.
+//   reset_jacobian(c, s, f, Rf, Rs)         Rf[q * n_state + r] = d r[q] / d f[r], Rs[...] = d r[q] / d s[r], with
+//                                           identity rows of Rf (zero rows of Rs) for the variables not reset
 #include <cmath>
 
 #include "engine/config.hpp"

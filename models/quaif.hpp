@@ -146,6 +146,21 @@ struct quaif_family {
     return t;
   }();
   VOLLEY_HD VOLLEY_INLINE static surrogate default_surrogate() { return surrogate{}; }
+  // In a spike step w sees V cut at V_th (the quadratic runaway can overshoot far past it; see expif.hpp): the
+  // reset recomputes w's free step from s with V_th for V, then adds b.
+  VOLLEY_HD VOLLEY_INLINE static void reset_state(const constants& c, const real_t* s, const real_t* f, real_t* r) {
+    r[V] = c.soft_reset ? f[V] - (c.V_th - c.V_reset) : c.V_reset;
+    if constexpr (Adaptive) r[w] = s[w] + c.w_gain * (c.a * (c.V_th - c.V_rest) - s[w]) + c.b;
+  }
+  VOLLEY_HD VOLLEY_INLINE static void reset_jacobian(const constants& c, const real_t*, const real_t*, real_t* Rf,
+                                                     real_t* Rs) {
+    diff::reset_jacobian_identity(n_state, Rf, Rs);
+    Rf[V * n_state + V] = c.soft_reset ? real_t(1) : real_t(0);
+    if constexpr (Adaptive) {
+      Rf[w * n_state + w] = 0;
+      Rs[w * n_state + w] = real_t(1) - c.w_gain;
+    }
+  }
 
   VOLLEY_HD VOLLEY_INLINE static void free_update(const constants& c, real_t* s, const neuron_input& in) {
     const real_t v0 = s[V];
@@ -191,16 +206,14 @@ struct quaif_family {
     real_t f[n_state];
     for (int q = 0; q < n_state; ++q) f[q] = s[q];
     free_update(c, f, in);
-    const real_t v = held ? s[V] : f[V];
-    const bool spike = v >= c.V_th;
-    s[V] = spike ? (c.soft_reset ? v - (c.V_th - c.V_reset) : c.V_reset) : v;
-    if constexpr (Adaptive) {
-      // In a spike step w sees V cut at V_th (the quadratic runaway can overshoot far past it; see expif.hpp).
-      const real_t w1 = held ? s[w] : f[w];
-      const real_t w0 = s[w];
-      const real_t w_cut = held ? w1 : w0 + c.w_gain * (c.a * (c.V_th - c.V_rest) - w0);  // free update with V_th
-      s[w] = spike ? w_cut + c.b : w1;
-    }
+    for (int q = 0; q < n_diff_state; ++q) f[q] = held ? s[q] : f[q];  // a held neuron keeps its state
+    const real_t v = f[V];
+    const bool spike = v >= c.V_th;  // a soft reset can leave a held neuron above V_th: it fires again
+    real_t r[n_state];
+    reset_state(c, s, f, r);
+    s[V] = spike ? r[V] : v;
+    // w of a held neuron took no free step, so its reset is w + b (reset_state's cut step is for free steps)
+    if constexpr (Adaptive) s[w] = spike ? (held ? f[w] + c.b : r[w]) : f[w];
     if constexpr (Refractory) s[refractory] = spike ? c.ref_steps : (held ? s[refractory] - 1 : real_t(0));
     return spike;
   }

@@ -526,6 +526,55 @@ TYPED_TEST(Derivative, UpdateIsFreeUpdateThenSpikeAndReset) {
   std::printf("[ %s ] %d spiking and %d silent steps bitwise equal\n", M::name, spikes, silent);
 }
 
+// reset_jacobian (Rf = d r / d f, Rs = d r / d s) against central differences of reset_state, at random (s, f).
+TYPED_TEST(Derivative, ResetJacobianMatchesFiniteDifferences) {
+  using M = TypeParam;
+  if constexpr (!resetting_model<M>) {
+    GTEST_SKIP() << M::name << " has no reset";
+  } else {
+    if (sizeof(real_t) != sizeof(double)) GTEST_SKIP() << "finite differences need VOLLEY_REAL=double";
+    constexpr int N = M::n_state;
+    std::mt19937_64 rng(4242);
+    const auto params = setup<M>::param_sets();
+    const auto ranges = setup<M>::vars();
+    const auto drives = setup<M>::drive();
+    double worst = 0;
+    for (std::size_t k = 0; k < params.size(); ++k)
+      for (const bool soft : {false, true}) {
+        auto p = params[k];
+        if constexpr (requires { p.spk_reset; }) p.spk_reset = soft ? reset_mode::soft : reset_mode::hard;
+        const auto c = M::derive(p, 0.1);
+        for (int i = 0; i < 200; ++i) {
+          const sample<M> x = draw<M, setup<M>>(rng, ranges[k], drives[k]);
+          const auto f = free_step<M>(c, x.s, x.drive, x.delta);
+          real_t Rf[N * N], Rs[N * N];
+          M::reset_jacobian(c, x.s.data(), f.data(), Rf, Rs);
+          for (int which = 0; which < 2; ++which)
+            for (int r = 0; r < M::n_diff_state; ++r) {
+              const double h = fd_step * ranges[k][r].scale;
+              auto plus_s = x.s, minus_s = x.s;
+              auto plus_f = f, minus_f = f;
+              (which == 0 ? plus_f : plus_s)[r] += real_t(h);
+              (which == 0 ? minus_f : minus_s)[r] -= real_t(h);
+              real_t rp[N], rm[N];
+              for (int q = 0; q < N; ++q) rp[q] = plus_f[q], rm[q] = minus_f[q];
+              M::reset_state(c, plus_s.data(), plus_f.data(), rp);
+              M::reset_state(c, minus_s.data(), minus_f.data(), rm);
+              for (int q = 0; q < M::n_diff_state; ++q) {
+                const double fd = (double(rp[q]) - double(rm[q])) / (2 * h);
+                const double exact = (which == 0 ? Rf : Rs)[q * N + r];
+                const double err = std::fabs(fd - exact) / std::max({std::fabs(fd), std::fabs(exact), 1.0});
+                worst = std::max(worst, err);
+                ASSERT_LT(err, 1e-6) << M::name << (which == 0 ? " Rf[" : " Rs[") << q << "][" << r << "]: exact "
+                                     << exact << ", finite difference " << fd;
+              }
+            }
+        }
+      }
+    std::printf("[ %s ] reset Jacobian worst relative error %.2e\n", M::name, worst);
+  }
+}
+
 TYPED_TEST(Derivative, DefaultSurrogateIsReluGradWithPositiveSlopeAtZero) {
   using M = TypeParam;
   if constexpr (differentiable_spiking_model<M>) {
