@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Reference traces from NEST itself for volley's NEST models (issue 5: "NEST models validated against NEST").
+
+Runs one fixed protocol per model (one neuron, NEST defaults) and writes tests/reference/<model>.json with the NEST
+version, the exact parameters, the protocol and the recorded traces and spikes, so that the C++ side
+(tests/test_nest_reference.cpp) rebuilds the same inputs and compares step by step.
+
+    python3 tools/nest_reference/make_references.py iaf_psc_exp iaf_psc_delta iaf_psc_alpha iaf_cond_exp aeif_cond_alpha
+
+Needs NEST's Python module (`pip install --only-binary=:all: nest-simulator`, in a venv); volley itself does not.
+
+The protocol (times in ms, on the 0.1 ms grid; amplitudes and weights per model in MODELS below):
+  - step_current_generator: 0 pA until 20 ms, then a suprathreshold step, from 120 ms a subthreshold one;
+    connected with delay dt. NEST timing: a value set at amplitude_time T, through a connection of delay d,
+    acts on V over the steps from T + d on (the first V that differs is the one recorded at T + d + dt).
+  - two spike_generators, excitatory (positive weight) and inhibitory (negative weight), fixed spike times and
+    delays; a spike at t with delay d jumps the synaptic state at t + d exactly.
+  - multimeter at interval dt over all recordables: sample k is the state at (k + 1) dt, after the step that ends
+    there; spike_recorder: the time stamps (end of the spike step).
+Values are rounded to 1e-9 of their unit (mV, pA, nS) to keep each file small.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+
+DT = 0.1          # ms
+T_SIM = 300.0     # ms
+ROUND = 9         # decimals kept of every recorded value
+
+# Phases the C++ test reports its differences by: [start, end) in ms of the sample times.
+PHASES = [
+    {"name": "rest_psps", "start_ms": 0.0, "end_ms": 20.0},
+    {"name": "suprathreshold_step", "start_ms": 20.0, "end_ms": 120.0},
+    {"name": "subthreshold_step_with_synaptic_input", "start_ms": 120.0, "end_ms": T_SIM + 1.0},
+]
+
+CURRENT_TIMES = [20.0, 120.0]  # ms: amplitude_times of the step_current_generator
+CURRENT_DELAY = DT             # ms: its connection delay
+EX_TIMES = [5.0, 50.0, 150.0, 152.0, 154.0, 156.0, 200.0, 250.0]  # ms: 150..156 drive a spike from the sub step
+EX_DELAY = 1.0                 # ms
+IN_TIMES = [12.0, 60.0, 170.0, 230.0, 250.0]  # ms: 250 coincides with an excitatory spike
+IN_DELAY = 1.5                 # ms
+
+# Per model: step amplitudes (pA; supra then sub threshold with NEST defaults) and spike weights (pA for psc_*,
+# nS for cond_*, mV for psc_delta). The inhibitory weight is given as a magnitude and sent negative.
+MODELS = {
+    "iaf_psc_exp": {"currents_pA": [500.0, 300.0], "weight_ex": 400.0, "weight_in": 400.0, "weight_unit": "pA"},
+    "iaf_psc_alpha": {"currents_pA": [500.0, 300.0], "weight_ex": 150.0, "weight_in": 150.0, "weight_unit": "pA"},
+    "iaf_psc_delta": {"currents_pA": [500.0, 300.0], "weight_ex": 2.5, "weight_in": 2.5, "weight_unit": "mV"},
+    "iaf_cond_exp": {"currents_pA": [400.0, 200.0], "weight_ex": 30.0, "weight_in": 30.0, "weight_unit": "nS"},
+    "aeif_cond_alpha": {"currents_pA": [800.0, 550.0], "weight_ex": 50.0, "weight_in": 20.0, "weight_unit": "nS"},
+}
+
+# Status entries that are bookkeeping or plasticity archive, not parameters of the dynamics.
+NOT_PARAMETERS = {
+    "Ca", "beta_Ca", "tau_Ca", "tau_minus", "tau_minus_triplet", "post_trace", "archiver_length", "elementsize",
+    "global_id", "model_id", "thread", "thread_local_id", "vp", "t_spike", "local", "frozen", "node_uses_wfr",
+}
+EXTRA_STATES = {"w", "dg_ex", "dg_in", "refractory_steps"}  # states that are not always recordables
+
+
+def json_number(x):
+    """A finite float rounded to ROUND decimals, or the text 'inf' / '-inf' (JSON has no infinity)."""
+    if isinstance(x, bool) or isinstance(x, int):
+        return x
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return round(float(x), ROUND)
+
+
+def split_status(status, recordables):
+    params, initial = {}, {}
+    for k, v in sorted(status.items()):
+        if k in NOT_PARAMETERS or k.startswith("ignore_and_spike") or isinstance(v, (str, dict, list, tuple)):
+            continue
+        if hasattr(v, "shape"):  # numpy arrays (capacity, available, ...)
+            continue
+        if k in recordables or k in EXTRA_STATES:
+            initial[k] = json_number(v)
+        else:
+            params[k] = json_number(v)
+    return params, initial
+
+
+def run_model(nest, model, spec):
+    nest.ResetKernel()
+    nest.resolution = DT
+    nest.local_num_threads = 1
+    neuron = nest.Create(model)
+    recordables = [str(r) for r in nest.GetDefaults(model)["recordables"]]
+    status = neuron.get()
+    params, initial = split_status(status, set(recordables))
+    if status.get("ignore_and_spike"):
+        raise RuntimeError(model + ": ignore_and_spike is on by default?")
+
+    scg = nest.Create("step_current_generator",
+                      params={"amplitude_times": CURRENT_TIMES, "amplitude_values": spec["currents_pA"]})
+    nest.Connect(scg, neuron, syn_spec={"delay": CURRENT_DELAY})
+    sg_ex = nest.Create("spike_generator", params={"spike_times": EX_TIMES})
+    sg_in = nest.Create("spike_generator", params={"spike_times": IN_TIMES})
+    nest.Connect(sg_ex, neuron, syn_spec={"weight": spec["weight_ex"], "delay": EX_DELAY})
+    nest.Connect(sg_in, neuron, syn_spec={"weight": -spec["weight_in"], "delay": IN_DELAY})
+    mm = nest.Create("multimeter", params={"interval": DT, "record_from": recordables})
+    nest.Connect(mm, neuron)
+    sr = nest.Create("spike_recorder")
+    nest.Connect(neuron, sr)
+    # The multimeter answers one min_delay late: the samples of the last min_delay of a run never arrive. Run one
+    # ms longer and keep the first T_SIM / dt samples (and the spikes up to T_SIM).
+    nest.Simulate(T_SIM + 1.0)
+
+    ev = mm.get("events")
+    n = int(round(T_SIM / DT))
+    times = [float(t) for t in ev["times"]][:n]
+    expected = [round((k + 1) * DT, 10) for k in range(n)]
+    if len(times) != n or any(abs(a - b) > 1e-9 for a, b in zip(times, expected)):
+        raise RuntimeError(f"{model}: multimeter samples are not (k+1)*dt, k < {n}")
+    traces = {r: [json_number(v) for v in ev[r][:n]] for r in recordables}
+    spikes = [round(float(t), 10) for t in sr.get("events")["times"] if t <= T_SIM + 1e-9]
+
+    build = nest.GetKernelStatus("build_info")
+    return {
+        "model": model,
+        "nest": {"version": str(build.get("version", nest.__version__)), "built": str(build.get("built", "")),
+                 "have_gsl": bool(build.get("have_gsl", False)), "threads": 1},
+        "dt_ms": DT,
+        "t_sim_ms": T_SIM,
+        "rounding": f"every value rounded to 1e-{ROUND} of its unit",
+        "parameters": params,
+        "initial_state": initial,
+        "protocol": {
+            "step_current_generator": {"amplitude_times_ms": CURRENT_TIMES,
+                                       "amplitude_values_pA": spec["currents_pA"],
+                                       "delay_ms": CURRENT_DELAY,
+                                       "timing": "value set at amplitude_time T acts on V over steps from "
+                                                 "T + delay on; first affected sample at T + delay + dt"},
+            "spike_inputs": [
+                {"name": "excitatory", "times_ms": EX_TIMES, "weight": spec["weight_ex"],
+                 "weight_unit": spec["weight_unit"], "delay_ms": EX_DELAY},
+                {"name": "inhibitory", "times_ms": IN_TIMES, "weight": -spec["weight_in"],
+                 "weight_unit": spec["weight_unit"], "delay_ms": IN_DELAY},
+            ],
+            "spike_timing": "a spike_generator spike at t with delay d reaches the synaptic state at t + d",
+            "phases": PHASES,
+        },
+        "record": {
+            "interval_ms": DT,
+            "first_sample_ms": DT,
+            "sample_time": "sample k is the state after the step that ends at (k + 1) * dt",
+            "traces": traces,
+            "spike_times_ms": spikes,
+            "spike_time": "time stamp = end of the step in which the threshold was crossed",
+        },
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("models", nargs="*", default=["iaf_psc_exp"], help="NEST model names: " + ", ".join(MODELS))
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("--out-dir", default=os.path.normpath(os.path.join(here, "..", "..", "tests", "reference")))
+    args = ap.parse_args()
+    unknown = [m for m in args.models if m not in MODELS]
+    if unknown:
+        sys.exit(f"no protocol for {unknown}: add amplitudes and weights to MODELS")
+
+    import nest  # late: --help works without NEST
+    nest.set_verbosity("M_ERROR")
+    os.makedirs(args.out_dir, exist_ok=True)
+    for model in args.models:
+        ref = run_model(nest, model, MODELS[model])
+        path = os.path.join(args.out_dir, model + ".json")
+        with open(path, "w") as f:
+            json.dump(ref, f, separators=(",", ":"), allow_nan=False)
+            f.write("\n")
+        print(f"{path}: {len(ref['record']['spike_times_ms'])} spikes at {ref['record']['spike_times_ms']}, "
+              f"{os.path.getsize(path) / 1024:.0f} kB")
+
+
+if __name__ == "__main__":
+    main()
