@@ -27,6 +27,7 @@ enum class purpose : std::uint32_t {
   input = 5,
   neuron_noise = 6,
   multinomial = 7,
+  training = 8,  // trainer: weight initialisation, shuffling, datasets
   user = 15
 };
 

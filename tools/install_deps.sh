@@ -2,7 +2,8 @@
 # Installs the Debian/Ubuntu packages volley builds on. Idempotent: does nothing when all are present.
 set -euo pipefail
 packages=(cmake g++ make pkg-config libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev librandom123-dev
-          libhdf5-dev nlohmann-json3-dev libcli11-dev)
+          libhdf5-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
+          python3-sklearn dataset-fashion-mnist)  # training data: sklearn's digits CSV, Fashion-MNIST IDX files
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(python3 python3-brian python3-numpy) ;;

@@ -21,6 +21,7 @@
 #include "host/simulator.hpp"
 #include "models/registry.hpp"
 #include "models/surrogate.hpp"
+#include "tools/train_command.hpp"
 
 #ifdef VOLLEY_HAVE_OPENMP
 #include <omp.h>
@@ -230,6 +231,16 @@ int main(int argc, char** argv) {
   auto* models = app.add_subcommand("models", "list the models with parameters, defaults and units");
   models->add_flag("--json", models_json, "machine-readable output");
   app.add_subcommand("info", "backends compiled in and devices found");
+  volley::cli::train_args ta;
+  auto* train = app.add_subcommand("train", "train a network spec with surrogate gradients (BPTT)");
+  train->add_option("spec", ta.spec, "training spec file (JSON)")->required()->check(CLI::ExistingFile);
+  train->add_option("--epochs", ta.epochs, "override the spec's epochs")->check(CLI::NonNegativeNumber);
+  train->add_option("--threads", ta.threads, "CPU threads (default: the spec's, else all)")->check(CLI::NonNegativeNumber);
+  train->add_option("--save", ta.save, "write a checkpoint of the trained weights here after every epoch");
+  train->add_option("--resume", ta.resume, "continue from this checkpoint")->check(CLI::ExistingFile);
+  train->add_option("--summary-json", ta.summary_json, "write the final summary (test accuracy, epochs) as JSON");
+  train->add_flag("--memory", ta.memory, "report the backward pass's memory per neuron-step");
+  train->add_flag("--quiet", ta.quiet, "no progress or summary on the terminal");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -238,6 +249,7 @@ int main(int argc, char** argv) {
   try {
     if (*run) return run_command(a);
     if (*models) return models_command(models_json);
+    if (*train) return volley::cli::train_command(ta);
     return info_command();
   } catch (const volley::user_error& e) {
     std::cerr << "volley: error: " << e.what() << "\n";

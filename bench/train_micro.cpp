@@ -1,0 +1,134 @@
+// The training micro-benchmark of ../shared/benchmarks.md: one dense Linear(N, N) feeding N current-based LIF
+// neurons, batch 16, T = 500 steps, random input spikes at 5 %, loss = sum of output spikes; forward + backward
+// time and the bytes kept per neuron-step. Prints one JSON document (stdout).
+//   volley_bench_train [--n 1024,2048,4096] [--repeats 3] [--threads 0] [--batch 16] [--steps 500]
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/philox.hpp"
+#include "engine/random.hpp"
+#include "engine/train_engine.hpp"
+#include "kernels/cpu_parallel.hpp"
+#include "models/surrogate.hpp"
+
+using namespace volley;
+
+namespace {
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_maxrss) / 1024.0;
+}
+
+train::network micro_network(std::size_t n, double dt) {
+  train::network net;
+  net.dt = dt;
+  net.n_in = n;
+  kernels::train::step_options o;  // hard spikes, same-step reset, brainpy.state's default surrogate
+  const nlohmann::json params = {{"tau", "10 ms"}, {"R", "1 Gohm"}, {"V_th", "1 mV"}, {"V_reset", "0 mV"}};
+  train::layer L;
+  L.name = "lif";
+  L.n = n;
+  L.kernel = train::make_layer_kernel("LIF", n, &params, nullptr, dt, o, "layer 'lif'");
+  L.bias.assign(n, 0);
+  train::init_spec init;
+  init.gain = 15.0;  // pA * sqrt(fan-in): the output layer fires a few spikes per neuron and sample
+  L.inputs.push_back(train::make_projection(-1, n, n, 0, false, init, 1, 0));
+  net.layers.push_back(std::move(L));
+  return net;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::size_t> sizes{1024, 2048, 4096};
+  int repeats = 3, threads = 0;
+  std::size_t batch = 16, steps = 500;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i], v = argv[i + 1];
+    if (k == "--n") {
+      sizes.clear();
+      std::stringstream ss(v);
+      std::string item;
+      while (std::getline(ss, item, ',')) sizes.push_back(std::stoul(item));
+    } else if (k == "--repeats") {
+      repeats = std::stoi(v);
+    } else if (k == "--threads") {
+      threads = std::stoi(v);
+    } else if (k == "--batch") {
+      batch = std::stoul(v);
+    } else if (k == "--steps") {
+      steps = std::stoul(v);
+    } else {
+      std::cerr << "volley_bench_train: unknown option " << k << "\n";
+      return 2;
+    }
+  }
+  nlohmann::json out;
+  out["benchmark"] = "training micro-benchmark (shared/benchmarks.md): Linear(N, N) -> N LIF, batch " +
+                     std::to_string(batch) + ", T " + std::to_string(steps) + ", 5 % input spikes, loss = spike sum";
+  out["hardware"] = {{"cpu", cpu_model()}, {"threads", kernels::cpu_thread_count(threads)}, {"device", "cpu"}};
+  out["build"] = {{"real", sizeof(real_t) == 8 ? "double" : "float"},
+#ifdef NDEBUG
+                  {"type", "release"}
+#else
+                  {"type", "debug"}
+#endif
+  };
+  for (std::size_t n : sizes) {
+    train::network net = micro_network(n, 1.0);
+    std::vector<real_t> x(steps * batch * n, 0);
+    for (std::size_t t = 0; t < steps; ++t)  // Philox-drawn 5 % input spikes
+      for (std::size_t b = 0; b < batch; ++b) {
+        rng::random_stream rs(7, rng::make_tag(rng::purpose::user, 1), std::uint32_t(b), std::uint32_t(t));
+        for (std::size_t j = 0; j < n; ++j) x[(t * batch + b) * n + j] = rs.uniform() < 0.05 ? real_t(1) : real_t(0);
+      }
+    std::vector<int> y(batch, 0);
+    train::loss_spec loss;
+    loss.kind = train::loss_kind::spike_sum;
+    train::engine e(net, {threads, 0});
+    train::gradients g;
+    std::vector<double> seconds;
+    train::batch_result r;
+    for (int k = 0; k < repeats; ++k) {
+      const auto t0 = std::chrono::steady_clock::now();
+      r = e.forward_backward({batch, steps, x.data()}, y.data(), loss, g);
+      seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(seconds.begin(), seconds.end());
+    const auto m = e.memory();
+    out["results"].push_back({{"N", n},
+                              {"forward_backward_s_median", seconds[seconds.size() / 2]},
+                              {"forward_backward_s_min", seconds.front()},
+                              {"bytes_per_neuron_step", m.bytes_per_neuron_step()},
+                              {"checkpoint_every", m.checkpoint_every},
+                              {"output_spikes_per_neuron_and_sample", r.spikes_per_neuron[0]},
+                              {"output_rate_hz", r.spikes_per_neuron[0] / (double(steps) * 1e-3)},
+                              {"gradient_norm", g.norm()},
+                              {"peak_rss_mb", peak_rss_mb()}});
+    std::cerr << "N " << n << ": " << seconds[seconds.size() / 2] << " s forward+backward, "
+              << m.bytes_per_neuron_step() << " bytes/neuron-step\n";
+  }
+  std::cout << out.dump(2) << "\n";
+  return 0;
+}

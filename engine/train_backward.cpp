@@ -1,0 +1,138 @@
+// The backward sweep of engine (train_engine.hpp): segments from last to first; each is recomputed from its
+// checkpoint by replaying the stored spikes, then the adjoints run backwards through it, layers from the output
+// down. dL/dz of a layer's spikes in step t arrives from the loss, the regularisers and every projection that reads
+// those spikes (in step t + delay), collected in a ring of max_delay + 2 slots per layer.
+#include <algorithm>
+
+#include "engine/train_engine.hpp"
+#include "kernels/cpu_parallel.hpp"
+
+namespace volley::train {
+
+// Weight and bias gradients of layer l's projections in step t, and dL/dz of their source layers (into the rings).
+void engine::input_gradients(int l, std::size_t t, const batch_input& in, const real_t* g_in, gradients& g) {
+  const auto& L = net_.layers[l];
+  const std::size_t n = L.n;
+  const int threads = kernels::cpu_thread_count(options_.threads);
+  for (std::size_t p = 0; p < L.inputs.size(); ++p) {
+    const auto& P = L.inputs[p];
+    const long ts = long(t) - P.delay;
+    if (ts < 0) continue;
+    if (P.trainable) {  // dW[j][i] += z_j(ts) g_in[i], one writer per presynaptic row j, batch in fixed order
+      auto& gw = g.w[l][p];
+      kernels::cpu_chunks(P.n_pre, std::min<int>(threads, int(std::max<std::size_t>(1, P.n_pre / 16))),
+                          [&](int, std::uint64_t j0, std::uint64_t j1) {
+        for (std::size_t j = j0; j < j1; ++j)
+          for (std::size_t b = 0; b < B_; ++b) {
+            const real_t v = source_value(P.source, ts, in, b, j);
+            if (v == real_t(0)) continue;
+            const real_t* gb = g_in + b * n;
+            if (P.sparse) {
+              for (std::uint32_t k = P.row[j]; k < P.row[j + 1]; ++k) gw[k] += v * gb[P.col[k]];
+            } else {
+              real_t* row = gw.data() + j * n;
+              for (std::size_t i = 0; i < n; ++i) row[i] += v * gb[i];
+            }
+          }
+      });
+    }
+    if (P.source < 0) continue;
+    // dL/dz_src[b][j] (step ts) += sum_i W[j][i] g_in[b][i]
+    auto& src = runs_[P.source];
+    real_t* slot = src.ring.data() + (std::size_t(ts) % ring_) * src.count;
+    const std::size_t work = B_ * P.n_pre;
+    kernels::cpu_chunks(work, std::min<int>(threads, int(std::max<std::size_t>(1, work / 64))),
+                        [&](int, std::uint64_t a0, std::uint64_t a1) {
+      for (std::size_t a = a0; a < a1; ++a) {
+        const std::size_t b = a / P.n_pre, j = a % P.n_pre;
+        const real_t* gb = g_in + b * n;
+        real_t acc = 0;
+        if (P.sparse) {
+          for (std::uint32_t k = P.row[j]; k < P.row[j + 1]; ++k) acc += P.w[k] * gb[P.col[k]];
+        } else {
+          const real_t* w = P.w.data() + j * n;
+          for (std::size_t i = 0; i < n; ++i) acc += w[i] * gb[i];
+        }
+        slot[b * P.n_pre + j] += acc;
+      }
+    });
+  }
+}
+
+void engine::backward(const batch_input& in, const loss_spec& loss, gradients& g) {
+  const int last = int(runs_.size()) - 1;
+  const loss_tracker& tracker = tracker_[0];
+  for (std::size_t l = 0; l < runs_.size(); ++l) {
+    auto& r = runs_[l];
+    r.lam.assign(r.ns * r.count, 0);
+    r.gy.assign(r.count, 0);
+    r.g_u.assign(r.count, 0);
+    r.g_in.assign(r.count, 0);
+    r.gz.assign(r.count, 0);
+    r.ring.assign(ring_ * r.count, 0);
+    r.gz_const.assign(r.count, 0);  // dL/dz that is the same every step: regularisers, count loss
+    r.scratch.assign(2 * r.count, 0);
+    r.seg_s.assign((K_ + 1) * r.ns * r.count, 0);
+    r.seg_u.assign(K_ * r.count, 0);
+  }
+  for (const auto& reg : loss.regularizers) {
+    std::vector<real_t> gz;
+    rate_penalty(reg, runs_[reg.layer].counts, B_, net_.layers[reg.layer].n, &gz);
+    for (std::size_t i = 0; i < gz.size(); ++i) runs_[reg.layer].gz_const[i] += gz[i];
+  }
+  tracker.spike_grad(runs_[last].gz_const.data());
+
+  const std::size_t n_seg = (T_ + K_ - 1) / K_;
+  for (std::size_t seg = n_seg; seg-- > 0;) {
+    const std::size_t t0 = seg * K_, t1 = std::min(T_, t0 + K_);
+    // recompute the segment: states before every step (and after the last), inputs of every step
+    for (std::size_t l = 0; l < runs_.size(); ++l) {
+      auto& r = runs_[l];
+      const real_t* c = r.ckpt.data() + seg * (r.ns + 1) * r.count;
+      std::copy(c, c + r.ns * r.count, r.s.begin());
+      std::copy(c + r.ns * r.count, c + (r.ns + 1) * r.count, r.y.begin());
+    }
+    for (std::size_t t = t0; t < t1; ++t)
+      for (int l = 0; l <= last; ++l) {
+        auto& r = runs_[l];
+        std::copy(r.s.begin(), r.s.end(), r.seg_s.begin() + (t - t0) * r.ns * r.count);
+        real_t* u = r.seg_u.data() + (t - t0) * r.count;
+        accumulate_input(l, t, in, u);
+        real_t* z = r.scratch.data();
+        real_t* zp = z + r.count;
+        load_spikes(l, long(t), z);
+        load_spikes(l, long(t) - 1, zp);
+        net_.layers[l].kernel->replay(r.s.data(), r.count, u, z, zp, options_.threads);
+        if (t + 1 == t1) std::copy(r.s.begin(), r.s.end(), r.seg_s.begin() + (t1 - t0) * r.ns * r.count);
+      }
+    // adjoints backwards through the segment
+    for (std::size_t t = t1; t-- > t0;)
+      for (int l = last; l >= 0; --l) {
+        auto& r = runs_[l];
+        const auto& L = net_.layers[l];
+        real_t* slot = r.ring.data() + (t % ring_) * r.count;
+        for (std::size_t i = 0; i < r.count; ++i) r.gz[i] = slot[i] + r.gz_const[i];
+        std::fill(slot, slot + r.count, real_t(0));
+        if (l == last)  // dL/do(t): o = first state variable after step t
+          tracker.output_grad(t, r.seg_s.data() + (t - t0 + 1) * r.ns * r.count, r.lam.data());
+        real_t* z = r.scratch.data();
+        real_t* zp = z + r.count;
+        load_spikes(l, long(t), z);
+        load_spikes(l, long(t) - 1, zp);
+        real_t* prev_slot = t > 0 ? r.ring.data() + ((t - 1) % ring_) * r.count : r.g_in.data();
+        L.kernel->backward(r.seg_s.data() + (t - t0) * r.ns * r.count, r.count, r.seg_u.data() + (t - t0) * r.count,
+                           z, zp, r.lam.data(), r.gz.data(), r.g_u.data(), prev_slot, options_.threads);
+        for (std::size_t b = 0; b < B_; ++b)
+          for (std::size_t i = 0; i < L.n; ++i) g.bias[l][i] += r.g_u[b * L.n + i];
+        for (std::size_t i = 0; i < r.count; ++i) {
+          r.gy[i] = r.syn ? r.g_u[i] + L.syn_decay * r.gy[i] : r.g_u[i];
+          r.g_in[i] = r.gy[i];
+        }
+        input_gradients(l, t, in, r.g_in.data(), g);
+      }
+  }
+  for (std::size_t l = 0; l < runs_.size(); ++l)
+    if (!net_.layers[l].train_bias) std::fill(g.bias[l].begin(), g.bias[l].end(), real_t(0));
+}
+
+}  // namespace volley::train

@@ -1,0 +1,99 @@
+#pragma once
+// Batched forward pass and backward pass through time (BPTT) of a trainable network on the CPU (OpenMP).
+// Memory: every step's spikes are kept as bits (as reals in smooth mode), the continuous state (and synaptic
+// filter) every K steps; the backward sweep recomputes one segment of K steps at a time from its checkpoint by
+// replaying the stored spikes (never re-thresholding) and runs the adjoint recursion backwards through it.
+// Design, equations and the memory budget: docs/training.md.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "engine/config.hpp"
+#include "engine/train_loss.hpp"
+#include "engine/train_network.hpp"
+
+namespace volley::train {
+
+// One batch of data: x[(t * batch + b) * n_in + j], the value of input j in step t (spike 0/1, or any real, e.g.
+// a current encoding), as the source of projections with source -1.
+struct batch_input {
+  std::size_t batch = 0, steps = 0;
+  const real_t* x = nullptr;
+};
+
+struct engine_options {
+  int threads = 0;           // 0: all OpenMP threads
+  int checkpoint_every = 0;  // K steps between state checkpoints; 0: round(sqrt(T))
+  // Gradient checks of detach_reset only: per layer, [T][batch * n] spikes of a recorded run that the reset uses
+  // in place of this run's (so the reset's spike is a constant, as a detached reset treats it).
+  const std::vector<std::vector<real_t>>* frozen_reset = nullptr;
+};
+
+// Gradients in the network's shapes: w[layer][projection][synapse], bias[layer][neuron].
+struct gradients {
+  std::vector<std::vector<std::vector<real_t>>> w;
+  std::vector<std::vector<real_t>> bias;
+  void zero_like(const network& net);
+  double norm() const;  // L2 over everything
+};
+
+struct batch_result {
+  double loss = 0;            // the loss (batch mean)
+  double regularization = 0;  // rate regularisers
+  std::size_t correct = 0, batch = 0;
+  std::vector<int> predictions;
+  std::vector<double> spikes_per_neuron;  // per layer: mean spike count per neuron and sample
+};
+
+// Bytes kept for the backward pass (weights and gradients excluded), per neuron-step.
+struct memory_report {
+  std::size_t spike_bytes = 0, checkpoint_bytes = 0, segment_bytes = 0, adjoint_bytes = 0;
+  std::size_t neuron_steps = 0;  // batch * (sum of layer sizes) * steps
+  int checkpoint_every = 0;
+  double bytes_per_neuron_step() const;
+};
+
+class engine {
+ public:
+  explicit engine(network& net, engine_options options = {});
+  ~engine();
+  // Forward, loss and backward; g (shaped like the network) receives the batch's gradients (overwritten).
+  batch_result forward_backward(const batch_input& in, const int* labels, const loss_spec& loss, gradients& g);
+  // Forward and loss only (evaluation): keeps no spike history and no checkpoints.
+  batch_result forward_only(const batch_input& in, const int* labels, const loss_spec& loss);
+  // Of the last forward_backward: what was kept for the backward pass.
+  memory_report memory() const { return memory_; }
+  // Spike of layer l, step t, instance b * n + i in the last forward_backward.
+  real_t spike(int l, std::size_t t, std::size_t instance) const;
+
+ private:
+  struct layer_run {
+    std::size_t count = 0;  // batch * n
+    int ns = 0;             // state variables
+    bool syn = false;
+    std::vector<real_t> s, y, z, z_prev, u, counts;
+    std::vector<std::uint64_t> bits;  // [T][words] spikes (hard mode)
+    std::vector<real_t> zreal;        // [T][count] spikes (smooth mode)
+    std::size_t words = 0;
+    std::vector<real_t> ckpt;         // [segment][(ns + 1) * count]: state, then the synaptic filter
+    // backward
+    std::vector<real_t> seg_s, seg_u, lam, gy, g_u, g_in, ring, gz, gz_const, scratch;
+  };
+  batch_result forward(const batch_input& in, const int* labels, const loss_spec& loss, bool keep);
+  void accumulate_input(int l, std::size_t t, const batch_input& in, real_t* u);
+  void load_spikes(int l, long t, real_t* out) const;
+  real_t source_value(int source, long t, const batch_input& in, std::size_t b, std::size_t j) const;
+  void backward(const batch_input& in, const loss_spec& loss, gradients& g);
+  void input_gradients(int l, std::size_t t, const batch_input& in, const real_t* g_in, gradients& g);
+  void prepare(const batch_input& in, bool keep);
+
+  network& net_;
+  engine_options options_;
+  std::vector<layer_run> runs_;
+  std::size_t B_ = 0, T_ = 0, K_ = 1, ring_ = 2;
+  bool short_history_ = false;  // evaluation without delays: spikes of the current step only
+  memory_report memory_;
+  std::vector<loss_tracker> tracker_;  // 0 or 1: the tracker of the current batch
+};
+
+}  // namespace volley::train

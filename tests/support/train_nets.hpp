@@ -1,0 +1,118 @@
+#pragma once
+// Small trainable networks for the trainer's tests: data input -> hidden layer(s) -> readout, with the options the
+// gradient checks sweep (reset modes, recurrent/sparse/delayed projections, synaptic filter, loss).
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/train_network.hpp"
+#include "engine/train_loss.hpp"
+#include "models/surrogate.hpp"
+
+namespace volley::test {
+
+struct net_case {
+  std::string name;
+  std::string hidden_model = "LIF";
+  nlohmann::json hidden_params = {{"tau", "10 ms"}, {"R", "1 Gohm"}, {"V_th", "1 mV"}, {"V_reset", "0 mV"}};
+  double input_sd = 2;  // pA (input units of the hidden model)
+  std::size_t n_in = 5, n_hidden = 7, n_out = 3, steps = 25;
+  double dt = 0.5;  // ms
+  std::string readout = "LeakyRateReadout";
+  nlohmann::json readout_params = {{"tau", "5 ms"}};
+  double readout_sd = -1;  // < 0: 1 / sqrt(fan-in)
+  bool smooth = true, detach = false, next_step = false;
+  bool recurrent = false, sparse = false, second_hidden = false;
+  int input_delay = 0;
+  double tau_syn_ms = 0;
+  double input_density = 0.6;  // fraction of nonzero input entries
+  int checkpoint_every = 0;
+  train::loss_spec loss;
+};
+
+inline net_case lif_case(const std::string& name) {
+  net_case c;
+  c.name = name;
+  return c;
+}
+
+inline std::vector<net_case> model_cases() {
+  std::vector<net_case> v;
+  auto add = [&](const std::string& model, nlohmann::json params, double sd, double dt = 0.5) {
+    net_case c;
+    c.name = "model_" + model;
+    c.hidden_model = model;
+    c.hidden_params = std::move(params);
+    c.input_sd = sd;
+    c.dt = dt;
+    v.push_back(c);
+  };
+  add("IF", {{"R", "1 Gohm"}, {"tau", "5 ms"}}, 2);
+  add("ALIF", {{"R", "1 Gohm"}, {"tau", "10 ms"}, {"beta", "0.5 mV"}}, 2);
+  add("ExpIF", {{"R", "1 Gohm"}}, 3);
+  add("AdExIF", {{"R", "1 Gohm"}, {"a", "1 nS"}, {"b", "5 pA"}}, 3);
+  add("QuaIF", {{"R", "1 Gohm"}}, 3);
+  add("AdQuaIF", {{"R", "1 Gohm"}, {"a", "1 nS"}, {"b", "1 pA"}}, 3);
+  add("Izhikevich", nlohmann::json::object(), 3);
+  add("Gif", {{"R", "1 Gohm"}}, 5);
+  add("HH", nlohmann::json::object(), 5e6, 0.05);
+  add("WangBuzsakiHH", nlohmann::json::object(), 5e6, 0.05);
+  add("MorrisLecar", nlohmann::json::object(), 5e7, 0.05);
+  add("FitzHughNagumo", nlohmann::json::object(), 1, 0.1);
+  add("HindmarshRose", nlohmann::json::object(), 1, 0.1);
+  return v;
+}
+
+inline train::layer make_layer(const std::string& name, const std::string& model, std::size_t n,
+                               const nlohmann::json& params, double dt, const kernels::train::step_options& o) {
+  train::layer L;
+  L.name = name;
+  L.n = n;
+  L.kernel = train::make_layer_kernel(model, n, &params, nullptr, dt, o, "layer '" + name + "'");
+  L.bias.assign(n, 0);
+  return L;
+}
+
+inline train::network build_net(const net_case& c, std::uint64_t seed = 7) {
+  train::network net;
+  net.dt = c.dt;
+  net.n_in = c.n_in;
+  kernels::train::step_options o;
+  o.sg = models::make_surrogate(models::surrogate_kind::sigmoid, {{"alpha", 4.0}});
+  o.smooth_spikes = c.smooth ? 1 : 0;
+  o.detach_reset = c.detach ? 1 : 0;
+  o.reset_next_step = c.next_step ? 1 : 0;
+  std::uint32_t id = 0;
+  auto hidden = make_layer("hidden", c.hidden_model, c.n_hidden, c.hidden_params, c.dt, o);
+  for (std::size_t i = 0; i < c.n_hidden; ++i) hidden.bias[i] = real_t(0.1 * c.input_sd * std::sin(1.0 + i));
+  if (c.tau_syn_ms > 0) hidden.syn_decay = real_t(std::exp(-c.dt / c.tau_syn_ms));
+  train::init_spec in_init;
+  in_init.sd = c.input_sd;
+  in_init.density = 0.6;
+  hidden.inputs.push_back(train::make_projection(-1, c.n_in, c.n_hidden, c.input_delay, c.sparse, in_init, seed, id++));
+  if (c.recurrent) {
+    train::init_spec rec;
+    rec.sd = 0.5 * c.input_sd;
+    rec.density = 0.5;
+    hidden.inputs.push_back(train::make_projection(0, c.n_hidden, c.n_hidden, 1, c.sparse, rec, seed, id++));
+  }
+  net.layers.push_back(std::move(hidden));
+  if (c.second_hidden) {
+    auto h2 = make_layer("hidden2", "LIF", 6, {{"tau", "8 ms"}, {"R", "1 Gohm"}}, c.dt, o);
+    train::init_spec h2i;
+    h2i.sd = 2;
+    h2.inputs.push_back(train::make_projection(0, c.n_hidden, 6, 1, false, h2i, seed, id++));
+    net.layers.push_back(std::move(h2));
+  }
+  auto out = make_layer("out", c.readout, c.n_out, c.readout_params, c.dt, o);
+  train::init_spec oi;
+  oi.sd = c.readout_sd;
+  const int last_hidden = int(net.layers.size()) - 1;
+  out.inputs.push_back(train::make_projection(last_hidden, net.layers[last_hidden].n, c.n_out, 0, false, oi, seed, id++));
+  for (std::size_t k = 0; k < c.n_out; ++k) out.bias[k] = real_t(0.05 * k);
+  net.layers.push_back(std::move(out));
+  return net;
+}
+
+}  // namespace volley::test
