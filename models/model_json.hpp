@@ -38,6 +38,9 @@ std::unique_ptr<population> create_population(const population_request& req) {
           const std::string s = val.is_string() ? val.template get<std::string>() : std::string();
           if (s != "soft" && s != "hard") throw parameter_error(where, name, val.dump(), "\"soft\" or \"hard\"");
           field = s == "soft" ? reset_mode::soft : reset_mode::hard;
+        } else if constexpr (std::is_same_v<F, bool>) {  // switches (NEST's refractory_input)
+          if (!val.is_boolean()) throw parameter_error(where, name, val.dump(), "true or false");
+          field = val.template get<bool>();
         } else {
           quantity_value v = spec::value_of(val, F::dim, where, name);
           if (v.dist.is_constant() && v.per_item.empty()) {
@@ -115,6 +118,8 @@ void describe_model_json(nlohmann::json& out) {
     if constexpr (std::is_same_v<F, reset_mode>) {
       params.push_back({{"name", name}, {"unit", ""}, {"default", field == reset_mode::soft ? "soft" : "hard"},
                         {"range", "\"soft\" or \"hard\""}});
+    } else if constexpr (std::is_same_v<F, bool>) {
+      params.push_back({{"name", name}, {"unit", ""}, {"default", field}, {"range", "true or false"}});
     } else {
       params.push_back({{"name", name}, {"unit", units::internal_unit_name(F::dim)}, {"default", field.value},
                         {"range", range_text(check)}});

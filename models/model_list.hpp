@@ -8,6 +8,8 @@
 #include "models/fhn_hr.hpp"
 #include "models/gif.hpp"
 #include "models/hh.hpp"
+#include "models/iaf_psc_alpha.hpp"
+#include "models/iaf_psc_delta.hpp"
 #include "models/iaf_psc_exp.hpp"
 #include "models/izhikevich.hpp"
 #include "models/lif.hpp"
@@ -28,6 +30,7 @@ struct model_list {
 using all_neuron_models =
     model_list<LIF, LIFRef, IF, ALIF, ExpIF, ExpIFRef, AdExIF, AdExIFRef, QuaIF, AdQuaIF, AdQuaIFRef, Izhikevich,
                IzhikevichRef, FitzHughNagumo, HindmarshRose, Gif, GifRef, HH, WangBuzsakiHH, MorrisLecar, PoissonSpike,
-               PoissonEncoder, SpikeTime, LeakyRateReadout, LeakySpikeReadout, TraubMilesHH, iaf_psc_exp>;
+               PoissonEncoder, SpikeTime, LeakyRateReadout, LeakySpikeReadout, TraubMilesHH, iaf_psc_exp,
+               iaf_psc_delta, iaf_psc_alpha>;
 
 }  // namespace volley::models

@@ -9,6 +9,8 @@
 #include "models/fhn_hr.hpp"
 #include "models/gif.hpp"
 #include "models/hh.hpp"
+#include "models/iaf_psc_alpha.hpp"
+#include "models/iaf_psc_delta.hpp"
 #include "models/iaf_psc_exp.hpp"
 #include "models/izhikevich.hpp"
 #include "models/lif.hpp"
@@ -51,6 +53,8 @@ const std::vector<neuron_model_entry>& neuron_models() {
       entry<LeakySpikeReadout>("brainpy"),
       entry<TraubMilesHH>("benchmark"),
       entry<iaf_psc_exp>("nest"),
+      entry<iaf_psc_delta>("nest"),
+      entry<iaf_psc_alpha>("nest"),
   };
   return table;
 }

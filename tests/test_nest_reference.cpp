@@ -1,191 +1,57 @@
-// volley's NEST models against traces recorded from NEST itself (issue 5). tests/reference/<model>.json is written
-// by tools/nest_reference/make_references.py: one neuron with NEST's defaults, a step_current_generator (0 pA, a
-// suprathreshold step from 20 ms, a subthreshold one from 120 ms), excitatory and inhibitory spike_generator
-// input with fixed times and delays, a multimeter at every step and a spike_recorder, dt 0.1 ms, 300 ms. This
-// file rebuilds the same inputs in volley and compares every step.
-//
-// Timing, NEST against volley (checked here, not assumed):
-//   - Sample k of NEST's multimeter (interval dt) is the state after the step ending at (k + 1) dt: volley's
-//     trace sample k (step k). A NEST spike stamped t is volley's spike in step round(t/dt) - 1.
-//   - A spike_generator spike at t through a connection of delay d jumps the synaptic state at t + d: volley's
-//     spike time t (SpikeTime schedule or spike-time input, "emission time") with the same delay does the same.
-//   - A step_current_generator value set at amplitude_time T, through a connection of delay d, acts on V over
-//     the steps from T + d on (the generator sends in the step ending at T; the neuron reads the current one
-//     step after it arrives). volley's step_input acts from the first step starting at or after its step_time,
-//     and a current input has no delay, so the NEST protocol is expressed by shifting every step time by d:
-//     step_time = T + d. Without the shift volley is one step early (d = dt); NestReference.UnshiftedStepCurrent*
-//     pins that difference down.
+// volley's iaf_psc_exp against traces recorded from NEST itself (issue 5). The protocol, the timing conventions
+// (NEST against volley) and the helpers are in tests/support/nest_reference.hpp; the tests here pin the timing
+// conventions down (UnshiftedStepCurrent*), iaf_psc_delta and iaf_psc_alpha are in tests/test_nest_psc_delta_alpha.cpp.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <limits>
-#include <nlohmann/json.hpp>
-#include <set>
 #include <string>
 #include <vector>
 
-#include "engine/network.hpp"
-#include "host/simulator.hpp"
 #include "models/iaf_psc_exp.hpp"
-#include "models/spike_sources.hpp"
+#include "tests/support/nest_reference.hpp"
 
 using namespace volley;
-using namespace volley::units::literals;
-using json = nlohmann::json;
+using namespace volley::nest_ref;
 
 namespace {
 
-json load_reference(const std::string& model) {
-  const std::string path = std::string(VOLLEY_SOURCE_DIR) + "/tests/reference/" + model + ".json";
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  return json::parse(in);
-}
-
-// A number of a reference file; JSON has no infinity, so the writer spells it "inf" / "-inf".
-double number(const json& v) {
-  if (v.is_string()) {
-    const auto s = v.get<std::string>();
-    if (s == "inf") return std::numeric_limits<double>::infinity();
-    if (s == "-inf") return -std::numeric_limits<double>::infinity();
-    throw std::runtime_error("not a number: " + s);
-  }
-  return v.get<double>();
-}
-
 // NEST's parameters as volley's; a NEST parameter volley has no counterpart of is accepted only at the value that
-// makes it inert, and an unknown one fails (a newer NEST adding a parameter must be looked at, not ignored).
+// makes it inert.
 models::iaf_psc_exp_params iaf_psc_exp_params_from(const json& p) {
-  std::set<std::string> seen;
-  auto take = [&](const char* name) {
-    seen.insert(name);
-    return number(p.at(name));
-  };
+  parameter_reader in(p);
   models::iaf_psc_exp_params q;
-  q.E_L = units::voltage_q(take("E_L"));
-  q.C_m = units::capacitance_q(take("C_m"));
-  q.tau_m = units::time_q(take("tau_m"));
-  q.t_ref = units::time_q(take("t_ref"));
-  q.V_th = units::voltage_q(take("V_th"));
-  q.V_reset = units::voltage_q(take("V_reset"));
-  q.tau_syn_ex = units::time_q(take("tau_syn_ex"));
-  q.tau_syn_in = units::time_q(take("tau_syn_in"));
-  q.I_e = units::current_q(take("I_e"));
+  q.E_L = units::voltage_q(in.take("E_L"));
+  q.C_m = units::capacitance_q(in.take("C_m"));
+  q.tau_m = units::time_q(in.take("tau_m"));
+  q.t_ref = units::time_q(in.take("t_ref"));
+  q.V_th = units::voltage_q(in.take("V_th"));
+  q.V_reset = units::voltage_q(in.take("V_reset"));
+  q.tau_syn_ex = units::time_q(in.take("tau_syn_ex"));
+  q.tau_syn_in = units::time_q(in.take("tau_syn_in"));
+  q.I_e = units::current_q(in.take("I_e"));
   // NEST 3.10's escape noise (stochastic threshold): off while delta == 0, then rho is unused.
-  EXPECT_EQ(take("delta"), 0.0) << "volley's iaf_psc_exp has a deterministic threshold";
-  take("rho");
-  for (const auto& [name, value] : p.items())
-    EXPECT_TRUE(seen.count(name)) << "NEST parameter " << name << " = " << value << " has no volley counterpart";
+  EXPECT_EQ(in.take("delta"), 0.0) << "volley's iaf_psc_exp has a deterministic threshold";
+  in.take("rho");
+  in.finish("iaf_psc_exp");
   return q;
 }
-
-// How the spike_generator spikes enter volley.
-enum class spike_path { spike_time_population, spike_times_input };
 
 struct volley_traces {
   std::vector<double> V_m, I_syn_ex, I_syn_in;  // mV, pA, pA; sample k = state after step k
   std::vector<std::uint64_t> spike_steps;
 };
 
-// Runs volley's iaf_psc_exp on the reference's protocol. `current_shift_ms` is added to every
-// step_current_generator time: its connection delay reproduces NEST's timing (see the top of the file).
+// Runs volley's iaf_psc_exp on the reference's protocol, each spike_generator projected onto port "ex" or "in"
+// by the sign of its weight, as NEST routes them. `current_shift_ms` is added to every step_current_generator time.
 volley_traces run_iaf_psc_exp(const json& ref, spike_path path, double current_shift_ms) {
-  const double dt = ref.at("dt_ms").get<double>();
-  const auto& proto = ref.at("protocol");
-  network net({.dt = units::time_q(dt), .seed = 1});
-  net.add_population<models::iaf_psc_exp>("N", 1, iaf_psc_exp_params_from(ref.at("parameters")));
   EXPECT_EQ(ref.at("initial_state").at("V_m").get<double>(), ref.at("parameters").at("E_L").get<double>())
       << "volley starts iaf_psc_exp at E_L";
-
-  const auto& scg = proto.at("step_current_generator");
-  step_input step;
-  for (const auto& a : scg.at("amplitude_values_pA")) step.amplitudes.push_back(units::current_q(a.get<double>()));
-  for (const auto& t : scg.at("amplitude_times_ms"))
-    step.step_times.push_back(units::time_q(t.get<double>() + current_shift_ms));
-  net.add_current_input("N", step);
-
-  const auto& spikes = proto.at("spike_inputs");
-  if (path == spike_path::spike_time_population) {
-    // One SpikeTime neuron per spike_generator, projected onto port "ex" or "in" as NEST routes by sign.
-    net.add_population<models::SpikeTime>("G", static_cast<index_t>(spikes.size()));
-    std::vector<index_t> who;
-    std::vector<units::time_q> when;
-    for (std::size_t g = 0; g < spikes.size(); ++g)
-      for (const auto& t : spikes[g].at("times_ms")) {
-        who.push_back(static_cast<index_t>(g));
-        when.push_back(units::time_q(t.get<double>()));
-      }
-    net.set_spike_schedule("G", who, when);
-    for (std::size_t g = 0; g < spikes.size(); ++g) {
-      const double w = spikes[g].at("weight").get<double>();
-      const std::string source = "G[" + std::to_string(g) + ":" + std::to_string(g + 1) + "]";
-      net.connect(source, "N", connection_rule{},
-                  {w >= 0 ? "ex" : "in", units::current_q(w), units::time_q(spikes[g].at("delay_ms").get<double>())});
-    }
-  } else {
-    for (const auto& s : spikes) {
-      const double w = s.at("weight").get<double>();
-      net.add_spike_times("N", s.at("times_ms").get<std::vector<double>>(), units::current_q(w), w >= 0 ? "ex" : "in",
-                          units::time_q(s.at("delay_ms").get<double>()));
-    }
-  }
-
-  simulator sim(net);
-  sim.record_spikes("N");
-  for (const char* v : {"V_m", "I_syn_ex", "I_syn_in"}) sim.record_trace({"N", v, {0}, 0.0_ms});
-  sim.run(units::time_q(ref.at("t_sim_ms").get<double>()));
-  volley_traces out;
-  const auto& rec = sim.record();
-  out.V_m.assign(rec.traces[0].values.begin(), rec.traces[0].values.end());
-  out.I_syn_ex.assign(rec.traces[1].values.begin(), rec.traces[1].values.end());
-  out.I_syn_in.assign(rec.traces[2].values.begin(), rec.traces[2].values.end());
-  out.spike_steps.assign(rec.spikes[0].step.begin(), rec.spikes[0].step.end());
-  return out;
-}
-
-std::vector<double> reference_trace(const json& ref, const char* variable) {
-  std::vector<double> v;
-  for (const auto& x : ref.at("record").at("traces").at(variable)) v.push_back(number(x));
-  return v;
-}
-
-std::vector<std::uint64_t> reference_spike_steps(const json& ref) {
-  const double dt = ref.at("dt_ms").get<double>();
-  std::vector<std::uint64_t> steps;
-  for (const auto& t : ref.at("record").at("spike_times_ms"))
-    steps.push_back(static_cast<std::uint64_t>(std::llround(t.get<double>() / dt)) - 1);  // stamp = end of step
-  return steps;
-}
-
-// Largest |a - b| over the samples whose time (k + 1) dt lies in [start, end) of each protocol phase; prints
-// them (the numbers the issue asks for) and returns the overall largest with the first sample where it exceeds tol.
-struct comparison {
-  double max_abs = 0;
-  long first_over = -1;  // first sample k with |a - b| > tol, -1 when none
-};
-
-comparison compare(const json& ref, const char* what, const std::vector<double>& volley,
-                   const std::vector<double>& nest, double tol) {
-  comparison c;
-  EXPECT_EQ(volley.size(), nest.size()) << what;
-  const double dt = ref.at("dt_ms").get<double>();
-  const std::size_t n = std::min(volley.size(), nest.size());
-  for (const auto& phase : ref.at("protocol").at("phases")) {
-    double m = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-      const double t = (k + 1) * dt;
-      if (t < phase.at("start_ms").get<double>() || t >= phase.at("end_ms").get<double>()) continue;
-      m = std::max(m, std::abs(volley[k] - nest[k]));
-    }
-    std::printf("  %-10s max |volley - NEST| %-40s %.3g\n", what, phase.at("name").get<std::string>().c_str(), m);
-    c.max_abs = std::max(c.max_abs, m);
-  }
-  for (std::size_t k = 0; k < n && c.first_over < 0; ++k)
-    if (std::abs(volley[k] - nest[k]) > tol) c.first_over = static_cast<long>(k);
-  return c;
+  auto t =
+      run_protocol<models::iaf_psc_exp>(ref, iaf_psc_exp_params_from(ref.at("parameters")), path, current_shift_ms,
+                                        {"V_m", "I_syn_ex", "I_syn_in"}, [](double w) { return w >= 0 ? "ex" : "in"; });
+  return {std::move(t.values[0]), std::move(t.values[1]), std::move(t.values[2]), std::move(t.spike_steps)};
 }
 
 }  // namespace
