@@ -11,37 +11,16 @@
 #include <string>
 
 #include "host/gpu_engine.hpp"
+#include "tests/support/cli.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct result {
-  int code;
-  std::string output;  // stdout and stderr
-};
-
-result run(const std::string& args) {
-  const std::string cmd = std::string(VOLLEY_CLI_PATH) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("volley_cli_test_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir / name;
-}
-
-fs::path write_file(const std::string& name, const std::string& text) {
-  const fs::path p = scratch(name);
-  std::ofstream(p) << text;
-  return p;
-}
+using result = volley::test::cli_result;
+result run(const std::string& args) { return volley::test::run_cli(args); }
+using volley::test::scratch;
+using volley::test::write_file;
 
 const std::string example = std::string(VOLLEY_SOURCE_DIR) + "/examples/coba.json";
 
