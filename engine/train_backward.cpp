@@ -74,6 +74,7 @@ void engine::backward(const batch_input& in, const loss_spec& loss, gradients& g
     r.scratch.assign(2 * r.count, 0);
     r.seg_s.assign((K_ + 1) * r.ns * r.count, 0);
     r.seg_u.assign(K_ * r.count, 0);
+    r.g_param.assign(std::size_t(net_.layers[l].kernel->n_params()) * r.count, 0);
   }
   for (const auto& reg : loss.regularizers) {
     std::vector<real_t> gz;
@@ -121,7 +122,8 @@ void engine::backward(const batch_input& in, const loss_spec& loss, gradients& g
         load_spikes(l, long(t) - 1, zp);
         real_t* prev_slot = t > 0 ? r.ring.data() + ((t - 1) % ring_) * r.count : r.g_in.data();
         L.kernel->backward(r.seg_s.data() + (t - t0) * r.ns * r.count, r.count, r.seg_u.data() + (t - t0) * r.count,
-                           z, zp, r.lam.data(), r.gz.data(), r.g_u.data(), prev_slot, options_.threads);
+                           z, zp, r.lam.data(), r.gz.data(), r.g_u.data(), prev_slot,
+                           r.g_param.empty() ? nullptr : r.g_param.data(), options_.threads);
         for (std::size_t b = 0; b < B_; ++b)
           for (std::size_t i = 0; i < L.n; ++i) g.bias[l][i] += r.g_u[b * L.n + i];
         for (std::size_t i = 0; i < r.count; ++i) {
@@ -131,8 +133,13 @@ void engine::backward(const batch_input& in, const loss_spec& loss, gradients& g
         input_gradients(l, t, in, r.g_in.data(), g);
       }
   }
-  for (std::size_t l = 0; l < runs_.size(); ++l)
+  for (std::size_t l = 0; l < runs_.size(); ++l) {
     if (!net_.layers[l].train_bias) std::fill(g.bias[l].begin(), g.bias[l].end(), real_t(0));
+    const std::size_t n = net_.layers[l].n;
+    for (std::size_t k = 0; k < g.param[l].size(); ++k)  // sum over the batch, in batch order
+      for (std::size_t b = 0; b < B_; ++b)
+        for (std::size_t i = 0; i < n; ++i) g.param[l][k][i] += runs_[l].g_param[k * runs_[l].count + b * n + i];
+  }
 }
 
 }  // namespace volley::train

@@ -14,11 +14,13 @@ namespace volley::train {
 void gradients::zero_like(const network& net) {
   w.resize(net.layers.size());
   bias.resize(net.layers.size());
+  param.resize(net.layers.size());
   for (std::size_t l = 0; l < net.layers.size(); ++l) {
     const auto& L = net.layers[l];
     w[l].resize(L.inputs.size());
     for (std::size_t p = 0; p < L.inputs.size(); ++p) w[l][p].assign(L.inputs[p].size(), 0);
     bias[l].assign(L.n, 0);
+    param[l].assign(std::size_t(L.kernel->n_params()), std::vector<real_t>(L.n, 0));
   }
 }
 
@@ -29,6 +31,9 @@ double gradients::norm() const {
       for (real_t v : p) s += double(v) * v;
   for (const auto& l : bias)
     for (real_t v : l) s += double(v) * v;
+  for (const auto& l : param)
+    for (const auto& p : l)
+      for (real_t v : p) s += double(v) * v;
   return std::sqrt(s);
 }
 
@@ -60,7 +65,8 @@ void engine::prepare(const batch_input& in, bool keep) {
   }
   for (std::size_t l = 0; l < runs_.size(); ++l) {
     auto& r = runs_[l];
-    const auto& L = net_.layers[l];
+    auto& L = net_.layers[l];
+    L.kernel->refresh();  // trainable parameters may have changed (optimizer, tests)
     r.count = B_ * L.n;
     r.ns = L.kernel->n_state();
     r.syn = L.syn_decay > 0;

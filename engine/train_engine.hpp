@@ -29,10 +29,12 @@ struct engine_options {
   const std::vector<std::vector<real_t>>* frozen_reset = nullptr;
 };
 
-// Gradients in the network's shapes: w[layer][projection][synapse], bias[layer][neuron].
+// Gradients in the network's shapes: w[layer][projection][synapse], bias[layer][neuron], and the trainable
+// neuron parameters param[layer][parameter][neuron].
 struct gradients {
   std::vector<std::vector<std::vector<real_t>>> w;
   std::vector<std::vector<real_t>> bias;
+  std::vector<std::vector<std::vector<real_t>>> param;
   void zero_like(const network& net);
   double norm() const;  // L2 over everything
 };
@@ -78,6 +80,7 @@ class engine {
     std::vector<real_t> ckpt;         // [segment][(ns + 1) * count]: state, then the synaptic filter
     // backward
     std::vector<real_t> seg_s, seg_u, lam, gy, g_u, g_in, ring, gz, gz_const, scratch;
+    std::vector<real_t> g_param;  // [param][instance] dL/dp of trainable neuron parameters
   };
   batch_result forward(const batch_input& in, const int* labels, const loss_spec& loss, bool keep);
   void accumulate_input(int l, std::size_t t, const batch_input& in, real_t* u);

@@ -35,20 +35,35 @@ class layer_kernel {
                       int threads) const = 0;
   // Adjoint of forward() at the state s before the step: lam in dL/ds', out dL/ds; gz = dL/dz; g_u = dL/du out;
   // gz_prev: dL/dz_prev of a next-step reset, added (not written).
+  // g_param (trainable parameters only, else nullptr): [param][instance] dL/dp, added.
   virtual void backward(const real_t* s, std::size_t count, const real_t* u, const real_t* z, const real_t* z_prev,
-                        real_t* lam, const real_t* gz, real_t* g_u, real_t* gz_prev, int threads) const = 0;
+                        real_t* lam, const real_t* gz, real_t* g_u, real_t* gz_prev, real_t* g_param,
+                        int threads) const = 0;
+
+  // Trainable neuron parameters (named in make_layer_kernel): one value per neuron, in the parameter's unit.
+  int n_params() const { return int(param_names_.size()); }
+  const std::string& param_name(int k) const { return param_names_[k]; }
+  std::vector<real_t>& param_values(int k) { return param_values_[k]; }
+  const std::vector<real_t>& param_values(int k) const { return param_values_[k]; }
+  // Re-derives the per-neuron constants from param_values. A neuron whose new values leave the parameter's range
+  // or fail the model's own checks (e.g. V_th below V_reset) keeps its last valid values, which are written back.
+  virtual void refresh() = 0;
   const kernels::train::step_options& options() const { return options_; }
 
  protected:
   kernels::train::step_options options_;
+  std::vector<std::string> param_names_;
+  std::vector<std::vector<real_t>> param_values_;  // [param][neuron]
 };
 
 // A layer of `n` neurons of `model` (any differentiable model; parameters and initial values in the units spec
-// files use, e.g. {"tau": "10 ms"}). Throws parameter_error / spec_error naming `where` for unknown or
-// non-differentiable models, heterogeneous parameters, and option combinations the model cannot train with.
+// files use, e.g. {"tau": "10 ms"}); `trainable` names parameters that train per neuron (e.g. "tau", "V_th").
+// Throws parameter_error / spec_error naming `where` for unknown or non-differentiable models, unknown or
+// non-numeric trainable parameters, heterogeneous parameters, and option combinations the model cannot train with.
 std::unique_ptr<layer_kernel> make_layer_kernel(const std::string& model, std::size_t n, const nlohmann::json* params,
                                                 const nlohmann::json* initial, double dt,
-                                                const kernels::train::step_options& options, const std::string& where);
+                                                const kernels::train::step_options& options, const std::string& where,
+                                                const std::vector<std::string>& trainable = {});
 
 // Names of the models a layer can use.
 std::vector<std::string> trainable_models();

@@ -39,6 +39,7 @@ std::size_t network::parameter_count() const {
   std::size_t n = 0;
   for (const auto& L : layers) {
     n += L.train_bias ? L.n : 0;
+    n += std::size_t(L.kernel->n_params()) * L.n;
     for (const auto& P : L.inputs) n += P.trainable ? P.size() : 0;
   }
   return n;

@@ -55,6 +55,8 @@ void for_each_parameter(network& net, gradients& g, F&& f) {
         for (std::size_t k = 0; k < L.inputs[p].w.size(); ++k) f(L.inputs[p].w[k], g.w[l][p][k]);
     if (L.train_bias)
       for (std::size_t i = 0; i < L.n; ++i) f(L.bias[i], g.bias[l][i]);
+    for (int k = 0; k < L.kernel->n_params(); ++k)
+      for (std::size_t i = 0; i < L.n; ++i) f(L.kernel->param_values(k)[i], g.param[l][k][i]);
   }
 }
 

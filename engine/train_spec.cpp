@@ -187,7 +187,8 @@ network build_network(train_spec& s, std::size_t n_in, std::size_t n_classes) {
   for (std::size_t l = 0; l < s.layers.size(); ++l) {
     const json& lj = s.layers[l];
     const std::string where = "layer " + std::to_string(l) + " ('" + names[l] + "')";
-    check_keys(lj, {"name", "model", "size", "params", "initial", "tau_syn", "bias", "train_bias", "inputs"}, where);
+    check_keys(lj, {"name", "model", "size", "params", "initial", "trainable", "tau_syn", "bias", "train_bias", "inputs"},
+               where);
     if (names[l].empty()) throw spec_error(where + ": every layer needs a 'name'");
     layer L;
     L.name = names[l];
@@ -199,7 +200,15 @@ network build_network(train_spec& s, std::size_t n_in, std::size_t n_classes) {
                                 s.data.name + "')");
     const json* params = lj.contains("params") ? &lj["params"] : nullptr;
     const json* initial = lj.contains("initial") ? &lj["initial"] : nullptr;
-    L.kernel = make_layer_kernel(text(lj, "model", "", where), L.n, params, initial, s.dt, s.step, where);
+    std::vector<std::string> trainable;
+    if (lj.contains("trainable")) {
+      if (!lj["trainable"].is_array()) throw parameter_error(where, "trainable", lj["trainable"].dump(), "a list of parameter names");
+      for (const auto& t : lj["trainable"]) {
+        if (!t.is_string()) throw parameter_error(where, "trainable", t.dump(), "a parameter name (string)");
+        trainable.push_back(t.get<std::string>());
+      }
+    }
+    L.kernel = make_layer_kernel(text(lj, "model", "", where), L.n, params, initial, s.dt, s.step, where, trainable);
     const units::dimension in_dim = L.kernel->input_dim();
     L.bias.assign(L.n, lj.contains("bias") ? real_t(quantity_or_number(lj["bias"], in_dim, where, "bias")) : real_t(0));
     L.train_bias = lj.value("train_bias", true);

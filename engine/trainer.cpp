@@ -161,6 +161,9 @@ void trainer::save(const std::string& path) const {
     lj["model"] = L.kernel->model();
     lj["bias"] = L.bias;
     for (const auto& P : L.inputs) lj["inputs"].push_back({{"w", P.w}, {"synapses", P.w.size()}});
+    lj["params"] = json::array();
+    for (int k = 0; k < L.kernel->n_params(); ++k)
+      lj["params"].push_back({{"name", L.kernel->param_name(k)}, {"values", L.kernel->param_values(k)}});
     j["layers"].push_back(lj);
   }
   j["optimizer"] = {{"steps", optimizer_.steps()}, {"m", optimizer_.first_moment()}, {"v", optimizer_.second_moment()}};
@@ -193,7 +196,7 @@ void trainer::load(const std::string& path) {
                      std::to_string(net_.layers.size()));
   // validate everything first, then commit
   std::vector<std::vector<real_t>> bias(net_.layers.size());
-  std::vector<std::vector<std::vector<real_t>>> w(net_.layers.size());
+  std::vector<std::vector<std::vector<real_t>>> w(net_.layers.size()), params(net_.layers.size());
   for (std::size_t l = 0; l < net_.layers.size(); ++l) {
     const auto& L = net_.layers[l];
     const json& lj = layers[l];
@@ -213,12 +216,25 @@ void trainer::load(const std::string& path) {
                          std::to_string(w[l][p].size()) + " weights, the spec's network " +
                          std::to_string(L.inputs[p].w.size()) + " (same seed and spec needed)");
     }
+    const json pj = lj.value("params", json::array());
+    if (int(pj.size()) != L.kernel->n_params())
+      throw spec_error(where + ": layer '" + L.name + "' has " + std::to_string(pj.size()) +
+                       " trainable parameters, the spec " + std::to_string(L.kernel->n_params()));
+    for (int k = 0; k < L.kernel->n_params(); ++k) {
+      if (pj[k].value("name", "") != L.kernel->param_name(k))
+        throw spec_error(where + ": layer '" + L.name + "' trainable parameter " + std::to_string(k) + " is '" +
+                         pj[k].value("name", "") + "', the spec's '" + L.kernel->param_name(k) + "'");
+      params[l].push_back(pj[k].at("values").get<std::vector<real_t>>());
+      if (params[l][k].size() != L.n) throw spec_error(where + ": layer '" + L.name + "' parameter values size");
+    }
   }
   const json& o = spec::member(j, "optimizer", where);
   optimizer_.restore(o.at("steps").get<long>(), o.at("m").get<std::vector<real_t>>(), o.at("v").get<std::vector<real_t>>());
   for (std::size_t l = 0; l < net_.layers.size(); ++l) {
     net_.layers[l].bias = std::move(bias[l]);
     for (std::size_t p = 0; p < net_.layers[l].inputs.size(); ++p) net_.layers[l].inputs[p].w = std::move(w[l][p]);
+    for (std::size_t k = 0; k < params[l].size(); ++k) net_.layers[l].kernel->param_values(int(k)) = std::move(params[l][k]);
+    net_.layers[l].kernel->refresh();
   }
   epochs_done_ = j.value("epochs_done", 0);
 }

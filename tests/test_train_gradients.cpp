@@ -4,8 +4,10 @@
 // weights of dense, sparse, recurrent and delayed projections, biases, with and without a synaptic filter, for
 // every reset mode (same step / next step, detached or not, soft / hard; a detached reset against differences
 // with the reset's spikes held at the recorded values), every loss and the rate regulariser,
-// and the BrainPy-style neuron models one by one. The pass criterion: |g - fd| <= 1e-5 max(|g|, |fd|, floor), floor
-// = 1e-3 of the largest gradient of the case (entries far below it are rounding-dominated in the finite difference).
+// the BrainPy-style neuron models one by one, and trainable neuron parameters (time constants, thresholds, ...).
+// The pass criterion: |g - fd| <= 1e-5 max(|g|, |fd|, floor), floor = 1e-3 of the largest gradient in the same
+// array (a projection's weights, a layer's biases, one parameter) and at least 1e-6, below which the 5-point
+// difference (h = 1e-4 of the value) is rounding-dominated.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -57,30 +59,42 @@ double check_case(const net_case& c, std::string* where) {
   engine_options fd_options;
   if (c.detach) fd_options.frozen_reset = &recorded;
 
-  // every trainable array: (pointer into the network, matching gradient)
-  std::vector<std::pair<real_t*, real_t>> params;
+  // every trainable value: pointer into the network, its gradient, and its group (one array: a projection's
+  // weights, a layer's biases, one neuron parameter), whose largest gradient sets the floor of the comparison
+  struct entry {
+    real_t* ptr;
+    real_t grad;
+    int group;
+  };
+  std::vector<entry> params;
+  int group = 0;
   for (std::size_t l = 0; l < net.layers.size(); ++l) {
     auto& L = net.layers[l];
-    for (std::size_t p = 0; p < L.inputs.size(); ++p)
-      for (std::size_t k = 0; k < L.inputs[p].w.size(); ++k) params.emplace_back(&L.inputs[p].w[k], g.w[l][p][k]);
-    for (std::size_t i = 0; i < L.n; ++i) params.emplace_back(&L.bias[i], g.bias[l][i]);
+    for (std::size_t p = 0; p < L.inputs.size(); ++p, ++group)
+      for (std::size_t k = 0; k < L.inputs[p].w.size(); ++k) params.push_back({&L.inputs[p].w[k], g.w[l][p][k], group});
+    for (std::size_t i = 0; i < L.n; ++i) params.push_back({&L.bias[i], g.bias[l][i], group});
+    ++group;
+    for (int k = 0; k < L.kernel->n_params(); ++k, ++group)
+      for (std::size_t i = 0; i < L.n; ++i) params.push_back({&L.kernel->param_values(k)[i], g.param[l][k][i], group});
   }
-  double g_max = 0;
-  for (const auto& [ptr, grad] : params) g_max = std::max(g_max, std::fabs(double(grad)));
-  EXPECT_GT(g_max, 0) << c.name << ": all gradients are zero";
+  std::vector<double> g_max(std::size_t(group), 0.0);
+  for (const auto& e : params) g_max[e.group] = std::max(g_max[e.group], std::fabs(double(e.grad)));
+  for (int q = 0; q < group; ++q) EXPECT_GT(g_max[q], 0) << c.name << ": all gradients of group " << q << " are zero";
   double worst = 0;
   for (std::size_t k = 0; k < params.size(); ++k) {
-    real_t* ptr = params[k].first;
+    real_t* ptr = params[k].ptr;
     const real_t keep = *ptr;
-    const double h = 1e-6 * std::max(1.0, std::fabs(double(keep)));
-    *ptr = keep + real_t(h);
-    const double lp = total_loss(net, x, B, T, y, c.loss, fd_options);
-    *ptr = keep - real_t(h);
-    const double lm = total_loss(net, x, B, T, y, c.loss, fd_options);
+    // 5-point central difference, h = 1e-4 of the value: truncation O(h^4), rounding ~1e-12 of the loss
+    const double h = 1e-4 * std::max(1.0, std::fabs(double(keep)));
+    auto loss_at = [&](double d) {
+      *ptr = keep + real_t(d);
+      return total_loss(net, x, B, T, y, c.loss, fd_options);
+    };
+    const double fd = (8 * (loss_at(h) - loss_at(-h)) - (loss_at(2 * h) - loss_at(-2 * h))) / (12 * h);
     *ptr = keep;
-    const double fd = (lp - lm) / (2 * h);
-    const double exact = params[k].second;
-    const double err = std::fabs(fd - exact) / std::max({std::fabs(fd), std::fabs(exact), 1e-3 * g_max});
+    const double exact = params[k].grad;
+    const double err = std::fabs(fd - exact) /
+                       std::max({std::fabs(fd), std::fabs(exact), 1e-3 * g_max[params[k].group], 1e-6});
     if (err > worst) {
       worst = err;
       if (where) *where = "parameter " + std::to_string(k) + ": BPTT " + std::to_string(exact) + ", finite difference " +
@@ -153,6 +167,22 @@ std::vector<net_case> cases() {
   v.push_back(c);
   c = lif_case("rate_regularizer");
   c.loss.regularizers.push_back({0, 1.0, 3.0, 0.05});
+  v.push_back(c);
+  c = lif_case("trainable_tau_and_threshold");
+  c.hidden_trainable = {"tau", "V_th", "V_reset"};
+  c.readout_trainable = {"tau"};
+  v.push_back(c);
+  c = lif_case("trainable_next_step_detached_synapse");
+  c.hidden_trainable = {"tau", "V_th"};
+  c.next_step = true;
+  c.detach = true;
+  c.tau_syn_ms = 3;
+  v.push_back(c);
+  c = lif_case("trainable_spiking_readout");
+  c.loss.kind = loss_kind::count_mse;
+  c.readout = "LeakySpikeReadout";
+  c.readout_params = {{"tau", "5 ms"}, {"V_th", "0.5 mV"}};
+  c.readout_trainable = {"tau", "V_th"};
   v.push_back(c);
   c = lif_case("checkpoint_every_4");
   c.checkpoint_every = 4;

@@ -29,6 +29,7 @@ struct net_case {
   double input_density = 0.6;  // fraction of nonzero input entries
   int checkpoint_every = 0;
   train::loss_spec loss;
+  std::vector<std::string> hidden_trainable, readout_trainable;  // neuron parameters that train
 };
 
 inline net_case lif_case(const std::string& name) {
@@ -39,37 +40,41 @@ inline net_case lif_case(const std::string& name) {
 
 inline std::vector<net_case> model_cases() {
   std::vector<net_case> v;
-  auto add = [&](const std::string& model, nlohmann::json params, double sd, double dt = 0.5) {
+  auto add = [&](const std::string& model, nlohmann::json params, double sd, double dt = 0.5,
+                 std::vector<std::string> trainable = {}) {
     net_case c;
     c.name = "model_" + model;
     c.hidden_model = model;
     c.hidden_params = std::move(params);
     c.input_sd = sd;
     c.dt = dt;
+    c.hidden_trainable = std::move(trainable);
     v.push_back(c);
   };
-  add("IF", {{"R", "1 Gohm"}, {"tau", "5 ms"}}, 2);
-  add("ALIF", {{"R", "1 Gohm"}, {"tau", "10 ms"}, {"beta", "0.5 mV"}}, 2);
-  add("ExpIF", {{"R", "1 Gohm"}}, 3);
-  add("AdExIF", {{"R", "1 Gohm"}, {"a", "1 nS"}, {"b", "5 pA"}}, 3);
-  add("QuaIF", {{"R", "1 Gohm"}}, 3);
-  add("AdQuaIF", {{"R", "1 Gohm"}, {"a", "1 nS"}, {"b", "1 pA"}}, 3);
-  add("Izhikevich", nlohmann::json::object(), 3);
-  add("Gif", {{"R", "1 Gohm"}}, 5);
-  add("HH", nlohmann::json::object(), 5e6, 0.05);
-  add("WangBuzsakiHH", nlohmann::json::object(), 5e6, 0.05);
-  add("MorrisLecar", nlohmann::json::object(), 5e7, 0.05);
-  add("FitzHughNagumo", nlohmann::json::object(), 1, 0.1);
-  add("HindmarshRose", nlohmann::json::object(), 1, 0.1);
+  // each with trainable parameters: the gradient check covers every one of them too
+  add("IF", {{"R", "1 Gohm"}, {"tau", "5 ms"}}, 2, 0.5, {"tau", "V_th"});
+  add("ALIF", {{"R", "1 Gohm"}, {"tau", "10 ms"}, {"beta", "0.5 mV"}}, 2, 0.5, {"tau_a", "beta", "V_th"});
+  add("ExpIF", {{"R", "1 Gohm"}}, 3, 0.5, {"delta_T", "V_T"});
+  add("AdExIF", {{"R", "1 Gohm"}, {"a", "1 nS"}, {"b", "5 pA"}}, 3, 0.5, {"a", "b", "tau_w"});
+  add("QuaIF", {{"R", "1 Gohm"}}, 3, 0.5, {"tau", "V_c"});
+  add("AdQuaIF", {{"R", "1 Gohm"}, {"a", "1 nS"}, {"b", "1 pA"}}, 3, 0.5, {"a", "b"});
+  add("Izhikevich", nlohmann::json::object(), 3, 0.5, {"a", "b", "c", "d"});
+  add("Gif", {{"R", "1 Gohm"}}, 5, 0.5, {"tau", "V_th_inf", "A1", "a"});
+  add("HH", nlohmann::json::object(), 5e6, 0.05, {"gNa", "gK", "V_th"});
+  add("WangBuzsakiHH", nlohmann::json::object(), 5e6, 0.05, {"phi"});
+  add("MorrisLecar", nlohmann::json::object(), 5e7, 0.05, {"phi", "g_Ca"});
+  add("FitzHughNagumo", nlohmann::json::object(), 1, 0.1, {"a", "tau_w"});
+  add("HindmarshRose", nlohmann::json::object(), 1, 0.1, {"r", "s"});
   return v;
 }
 
 inline train::layer make_layer(const std::string& name, const std::string& model, std::size_t n,
-                               const nlohmann::json& params, double dt, const kernels::train::step_options& o) {
+                               const nlohmann::json& params, double dt, const kernels::train::step_options& o,
+                               const std::vector<std::string>& trainable = {}) {
   train::layer L;
   L.name = name;
   L.n = n;
-  L.kernel = train::make_layer_kernel(model, n, &params, nullptr, dt, o, "layer '" + name + "'");
+  L.kernel = train::make_layer_kernel(model, n, &params, nullptr, dt, o, "layer '" + name + "'", trainable);
   L.bias.assign(n, 0);
   return L;
 }
@@ -84,7 +89,7 @@ inline train::network build_net(const net_case& c, std::uint64_t seed = 7) {
   o.detach_reset = c.detach ? 1 : 0;
   o.reset_next_step = c.next_step ? 1 : 0;
   std::uint32_t id = 0;
-  auto hidden = make_layer("hidden", c.hidden_model, c.n_hidden, c.hidden_params, c.dt, o);
+  auto hidden = make_layer("hidden", c.hidden_model, c.n_hidden, c.hidden_params, c.dt, o, c.hidden_trainable);
   for (std::size_t i = 0; i < c.n_hidden; ++i) hidden.bias[i] = real_t(0.1 * c.input_sd * std::sin(1.0 + i));
   if (c.tau_syn_ms > 0) hidden.syn_decay = real_t(std::exp(-c.dt / c.tau_syn_ms));
   train::init_spec in_init;
@@ -105,7 +110,7 @@ inline train::network build_net(const net_case& c, std::uint64_t seed = 7) {
     h2.inputs.push_back(train::make_projection(0, c.n_hidden, 6, 1, false, h2i, seed, id++));
     net.layers.push_back(std::move(h2));
   }
-  auto out = make_layer("out", c.readout, c.n_out, c.readout_params, c.dt, o);
+  auto out = make_layer("out", c.readout, c.n_out, c.readout_params, c.dt, o, c.readout_trainable);
   train::init_spec oi;
   oi.sd = c.readout_sd;
   const int last_hidden = int(net.layers.size()) - 1;
