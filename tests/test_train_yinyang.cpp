@@ -45,3 +45,23 @@ TEST(TrainYinYang, ReachesNinetyPercentTestAccuracyWithinTheCiBudget) {
 }
 
 }  // namespace
+
+namespace {
+
+// Every training example parses and builds its network (the digits and Fashion-MNIST data need not be installed).
+TEST(TrainExamples, SpecsParseAndBuildTheirNetworks) {
+  struct example {
+    const char* file;
+    std::size_t n_in, n_classes, parameters;
+  };
+  for (const example& e : {example{"yin_yang_train.json", 4, 3, 4 * 120 + 120 + 120 * 3 + 3},
+                           example{"digits_train.json", 64, 10, 64 * 128 + 128 + 128 * 10 + 10},
+                           example{"fashion_mnist_train.json", 784, 10, 784 * 100 + 100 + 100 * 10 + 10}}) {
+    train::train_spec s = train::load_train_spec(std::string(VOLLEY_SOURCE_DIR) + "/examples/" + e.file);
+    const train::network net = train::build_network(s, e.n_in, e.n_classes);
+    EXPECT_EQ(net.parameter_count(), e.parameters) << e.file;
+    EXPECT_EQ(s.loss.regularizers.size(), 1u) << e.file;
+  }
+}
+
+}  // namespace
