@@ -2,7 +2,6 @@
 // neurons, batch 16, T = 500 steps, random input spikes at 5 %, loss = sum of output spikes; forward + backward
 // time and the bytes kept per neuron-step. Prints one JSON document (stdout).
 //   volley_bench_train [--n 1024,2048,4096] [--repeats 3] [--threads 0] [--batch 16] [--steps 500]
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -19,26 +18,13 @@
 #include "engine/philox.hpp"
 #include "engine/random.hpp"
 #include "engine/train_engine.hpp"
+#include "host/machine_info.hpp"
 #include "kernels/cpu_parallel.hpp"
 #include "models/surrogate.hpp"
 
 using namespace volley;
 
 namespace {
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown";
-}
-
-double peak_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return double(u.ru_maxrss) / 1024.0;
-}
 
 train::network micro_network(std::size_t n, double dt) {
   train::network net;
@@ -87,7 +73,7 @@ int main(int argc, char** argv) {
   nlohmann::json out;
   out["benchmark"] = "training micro-benchmark (shared/benchmarks.md): Linear(N, N) -> N LIF, batch " +
                      std::to_string(batch) + ", T " + std::to_string(steps) + ", 5 % input spikes, loss = spike sum";
-  out["hardware"] = {{"cpu", cpu_model()}, {"threads", kernels::cpu_thread_count(threads)}, {"device", "cpu"}};
+  out["hardware"] = {{"cpu", host::cpu_model()}, {"threads", kernels::cpu_thread_count(threads)}, {"device", "cpu"}};
   out["build"] = {{"real", sizeof(real_t) == 8 ? "double" : "float"},
 #ifdef NDEBUG
                   {"type", "release"}
@@ -125,7 +111,7 @@ int main(int argc, char** argv) {
                               {"output_spikes_per_neuron_and_sample", r.spikes_per_neuron[0]},
                               {"output_rate_hz", r.spikes_per_neuron[0] / (double(steps) * 1e-3)},
                               {"gradient_norm", g.norm()},
-                              {"peak_rss_mb", peak_rss_mb()}});
+                              {"peak_rss_mb", host::peak_rss_mb()}});
     std::cerr << "N " << n << ": " << seconds[seconds.size() / 2] << " s forward+backward, "
               << m.bytes_per_neuron_step() << " bytes/neuron-step\n";
   }

@@ -10,18 +10,11 @@
 
 #include "engine/error.hpp"
 #include "engine/trainer.hpp"
+#include "host/machine_info.hpp"
 #include "kernels/cpu_parallel.hpp"
 
 namespace volley::cli {
 namespace {
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown";
-}
 
 void progress_bar(int epoch, int epochs, std::size_t done, std::size_t total, double loss, double acc) {
   constexpr int width = 24;
@@ -69,7 +62,7 @@ int train_command(const train_args& a) {
     j["spec"] = a.spec;
     j["name"] = spec.name;
     j["data"] = spec.data.name;
-    j["hardware"] = {{"cpu", cpu_model()}, {"threads", kernels::cpu_thread_count(spec.threads)}, {"device", "cpu"}};
+    j["hardware"] = {{"cpu", host::cpu_model()}, {"threads", kernels::cpu_thread_count(spec.threads)}, {"device", "cpu"}};
     j["build"] = {{"real", sizeof(real_t) == 8 ? "double" : "float"}};
     s.to_json(j);
     std::ofstream out(a.summary_json);

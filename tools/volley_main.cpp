@@ -18,6 +18,7 @@
 #include "engine/spec.hpp"
 #include "engine/unit_parse.hpp"
 #include "host/gpu_engine.hpp"
+#include "host/machine_info.hpp"
 #include "host/simulator.hpp"
 #include "models/registry.hpp"
 #include "models/surrogate.hpp"
@@ -32,19 +33,8 @@ namespace {
 std::atomic<bool> g_stop{false};
 extern "C" void on_signal(int) { g_stop.store(true); }
 
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown";
-}
-
-double peak_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return double(u.ru_maxrss) / 1024.0;
-}
+using volley::host::cpu_model;
+using volley::host::peak_rss_mb;
 
 int default_threads(int requested) {
 #ifdef VOLLEY_HAVE_OPENMP
