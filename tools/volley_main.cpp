@@ -1,5 +1,4 @@
 // The `volley` command: run a spec, list models, show the build.
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
