@@ -14,6 +14,8 @@ void engine::input_gradients(int l, std::size_t t, const batch_input& in, const 
   const auto& L = net_.layers[l];
   const std::size_t n = L.n;
   const int threads = kernels::cpu_thread_count(options_.threads);
+  const auto& r = runs_[l];
+  const bool sparse = L.kernel->options().sparse_band > real_t(0);
   for (std::size_t p = 0; p < L.inputs.size(); ++p) {
     const auto& P = L.inputs[p];
     const long ts = long(t) - P.delay;
@@ -29,6 +31,9 @@ void engine::input_gradients(int l, std::size_t t, const batch_input& in, const 
             const real_t* gb = g_in + b * n;
             if (P.sparse) {
               for (std::uint32_t k = P.row[j]; k < P.row[j + 1]; ++k) gw[k] += v * gb[P.col[k]];
+            } else if (sparse) {
+              real_t* row = gw.data() + j * n;
+              for (std::uint32_t a = r.active_row[b]; a < r.active_row[b + 1]; ++a) row[r.active[a]] += v * gb[r.active[a]];
             } else {
               real_t* row = gw.data() + j * n;
               for (std::size_t i = 0; i < n; ++i) row[i] += v * gb[i];
@@ -49,6 +54,9 @@ void engine::input_gradients(int l, std::size_t t, const batch_input& in, const 
         real_t acc = 0;
         if (P.sparse) {
           for (std::uint32_t k = P.row[j]; k < P.row[j + 1]; ++k) acc += P.w[k] * gb[P.col[k]];
+        } else if (sparse) {
+          const real_t* w = P.w.data() + j * n;
+          for (std::uint32_t q = r.active_row[b]; q < r.active_row[b + 1]; ++q) acc += w[r.active[q]] * gb[r.active[q]];
         } else {
           const real_t* w = P.w.data() + j * n;
           for (std::size_t i = 0; i < n; ++i) acc += w[i] * gb[i];
@@ -129,6 +137,15 @@ void engine::backward(const batch_input& in, const loss_spec& loss, gradients& g
         for (std::size_t i = 0; i < r.count; ++i) {
           r.gy[i] = r.syn ? r.g_u[i] + L.syn_decay * r.gy[i] : r.g_u[i];
           r.g_in[i] = r.gy[i];
+        }
+        if (L.kernel->options().sparse_band > real_t(0)) {  // the neurons that pass a gradient, per sample
+          r.active.clear();
+          r.active_row.assign(1, 0);
+          for (std::size_t b = 0; b < B_; ++b) {
+            for (std::size_t i = 0; i < L.n; ++i)
+              if (r.g_in[b * L.n + i] != real_t(0)) r.active.push_back(std::uint32_t(i));
+            r.active_row.push_back(std::uint32_t(r.active.size()));
+          }
         }
         input_gradients(l, t, in, r.g_in.data(), g);
       }

@@ -81,6 +81,7 @@ class engine {
     // backward
     std::vector<real_t> seg_s, seg_u, lam, gy, g_u, g_in, ring, gz, gz_const, scratch;
     std::vector<real_t> g_param;  // [param][instance] dL/dp of trainable neuron parameters
+    std::vector<std::uint32_t> active, active_row;  // sparse backward: per sample, the neurons with dL/du != 0
   };
   batch_result forward(const batch_input& in, const int* labels, const loss_spec& loss, bool keep);
   void accumulate_input(int l, std::size_t t, const batch_input& in, real_t* u);

@@ -60,7 +60,8 @@ int steps_of(const json& j, const char* key, double dt, const std::string& where
 }  // namespace
 
 train_spec parse_train_spec(const json& j, const std::string& where) {
-  check_keys(j, {"name", "dt", "steps", "seed", "data", "encoding", "surrogate", "reset", "layers", "loss", "training"},
+  check_keys(j, {"name", "dt", "steps", "seed", "data", "encoding", "surrogate", "reset", "sparse_backward", "layers",
+                 "loss", "training"},
              where);
   train_spec s;
   s.name = text(j, "name", "training", where);
@@ -110,6 +111,10 @@ train_spec parse_train_spec(const json& j, const std::string& where) {
     throw parameter_error(rw, "timing", "\"" + timing + "\"", "\"same_step\" (brainpy.state, SpikingJelly, Norse) or "
                                                               "\"next_step\" (snnTorch)");
   s.step.reset_next_step = timing == "next_step" ? 1 : 0;
+  const double band = number<double>(j, "sparse_backward", 0.0, where);
+  if (!(band >= 0)) throw parameter_error(where, "sparse_backward", std::to_string(band),
+                                          "a band of the spike argument >= 0 (0: exact backward)");
+  s.step.sparse_band = real_t(band);
 
   s.layers = spec::member(j, "layers", where);
   if (!s.layers.is_array() || s.layers.empty()) throw spec_error(where + ": 'layers' must be a non-empty list");

@@ -26,6 +26,10 @@ struct step_options {
   int detach_reset = 0;     // 1: no gradient through the reset's dependence on the spike
   int reset_next_step = 0;  // 1: the spike of step t resets in step t + 1, after the free update
   int refractory = 0;       // set by the layer: the model has a refractory period (> 0 steps)
+  // Sparse backward (Perez-Nieves & Goodman 2021) when > 0: a neuron-step whose spike argument lies outside
+  // [-band, band] passes no gradient (dL/ds and dL/du set to 0 there), so the weight-gradient and input-adjoint
+  // loops skip it. An approximation, off (0) by default.
+  real_t sparse_band = 0;
 };
 
 template <class M>
@@ -154,6 +158,15 @@ VOLLEY_HD VOLLEY_INLINE void backward(const typename M::constants& c, const step
     }
     real_t r[n], Rf[n * n], Rs[n * n], gx[n];
     models::reset_of<M>(c, s, f, r);
+    if (o.sparse_band > real_t(0)) {  // far from threshold: no gradient through this neuron-step
+      real_t at[n];
+      for (int q = 0; q < n; ++q) at[q] = o.reset_next_step && q < M::n_diff_state ? mix(o, f[q], r[q], z_prev) : f[q];
+      if (std::fabs(M::spike_argument(c, at)) > o.sparse_band) {
+        for (int q = 0; q < n; ++q) lam[q] = 0;
+        g_u = 0;
+        return;
+      }
+    }
     models::reset_jacobian_of<M>(c, s, f, Rf, Rs);
     const real_t zr = o.reset_next_step ? z_prev : z;  // the spike that resets in this step
     real_t lam_new[n];

@@ -209,3 +209,53 @@ TEST(TrainEngine, RefusesBadNetworksWithClearMessages) {
 }
 
 }  // namespace
+
+namespace {
+
+using volley::train::gradients;
+
+double dot(const gradients& a, const gradients& b) {
+  double s = 0;
+  for (std::size_t l = 0; l < a.w.size(); ++l) {
+    for (std::size_t p = 0; p < a.w[l].size(); ++p)
+      for (std::size_t k = 0; k < a.w[l][p].size(); ++k) s += double(a.w[l][p][k]) * b.w[l][p][k];
+    for (std::size_t i = 0; i < a.bias[l].size(); ++i) s += double(a.bias[l][i]) * b.bias[l][i];
+  }
+  return s;
+}
+
+gradients sparse_run(double band) {
+  test::net_case c = hard_case();
+  c.recurrent = false;
+  c.tau_syn_ms = 0;
+  network net = test::build_net(c);
+  for (std::size_t l = 0; l < net.layers.size(); ++l) {
+    auto o = net.layers[l].kernel->options();
+    o.sparse_band = real_t(band);
+    const nlohmann::json& params = l == 0 ? c.hidden_params : c.readout_params;
+    net.layers[l].kernel = make_layer_kernel(net.layers[l].kernel->model(), net.layers[l].n, &params, nullptr,
+                                               c.dt, o, "layer");
+  }
+  const std::size_t B = 4;
+  const auto x = random_input(c.steps, B, net.n_in, 0.3, 21);
+  std::vector<int> y{0, 1, 2, 0};
+  engine e(net, {1, 0});
+  gradients g;
+  e.forward_backward({B, c.steps, x.data()}, y.data(), c.loss, g);
+  return g;
+}
+
+// Sparse backward: with a band wider than any spike argument it is the exact backward, bit for bit; with a narrow
+// band it drops neuron-steps far from threshold and the gradient stays aligned with the exact one.
+TEST(TrainEngine, SparseBackwardIsExactForAWideBandAndAlignedForANarrowOne) {
+  const gradients exact = sparse_run(0);
+  expect_same(sparse_run(1e30), exact, "band 1e30 vs exact");
+  const gradients narrow = sparse_run(0.3);
+  const double cosine = dot(narrow, exact) / std::sqrt(dot(narrow, narrow) * dot(exact, exact));
+  std::printf("[ sparse backward ] band 0.3: cosine to the exact gradient %.4f, norm ratio %.3f\n", cosine,
+              std::sqrt(dot(narrow, narrow) / dot(exact, exact)));
+  EXPECT_GT(cosine, 0.8);
+  EXPECT_LT(cosine, 1.0 - 1e-9);  // it did drop something
+}
+
+}  // namespace
