@@ -2,12 +2,14 @@
 // Every neuron model compiled into volley, as a type list. The GPU backend instantiates one fused update kernel
 // per entry (kernels/gpu/family_runner.cuh); the registry (models/registry.cpp) must name the same models, which
 // tests/test_models.cpp checks.
+#include "models/aeif_cond_alpha.hpp"
 #include "models/alif.hpp"
 #include "models/brainpy_if.hpp"
 #include "models/expif.hpp"
 #include "models/fhn_hr.hpp"
 #include "models/gif.hpp"
 #include "models/hh.hpp"
+#include "models/iaf_cond_exp.hpp"
 #include "models/iaf_psc_alpha.hpp"
 #include "models/iaf_psc_delta.hpp"
 #include "models/iaf_psc_exp.hpp"
@@ -31,6 +33,6 @@ using all_neuron_models =
     model_list<LIF, LIFRef, IF, ALIF, ExpIF, ExpIFRef, AdExIF, AdExIFRef, QuaIF, AdQuaIF, AdQuaIFRef, Izhikevich,
                IzhikevichRef, FitzHughNagumo, HindmarshRose, Gif, GifRef, HH, WangBuzsakiHH, MorrisLecar, PoissonSpike,
                PoissonEncoder, SpikeTime, LeakyRateReadout, LeakySpikeReadout, TraubMilesHH, iaf_psc_exp,
-               iaf_psc_delta, iaf_psc_alpha>;
+               iaf_psc_delta, iaf_psc_alpha, iaf_cond_exp, aeif_cond_alpha>;
 
 }  // namespace volley::models

@@ -3,12 +3,14 @@
 #include <utility>
 #include <variant>
 
+#include "models/aeif_cond_alpha.hpp"
 #include "models/alif.hpp"
 #include "models/brainpy_if.hpp"
 #include "models/expif.hpp"
 #include "models/fhn_hr.hpp"
 #include "models/gif.hpp"
 #include "models/hh.hpp"
+#include "models/iaf_cond_exp.hpp"
 #include "models/iaf_psc_alpha.hpp"
 #include "models/iaf_psc_delta.hpp"
 #include "models/iaf_psc_exp.hpp"
@@ -55,6 +57,8 @@ const std::vector<neuron_model_entry>& neuron_models() {
       entry<iaf_psc_exp>("nest"),
       entry<iaf_psc_delta>("nest"),
       entry<iaf_psc_alpha>("nest"),
+      entry<iaf_cond_exp>("nest"),
+      entry<aeif_cond_alpha>("nest"),
   };
   return table;
 }

@@ -85,13 +85,15 @@ struct traces {
   std::vector<std::uint64_t> spike_steps;
 };
 
-// A spike_generator's weight as a volley quantity, in the unit the reference records (mV: iaf_psc_delta).
+// A spike_generator's weight as a volley quantity, in the unit the reference records (mV: iaf_psc_delta; nS: the
+// conductance-based models).
 inline quantity_value weight_of(const json& input) {
   const double w = input.at("weight").get<double>();
   const auto unit = input.at("weight_unit").get<std::string>();
   if (unit == "pA") return units::current_q(w);
   if (unit == "mV") return units::voltage_q(w);
-  throw std::runtime_error("reference weight unit " + unit + ": expected pA or mV");
+  if (unit == "nS") return units::conductance_q(w);
+  throw std::runtime_error("reference weight unit " + unit + ": expected pA, mV or nS");
 }
 
 // Runs one neuron of Model with parameters p on the reference's protocol and records `variables`.
