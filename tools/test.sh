@@ -11,7 +11,9 @@ export PATH="$PATH:/usr/local/cuda/bin"
 flags=(-DCMAKE_BUILD_TYPE=Release -DVOLLEY_GPU="$(bash tools/detect_gpu.sh)")
 if [[ "${1:-}" == "--sanitize" ]]; then
   dir=build-sanitize
-  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOLLEY_SANITIZE=ON -DVOLLEY_BUILD_BENCH=OFF -DVOLLEY_GPU=none)
+  # -O1: ASan's recommended level; compiles markedly faster than -O2 (the sanitizer build is CI's longest stage)
+  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" -DVOLLEY_SANITIZE=ON
+         -DVOLLEY_BUILD_BENCH=OFF -DVOLLEY_GPU=none)
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi
 cmake -S . -B "$dir" "${flags[@]}" > "$dir.log" 2>&1 || { cat "$dir.log"; exit 1; }
