@@ -78,6 +78,10 @@ void loss_tracker::finish() {
   for (std::size_t i = 0; i < B_ * K_; ++i)
     logits_[i] = spec_.kind == loss_kind::ce_mean || spec_.kind == loss_kind::ce_per_step ? acc_[i] / real_t(T_)
                                                                                          : acc_[i];
+  // dL/dlogit of the cross-entropies on max and mean, computed once for the backward sweep
+  d_logits_.assign(B_ * K_, 0);
+  if (spec_.kind == loss_kind::ce_max || spec_.kind == loss_kind::ce_mean)
+    for (std::size_t b = 0; b < B_; ++b) softmax_minus_onehot(logits_.data(), b, 1.0 / double(B_), d_logits_.data());
   for (std::size_t b = 0; b < B_; ++b) {
     const real_t* l = logits_.data() + b * K_;
     prediction_[b] = int(std::max_element(l, l + K_) - l);
@@ -107,15 +111,12 @@ std::size_t loss_tracker::correct() const {
 
 void loss_tracker::output_grad(std::size_t t, const real_t* out, real_t* g) const {
   switch (spec_.kind) {
-    case loss_kind::ce_max: {
-      std::vector<real_t> d(B_ * K_, 0);
-      for (std::size_t b = 0; b < B_; ++b) softmax_minus_onehot(logits_.data(), b, 1.0 / double(B_), d.data());
+    case loss_kind::ce_max:  // the whole dL/dlogit goes to the step of each max
       for (std::size_t i = 0; i < B_ * K_; ++i)
-        if (argmax_[i] == t) g[i] += d[i];
+        if (argmax_[i] == t) g[i] += d_logits_[i];
       break;
-    }
-    case loss_kind::ce_mean:
-      for (std::size_t b = 0; b < B_; ++b) softmax_minus_onehot(logits_.data(), b, 1.0 / double(B_ * T_), g);
+    case loss_kind::ce_mean:  // dL/dlogit / T in every step
+      for (std::size_t i = 0; i < B_ * K_; ++i) g[i] += d_logits_[i] / real_t(T_);
       break;
     case loss_kind::ce_per_step:
       for (std::size_t b = 0; b < B_; ++b) softmax_minus_onehot(out, b, 1.0 / double(B_ * T_), g);

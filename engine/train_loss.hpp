@@ -58,6 +58,7 @@ class loss_tracker {
   std::vector<real_t> acc_;          // ce_max: running max; ce_mean: sum; count_mse: spike counts
   std::vector<std::size_t> argmax_;  // ce_max: the step of the max
   std::vector<real_t> logits_;
+  std::vector<real_t> d_logits_;     // ce_max, ce_mean: dL/dlogit (after finish())
   std::vector<int> prediction_;
   double loss_ = 0;
 };
