@@ -81,6 +81,9 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=1, help="runs per configuration; the median run_s is kept")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds allowed per volley run")
     ap.add_argument("--no-save", action="store_true", help="do not write bench/results/")
+    ap.add_argument("--deterministic", action="store_true",
+                    help="GPU: fixed-point ring slots, the same spikes run after run (volley run --deterministic)")
+    ap.add_argument("--tag", default="", help="suffix of the saved file name (e.g. 'deterministic')")
     args = ap.parse_args(argv)
 
     volley = common.resolve_volley(args.volley)
@@ -121,7 +124,8 @@ def main(argv=None):
                 entry["background"] = args.pd14_background
             try:
                 summary = common.repeat_volley(volley, path, args.threads, args.repeat, seed=args.seed,
-                                               timeout=args.timeout, backend=args.backend)
+                                               timeout=args.timeout, backend=args.backend,
+                                               extra=["--deterministic"] if args.deterministic else [])
                 entry.update(common.judge_rates(bench, summary))
             except common.VolleyError as e:
                 entry["error"] = str(e)
@@ -136,11 +140,12 @@ def main(argv=None):
     doc = {"tool": "bench/run_cpu.py", "date": common.now_stamp(), "host": common.host_info(),
            "git_commit": common.git_commit(), "volley": args.volley, "volley_version": first.get("volley_version"),
            "threads": args.threads, "repeat": args.repeat, "backend": args.backend,
+           "deterministic": args.deterministic,
            "notes": "timed runs without spike recording; run_s is the simulation loop, build_s network "
                     "construction, both as reported by volley's --summary-json",
            "runs": runs}
     if not args.no_save:
-        doc["saved_to"] = common.save_document(doc, args.backend)
+        doc["saved_to"] = common.save_document(doc, args.backend + (f"-{args.tag}" if args.tag else ""))
     print(json.dumps(doc, indent=2))
     return 1 if any("error" in r for r in runs) else 0
 

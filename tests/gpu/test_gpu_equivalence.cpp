@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <string>
@@ -24,6 +25,11 @@ using namespace units::literals;
 // Tolerance on traces: the GPU's exp/log differ from glibc's in the last bits, and both sides sum a step's
 // inputs in a different order (atomic adds), so trajectories agree to rounding, amplified by the dynamics.
 constexpr double trace_tolerance = 1e-6;  // relative to 1 + |value|
+// Exponential integrate-and-fire: during the upstroke dV/dt grows as exp((V - V_T) / Delta_T), so a last-bit
+// difference of exp (CUDA's double exp is within 1 ulp, glibc's correctly rounded) grows by orders of magnitude
+// within a few steps before the spike resets it. Measured on an H100: 6.0e-5 (ExpIF), 3.3e-6 (ExpIFRef), with
+// identical spike trains; every other model stays below 1e-6.
+constexpr double upstroke_tolerance = 1e-4;
 
 // VOLLEY_EQUIVALENCE_SELF_CHECK=1 runs the "GPU" side on the CPU with one thread instead (checks the test
 // harness itself where no GPU is lent; 2 threads vs 1 must agree bitwise).
@@ -84,7 +90,8 @@ void expect_same_spikes(const recording& cpu, const recording& gpu) {
   }
 }
 
-void expect_close_traces(const recording& cpu, const recording& gpu) {
+void expect_close_traces(const recording& cpu, const recording& gpu, double tolerance = trace_tolerance,
+                         const std::string& label = "") {
   ASSERT_EQ(cpu.traces.size(), gpu.traces.size());
   for (std::size_t t = 0; t < cpu.traces.size(); ++t) {
     SCOPED_TRACE(cpu.traces[t].population + "." + cpu.traces[t].variable);
@@ -95,7 +102,9 @@ void expect_close_traces(const recording& cpu, const recording& gpu) {
       const double a = cpu.traces[t].values[k], b = gpu.traces[t].values[k];
       worst = std::max(worst, std::abs(a - b) / (1 + std::abs(a)));
     }
-    EXPECT_LT(worst, trace_tolerance);
+    EXPECT_LT(worst, tolerance);
+    std::printf("  %s %s.%s: worst relative trace difference %.3g\n", label.c_str(),
+                cpu.traces[t].population.c_str(), cpu.traces[t].variable.c_str(), worst);
   }
 }
 
@@ -126,7 +135,9 @@ void check_model() {
   EXPECT_EQ(cpu.rec.spikes[0].step, gpu.rec.spikes[0].step);
   EXPECT_EQ(cpu.rec.spikes[1].step, gpu.rec.spikes[1].step);
   EXPECT_EQ(cpu.rec.spikes[1].neuron, gpu.rec.spikes[1].neuron);
-  expect_close_traces(cpu.rec, gpu.rec);
+  const std::string name = Model::name;
+  expect_close_traces(cpu.rec, gpu.rec, name.starts_with("ExpIF") ? upstroke_tolerance : trace_tolerance,
+                      name);
   EXPECT_EQ(cpu.stats.synaptic_events, gpu.stats.synaptic_events);
 }
 
