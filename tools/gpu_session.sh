@@ -46,6 +46,26 @@ python3 tools/make_spec.py coba --scale 0.25 --duration "50 ms" > /tmp/coba_smal
 echo "compute-sanitizer exit $?"
 tail -8 "$out/sanitizer.txt"
 ((tests_only)) && exit 0
+# Where a step's time goes (VOLLEY_GPU_PROFILE=1: CUDA events between the phases, steps launched one by one).
+for job in "coba --scale 1 --duration '200 ms'" "coba --scale 100 --duration '200 ms'" "pd14 --duration '300 ms'"; do
+  eval "python3 tools/make_spec.py $job --no-record -o /tmp/profile_spec.json" 2>/dev/null
+  echo "== $job" >> "$out/profile.txt"
+  VOLLEY_GPU_PROFILE=1 timeout 120 "$bin/volley" run /tmp/profile_spec.json --backend gpu --no-record \
+    >> "$out/profile.txt" 2>&1
+done
+grep -A14 "gpu profile" "$out/profile.txt" | head -60
+# NCU=1: Nsight Compute on the update and propagation kernels of COBA at scales 1 and 100 (a few launches each).
+if [[ "${NCU:-0}" == 1 ]]; then
+  for scale in 1 100; do
+    python3 tools/make_spec.py coba --scale $scale --duration "30 ms" --no-record -o /tmp/ncu_spec.json 2>/dev/null
+    echo "== ncu coba scale $scale" >> "$out/profile.txt"
+    VOLLEY_GPU_PROFILE=1 timeout 150 ncu --kernel-name regex:"update_family|propagate" --launch-skip 40 \
+      --launch-count 2 --section SpeedOfLight --section Occupancy --section LaunchStats \
+      --section MemoryWorkloadAnalysis "$bin/volley" run /tmp/ncu_spec.json --backend gpu --no-record \
+      >> "$out/profile.txt" 2>&1
+  done
+  grep -E "^== ncu|update_family|propagate_kernel|Duration|Registers Per|Achieved Occupancy|Memory Throughput|DRAM Throughput|Local Memory|Theoretical Occ|Block Limit Reg" "$out/profile.txt" | tail -60
+fi
 eval "bench_args=(${BENCH_ARGS:---scales 1,10,100 --cobahh-scales 1,10 --pd14-duration '1 s'})"
 eval "det_args=(${DET_ARGS:---scales 10,100 --no-pd14})"
 timeout 400 python3 bench/run_cpu.py --volley "$bin/volley" --backend gpu --no-save "${bench_args[@]}" \

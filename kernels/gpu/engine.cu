@@ -5,6 +5,8 @@
 // memory, so a captured block replays for any start step.
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "engine/error.hpp"
@@ -13,6 +15,7 @@
 #include "kernels/gpu/device_mirror.cuh"
 #include "kernels/gpu/family_runner.cuh"
 #include "kernels/gpu/gap_kernels.cuh"
+#include "kernels/gpu/phase_profile.cuh"
 #include "kernels/gpu/propagate_kernels.cuh"
 #include "kernels/gpu/record_kernels.cuh"
 
@@ -37,6 +40,8 @@ class gpu_engine final : public engine {
     if (options_.deterministic && sizeof(real_t) != sizeof(long long))
       throw parameter_error("run options", "deterministic", "true",
                             "a double-precision build (VOLLEY_REAL=double): fixed-point slots are 64 bit");
+    if (const char* v = std::getenv("VOLLEY_GPU_PROFILE"); v && *v && std::string(v) != "0")
+      profile_ = std::make_unique<phase_profile>();
     VOLLEY_GPU_CHECK(set_device(device.index));
     VOLLEY_GPU_CHECK(stream_create(&stream_));
     plan_populations();
@@ -71,7 +76,12 @@ class gpu_engine final : public engine {
       const std::uint64_t k = std::min<std::uint64_t>(block_steps_, n - done);
       const std::uint64_t clock[2] = {first + done, first + done};
       VOLLEY_GPU_CHECK(copy_to_device(clock_.get(), clock, sizeof clock));
-      if (k == block_steps_ && options_.use_graphs && capture_block()) {
+      if (profile_) {
+        for (std::uint64_t s = 0; s < k; ++s) {
+          enqueue_step();
+          profile_->end_step(stream_);
+        }
+      } else if (k == block_steps_ && options_.use_graphs && capture_block()) {
         VOLLEY_GPU_CHECK(graph_launch(graph_exec_, stream_));
       } else {
         for (std::uint64_t s = 0; s < k; ++s) enqueue_step();
@@ -85,6 +95,7 @@ class gpu_engine final : public engine {
     convert_rings(false);
     mirror_.download();
     download_last_spikes();
+    if (profile_) profile_->print(stderr);
     return done;
   }
 
@@ -107,8 +118,6 @@ class gpu_engine final : public engine {
   };
   struct projection_plan {
     device_projection pj{};
-    bool narrow = true, warp_per_row = true;
-    unsigned blocks = 1;
     device_array<std::uint64_t> row_ptr;
     device_array<std::uint16_t> targets16, delays;
     device_array<index_t> targets32;
@@ -157,6 +166,7 @@ class gpu_engine final : public engine {
       if (fresh) {
         families_.emplace_back();
         runners_.push_back(runner_for(p->model().name, models::all_neuron_models{}));
+        update_labels_.push_back("update " + p->model().name);
         if (!runners_.back())
           throw not_compiled_error("model '" + p->model().name + "' (population '" + p->name() +
                                    "') has no GPU kernel in this build (it is missing from models/model_list.hpp)");
@@ -252,7 +262,9 @@ class gpu_engine final : public engine {
   void bind_populations() {
     spikes_.allocate(std::max<std::size_t>(1, n_spike_cells_));
     counts_.allocate(std::max<std::size_t>(1, n_counts_));
-    counts_.zero(stream_);
+    counts_.zero(stream_);  // end_step_kernel zeroes them after each step
+    last_counts_.allocate(std::max<std::size_t>(1, n_counts_));
+    last_counts_.zero(stream_);
     for (std::size_t f = 0; f < families_.size(); ++f) {
       std::vector<population_binding> bindings;
       for (population* p : families_[f]) {
@@ -264,13 +276,14 @@ class gpu_engine final : public engine {
   }
 
   void upload_projections() {
+    std::vector<device_projection> table;
+    std::uint64_t most_items = 0;  // every row of every projection spiking at once
     for (auto& pj : net_.projections()) {
       auto& plan = projection_plans_.emplace_back();
       population& src = *pj.source;
       population& tgt = *pj.target;
       plan.row_ptr.upload(pj.row_ptr);
-      plan.narrow = pj.narrow();
-      if (plan.narrow)
+      if (pj.narrow())
         plan.targets16.upload(pj.targets16);
       else
         plan.targets32.upload(pj.targets32);
@@ -279,6 +292,8 @@ class gpu_engine final : public engine {
       const ring_table rings = rings_of(tgt);
       device_projection& d = plan.pj;
       d.row_ptr = plan.row_ptr.get();
+      d.narrow = pj.narrow() ? 1 : 0;
+      d.targets = pj.narrow() ? static_cast<const void*>(plan.targets16.get()) : plan.targets32.get();
       d.weights = pj.weights.empty() ? nullptr : plan.weights.get();
       d.weight = pj.weight;
       d.delays = pj.delays.empty() ? nullptr : plan.delays.get();
@@ -302,12 +317,24 @@ class gpu_engine final : public engine {
                    mirror_.translate(pj.stp_x.data()), mirror_.translate(pj.stp_since.data()), plan.efficacy.get()};
         plan.stp_blocks = grid_for(src.size(), update_block, 1024);
       }
+      // Long rows: a warp per chunk of a spiking row; short rows (mean below a quarter warp): a lane per row.
       const std::uint64_t rows = pj.source_range.size();
       const double mean_row = rows ? double(pj.size()) / double(rows) : 0.0;
-      plan.warp_per_row = mean_row >= device_.warp / 4.0;
-      const std::uint64_t threads = rows * (plan.warp_per_row ? device_.warp : 1);
-      plan.blocks = grid_for(threads, update_block, 65535);
+      std::uint64_t longest = 0;
+      for (std::uint64_t r = 0; r < rows; ++r) longest = std::max(longest, pj.row_ptr[r + 1] - pj.row_ptr[r]);
+      d.chunks = mean_row >= device_.warp / 4.0
+                     ? static_cast<std::uint32_t>(std::max<std::uint64_t>(1, (longest + chunk_synapses - 1) / chunk_synapses))
+                     : 0;
+      most_items += rows * src.batch() * (d.chunks ? d.chunks : 1);
+      table.push_back(d);
     }
+    projections_.upload(table);
+    // Warps for an eighth of the rows spiking at once, at most one wave of resident warps (2048 threads per
+    // multiprocessor); the grid-stride loop covers any excess.
+    const unsigned warps_per_block = propagate_block / device_.warp;
+    propagate_blocks_ = grid_for((most_items + 7) / 8, warps_per_block,
+                                 static_cast<unsigned>(std::max(1, device_.multiprocessors)) * 2048 / propagate_block);
+    batch_ = net_.populations().empty() ? 1 : net_.populations().front()->batch();
   }
 
   void upload_gap_projections() {
@@ -399,25 +426,42 @@ class gpu_engine final : public engine {
     }
     trace_rows_.upload(rows);
     trace_intervals_.upload(intervals);
-    step_end_ = {counts_.get(),     count_population_.get(), static_cast<std::uint32_t>(n_counts_),          nullptr,
-                 trace_rows_.get(), trace_intervals_.get(),  static_cast<std::uint32_t>(trace_plans_.size())};
+    step_end_ = {counts_.get(),     last_counts_.get(),     count_population_.get(),
+                 static_cast<std::uint32_t>(n_counts_), nullptr, trace_rows_.get(),
+                 trace_intervals_.get(), static_cast<std::uint32_t>(trace_plans_.size())};
+  }
+
+  // Starts a phase of the step for the profile (VOLLEY_GPU_PROFILE=1); nothing otherwise.
+  void mark(const char* phase) {
+    if (profile_) profile_->mark(phase, stream_);
   }
 
   void enqueue_step() {
     std::uint64_t* clock = clock_.get();
-    counts_.zero(stream_);
+    mark("gap junctions");
     for (const auto& g : gap_plans_) gap_current_kernel<<<g.blocks, update_block, 0, stream_>>>(g.v);
-    for (const auto& r : runners_) r->launch(stream_, clock);
+    for (std::size_t f = 0; f < runners_.size(); ++f) {
+      mark(update_labels_[f].c_str());
+      runners_[f]->launch(stream_, clock);
+    }
+    mark("record");
     for (const auto& s : spike_plans_)
       record_spikes_kernel<<<s.r.batch, update_block, 0, stream_>>>(s.r, clock, clock + 1);
     for (const auto& t : trace_plans_) record_trace_kernel<<<t.blocks, update_block, 0, stream_>>>(t.t, clock);
-    for (const auto& p : projection_plans_) {
+    mark("short-term plasticity");
+    for (const auto& p : projection_plans_)
       if (p.plastic) short_term_plasticity_kernel<<<p.stp_blocks, update_block, 0, stream_>>>(p.pj, p.sp, clock);
-      if (p.narrow)
-        launch_propagation(p, p.targets16.get());
+    mark("propagate");
+    if (!projection_plans_.empty()) {
+      const int n = static_cast<int>(projection_plans_.size());
+      if (options_.deterministic)
+        propagate_kernel<true>
+            <<<propagate_blocks_, propagate_block, 0, stream_>>>(projections_.get(), n, batch_, clock, events_.get());
       else
-        launch_propagation(p, p.targets32.get());
+        propagate_kernel<false>
+            <<<propagate_blocks_, propagate_block, 0, stream_>>>(projections_.get(), n, batch_, clock, events_.get());
     }
+    mark("spike inputs");
     for (const auto& in : input_plans_) {
       if (options_.deterministic)
         spike_input_kernel<true><<<in.blocks, update_block, 0, stream_>>>(in.in, clock);
@@ -426,25 +470,8 @@ class gpu_engine final : public engine {
     }
     device_step_end e = step_end_;
     e.totals = totals_.get();
+    mark("end of step");
     end_step_kernel<<<1, update_block, 0, stream_>>>(e, clock);
-  }
-
-  template <class Target>
-  void launch_propagation(const projection_plan& p, const Target* targets) {
-    const dim3 grid(p.blocks), block(update_block);
-    auto* e = events_.get();
-    const auto* c = clock_.get();
-    if (options_.deterministic) {
-      if (p.warp_per_row)
-        propagate_kernel<Target, true, true><<<grid, block, 0, stream_>>>(p.pj, targets, c, e);
-      else
-        propagate_kernel<Target, false, true><<<grid, block, 0, stream_>>>(p.pj, targets, c, e);
-    } else {
-      if (p.warp_per_row)
-        propagate_kernel<Target, true, false><<<grid, block, 0, stream_>>>(p.pj, targets, c, e);
-      else
-        propagate_kernel<Target, false, false><<<grid, block, 0, stream_>>>(p.pj, targets, c, e);
-    }
   }
 
   // Deterministic mode keeps the device rings in fixed point; the host always sees real values.
@@ -526,7 +553,7 @@ class gpu_engine final : public engine {
 
   // The host populations' spike lists hold the last step's spikes, ascending, as after a CPU step.
   void download_last_spikes() {
-    const auto counts = counts_.to_host();
+    const auto counts = last_counts_.to_host();
     for (auto& p : net_.populations()) {
       const auto& plan = pops_[p->id()];
       for (std::uint32_t b = 0; b < p->batch(); ++b) {
@@ -552,12 +579,18 @@ class gpu_engine final : public engine {
   std::vector<std::pair<real_t*, std::uint64_t>> rings_;  // host ring buffers (values) of used channels
   std::vector<std::vector<population*>> families_;
   std::vector<std::unique_ptr<family_runner>> runners_;
+  std::vector<std::string> update_labels_;  // profile phase names, per family
+  std::unique_ptr<phase_profile> profile_;  // VOLLEY_GPU_PROFILE=1
   std::vector<population_plan> pops_;
   std::size_t n_spike_cells_ = 0, n_counts_ = 0;
   device_array<index_t> spikes_;
   device_array<std::uint32_t> counts_, count_population_, trace_intervals_;
+  device_array<std::uint32_t> last_counts_;  // the counts of the last step run (counts_ is zeroed at its end)
   device_array<unsigned int*> trace_rows_;
   std::vector<projection_plan> projection_plans_;
+  device_array<device_projection> projections_;  // the table propagate_kernel walks
+  unsigned propagate_blocks_ = 1;
+  std::uint32_t batch_ = 1;  // every population's batch size
   std::vector<gap_plan> gap_plans_;
   std::vector<input_plan> input_plans_;
   std::vector<spike_plan> spike_plans_;

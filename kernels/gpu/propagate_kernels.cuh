@@ -6,9 +6,13 @@
 // Deterministic mode (Fixed = true): the ring holds 64-bit fixed point (kernels::fixed_point_one) and the adds
 // are integer atomics, so every sum has the same bits whatever the order.
 //
-// Strategy per projection (chosen on the host from the mean row length):
-//   warp per row     a warp walks one spiking row, lanes on consecutive synapses (coalesced); long rows
-//   thread per row   a thread walks one spiking row; short rows (mean below one warp's worth of lanes / 4)
+// One launch per step covers every projection (a launch per projection cost PD14, with 64 projections and a
+// grid sized for every row, about 500 us per step on an H100). The work of a step is a list of items, projection
+// by projection and batch instance by batch instance, dealt round-robin to the warps of a fixed grid:
+//   long rows   (mean row >= a quarter warp) an item is a chunk of up to chunk_synapses synapses of one spiking
+//               row, the warp's lanes on consecutive synapses (coalesced); long rows are split over warps
+//   short rows  an item is up to one warp's worth of spiking rows, a lane per row
+// The items are counted on the device from the spike counts, so no host-side count is needed.
 #include <cstdint>
 
 #include "engine/config.hpp"
@@ -20,6 +24,9 @@ namespace volley::gpu {
 
 struct device_projection {
   const std::uint64_t* row_ptr;  // rows: source neurons [source_begin, source_end)
+  const void* targets;           // relative to target_begin: std::uint16_t when narrow, else index_t
+  std::uint32_t narrow;
+  std::uint32_t chunks;          // long rows: items per spiking row, ceil(longest row / chunk_synapses); short: 0
   const real_t* weights;         // per synapse, or nullptr: `weight` for all
   real_t weight;
   const std::uint16_t* delays;  // per synapse (steps), or nullptr: `delay` for all
@@ -36,7 +43,7 @@ struct device_projection {
   const real_t* efficacy;  // short-term plasticity: [batch][source row] factor of this step's spikes, or nullptr
 };
 
-enum class propagation_strategy { warp_per_row, thread_per_row };
+inline constexpr unsigned chunk_synapses = 256;  // synapses per item of a long row (8 per lane on NVIDIA)
 
 template <bool Fixed>
 __device__ inline void add_to_slot(real_t* slot, real_t w) {
@@ -48,41 +55,118 @@ __device__ inline void add_to_slot(real_t* slot, real_t w) {
   }
 }
 
-// `efficacy`: the spike's short-term plasticity factor, 1 for static projections (w * 1 is w, bit for bit).
+// Delivers synapses [lo, hi) of one row. `efficacy`: the spike's short-term plasticity factor, 1 for static
+// projections (w * 1 is w, bit for bit).
 template <bool Fixed, class Target>
-__device__ inline void deliver_synapse(const device_projection& pj, const Target* targets, std::uint64_t s,
-                                       std::uint64_t step, std::uint32_t b, real_t efficacy) {
-  const real_t w = (pj.weights ? pj.weights[s] : pj.weight) * efficacy;
-  const std::uint32_t d = pj.delays ? pj.delays[s] : pj.delay;
-  real_t* slot = pj.ring + ((step + d) & pj.slot_mask) * pj.slot_stride + std::size_t(b) * pj.target_n +
-                 pj.target_begin + targets[s];
-  add_to_slot<Fixed>(slot, w);
+__device__ inline void deliver_range(const device_projection& pj, std::uint64_t lo, std::uint64_t hi,
+                                     unsigned stride, std::uint64_t step, std::uint32_t b, real_t efficacy) {
+  const auto* targets = static_cast<const Target*>(pj.targets);
+  real_t* slot_base = pj.ring + std::size_t(b) * pj.target_n + pj.target_begin;
+  for (std::uint64_t s = lo; s < hi; s += stride) {
+    const real_t w = (pj.weights ? pj.weights[s] : pj.weight) * efficacy;
+    const std::uint32_t d = pj.delays ? pj.delays[s] : pj.delay;
+    add_to_slot<Fixed>(slot_base + ((step + d) & pj.slot_mask) * pj.slot_stride + targets[s], w);
+  }
 }
 
-// Grid-stride over (batch, spike): `group` threads share one row (32/64 = a warp, or 1).
-template <class Target, bool WarpPerRow, bool Fixed>
-__global__ void propagate_kernel(device_projection pj, const Target* targets, const std::uint64_t* clock,
-                                 unsigned long long* events) {
+template <bool Fixed>
+__device__ inline void deliver(const device_projection& pj, std::uint64_t lo, std::uint64_t hi, unsigned stride,
+                               std::uint64_t step, std::uint32_t b, real_t efficacy) {
+  if (pj.narrow)
+    deliver_range<Fixed, std::uint16_t>(pj, lo, hi, stride, step, b, efficacy);
+  else
+    deliver_range<Fixed, index_t>(pj, lo, hi, stride, step, b, efficacy);
+}
+
+// Row of spike k of batch instance b: [lo, hi) and its efficacy; false when the spiker is not a source.
+__device__ inline bool spiking_row(const device_projection& pj, std::uint32_t b, std::uint64_t k, std::uint64_t& lo,
+                                   std::uint64_t& hi, real_t& efficacy) {
+  const index_t src = pj.source_spikes[std::size_t(b) * pj.source_n + k];
+  if (src < pj.source_begin || src >= pj.source_end) return false;
+  const index_t row = src - pj.source_begin;
+  lo = pj.row_ptr[row];
+  hi = pj.row_ptr[row + 1];
+  efficacy = pj.efficacy ? pj.efficacy[std::size_t(b) * (pj.source_end - pj.source_begin) + row] : real_t(1);
+  return true;
+}
+
+inline constexpr unsigned propagate_block = 256;  // threads per block; also (projection, batch) units per tile
+
+// Every projection of one step; grid-stride over the step's items (see the top of this file). The (projection,
+// batch instance) units are taken a tile of propagate_block at a time: the block reads their spike counts in
+// parallel and scans them into shared memory, so a warp finds the unit of an item by bisection in shared memory
+// instead of walking the projection table through global memory (one dependent load per projection).
+template <bool Fixed>
+__global__ void __launch_bounds__(propagate_block)
+    propagate_kernel(const device_projection* projections, int n_projections, std::uint32_t batch,
+                     const std::uint64_t* clock, unsigned long long* events) {
+  __shared__ std::uint64_t first_item[propagate_block + 1];  // items of the tile's units before unit u
+  __shared__ unsigned long long block_events;
+  if (threadIdx.x == 0) block_events = 0;
   const std::uint64_t step = *clock;
-  const unsigned group = WarpPerRow ? warpSize : 1;
-  const unsigned lane = WarpPerRow ? threadIdx.x % warpSize : 0;
-  const std::uint64_t first = (std::uint64_t(blockIdx.x) * blockDim.x + threadIdx.x) / group;
-  const std::uint64_t stride = std::uint64_t(gridDim.x) * blockDim.x / group;
+  const unsigned lane = threadIdx.x % warpSize;
+  const std::uint64_t warp = (std::uint64_t(blockIdx.x) * blockDim.x + threadIdx.x) / warpSize;
+  const std::uint64_t n_warps = std::uint64_t(gridDim.x) * blockDim.x / warpSize;
+  const std::uint64_t n_units = std::uint64_t(n_projections) * batch;
   unsigned long long reached = 0;
-  for (std::uint32_t b = 0; b < pj.batch; ++b) {
-    const std::uint32_t count = pj.source_count[b];
-    for (std::uint64_t k = first; k < count; k += stride) {
-      const index_t src = pj.source_spikes[std::size_t(b) * pj.source_n + k];
-      if (src < pj.source_begin || src >= pj.source_end) continue;
-      const std::uint64_t lo = pj.row_ptr[src - pj.source_begin], hi = pj.row_ptr[src - pj.source_begin + 1];
-      const real_t e =
-          pj.efficacy ? pj.efficacy[std::size_t(b) * (pj.source_end - pj.source_begin) + (src - pj.source_begin)]
-                      : real_t(1);
-      if (lane == 0) reached += hi - lo;
-      for (std::uint64_t s = lo + lane; s < hi; s += group) deliver_synapse<Fixed>(pj, targets, s, step, b, e);
+  std::uint64_t offset = 0;  // items of the tiles before this one
+  for (std::uint64_t tile = 0; tile < n_units; tile += propagate_block) {
+    const unsigned units = static_cast<unsigned>(n_units - tile < propagate_block ? n_units - tile : propagate_block);
+    std::uint64_t mine = 0;
+    if (threadIdx.x < units) {
+      const std::uint64_t u = tile + threadIdx.x;
+      const device_projection& pj = projections[u / batch];
+      const std::uint32_t count = pj.source_count[u % batch];
+      mine = pj.chunks ? std::uint64_t(count) * pj.chunks : (count + warpSize - 1) / warpSize;
     }
+    first_item[threadIdx.x + 1] = mine;
+    if (threadIdx.x == 0) first_item[0] = 0;
+    __syncthreads();
+    for (unsigned d = 1; d < propagate_block; d *= 2) {  // inclusive scan of first_item[1..] (Hillis-Steele)
+      const std::uint64_t add = threadIdx.x >= d ? first_item[threadIdx.x + 1 - d] : 0;
+      __syncthreads();
+      first_item[threadIdx.x + 1] += add;
+      __syncthreads();
+    }
+    const std::uint64_t total = first_item[units];
+    // this warp's first item: the smallest g >= offset with g = warp (mod n_warps)
+    for (std::uint64_t g = offset + (warp + n_warps - offset % n_warps) % n_warps; g < offset + total;
+         g += n_warps) {
+      const std::uint64_t local = g - offset;
+      unsigned lo_u = 0, hi_u = units - 1;  // the unit u with first_item[u] <= local < first_item[u + 1]
+      while (lo_u < hi_u) {
+        const unsigned mid = (lo_u + hi_u + 1) / 2;
+        if (first_item[mid] <= local)
+          lo_u = mid;
+        else
+          hi_u = mid - 1;
+      }
+      const std::uint64_t u = tile + lo_u;
+      const device_projection& pj = projections[u / batch];
+      const auto b = static_cast<std::uint32_t>(u % batch);
+      const std::uint64_t item = local - first_item[lo_u];
+      std::uint64_t lo, hi;
+      real_t e;
+      if (pj.chunks) {
+        if (!spiking_row(pj, b, item / pj.chunks, lo, hi, e)) continue;
+        const std::uint64_t first = lo + (item % pj.chunks) * chunk_synapses;
+        const std::uint64_t last = first + chunk_synapses < hi ? first + chunk_synapses : hi;
+        if (first >= last) continue;
+        if (lane == 0) reached += last - first;
+        deliver<Fixed>(pj, first + lane, last, warpSize, step, b, e);
+      } else {
+        const std::uint64_t k = item * warpSize + lane;
+        if (k >= pj.source_count[b] || !spiking_row(pj, b, k, lo, hi, e)) continue;
+        reached += hi - lo;
+        deliver<Fixed>(pj, lo, hi, 1, step, b, e);
+      }
+    }
+    offset += total;
+    __syncthreads();  // every warp is done with first_item before the next tile overwrites it
   }
-  if (reached) atomicAdd(events, reached);
+  if (reached) atomicAdd(&block_events, reached);
+  __syncthreads();
+  if (threadIdx.x == 0 && block_events) atomicAdd(events, block_events);
 }
 
 // Short-term plasticity (models/short_term_plasticity.hpp), run before the projection's propagation: one thread

@@ -60,10 +60,11 @@ __global__ void record_trace_kernel(device_trace_record t, const std::uint64_t* 
   }
 }
 
-// End of a step, one block: spike totals per population, trace row cursors, then the clock moves on (last,
-// after every thread has read it).
+// End of a step, one block: spike totals per population, the counts kept as the last step's and zeroed for the
+// next step, trace row cursors, then the clock moves on (last, after every thread has read it).
 struct device_step_end {
-  const std::uint32_t* spike_count;       // all populations' counts, [entry]
+  std::uint32_t* spike_count;             // all populations' counts, [entry]
+  std::uint32_t* last_count;              // [entry]
   const std::uint32_t* count_population;  // population of each entry
   std::uint32_t n_counts;
   unsigned long long* totals;       // per population
@@ -74,8 +75,12 @@ struct device_step_end {
 
 __global__ void end_step_kernel(device_step_end e, std::uint64_t* clock) {
   const std::uint64_t step = *clock;
-  for (std::uint32_t k = threadIdx.x; k < e.n_counts; k += blockDim.x)
-    if (e.spike_count[k]) atomicAdd(e.totals + e.count_population[k], (unsigned long long)e.spike_count[k]);
+  for (std::uint32_t k = threadIdx.x; k < e.n_counts; k += blockDim.x) {
+    const std::uint32_t c = e.spike_count[k];
+    if (c) atomicAdd(e.totals + e.count_population[k], (unsigned long long)c);
+    e.last_count[k] = c;
+    e.spike_count[k] = 0;
+  }
   for (std::uint32_t t = threadIdx.x; t < e.n_traces; t += blockDim.x)
     if ((step + 1) % e.trace_interval[t] == 0) ++*e.trace_rows[t];
   __syncthreads();
