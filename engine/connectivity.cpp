@@ -26,6 +26,7 @@
 #endif
 
 #include "engine/error.hpp"
+#include "engine/line_sampling.hpp"
 #include "engine/random.hpp"
 
 namespace volley {
@@ -70,30 +71,7 @@ void allocate(std::vector<T>& v, std::uint64_t n, const std::string& where, cons
   }
 }
 
-// Where the autapses of a projection lie. Row i's autapse is column i + offset when that is inside the target range.
-struct autapse_map {
-  bool active = false;      // autapses excluded and both ranges in one population
-  std::int64_t offset = 0;  // source.begin - target.begin
-  index_t n_source = 0, n_target = 0;
-
-  // Excluded column of row i; n_target when none.
-  index_t column_of(index_t i) const {
-    const std::int64_t j = std::int64_t{i} + offset;
-    return active && j >= 0 && j < std::int64_t{n_target} ? static_cast<index_t>(j) : n_target;
-  }
-  // Excluded row of column j; n_source when none.
-  index_t row_of(index_t j) const {
-    const std::int64_t i = std::int64_t{j} - offset;
-    return active && i >= 0 && i < std::int64_t{n_source} ? static_cast<index_t>(i) : n_source;
-  }
-  // Number of excluded pairs = length of the overlap of the two ranges.
-  std::uint64_t count() const {
-    if (!active) return 0;
-    const std::int64_t lo = std::max<std::int64_t>(0, offset);
-    const std::int64_t hi = std::min<std::int64_t>(n_source, std::int64_t{n_target} + offset);
-    return hi > lo ? static_cast<std::uint64_t>(hi - lo) : 0;
-  }
-};
+using lines::autapse_map;
 
 // Per-thread scratch for sorting one line.
 struct line_scratch {
@@ -150,32 +128,33 @@ void parallel_lines_sorted(index_t n, std::uint64_t max_length, const std::strin
 
 // Writes k indices drawn uniformly from [0, n) without `excluded` (n or more: none) to out[0, k), ascending.
 // Without replacement they are distinct; the caller guarantees k <= pool. The output is the sampling buffer.
+// The draws are engine/line_sampling.hpp's, in the order the GPU builder makes them.
 void sample_sorted(random_stream& r, index_t n, index_t excluded, std::uint64_t k, bool replace, index_t* out,
                    line_scratch& scratch) {
   if (k == 0) return;
   const bool has_excluded = excluded < n;
   const index_t pool = has_excluded ? n - 1 : n;
-  if (replace) {
-    for (std::uint64_t e = 0; e < k; ++e) out[e] = r.uniform_index(pool);
-    sort_line(out, k, pool, scratch);
-  } else if (k * 4 >= pool) {
-    // Dense: selection sampling (Knuth's algorithm S), O(pool) <= O(4 k); ascending by construction.
-    std::uint64_t chosen = 0;
-    for (index_t v = 0; chosen < k; ++v)
-      if (static_cast<double>(pool - v) * r.uniform() < static_cast<double>(k - chosen)) out[chosen++] = v;
-  } else {
-    // Sparse: draw with replacement, sort, drop repeats, draw the shortfall again. The result is the set of distinct
-    // values among the first T draws of an i.i.d. sequence, T stopping on distinct counts only: by symmetry under
-    // relabelling, a uniform k-subset. Expected repeats k^2 / (2 pool) <= k / 8, so a few rounds.
-    std::uint64_t distinct = 0;
-    while (distinct < k) {
-      for (std::uint64_t e = distinct; e < k; ++e) out[e] = r.uniform_index(pool);
+  switch (lines::method_for(k, pool, replace)) {
+    case lines::line_method::with_replacement:
+      lines::draw_indices(r, pool, out, 0, k);
       sort_line(out, k, pool, scratch);
-      distinct = static_cast<std::uint64_t>(std::unique(out, out + k) - out);
+      break;
+    case lines::line_method::selection: lines::selection_sample(r, pool, k, out); break;
+    case lines::line_method::redraw_repeats: {
+      // The result is the set of distinct values among the first T draws of an i.i.d. sequence, T stopping on
+      // distinct counts only: by symmetry under relabelling, a uniform k-subset. Expected repeats
+      // k^2 / (2 pool) <= k / 8, so a few rounds.
+      std::uint64_t distinct = 0;
+      while (distinct < k) {
+        lines::draw_indices(r, pool, out, distinct, k);
+        sort_line(out, k, pool, scratch);
+        distinct = lines::drop_repeats(out, k);
+      }
+      break;
     }
   }
-  if (has_excluded)  // monotone map [0, pool) -> [0, n) \ {excluded}: order and distinctness survive
-    for (std::uint64_t e = 0; e < k; ++e) out[e] += out[e] >= excluded ? 1 : 0;
+  if (has_excluded)
+    for (std::uint64_t e = 0; e < k; ++e) out[e] = lines::skip_excluded(out[e], excluded);
 }
 
 // Number of good items among `draws` taken without replacement from `total` items of which `good` are good.
@@ -327,13 +306,21 @@ void build_fixed_probability(csr_connectivity& csr, double p, const autapse_map&
   });
 }
 
-void build_fixed_outdegree(csr_connectivity& csr, const connection_rule& rule, const autapse_map& autapse,
-                           std::uint64_t seed, std::uint32_t tag, const std::string& where) {
+// Row lengths of fixed_outdegree: `count` per row.
+void plan_fixed_outdegree(csr_connectivity& csr, const connection_rule& rule) {
   for (index_t i = 0; i <= csr.n_source; ++i) csr.row_ptr[i] = std::uint64_t{i} * rule.count;
+}
+
+// Targets of every planned row (fixed_outdegree, fixed_total_number): row i's length is fixed, its targets are
+// uniform over the allowed columns, drawn from the stream (seed, tag, i, 0).
+void fill_planned(csr_connectivity& csr, const connection_rule& rule, const autapse_map& autapse, std::uint64_t seed,
+                  std::uint32_t tag, const std::string& where) {
   allocate(csr.targets, csr.row_ptr[csr.n_source], where, "connections");
-  parallel_lines_sorted(csr.n_source, rule.count, where, [&](index_t i, line_scratch& scratch) {
+  std::uint64_t longest = 0;
+  for (index_t i = 0; i < csr.n_source; ++i) longest = std::max(longest, csr.row_ptr[i + 1] - csr.row_ptr[i]);
+  parallel_lines_sorted(csr.n_source, longest, where, [&](index_t i, line_scratch& scratch) {
     random_stream r(seed, tag, i, 0);
-    sample_sorted(r, csr.n_target, autapse.column_of(i), rule.count, rule.allow_multapses,
+    sample_sorted(r, csr.n_target, autapse.column_of(i), csr.row_ptr[i + 1] - csr.row_ptr[i], rule.allow_multapses,
                   csr.targets.data() + csr.row_ptr[i], scratch);
   });
 }
@@ -354,18 +341,19 @@ void build_fixed_indegree(csr_connectivity& csr, const connection_rule& rule, co
   transpose_compressed(col_ptr, col_sources, csr.n_source, csr.row_ptr, csr.targets, nullptr, where);
 }
 
-// Connections per source: multinomial over the sources weighted by their number of allowed targets (with multapses),
-// multivariate hypergeometric over the allowed pairs (without), drawn as sequential conditionals. Then targets
-// uniform per source: together, `count` uniform allowed pairs (with or without replacement).
-void build_fixed_total_number(csr_connectivity& csr, const connection_rule& rule, const autapse_map& autapse,
-                              std::uint64_t seed, std::uint32_t tag, std::uint32_t projection_id,
-                              const std::string& where) {
+// Row lengths of fixed_total_number: multinomial over the sources weighted by their number of allowed targets
+// (with multapses), multivariate hypergeometric over the allowed pairs (without), drawn as sequential
+// conditionals. Targets then uniform per source (fill_planned): together, `count` uniform allowed pairs (with or
+// without replacement).
+void plan_fixed_total_number(csr_connectivity& csr, const connection_rule& rule, const autapse_map& autapse,
+                             std::uint64_t seed, std::uint32_t projection_id) {
   const std::uint32_t split_tag = rng::make_tag(rng::purpose::multinomial, projection_id);
   auto weight = [&](index_t i) -> std::uint64_t {
     return csr.n_target - (autapse.column_of(i) < csr.n_target ? 1 : 0);
   };
   std::uint64_t left = rule.count;
   std::uint64_t weight_left = std::uint64_t{csr.n_source} * csr.n_target - autapse.count();
+  csr.row_ptr[0] = 0;
   for (index_t i = 0; i < csr.n_source; ++i) {
     const std::uint64_t w = weight(i);
     std::uint64_t k = left;
@@ -375,18 +363,10 @@ void build_fixed_total_number(csr_connectivity& csr, const connection_rule& rule
               ? std::min(left, r.binomial(left, static_cast<double>(w) / static_cast<double>(weight_left)))
               : hypergeometric(r, left, w, weight_left);
     }
-    csr.row_ptr[i + 1] = k;
+    csr.row_ptr[i + 1] = csr.row_ptr[i] + k;
     left -= k;
     weight_left -= w;
   }
-  std::uint64_t longest = 0;
-  for (index_t i = 0; i < csr.n_source; ++i) longest = std::max(longest, csr.row_ptr[i + 1]);
-  finish_row_ptr(csr, where);
-  parallel_lines_sorted(csr.n_source, longest, where, [&](index_t i, line_scratch& scratch) {
-    random_stream r(seed, tag, i, 0);
-    sample_sorted(r, csr.n_target, autapse.column_of(i), csr.row_ptr[i + 1] - csr.row_ptr[i], rule.allow_multapses,
-                  csr.targets.data() + csr.row_ptr[i], scratch);
-  });
 }
 
 // Two stable counting sorts (by target, then by source): rows ascend in target, repeats keep list order.
@@ -512,30 +492,69 @@ void check_rule(const connection_rule& rule, const neuron_range& source, const n
 
 }  // namespace
 
-csr_connectivity build_connectivity(const connection_rule& rule, const neuron_range& source, const neuron_range& target,
-                                    std::uint64_t seed, std::uint32_t projection_id, const std::string& where) {
+lines::autapse_map autapse_map_of(const connection_rule& rule, const neuron_range& source,
+                                  const neuron_range& target) {
   autapse_map autapse;
   autapse.active = !rule.allow_autapses && source.population == target.population;
   autapse.offset = std::int64_t{source.begin} - std::int64_t{target.begin};
   autapse.n_source = source.size();
   autapse.n_target = target.size();
+  return autapse;
+}
+
+std::uint32_t connectivity_tag(std::uint32_t projection_id) {
+  return rng::make_tag(rng::purpose::connectivity, projection_id);
+}
+
+bool rule_plans_rows(rule_kind kind) {
+  return kind == rule_kind::fixed_outdegree || kind == rule_kind::fixed_total_number;
+}
+
+csr_connectivity plan_rows(const connection_rule& rule, const neuron_range& source, const neuron_range& target,
+                           std::uint64_t seed, std::uint32_t projection_id, const std::string& where) {
+  if (!rule_plans_rows(rule.kind)) throw std::logic_error("plan_rows: rule without planned rows");
+  const autapse_map autapse = autapse_map_of(rule, source, target);
+  check_rule(rule, source, target, projection_id, autapse, where);
+  csr_connectivity csr;
+  csr.n_source = source.size();
+  csr.n_target = target.size();
+  allocate(csr.row_ptr, std::uint64_t{csr.n_source} + 1, where, "row pointers");
+  if (rule.kind == rule_kind::fixed_outdegree)
+    plan_fixed_outdegree(csr, rule);
+  else
+    plan_fixed_total_number(csr, rule, autapse, seed, projection_id);
+  return csr;
+}
+
+void fill_planned_rows(csr_connectivity& csr, const connection_rule& rule, const neuron_range& source,
+                       const neuron_range& target, std::uint64_t seed, std::uint32_t projection_id,
+                       const std::string& where) {
+  fill_planned(csr, rule, autapse_map_of(rule, source, target), seed, connectivity_tag(projection_id), where);
+}
+
+csr_connectivity build_connectivity(const connection_rule& rule, const neuron_range& source, const neuron_range& target,
+                                    std::uint64_t seed, std::uint32_t projection_id, const std::string& where) {
+  if (rule_plans_rows(rule.kind)) {
+    csr_connectivity csr = plan_rows(rule, source, target, seed, projection_id, where);
+    fill_planned_rows(csr, rule, source, target, seed, projection_id, where);
+    return csr;
+  }
+  const autapse_map autapse = autapse_map_of(rule, source, target);
   check_rule(rule, source, target, projection_id, autapse, where);
 
   csr_connectivity csr;
   csr.n_source = source.size();
   csr.n_target = target.size();
   allocate(csr.row_ptr, std::uint64_t{csr.n_source} + 1, where, "row pointers");
-  const std::uint32_t tag = rng::make_tag(rng::purpose::connectivity, projection_id);
+  const std::uint32_t tag = connectivity_tag(projection_id);
   switch (rule.kind) {
     case rule_kind::all_to_all: build_all_to_all(csr, autapse, where); break;
     case rule_kind::one_to_one: build_one_to_one(csr, autapse, where); break;
     case rule_kind::fixed_probability: build_fixed_probability(csr, rule.probability, autapse, seed, tag, where); break;
     case rule_kind::fixed_indegree: build_fixed_indegree(csr, rule, autapse, seed, tag, where); break;
-    case rule_kind::fixed_outdegree: build_fixed_outdegree(csr, rule, autapse, seed, tag, where); break;
-    case rule_kind::fixed_total_number:
-      build_fixed_total_number(csr, rule, autapse, seed, tag, projection_id, where);
-      break;
     case rule_kind::explicit_list: build_explicit_list(csr, rule, autapse, where); break;
+    case rule_kind::fixed_outdegree:
+    case rule_kind::fixed_total_number: break;  // planned above
   }
   return csr;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/config.hpp"
+#include "engine/line_sampling.hpp"
 
 namespace volley {
 
@@ -52,6 +53,20 @@ struct csr_connectivity {
 // "projection 'E->I'", the parameter and its value) for an impossible rule, resource_error when memory runs out.
 csr_connectivity build_connectivity(const connection_rule& rule, const neuron_range& source, const neuron_range& target,
                                     std::uint64_t seed, std::uint32_t projection_id, const std::string& where);
+
+// Rules built in two passes, row lengths first (fixed_outdegree, fixed_total_number): the targets of such rows can
+// be drawn later, on the host (fill_planned_rows) or on a GPU (kernels/gpu/connectivity_build.cu), from the same
+// streams. build_connectivity = plan_rows + fill_planned_rows for them.
+bool rule_plans_rows(rule_kind kind);
+// Validates the rule (as build_connectivity) and returns the row pointers; targets stay empty.
+csr_connectivity plan_rows(const connection_rule& rule, const neuron_range& source, const neuron_range& target,
+                           std::uint64_t seed, std::uint32_t projection_id, const std::string& where);
+void fill_planned_rows(csr_connectivity& csr, const connection_rule& rule, const neuron_range& source,
+                       const neuron_range& target, std::uint64_t seed, std::uint32_t projection_id,
+                       const std::string& where);
+// What another builder needs to draw the same lines: the excluded autapse column of each row and the stream tag.
+lines::autapse_map autapse_map_of(const connection_rule& rule, const neuron_range& source, const neuron_range& target);
+std::uint32_t connectivity_tag(std::uint32_t projection_id);
 
 // Target-to-source index (CSC) for plasticity. Column j is [col_ptr[j], col_ptr[j + 1]); sources ascend within a
 // column; synapse is the position of the same connection in the CSR. Deterministic for any number of threads.

@@ -9,7 +9,7 @@
 namespace volley {
 namespace {
 
-constexpr int max_tries = 1000;  // NEST's redraw limit
+constexpr int max_tries = max_redraws;
 
 std::string text(double v) {
   char buffer[32];
@@ -27,16 +27,7 @@ const char* name(value_distribution::kind k) {
   return "?";
 }
 
-// One unbounded draw.
-double draw(const value_distribution& d, rng::random_stream& r) {
-  switch (d.type) {
-    case value_distribution::kind::constant: return d.a;
-    case value_distribution::kind::normal: return d.a + d.b * r.normal();
-    case value_distribution::kind::uniform: return d.a + (d.b - d.a) * r.uniform();
-    case value_distribution::kind::lognormal: return std::exp(d.a + d.b * r.normal());
-  }
-  return d.a;
-}
+
 
 }  // namespace
 
@@ -65,23 +56,16 @@ std::vector<double> sample_per_synapse(const value_distribution& d, const csr_co
   std::vector<double> values(csr.size(), d.a);
   if (d.is_constant() || csr.size() == 0) return values;
   const std::uint32_t tag = rng::make_tag(p, projection_id);
-  const bool bounded = d.low > -INFINITY || d.high < INFINITY;
   std::atomic<std::int64_t> failed_row{-1};  // a row whose redraws ran out; exceptions cannot leave the region
 #pragma omp parallel for schedule(dynamic, 256)
   for (std::int64_t i = 0; i < static_cast<std::int64_t>(csr.n_source); ++i) {
     if (failed_row.load(std::memory_order_relaxed) >= 0) continue;  // impossible bounds: do not spin on every synapse
     rng::random_stream r(seed, tag, static_cast<std::uint32_t>(i), 0);
     for (std::uint64_t e = csr.row_ptr[i]; e < csr.row_ptr[i + 1]; ++e) {
-      double v = draw(d, r);
-      for (int tries = 1; bounded && (v < d.low || v > d.high); ++tries) {
-        if (tries == max_tries) {
-          failed_row.store(i, std::memory_order_relaxed);
-          e = csr.row_ptr[i + 1] - 1;  // leave the row
-          break;
-        }
-        v = draw(d, r);
+      if (!draw_bounded(d, r, values[e])) {
+        failed_row.store(i, std::memory_order_relaxed);
+        break;  // leave the row
       }
-      values[e] = v;
     }
   }
   if (failed_row.load() >= 0)
@@ -92,13 +76,10 @@ std::vector<double> sample_per_synapse(const value_distribution& d, const csr_co
 }
 
 double draw_value(const value_distribution& d, rng::random_stream& r, const std::string& where) {
-  double v = draw(d, r);
-  for (int tries = 1; v < d.low || v > d.high; ++tries) {
-    if (tries == max_tries)
-      throw user_error(where + ": " + std::to_string(max_tries) + " draws in a row from " + name(d.type) +
-                       " fell outside the bounds [" + text(d.low) + ", " + text(d.high) + "]");
-    v = draw(d, r);
-  }
+  double v;
+  if (!draw_bounded(d, r, v))
+    throw user_error(where + ": " + std::to_string(max_tries) + " draws in a row from " + name(d.type) +
+                     " fell outside the bounds [" + text(d.low) + ", " + text(d.high) + "]");
   return v;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/config.hpp"
 #include "engine/connectivity.hpp"
 #include "engine/random.hpp"
 
@@ -18,6 +19,30 @@ struct value_distribution {
   double high = std::numeric_limits<double>::infinity();
   bool is_constant() const { return type == kind::constant; }
 };
+
+inline constexpr int max_redraws = 1000;  // NEST's redraw limit
+
+// One draw, ignoring the bounds. Host-device: the GPU connectivity builder draws weights and delays with it.
+VOLLEY_HD inline double draw_unbounded(const value_distribution& d, rng::random_stream& r) {
+  switch (d.type) {
+    case value_distribution::kind::constant: return d.a;
+    case value_distribution::kind::normal: return d.a + d.b * r.normal();
+    case value_distribution::kind::uniform: return d.a + (d.b - d.a) * r.uniform();
+    case value_distribution::kind::lognormal: return ::exp(d.a + d.b * r.normal());
+  }
+  return d.a;
+}
+
+// A draw inside [low, high], redrawn from the same stream while outside; false when max_redraws draws in a row
+// fell outside (v then holds the last).
+VOLLEY_HD inline bool draw_bounded(const value_distribution& d, rng::random_stream& r, double& v) {
+  v = draw_unbounded(d, r);
+  for (int tries = 1; v < d.low || v > d.high; ++tries) {
+    if (tries == max_redraws) return false;
+    v = draw_unbounded(d, r);
+  }
+  return true;
+}
 
 // Throws parameter_error (naming `where`) for non-finite a or b, b < 0 (normal, lognormal), b < a (uniform),
 // low > high, or a constant outside [low, high].

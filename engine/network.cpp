@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include "engine/error.hpp"
@@ -12,6 +13,25 @@
 namespace volley {
 
 namespace {
+
+// The sign of every value `d` can give within its bounds: 1 (none below 0), -1 (none above 0), NaN (both signs).
+double definite_sign(const value_distribution& d) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  double lo = d.a, hi = d.a;
+  switch (d.type) {
+    case value_distribution::kind::constant: break;
+    case value_distribution::kind::uniform: hi = d.b; break;
+    case value_distribution::kind::lognormal: lo = 0, hi = inf; break;
+    case value_distribution::kind::normal:
+      if (d.b > 0) lo = -inf, hi = inf;
+      break;
+  }
+  lo = std::max(lo, d.low);
+  hi = std::min(hi, d.high);
+  if (lo >= 0) return 1.0;
+  if (hi <= 0) return -1.0;
+  return std::nan("");
+}
 
 std::string dim_text(units::dimension d) { return units::describe_dimension(d); }
 
@@ -204,6 +224,29 @@ projection& network::connect(const std::string& source, const std::string& targe
   p.target = populations_[p.target_range.population].get();
   const auto id = static_cast<std::uint32_t>(projections_.size());
 
+  // Rules with planned rows and weights of one sign: only the row lengths now, the synapses at finalize() (on the
+  // host, or on a GPU from the same streams).
+  const double definite = definite_sign(syn.weight.dist);
+  if (rule_plans_rows(rule.kind) && syn.weight.per_item.empty() && syn.delay.per_item.empty() &&
+      !std::isnan(definite)) {
+    csr_connectivity csr = plan_rows(rule, p.source_range, p.target_range, seed_, id, where);
+    validate(syn.weight.dist, where + " weight");
+    if (!std::isfinite(syn.weight.dist.a))
+      throw parameter_error(where, "weight", number(syn.weight.dist.a), "a finite value");
+    p.channel = choose_channel(*p.target, syn.receptor, syn.weight.dim, definite, where);
+    if (syn.weight.dist.is_constant()) p.weight = static_cast<real_t>(syn.weight.dist.a);
+    if (!(syn.delay.dim == units::dims::time))
+      throw parameter_error(where, "delay", "a value that is " + dim_text(syn.delay.dim), "a time (e.g. '1.5 ms')");
+    validate(syn.delay.dist, where + " delay");
+    if (syn.delay.dist.is_constant()) p.delay = static_cast<std::uint16_t>(delay_steps(syn.delay.dist.a, where));
+    p.row_ptr = std::move(csr.row_ptr);
+    p.pending = pending_synapses{rule, syn.weight.dist, syn.delay.dist, id, where};
+    p.set_plasticity(models::plasticity_constants_for(syn.plasticity, dt_), batch_);
+    p.target->mark_channel_used(p.channel);
+    projections_.push_back(std::move(p));
+    return projections_.back();
+  }
+
   csr_connectivity csr = build_connectivity(rule, p.source_range, p.target_range, seed_, id, where);
 
   // weights
@@ -251,6 +294,28 @@ projection& network::connect(const std::string& source, const std::string& targe
   p.target->mark_channel_used(p.channel);
   projections_.push_back(std::move(p));
   return projections_.back();
+}
+
+void network::draw_pending_synapses(projection& p) {
+  const pending_synapses& ps = *p.pending;
+  csr_connectivity csr;
+  csr.n_source = p.source_range.size();
+  csr.n_target = p.target_range.size();
+  csr.row_ptr = p.row_ptr;
+  fill_planned_rows(csr, ps.rule, p.source_range, p.target_range, seed_, ps.id, ps.where);
+  if (!ps.weight.is_constant()) {
+    const auto w = sample_per_synapse(ps.weight, csr, seed_, rng::purpose::weight, ps.id, ps.where + " weight");
+    for (double x : w)
+      if (!std::isfinite(x)) throw parameter_error(ps.where, "weight", number(x), "finite values");
+    p.weights.assign(w.begin(), w.end());
+  }
+  if (!ps.delay.is_constant()) {
+    const auto d = sample_per_synapse(ps.delay, csr, seed_, rng::purpose::delay, ps.id, ps.where + " delay");
+    p.delays.resize(d.size());
+    for (std::size_t k = 0; k < d.size(); ++k) p.delays[k] = static_cast<std::uint16_t>(delay_steps(d[k], ps.where));
+  }
+  p.set_connectivity(std::move(csr));
+  p.pending.reset();
 }
 
 void network::add_constant_current(const std::string& target, units::current_q amplitude) {
@@ -313,7 +378,9 @@ std::uint64_t network::neuron_count() const {
   return n;
 }
 
-void network::finalize() {
+void network::finalize(bool draw_device_resident) {
+  for (auto& p : projections_)
+    if (p.pending && (draw_device_resident || !p.on_device)) draw_pending_synapses(p);
   std::vector<int> slots(populations_.size(), 2);
   for (const auto& p : projections_) slots[p.target->id()] = std::max(slots[p.target->id()], p.max_delay() + 1);
   for (const auto& s : spike_inputs_)

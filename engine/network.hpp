@@ -186,8 +186,12 @@ class network {
   std::uint64_t synapse_count() const;
   std::uint64_t neuron_count() const;
 
-  // Sizes the ring buffers from the longest delay; called by the simulator before the first step.
-  void finalize();
+  // Draws the pending synapses (projection::pending) on the host, then sizes the ring buffers from the longest
+  // delay; called by the simulator before the first step. draw_device_resident false: projections a GPU
+  // simulator drew on the device (projection::on_device) keep their host arrays empty.
+  void finalize(bool draw_device_resident = true);
+  // The synapses of one pending projection, drawn on the host (what finalize does).
+  void draw_pending_synapses(projection& p);
 
  private:
   void check_population_name(const std::string& name, index_t size) const;

@@ -1,6 +1,7 @@
 #include "engine/projection.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -10,11 +11,21 @@
 namespace volley {
 
 int projection::max_delay() const {
-  if (delays.empty()) return delay;
+  if (pending && !pending->delay.is_constant()) {
+    if (!on_device) throw std::logic_error("projection::max_delay: synapses of " + name + " not drawn yet");
+    return device_max_delay;
+  }
   return delays.empty() ? delay : *std::max_element(delays.begin(), delays.end());
 }
 
 std::uint64_t projection::bytes() const {
+  if (pending)  // what the drawn synapses will take
+    return row_ptr.size() * sizeof(std::uint64_t) +
+           size() * ((narrow() ? sizeof(std::uint16_t) : sizeof(index_t)) +
+                     (pending->weight.is_constant() ? 0 : sizeof(real_t)) +
+                     (pending->delay.is_constant() ? 0 : sizeof(std::uint16_t))) +
+           (stp_u.size() + stp_x.size()) * sizeof(double) + stp_since.size() * sizeof(std::uint64_t) +
+           efficacy.size() * sizeof(real_t);
   return row_ptr.size() * sizeof(std::uint64_t) + targets32.size() * sizeof(index_t) +
          targets16.size() * sizeof(std::uint16_t) + weights.size() * sizeof(real_t) +
          delays.size() * sizeof(std::uint16_t) + (stp_u.size() + stp_x.size()) * sizeof(double) +

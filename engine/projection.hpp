@@ -2,6 +2,7 @@
 // A projection: connections from a range of one population to a range of another (or the same), stored as CSR
 // by source with targets sorted within each row. Target indices are 16 bit when the target range fits.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,10 +10,22 @@
 
 #include "engine/config.hpp"
 #include "engine/connectivity.hpp"
+#include "engine/distribution.hpp"
 #include "engine/population.hpp"
 #include "models/short_term_plasticity.hpp"
 
 namespace volley {
+
+// Synapses whose targets, weights and delays are drawn when the network is finalized, on the host or on a GPU
+// from the same counter-based streams (kernels/gpu/connectivity_build.cu); the row lengths are known from connect()
+// on. Rules with planned rows only (fixed_outdegree, fixed_total_number), weights of one sign.
+struct pending_synapses {
+  connection_rule rule;
+  value_distribution weight;  // the channel's weight unit; a constant is stored in projection::weight instead
+  value_distribution delay;   // ms; a constant is stored in projection::delay instead
+  std::uint32_t id = 0;       // projection id: the streams' object id
+  std::string where;          // "projection 'E->I'", for errors
+};
 
 struct projection {
   std::string name;
@@ -39,6 +52,12 @@ struct projection {
   bool plastic() const { return plasticity.kind != models::plasticity_kind::none; }
   // Sets the plasticity and the initial state (u = U, x = 1 at time 0) for `batch` instances.
   void set_plasticity(const models::plasticity_constants& c, std::uint32_t batch);
+
+  // Set from connect() until the synapses are drawn on the host (network::finalize). on_device: a GPU simulator
+  // drew them on the device instead (held there by its gpu::device_connectivity); the host arrays stay empty.
+  std::optional<pending_synapses> pending;
+  bool on_device = false;
+  int device_max_delay = 1;  // steps, when on_device
 
   std::uint64_t size() const { return row_ptr.empty() ? 0 : row_ptr.back(); }
   bool narrow() const { return !targets16.empty() || (targets32.empty() && target_range.size() <= 65536); }

@@ -69,10 +69,32 @@ class engine {
   virtual std::uint64_t device_bytes() const = 0;  // device memory held by this engine
 };
 
+// Synapses drawn on a device (kernels/gpu/device_connectivity.cuh), owned by the simulator so that a new engine
+// (after a change of recording) reuses them.
+class device_connectivity;
+struct device_connectivity_deleter {
+  void operator()(device_connectivity* c) const;
+};
+using device_connectivity_ptr = std::unique_ptr<device_connectivity, device_connectivity_deleter>;
+
+// Draws the targets, weights and delays of every pending projection of `net` (projection::pending: fixed_outdegree
+// and fixed_total_number rules) on device `device`, from the same counter-based streams as the host: the same
+// targets, and weights and delays equal to the last bit of the math library (CUDA's log/sin/cos against glibc's).
+// Marks them projection::on_device and sets their longest delay; rows longer than 8192 synapses are drawn on the
+// host instead. Throws resource_error (needed vs free bytes) when they do not fit, device_error when a runtime
+// call fails, parameter_error / user_error for drawn values out of range (as the host). nullptr when nothing was
+// pending.
+device_connectivity_ptr build_connectivity_on_device(network& net, int device);
+// Copies the synapses drawn on the device into the host arrays of their projections (for inspection, saving, or
+// a later CPU run); those projections are then no longer pending.
+void copy_drawn_synapses_to_host(const device_connectivity& drawn, network& net);
+
 // Uploads the network (connectivity, parameters) to device `options.device`. Throws resource_error when the
 // network does not fit (needed vs free bytes named), device_error when a runtime call fails, not_compiled_error
 // in builds without a GPU backend.
+// Projections drawn on the device are taken from `prebuilt` (may be null), which must outlive the engine.
 std::unique_ptr<engine> make_engine(network& net, const std::vector<spike_recording>& spikes,
-                                    const std::vector<trace_recording>& traces, const engine_options& options);
+                                    const std::vector<trace_recording>& traces, const engine_options& options,
+                                    const device_connectivity* prebuilt = nullptr);
 
 }  // namespace volley::gpu

@@ -14,7 +14,12 @@ simulator::simulator(network& net, run_options options) : net_(net), options_(st
   decision_ = resolve_backend(options_.backend);
   if (options_.threads < 0)
     throw parameter_error("run options", "threads", std::to_string(options_.threads), "0 (default) or more");
-  net_.finalize();
+  if (decision_.kind == backend_kind::gpu && options_.gpu_draw_synapses) {
+    device_synapses_ = gpu::build_connectivity_on_device(net_, options_.device);
+    net_.finalize(device_synapses_ == nullptr);  // projections drawn on the device keep empty host arrays
+  } else {
+    net_.finalize();
+  }
   // group populations by model: one fused launch per family
   std::map<std::string, std::size_t> family_of;
   for (auto& p : net_.populations()) {
@@ -204,7 +209,7 @@ run_stats simulator::run_on_gpu(std::uint64_t steps) {
     o.block_steps = options_.gpu_block_steps;
     o.deterministic = options_.gpu_deterministic;
     gpu_.reset();
-    gpu_ = gpu::make_engine(net_, spikes, traces, o);
+    gpu_ = gpu::make_engine(net_, spikes, traces, o, device_synapses_.get());
     gpu_base_spikes_.clear();
     for (const auto& p : totals_.populations) gpu_base_spikes_.push_back(p.spikes);  // the engine counts from 0
     gpu_stale_ = false;

@@ -9,6 +9,7 @@
 #include "engine/network.hpp"
 #include "engine/recording.hpp"
 #include "host/backend.hpp"
+#include "host/gpu_engine.hpp"
 
 namespace volley {
 
@@ -22,6 +23,7 @@ struct run_options {
   int device = 0;                                    // GPU: device index
   std::uint32_t gpu_block_steps = 256;               // GPU: steps between recording flushes (one graph)
   bool gpu_deterministic = false;                    // GPU: fixed-point accumulation, same spikes every run
+  bool gpu_draw_synapses = true;                     // GPU: draw pending synapses on the device (else the host)
   const std::atomic<bool>* stop = nullptr;           // set (e.g. by SIGINT) to stop after the current step
   std::function<void(double done_fraction, double elapsed_s)> progress;  // called about once a second
 };
@@ -68,6 +70,9 @@ class simulator {
   recording& record() { return record_; }
   std::uint64_t current_step() const { return step_; }
 
+  // Synapses this simulator drew on the GPU (run_options::gpu_draw_synapses), or nullptr.
+  const gpu::device_connectivity* device_synapses() const { return device_synapses_.get(); }
+
  private:
   struct trace_slot {
     population* pop;
@@ -91,6 +96,7 @@ class simulator {
   recording record_;
   run_stats totals_;
   backend_decision decision_;
+  gpu::device_connectivity_ptr device_synapses_;  // synapses drawn on the device (gpu_draw_synapses)
   std::unique_ptr<gpu::engine> gpu_;      // built at the first GPU run (after the recording requests)
   bool gpu_stale_ = false;                // recording requests changed since gpu_ was built
   std::vector<std::uint64_t> gpu_base_spikes_;  // spike totals when gpu_ was built

@@ -3,6 +3,9 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "engine/network.hpp"
 #include "engine/spec.hpp"
 #include "host/simulator.hpp"
@@ -174,4 +177,74 @@ TEST(Network, ReceptorAddedBetweenRunsIsUsable) {
   double peak = 0;
   for (double g : second.record().traces[0].values) peak = std::max(peak, g);
   EXPECT_GE(peak, 2.0);
+}
+
+// Synapses of fixed_outdegree / fixed_total_number rules are drawn at finalize() (so a GPU simulator can draw them
+// on the device instead); on the host they are exactly what build_connectivity and sample_per_synapse give when
+// called at connect() time, and only the row lengths exist before.
+TEST(PendingSynapses, DrawnAtFinalizeAsAtConnect) {
+  network net({.dt = 0.1_ms, .seed = 21});
+  net.add_population<models::LIFRef>("A", 301, driven_lif());
+  net.add_population<models::LIFRef>("B", 157, driven_lif());
+  net.add_receptor("B", "exc", {5.0_ms}, models::cuba_params{});
+  auto weight = quantity_value::normal(2.0_pA, 0.5_pA);
+  weight.dist.low = 0;
+  auto delay = quantity_value::normal(1.5_ms, 0.75_ms);
+  delay.dist.low = 0.1;
+  connection_rule total;
+  total.kind = rule_kind::fixed_total_number;
+  total.count = 5000;
+  total.allow_multapses = false;
+  connection_rule out;
+  out.kind = rule_kind::fixed_outdegree;
+  out.count = 40;
+  out.allow_autapses = false;
+  net.connect("A", "B", total, {"exc", weight, delay});
+  net.connect("A", "A", out, {"", quantity_value(0.2_mV), delay});
+  for (const auto& p : net.projections()) {
+    ASSERT_TRUE(p.pending.has_value()) << p.name;
+    EXPECT_TRUE(p.targets16.empty() && p.weights.empty() && p.delays.empty()) << p.name;
+  }
+  EXPECT_EQ(net.synapse_count(), 5000u + 301u * 40u);  // row lengths are known before
+  net.finalize();
+
+  const connection_rule rules[] = {total, out};
+  const neuron_range a = net.range("A"), b = net.range("B");
+  const neuron_range targets[] = {b, a};
+  for (std::uint32_t k = 0; k < 2; ++k) {
+    const projection& p = net.projections()[k];
+    SCOPED_TRACE(p.name);
+    EXPECT_FALSE(p.pending.has_value());
+    const csr_connectivity csr = build_connectivity(rules[k], a, targets[k], 21, k, "check");
+    EXPECT_EQ(p.row_ptr, csr.row_ptr);
+    EXPECT_EQ(std::vector<index_t>(p.targets16.begin(), p.targets16.end()), csr.targets);
+    const auto d = sample_per_synapse(delay.dist, csr, 21, rng::purpose::delay, k);
+    ASSERT_EQ(p.delays.size(), d.size());
+    for (std::size_t e = 0; e < d.size(); ++e)
+      ASSERT_EQ(p.delays[e], std::max(1.0, std::round(d[e] / 0.1))) << "synapse " << e;
+    if (k == 0) {
+      const auto w = sample_per_synapse(weight.dist, csr, 21, rng::purpose::weight, k);
+      EXPECT_EQ(std::vector<real_t>(w.begin(), w.end()), p.weights);
+    }
+  }
+}
+
+// A drawn value out of range is reported when the synapses are drawn (the simulator finalizes the network),
+// naming the projection, the parameter and the value.
+TEST(PendingSynapses, DelayOutOfRangeReportedAtFinalize) {
+  network net({.dt = 0.1_ms, .seed = 2});
+  net.add_population<models::LIFRef>("A", 20, driven_lif());
+  connection_rule out;
+  out.kind = rule_kind::fixed_outdegree;
+  out.count = 3;
+  net.connect("A", "A", out, {"", quantity_value(0.2_mV), quantity_value::uniform(7000.0_ms, 8000.0_ms)}, "far");
+  try {
+    simulator sim(net);
+    FAIL() << "expected a parameter_error";
+  } catch (const parameter_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("projection 'far'"), std::string::npos) << what;
+    EXPECT_NE(what.find("delay"), std::string::npos) << what;
+    EXPECT_NE(what.find("65535 steps"), std::string::npos) << what;
+  }
 }

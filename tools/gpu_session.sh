@@ -72,4 +72,10 @@ timeout 400 python3 bench/run_cpu.py --volley "$bin/volley" --backend gpu --no-s
   > "$out/bench_gpu.json" 2> "$out/bench.err"
 timeout 120 python3 bench/run_cpu.py --volley "$bin/volley" --backend gpu --no-save --deterministic "${det_args[@]}" \
   > "$out/bench_gpu_deterministic.json" 2>> "$out/bench.err"
+# A/B: a second build of libvolley.so in $prebuilt/alt (ALT_NOTE says what differs) runs the same benchmarks.
+if [[ -n "$prebuilt" && -e "$prebuilt/alt/libvolley.so" ]]; then
+  echo "== alt: ${ALT_NOTE:-second build}" >> "$out/bench.err"
+  LD_LIBRARY_PATH="$PWD/$prebuilt/alt:$LD_LIBRARY_PATH" timeout 400 python3 bench/run_cpu.py --volley "$bin/volley" \
+    --backend gpu --no-save "${bench_args[@]}" > "$out/bench_gpu_alt.json" 2>> "$out/bench.err"
+fi
 cat "$out/bench.err"

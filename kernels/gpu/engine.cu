@@ -12,6 +12,7 @@
 #include "engine/error.hpp"
 #include "host/gpu_engine.hpp"
 #include "kernels/gpu/device_array.cuh"
+#include "kernels/gpu/device_connectivity.cuh"
 #include "kernels/gpu/device_mirror.cuh"
 #include "kernels/gpu/family_runner.cuh"
 #include "kernels/gpu/gap_kernels.cuh"
@@ -35,8 +36,8 @@ unsigned grid_for(std::uint64_t threads, unsigned block, unsigned cap) {
 class gpu_engine final : public engine {
  public:
   gpu_engine(network& net, const std::vector<spike_recording>& spikes, const std::vector<trace_recording>& traces,
-             const engine_options& options, const device_desc& device)
-      : net_(net), options_(options), device_(device) {
+             const engine_options& options, const device_desc& device, const device_connectivity* prebuilt)
+      : net_(net), options_(options), device_(device), prebuilt_(prebuilt) {
     if (options_.deterministic && sizeof(real_t) != sizeof(long long))
       throw parameter_error("run options", "deterministic", "true",
                             "a double-precision build (VOLLEY_REAL=double): fixed-point slots are 64 bit");
@@ -236,7 +237,8 @@ class gpu_engine final : public engine {
 
   void check_memory() {
     planned_bytes_ += mirror_.bytes() + n_spike_cells_ * sizeof(index_t) + n_counts_ * 8;
-    for (const auto& pj : net_.projections()) planned_bytes_ += pj.bytes();
+    for (std::size_t k = 0; k < net_.projections().size(); ++k)
+      if (!drawn_on_device(k)) planned_bytes_ += net_.projections()[k].bytes();  // drawn ones are allocated already
     for (const auto& gp : net_.gap_projections())
       planned_bytes_ += gp.row_ptr.size() * sizeof(std::uint64_t) + gp.partners.size() * sizeof(index_t) +
                         gp.g.size() * sizeof(real_t);
@@ -247,6 +249,12 @@ class gpu_engine final : public engine {
       throw resource_error("the network needs " + gib(planned_bytes_ + margin) + " of device memory, but only " +
                            gib(free_bytes) + " of " + gib(total) + " is free on " + device_.name +
                            "; run on the CPU (--backend cpu) or reduce the network");
+  }
+
+  // Synapses of projection k drawn on the device (build_connectivity_on_device), or nullptr: upload the host's.
+  const device_synapses* drawn_on_device(std::size_t k) const {
+    if (!prebuilt_ || k >= prebuilt_->projections.size() || !prebuilt_->projections[k].built) return nullptr;
+    return &prebuilt_->projections[k];
   }
 
   ring_table rings_of(population& p) const {
@@ -282,21 +290,29 @@ class gpu_engine final : public engine {
       auto& plan = projection_plans_.emplace_back();
       population& src = *pj.source;
       population& tgt = *pj.target;
-      plan.row_ptr.upload(pj.row_ptr);
-      if (pj.narrow())
-        plan.targets16.upload(pj.targets16);
-      else
-        plan.targets32.upload(pj.targets32);
-      plan.weights.upload(pj.weights);
-      plan.delays.upload(pj.delays);
+      const device_synapses* drawn = drawn_on_device(projection_plans_.size() - 1);
+      if (!drawn) {
+        plan.row_ptr.upload(pj.row_ptr);
+        if (pj.narrow())
+          plan.targets16.upload(pj.targets16);
+        else
+          plan.targets32.upload(pj.targets32);
+        plan.weights.upload(pj.weights);
+        plan.delays.upload(pj.delays);
+      }
+      const std::uint64_t* row_ptr = drawn ? drawn->row_ptr.get() : plan.row_ptr.get();
+      const void* targets = pj.narrow() ? static_cast<const void*>(drawn ? drawn->targets16.get() : plan.targets16.get())
+                                        : (drawn ? drawn->targets32.get() : plan.targets32.get());
+      const real_t* weights = drawn ? drawn->weights.get() : (pj.weights.empty() ? nullptr : plan.weights.get());
+      const std::uint16_t* delays = drawn ? drawn->delays.get() : (pj.delays.empty() ? nullptr : plan.delays.get());
       const ring_table rings = rings_of(tgt);
       device_projection& d = plan.pj;
-      d.row_ptr = plan.row_ptr.get();
+      d.row_ptr = row_ptr;
       d.narrow = pj.narrow() ? 1 : 0;
-      d.targets = pj.narrow() ? static_cast<const void*>(plan.targets16.get()) : plan.targets32.get();
-      d.weights = pj.weights.empty() ? nullptr : plan.weights.get();
+      d.targets = targets;
+      d.weights = weights;
       d.weight = pj.weight;
-      d.delays = pj.delays.empty() ? nullptr : plan.delays.get();
+      d.delays = delays;
       d.delay = pj.delay;
       d.source_begin = pj.source_range.begin;
       d.source_end = pj.source_range.end;
@@ -570,6 +586,7 @@ class gpu_engine final : public engine {
   network& net_;
   engine_options options_;
   device_desc device_;
+  const device_connectivity* prebuilt_ = nullptr;  // synapses drawn on the device (owned by the simulator)
   stream_t stream_ = nullptr;
   graph_exec_t graph_exec_ = nullptr;
   bool graph_failed_ = false;
@@ -603,14 +620,18 @@ class gpu_engine final : public engine {
 }  // namespace
 
 std::unique_ptr<engine> make_engine(network& net, const std::vector<spike_recording>& spikes,
-                                    const std::vector<trace_recording>& traces, const engine_options& options) {
+                                    const std::vector<trace_recording>& traces, const engine_options& options,
+                                    const device_connectivity* prebuilt) {
   const probe_result pr = probe();
   if (!pr.usable) throw device_error(std::string("no usable ") + dialect + " device: " + pr.problem);
   if (options.device < 0 || options.device >= static_cast<int>(pr.devices.size()))
     throw parameter_error("run options", "device", std::to_string(options.device),
                           "a device index below " + std::to_string(pr.devices.size()));
-  net.finalize();
-  return std::make_unique<gpu_engine>(net, spikes, traces, options, pr.devices[options.device]);
+  if (prebuilt && prebuilt->device != options.device)
+    throw parameter_error("run options", "device", std::to_string(options.device),
+                          "device " + std::to_string(prebuilt->device) + ", where the synapses were drawn");
+  net.finalize(prebuilt == nullptr);  // projections drawn on the device keep empty host arrays
+  return std::make_unique<gpu_engine>(net, spikes, traces, options, pr.devices[options.device], prebuilt);
 }
 
 }  // namespace volley::gpu

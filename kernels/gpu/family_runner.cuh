@@ -39,10 +39,12 @@ struct device_population_entry {
   std::uint32_t first_block;
 };
 
-// At least 4 blocks of 256 threads per multiprocessor (at most 64 registers per thread): unbounded, the LIF
-// family took 88 registers, which left 25 % occupancy and a latency-bound kernel on an H100 (Nsight Compute).
+// No launch bounds: most families take 88 registers (25 % occupancy on an H100). Bounding them to 64 registers
+// (__launch_bounds__(256, 4), 50 % occupancy) spilled and was measured on an H100 (median of 3): COBA 100
+// 0.49 -> 0.93 s, CUBA 100 0.46 -> 0.92 s, COBAHH 100 0.88 -> 1.10 s, but PD14 (iaf_psc_exp with Poisson drive)
+// RTF 0.263 -> 0.225. Left unbounded; a per-family choice is open.
 template <class Model>
-__global__ void __launch_bounds__(update_block, 4) update_family_kernel(const device_population_entry<Model>* entries, int n_entries,
+__global__ void update_family_kernel(const device_population_entry<Model>* entries, int n_entries,
                                      const std::uint64_t* clock) {
   using entry = device_population_entry<Model>;
   alignas(16) __shared__ unsigned char raw[sizeof(entry)];

@@ -10,8 +10,18 @@ probe_result probe() {
   return r;
 }
 
+void device_connectivity_deleter::operator()(device_connectivity*) const {}
+
+device_connectivity_ptr build_connectivity_on_device(network&, int) {
+  throw not_compiled_error("this build of volley has no GPU backend (configure with -DVOLLEY_GPU=cuda or hip)");
+}
+
+void copy_drawn_synapses_to_host(const device_connectivity&, network&) {
+  throw not_compiled_error("this build of volley has no GPU backend (configure with -DVOLLEY_GPU=cuda or hip)");
+}
+
 std::unique_ptr<engine> make_engine(network&, const std::vector<spike_recording>&, const std::vector<trace_recording>&,
-                                    const engine_options&) {
+                                    const engine_options&, const device_connectivity*) {
   throw not_compiled_error("this build of volley has no GPU backend (configure with -DVOLLEY_GPU=cuda or hip)");
 }
 
