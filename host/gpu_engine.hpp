@@ -88,6 +88,8 @@ device_connectivity_ptr build_connectivity_on_device(network& net, int device);
 // Copies the synapses drawn on the device into the host arrays of their projections (for inspection, saving, or
 // a later CPU run); those projections are then no longer pending.
 void copy_drawn_synapses_to_host(const device_connectivity& drawn, network& net);
+// Device memory held by synapses drawn on the device.
+std::uint64_t device_bytes(const device_connectivity& drawn);
 
 // Uploads the network (connectivity, parameters) to device `options.device`. Throws resource_error when the
 // network does not fit (needed vs free bytes named), device_error when a runtime call fails, not_compiled_error

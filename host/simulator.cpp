@@ -35,6 +35,10 @@ simulator::simulator(network& net, run_options options) : net_(net), options_(st
 
 simulator::~simulator() = default;
 
+std::uint64_t simulator::device_bytes() const {
+  return (gpu_ ? gpu_->device_bytes() : 0) + (device_synapses_ ? gpu::device_bytes(*device_synapses_) : 0);
+}
+
 std::string simulator::backend_description() const {
   if (decision_.kind == backend_kind::gpu) {
     const auto probe = gpu::probe();

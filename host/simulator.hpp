@@ -70,6 +70,8 @@ class simulator {
   recording& record() { return record_; }
   std::uint64_t current_step() const { return step_; }
 
+  // Device memory this simulator holds on the GPU (engine buffers and drawn synapses); 0 on the CPU.
+  std::uint64_t device_bytes() const;
   // Synapses this simulator drew on the GPU (run_options::gpu_draw_synapses), or nullptr.
   const gpu::device_connectivity* device_synapses() const { return device_synapses_.get(); }
 

@@ -101,9 +101,15 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
   };
   for (int c = 0; c < Model::n_ports; ++c) take(v.channels[c].slot, port_in[c]);
   take(v.channels[Model::n_ports].slot, delta_v);
-  // receptor slots are read where the synapse state is advanced (stage 3); here only the Poisson part
-  for (int r = 0; r < v.n_receptors; ++r)
+  // Receptor slots: a GPU thread (Tile = 1) takes them here, early and independent of the rest, where the loads
+  // overlap; the CPU tiles read them in stage 3 (faster there). receptor_in collects the Poisson part; stage 3 adds
+  // the two in the same order either way.
+  constexpr bool early_slots = Tile == 1;
+  real_t receptor_slot[early_slots ? view_max_receptors : 1][Tile];
+  for (int r = 0; r < v.n_receptors; ++r) {
+    if constexpr (early_slots) take(v.channels[Model::n_ports + 1 + r].slot, receptor_slot[r]);
     for (int j = 0; j < count; ++j) receptor_in[r][j] = 0;
+  }
 
   // 2. Poisson drives, one counter-based stream per (drive, cell, step)
   for (int d = 0; d < v.n_poisson; ++d) {
@@ -140,9 +146,14 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
     if (slot != nullptr) {
       for (int j = 0; j < count; ++j) {
         current[j] += models::receptor_current(rc, g, k0 + j, vm[j]);
-        const real_t arriving = slot[k0 + j] + receptor_in[r][j];
-        slot[k0 + j] = 0;
-        models::receptor_advance(rc, g, k0 + j, arriving);
+        real_t arrived;
+        if constexpr (early_slots) {
+          arrived = receptor_slot[r][j];
+        } else {
+          arrived = slot[k0 + j];
+          slot[k0 + j] = 0;
+        }
+        models::receptor_advance(rc, g, k0 + j, arrived + receptor_in[r][j]);
       }
     } else {
       for (int j = 0; j < count; ++j) {

@@ -78,4 +78,11 @@ if [[ -n "$prebuilt" && -e "$prebuilt/alt/libvolley.so" ]]; then
   LD_LIBRARY_PATH="$PWD/$prebuilt/alt:$LD_LIBRARY_PATH" timeout 400 python3 bench/run_cpu.py --volley "$bin/volley" \
     --backend gpu --no-save "${bench_args[@]}" > "$out/bench_gpu_alt.json" 2>> "$out/bench.err"
 fi
+# CPU_BENCH_ARGS: the same driver on the machine's CPU (all cores), for a GPU-vs-CPU comparison on one machine.
+if [[ -n "${CPU_BENCH_ARGS:-}" ]]; then
+  eval "cpu_args=($CPU_BENCH_ARGS)"
+  echo "== cpu" >> "$out/bench.err"
+  timeout 300 python3 bench/run_cpu.py --volley "$bin/volley" --backend cpu --no-save "${cpu_args[@]}" \
+    > "$out/bench_cpu.json" 2>> "$out/bench.err"
+fi
 cat "$out/bench.err"

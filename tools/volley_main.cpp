@@ -117,7 +117,7 @@ int run_command(const run_args& a) {
       {"dt_ms", spec.net->dt()}, {"duration_ms", stats.simulated_ms}, {"build_s", build_s}, {"run_s", stats.run_s},
       {"rtf", sim_s > 0 ? stats.run_s / sim_s : 0.0}, {"spikes", spikes}, {"synaptic_events", stats.synaptic_events},
       {"events_per_s", stats.run_s > 0 ? double(stats.synaptic_events) / stats.run_s : 0.0},
-      {"peak_rss_mb", peak_rss_mb()}, {"interrupted", stats.interrupted}, {"populations", pops}};
+      {"peak_rss_mb", peak_rss_mb()}, {"device_mb", double(sim.device_bytes()) / (1 << 20)}, {"interrupted", stats.interrupted}, {"populations", pops}};
   if (!a.summary_json.empty()) {
     std::ofstream f(a.summary_json);
     if (!f) throw volley::user_error("cannot write summary to '" + a.summary_json + "'");
@@ -136,7 +136,9 @@ int run_command(const run_args& a) {
       std::printf("  %-12s %8llu neurons %10llu spikes %8.2f Hz\n", p["name"].get<std::string>().c_str(),
                   (unsigned long long)p["size"].get<std::uint64_t>(), (unsigned long long)p["spikes"].get<std::uint64_t>(),
                   p["rate_hz"].get<double>());
-    std::printf("  peak memory %.0f MB%s%s\n", peak_rss_mb(), a.out.empty() ? "" : (", recording in " + a.out).c_str(),
+    const std::string on_device =
+        sim.device_bytes() ? ", " + std::to_string(sim.device_bytes() >> 20) + " MB on the device" : "";
+    std::printf("  peak memory %.0f MB%s%s%s\n", peak_rss_mb(), on_device.c_str(), a.out.empty() ? "" : (", recording in " + a.out).c_str(),
                 stats.interrupted ? " (interrupted: record written up to the stop)" : "");
   }
   return stats.interrupted ? 130 : 0;

@@ -280,10 +280,6 @@ device_connectivity_ptr build_connectivity_on_device(network& net, int device) {
   return out;
 }
 
-}  // namespace volley::gpu
-
-namespace volley::gpu {
-
 void copy_drawn_synapses_to_host(const device_connectivity& drawn, network& net) {
   auto& projections = net.projections();
   for (std::size_t k = 0; k < drawn.projections.size() && k < projections.size(); ++k) {
@@ -298,6 +294,13 @@ void copy_drawn_synapses_to_host(const device_connectivity& drawn, network& net)
     p.delays = d.delays.to_host();
     p.pending.reset();
   }
+}
+
+std::uint64_t device_bytes(const device_connectivity& drawn) {
+  std::uint64_t bytes = 0;
+  for (const auto& d : drawn.projections)
+    bytes += d.row_ptr.bytes() + d.targets16.bytes() + d.targets32.bytes() + d.weights.bytes() + d.delays.bytes();
+  return bytes;
 }
 
 }  // namespace volley::gpu

@@ -20,6 +20,8 @@ void copy_drawn_synapses_to_host(const device_connectivity&, network&) {
   throw not_compiled_error("this build of volley has no GPU backend (configure with -DVOLLEY_GPU=cuda or hip)");
 }
 
+std::uint64_t device_bytes(const device_connectivity&) { return 0; }
+
 std::unique_ptr<engine> make_engine(network&, const std::vector<spike_recording>&, const std::vector<trace_recording>&,
                                     const engine_options&, const device_connectivity*) {
   throw not_compiled_error("this build of volley has no GPU backend (configure with -DVOLLEY_GPU=cuda or hip)");
