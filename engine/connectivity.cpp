@@ -506,6 +506,21 @@ std::uint32_t connectivity_tag(std::uint32_t projection_id) {
   return rng::make_tag(rng::purpose::connectivity, projection_id);
 }
 
+namespace {
+
+// Validates the rule and returns its empty CSR with the row pointers allocated.
+csr_connectivity start_csr(const connection_rule& rule, const neuron_range& source, const neuron_range& target,
+                           std::uint32_t projection_id, const autapse_map& autapse, const std::string& where) {
+  check_rule(rule, source, target, projection_id, autapse, where);
+  csr_connectivity csr;
+  csr.n_source = source.size();
+  csr.n_target = target.size();
+  allocate(csr.row_ptr, std::uint64_t{csr.n_source} + 1, where, "row pointers");
+  return csr;
+}
+
+}  // namespace
+
 bool rule_plans_rows(rule_kind kind) {
   return kind == rule_kind::fixed_outdegree || kind == rule_kind::fixed_total_number;
 }
@@ -514,11 +529,7 @@ csr_connectivity plan_rows(const connection_rule& rule, const neuron_range& sour
                            std::uint64_t seed, std::uint32_t projection_id, const std::string& where) {
   if (!rule_plans_rows(rule.kind)) throw std::logic_error("plan_rows: rule without planned rows");
   const autapse_map autapse = autapse_map_of(rule, source, target);
-  check_rule(rule, source, target, projection_id, autapse, where);
-  csr_connectivity csr;
-  csr.n_source = source.size();
-  csr.n_target = target.size();
-  allocate(csr.row_ptr, std::uint64_t{csr.n_source} + 1, where, "row pointers");
+  csr_connectivity csr = start_csr(rule, source, target, projection_id, autapse, where);
   if (rule.kind == rule_kind::fixed_outdegree)
     plan_fixed_outdegree(csr, rule);
   else
@@ -540,12 +551,7 @@ csr_connectivity build_connectivity(const connection_rule& rule, const neuron_ra
     return csr;
   }
   const autapse_map autapse = autapse_map_of(rule, source, target);
-  check_rule(rule, source, target, projection_id, autapse, where);
-
-  csr_connectivity csr;
-  csr.n_source = source.size();
-  csr.n_target = target.size();
-  allocate(csr.row_ptr, std::uint64_t{csr.n_source} + 1, where, "row pointers");
+  csr_connectivity csr = start_csr(rule, source, target, projection_id, autapse, where);
   const std::uint32_t tag = connectivity_tag(projection_id);
   switch (rule.kind) {
     case rule_kind::all_to_all: build_all_to_all(csr, autapse, where); break;

@@ -43,6 +43,8 @@ class gpu_engine final : public engine {
                             "a double-precision build (VOLLEY_REAL=double): fixed-point slots are 64 bit");
     if (const char* v = std::getenv("VOLLEY_GPU_PROFILE"); v && *v && std::string(v) != "0")
       profile_ = std::make_unique<phase_profile>();
+    if (const char* v = std::getenv("VOLLEY_GPU_NO_AGGREGATION"); v && *v && std::string(v) != "0")
+      aggregation_allowed_ = false;  // diagnostic: every projection through the merged propagation
     VOLLEY_GPU_CHECK(set_device(device.index));
     VOLLEY_GPU_CHECK(stream_create(&stream_));
     plan_populations();
@@ -324,6 +326,7 @@ class gpu_engine final : public engine {
       d.slot_mask = rings.slot_mask;
       d.target_n = tgt.size();
       d.target_begin = pj.target_range.begin;
+      d.target_count = pj.target_range.size();
       d.batch = src.batch();
       if (pj.plastic()) {
         plan.plastic = true;
@@ -341,10 +344,19 @@ class gpu_engine final : public engine {
       d.chunks = mean_row >= device_.warp / 4.0
                      ? static_cast<std::uint32_t>(std::max<std::uint64_t>(1, (longest + chunk_synapses - 1) / chunk_synapses))
                      : 0;
+      // Shared-memory pre-aggregation: homogeneous delay, the target slot of every batch instance fits a block's
+      // shared memory, and rows cover at least a quarter of the target range (every spike hits the same cells).
+      if (aggregation_allowed_ && d.delays == nullptr && std::uint64_t(d.target_count) * d.batch <= aggregated_max_cells &&
+          mean_row >= 0.25 * d.target_count) {
+        aggregated_.push_back(d);
+        aggregated_blocks_.push_back(grid_for(rows, 256, static_cast<unsigned>(std::max(1, device_.multiprocessors))));
+        continue;
+      }
       most_items += rows * src.batch() * (d.chunks ? d.chunks : 1);
       table.push_back(d);
     }
     projections_.upload(table);
+    n_merged_ = static_cast<int>(table.size());
     // Warps for an eighth of the rows spiking at once, at most one wave of resident warps (2048 threads per
     // multiprocessor); the grid-stride loop covers any excess.
     const unsigned warps_per_block = propagate_block / device_.warp;
@@ -468,8 +480,16 @@ class gpu_engine final : public engine {
     for (const auto& p : projection_plans_)
       if (p.plastic) short_term_plasticity_kernel<<<p.stp_blocks, update_block, 0, stream_>>>(p.pj, p.sp, clock);
     mark("propagate");
-    if (!projection_plans_.empty()) {
-      const int n = static_cast<int>(projection_plans_.size());
+    for (std::size_t a = 0; a < aggregated_.size(); ++a) {
+      if (options_.deterministic)
+        propagate_aggregated_kernel<true>
+            <<<aggregated_blocks_[a], propagate_block, 0, stream_>>>(aggregated_[a], clock, events_.get());
+      else
+        propagate_aggregated_kernel<false>
+            <<<aggregated_blocks_[a], propagate_block, 0, stream_>>>(aggregated_[a], clock, events_.get());
+    }
+    if (n_merged_ > 0) {
+      const int n = n_merged_;
       if (options_.deterministic)
         propagate_kernel<true>
             <<<propagate_blocks_, propagate_block, 0, stream_>>>(projections_.get(), n, batch_, clock, events_.get());
@@ -607,6 +627,10 @@ class gpu_engine final : public engine {
   std::vector<projection_plan> projection_plans_;
   device_array<device_projection> projections_;  // the table propagate_kernel walks
   unsigned propagate_blocks_ = 1;
+  int n_merged_ = 0;                             // projections in the table (the others are pre-aggregated)
+  std::vector<device_projection> aggregated_;    // projections propagated with shared-memory pre-aggregation
+  std::vector<unsigned> aggregated_blocks_;
+  bool aggregation_allowed_ = true;              // VOLLEY_GPU_NO_AGGREGATION=1 turns pre-aggregation off
   std::uint32_t batch_ = 1;  // every population's batch size
   std::vector<gap_plan> gap_plans_;
   std::vector<input_plan> input_plans_;

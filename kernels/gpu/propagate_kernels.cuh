@@ -14,6 +14,7 @@
 //   short rows  an item is up to one warp's worth of spiking rows, a lane per row
 // The items are counted on the device from the spike counts, so no host-side count is needed.
 #include <cstdint>
+#include <type_traits>
 
 #include "engine/config.hpp"
 #include "kernels/gpu/gpu_api.hpp"
@@ -39,6 +40,7 @@ struct device_projection {
   std::uint64_t slot_stride;  // batch * target_n
   std::uint32_t slot_mask;
   index_t target_n, target_begin;
+  index_t target_count;       // size of the target range (targets are relative to target_begin)
   std::uint32_t batch;
   const real_t* efficacy;  // short-term plasticity: [batch][source row] factor of this step's spikes, or nullptr
 };
@@ -166,6 +168,61 @@ __global__ void __launch_bounds__(propagate_block)
   }
   if (reached) atomicAdd(&block_events, reached);
   __syncthreads();
+  if (threadIdx.x == 0 && block_events) atomicAdd(events, block_events);
+}
+
+// Shared-memory pre-aggregation, for a projection whose rows cover much of a small target range and whose delay
+// is homogeneous (a readout, a dense layer): a block adds its share of the step's synapses into a shared copy of
+// the target slot (batch x target range cells), then adds each non-zero cell to the ring once, instead of one
+// global atomic per synapse onto the same few addresses. Deterministic mode adds 64-bit fixed point, in shared
+// memory too, so the sums keep their bits whatever the order.
+inline constexpr unsigned aggregated_max_cells = 4096;  // 32 KiB of 64-bit cells
+
+template <bool Fixed>
+__global__ void __launch_bounds__(propagate_block)
+    propagate_aggregated_kernel(device_projection pj, const std::uint64_t* clock, unsigned long long* events) {
+  using cell_t = std::conditional_t<Fixed, unsigned long long, real_t>;
+  __shared__ cell_t cells[aggregated_max_cells];
+  __shared__ unsigned long long block_events;
+  const unsigned n_cells = pj.batch * pj.target_count;
+  for (unsigned c = threadIdx.x; c < n_cells; c += blockDim.x) cells[c] = 0;
+  if (threadIdx.x == 0) block_events = 0;
+  __syncthreads();
+  const std::uint64_t step = *clock;
+  const unsigned lane = threadIdx.x % warpSize;
+  const std::uint64_t warp = (std::uint64_t(blockIdx.x) * blockDim.x + threadIdx.x) / warpSize;
+  const std::uint64_t n_warps = std::uint64_t(gridDim.x) * blockDim.x / warpSize;
+  unsigned long long reached = 0;
+  for (std::uint32_t b = 0; b < pj.batch; ++b) {
+    const std::uint32_t count = pj.source_count[b];
+    cell_t* row_cells = cells + b * pj.target_count;
+    for (std::uint64_t k = warp; k < count; k += n_warps) {
+      std::uint64_t lo, hi;
+      real_t e;
+      if (!spiking_row(pj, b, k, lo, hi, e)) continue;
+      if (lane == 0) reached += hi - lo;
+      for (std::uint64_t s = lo + lane; s < hi; s += warpSize) {
+        const real_t w = (pj.weights ? pj.weights[s] : pj.weight) * e;
+        const index_t t = pj.narrow ? static_cast<const std::uint16_t*>(pj.targets)[s]
+                                    : static_cast<const index_t*>(pj.targets)[s];
+        if constexpr (Fixed)
+          atomicAdd(row_cells + t, static_cast<unsigned long long>(kernels::to_fixed_point(static_cast<double>(w))));
+        else
+          atomicAdd(row_cells + t, w);
+      }
+    }
+  }
+  if (reached) atomicAdd(&block_events, reached);
+  __syncthreads();
+  real_t* slot = pj.ring + ((step + pj.delay) & pj.slot_mask) * pj.slot_stride + pj.target_begin;
+  for (unsigned c = threadIdx.x; c < n_cells; c += blockDim.x) {
+    if (cells[c] == 0) continue;
+    real_t* cell = slot + std::size_t(c / pj.target_count) * pj.target_n + c % pj.target_count;
+    if constexpr (Fixed)
+      atomicAdd(reinterpret_cast<unsigned long long*>(cell), cells[c]);
+    else
+      atomicAdd(cell, cells[c]);
+  }
   if (threadIdx.x == 0 && block_events) atomicAdd(events, block_events);
 }
 

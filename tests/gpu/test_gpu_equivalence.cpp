@@ -152,34 +152,43 @@ TEST(GpuEquivalence, EveryModelFeedForward) {
   check_all(models::all_neuron_models{});
 }
 
-// Both propagation strategies, 16- and 32-bit targets, per-synapse delays, receptors, and a batch of 3.
+// Both propagation strategies and shared-memory pre-aggregation, 16- and 32-bit targets, per-synapse delays,
+// receptors, and a batch of 3.
+std::unique_ptr<network> strategies_network() {
+  auto net = std::make_unique<network>(network_options{.dt = 0.1_ms, .seed = 11, .batch = 3});
+  net->add_population<models::LIFRef>("src", 997);
+  net->add_poisson_input("src", 900.0_Hz, quantity_value(1.5_mV));
+  models::lif_params wide = models::LIF::defaults();
+  wide.R = units::resistance_q(0.1);                      // GOhm: 30 pA moves V by 3 mV (V_th 1 mV)
+  net->add_population<models::LIF>("wide", 70001, wide);  // beyond 16-bit targets
+  net->add_receptor("wide", "exc", {5.0_ms}, models::cuba_params{});
+  net->add_population<models::LIFRef>("short", 4097);
+  net->add_population<models::LIFRef>("readout", 37);
+  // long rows (warp per row), 32-bit targets
+  net->connect("src[0:101]", "wide", rule_of(rule_kind::fixed_outdegree, 0, 2000),
+               {"exc", quantity_value::normal(30.0_pA, 5.0_pA), quantity_value::uniform(0.1_ms, 2.0_ms)});
+  // short rows (thread per row), homogeneous weight and delay, a target slice
+  net->connect("src", "short[5:4000]", rule_of(rule_kind::fixed_outdegree, 0, 3), {"delta", 4.0_mV, 0.3_ms});
+  // short-term plasticity (STP: u, x per source and batch instance), efficacy kernel before the propagation
+  net->connect("src[101:997]", "wide", rule_of(rule_kind::fixed_outdegree, 0, 200),
+               {"exc", quantity_value::uniform(20.0_pA, 40.0_pA), 0.5_ms, models::stp_params{}});
+  // dense onto a small target range with one delay: pre-aggregated in shared memory
+  net->connect("src[0:500]", "readout[2:35]", rule_of(rule_kind::all_to_all, 0, 0),
+               {"delta", quantity_value::uniform(0.01_mV, 0.05_mV), 1.0_ms});
+  net->add_spike_times("short", {1.0, 1.0, 7.3, 20.0}, quantity_value(12.0_mV));
+  return net;
+}
+
 TEST(GpuEquivalence, PropagationStrategiesAndBatch) {
   if (const auto why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << why;
-  auto make = [] {
-    auto net = std::make_unique<network>(network_options{.dt = 0.1_ms, .seed = 11, .batch = 3});
-    net->add_population<models::LIFRef>("src", 997);
-    net->add_poisson_input("src", 900.0_Hz, quantity_value(1.5_mV));
-    models::lif_params wide = models::LIF::defaults();
-    wide.R = units::resistance_q(0.1);                      // GOhm: 30 pA moves V by 3 mV (V_th 1 mV)
-    net->add_population<models::LIF>("wide", 70001, wide);  // beyond 16-bit targets
-    net->add_receptor("wide", "exc", {5.0_ms}, models::cuba_params{});
-    net->add_population<models::LIFRef>("short", 4097);
-    // long rows (warp per row), 32-bit targets
-    net->connect("src[0:101]", "wide", rule_of(rule_kind::fixed_outdegree, 0, 2000),
-                 {"exc", quantity_value::normal(30.0_pA, 5.0_pA), quantity_value::uniform(0.1_ms, 2.0_ms)});
-    // short rows (thread per row), homogeneous weight and delay, a target slice
-    net->connect("src", "short[5:4000]", rule_of(rule_kind::fixed_outdegree, 0, 3), {"delta", 4.0_mV, 0.3_ms});
-    // short-term plasticity (STP: u, x per source and batch instance), efficacy kernel before the propagation
-    net->connect("src[101:997]", "wide", rule_of(rule_kind::fixed_outdegree, 0, 200),
-                 {"exc", quantity_value::uniform(20.0_pA, 40.0_pA), 0.5_ms, models::stp_params{}});
-    net->add_spike_times("short", {1.0, 1.0, 7.3, 20.0}, quantity_value(12.0_mV));
-    return net;
-  };
+  auto make = [] { return strategies_network(); };
   auto record = [](network&, simulator& sim) {
     sim.record_spikes("src");
     sim.record_spikes("wide");
     sim.record_spikes("short");
+    sim.record_spikes("readout");
     sim.record_trace({"wide", "exc.g", {0, 1, 65535, 65536, 70000}, 0.2_ms});
+    sim.record_trace({"readout", "V", {}, 0.1_ms});
   };
   const auto cpu = run_on(backend_kind::cpu, record, make, 60.0_ms);
   const auto gpu = run_on(backend_kind::gpu, record, make, 60.0_ms, 3);  // continued runs on the GPU
@@ -261,6 +270,18 @@ TEST(GpuDeterminism, SameSpikesRunAfterRun) {
   const auto first = run_on(backend_kind::gpu, record, make, 300.0_ms, 1, true);
   const auto second = run_on(backend_kind::gpu, record, make, 300.0_ms, 2, true);
   expect_same_spikes(first.rec, second.rec);
+  // every propagation path (chunks of long rows, a lane per short row, shared-memory pre-aggregation), batch 3
+  auto strategies = [] { return strategies_network(); };
+  auto record_all = [](network&, simulator& sim) {
+    sim.record_spikes("wide");
+    sim.record_spikes("short");
+    sim.record_spikes("readout");
+    sim.record_trace({"readout", "V", {}, 0.1_ms});
+  };
+  const auto a = run_on(backend_kind::gpu, record_all, strategies, 40.0_ms, 1, true);
+  const auto b = run_on(backend_kind::gpu, record_all, strategies, 40.0_ms, 2, true);
+  expect_same_spikes(a.rec, b.rec);
+  EXPECT_EQ(a.rec.traces[0].values, b.rec.traces[0].values);
 }
 
 // Synapses drawn on the device (fixed_total_number with and without multapses, fixed_outdegree by redrawing
