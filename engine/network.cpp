@@ -223,30 +223,39 @@ projection& network::connect(const std::string& source, const std::string& targe
   p.source = populations_[p.source_range.population].get();
   p.target = populations_[p.target_range.population].get();
   const auto id = static_cast<std::uint32_t>(projections_.size());
+  if (!(syn.delay.dim == units::dims::time))
+    throw parameter_error(where, "delay", "a value that is " + dim_text(syn.delay.dim), "a time (e.g. '1.5 ms')");
 
   // Rules with planned rows and weights of one sign: only the row lengths now, the synapses at finalize() (on the
   // host, or on a GPU from the same streams).
   const double definite = definite_sign(syn.weight.dist);
   if (rule_plans_rows(rule.kind) && syn.weight.per_item.empty() && syn.delay.per_item.empty() &&
-      !std::isnan(definite)) {
-    csr_connectivity csr = plan_rows(rule, p.source_range, p.target_range, seed_, id, where);
-    validate(syn.weight.dist, where + " weight");
-    if (!std::isfinite(syn.weight.dist.a))
-      throw parameter_error(where, "weight", number(syn.weight.dist.a), "a finite value");
-    p.channel = choose_channel(*p.target, syn.receptor, syn.weight.dim, definite, where);
-    if (syn.weight.dist.is_constant()) p.weight = static_cast<real_t>(syn.weight.dist.a);
-    if (!(syn.delay.dim == units::dims::time))
-      throw parameter_error(where, "delay", "a value that is " + dim_text(syn.delay.dim), "a time (e.g. '1.5 ms')");
-    validate(syn.delay.dist, where + " delay");
-    if (syn.delay.dist.is_constant()) p.delay = static_cast<std::uint16_t>(delay_steps(syn.delay.dist.a, where));
-    p.row_ptr = std::move(csr.row_ptr);
-    p.pending = pending_synapses{rule, syn.weight.dist, syn.delay.dist, id, where};
-    p.set_plasticity(models::plasticity_constants_for(syn.plasticity, dt_), batch_);
-    p.target->mark_channel_used(p.channel);
-    projections_.push_back(std::move(p));
-    return projections_.back();
-  }
+      !std::isnan(definite))
+    plan_synapses(p, rule, syn, id, definite, where);
+  else
+    build_synapses(p, rule, syn, id, where);
+  p.set_plasticity(models::plasticity_constants_for(syn.plasticity, dt_), batch_);
+  p.target->mark_channel_used(p.channel);
+  projections_.push_back(std::move(p));
+  return projections_.back();
+}
 
+void network::plan_synapses(projection& p, const connection_rule& rule, const synapse_spec& syn, std::uint32_t id,
+                            double sign, const std::string& where) {
+  csr_connectivity csr = plan_rows(rule, p.source_range, p.target_range, seed_, id, where);
+  validate(syn.weight.dist, where + " weight");
+  if (!std::isfinite(syn.weight.dist.a))
+    throw parameter_error(where, "weight", number(syn.weight.dist.a), "a finite value");
+  p.channel = choose_channel(*p.target, syn.receptor, syn.weight.dim, sign, where);
+  if (syn.weight.dist.is_constant()) p.weight = static_cast<real_t>(syn.weight.dist.a);
+  validate(syn.delay.dist, where + " delay");
+  if (syn.delay.dist.is_constant()) p.delay = static_cast<std::uint16_t>(delay_steps(syn.delay.dist.a, where));
+  p.row_ptr = std::move(csr.row_ptr);
+  p.pending = pending_synapses{rule, syn.weight.dist, syn.delay.dist, id, where};
+}
+
+void network::build_synapses(projection& p, const connection_rule& rule, const synapse_spec& syn, std::uint32_t id,
+                             const std::string& where) {
   csr_connectivity csr = build_connectivity(rule, p.source_range, p.target_range, seed_, id, where);
 
   // weights
@@ -274,8 +283,6 @@ projection& network::connect(const std::string& source, const std::string& targe
   else p.weights.assign(w.begin(), w.end());
 
   // delays
-  if (!(syn.delay.dim == units::dims::time))
-    throw parameter_error(where, "delay", "a value that is " + dim_text(syn.delay.dim), "a time (e.g. '1.5 ms')");
   if (!syn.delay.per_item.empty() || !syn.delay.dist.is_constant()) {
     std::vector<double> d;
     if (!syn.delay.per_item.empty()) {
@@ -290,10 +297,6 @@ projection& network::connect(const std::string& source, const std::string& targe
     p.delay = static_cast<std::uint16_t>(delay_steps(syn.delay.dist.a, where));
   }
   p.set_connectivity(std::move(csr));
-  p.set_plasticity(models::plasticity_constants_for(syn.plasticity, dt_), batch_);
-  p.target->mark_channel_used(p.channel);
-  projections_.push_back(std::move(p));
-  return projections_.back();
 }
 
 void network::draw_pending_synapses(projection& p) {

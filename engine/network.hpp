@@ -199,6 +199,12 @@ class network {
   int choose_channel(population& target, const std::string& receptor, units::dimension weight_dim,
                      double sign_hint, const std::string& where) const;
   std::uint32_t delay_steps(double delay_ms, const std::string& where) const;
+  // connect()'s two ways to fill a projection's synapses: row lengths now and the rest pending (weights of one
+  // sign `sign`, planned rows), or everything now.
+  void plan_synapses(projection& p, const connection_rule& rule, const synapse_spec& syn, std::uint32_t id,
+                     double sign, const std::string& where);
+  void build_synapses(projection& p, const connection_rule& rule, const synapse_spec& syn, std::uint32_t id,
+                      const std::string& where);
 
   double dt_;
   std::uint64_t seed_;
