@@ -1,6 +1,7 @@
 #pragma once
 // NEST's aeif_cond_alpha: adaptive exponential integrate-and-fire (Brette & Gerstner 2005) with alpha-shaped
-// synaptic conductances, integrated as NEST integrates it (GSL's adaptive RKF45, models/rkf45.hpp).
+// synaptic conductances, integrated as NEST integrates it (GSL's adaptive RKF45, models/rkf45.hpp). The membrane
+// constants, the solver loop and the spike handling are shared with the other aeif models (models/aeif_common.hpp).
 //
 //   C_m dV/dt = -g_L (V - E_L) + g_L Delta_T exp((V - V_th) / Delta_T) - g_ex (V - E_ex) - g_in (V - E_in) - w
 //               + I_e + I
@@ -25,6 +26,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/aeif_common.hpp"
 #include "models/model_kit.hpp"
 #include "models/rkf45.hpp"
 
@@ -50,50 +52,36 @@ struct aeif_cond_alpha_params {
   units::dimensionless_q gsl_error_tol{1e-6};  // of every component in its unit (mV, nS, nS/ms, pA)
 };
 
-struct aeif_cond_alpha_constants {
-  double V_peak, V_reset, E_L, E_ex, E_in, Delta_T, V_th;  // mV
-  double spike_threshold;                                  // mV: V_peak, or V_th when Delta_T == 0
-  double g_L, a;                                           // nS
-  double C_m;                                              // pF
-  double b, I_e;                                           // pA
-  double tau_w, tau_syn_ex, tau_syn_in;                    // ms
-  double g0_ex, g0_in;                                     // 1/ms: e / tau_syn, the jump of dg per nS of weight
-  double tol;                                              // gsl_error_tol
-  double ref_steps;                                        // round(t_ref / dt)
-  double dt, h_start;                                      // ms: interval of one update(), first trial step
+// The AdEx membrane (models/aeif_common.hpp) and the alpha conductances.
+struct aeif_cond_alpha_constants : aeif::membrane_constants {
+  double E_ex, E_in;              // mV
+  double tau_syn_ex, tau_syn_in;  // ms
+  double g0_ex, g0_in;            // 1/ms: e / tau_syn, the jump of dg per nS of weight
 };
 
 // The right-hand side as NEST's aeif_cond_alpha_dynamics writes it, and the spike handling NEST does after every
-// accepted RKF45 step. `r` is NEST's refractory counter S_.r_ (it switches the clamp on inside the step).
+// accepted RKF45 step (shared by the aeif models, models/aeif_common.hpp). st.r is NEST's refractory counter S_.r_.
 struct aeif_cond_alpha_system {
   enum : int { V, dg_ex, g_ex, dg_in, g_in, w, n };  // NEST's State_ order
   const aeif_cond_alpha_constants& c;
-  double I_stim;  // pA, held over the step
-  double r;
-  bool spiked = false;
+  aeif::step_state st;  // current held over the step, refractory counter, spiked
 
   VOLLEY_HD VOLLEY_INLINE void rhs(double, const double* y, double* f) const {
-    const bool refractory = r > 0;
-    const double v = refractory ? c.V_reset : (c.V_peak < y[V] ? c.V_peak : y[V]);
+    const bool refractory = st.r > 0;
+    const double v = aeif::bounded_v(c, st.r, y[V]);
     const double I_syn_exc = y[g_ex] * (v - c.E_ex);
     const double I_syn_inh = y[g_in] * (v - c.E_in);
-    const double I_spike = c.Delta_T == 0.0 ? 0.0 : c.g_L * c.Delta_T * std::exp((v - c.V_th) / c.Delta_T);
-    f[V] = refractory ? 0.0 : (-c.g_L * (v - c.E_L) + I_spike - I_syn_exc - I_syn_inh - y[w] + c.I_e + I_stim) / c.C_m;
+    const double I_spike = aeif::spike_current(c, v);
+    f[V] =
+        refractory ? 0.0 : (-c.g_L * (v - c.E_L) + I_spike - I_syn_exc - I_syn_inh - y[w] + c.I_e + st.I_stim) / c.C_m;
     f[dg_ex] = -y[dg_ex] / c.tau_syn_ex;
     f[g_ex] = y[dg_ex] - y[g_ex] / c.tau_syn_ex;
     f[dg_in] = -y[dg_in] / c.tau_syn_in;
     f[g_in] = y[dg_in] - y[g_in] / c.tau_syn_in;
-    f[w] = (c.a * (v - c.E_L) - y[w]) / c.tau_w;
+    f[w] = aeif::dw_dt(c, v, y[w]);
   }
 
-  VOLLEY_HD VOLLEY_INLINE void after_step(double* y) {
-    const bool spike = !(r > 0) && y[V] >= c.spike_threshold;
-    y[V] = (r > 0 || spike) ? c.V_reset : y[V];
-    y[w] = spike ? y[w] + c.b : y[w];
-    // + 1: the count-down after the step loop; t_ref = 0 sets nothing (no clamp for the rest of the step)
-    r = spike ? (c.ref_steps > 0 ? c.ref_steps + 1 : 0.0) : r;
-    spiked = spiked || spike;
-  }
+  VOLLEY_HD VOLLEY_INLINE void after_step(double* y) { st.after_step(c, y[V], y[w]); }
 };
 
 struct aeif_cond_alpha {
@@ -150,19 +138,18 @@ struct aeif_cond_alpha {
   }
 
   VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
-    sys body{c, static_cast<double>(in.current), static_cast<double>(s[refractory])};
+    sys body{c, {static_cast<double>(in.current), static_cast<double>(s[refractory])}};
     double y[n_ode];
     for (int i = 0; i < n_ode; ++i) y[i] = s[V_m + i];
-    double h = s[h_ode] > 0 ? double(s[h_ode]) : c.h_start;
-    rkf45::integrate<n_ode>(body, rkf45::yp_control(c.tol, c.tol), c.dt, y, h);
-    body.r = body.r > 0 ? body.r - 1 : body.r;
+    double h = s[h_ode];
+    aeif::integrate_step<n_ode>(body, c, y, h);
     y[sys::dg_ex] += in.port[0] * c.g0_ex;
     y[sys::dg_in] += -in.port[1] * c.g0_in;  // NEST: the summed -w of its negative weights
     y[sys::V] += in.delta_v;
     for (int i = 0; i < n_ode; ++i) s[V_m + i] = static_cast<real_t>(y[i]);
-    s[refractory] = static_cast<real_t>(body.r);
+    s[refractory] = static_cast<real_t>(body.st.r);
     s[h_ode] = static_cast<real_t>(h);
-    return body.spiked;
+    return body.st.spiked;
   }
 };
 
