@@ -3,18 +3,29 @@
 // per entry (kernels/gpu/family_runner.cuh); the registry (models/registry.cpp) must name the same models, which
 // tests/test_models.cpp checks.
 #include "models/aeif_cond_alpha.hpp"
+#include "models/aeif_cond_exp.hpp"
+#include "models/aeif_psc.hpp"
 #include "models/alif.hpp"
 #include "models/brainpy_if.hpp"
+#include "models/cuba_coba_lif.hpp"
 #include "models/expif.hpp"
 #include "models/fhn_hr.hpp"
 #include "models/gif.hpp"
 #include "models/hh.hpp"
+#include "models/hh_cond_exp_traub.hpp"
+#include "models/hh_psc_alpha.hpp"
+#include "models/iaf_cond_alpha.hpp"
+#include "models/iaf_cond_beta.hpp"
 #include "models/iaf_cond_exp.hpp"
+#include "models/iaf_cond_exp_sfa_rr.hpp"
 #include "models/iaf_psc_alpha.hpp"
 #include "models/iaf_psc_delta.hpp"
 #include "models/iaf_psc_exp.hpp"
+#include "models/iaf_psc_exp_htum.hpp"
 #include "models/izhikevich.hpp"
+#include "models/izhikevich_nest.hpp"
 #include "models/lif.hpp"
+#include "models/mat2_psc_exp.hpp"
 #include "models/morris_lecar.hpp"
 #include "models/quaif.hpp"
 #include "models/readout.hpp"
@@ -30,9 +41,11 @@ struct model_list {
 };
 
 using all_neuron_models =
-    model_list<LIF, LIFRef, IF, ALIF, ExpIF, ExpIFRef, AdExIF, AdExIFRef, QuaIF, AdQuaIF, AdQuaIFRef, Izhikevich,
-               IzhikevichRef, FitzHughNagumo, HindmarshRose, Gif, GifRef, HH, WangBuzsakiHH, MorrisLecar, PoissonSpike,
-               PoissonEncoder, SpikeTime, LeakyRateReadout, LeakySpikeReadout, TraubMilesHH, iaf_psc_exp,
-               iaf_psc_delta, iaf_psc_alpha, iaf_cond_exp, aeif_cond_alpha>;
+    model_list<LIF, LIFRef, IF, ALIF, CubaLIF, CobaLIF, ExpIF, ExpIFRef, AdExIF, AdExIFRef, QuaIF, AdQuaIF, AdQuaIFRef,
+               Izhikevich, IzhikevichRef, FitzHughNagumo, HindmarshRose, Gif, GifRef, HH, WangBuzsakiHH, MorrisLecar,
+               PoissonSpike, PoissonEncoder, SpikeTime, LeakyRateReadout, LeakySpikeReadout, TraubMilesHH, iaf_psc_exp,
+               iaf_psc_delta, iaf_psc_alpha, iaf_cond_exp, aeif_cond_alpha, aeif_cond_exp, aeif_psc_exp, aeif_psc_alpha,
+               aeif_psc_delta, iaf_cond_alpha, iaf_cond_beta, iaf_cond_exp_sfa_rr, hh_psc_alpha, hh_cond_exp_traub,
+               izhikevich_nest, mat2_psc_exp, amat2_psc_exp, iaf_psc_exp_htum>;
 
 }  // namespace volley::models

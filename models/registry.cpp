@@ -4,25 +4,36 @@
 #include <variant>
 
 #include "models/aeif_cond_alpha.hpp"
+#include "models/aeif_cond_exp.hpp"
+#include "models/aeif_psc.hpp"
 #include "models/alif.hpp"
 #include "models/brainpy_if.hpp"
+#include "models/cuba_coba_lif.hpp"
 #include "models/expif.hpp"
 #include "models/fhn_hr.hpp"
 #include "models/gif.hpp"
 #include "models/hh.hpp"
+#include "models/hh_cond_exp_traub.hpp"
+#include "models/hh_psc_alpha.hpp"
+#include "models/iaf_cond_alpha.hpp"
+#include "models/iaf_cond_beta.hpp"
 #include "models/iaf_cond_exp.hpp"
+#include "models/iaf_cond_exp_sfa_rr.hpp"
 #include "models/iaf_psc_alpha.hpp"
 #include "models/iaf_psc_delta.hpp"
 #include "models/iaf_psc_exp.hpp"
+#include "models/iaf_psc_exp_htum.hpp"
 #include "models/izhikevich.hpp"
+#include "models/izhikevich_nest.hpp"
 #include "models/lif.hpp"
+#include "models/mat2_psc_exp.hpp"
 #include "models/model_json.hpp"
 #include "models/morris_lecar.hpp"
 #include "models/quaif.hpp"
 #include "models/readout.hpp"
 #include "models/receptor.hpp"
-#include "models/traub_miles.hpp"
 #include "models/spike_sources.hpp"
+#include "models/traub_miles.hpp"
 
 namespace volley::models {
 
@@ -32,6 +43,8 @@ const std::vector<neuron_model_entry>& neuron_models() {
       entry<LIFRef>("brainpy"),
       entry<IF>("brainpy"),
       entry<ALIF>("brainpy"),
+      entry<CubaLIF>("brainpy"),
+      entry<CobaLIF>("brainpy"),
       entry<ExpIF>("brainpy"),
       entry<ExpIFRef>("brainpy"),
       entry<AdExIF>("brainpy"),
@@ -59,6 +72,19 @@ const std::vector<neuron_model_entry>& neuron_models() {
       entry<iaf_psc_alpha>("nest"),
       entry<iaf_cond_exp>("nest"),
       entry<aeif_cond_alpha>("nest"),
+      entry<aeif_cond_exp>("nest"),
+      entry<aeif_psc_exp>("nest"),
+      entry<aeif_psc_alpha>("nest"),
+      entry<aeif_psc_delta>("nest"),
+      entry<iaf_cond_alpha>("nest"),
+      entry<iaf_cond_beta>("nest"),
+      entry<iaf_cond_exp_sfa_rr>("nest"),
+      entry<hh_psc_alpha>("nest"),
+      entry<hh_cond_exp_traub>("nest"),
+      entry<izhikevich_nest>("nest"),
+      entry<mat2_psc_exp>("nest"),
+      entry<amat2_psc_exp>("nest"),
+      entry<iaf_psc_exp_htum>("nest"),
   };
   return table;
 }

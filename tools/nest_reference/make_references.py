@@ -45,12 +45,43 @@ IN_DELAY = 1.5                 # ms
 
 # Per model: step amplitudes (pA; supra then sub threshold with NEST defaults) and spike weights (pA for psc_*,
 # nS for cond_*, mV for psc_delta). The inhibitory weight is given as a magnitude and sent negative.
+# An optional "params" dict sets non-default neuron parameters (recorded with the others in "parameters").
+# An optional "model" names the NEST model when it differs from the entry's name, which names the output file
+# (a second reference of one model with other "params").
 MODELS = {
     "iaf_psc_exp": {"currents_pA": [500.0, 300.0], "weight_ex": 400.0, "weight_in": 400.0, "weight_unit": "pA"},
     "iaf_psc_alpha": {"currents_pA": [500.0, 300.0], "weight_ex": 150.0, "weight_in": 150.0, "weight_unit": "pA"},
     "iaf_psc_delta": {"currents_pA": [500.0, 300.0], "weight_ex": 2.5, "weight_in": 2.5, "weight_unit": "mV"},
     "iaf_cond_exp": {"currents_pA": [400.0, 200.0], "weight_ex": 30.0, "weight_in": 30.0, "weight_unit": "nS"},
     "aeif_cond_alpha": {"currents_pA": [800.0, 550.0], "weight_ex": 50.0, "weight_in": 20.0, "weight_unit": "nS"},
+    "aeif_cond_exp": {"currents_pA": [800.0, 550.0], "weight_ex": 100.0, "weight_in": 40.0, "weight_unit": "nS"},
+    "aeif_psc_exp": {"currents_pA": [800.0, 550.0], "weight_ex": 6000.0, "weight_in": 400.0, "weight_unit": "pA"},
+    "aeif_psc_alpha": {"currents_pA": [800.0, 550.0], "weight_ex": 2000.0, "weight_in": 150.0, "weight_unit": "pA"},
+    # t_ref > 0 (0 by default): the spike the 150..156 burst drives makes the burst's last two inputs arrive while
+    # refractory, where NEST drops them (refractory_input false)
+    "aeif_psc_delta": {"currents_pA": [800.0, 550.0], "weight_ex": 8.0, "weight_in": 4.0, "weight_unit": "mV",
+                       "params": {"t_ref": 4.0}},
+    "iaf_cond_alpha": {"currents_pA": [400.0, 200.0], "weight_ex": 10.0, "weight_in": 10.0, "weight_unit": "nS"},
+    # tau_rise_ex != tau_decay_ex: the beta normalisation; the inhibitory defaults (equal) take NEST's alpha fallback
+    "iaf_cond_beta": {"currents_pA": [400.0, 200.0], "weight_ex": 10.0, "weight_in": 10.0, "weight_unit": "nS",
+                      "params": {"tau_rise_ex": 0.5, "tau_decay_ex": 3.0}},
+    "iaf_cond_exp_sfa_rr": {"currents_pA": [800.0, 380.0], "weight_ex": 20.0, "weight_in": 20.0, "weight_unit": "nS"},
+    "hh_psc_alpha": {"currents_pA": [800.0, 100.0], "weight_ex": 800.0, "weight_in": 400.0, "weight_unit": "pA"},
+    "hh_cond_exp_traub": {"currents_pA": [250.0, 20.0], "weight_ex": 15.0, "weight_in": 20.0, "weight_unit": "nS"},
+    # izhikevich: currents enter dV/dt in mV/ms per pA, weights jump V (mV); with consistent_integration false a
+    # weight w enters both half steps as a current, moving V by about dt * w, hence the larger weights
+    "izhikevich": {"currents_pA": [10.0, 3.0], "weight_ex": 10.0, "weight_in": 5.0, "weight_unit": "mV"},
+    "izhikevich_consistent_integration_false": {"model": "izhikevich", "params": {"consistent_integration": False},
+                                                "currents_pA": [10.0, 3.0], "weight_ex": 100.0, "weight_in": 50.0,
+                                                "weight_unit": "mV"},
+    "mat2_psc_exp": {"currents_pA": [600.0, 300.0], "weight_ex": 800.0, "weight_in": 800.0, "weight_unit": "pA"},
+    # beta (0 by default) drives the voltage-dependent threshold, alpha_2 (0 by default) the long adaptation; a
+    # smaller alpha_1 (10 by default) leaves V above V_th during t_ref (no spike then: the refractory block)
+    "amat2_psc_exp": {"currents_pA": [300.0, 80.0], "weight_ex": 800.0, "weight_in": 800.0, "weight_unit": "pA",
+                      "params": {"beta": 0.2, "alpha_1": 2.0, "alpha_2": 0.5}},
+    # t_ref_tot > t_ref_abs (equal by default): V integrates, and crosses V_th, while spikes are still blocked
+    "iaf_psc_exp_htum": {"currents_pA": [1200.0, 300.0], "weight_ex": 400.0, "weight_in": 400.0, "weight_unit": "pA",
+                         "params": {"t_ref_abs": 0.5, "t_ref_tot": 5.0}},
 }
 
 # Status entries that are bookkeeping or plasticity archive, not parameters of the dynamics.
@@ -58,7 +89,8 @@ NOT_PARAMETERS = {
     "Ca", "beta_Ca", "tau_Ca", "tau_minus", "tau_minus_triplet", "post_trace", "archiver_length", "elementsize",
     "global_id", "model_id", "thread", "thread_local_id", "vp", "t_spike", "local", "frozen", "node_uses_wfr",
 }
-EXTRA_STATES = {"w", "dg_ex", "dg_in", "refractory_steps"}  # states that are not always recordables
+EXTRA_STATES = {"w", "dg_ex", "dg_in", "refractory_steps",  # states that are not always recordables
+                "V_th_alpha_1", "V_th_alpha_2", "dI_syn_ex", "dI_syn_in"}
 
 
 def json_number(x):
@@ -88,7 +120,8 @@ def run_model(nest, model, spec):
     nest.ResetKernel()
     nest.resolution = DT
     nest.local_num_threads = 1
-    neuron = nest.Create(model)
+    # optional "params": non-default neuron parameters that exercise a feature the defaults leave idle
+    neuron = nest.Create(model, params=spec["params"]) if "params" in spec else nest.Create(model)
     recordables = [str(r) for r in nest.GetDefaults(model)["recordables"]]
     status = neuron.get()
     params, initial = split_status(status, set(recordables))
@@ -169,7 +202,7 @@ def main():
     nest.set_verbosity("M_ERROR")
     os.makedirs(args.out_dir, exist_ok=True)
     for model in args.models:
-        ref = run_model(nest, model, MODELS[model])
+        ref = run_model(nest, MODELS[model].get("model", model), MODELS[model])
         path = os.path.join(args.out_dir, model + ".json")
         with open(path, "w") as f:
             json.dump(ref, f, separators=(",", ":"), allow_nan=False)
