@@ -74,7 +74,7 @@ void network::check_takes_current(const population& p, const std::string& where)
 }
 
 void network::add_current_input(const std::string& target, const current_input& source, const std::string& label) {
-  static const char* kinds[] = {"section", "constant", "step", "ramp", "sinusoidal", "OU", "Wiener"};
+  static const char* kinds[] = {"section", "constant", "step", "ramp", "sinusoidal", "OU", "Wiener", "noise"};
   const current_checks c{label.empty() ? std::string(kinds[source.index()]) + " input to '" + target + "'" : label};
   const std::string& where = c.where;
   const neuron_range r = range(target);
@@ -158,11 +158,15 @@ void network::add_current_input(const std::string& target, const current_input& 
       throw parameter_error(where, "frequency", number(in->frequency.value * 1e3) + " Hz",
                             "a finite, non-negative frequency (e.g. '10 Hz')");
     c.positive("duration", in->duration, true);
+    c.non_negative_time("t_start", in->t_start);
+    if (!std::isfinite(in->phase.value)) throw parameter_error(where, "phase", number(in->phase.value), "a finite angle (rad)");
     s.kind = models::current_kind::sinusoidal;
-    s.step_end = first_step_at(in->duration.value, dt_);
+    s.step_begin = first_step_at(in->t_start.value, dt_);
+    s.step_end = first_step_at(in->t_start.value + in->duration.value, dt_);
     s.amplitude = static_cast<real_t>(in->amplitude.value);
     s.offset = static_cast<real_t>(in->bias.value);
     s.omega = 2.0 * std::numbers::pi * in->frequency.value;
+    s.phase = in->phase.value;
   } else if (const auto* in = std::get_if<ou_input>(&source)) {
     c.finite("mean", in->mean);
     c.non_negative("sigma", in->sigma);
@@ -184,6 +188,40 @@ void network::add_current_input(const std::string& target, const current_input& 
     s.step_end = first_step_at(in->duration.value, dt_);
     s.amplitude = static_cast<real_t>(in->sigma.value * std::sqrt(dt_));
     s.integrated = in->integrated ? 1 : 0;
+  } else if (const auto* in = std::get_if<noise_input>(&source)) {
+    c.finite("mean", in->mean);
+    c.non_negative("std", in->std);
+    c.non_negative("std_mod", in->std_mod);
+    if (in->std_mod.value > in->std.value)
+      throw parameter_error(where, "std_mod", number(in->std_mod.value) + " pA",
+                            "at most std = " + number(in->std.value) + " pA (the variance would turn negative)");
+    c.positive("hold", in->hold, false);
+    c.non_negative_time("t_start", in->t_start);
+    c.non_negative_time("block_origin", in->block_origin);
+    c.positive("duration", in->duration, true);
+    if (!(in->frequency.value >= 0) || !std::isfinite(in->frequency.value))
+      throw parameter_error(where, "frequency", number(in->frequency.value * 1e3) + " Hz",
+                            "a finite, non-negative frequency (e.g. '10 Hz')");
+    if (!std::isfinite(in->phase.value)) throw parameter_error(where, "phase", number(in->phase.value), "a finite angle (rad)");
+    const double hold_steps = std::round(in->hold.value / dt_);
+    if (hold_steps < 1 || std::abs(hold_steps * dt_ - in->hold.value) > 1e-9 * hold_steps * dt_)
+      throw parameter_error(where, "hold", number(in->hold.value) + " ms",
+                            "a multiple of dt = " + number(dt_) + " ms (NEST's noise_generator dt)");
+    const double origin_steps = std::round(in->block_origin.value / dt_);
+    if (std::abs(origin_steps * dt_ - in->block_origin.value) > 1e-9 * std::max(1.0, origin_steps) * dt_ ||
+        in->block_origin.value > in->t_start.value + 1e-9 * dt_)
+      throw parameter_error(where, "block_origin", number(in->block_origin.value) + " ms",
+                            "a time on the dt grid, at most t_start = " + number(in->t_start.value) + " ms");
+    s.kind = models::current_kind::noise;
+    s.step_begin = first_step_at(in->t_start.value, dt_);
+    s.step_end = first_step_at(in->t_start.value + in->duration.value, dt_);
+    s.amplitude = static_cast<real_t>(in->mean.value);
+    s.noise_std = static_cast<real_t>(in->std.value);
+    s.noise_std_mod = static_cast<real_t>(in->std_mod.value);
+    s.omega = 2.0 * std::numbers::pi * in->frequency.value;
+    s.phase = in->phase.value;
+    s.hold_steps = static_cast<std::uint32_t>(hold_steps);
+    s.clock_shift = static_cast<std::uint32_t>(origin_steps);
   }
   p.add_current_source(s, initial);
   ++next_input_id_;

@@ -95,11 +95,13 @@ struct ramp_input {                 // RampInput: c_start -> c_end over [t_start
   units::time_q duration;
   units::time_q t_start{0.0};
 };
-struct sinusoidal_input {           // SinusoidalInput: amplitude sin(2 pi f t) + bias over [0, duration)
-  units::current_q amplitude;
+struct sinusoidal_input {           // SinusoidalInput: amplitude sin(2 pi f t + phase) + bias over
+  units::current_q amplitude;       // [t_start, t_start + duration)
   units::rate_q frequency;
   units::time_q duration{forever_ms};
   units::current_q bias{0.0};
+  units::dimensionless_q phase{0.0};  // rad (NEST's ac_generator; brainpy.state has none)
+  units::time_q t_start{0.0};
 };
 struct ou_input {                   // OUProcessInput: dx = (mean - x)/tau dt + sigma dW over [0, duration)
   units::current_q mean, sigma;
@@ -112,8 +114,18 @@ struct wiener_input {               // WienerProcessInput: sigma sqrt(dt) xi per
   units::time_q duration{forever_ms};
   bool integrated = false;          // true: the current is W(t) itself (variance sigma^2 t)
 };
-using current_input =
-    std::variant<section_input, constant_input, step_input, ramp_input, sinusoidal_input, ou_input, wiener_input>;
+struct noise_input {                // NEST's noise_generator: a fresh Gaussian value per neuron every `hold`,
+  units::current_q mean, std;       // mean + sqrt(std^2 + std_mod^2 sin(2 pi f t_b + phase)) xi, t_b the block
+  units::time_q hold{1.0};          // start (blocks on multiples of hold from t = 0), over [t_start, t_start +
+  units::current_q std_mod{0.0};    // duration); std_mod <= std
+  units::rate_q frequency{0.0};
+  units::dimensionless_q phase{0.0};  // rad
+  units::time_q t_start{0.0};
+  units::time_q duration{forever_ms};
+  units::time_q block_origin{0.0};  // blocks start at block_origin + k hold (<= t_start); t_b counts from it
+};
+using current_input = std::variant<section_input, constant_input, step_input, ramp_input, sinusoidal_input, ou_input,
+                                   wiener_input, noise_input>;
 
 class network {
  public:

@@ -10,7 +10,7 @@
 //               zero before start[0]. Section boundaries and step times are turned into steps on the host: a
 //               boundary at time T starts at the first step with t_n >= T (brainpy.state: searchsorted on t).
 //   ramp        c_start + (c_end - c_start) (t_n - t_start) / duration for t_start <= t_n < t_start + duration
-//   sinusoidal  amplitude sin(2 pi f t_n) + bias, phase 0 at t = 0
+//   sinusoidal  amplitude sin(2 pi f t_n + phase) + bias (phase 0: brainpy.state's SinusoidalInput)
 //   ou          dx = (mean - x)/tau dt + sigma dW, x(0) = x0 (default mean); sigma in pA/sqrt(ms). Advanced with
 //               its exact discretisation x <- mean + (x - mean) e^{-dt/tau} + sigma sqrt(tau/2 (1 - e^{-2dt/tau})) xi,
 //               so mean and variance equal the continuous process's at every step (brainpy.state uses
@@ -19,6 +19,10 @@
 //   wiener      sigma sqrt(dt) xi (dt in ms; sigma in pA/sqrt(ms)): brainpy.state's WienerProcessInput, a fresh
 //               increment each step (white noise). With `integrated` the current is the Wiener process itself,
 //               W_n = sum of the increments, whose variance grows as sigma^2 t.
+//   noise       NEST's noise_generator: piecewise-constant Gaussian noise, a fresh value per cell every
+//               hold_steps steps: mean + sqrt(std^2 + std_mod^2 sin(omega t_b + phase)) xi, t_b the block's start
+//               (ms, on the generator's clock: step - clock_shift), blocks aligned to multiples of hold_steps on
+//               that clock. Stateless: xi comes from the stream (seed, tag, cell, block number).
 // Every kind is zero outside its active steps [step_begin, step_end) (brainpy.state: the `duration` window); OU
 // and integrated Wiener keep their state unchanged there. Noise is drawn from the counter-based stream
 // (seed, tag, cell = batch * n + neuron, step), so the result does not depend on threads or tiles.
@@ -31,7 +35,7 @@
 
 namespace volley::models {
 
-enum class current_kind : int { piecewise = 0, ramp = 1, sinusoidal = 2, ou = 3, wiener = 4 };
+enum class current_kind : int { piecewise = 0, ramp = 1, sinusoidal = 2, ou = 3, wiener = 4, noise = 5 };
 
 inline constexpr int max_current_pieces = 16;               // table of a piecewise source (15 sections + the end)
 inline constexpr std::uint32_t forever = 0xFFFFFFFFu;       // step_end of a source without a duration
@@ -49,7 +53,11 @@ struct current_source {
   real_t decay = 0;       // OU: e^{-dt/tau}
   double t_start = 0;     // ms: ramp start
   double dt = 0;          // ms
-  double omega = 0;       // rad/ms: sinusoid 2 pi f
+  double omega = 0;       // rad/ms: sinusoid and noise modulation 2 pi f
+  double phase = 0;       // rad: sinusoid and noise modulation
+  real_t noise_std = 0, noise_std_mod = 0;  // pA: noise
+  std::uint32_t hold_steps = 1;             // noise: steps per block
+  std::uint32_t clock_shift = 0;            // noise: generator clock = step - clock_shift (steps)
   int integrated = 0;     // wiener: 1 = current is W itself, 0 = the increment
   std::uint32_t tag = 0;  // rng stream tag (OU, Wiener)
   real_t* state = nullptr;  // OU x / integrated Wiener W per cell, [batch][neuron], pA; nullptr otherwise
@@ -65,7 +73,7 @@ VOLLEY_HD VOLLEY_INLINE real_t deterministic_current(const current_source& s, st
     case current_kind::ramp:
       return s.amplitude + s.slope * static_cast<real_t>(double(step) * s.dt - s.t_start);
     case current_kind::sinusoidal:
-      return s.amplitude * static_cast<real_t>(::sin(s.omega * (double(step) * s.dt))) + s.offset;
+      return s.amplitude * static_cast<real_t>(::sin(s.omega * (double(step) * s.dt) + s.phase)) + s.offset;
     case current_kind::piecewise:
     default: {
       real_t value = 0;
@@ -92,6 +100,17 @@ VOLLEY_HD VOLLEY_INLINE void add_source_current(const current_source& s, std::ui
       const real_t x = s.amplitude + (s.state[k0 + j] - s.amplitude) * s.decay + s.offset * xi;
       s.state[k0 + j] = x;
       current[j] += x;
+    }
+  } else if (s.kind == current_kind::noise) {
+    // step >= step_begin >= clock_shift: the generator clock is non-negative
+    const std::uint32_t block = (step - s.clock_shift) / s.hold_steps;
+    const double t_block = double(block) * double(s.hold_steps) * s.dt;
+    const double var_mod = double(s.noise_std_mod) * double(s.noise_std_mod) * ::sin(s.omega * t_block + s.phase);
+    const double var = double(s.noise_std) * double(s.noise_std) + var_mod;
+    const real_t sd = static_cast<real_t>(var > 0 ? ::sqrt(var) : 0.0);
+    for (int j = j0; j < j1; ++j) {
+      rng::random_stream rs(seed, s.tag, static_cast<std::uint32_t>(k0 + j), block);
+      current[j] += s.amplitude + sd * static_cast<real_t>(rs.normal());
     }
   } else if (s.kind == current_kind::wiener) {
     for (int j = j0; j < j1; ++j) {

@@ -1,0 +1,416 @@
+// The NEST layer's recorded calls turned into a volley network and simulator (host/nest_layer_detail.hpp).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+#include "engine/error.hpp"
+#include "engine/spec_values.hpp"
+#include "engine/unit_parse.hpp"
+#include "host/nest_layer_detail.hpp"
+
+namespace volley::nest::detail {
+
+namespace {
+
+std::string number_text(double x) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", x);
+  return buf;
+}
+
+std::string selector(const node_group& g, std::uint64_t begin, std::uint64_t end) {
+  return g.population + "[" + std::to_string(begin) + ":" + std::to_string(end) + "]";
+}
+
+// NEST's connection rule as volley's.
+connection_rule rule_of(const json& spec, const std::string& where) {
+  connection_rule r;
+  std::string name;
+  if (spec.is_string()) {
+    name = spec.get<std::string>();
+  } else if (spec.is_object() && spec.contains("rule") && spec.at("rule").is_string()) {
+    name = spec.at("rule").get<std::string>();
+  } else {
+    throw parameter_error(where, "conn_spec", spec.dump(), "a rule name or an object with \"rule\"");
+  }
+  auto count = [&](const char* key) {
+    if (!spec.is_object() || !spec.contains(key) || !spec.at(key).is_number_integer() || spec.at(key).get<long long>() < 0)
+      throw parameter_error(where, std::string("conn_spec.") + key, spec.is_object() && spec.contains(key) ? spec.at(key).dump() : "missing",
+                            "a non-negative integer (rule " + name + ")");
+    return spec.at(key).get<std::uint64_t>();
+  };
+  std::set<std::string> allowed{"rule", "allow_autapses", "allow_multapses"};
+  if (name == "all_to_all") {
+    r.kind = rule_kind::all_to_all;
+  } else if (name == "one_to_one") {
+    r.kind = rule_kind::one_to_one;
+  } else if (name == "pairwise_bernoulli") {
+    r.kind = rule_kind::fixed_probability;
+    if (!spec.is_object() || !spec.contains("p") || !spec.at("p").is_number())
+      throw parameter_error(where, "conn_spec.p", spec.is_object() && spec.contains("p") ? spec.at("p").dump() : "missing",
+                            "a probability in [0, 1]");
+    r.probability = spec.at("p").get<double>();
+    allowed.insert("p");
+  } else if (name == "fixed_indegree") {
+    r.kind = rule_kind::fixed_indegree;
+    r.count = count("indegree");
+    allowed.insert("indegree");
+  } else if (name == "fixed_outdegree") {
+    r.kind = rule_kind::fixed_outdegree;
+    r.count = count("outdegree");
+    allowed.insert("outdegree");
+  } else if (name == "fixed_total_number") {
+    r.kind = rule_kind::fixed_total_number;
+    r.count = count("N");
+    allowed.insert("N");
+  } else {
+    throw parameter_error(where, "conn_spec.rule", "'" + name + "'",
+                          "one of all_to_all, one_to_one, pairwise_bernoulli, fixed_indegree, fixed_outdegree, "
+                          "fixed_total_number");
+  }
+  if (spec.is_object()) {
+    for (const auto& [key, value] : spec.items()) {
+      if (!allowed.count(key))
+        throw parameter_error(where, "conn_spec." + key, value.dump(), "a parameter of rule " + name);
+      if ((key == "allow_autapses" || key == "allow_multapses") && !value.is_boolean())
+        throw parameter_error(where, "conn_spec." + key, value.dump(), "true or false");
+    }
+    r.allow_autapses = spec.value("allow_autapses", true);
+    r.allow_multapses = spec.value("allow_multapses", true);
+  }
+  return r;
+}
+
+// NEST's receptor_type as volley's receptor name ("" = by the sign of the weight).
+std::string receptor_of(const json& syn, const node_group& target, const std::string& where) {
+  if (!syn.contains("receptor_type")) return "";
+  const json& r = syn.at("receptor_type");
+  if (!r.is_number_integer() || r.get<long long>() < 0)
+    throw parameter_error(where, "receptor_type", r.dump(), "a non-negative integer");
+  const auto k = r.get<std::uint64_t>();
+  if (k == 0) return "";
+  const auto& ports = target.description.at("ports");
+  const bool by_sign = target.entry != nullptr && target.entry->info().routes_by_sign;
+  if (by_sign || k > ports.size())
+    throw parameter_error(where, "receptor_type", r.dump(),
+                          by_sign ? "0 (" + target.model + " routes weights by their sign)"
+                                  : "at most " + std::to_string(ports.size()) + " (the ports of " + target.model + ")");
+  return ports.at(k - 1).at("name").get<std::string>();
+}
+
+void check_syn_keys(const json& syn, const std::string& where) {
+  for (const auto& [key, value] : syn.items()) {
+    if (key != "synapse_model" && key != "weight" && key != "delay" && key != "receptor_type")
+      throw parameter_error(where, "syn_spec." + key, value.dump(), "one of synapse_model, weight, delay, receptor_type");
+  }
+  if (syn.contains("synapse_model") && syn.at("synapse_model") != "static_synapse")
+    throw parameter_error(where, "synapse_model", syn.at("synapse_model").dump(),
+                          "\"static_synapse\" (the NEST layer has no plastic synapses yet)");
+}
+
+}  // namespace
+
+std::string unit_of_key(const node_group& g, const std::string& key, const std::string& where) {
+  std::string known;
+  for (const char* part : {"parameters", "state"}) {
+    for (const auto& p : g.description.at(part)) {
+      if (p.at("name") == key) return p.at("unit").get<std::string>();
+      known += (known.empty() ? "" : ", ") + p.at("name").get<std::string>();
+    }
+  }
+  throw parameter_error(where, key, "(any)", "a parameter or state variable of " + g.model + ": " + known);
+}
+
+std::string weight_unit_of(const node_group& target) {
+  const auto& ports = target.description.at("ports");
+  if (!ports.empty()) return ports.at(0).at("weight_unit").get<std::string>();
+  return "mV";
+}
+
+bool is_state_key(const node_group& g, const std::string& key) {
+  for (const auto& p : g.description.at("state"))
+    if (p.at("name") == key) return true;
+  return false;
+}
+
+json with_unit(const json& value, const std::string& unit) {
+  if (value.is_number()) {
+    if (unit == "1") return value;
+    if (unit == "1/ms") return number_text(value.get<double>()) + " Hz";  // NEST writes rates in Hz
+    return number_text(value.get<double>()) + " " + unit;
+  }
+  if (value.is_array()) {
+    json out = json::array();
+    for (const auto& v : value) out.push_back(with_unit(v, unit));
+    return out;
+  }
+  if (value.is_object()) {
+    json out = value;
+    for (const char* key : {"mean", "std", "low", "high", "value"})
+      if (out.contains(key)) out[key] = with_unit(out[key], unit);
+    return out;
+  }
+  return value;  // strings carry their own unit; anything else is rejected where it is read
+}
+
+quantity_value quantity_in(const json& value, const std::string& unit, const std::string& where,
+                           const std::string& name) {
+  const auto dim = units::parse_quantity(unit == "1" ? "1" : "1 " + unit).dim;
+  return spec::value_of(with_unit(value, unit), dim, where, name);
+}
+
+void plan::check_not_built(const char* call) const {
+  if (sim)
+    throw user_error(std::string(call) + " after Simulate(): volley builds the network at the first Simulate(), "
+                     "so create, connect and set parameters before it (later Simulate() calls continue the run)");
+}
+
+const node_group& plan::group_of(const node_collection& nodes, const std::string& where) const {
+  for (const auto& g : groups)
+    if (nodes.first_id >= g.first_id && nodes.first_id < g.first_id + g.count) {
+      if (nodes.count == 0 || nodes.first_id + nodes.count > g.first_id + g.count)
+        throw parameter_error(where, "nodes", "ids " + std::to_string(nodes.first_id) + ".." +
+                                                  std::to_string(nodes.first_id + nodes.count - 1),
+                              "nodes of one Create() call (" + std::to_string(g.first_id) + ".." +
+                                  std::to_string(g.first_id + g.count - 1) + ", " + g.model + ")");
+      return g;
+    }
+  throw parameter_error(where, "nodes", "id " + std::to_string(nodes.first_id), "ids returned by Create()");
+}
+
+node_group& plan::group_of(const node_collection& nodes, const std::string& where) {
+  return const_cast<node_group&>(static_cast<const plan*>(this)->group_of(nodes, where));
+}
+
+void plan::build_population(node_group& g) {
+  const std::string where = "Create('" + g.model + "')";
+  g.population = g.model + "_" + std::to_string(g.first_id);
+  json params = json::object(), initial = json::object();
+  for (const auto& [key, value] : g.params.items()) {
+    const std::string unit = unit_of_key(g, key, where);
+    const bool state = is_state_key(g, key);
+    if (!state && value.is_array() && std::any_of(value.begin(), value.end(), [](const json& v) { return v.is_null(); })) {
+      json full = value;  // a parameter set on part of the nodes: the rest keep the default
+      for (const auto& p : g.description.at("parameters"))
+        if (p.at("name") == key)
+          for (auto& v : full)
+            if (v.is_null()) v = number_text(p.at("default").get<double>()) + (unit == "1" ? "" : " " + unit);
+      params[key] = with_unit(full, unit);
+      continue;
+    }
+    (state ? initial : params)[key] = with_unit(value, unit);
+  }
+  models::population_request req;
+  req.name = g.population;
+  req.size = static_cast<index_t>(g.count);
+  req.batch = 1;
+  req.dt = options.resolution_ms;
+  req.seed = options.rng_seed;
+  req.id = static_cast<std::uint32_t>(net->populations().size());
+  req.params = &params;
+  req.initial = &initial;
+  population& p = net->adopt(g.entry->create(req));
+  for (const auto& [key, values] : g.state_overrides.items()) {
+    int var = 0;
+    while (p.model().state[var].name != key) ++var;
+    const std::string unit = unit_of_key(g, key, where);
+    for (const auto& [i, v] : values.items())
+      p.set_state(var, static_cast<index_t>(std::stoul(i)), static_cast<real_t>(quantity_in(v, unit, where, key).dist.a));
+  }
+}
+
+void plan::check_connection(const connection& c) const {
+  const node_group& pre = group_of(c.pre, "Connect (pre)");
+  const node_group& post = group_of(c.post, "Connect (post)");
+  const std::string where = "Connect(" + pre.model + " -> " + post.model + ")";
+  check_syn_keys(c.syn_spec, where);
+  if (pre.kind != device_kind::none || post.kind != device_kind::none) return;  // checked when lowered
+  rule_of(c.conn_spec, where);
+  receptor_of(c.syn_spec, post, where);
+  quantity_in(c.syn_spec.value("weight", json(1.0)), weight_unit_of(post), where, "weight");
+  const json delay = c.syn_spec.value("delay", json(1.0));
+  const auto d = quantity_in(delay, "ms", where, "delay");
+  if (d.dist.is_constant() && d.per_item.empty() && d.dist.a < options.resolution_ms * (1 - 1e-9))
+    throw parameter_error(where, "delay", delay.dump() + " ms",
+                          "at least the resolution " + number_text(options.resolution_ms) + " ms (as NEST requires)");
+}
+
+void plan::check_neuron_params(const node_group& g) const {
+  // One neuron with every value set so far (the first of a per-node list), built and thrown away: NEST rejects a
+  // bad value in SetStatus, not at Simulate.
+  const std::string where = "SetStatus(" + g.model + ")";
+  json params = json::object(), initial = json::object();
+  for (const auto& [key, value] : g.params.items()) {
+    json v = value;
+    if (v.is_array()) {
+      json first;
+      for (const auto& e : v)
+        if (!e.is_null()) {
+          first = e;
+          break;
+        }
+      if (first.is_null()) continue;
+      v = first;
+    }
+    (is_state_key(g, key) ? initial : params)[key] = with_unit(v, unit_of_key(g, key, where));
+  }
+  models::population_request req;
+  req.name = g.model;
+  req.size = 1;
+  req.dt = options.resolution_ms;
+  req.params = &params;
+  req.initial = &initial;
+  g.entry->create(req);
+}
+
+void plan::connect_neurons(const connection& c) {
+  const node_group& pre = group_of(c.pre, "Connect");
+  const node_group& post = group_of(c.post, "Connect");
+  const std::string where = "Connect(" + pre.model + " -> " + post.model + ")";
+  check_syn_keys(c.syn_spec, where);
+  synapse_spec syn;
+  syn.receptor = receptor_of(c.syn_spec, post, where);
+  syn.weight = quantity_in(c.syn_spec.value("weight", json(1.0)), weight_unit_of(post), where, "weight");
+  // NEST's default delay is 1 ms; a delay below the resolution is an error there
+  const json delay = c.syn_spec.value("delay", json(1.0));
+  syn.delay = quantity_in(delay, "ms", where, "delay");
+  if (syn.delay.dist.is_constant() && syn.delay.per_item.empty() && syn.delay.dist.a < options.resolution_ms * (1 - 1e-9))
+    throw parameter_error(where, "delay", delay.dump() + " ms",
+                          "at least the resolution " + number_text(options.resolution_ms) + " ms (as NEST requires)");
+  const auto b = c.pre.first_id - pre.first_id, e = c.post.first_id - post.first_id;
+  net->connect(selector(pre, b, b + c.pre.count), selector(post, e, e + c.post.count), rule_of(c.conn_spec, where),
+               syn);
+}
+
+void plan::connect_device(const connection& c, std::vector<trace_request>& traces, std::vector<std::string>& spikes) {
+  const node_group& pre = group_of(c.pre, "Connect");
+  const node_group& post = group_of(c.post, "Connect");
+  const std::string where = "Connect(" + pre.model + " -> " + post.model + ")";
+  const bool pre_neuron = pre.kind == device_kind::none, post_neuron = post.kind == device_kind::none;
+  const json rule = c.conn_spec.is_object() ? c.conn_spec.value("rule", json("")) : c.conn_spec;
+  if (rule != "all_to_all")
+    throw parameter_error(where, "conn_spec", c.conn_spec.dump(), "\"all_to_all\" for a device (each target "
+                                                                  "gets its own copy of a generator's output)");
+  if (pre.kind == device_kind::spike_recorder || post.kind == device_kind::spike_recorder) {
+    if (!(pre_neuron && post.kind == device_kind::spike_recorder))
+      throw parameter_error(where, "pre", pre.model, "neurons connected to a spike_recorder (Connect(neurons, sr))");
+    const auto b = c.pre.first_id - pre.first_id;
+    recorded[index_of(post)].push_back({index_of(pre), b, b + c.pre.count, 0});
+    if (std::find(spikes.begin(), spikes.end(), pre.population) == spikes.end()) spikes.push_back(pre.population);
+    return;
+  }
+  if (is_recorder(pre.kind)) {  // multimeter / voltmeter -> neurons
+    if (!post_neuron) throw parameter_error(where, "post", post.model, "neurons (Connect(multimeter, neurons))");
+    const auto b = c.post.first_id - post.first_id;
+    recorder_source s{index_of(post), b, b + c.post.count, traces.size()};
+    const double interval = pre.params.at("interval").get<double>();
+    for (const auto& v : pre.params.at("record_from")) {
+      trace_request t;
+      t.population = post.population;
+      t.variable = v.get<std::string>();
+      for (auto i = b; i < b + c.post.count; ++i) t.neurons.push_back(static_cast<index_t>(i));
+      t.interval = units::time_q(interval);
+      traces.push_back(std::move(t));
+    }
+    recorded[index_of(pre)].push_back(s);
+    return;
+  }
+  if (!post_neuron) throw parameter_error(where, "post", post.model, "neurons (a generator drives neurons)");
+  const auto b = c.post.first_id - post.first_id;
+  check_syn_keys(c.syn_spec, where);
+  lower_generator(*net, pre, selector(post, b, b + c.post.count), post, c.syn_spec, options.resolution_ms);
+}
+
+void plan::build() {
+  net = std::make_unique<network>(network_options{units::time_q(options.resolution_ms), options.rng_seed, 1});
+  recorded.assign(groups.size(), {});
+  for (auto& g : groups)
+    if (g.kind == device_kind::none) build_population(g);
+  std::vector<trace_request> traces;
+  std::vector<std::string> spikes;
+  for (const auto& c : connections) {
+    const bool neurons = group_of(c.pre, "Connect").kind == device_kind::none &&
+                         group_of(c.post, "Connect").kind == device_kind::none;
+    if (neurons) {
+      connect_neurons(c);
+    } else {
+      connect_device(c, traces, spikes);
+    }
+  }
+  run_options ro;
+  ro.backend = options.backend;
+  ro.threads = options.local_num_threads;
+  sim = std::make_unique<simulator>(*net, ro);
+  for (const auto& s : spikes) sim->record_spikes(s);
+  for (const auto& t : traces) sim->record_trace(t);
+}
+
+json plan::status(const node_collection& nodes) const {
+  const node_group& g = group_of(nodes, "GetStatus");
+  json out = {{"model", g.model}, {"global_id", json::array()}};
+  for (std::uint64_t i = 0; i < nodes.count; ++i) out["global_id"].push_back(nodes.first_id + i);
+  if (g.kind != device_kind::none) {
+    for (const auto& [k, v] : g.params.items()) out[k] = v;
+    if (is_recorder(g.kind)) out["n_events"] = sim ? events(nodes).at("times").size() : 0;
+    return out;
+  }
+  if (!net) return out;
+  const population& p = net->find(g.population);
+  const auto b = nodes.first_id - g.first_id;
+  for (std::size_t var = 0; var < p.model().state.size(); ++var) {
+    json values = json::array();
+    const real_t* s = const_cast<population&>(p).state(static_cast<int>(var));
+    for (std::uint64_t i = 0; i < nodes.count; ++i) values.push_back(double(s[b + i]));
+    out[p.model().state[var].name] = values;
+  }
+  return out;
+}
+
+json plan::events(const node_collection& recorder) const {
+  const node_group& g = group_of(recorder, "GetEvents");
+  if (!is_recorder(g.kind)) throw parameter_error("GetEvents", "nodes", g.model, "a recorder");
+  json out = {{"senders", json::array()}, {"times", json::array()}};
+  if (!sim) return out;
+  const auto& rec = sim->record();
+  const double dt = options.resolution_ms;
+  if (g.kind == device_kind::spike_recorder) {
+    // NEST's order: by time, then by sender within a step
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> ev;  // (step, id)
+    for (const auto& src : recorded[index_of(g)]) {
+      const node_group& n = groups[src.group];
+      for (const auto& sr : rec.spikes) {
+        if (sr.population != n.population) continue;
+        for (std::size_t k = 0; k < sr.size(); ++k)
+          if (sr.neuron[k] >= src.begin && sr.neuron[k] < src.end) ev.emplace_back(sr.step[k], n.first_id + sr.neuron[k]);
+      }
+    }
+    std::sort(ev.begin(), ev.end());
+    for (const auto& [step, id] : ev) {
+      out["senders"].push_back(id);
+      out["times"].push_back(double(step + 1) * dt);
+    }
+    return out;
+  }
+  // multimeter / voltmeter: samples in time order, the recorded nodes in id order within a sample
+  const auto& vars = g.params.at("record_from");
+  for (const auto& v : vars) out[v.get<std::string>()] = json::array();
+  for (const auto& src : recorded[index_of(g)]) {
+    const node_group& n = groups[src.group];
+    const std::size_t nn = src.end - src.begin;
+    for (std::size_t q = 0; q < vars.size(); ++q) {
+      const auto& t = rec.traces[src.first_trace + q];
+      for (std::size_t s = 0; s < t.samples(); ++s)
+        for (std::size_t i = 0; i < nn; ++i) {
+          if (q == 0) {
+            out["senders"].push_back(n.first_id + src.begin + i);
+            out["times"].push_back(t.times_ms[s]);
+          }
+          out[vars[q].get<std::string>()].push_back(double(t.values[s * nn + i]));
+        }
+    }
+  }
+  return out;
+}
+
+}  // namespace volley::nest::detail

@@ -1,0 +1,266 @@
+// NEST's generators and recorders in the NEST layer: names, defaults, parameter checks, and the lowering of each
+// generator onto volley's inputs with NEST's timing.
+//
+// Timing (measured against NEST 3.10 with a connection delay d, tests/test_nest_layer.cpp): a current generator
+// with origin o, start s, stop e acts on the target's V over the steps starting in [max(o + s, dt) + d, o + e + d)
+// (the current acting over a step is the one NEST delivered the step before); a step_current_generator value set at
+// amplitude_time T counts from max(T, dt) + d; an ac_generator's value over the step starting at t is
+// offset + amplitude sin(2 pi f (t - d) + phase); a noise_generator draws a new value every `dt` (its parameter) on
+// the grid of multiples of dt from time 0 of its own clock, which runs d + resolution behind the target's steps.
+// A spike_generator's spike at t (origin + start < t <= origin + stop) reaches the target at t + d.
+#include <cmath>
+#include <numbers>
+
+#include "engine/error.hpp"
+#include "host/nest_layer_detail.hpp"
+
+namespace volley::nest::detail {
+
+namespace {
+
+constexpr double nest_forever = 1.7976931348623157e308;  // NEST's default stop (DBL_MAX)
+
+struct device_name {
+  const char* name;
+  device_kind kind;
+};
+constexpr device_name device_table[] = {
+    {"dc_generator", device_kind::dc_generator},
+    {"ac_generator", device_kind::ac_generator},
+    {"step_current_generator", device_kind::step_current_generator},
+    {"noise_generator", device_kind::noise_generator},
+    {"poisson_generator", device_kind::poisson_generator},
+    {"spike_generator", device_kind::spike_generator},
+    {"spike_recorder", device_kind::spike_recorder},
+    {"multimeter", device_kind::multimeter},
+    {"voltmeter", device_kind::voltmeter},
+};
+
+double number(const json& params, const char* key) { return params.at(key).get<double>(); }
+
+// [first, end) in ms of the steps over which a current generator acts on its target.
+struct window {
+  double begin, end;
+};
+window current_window(const json& p, double delay, double dt) {
+  const double o = number(p, "origin"), s = number(p, "start"), e = number(p, "stop");
+  return {std::max(o + s, dt) + delay, e >= nest_forever ? forever_ms : o + e + delay};
+}
+
+double connection_delay(const json& syn, const std::string& where, double dt) {
+  const json d = syn.value("delay", json(1.0));
+  if (!d.is_number()) throw parameter_error(where, "delay", d.dump(), "one delay in ms for a generator");
+  const double delay = d.get<double>();
+  if (!(delay >= dt * (1 - 1e-9)) || !std::isfinite(delay))
+    throw parameter_error(where, "delay", d.dump() + " ms", "at least the resolution (as NEST requires)");
+  return std::round(delay / dt) * dt;  // NEST rounds delays to steps
+}
+
+double connection_weight(const json& syn, const std::string& where) {
+  const json w = syn.value("weight", json(1.0));
+  if (!w.is_number()) throw parameter_error(where, "weight", w.dump(), "one number for a generator");
+  return w.get<double>();
+}
+
+std::vector<double> number_list(const json& p, const char* key, const std::string& where) {
+  const json& v = p.at(key);
+  if (!v.is_array()) throw parameter_error(where, key, v.dump(), "a list of numbers");
+  std::vector<double> out;
+  for (const auto& x : v) {
+    if (!x.is_number() || !std::isfinite(x.get<double>())) throw parameter_error(where, key, v.dump(), "finite numbers");
+    out.push_back(x.get<double>());
+  }
+  return out;
+}
+
+void check_on_grid(double t, double dt, const std::string& where, const std::string& name) {
+  const double steps = std::round(t / dt);
+  if (steps < 1 || std::abs(steps * dt - t) > 1e-9 * std::max(1.0, steps) * dt)
+    throw parameter_error(where, name, std::to_string(t) + " ms",
+                          "a positive time on the resolution's grid (NEST's allow_offgrid_times = false)");
+}
+
+}  // namespace
+
+device_kind device_kind_of(const std::string& model) {
+  for (const auto& d : device_table)
+    if (model == d.name) return d.kind;
+  return device_kind::none;
+}
+
+std::string device_names() {
+  std::string out;
+  for (const auto& d : device_table) out += (out.empty() ? "" : ", ") + std::string(d.name);
+  return out;
+}
+
+bool is_recorder(device_kind k) {
+  return k == device_kind::spike_recorder || k == device_kind::multimeter || k == device_kind::voltmeter;
+}
+
+json device_defaults(device_kind k) {
+  const json timing = {{"origin", 0.0}, {"start", 0.0}, {"stop", nest_forever}};
+  json p;
+  switch (k) {
+    case device_kind::dc_generator: p = {{"amplitude", 0.0}}; break;
+    case device_kind::ac_generator:
+      p = {{"amplitude", 0.0}, {"offset", 0.0}, {"frequency", 0.0}, {"phase", 0.0}};
+      break;
+    case device_kind::step_current_generator:
+      p = {{"amplitude_times", json::array()}, {"amplitude_values", json::array()}, {"allow_offgrid_times", false}};
+      break;
+    case device_kind::noise_generator:
+      p = {{"mean", 0.0}, {"std", 0.0}, {"dt", 1.0}, {"std_mod", 0.0}, {"frequency", 0.0}, {"phase", 0.0}};
+      break;
+    case device_kind::poisson_generator: p = {{"rate", 0.0}}; break;
+    case device_kind::spike_generator:
+      p = {{"spike_times", json::array()}, {"allow_offgrid_times", false}, {"precise_times", false}};
+      break;
+    case device_kind::spike_recorder: return json::object();
+    case device_kind::multimeter: return {{"record_from", json::array()}, {"interval", 1.0}};
+    case device_kind::voltmeter: return {{"record_from", json::array({"V_m"})}, {"interval", 0.1}};
+    case device_kind::none: return json::object();
+  }
+  p.update(timing);
+  return p;
+}
+
+void set_device_params(node_group& g, const json& params, const std::string& where) {
+  for (const auto& [key, value] : params.items()) {
+    if (!g.params.contains(key)) {
+      std::string known;
+      for (const auto& [k, v] : g.params.items()) known += (known.empty() ? "" : ", ") + k;
+      throw parameter_error(where, key, value.dump(), "a parameter of " + g.model + ": " + known);
+    }
+    const json& old = g.params.at(key);
+    const bool ok = (old.is_number() && value.is_number() && std::isfinite(value.get<double>())) ||
+                    (old.is_boolean() && value.is_boolean()) || (old.is_array() && value.is_array());
+    if (!ok) throw parameter_error(where, key, value.dump(), "a value like the default " + old.dump());
+    if ((key == "allow_offgrid_times" || key == "precise_times") && value.get<bool>())
+      throw parameter_error(where, key, "true", "false (volley's NEST layer keeps spike and step times on the grid)");
+    g.params[key] = value;
+  }
+  const json& p = g.params;
+  auto non_negative = [&](const char* key) {
+    if (p.contains(key) && !(p.at(key).get<double>() >= 0))
+      throw parameter_error(where, key, p.at(key).dump(), "a non-negative value");
+  };
+  for (const char* key : {"start", "rate", "std", "std_mod", "frequency"}) non_negative(key);
+  if (p.contains("stop") && p.contains("start") && p.at("stop").get<double>() < p.at("start").get<double>())
+    throw parameter_error(where, "stop", p.at("stop").dump(), "at least start = " + p.at("start").dump());
+  if (g.kind == device_kind::noise_generator && p.at("std_mod").get<double>() > p.at("std").get<double>())
+    throw parameter_error(where, "std_mod", p.at("std_mod").dump(), "at most std (NEST: the variance must stay >= 0)");
+  if (p.contains("interval") && !(p.at("interval").get<double>() > 0))
+    throw parameter_error(where, "interval", p.at("interval").dump(), "a positive time in ms");
+}
+
+void lower_generator(network& net, const node_group& g, const std::string& target, const node_group& target_group,
+                     const json& syn, double dt) {
+  const std::string where = g.model + " -> " + target_group.model;
+  const json& p = g.params;
+  const double d = connection_delay(syn, where, dt);
+  const double w = connection_weight(syn, where);
+  const window win = current_window(p, d, dt);
+  const bool open_end = !std::isfinite(win.end);
+  const units::time_q duration(open_end ? forever_ms : win.end - win.begin);
+  if (!open_end && win.end <= win.begin) return;  // never active
+  switch (g.kind) {
+    case device_kind::dc_generator: {
+      step_input s;
+      s.amplitudes.push_back(units::current_q(number(p, "amplitude") * w));
+      s.step_times.push_back(units::time_q(win.begin));
+      if (!open_end) {
+        s.amplitudes.push_back(units::current_q(0.0));
+        s.step_times.push_back(units::time_q(win.end));
+      }
+      net.add_current_input(target, s, where);
+      return;
+    }
+    case device_kind::step_current_generator: {
+      const auto times = number_list(p, "amplitude_times", where);
+      const auto values = number_list(p, "amplitude_values", where);
+      if (times.size() != values.size())
+        throw parameter_error(where, "amplitude_values", std::to_string(values.size()) + " values",
+                              std::to_string(times.size()) + " values, one per amplitude_time");
+      step_input s;
+      double current = 0;
+      for (std::size_t k = 0; k < times.size(); ++k) {
+        check_on_grid(times[k], dt, where, "amplitude_times[" + std::to_string(k) + "]");
+        if (k > 0 && !(times[k] > times[k - 1]))
+          throw parameter_error(where, "amplitude_times", std::to_string(times[k]) + " ms", "strictly increasing times");
+        const double at = std::max(times[k], dt) + d;
+        if (at <= win.begin) {
+          current = values[k];
+        } else if (at < win.end) {
+          if (s.amplitudes.empty()) {
+            s.amplitudes.push_back(units::current_q(current * w));
+            s.step_times.push_back(units::time_q(win.begin));
+          }
+          s.amplitudes.push_back(units::current_q(values[k] * w));
+          s.step_times.push_back(units::time_q(at));
+        }
+      }
+      if (s.amplitudes.empty()) {
+        s.amplitudes.push_back(units::current_q(current * w));
+        s.step_times.push_back(units::time_q(win.begin));
+      }
+      if (!open_end) {
+        s.amplitudes.push_back(units::current_q(0.0));
+        s.step_times.push_back(units::time_q(win.end));
+      }
+      net.add_current_input(target, s, where);
+      return;
+    }
+    case device_kind::ac_generator: {
+      const double f_per_ms = number(p, "frequency") * 1e-3;
+      const double phase = number(p, "phase") * std::numbers::pi / 180.0 - 2.0 * std::numbers::pi * f_per_ms * d;
+      sinusoidal_input s{units::current_q(number(p, "amplitude") * w), units::rate_q(f_per_ms), duration,
+                         units::current_q(number(p, "offset") * w), units::dimensionless_q(phase),
+                         units::time_q(win.begin)};
+      net.add_current_input(target, s, where);
+      return;
+    }
+    case device_kind::noise_generator: {
+      noise_input s;
+      s.mean = units::current_q(number(p, "mean") * w);
+      s.std = units::current_q(number(p, "std") * std::abs(w));
+      s.std_mod = units::current_q(number(p, "std_mod") * std::abs(w));
+      s.hold = units::time_q(number(p, "dt"));
+      s.frequency = units::rate_q(number(p, "frequency") * 1e-3);
+      s.phase = units::dimensionless_q(number(p, "phase") * std::numbers::pi / 180.0);
+      s.t_start = units::time_q(win.begin);
+      s.duration = duration;
+      s.block_origin = units::time_q(d + dt);
+      net.add_current_input(target, s, where);
+      return;
+    }
+    case device_kind::poisson_generator: {
+      if (number(p, "start") != 0 || number(p, "origin") != 0 || number(p, "stop") < nest_forever)
+        throw parameter_error(where, "start/stop/origin", "set", "the defaults (volley's Poisson input runs the whole "
+                                                                 "simulation; not yet windowed)");
+      net.add_poisson_input(target, units::rate_q(number(p, "rate") * 1e-3),
+                            quantity_in(syn.value("weight", json(1.0)), weight_unit_of(target_group), where, "weight"));
+      return;
+    }
+    case device_kind::spike_generator: {
+      const auto times = number_list(p, "spike_times", where);
+      const double lo = number(p, "origin") + number(p, "start"), hi = number(p, "origin") + number(p, "stop");
+      std::vector<double> kept;
+      for (std::size_t k = 0; k < times.size(); ++k) {
+        check_on_grid(times[k], dt, where, "spike_times[" + std::to_string(k) + "]");
+        if (k > 0 && times[k] < times[k - 1])
+          throw parameter_error(where, "spike_times", std::to_string(times[k]) + " ms", "times in ascending order");
+        if (times[k] > lo && times[k] <= hi) kept.push_back(times[k]);
+      }
+      if (kept.empty()) return;
+      net.add_spike_times(target, kept,
+                          quantity_in(syn.value("weight", json(1.0)), weight_unit_of(target_group), where, "weight"), "",
+                          units::time_q(d));
+      return;
+    }
+    default:
+      throw internal_error("lower_generator: " + g.model + " is not a generator");
+  }
+}
+
+}  // namespace volley::nest::detail

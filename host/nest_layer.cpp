@@ -1,0 +1,158 @@
+#include "host/nest_layer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "engine/error.hpp"
+#include "engine/network.hpp"
+#include "engine/spec_values.hpp"
+#include "host/nest_layer_detail.hpp"
+#include "host/simulator.hpp"
+#include "models/registry.hpp"
+
+namespace volley::nest {
+
+using namespace detail;
+
+node_collection node_collection::operator[](std::uint64_t i) const {
+  if (i >= count)
+    throw parameter_error("node collection", "index", std::to_string(i), "an index below its size " + std::to_string(count));
+  return {first_id + i, 1};
+}
+
+node_collection node_collection::slice(std::uint64_t begin, std::uint64_t end) const {
+  if (begin >= end || end > count)
+    throw parameter_error("node collection", "slice", "[" + std::to_string(begin) + ":" + std::to_string(end) + "]",
+                          "a non-empty range inside [0:" + std::to_string(count) + "]");
+  return {first_id + begin, end - begin};
+}
+
+kernel::kernel(kernel_options options) : plan_(std::make_unique<detail::plan>()) {
+  if (!(options.resolution_ms > 0) || !std::isfinite(options.resolution_ms))
+    throw parameter_error("kernel", "resolution", std::to_string(options.resolution_ms) + " ms", "a positive time step");
+  plan_->options = options;
+}
+
+kernel::~kernel() = default;
+
+node_collection kernel::create(const std::string& model, std::uint64_t n, const json& params) {
+  plan_->check_not_built("Create");
+  const std::string where = "Create('" + model + "')";
+  if (n < 1 || n > 4'000'000'000ULL) throw parameter_error(where, "n", std::to_string(n), "a positive number of nodes");
+  if (!params.is_object()) throw parameter_error(where, "params", params.dump(), "an object {name: value}");
+  node_group g;
+  g.model = model;
+  g.first_id = plan_->next_id;
+  g.count = n;
+  g.kind = device_kind_of(model);
+  if (g.kind == device_kind::none) {
+    g.entry = models::find_neuron_model(model);
+    if (g.entry == nullptr) {
+      std::string known;
+      for (const auto& e : models::neuron_models()) known += (known.empty() ? "" : ", ") + std::string(e.name);
+      throw parameter_error(where, "model", "'" + model + "'", "a neuron model (" + known + ") or a device (" +
+                                                                  device_names() + ")");
+    }
+    g.entry->describe(g.description);
+  } else {
+    g.params = device_defaults(g.kind);
+  }
+  plan_->next_id += n;
+  plan_->groups.push_back(std::move(g));
+  const node_collection nodes{plan_->groups.back().first_id, n};
+  if (!params.empty()) set_status(nodes, params);
+  return nodes;
+}
+
+void kernel::set_status(const node_collection& nodes, const json& params) {
+  plan_->check_not_built("SetStatus");
+  node_group& g = plan_->group_of(nodes, "SetStatus");
+  const std::string where = "SetStatus(" + g.model + ")";
+  if (!params.is_object()) throw parameter_error(where, "params", params.dump(), "an object {name: value}");
+  if (g.kind != device_kind::none) {
+    if (nodes.count != g.count)
+      throw parameter_error(where, "nodes", std::to_string(nodes.count) + " of " + std::to_string(g.count),
+                            "all devices of one Create() call (volley keeps one parameter set per call)");
+    set_device_params(g, params, where);
+    return;
+  }
+  // As NEST: everything is checked first, then committed.
+  const std::uint64_t offset = nodes.first_id - g.first_id;
+  const bool whole = offset == 0 && nodes.count == g.count;
+  json updated = g.params;
+  json updated_overrides = g.state_overrides;
+  for (const auto& [key, value] : params.items()) {
+    unit_of_key(g, key, where);  // rejects unknown names, naming the known ones
+    if (value.is_array() && value.size() != nodes.count)
+      throw parameter_error(where, key, std::to_string(value.size()) + " values",
+                            std::to_string(nodes.count) + " values, one per node");
+    json& slot = updated[key];
+    if (whole || value.is_object()) {
+      updated_overrides.erase(key);
+      if (!whole)
+        throw parameter_error(where, key, value.dump(), "a value or a list over a part of a Create() call (a "
+                                                        "distribution only over all of it)");
+      slot = value;
+      continue;
+    }
+    // A part of the nodes: per-node values, the rest keep what they had.
+    if (detail::is_state_key(g, key)) {  // set on the built population, node by node, after the whole-call values
+      for (std::uint64_t i = 0; i < nodes.count; ++i)
+        updated_overrides[key][std::to_string(offset + i)] = value.is_array() ? value.at(i) : value;
+      continue;
+    }
+    if (slot.is_object())
+      throw parameter_error(where, key, value.dump(), "a value for all nodes of the Create() call: it holds a "
+                                                      "distribution, which volley does not split per node");
+    if (!slot.is_array()) slot = json::array_t(g.count, slot);
+    for (std::uint64_t i = 0; i < nodes.count; ++i) slot[offset + i] = value.is_array() ? value.at(i) : value;
+  }
+  std::swap(g.params, updated);
+  try {
+    plan_->check_neuron_params(g);
+    for (const auto& [key, values] : updated_overrides.items())
+      for (const auto& [i, v] : values.items()) quantity_in(v, detail::unit_of_key(g, key, where), where, key);
+  } catch (...) {
+    std::swap(g.params, updated);
+    throw;
+  }
+  g.state_overrides = std::move(updated_overrides);
+}
+
+void kernel::connect(const node_collection& pre, const node_collection& post, const json& conn_spec,
+                     const json& syn_spec) {
+  plan_->check_not_built("Connect");
+  plan_->group_of(pre, "Connect (pre)");
+  plan_->group_of(post, "Connect (post)");
+  if (!syn_spec.is_object()) throw parameter_error("Connect", "syn_spec", syn_spec.dump(), "an object");
+  plan_->check_connection({pre, post, conn_spec, syn_spec});
+  plan_->connections.push_back({pre, post, conn_spec, syn_spec});
+}
+
+run_stats kernel::simulate(double t_ms) {
+  if (!(t_ms >= 0) || !std::isfinite(t_ms))
+    throw parameter_error("Simulate", "t", std::to_string(t_ms) + " ms", "a finite, non-negative time");
+  if (!plan_->sim) {
+    const auto t0 = std::chrono::steady_clock::now();
+    plan_->build();
+    plan_->build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  return plan_->sim->run(units::time_q(t_ms));
+}
+
+network& kernel::net() {
+  if (!plan_->net) throw user_error("the network is built at the first Simulate(); there is none yet");
+  return *plan_->net;
+}
+
+const simulator* kernel::sim() const { return plan_->sim.get(); }
+
+double kernel::build_seconds() const { return plan_->build_s; }
+
+json kernel::get_status(const node_collection& nodes) const { return plan_->status(nodes); }
+
+json kernel::get_events(const node_collection& recorder) const { return plan_->events(recorder); }
+
+}  // namespace volley::nest

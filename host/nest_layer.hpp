@@ -1,0 +1,95 @@
+#pragma once
+// A NEST-flavoured layer over volley's network and simulator, for porting PyNEST scripts: Create / Connect /
+// SetStatus / GetStatus / Simulate with NEST's model names, parameter names, units and connection rules.
+//
+//   volley::nest::kernel k({.resolution_ms = 0.1});
+//   auto pop = k.create("iaf_psc_exp", 100, {{"I_e", 376.0}});
+//   auto pg = k.create("poisson_generator", 1, {{"rate", 8000.0}});
+//   k.connect(pg, pop, "all_to_all", {{"weight", 87.8}, {"delay", 1.5}});
+//   k.connect(pop, pop, {{"rule", "fixed_indegree"}, {"indegree", 10}}, {{"weight", 20.0}, {"delay", 1.5}});
+//   auto sr = k.create("spike_recorder");
+//   k.connect(pop, sr);
+//   k.simulate(1000.0);
+//   auto events = k.get_events(sr);  // {"senders": [...], "times": [...]}
+//
+// Numbers are in NEST's units (ms, mV, pA, nS, pF, Hz, degrees for phases); volley's internal units are NEST's
+// except rates, which this layer converts. Nothing is built until the first simulate(): create, connect and
+// set_status only record what to build, so parameters can be set in any order, as in NEST. After the first
+// simulate() the network is fixed (further simulate() calls continue the run). The timing of every device is
+// NEST's, measured against NEST 3.10 (tests/test_nest_layer.cpp, docs/nest_layer.md).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "host/backend.hpp"
+
+namespace volley {
+class network;
+class simulator;
+struct run_stats;
+}  // namespace volley
+
+namespace volley::nest {
+
+using json = nlohmann::json;
+namespace detail {
+struct plan;
+}
+
+// NEST's NodeCollection, restricted to consecutive global ids (1-based, as NEST numbers nodes).
+struct node_collection {
+  std::uint64_t first_id = 0;
+  std::uint64_t count = 0;
+  std::uint64_t size() const { return count; }
+  node_collection operator[](std::uint64_t i) const;                 // the i-th node alone
+  node_collection slice(std::uint64_t begin, std::uint64_t end) const;  // nodes [begin, end), as nodes[begin:end]
+};
+
+struct kernel_options {
+  double resolution_ms = 0.1;
+  std::uint64_t rng_seed = 1;
+  int local_num_threads = 0;                // CPU threads; 0: OpenMP's default
+  backend_kind backend = backend_kind::cpu;  // automatic: a GPU where one answers
+};
+
+class kernel {
+ public:
+  explicit kernel(kernel_options options = {});
+  ~kernel();
+  kernel(const kernel&) = delete;
+  kernel& operator=(const kernel&) = delete;
+
+  // A neuron model of `volley models` (family nest or brainpy), or a device: dc_generator, ac_generator,
+  // step_current_generator, noise_generator, poisson_generator, spike_generator, spike_recorder, multimeter,
+  // voltmeter. params: numbers in NEST's units; for neurons a list (one value per node) or a distribution
+  // {"distribution": "normal", "mean": m, "std": s[, "low": a, "high": b]} | {"distribution": "uniform",
+  // "low": a, "high": b} is accepted too. State variables (V_m, ...) set the initial state.
+  node_collection create(const std::string& model, std::uint64_t n = 1, const json& params = json::object());
+  // conn_spec: "all_to_all" | "one_to_one" | {"rule": "pairwise_bernoulli", "p": ...} | {"rule": "fixed_indegree",
+  // "indegree": ...} | {"rule": "fixed_outdegree", "outdegree": ...} | {"rule": "fixed_total_number", "N": ...},
+  // each with optional allow_autapses / allow_multapses (NEST's defaults: true). syn_spec: synapse_model
+  // "static_synapse", weight, delay (numbers or distributions), receptor_type (0: by the sign of the weight).
+  void connect(const node_collection& pre, const node_collection& post, const json& conn_spec = "all_to_all",
+               const json& syn_spec = json::object());
+  void set_status(const node_collection& nodes, const json& params);
+  // Neurons: {"model", "global_id"} plus, after a simulate(), every state variable (lists over the nodes);
+  // recorders: {"model", "n_events"}; generators: their parameters.
+  json get_status(const node_collection& nodes) const;
+  // A recorder's events: {"senders": [...], "times": [...]} (ms), multimeters also one list per variable.
+  json get_events(const node_collection& recorder) const;
+  // Runs t_ms more (the first call builds the network); returns the run's statistics (spikes per population,
+  // synaptic events, wall time of the step loop).
+  run_stats simulate(double t_ms);
+
+  network& net();                      // the network (built at the first simulate())
+  const simulator* sim() const;        // nullptr before the first simulate()
+  double build_seconds() const;        // wall time of building the network and drawing the synapses
+
+ private:
+  std::unique_ptr<detail::plan> plan_;
+};
+
+}  // namespace volley::nest

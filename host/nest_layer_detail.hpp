@@ -1,0 +1,107 @@
+#pragma once
+// Inside the NEST layer (host/nest_layer.hpp): what create/connect/set_status record, and how it becomes a volley
+// network at the first simulate(). Devices are lowered in host/nest_devices.cpp, the rest in host/nest_build.cpp.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/network.hpp"
+#include "host/nest_layer.hpp"
+#include "host/simulator.hpp"
+#include "models/registry.hpp"
+
+namespace volley::nest::detail {
+
+enum class device_kind {
+  none,  // a neuron model
+  dc_generator,
+  ac_generator,
+  step_current_generator,
+  noise_generator,
+  poisson_generator,
+  spike_generator,
+  spike_recorder,
+  multimeter,
+  voltmeter,
+};
+
+device_kind device_kind_of(const std::string& model);
+std::string device_names();
+bool is_recorder(device_kind k);
+json device_defaults(device_kind k);  // NEST 3's defaults, in NEST's units
+
+// The nodes of one create() call.
+struct node_group {
+  std::string model;
+  std::uint64_t first_id = 0, count = 0;
+  device_kind kind = device_kind::none;
+  const models::neuron_model_entry* entry = nullptr;  // neurons
+  json description;                                   // neurons: `volley models` entry (parameter/state units)
+  json params = json::object();                       // NEST units; neurons: key -> value | per-node list
+  json state_overrides = json::object();              // neurons: state -> {node index: value}, set after params
+  std::string population;                             // neurons: the volley population, once built
+};
+
+struct connection {
+  node_collection pre, post;
+  json conn_spec, syn_spec;
+};
+
+// What a recorder collects, once built: the spikes of neuron ranges or the traces of variables.
+struct recorder_source {
+  std::size_t group = 0;            // index of the recorded neurons' group
+  std::uint64_t begin = 0, end = 0; // nodes [begin, end) inside that group
+  std::size_t first_trace = 0;      // multimeters: index of the first of its traces in the recording
+};
+
+struct plan {
+  kernel_options options;
+  std::uint64_t next_id = 1;
+  std::vector<node_group> groups;
+  std::vector<connection> connections;
+  std::unique_ptr<network> net;
+  std::unique_ptr<simulator> sim;
+  double build_s = 0;
+  std::vector<std::vector<recorder_source>> recorded;  // per group (recorders only)
+
+  void check_not_built(const char* call) const;
+  node_group& group_of(const node_collection& nodes, const std::string& where);
+  const node_group& group_of(const node_collection& nodes, const std::string& where) const;
+  std::size_t index_of(const node_group& g) const { return static_cast<std::size_t>(&g - groups.data()); }
+
+  void check_connection(const connection& c) const;  // what can be checked before the network exists
+  void check_neuron_params(const node_group& g) const;
+  void build();
+  json status(const node_collection& nodes) const;
+  json events(const node_collection& recorder) const;
+
+ private:
+  void build_population(node_group& g);
+  void connect_neurons(const connection& c);
+  void connect_device(const connection& c, std::vector<trace_request>& traces, std::vector<std::string>& spikes);
+};
+
+// Unit (as `volley models` writes it) of a neuron group's parameter or state variable `key`; throws a
+// parameter_error listing the known names for anything else.
+std::string unit_of_key(const node_group& g, const std::string& key, const std::string& where);
+bool is_state_key(const node_group& g, const std::string& key);
+// The weight unit of connections onto a neuron model: its first port's, or mV (delta input) without ports.
+std::string weight_unit_of(const node_group& target);
+
+// A NEST value (number in NEST's units, list, distribution, or a volley quantity string) as volley spec JSON
+// in `unit`: numbers become "x unit"; rates given in Hz when unit is 1/ms.
+json with_unit(const json& value, const std::string& unit);
+// The same, parsed into a quantity_value.
+quantity_value quantity_in(const json& value, const std::string& unit, const std::string& where,
+                           const std::string& name);
+
+void set_device_params(node_group& g, const json& params, const std::string& where);
+// Lowers generator group `g` onto target neurons `target` (a volley selector "P[a:b]") with the connection's
+// syn_spec (weight scales currents, delay shifts as NEST's connection delay does).
+void lower_generator(network& net, const node_group& g, const std::string& target, const node_group& target_group,
+                     const json& syn_spec, double dt);
+
+}  // namespace volley::nest::detail
