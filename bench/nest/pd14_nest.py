@@ -49,6 +49,7 @@ def main():
     ap.add_argument("--t-presim", type=float, default=100.0)
     ap.add_argument("--t-sim", type=float, default=1000.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", help="write the JSON here (NEST prints its banner on stdout)")
     a = ap.parse_args()
 
     import nest
@@ -117,7 +118,12 @@ def main():
         "populations": [{"name": NAMES[p], "size": sizes[p], "spikes": counts[p],
                          "rate_hz": counts[p] / sizes[p] / (a.t_sim * 1e-3)} for p in range(8)],
     }
-    print(json.dumps(out, indent=2))
+    text = json.dumps(out, indent=2)
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write(text + "\n")
+    else:
+        print(text)
 
 
 if __name__ == "__main__":
