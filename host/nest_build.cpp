@@ -360,7 +360,7 @@ json plan::status(const node_collection& nodes) const {
   const auto b = nodes.first_id - g.first_id;
   for (std::size_t var = 0; var < p.model().state.size(); ++var) {
     json values = json::array();
-    const real_t* s = const_cast<population&>(p).state(static_cast<int>(var));
+    const real_t* s = p.state(static_cast<int>(var));
     for (std::uint64_t i = 0; i < nodes.count; ++i) values.push_back(double(s[b + i]));
     out[p.model().state[var].name] = values;
   }
