@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <set>
 
 #include "engine/error.hpp"
@@ -115,8 +116,13 @@ std::string unit_of_key(const node_group& g, const std::string& key, const std::
   std::string known;
   for (const char* part : {"parameters", "state"}) {
     for (const auto& p : g.description.at(part)) {
-      if (p.at("name") == key) return p.at("unit").get<std::string>();
-      known += (known.empty() ? "" : ", ") + p.at("name").get<std::string>();
+      if (p.at("name") != key) {
+        known += (known.empty() ? "" : ", ") + p.at("name").get<std::string>();
+        continue;
+      }
+      const auto unit = p.at("unit").get<std::string>();
+      // NEST gives firing rates in Hz (spikes/s) but rate constants (amat2's beta, Izhikevich's a) in 1/ms.
+      return unit == "1/ms" && (key == "rate" || key == "freqs") ? "Hz" : unit;
     }
   }
   throw parameter_error(where, key, "(any)", "a parameter or state variable of " + g.model + ": " + known);
@@ -128,6 +134,24 @@ std::string weight_unit_of(const node_group& target) {
   return "mV";
 }
 
+recordable recordable_of(const node_group& g, const std::string& nest_name, double resolution_ms) {
+  if (!is_state_key(g, nest_name) && nest_name == "t_ref_remaining" && is_state_key(g, "refractory_steps"))
+    return {"refractory_steps", resolution_ms, 0.0};
+  if (g.model == "iaf_psc_exp_htum" && nest_name == "V_m") {
+    double E_L = 0;
+    for (const auto& p : g.description.at("parameters"))
+      if (p.at("name") == "E_L") E_L = p.at("default").get<double>();
+    if (g.params.contains("E_L")) {
+      if (!g.params.at("E_L").is_number())
+        throw parameter_error("Connect", "record_from", "V_m of iaf_psc_exp_htum",
+                              "one E_L for the whole Create() call (NEST's multimeter records V_m - E_L)");
+      E_L = g.params.at("E_L").get<double>();
+    }
+    return {"V_m", 1.0, -E_L};
+  }
+  return {nest_name, 1.0, 0.0};
+}
+
 bool is_state_key(const node_group& g, const std::string& key) {
   for (const auto& p : g.description.at("state"))
     if (p.at("name") == key) return true;
@@ -135,9 +159,13 @@ bool is_state_key(const node_group& g, const std::string& key) {
 }
 
 json with_unit(const json& value, const std::string& unit) {
+  if (value.is_number_float() && std::isinf(value.get<double>())) {
+    // NEST's infinite bounds (iaf_psc_alpha's V_min = -inf) as the largest finite value: they bound nothing
+    const double x = std::copysign(std::numeric_limits<double>::max(), value.get<double>());
+    return with_unit(json(x), unit);
+  }
   if (value.is_number()) {
     if (unit == "1") return value;
-    if (unit == "1/ms") return number_text(value.get<double>()) + " Hz";  // NEST writes rates in Hz
     return number_text(value.get<double>()) + " " + unit;
   }
   if (value.is_array()) {
@@ -296,19 +324,21 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
     if (!(pre_neuron && post.kind == device_kind::spike_recorder))
       throw parameter_error(where, "pre", pre.model, "neurons connected to a spike_recorder (Connect(neurons, sr))");
     const auto b = c.pre.first_id - pre.first_id;
-    recorded[index_of(post)].push_back({index_of(pre), b, b + c.pre.count, 0});
+    recorded[index_of(post)].push_back({index_of(pre), b, b + c.pre.count, 0, {}});
     if (std::find(spikes.begin(), spikes.end(), pre.population) == spikes.end()) spikes.push_back(pre.population);
     return;
   }
   if (is_recorder(pre.kind)) {  // multimeter / voltmeter -> neurons
     if (!post_neuron) throw parameter_error(where, "post", post.model, "neurons (Connect(multimeter, neurons))");
     const auto b = c.post.first_id - post.first_id;
-    recorder_source s{index_of(post), b, b + c.post.count, traces.size()};
+    recorder_source s{index_of(post), b, b + c.post.count, traces.size(), {}};
     const double interval = pre.params.at("interval").get<double>();
     for (const auto& v : pre.params.at("record_from")) {
+      const recordable r = recordable_of(post, v.get<std::string>(), options.resolution_ms);
+      s.as.push_back(r);
       trace_request t;
       t.population = post.population;
-      t.variable = v.get<std::string>();
+      t.variable = r.variable;
       for (auto i = b; i < b + c.post.count; ++i) t.neurons.push_back(static_cast<index_t>(i));
       t.interval = units::time_q(interval);
       traces.push_back(std::move(t));
@@ -406,7 +436,7 @@ json plan::events(const node_collection& recorder) const {
             out["senders"].push_back(n.first_id + src.begin + i);
             out["times"].push_back(t.times_ms[s]);
           }
-          out[vars[q].get<std::string>()].push_back(double(t.values[s * nn + i]));
+          out[vars[q].get<std::string>()].push_back(double(t.values[s * nn + i]) * src.as[q].scale + src.as[q].offset);
         }
     }
   }

@@ -50,12 +50,23 @@ struct connection {
   json conn_spec, syn_spec;
 };
 
+// A NEST recordable of a neuron group as volley records it: NEST's value = volley's variable * scale + offset.
+// NEST's t_ref_remaining (ms) is refractory_steps * resolution where the model counts steps; iaf_psc_exp_htum's
+// multimeter V_m is relative to E_L (its status V_m is not); any other name is passed through (an unknown one
+// fails when the recording is set up, naming the model's variables).
+struct recordable {
+  std::string variable;
+  double scale = 1, offset = 0;
+};
+
 // What a recorder collects, once built: the spikes of neuron ranges or the traces of variables.
 struct recorder_source {
   std::size_t group = 0;            // index of the recorded neurons' group
   std::uint64_t begin = 0, end = 0; // nodes [begin, end) inside that group
   std::size_t first_trace = 0;      // multimeters: index of the first of its traces in the recording
+  std::vector<recordable> as;       // multimeters: per recorded name, how NEST's value follows from volley's
 };
+
 
 struct plan {
   kernel_options options;
@@ -88,6 +99,7 @@ struct plan {
 // parameter_error listing the known names for anything else.
 std::string unit_of_key(const node_group& g, const std::string& key, const std::string& where);
 bool is_state_key(const node_group& g, const std::string& key);
+recordable recordable_of(const node_group& g, const std::string& nest_name, double resolution_ms);
 // The weight unit of connections onto a neuron model: its first port's, or mV (delta input) without ports.
 std::string weight_unit_of(const node_group& target);
 
