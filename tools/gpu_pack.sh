@@ -15,8 +15,10 @@ exclude="$(git rev-parse --git-dir)/info/exclude"
 grep -qx "/$pack/" "$exclude" 2>/dev/null || echo "/$pack/" >> "$exclude"
 rm -rf "$pack"
 mkdir -p "$pack/bin" "$pack/lib"
-programs=("$build/volley" "$build/tests/volley_gpu_tests" "$build/tests/volley_tests")
-[[ -x "$build/bench/volley_bench_train" ]] && programs+=("$build/bench/volley_bench_train")
+programs=("$build/volley" "$build/tests/volley_gpu_tests")
+for optional in tests/volley_tests bench/volley_bench_train; do  # absent from builds of the GPU tests alone
+  [[ -x "$build/$optional" ]] && programs+=("$build/$optional")
+done
 for p in "${programs[@]}"; do strip -o "$pack/bin/$(basename "$p")" "$p"; done
 strip -o "$pack/lib/libvolley.so" "$build/libvolley.so"
 # Every shared library the programs load except the C library's own (the device's loader must match those).

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <map>
+#include <vector>
 #include <string>
 
 #include "engine/network.hpp"
@@ -31,6 +33,10 @@ constexpr double trace_tolerance = 1e-6;  // relative to 1 + |value|
 // within a few steps before the spike resets it. Measured on an H100: 6.0e-5 (ExpIF), 3.3e-6 (ExpIFRef), with
 // identical spike trains; every other model stays below 1e-6.
 constexpr double upstroke_tolerance = 1e-4;
+// hh_cond_exp_traub (GSL-style RKF45 with error control, models/rkf45.hpp): a last-bit difference of exp can flip
+// one accept/reject decision of the adaptive step, after which the two runs take different step sequences, each
+// within the integrator's error tolerance. Measured on an H100: 2.5e-5 with identical spike trains.
+bool adaptive_upstroke(const std::string& name) { return name.starts_with("ExpIF") || name == "hh_cond_exp_traub"; }
 
 // VOLLEY_EQUIVALENCE_SELF_CHECK=1 runs the "GPU" side on the CPU with one thread instead (checks the test
 // harness itself where no GPU is lent; 2 threads vs 1 must agree bitwise).
@@ -44,6 +50,13 @@ std::string no_gpu_reason() {
   return "no usable GPU (" + (probe.dialect.empty() ? std::string("none compiled in") : probe.problem) +
          "): CPU-vs-GPU equivalence not checked";
 }
+
+// The equivalence tests below hold the GPU to the CPU within double-precision rounding (identical spikes, traces
+// within 1e-6). A float build is compared with NEST instead (tests/gpu/test_gpu_nest_references.cpp): in float the
+// upstroke of ExpIF overflows exp, and chaotic models (HindmarshRose) part after a few steps on the last bit, so
+// identical spikes are not a property of float arithmetic. Measured float differences: docs/gpu_backend.md.
+constexpr bool float_build = sizeof(real_t) == sizeof(float);
+constexpr const char* float_skip = "a double-precision equivalence test (float builds: see docs/gpu_backend.md)";
 
 connection_rule rule_of(rule_kind kind, double probability, std::uint64_t count) {
   connection_rule r;
@@ -92,14 +105,16 @@ void expect_same_spikes(const recording& cpu, const recording& gpu) {
 }
 
 void expect_close_traces(const recording& cpu, const recording& gpu, double tolerance = trace_tolerance,
-                         const std::string& label = "") {
+                         const std::string& label = "", std::uint64_t before_step = UINT64_MAX) {
   ASSERT_EQ(cpu.traces.size(), gpu.traces.size());
   for (std::size_t t = 0; t < cpu.traces.size(); ++t) {
     SCOPED_TRACE(cpu.traces[t].population + "." + cpu.traces[t].variable);
     ASSERT_EQ(cpu.traces[t].times_ms, gpu.traces[t].times_ms);
     ASSERT_EQ(cpu.traces[t].values.size(), gpu.traces[t].values.size());
     double worst = 0;
+    const std::size_t per_sample = cpu.traces[t].values.size() / std::max<std::size_t>(1, cpu.traces[t].times_ms.size());
     for (std::size_t k = 0; k < cpu.traces[t].values.size(); ++k) {
+      if (k / std::max<std::size_t>(1, per_sample) >= before_step) break;
       const double a = cpu.traces[t].values[k], b = gpu.traces[t].values[k];
       worst = std::max(worst, std::abs(a - b) / (1 + std::abs(a)));
     }
@@ -107,6 +122,59 @@ void expect_close_traces(const recording& cpu, const recording& gpu, double tole
     std::printf("  %s %s.%s: worst relative trace difference %.3g\n", label.c_str(),
                 cpu.traces[t].population.c_str(), cpu.traces[t].variable.c_str(), worst);
   }
+}
+
+// The step of the first spike where the two recordings of population 1 differ (UINT64_MAX when none does).
+std::uint64_t first_spike_difference(const recording& cpu, const recording& gpu) {
+  const auto& x = cpu.spikes.at(1);
+  const auto& y = gpu.spikes.at(1);
+  for (std::size_t k = 0; k < std::min(x.size(), y.size()); ++k)
+    if (x.step[k] != y.step[k] || x.neuron[k] != y.neuron[k]) return std::min(x.step[k], y.step[k]);
+  return x.size() == y.size() ? UINT64_MAX : (x.size() < y.size() ? y.step[x.size()] : x.step[y.size()]);
+}
+
+// Per neuron the same number of spikes, each at most one step apart.
+void expect_spikes_within_one_step(const spike_record& cpu, const spike_record& gpu) {
+  std::map<std::uint64_t, std::vector<std::uint64_t>> a, b;
+  for (std::size_t k = 0; k < cpu.size(); ++k) a[cpu.neuron[k]].push_back(cpu.step[k]);
+  for (std::size_t k = 0; k < gpu.size(); ++k) b[gpu.neuron[k]].push_back(gpu.step[k]);
+  ASSERT_EQ(a.size(), b.size());
+  std::size_t shifted = 0;
+  for (const auto& [neuron, steps] : a) {
+    const auto& other = b[neuron];
+    ASSERT_EQ(steps.size(), other.size()) << "neuron " << neuron;
+    for (std::size_t k = 0; k < steps.size(); ++k) {
+      const auto d = steps[k] > other[k] ? steps[k] - other[k] : other[k] - steps[k];
+      EXPECT_LE(d, 1u) << "neuron " << neuron << ", spike " << k;
+      shifted += d != 0;
+    }
+  }
+  std::printf("  %zu of %zu spikes one step apart\n", shifted, cpu.size());
+}
+
+// Where a model's CPU and GPU runs part: the first (step, neuron) whose membrane trace differs by more than
+// `tolerance` (relative to 1 + |V|), with both traces of that neuron over the steps before, and the first spike
+// that differs. Printed on failure only; the numbers say whether a threshold decision flipped on rounding.
+void report_divergence(const recording& cpu, const recording& gpu, std::size_t n, double tolerance) {
+  const auto& a = cpu.traces.at(0).values;
+  const auto& b = gpu.traces.at(0).values;
+  for (std::size_t k = 0; k < std::min(a.size(), b.size()); ++k) {
+    if (std::abs(a[k] - b[k]) / (1 + std::abs(a[k])) <= tolerance) continue;
+    const std::size_t step = k / n, neuron = k % n;
+    std::printf("  first trace divergence: step %zu, neuron %zu\n", step, neuron);
+    for (std::size_t s = step >= 5 ? step - 5 : 0; s <= step + 1 && (s * n + neuron) < a.size(); ++s)
+      std::printf("    step %4zu  cpu %.17g  gpu %.17g\n", s, double(a[s * n + neuron]), double(b[s * n + neuron]));
+    break;
+  }
+  const auto& x = cpu.spikes.at(1);
+  const auto& y = gpu.spikes.at(1);
+  for (std::size_t k = 0; k < std::min(x.size(), y.size()); ++k)
+    if (x.step[k] != y.step[k] || x.neuron[k] != y.neuron[k]) {
+      std::printf("  first spike difference at spike %zu: cpu (step %llu, neuron %llu), gpu (step %llu, neuron %llu)\n",
+                  k, (unsigned long long)x.step[k], (unsigned long long)x.neuron[k], (unsigned long long)y.step[k],
+                  (unsigned long long)y.neuron[k]);
+      break;
+    }
 }
 
 // Every model: 333 neurons driven by an in-kernel Poisson drive and by a projection from 1001 Poisson-driven
@@ -134,12 +202,22 @@ void check_model() {
   ASSERT_GT(cpu.rec.spikes[0].size(), 0u);
   EXPECT_EQ(cpu.rec.spikes[0].neuron, gpu.rec.spikes[0].neuron);  // the driver population
   EXPECT_EQ(cpu.rec.spikes[0].step, gpu.rec.spikes[0].step);
+  const std::string name = Model::name;
+  if (name == "aeif_psc_delta") {
+    // Its inputs enter inside the adaptive RKF45 step: after a reset, a last-bit difference of exp (device vs
+    // glibc) made the runs part by 2e-7 mV two steps later (H100, double), and at 71.7 ms one spike of ~2600 came
+    // one step later on the GPU. Held to: every neuron's spikes within one step, traces until the first difference.
+    expect_spikes_within_one_step(cpu.rec.spikes[1], gpu.rec.spikes[1]);
+    expect_close_traces(cpu.rec, gpu.rec, trace_tolerance, name, first_spike_difference(cpu.rec, gpu.rec));
+    return;
+  }
   EXPECT_EQ(cpu.rec.spikes[1].step, gpu.rec.spikes[1].step);
   EXPECT_EQ(cpu.rec.spikes[1].neuron, gpu.rec.spikes[1].neuron);
-  const std::string name = Model::name;
-  expect_close_traces(cpu.rec, gpu.rec, name.starts_with("ExpIF") ? upstroke_tolerance : trace_tolerance,
+  expect_close_traces(cpu.rec, gpu.rec, adaptive_upstroke(name) ? upstroke_tolerance : trace_tolerance,
                       name);
   EXPECT_EQ(cpu.stats.synaptic_events, gpu.stats.synaptic_events);
+  if (cpu.rec.spikes[1].step != gpu.rec.spikes[1].step || cpu.rec.spikes[1].neuron != gpu.rec.spikes[1].neuron)
+    report_divergence(cpu.rec, gpu.rec, 333, 1e-9);
 }
 
 template <class... Models>
@@ -149,6 +227,7 @@ void check_all(models::model_list<Models...>) {
 
 TEST(GpuEquivalence, EveryModelFeedForward) {
   if (const auto why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << why;
+  if (float_build) GTEST_SKIP() << float_skip;
   check_all(models::all_neuron_models{});
 }
 
@@ -202,6 +281,7 @@ TEST(GpuEquivalence, PropagationStrategiesAndBatch) {
 // 20 ms (a recurrent, gap-coupled network: afterwards last-bit differences of exp may move a spike).
 TEST(GpuEquivalence, GapJunctions) {
   if (const auto why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << why;
+  if (float_build) GTEST_SKIP() << float_skip;
   auto make = [] {
     auto net = std::make_unique<network>(network_options{.dt = 0.05_ms, .seed = 13, .batch = 2});
     auto& wb = net->add_population<models::WangBuzsakiHH>("I", 301);
@@ -265,6 +345,7 @@ TEST(GpuEquivalence, RecurrentCobaStatistics) {
 // run, and a feed-forward one the same spikes as the CPU.
 TEST(GpuDeterminism, SameSpikesRunAfterRun) {
   if (const auto why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << why;
+  if (float_build) GTEST_SKIP() << float_skip;
   auto make = [] { return std::move(load_spec_file(std::string(VOLLEY_SOURCE_DIR) + "/examples/coba.json").net); };
   auto record = [](network&, simulator& sim) { sim.record_spikes("P"); };
   const auto first = run_on(backend_kind::gpu, record, make, 300.0_ms, 1, true);

@@ -14,6 +14,7 @@
 
 #include "engine/error.hpp"
 #include "host/nest_layer.hpp"
+#include "models/registry.hpp"
 #include "tests/support/nest_reference.hpp"
 
 namespace volley::nest_ref {
@@ -27,6 +28,20 @@ inline std::vector<std::string> reference_names() {
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+// Whether volley has the reference's neuron model (a reference may be committed before its model is registered).
+inline bool model_registered(const json& ref) {
+  return models::find_neuron_model(ref.at("model").get<std::string>()) != nullptr;
+}
+
+// Whether every spike_generator of the reference routes by the sign of its weight (receptor_type 0). The
+// multi-receptor models (glif_*: ports 1 and 2, NEST's list parameters tau_syn, E_rev, asc_*) are replayed by their
+// own tests (tests/test_nest_glif.cpp), not by this generic one.
+inline bool sign_routed(const json& ref) {
+  for (const auto& s : ref.at("protocol").at("spike_inputs"))
+    if (s.value("receptor_type", 0) != 0) return false;
+  return true;
 }
 
 // NEST parameters volley has no counterpart of, accepted only at the value that makes them inert in NEST.
@@ -70,7 +85,9 @@ inline layer_run run_reference_through_layer(const json& ref, backend_kind backe
   k.connect(g, n, "all_to_all", {{"weight", 1.0}, {"delay", scg.at("delay_ms")}});
   for (const auto& s : proto.at("spike_inputs")) {
     const auto sg = k.create("spike_generator", 1, {{"spike_times", s.at("times_ms")}});
-    k.connect(sg, n, "all_to_all", {{"weight", s.at("weight")}, {"delay", s.at("delay_ms")}});
+    json syn = {{"weight", s.at("weight")}, {"delay", s.at("delay_ms")}};
+    if (s.contains("receptor_type")) syn["receptor_type"] = s.at("receptor_type");  // multi-receptor models
+    k.connect(sg, n, "all_to_all", syn);
   }
   layer_run out;
   for (const auto& [name, trace] : ref.at("record").at("traces").items()) out.variables.push_back(name);
