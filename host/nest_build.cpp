@@ -153,6 +153,10 @@ recordable recordable_of(const node_group& g, const std::string& nest_name, doub
 }
 
 bool is_state_key(const node_group& g, const std::string& key) {
+  // A name that is both (iaf_chxk_2008's g_ahp: the AHP amplitude and the AHP conductance) is the parameter, as in
+  // NEST's status dictionary; the state is still recorded by that name.
+  for (const auto& p : g.description.at("parameters"))
+    if (p.at("name") == key) return false;
   for (const auto& p : g.description.at("state"))
     if (p.at("name") == key) return true;
   return false;

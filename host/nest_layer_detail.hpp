@@ -98,6 +98,7 @@ struct plan {
 // Unit (as `volley models` writes it) of a neuron group's parameter or state variable `key`; throws a
 // parameter_error listing the known names for anything else.
 std::string unit_of_key(const node_group& g, const std::string& key, const std::string& where);
+// Whether `key` is a state variable (set as an initial value) and not also a parameter.
 bool is_state_key(const node_group& g, const std::string& key);
 recordable recordable_of(const node_group& g, const std::string& nest_name, double resolution_ms);
 // The weight unit of connections onto a neuron model: its first port's, or mV (delta input) without ports.

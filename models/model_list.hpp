@@ -15,7 +15,12 @@
 #include "models/hh_cond_exp_traub.hpp"
 #include "models/hh_psc_alpha.hpp"
 #include "models/iaf_cond_alpha.hpp"
+#include "models/glif_cond.hpp"
+#include "models/glif_psc.hpp"
+#include "models/iaf_chs_2007.hpp"
+#include "models/iaf_chxk_2008.hpp"
 #include "models/iaf_cond_beta.hpp"
+#include "models/ignore_and_fire.hpp"
 #include "models/iaf_cond_exp.hpp"
 #include "models/iaf_cond_exp_sfa_rr.hpp"
 #include "models/iaf_psc_alpha.hpp"
@@ -46,6 +51,7 @@ using all_neuron_models =
                PoissonSpike, PoissonEncoder, SpikeTime, LeakyRateReadout, LeakySpikeReadout, TraubMilesHH, iaf_psc_exp,
                iaf_psc_delta, iaf_psc_alpha, iaf_cond_exp, aeif_cond_alpha, aeif_cond_exp, aeif_psc_exp, aeif_psc_alpha,
                aeif_psc_delta, iaf_cond_alpha, iaf_cond_beta, iaf_cond_exp_sfa_rr, hh_psc_alpha, hh_cond_exp_traub,
-               izhikevich_nest, mat2_psc_exp, amat2_psc_exp, iaf_psc_exp_htum>;
+               izhikevich_nest, mat2_psc_exp, amat2_psc_exp, iaf_psc_exp_htum, glif_psc, glif_cond, iaf_chxk_2008,
+               iaf_chs_2007, ignore_and_fire>;
 
 }  // namespace volley::models

@@ -16,7 +16,12 @@
 #include "models/hh_cond_exp_traub.hpp"
 #include "models/hh_psc_alpha.hpp"
 #include "models/iaf_cond_alpha.hpp"
+#include "models/glif_cond.hpp"
+#include "models/glif_psc.hpp"
+#include "models/iaf_chs_2007.hpp"
+#include "models/iaf_chxk_2008.hpp"
 #include "models/iaf_cond_beta.hpp"
+#include "models/ignore_and_fire.hpp"
 #include "models/iaf_cond_exp.hpp"
 #include "models/iaf_cond_exp_sfa_rr.hpp"
 #include "models/iaf_psc_alpha.hpp"
@@ -85,6 +90,11 @@ const std::vector<neuron_model_entry>& neuron_models() {
       entry<mat2_psc_exp>("nest"),
       entry<amat2_psc_exp>("nest"),
       entry<iaf_psc_exp_htum>("nest"),
+      entry<glif_psc>("nest"),
+      entry<glif_cond>("nest"),
+      entry<iaf_chxk_2008>("nest"),
+      entry<iaf_chs_2007>("nest"),
+      entry<ignore_and_fire>("nest"),
   };
   return table;
 }

@@ -92,10 +92,17 @@ def main():
              "compared step by step with NEST 3.10's traces in `tests/reference/` (made by",
              "`tools/nest_reference/make_references.py`); the tolerances are in the tests named.", ""]
     totals = {}
+    # models with NEST traces: tests/reference/<model>.json, or <model>_<variant>.json naming the model inside
+    referenced = set()
+    for f in glob.glob(os.path.join(ROOT, "tests", "reference", "*.json")):
+        with open(f) as fh:
+            model = json.load(fh).get("model")
+        if model:
+            referenced.add(model)
     for section, names in catalog().items():
         lines += [f"## {section}", "", "| model | state | evidence |", "| --- | --- | --- |"]
         for name in names:
-            ref = os.path.exists(os.path.join(ROOT, "tests", "reference", f"{name}.json"))
+            ref = name in referenced
             tests = tests_reading(name) if ref else []
             if name in devices_checked:
                 state, evidence = "validated", "NEST layer; tests/test_nest_layer.cpp against tests/reference/nest_devices.json"

@@ -25,7 +25,8 @@ using namespace volley;
 using namespace volley::nest_ref;
 
 bool rkf45_model(const std::string& model) {
-  return model.starts_with("aeif_") || model.starts_with("iaf_cond_") || model.starts_with("hh_");
+  return model.starts_with("aeif_") || model.starts_with("iaf_cond_") || model.starts_with("hh_") ||
+         model == "iaf_chxk_2008" || model.starts_with("glif_cond");
 }
 
 TEST(GpuNestReferences, EveryReferenceRunOnTheGpuMatchesNest) {

@@ -82,7 +82,40 @@ MODELS = {
     # t_ref_tot > t_ref_abs (equal by default): V integrates, and crosses V_th, while spikes are still blocked
     "iaf_psc_exp_htum": {"currents_pA": [1200.0, 300.0], "weight_ex": 400.0, "weight_in": 400.0, "weight_unit": "pA",
                          "params": {"t_ref_abs": 0.5, "t_ref_tot": 5.0}},
+    # no reset, AHP conductance kicked at the interpolated crossing; NEST's spike times are off-grid (stamp - offset)
+    "iaf_chxk_2008": {"currents_pA": [2500.0, 1400.0], "weight_ex": 40.0, "weight_in": 40.0, "weight_unit": "nS"},
+    # ahp_bug: each spike replaces the AHP; a slower, weaker AHP (0.5 ms, 443.8 nS by default) lets it matter
+    "iaf_chxk_2008_ahp_bug": {"model": "iaf_chxk_2008", "currents_pA": [3000.0, 1400.0], "weight_ex": 40.0,
+                              "weight_in": 40.0, "weight_unit": "nS",
+                              "params": {"ahp_bug": True, "tau_ahp": 3.0, "g_ahp": 40.0}},
+    # currents_pA None: no step_current_generator (iaf_chs_2007 takes no current); NEST drops negative weights
+    "iaf_chs_2007": {"currents_pA": None, "weight_ex": 1.0, "weight_in": 1.0, "weight_unit": ""},
+    # no recordables (no multimeter): only the spike times, whatever the inputs
+    "ignore_and_fire": {"currents_pA": [500.0, 300.0], "weight_ex": 400.0, "weight_in": 400.0, "weight_unit": "pA"},
+    "ignore_and_fire_rate_phase": {"model": "ignore_and_fire", "currents_pA": [500.0, 300.0], "weight_ex": 400.0,
+                                   "weight_in": 400.0, "weight_unit": "pA", "params": {"rate": 37.0, "phase": 0.3}},
 }
+
+# NEST's GLIF models (glif_psc, glif_cond): one reference per mechanism combination NEST accepts. Their synapses
+# are receptor ports 1..n (one per tau_syn entry), not signs: "receptor_types" sends the excitatory generator to
+# port 1 and the inhibitory one to port 2; glif_cond's inhibition comes from E_rev_2, so its weights are positive
+# ("inhibitory_sign" +1). "array_status": the parameters and states NEST keeps as arrays (tau_syn, asc_*, E_rev,
+# ASCurrents, g, dg) are written as lists; "extra_states" names the status entries that are states.
+GLIF_VARIANTS = {"lif": (False, False, False), "lif_r": (True, False, False), "lif_asc": (False, True, False),
+                 "lif_r_asc": (True, True, False), "lif_r_asc_a": (True, True, True)}
+for _variant, (_s, _a, _v) in GLIF_VARIANTS.items():
+    _flags = {"spike_dependent_threshold": _s, "after_spike_currents": _a, "adapting_threshold": _v}
+    # glif_psc has one port (tau_syn [2.0]) by default: two ports with different time constants
+    _psc = dict(_flags, tau_syn=[2.0, 5.0])
+    if _variant == "lif_r_asc":
+        _psc["asc_r"] = [0.5, 0.8]  # asc_r < 1 (1 by default) scales the after-spike currents carried over a spike
+    MODELS["glif_psc_" + _variant] = {"model": "glif_psc", "currents_pA": [400.0, 220.0], "weight_ex": 100.0,
+                                      "weight_in": 60.0, "weight_unit": "pA", "params": _psc,
+                                      "receptor_types": [1, 2], "array_status": True, "extra_states": ["ASCurrents"]}
+    MODELS["glif_cond_" + _variant] = {"model": "glif_cond", "currents_pA": [400.0, 220.0], "weight_ex": 15.0,
+                                       "weight_in": 5.0, "inhibitory_sign": 1.0, "weight_unit": "nS",
+                                       "params": dict(_flags), "receptor_types": [1, 2], "array_status": True,
+                                       "extra_states": ["ASCurrents", "dg", "g"]}
 
 # Status entries that are bookkeeping or plasticity archive, not parameters of the dynamics.
 NOT_PARAMETERS = {
@@ -102,17 +135,21 @@ def json_number(x):
     return round(float(x), ROUND)
 
 
-def split_status(status, recordables):
+def split_status(status, recordables, keep_arrays=False, extra_states=()):
     params, initial = {}, {}
     for k, v in sorted(status.items()):
-        if k in NOT_PARAMETERS or k.startswith("ignore_and_spike") or isinstance(v, (str, dict, list, tuple)):
+        if k in NOT_PARAMETERS or k.startswith("ignore_and_spike") or isinstance(v, (str, dict)):
             continue
-        if hasattr(v, "shape"):  # numpy arrays (capacity, available, ...)
-            continue
-        if k in recordables or k in EXTRA_STATES:
-            initial[k] = json_number(v)
+        if isinstance(v, (list, tuple)) or hasattr(v, "shape"):  # numpy arrays (capacity, available, ...)
+            if not keep_arrays or k in ("available", "capacity", "instantiations", "recordables"):
+                continue
+            v = [json_number(float(x)) for x in v]
         else:
-            params[k] = json_number(v)
+            v = json_number(v)
+        if k in recordables or k in EXTRA_STATES or k in extra_states:
+            initial[k] = v
+        else:
+            params[k] = v
     return params, initial
 
 
@@ -124,27 +161,34 @@ def run_model(nest, model, spec):
     neuron = nest.Create(model, params=spec["params"]) if "params" in spec else nest.Create(model)
     recordables = [str(r) for r in nest.GetDefaults(model)["recordables"]]
     status = neuron.get()
-    params, initial = split_status(status, set(recordables))
+    params, initial = split_status(status, set(recordables), spec.get("array_status", False),
+                                   spec.get("extra_states", ()))
     if status.get("ignore_and_spike"):
         raise RuntimeError(model + ": ignore_and_spike is on by default?")
 
-    scg = nest.Create("step_current_generator",
-                      params={"amplitude_times": CURRENT_TIMES, "amplitude_values": spec["currents_pA"]})
-    nest.Connect(scg, neuron, syn_spec={"delay": CURRENT_DELAY})
+    if spec["currents_pA"] is not None:  # None: a model without current input
+        scg = nest.Create("step_current_generator",
+                          params={"amplitude_times": CURRENT_TIMES, "amplitude_values": spec["currents_pA"]})
+        nest.Connect(scg, neuron, syn_spec={"delay": CURRENT_DELAY})
     sg_ex = nest.Create("spike_generator", params={"spike_times": EX_TIMES})
     sg_in = nest.Create("spike_generator", params={"spike_times": IN_TIMES})
-    nest.Connect(sg_ex, neuron, syn_spec={"weight": spec["weight_ex"], "delay": EX_DELAY})
-    nest.Connect(sg_in, neuron, syn_spec={"weight": -spec["weight_in"], "delay": IN_DELAY})
-    mm = nest.Create("multimeter", params={"interval": DT, "record_from": recordables})
-    nest.Connect(mm, neuron)
+    # optional "receptor_types" [ex, in]: NEST's receptor_type of each generator's connection (else NEST's default)
+    receptors = spec.get("receptor_types")
+    port = (lambda g: {"receptor_type": receptors[g]}) if receptors else (lambda g: {})
+    weight_in = spec.get("inhibitory_sign", -1.0) * spec["weight_in"]
+    nest.Connect(sg_ex, neuron, syn_spec={"weight": spec["weight_ex"], "delay": EX_DELAY, **port(0)})
+    nest.Connect(sg_in, neuron, syn_spec={"weight": weight_in, "delay": IN_DELAY, **port(1)})
+    if recordables:  # a model without recordables gets no multimeter (and no traces)
+        mm = nest.Create("multimeter", params={"interval": DT, "record_from": recordables})
+        nest.Connect(mm, neuron)
     sr = nest.Create("spike_recorder")
     nest.Connect(neuron, sr)
     # The multimeter answers one min_delay late: the samples of the last min_delay of a run never arrive. Run one
     # ms longer and keep the first T_SIM / dt samples (and the spikes up to T_SIM).
     nest.Simulate(T_SIM + 1.0)
 
-    ev = mm.get("events")
     n = int(round(T_SIM / DT))
+    ev = mm.get("events") if recordables else {"times": [round((k + 1) * DT, 10) for k in range(n)]}
     times = [float(t) for t in ev["times"]][:n]
     expected = [round((k + 1) * DT, 10) for k in range(n)]
     if len(times) != n or any(abs(a - b) > 1e-9 for a, b in zip(times, expected)):
@@ -163,16 +207,16 @@ def run_model(nest, model, spec):
         "parameters": params,
         "initial_state": initial,
         "protocol": {
-            "step_current_generator": {"amplitude_times_ms": CURRENT_TIMES,
-                                       "amplitude_values_pA": spec["currents_pA"],
-                                       "delay_ms": CURRENT_DELAY,
-                                       "timing": "value set at amplitude_time T acts on V over steps from "
-                                                 "T + delay on; first affected sample at T + delay + dt"},
+            "step_current_generator": None if spec["currents_pA"] is None else {
+                "amplitude_times_ms": CURRENT_TIMES, "amplitude_values_pA": spec["currents_pA"],
+                "delay_ms": CURRENT_DELAY,
+                "timing": "value set at amplitude_time T acts on V over steps from T + delay on; first affected "
+                          "sample at T + delay + dt"},
             "spike_inputs": [
                 {"name": "excitatory", "times_ms": EX_TIMES, "weight": spec["weight_ex"],
-                 "weight_unit": spec["weight_unit"], "delay_ms": EX_DELAY},
-                {"name": "inhibitory", "times_ms": IN_TIMES, "weight": -spec["weight_in"],
-                 "weight_unit": spec["weight_unit"], "delay_ms": IN_DELAY},
+                 "weight_unit": spec["weight_unit"], "delay_ms": EX_DELAY, **port(0)},
+                {"name": "inhibitory", "times_ms": IN_TIMES, "weight": weight_in,
+                 "weight_unit": spec["weight_unit"], "delay_ms": IN_DELAY, **port(1)},
             ],
             "spike_timing": "a spike_generator spike at t with delay d reaches the synaptic state at t + d",
             "phases": PHASES,
