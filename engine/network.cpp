@@ -330,11 +330,27 @@ void network::add_constant_current(const std::string& target, units::current_q a
 }
 
 void network::add_poisson_input(const std::string& target, units::rate_q rate, const quantity_value& weight,
-                                const std::string& receptor) {
+                                const std::string& receptor, const poisson_shape& shape) {
   const std::string where = "Poisson input to '" + target + "'";
   if (!(rate.value >= 0) || !std::isfinite(rate.value))
     throw parameter_error(where, "rate", number(rate.value * 1e3) + " Hz", "a non-negative rate (e.g. '8 Hz')");
   if (!weight.dist.is_constant()) throw parameter_error(where, "weight", "a distribution", "a single value");
+  if (!std::isfinite(shape.amplitude.value))
+    throw parameter_error(where, "amplitude", number(shape.amplitude.value * 1e3) + " Hz", "a finite rate");
+  if (!std::isfinite(shape.omega_per_ms) || !std::isfinite(shape.phase))
+    throw parameter_error(where, "frequency/phase", number(shape.omega_per_ms) + " rad/ms, " + number(shape.phase) +
+                                                        " rad", "finite values");
+  if (!(shape.copy_probability >= 0 && shape.copy_probability <= 1))
+    throw parameter_error(where, "copy_probability", number(shape.copy_probability), "a probability in [0, 1]");
+  if (!(shape.start.value >= 0) || !(shape.stop.value >= shape.start.value))
+    throw parameter_error(where, "start/stop", number(shape.start.value) + " ms, " + number(shape.stop.value) + " ms",
+                          "0 <= start <= stop");
+  // A step is active when its start time lies in [start, stop): steps ceil(start/dt - eps) .. ceil(stop/dt - eps).
+  auto first_step_at = [&](double t_ms) -> std::uint32_t {
+    if (!std::isfinite(t_ms)) return 0xFFFFFFFFu;
+    const double s = std::ceil(t_ms / dt_ - 1e-9);
+    return s >= 4294967295.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(s);
+  };
   const neuron_range r = range(target);
   population& p = *populations_[r.population];
   poisson_drive d;
@@ -344,6 +360,13 @@ void network::add_poisson_input(const std::string& target, units::rate_q rate, c
   d.mean_count = static_cast<real_t>(rate.value * dt_);
   d.weight = static_cast<real_t>(weight.dist.a);
   d.tag = rng::make_tag(rng::purpose::input, next_input_id_++);
+  d.step_begin = first_step_at(shape.start.value);
+  d.step_end = first_step_at(shape.stop.value);
+  d.amplitude_count = static_cast<real_t>(shape.amplitude.value * dt_);
+  d.omega_step = shape.omega_per_ms * dt_;
+  d.phase = shape.phase;
+  d.shared = shape.shared;
+  d.copy_p = static_cast<real_t>(shape.copy_probability);
   p.mark_channel_used(d.channel);
   p.add_poisson_drive(d);
 }

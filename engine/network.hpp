@@ -103,6 +103,19 @@ struct sinusoidal_input {           // SinusoidalInput: amplitude sin(2 pi f t +
   units::dimensionless_q phase{0.0};  // rad (NEST's ac_generator; brainpy.state has none)
   units::time_q t_start{0.0};
 };
+// The shape of a Poisson input (NEST's poisson, sinusoidal_poisson and mip generators): active over the steps
+// whose start time lies in [start, stop); the rate over the step starting at t is
+// max(0, rate + amplitude sin(omega t + phase)); shared: one train for every target neuron (per batch instance)
+// instead of independent ones; copy_probability: each target keeps each spike of the train with this probability.
+struct poisson_shape {
+  units::time_q start{0.0};
+  units::time_q stop{forever_ms};
+  units::rate_q amplitude{0.0};
+  double omega_per_ms = 0;   // rad/ms: 2 pi f
+  double phase = 0;          // rad
+  bool shared = false;
+  double copy_probability = 1;
+};
 struct ou_input {                   // OUProcessInput: dx = (mean - x)/tau dt + sigma dW over [0, duration)
   units::current_q mean, sigma;
   units::time_q tau;
@@ -178,8 +191,10 @@ class network {
   const std::vector<gap_projection>& gap_projections() const { return gap_projections_; }
 
   void add_constant_current(const std::string& target, units::current_q amplitude);
+  // Independent Poisson trains of `rate` into every neuron of `target` (a Poisson number of spikes per step, each
+  // of `weight`), shaped by `shape` (defaults: the whole run, constant, independent).
   void add_poisson_input(const std::string& target, units::rate_q rate, const quantity_value& weight,
-                         const std::string& receptor = "");
+                         const std::string& receptor = "", const poisson_shape& shape = {});
   void add_spike_times(const std::string& target, const std::vector<double>& times_ms, const quantity_value& weight,
                        const std::string& receptor = "", units::time_q delay = units::time_q(0.0));
   // A time-varying current into every neuron of `target` ("P" or "P[a:b]"), each batch instance alike (OU and

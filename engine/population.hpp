@@ -31,13 +31,23 @@ struct input_channel {
 };
 
 // Poisson spike drive generated inside the fused kernel: each neuron in [begin, end) receives a Poisson number of
-// spikes with mean `mean_count` per step, each of weight `weight`, into channel `channel`.
+// spikes with mean `mean_count` per step, each of weight `weight`, into channel `channel`, in the steps
+// [step_begin, step_end). Optional shapes (NEST's generators, kernels/neuron_update.hpp):
+//   modulated  mean(step) = max(0, mean_count + amplitude_count sin(omega_step step + phase))
+//   shared     one count per step for every neuron of the range (one train, NEST's individual_spike_trains false)
+//   copy_p     each neuron keeps each spike of the train with probability copy_p (NEST's mip_generator)
 struct poisson_drive {
   int channel = 0;
   index_t begin = 0, end = 0;
   real_t mean_count = 0;      // rate * dt
   real_t weight = 0;          // in the channel's weight unit
   std::uint32_t tag = 0;      // rng stream tag
+  std::uint32_t step_begin = 0, step_end = 0xFFFFFFFFu;  // active steps
+  real_t amplitude_count = 0; // modulation amplitude * dt; 0: a constant rate
+  double omega_step = 0;      // rad per step
+  double phase = 0;           // rad
+  bool shared = false;
+  real_t copy_p = 1;
 };
 
 // Static description of a neuron model, shared by all its populations.

@@ -83,23 +83,6 @@ connection_rule rule_of(const json& spec, const std::string& where) {
   return r;
 }
 
-// NEST's receptor_type as volley's receptor name ("" = by the sign of the weight).
-std::string receptor_of(const json& syn, const node_group& target, const std::string& where) {
-  if (!syn.contains("receptor_type")) return "";
-  const json& r = syn.at("receptor_type");
-  if (!r.is_number_integer() || r.get<long long>() < 0)
-    throw parameter_error(where, "receptor_type", r.dump(), "a non-negative integer");
-  const auto k = r.get<std::uint64_t>();
-  if (k == 0) return "";
-  const auto& ports = target.description.at("ports");
-  const bool by_sign = target.entry != nullptr && target.entry->info().routes_by_sign;
-  if (by_sign || k > ports.size())
-    throw parameter_error(where, "receptor_type", r.dump(),
-                          by_sign ? "0 (" + target.model + " routes weights by their sign)"
-                                  : "at most " + std::to_string(ports.size()) + " (the ports of " + target.model + ")");
-  return ports.at(k - 1).at("name").get<std::string>();
-}
-
 void check_syn_keys(const json& syn, const std::string& where) {
   for (const auto& [key, value] : syn.items()) {
     if (key != "synapse_model" && key != "weight" && key != "delay" && key != "receptor_type")
@@ -112,6 +95,30 @@ void check_syn_keys(const json& syn, const std::string& where) {
 
 }  // namespace
 
+// NEST's receptor_type as volley's receptor name ("" = by the sign of the weight; parrot_neuron: its ports).
+std::string receptor_of(const json& syn, const node_group& target, const std::string& where) {
+  const json r = syn.value("receptor_type", json(0));
+  if (!r.is_number_integer() || r.get<long long>() < 0)
+    throw parameter_error(where, "receptor_type", r.dump(), "a non-negative integer");
+  const auto k = r.get<std::uint64_t>();
+  if (target.model == "parrot_neuron") {  // NEST: port 0 repeats spikes, port 1 takes them without repeating
+    if (k > 1) throw parameter_error(where, "receptor_type", r.dump(), "0 or 1 (the ports of parrot_neuron)");
+    return k == 0 ? "spikes" : "ignored";
+  }
+  if (k == 0) return "";
+  const auto& ports = target.description.at("ports");
+  const bool by_sign = target.entry != nullptr && target.entry->info().routes_by_sign;
+  if (by_sign || k > ports.size())
+    throw parameter_error(where, "receptor_type", r.dump(),
+                          by_sign ? "0 (" + target.model + " routes weights by their sign)"
+                                  : "at most " + std::to_string(ports.size()) + " (the ports of " + target.model + ")");
+  return ports.at(k - 1).at("name").get<std::string>();
+}
+
+json nest_weight(const json& syn, const node_group& target) {
+  return target.model == "parrot_neuron" ? json(1.0) : syn.value("weight", json(1.0));  // NEST ignores a parrot's weights
+}
+
 std::string unit_of_key(const node_group& g, const std::string& key, const std::string& where) {
   std::string known;
   for (const char* part : {"parameters", "state"}) {
@@ -122,10 +129,44 @@ std::string unit_of_key(const node_group& g, const std::string& key, const std::
       }
       const auto unit = p.at("unit").get<std::string>();
       // NEST gives firing rates in Hz (spikes/s) but rate constants (amat2's beta, Izhikevich's a) in 1/ms.
-      return unit == "1/ms" && (key == "rate" || key == "freqs") ? "Hz" : unit;
+      // pp_psc_delta's escape rate c_1 V + c_2 exp(c_3 V) is in Hz too.
+      if (g.model == "pp_psc_delta" && key == "c_1") return "Hz/mV";
+      const bool in_hz = key == "rate" || key == "freqs" || key == "lambda_0" || (g.model == "pp_psc_delta" && key == "c_2");
+      return unit == "1/ms" && in_hz ? "Hz" : unit;
     }
   }
   throw parameter_error(where, key, "(any)", "a parameter or state variable of " + g.model + ": " + known);
+}
+
+namespace {
+const json* parameter_entry(const node_group& g, const std::string& name) {
+  for (const auto& p : g.description.at("parameters"))
+    if (p.at("name") == name) return &p;
+  return nullptr;
+}
+}  // namespace
+
+json expand_vector_params(const node_group& g, const json& params, const std::string& where) {
+  json out = json::object();
+  for (const auto& [key, value] : params.items()) {
+    if (!value.is_array() || parameter_entry(g, key) != nullptr || parameter_entry(g, key + "_1") == nullptr) {
+      out[key] = value;
+      continue;
+    }
+    std::size_t slots = 0;
+    while (parameter_entry(g, key + "_" + std::to_string(slots + 1)) != nullptr) ++slots;
+    if (value.size() > slots)
+      throw parameter_error(where, key, value.dump(), "at most " + std::to_string(slots) + " entries (" + g.model +
+                                                          " in volley has " + key + "_1.." + key + "_" +
+                                                          std::to_string(slots) + ")");
+    for (std::size_t i = 0; i < slots; ++i) {
+      const std::string name = key + "_" + std::to_string(i + 1);
+      if (i < value.size() && !value[i].is_number())
+        throw parameter_error(where, key, value.dump(), "one list of numbers for all nodes of the call");
+      out[name] = i < value.size() ? value[i] : parameter_entry(g, name)->at("default");
+    }
+  }
+  return out;
 }
 
 std::string weight_unit_of(const node_group& target) {
@@ -303,7 +344,7 @@ void plan::connect_neurons(const connection& c) {
   check_syn_keys(c.syn_spec, where);
   synapse_spec syn;
   syn.receptor = receptor_of(c.syn_spec, post, where);
-  syn.weight = quantity_in(c.syn_spec.value("weight", json(1.0)), weight_unit_of(post), where, "weight");
+  syn.weight = quantity_in(nest_weight(c.syn_spec, post), weight_unit_of(post), where, "weight");
   // NEST's default delay is 1 ms; a delay below the resolution is an error there
   const json delay = c.syn_spec.value("delay", json(1.0));
   syn.delay = quantity_in(delay, "ms", where, "delay");
@@ -353,7 +394,9 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
   if (!post_neuron) throw parameter_error(where, "post", post.model, "neurons (a generator drives neurons)");
   const auto b = c.post.first_id - post.first_id;
   check_syn_keys(c.syn_spec, where);
-  lower_generator(*net, pre, selector(post, b, b + c.post.count), post, c.syn_spec, options.resolution_ms);
+  const generator_context ctx{options.resolution_ms, planned_min_delay(connections, options.resolution_ms),
+                              options.rng_seed, static_cast<std::uint32_t>(&c - connections.data())};
+  lower_generator(*net, pre, selector(post, b, b + c.post.count), post, c.syn_spec, ctx);
 }
 
 void plan::build() {

@@ -8,10 +8,15 @@
 // offset + amplitude sin(2 pi f (t - d) + phase); a noise_generator draws a new value every `dt` (its parameter) on
 // the grid of multiples of dt from time 0 of its own clock, which runs d + resolution behind the target's steps.
 // A spike_generator's spike at t (origin + start < t <= origin + stop) reaches the target at t + d.
+// The Poisson-type generators (poisson, sinusoidal_poisson, mip, inhomogeneous_poisson) become Poisson inputs drawn
+// inside the fused update (engine/network.hpp poisson_shape) with the windows and phases measured against NEST 3.10
+// driving parrot neurons (tests/test_nest_generators.cpp); pulsepacket_generator's train is drawn here, on the host.
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
 #include "engine/error.hpp"
+#include "engine/random.hpp"
 #include "host/nest_layer_detail.hpp"
 
 namespace volley::nest::detail {
@@ -30,6 +35,10 @@ constexpr device_name device_table[] = {
     {"step_current_generator", device_kind::step_current_generator},
     {"noise_generator", device_kind::noise_generator},
     {"poisson_generator", device_kind::poisson_generator},
+    {"sinusoidal_poisson_generator", device_kind::sinusoidal_poisson_generator},
+    {"mip_generator", device_kind::mip_generator},
+    {"inhomogeneous_poisson_generator", device_kind::inhomogeneous_poisson_generator},
+    {"pulsepacket_generator", device_kind::pulsepacket_generator},
     {"spike_generator", device_kind::spike_generator},
     {"spike_recorder", device_kind::spike_recorder},
     {"multimeter", device_kind::multimeter},
@@ -80,6 +89,20 @@ void check_on_grid(double t, double dt, const std::string& where, const std::str
                           "a positive time on the resolution's grid (NEST's allow_offgrid_times = false)");
 }
 
+// The steps over which a spike generator with NEST's poisson_generator window acts, `shift` ms after its
+// window (o + start, o + stop].
+poisson_shape spike_window(const json& p, double shift) {
+  poisson_shape shape;
+  const double o = number(p, "origin"), s = number(p, "start"), e = number(p, "stop");
+  shape.start = units::time_q(std::max(o + s, 0.0) + shift);
+  shape.stop = units::time_q(e >= nest_forever ? forever_ms : std::max(o + e + shift, shape.start.value));
+  return shape;
+}
+
+quantity_value spike_weight(const json& syn, const node_group& target_group, const std::string& where) {
+  return quantity_in(nest_weight(syn, target_group), weight_unit_of(target_group), where, "weight");
+}
+
 }  // namespace
 
 device_kind device_kind_of(const std::string& model) {
@@ -113,6 +136,16 @@ json device_defaults(device_kind k) {
       p = {{"mean", 0.0}, {"std", 0.0}, {"dt", 1.0}, {"std_mod", 0.0}, {"frequency", 0.0}, {"phase", 0.0}};
       break;
     case device_kind::poisson_generator: p = {{"rate", 0.0}}; break;
+    case device_kind::sinusoidal_poisson_generator:
+      p = {{"rate", 0.0}, {"amplitude", 0.0}, {"frequency", 0.0}, {"phase", 0.0}, {"individual_spike_trains", true}};
+      break;
+    case device_kind::mip_generator: p = {{"rate", 0.0}, {"p_copy", 1.0}}; break;
+    case device_kind::inhomogeneous_poisson_generator:
+      p = {{"rate_times", json::array()}, {"rate_values", json::array()}, {"allow_offgrid_times", false}};
+      break;
+    case device_kind::pulsepacket_generator:
+      p = {{"pulse_times", json::array()}, {"activity", 0}, {"sdev", 0.0}};
+      break;
     case device_kind::spike_generator:
       p = {{"spike_times", json::array()}, {"allow_offgrid_times", false}, {"precise_times", false}};
       break;
@@ -145,7 +178,11 @@ void set_device_params(node_group& g, const json& params, const std::string& whe
     if (p.contains(key) && !(p.at(key).get<double>() >= 0))
       throw parameter_error(where, key, p.at(key).dump(), "a non-negative value");
   };
-  for (const char* key : {"start", "rate", "std", "std_mod", "frequency"}) non_negative(key);
+  for (const char* key : {"start", "rate", "std", "std_mod", "frequency", "sdev", "activity"}) non_negative(key);
+  if (p.contains("p_copy") && !(p.at("p_copy").get<double>() >= 0 && p.at("p_copy").get<double>() <= 1))
+    throw parameter_error(where, "p_copy", p.at("p_copy").dump(), "a probability in [0, 1]");
+  if (p.contains("activity") && p.at("activity").get<double>() != std::floor(p.at("activity").get<double>()))
+    throw parameter_error(where, "activity", p.at("activity").dump(), "a whole number of spikes per pulse");
   if (p.contains("stop") && p.contains("start") && p.at("stop").get<double>() < p.at("start").get<double>())
     throw parameter_error(where, "stop", p.at("stop").dump(), "at least start = " + p.at("start").dump());
   if (g.kind == device_kind::noise_generator && p.at("std_mod").get<double>() > p.at("std").get<double>())
@@ -154,8 +191,22 @@ void set_device_params(node_group& g, const json& params, const std::string& whe
     throw parameter_error(where, "interval", p.at("interval").dump(), "a positive time in ms");
 }
 
+double planned_min_delay(const std::vector<connection>& connections, double dt) {
+  double lowest = forever_ms;
+  auto consider = [&](const json& d) {
+    if (d.is_number()) lowest = std::min(lowest, d.get<double>());
+    if (d.is_array())
+      for (const auto& x : d)
+        if (x.is_number()) lowest = std::min(lowest, x.get<double>());
+    if (d.is_object()) lowest = std::min(lowest, d.contains("low") && d.at("low").is_number() ? d.at("low").get<double>() : dt);
+  };
+  for (const auto& c : connections) consider(c.syn_spec.value("delay", json(1.0)));
+  return std::isfinite(lowest) ? std::max(std::round(lowest / dt) * dt, dt) : dt;
+}
+
 void lower_generator(network& net, const node_group& g, const std::string& target, const node_group& target_group,
-                     const json& syn, double dt) {
+                     const json& syn, const generator_context& ctx) {
+  const double dt = ctx.dt;
   const std::string where = g.model + " -> " + target_group.model;
   const json& p = g.params;
   const double d = connection_delay(syn, where, dt);
@@ -234,12 +285,90 @@ void lower_generator(network& net, const node_group& g, const std::string& targe
       net.add_current_input(target, s, where);
       return;
     }
-    case device_kind::poisson_generator: {
+    case device_kind::poisson_generator:
+    case device_kind::mip_generator: {
+      // Measured against NEST 3.10 (tools/nest_reference/make_generator_references.py): a poisson_generator's spikes
+      // reach the target in the steps starting in [o + s + d + dt, o + e + d + dt); a mip_generator's
+      // min_delay - dt later. mip: one parent train, each target keeps each parent spike with probability p_copy.
+      const bool mip = g.kind == device_kind::mip_generator;
+      poisson_shape shape = spike_window(p, d + dt + (mip ? ctx.min_delay - dt : 0.0));
+      if (mip) {
+        shape.shared = true;
+        shape.copy_probability = number(p, "p_copy");
+      }
+      net.add_poisson_input(target, units::rate_q(number(p, "rate") * 1e-3), spike_weight(syn, target_group, where),
+                            receptor_of(syn, target_group, where), shape);
+      return;
+    }
+    case device_kind::sinusoidal_poisson_generator: {
+      // NEST 3.10 (measured): spikes reach the target in the steps starting in [max(o + s, dt) + d - dt,
+      // o + e + d - dt), the rate over the step starting at t being rate + amplitude sin(2 pi f (t + dt - d) + phase),
+      // clipped at 0; individual_spike_trains false: one train for all targets.
+      poisson_shape shape;
+      const double o = number(p, "origin"), st = number(p, "start"), e = number(p, "stop");
+      shape.start = units::time_q(std::max(o + st, dt) + d - dt);
+      shape.stop = units::time_q(e >= nest_forever ? forever_ms : o + e + d - dt);
+      if (!(shape.stop.value > shape.start.value)) return;
+      const double omega = 2.0 * std::numbers::pi * number(p, "frequency") * 1e-3;  // rad/ms
+      shape.amplitude = units::rate_q(number(p, "amplitude") * 1e-3);
+      shape.omega_per_ms = omega;
+      shape.phase = number(p, "phase") * std::numbers::pi / 180.0 + omega * (dt - d);
+      shape.shared = !p.at("individual_spike_trains").get<bool>();
+      net.add_poisson_input(target, units::rate_q(number(p, "rate") * 1e-3), spike_weight(syn, target_group, where),
+                            receptor_of(syn, target_group, where), shape);
+      return;
+    }
+    case device_kind::inhomogeneous_poisson_generator: {
+      // NEST 3.10 (measured): rate_values[k] drives the spikes that reach the target in the steps starting in
+      // [rate_times[k] + d - dt, rate_times[k + 1] + d - dt); one Poisson input per piece.
       if (number(p, "start") != 0 || number(p, "origin") != 0 || number(p, "stop") < nest_forever)
-        throw parameter_error(where, "start/stop/origin", "set", "the defaults (volley's Poisson input runs the whole "
-                                                                 "simulation; not yet windowed)");
-      net.add_poisson_input(target, units::rate_q(number(p, "rate") * 1e-3),
-                            quantity_in(syn.value("weight", json(1.0)), weight_unit_of(target_group), where, "weight"));
+        throw parameter_error(where, "start/stop/origin", "set", "the defaults (not yet supported for this generator)");
+      const auto times = number_list(p, "rate_times", where);
+      const auto values = number_list(p, "rate_values", where);
+      if (times.size() != values.size())
+        throw parameter_error(where, "rate_values", std::to_string(values.size()) + " values",
+                              std::to_string(times.size()) + " values, one per rate_time");
+      for (std::size_t k = 0; k < times.size(); ++k) {
+        check_on_grid(times[k], dt, where, "rate_times[" + std::to_string(k) + "]");
+        if (k > 0 && !(times[k] > times[k - 1]))
+          throw parameter_error(where, "rate_times", std::to_string(times[k]) + " ms", "strictly increasing times");
+        if (!(values[k] >= 0))
+          throw parameter_error(where, "rate_values[" + std::to_string(k) + "]", std::to_string(values[k]) + " Hz",
+                                "a non-negative rate");
+      }
+      for (std::size_t k = 0; k < times.size(); ++k) {
+        if (values[k] == 0) continue;
+        poisson_shape shape;
+        shape.start = units::time_q(times[k] + d - dt);
+        shape.stop = units::time_q(k + 1 < times.size() ? times[k + 1] + d - dt : forever_ms);
+        net.add_poisson_input(target, units::rate_q(values[k] * 1e-3), spike_weight(syn, target_group, where),
+                              receptor_of(syn, target_group, where), shape);
+      }
+      return;
+    }
+    case device_kind::pulsepacket_generator: {
+      // One train for all targets (as NEST sends it): `activity` spikes per pulse at pulse_time + N(0, sdev^2),
+      // each emitted at ceil(x / dt) dt + dt (NEST 3.10, measured), reaching the target d later; spikes emitted
+      // before dt are dropped. Drawn on the host from the stream (seed, input tag of the connection, pulse, 0).
+      if (number(p, "start") != 0 || number(p, "origin") != 0 || number(p, "stop") < nest_forever)
+        throw parameter_error(where, "start/stop/origin", "set", "the defaults (not yet supported for this generator)");
+      const auto pulses = number_list(p, "pulse_times", where);
+      const auto activity = static_cast<std::uint32_t>(number(p, "activity"));
+      const double sdev = number(p, "sdev");
+      std::vector<double> times;
+      for (std::size_t k = 0; k < pulses.size(); ++k) {
+        rng::random_stream rs(ctx.seed, rng::make_tag(rng::purpose::input, rng::max_object_id - ctx.connection),
+                              static_cast<std::uint32_t>(k), 0);
+        for (std::uint32_t a = 0; a < activity; ++a) {
+          const double x = pulses[k] + (sdev > 0 ? sdev * rs.normal() : 0.0);
+          const double emitted = (std::ceil(x / dt - 1e-9) + 1) * dt;
+          if (emitted >= dt * (1 - 1e-9)) times.push_back(emitted);
+        }
+      }
+      std::sort(times.begin(), times.end());
+      if (times.empty()) return;
+      net.add_spike_times(target, times, spike_weight(syn, target_group, where), receptor_of(syn, target_group, where),
+                          units::time_q(d));
       return;
     }
     case device_kind::spike_generator: {
@@ -253,8 +382,7 @@ void lower_generator(network& net, const node_group& g, const std::string& targe
         if (times[k] > lo && times[k] <= hi) kept.push_back(times[k]);
       }
       if (kept.empty()) return;
-      net.add_spike_times(target, kept,
-                          quantity_in(syn.value("weight", json(1.0)), weight_unit_of(target_group), where, "weight"), "",
+      net.add_spike_times(target, kept, spike_weight(syn, target_group, where), receptor_of(syn, target_group, where),
                           units::time_q(d));
       return;
     }

@@ -83,7 +83,8 @@ void kernel::set_status(const node_collection& nodes, const json& params) {
   const bool whole = offset == 0 && nodes.count == g.count;
   json updated = g.params;
   json updated_overrides = g.state_overrides;
-  for (const auto& [key, value] : params.items()) {
+  const json expanded = detail::expand_vector_params(g, params, where);
+  for (const auto& [key, value] : expanded.items()) {
     unit_of_key(g, key, where);  // rejects unknown names, naming the known ones
     if (value.is_array() && value.size() != nodes.count)
       throw parameter_error(where, key, std::to_string(value.size()) + " values",

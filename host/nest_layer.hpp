@@ -63,8 +63,9 @@ class kernel {
   kernel& operator=(const kernel&) = delete;
 
   // A neuron model of `volley models` (family nest or brainpy), or a device: dc_generator, ac_generator,
-  // step_current_generator, noise_generator, poisson_generator, spike_generator, spike_recorder, multimeter,
-  // voltmeter. params: numbers in NEST's units; for neurons a list (one value per node) or a distribution
+  // step_current_generator, noise_generator, poisson_generator, sinusoidal_poisson_generator, mip_generator,
+  // inhomogeneous_poisson_generator, pulsepacket_generator, spike_generator, spike_recorder, multimeter,
+  // voltmeter. NEST's vector parameters (tau_sfa, tau_syn, ...) set the model's components key_1, key_2, ... params: numbers in NEST's units; for neurons a list (one value per node) or a distribution
   // {"distribution": "normal", "mean": m, "std": s[, "low": a, "high": b]} | {"distribution": "uniform",
   // "low": a, "high": b} is accepted too. State variables (V_m, ...) set the initial state.
   node_collection create(const std::string& model, std::uint64_t n = 1, const json& params = json::object());

@@ -22,6 +22,10 @@ enum class device_kind {
   step_current_generator,
   noise_generator,
   poisson_generator,
+  sinusoidal_poisson_generator,
+  mip_generator,
+  inhomogeneous_poisson_generator,
+  pulsepacket_generator,
   spike_generator,
   spike_recorder,
   multimeter,
@@ -100,7 +104,15 @@ struct plan {
 std::string unit_of_key(const node_group& g, const std::string& key, const std::string& where);
 // Whether `key` is a state variable (set as an initial value) and not also a parameter.
 bool is_state_key(const node_group& g, const std::string& key);
+// NEST's vector parameters (gif's tau_sfa / q_sfa, a multisynapse model's tau_syn / E_rev, ...) onto volley's fixed
+// components key_1..key_n: a list for `key` where the model has no `key` but key_1.. sets key_i to entry i and the
+// components past the list to their defaults (absent); more entries than components is an error naming the limit.
+json expand_vector_params(const node_group& g, const json& params, const std::string& where);
 recordable recordable_of(const node_group& g, const std::string& nest_name, double resolution_ms);
+// NEST's receptor_type of a connection onto `target` as volley's receptor (port) name; "" routes by the weight's sign.
+std::string receptor_of(const json& syn, const node_group& target, const std::string& where);
+// The syn_spec's weight (NEST's units), or 1 where NEST ignores it (parrot_neuron counts spikes).
+json nest_weight(const json& syn, const node_group& target);
 // The weight unit of connections onto a neuron model: its first port's, or mV (delta input) without ports.
 std::string weight_unit_of(const node_group& target);
 
@@ -112,9 +124,22 @@ quantity_value quantity_in(const json& value, const std::string& unit, const std
                            const std::string& name);
 
 void set_device_params(node_group& g, const json& params, const std::string& where);
+// What lowering a generator needs beyond the connection: the resolution, NEST's min_delay (the shortest
+// connection delay of the network: mip_generator's spikes arrive min_delay - dt later than a
+// poisson_generator's in NEST 3.10, measured), and the seed and a number for host-drawn spike trains.
+struct generator_context {
+  double dt = 0.1;         // ms
+  double min_delay = 0.1;  // ms
+  std::uint64_t seed = 1;
+  std::uint32_t connection = 0;  // index of the connection (stream of pulsepacket_generator's draws)
+};
+// NEST's min_delay over the planned connections: numbers and lists count with their smallest value,
+// distributions with their "low" bound where they give one (else the resolution).
+double planned_min_delay(const std::vector<connection>& connections, double dt);
+
 // Lowers generator group `g` onto target neurons `target` (a volley selector "P[a:b]") with the connection's
 // syn_spec (weight scales currents, delay shifts as NEST's connection delay does).
 void lower_generator(network& net, const node_group& g, const std::string& target, const node_group& target_group,
-                     const json& syn_spec, double dt);
+                     const json& syn_spec, const generator_context& ctx);
 
 }  // namespace volley::nest::detail

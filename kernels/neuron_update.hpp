@@ -31,12 +31,17 @@ VOLLEY_HD VOLLEY_INLINE long long to_fixed_point(double x) {
   return static_cast<long long>(x * fixed_point_one + (x < 0 ? -0.5 : 0.5));  // rounded to nearest
 }
 
-struct poisson_view {
+struct poisson_view {     // engine/population.hpp poisson_drive, as the kernel reads it
   int channel;
   index_t begin, end;
   real_t mean_count, weight;
   double exp_neg_mean;   // exp(-mean_count), precomputed: the inversion sampler then needs no exp per draw
   std::uint32_t tag;
+  std::uint32_t step_begin, step_end;
+  real_t amplitude_count;  // 0: constant mean
+  double omega_step, phase;
+  int shared;
+  real_t copy_p;
 };
 
 template <class Model>
@@ -111,9 +116,17 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
     for (int j = 0; j < count; ++j) receptor_in[r][j] = 0;
   }
 
-  // 2. Poisson drives, one counter-based stream per (drive, cell, step)
+  // 2. Poisson drives, one counter-based stream per (drive, cell, step); a shared train draws its count from the
+  // stream of cell ~b (one per batch instance), and its thinning (copy_p < 1) from each cell's own stream.
   for (int d = 0; d < v.n_poisson; ++d) {
     const poisson_view& p = v.poisson[d];
+    if (v.step < p.step_begin || v.step >= p.step_end) continue;
+    double mean = p.mean_count, exp_neg_mean = p.exp_neg_mean;
+    if (p.amplitude_count != 0) {
+      mean += double(p.amplitude_count) * ::sin(p.omega_step * double(v.step) + p.phase);
+      mean = mean > 0 ? mean : 0.0;
+      exp_neg_mean = ::exp(-mean);
+    }
     real_t* into = delta_v;
     if (p.channel > Model::n_ports) into = receptor_in[p.channel - Model::n_ports - 1];
     if constexpr (Model::n_ports > 0)
@@ -121,9 +134,13 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
     for (int j = 0; j < count; ++j) {
       const index_t i = i0 + j;
       if (i < p.begin || i >= p.end) continue;
-      rng::random_stream rs(v.seed, p.tag, static_cast<std::uint32_t>(k0 + j), v.step);
-      const std::uint32_t n = p.mean_count < 10 ? rs.poisson_small(p.mean_count, p.exp_neg_mean)
-                                                : rs.poisson(p.mean_count);
+      const auto cell = static_cast<std::uint32_t>(k0 + j);
+      rng::random_stream rs(v.seed, p.tag, p.shared ? ~b : cell, v.step);
+      std::uint64_t n = mean < 10 ? rs.poisson_small(mean, exp_neg_mean) : rs.poisson(mean);
+      if (p.copy_p < 1 && n > 0) {
+        if (p.shared) rs = rng::random_stream(v.seed, p.tag, cell, v.step);
+        n = rs.binomial(n, p.copy_p);
+      }
       into[j] += static_cast<real_t>(n) * p.weight;
     }
   }
