@@ -4,6 +4,7 @@
 // tests/test_models.cpp checks.
 #include "models/aeif_cond_alpha.hpp"
 #include "models/aeif_cond_exp.hpp"
+#include "models/aeif_cond_multisynapse.hpp"
 #include "models/aeif_psc.hpp"
 #include "models/alif.hpp"
 #include "models/brainpy_if.hpp"
@@ -11,6 +12,8 @@
 #include "models/expif.hpp"
 #include "models/fhn_hr.hpp"
 #include "models/gif.hpp"
+#include "models/gif_cond_exp.hpp"
+#include "models/gif_psc_exp.hpp"
 #include "models/hh.hpp"
 #include "models/hh_cond_exp_traub.hpp"
 #include "models/hh_psc_alpha.hpp"
@@ -27,11 +30,14 @@
 #include "models/iaf_psc_delta.hpp"
 #include "models/iaf_psc_exp.hpp"
 #include "models/iaf_psc_exp_htum.hpp"
+#include "models/iaf_psc_multisynapse.hpp"
 #include "models/izhikevich.hpp"
 #include "models/izhikevich_nest.hpp"
 #include "models/lif.hpp"
 #include "models/mat2_psc_exp.hpp"
 #include "models/morris_lecar.hpp"
+#include "models/parrot_neuron.hpp"
+#include "models/pp_psc_delta.hpp"
 #include "models/quaif.hpp"
 #include "models/readout.hpp"
 #include "models/spike_sources.hpp"
@@ -52,6 +58,8 @@ using all_neuron_models =
                iaf_psc_delta, iaf_psc_alpha, iaf_cond_exp, aeif_cond_alpha, aeif_cond_exp, aeif_psc_exp, aeif_psc_alpha,
                aeif_psc_delta, iaf_cond_alpha, iaf_cond_beta, iaf_cond_exp_sfa_rr, hh_psc_alpha, hh_cond_exp_traub,
                izhikevich_nest, mat2_psc_exp, amat2_psc_exp, iaf_psc_exp_htum, glif_psc, glif_cond, iaf_chxk_2008,
-               iaf_chs_2007, ignore_and_fire>;
+               iaf_chs_2007, ignore_and_fire, iaf_psc_exp_multisynapse, iaf_psc_alpha_multisynapse,
+               aeif_cond_alpha_multisynapse, aeif_cond_beta_multisynapse, gif_psc_exp, gif_cond_exp, pp_psc_delta,
+               parrot_neuron>;
 
 }  // namespace volley::models

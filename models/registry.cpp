@@ -1,101 +1,26 @@
+// The model registry: the table of every neuron model (its three parts are compiled separately, in
+// models/registry_brainpy.cpp, registry_nest_exact.cpp and registry_nest_ode.cpp, so that they build in parallel),
+// and the descriptions of the receptor kinds.
 #include "models/registry.hpp"
 
 #include <utility>
 #include <variant>
 
-#include "models/aeif_cond_alpha.hpp"
-#include "models/aeif_cond_exp.hpp"
-#include "models/aeif_psc.hpp"
-#include "models/alif.hpp"
-#include "models/brainpy_if.hpp"
-#include "models/cuba_coba_lif.hpp"
-#include "models/expif.hpp"
-#include "models/fhn_hr.hpp"
-#include "models/gif.hpp"
-#include "models/hh.hpp"
-#include "models/hh_cond_exp_traub.hpp"
-#include "models/hh_psc_alpha.hpp"
-#include "models/iaf_cond_alpha.hpp"
-#include "models/glif_cond.hpp"
-#include "models/glif_psc.hpp"
-#include "models/iaf_chs_2007.hpp"
-#include "models/iaf_chxk_2008.hpp"
-#include "models/iaf_cond_beta.hpp"
-#include "models/ignore_and_fire.hpp"
-#include "models/iaf_cond_exp.hpp"
-#include "models/iaf_cond_exp_sfa_rr.hpp"
-#include "models/iaf_psc_alpha.hpp"
-#include "models/iaf_psc_delta.hpp"
-#include "models/iaf_psc_exp.hpp"
-#include "models/iaf_psc_exp_htum.hpp"
-#include "models/izhikevich.hpp"
-#include "models/izhikevich_nest.hpp"
-#include "models/lif.hpp"
-#include "models/mat2_psc_exp.hpp"
 #include "models/model_json.hpp"
-#include "models/morris_lecar.hpp"
-#include "models/quaif.hpp"
-#include "models/readout.hpp"
 #include "models/receptor.hpp"
-#include "models/spike_sources.hpp"
-#include "models/traub_miles.hpp"
+#include "models/registry_parts.hpp"
 
 namespace volley::models {
 
 const std::vector<neuron_model_entry>& neuron_models() {
-  static const std::vector<neuron_model_entry> table{
-      entry<LIF>("brainpy"),
-      entry<LIFRef>("brainpy"),
-      entry<IF>("brainpy"),
-      entry<ALIF>("brainpy"),
-      entry<CubaLIF>("brainpy"),
-      entry<CobaLIF>("brainpy"),
-      entry<ExpIF>("brainpy"),
-      entry<ExpIFRef>("brainpy"),
-      entry<AdExIF>("brainpy"),
-      entry<AdExIFRef>("brainpy"),
-      entry<QuaIF>("brainpy"),
-      entry<AdQuaIF>("brainpy"),
-      entry<AdQuaIFRef>("brainpy"),
-      entry<Izhikevich>("brainpy"),
-      entry<IzhikevichRef>("brainpy"),
-      entry<FitzHughNagumo>("brainpy"),
-      entry<HindmarshRose>("brainpy"),
-      entry<Gif>("brainpy"),
-      entry<GifRef>("brainpy"),
-      entry<HH>("brainpy"),
-      entry<WangBuzsakiHH>("brainpy"),
-      entry<MorrisLecar>("brainpy"),
-      entry<PoissonSpike>("brainpy"),
-      entry<PoissonEncoder>("brainpy"),
-      entry<SpikeTime>("brainpy"),
-      entry<LeakyRateReadout>("brainpy"),
-      entry<LeakySpikeReadout>("brainpy"),
-      entry<TraubMilesHH>("benchmark"),
-      entry<iaf_psc_exp>("nest"),
-      entry<iaf_psc_delta>("nest"),
-      entry<iaf_psc_alpha>("nest"),
-      entry<iaf_cond_exp>("nest"),
-      entry<aeif_cond_alpha>("nest"),
-      entry<aeif_cond_exp>("nest"),
-      entry<aeif_psc_exp>("nest"),
-      entry<aeif_psc_alpha>("nest"),
-      entry<aeif_psc_delta>("nest"),
-      entry<iaf_cond_alpha>("nest"),
-      entry<iaf_cond_beta>("nest"),
-      entry<iaf_cond_exp_sfa_rr>("nest"),
-      entry<hh_psc_alpha>("nest"),
-      entry<hh_cond_exp_traub>("nest"),
-      entry<izhikevich_nest>("nest"),
-      entry<mat2_psc_exp>("nest"),
-      entry<amat2_psc_exp>("nest"),
-      entry<iaf_psc_exp_htum>("nest"),
-      entry<glif_psc>("nest"),
-      entry<glif_cond>("nest"),
-      entry<iaf_chxk_2008>("nest"),
-      entry<iaf_chs_2007>("nest"),
-      entry<ignore_and_fire>("nest"),
-  };
+  static const std::vector<neuron_model_entry> table = [] {
+    std::vector<neuron_model_entry> all;
+    for (auto part : {brainpy_model_entries, nest_exact_model_entries, nest_ode_model_entries}) {
+      auto entries = part();
+      all.insert(all.end(), entries.begin(), entries.end());
+    }
+    return all;
+  }();
   return table;
 }
 

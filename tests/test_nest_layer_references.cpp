@@ -28,6 +28,9 @@ TEST(NestLayerReferences, EveryReferenceRunReplaysThroughTheLayer) {
     EXPECT_LE(a.worst, 1e-6);  // the references carry 9 decimals
     EXPECT_EQ(a.spike_count_difference, 0);
     EXPECT_LE(a.worst_spike_shift_ms, 1e-9);
-    EXPECT_FALSE(run.spike_times_ms.empty()) << "the protocol should make the neuron spike";
+    // the protocol makes the neuron spike, except in references of a model's subthreshold part (gif's and
+    // pp_psc_delta's escape noise switched off), where NEST's run has no spikes either
+    if (!ref.at("record").at("spike_times_ms").empty())
+      EXPECT_FALSE(run.spike_times_ms.empty()) << "the protocol should make the neuron spike";
   }
 }

@@ -88,12 +88,43 @@ MODELS = {
     "iaf_chxk_2008_ahp_bug": {"model": "iaf_chxk_2008", "currents_pA": [3000.0, 1400.0], "weight_ex": 40.0,
                               "weight_in": 40.0, "weight_unit": "nS",
                               "params": {"ahp_bug": True, "tau_ahp": 3.0, "g_ahp": 40.0}},
+    # gif_*: escape noise. lambda_0 = 1e-9 1/s: no spike in 300 ms (probability < 1e-8 per step), so the traces are
+    # the deterministic subthreshold dynamics (NEST's default, empty stc/sfa lists). "_forced": Delta_V = 1e-6 mV
+    # makes the hazard a step function (spike probability 1 - exp(-1e-4 e^((V - E_sfa)/1e-6)): 0 or 1 to double
+    # precision unless V lands within 3e-5 mV of E_sfa), so NEST's spike steps are deterministic; full lists
+    # (3 sfa, 2 stc components) exercise the jumps, the refractory clamp and the stc current on V
+    **{m: {"model": m.replace("_forced", ""), "array_status": True, "weight_unit": "pA" if "psc" in m else "nS",
+           "currents_pA": [200.0, 100.0] if "forced" in m else [120.0, 60.0],
+           "weight_ex": {"gif_psc_exp": 150.0, "gif_psc_exp_forced": 400.0, "gif_cond_exp": 5.0,
+                         "gif_cond_exp_forced": 20.0}[m],
+           "weight_in": 400.0 if "psc" in m else 20.0,
+           "params": {"lambda_0": 1e-9} if "forced" not in m else
+           {"Delta_V": 1e-6, "tau_sfa": [10.0, 50.0, 200.0], "q_sfa": [4.0, 2.0, 1.0], "tau_stc": [5.0, 100.0],
+            "q_stc": [30.0, 5.0]}}
+       for m in ("gif_psc_exp", "gif_psc_exp_forced", "gif_cond_exp", "gif_cond_exp_forced")},
     # currents_pA None: no step_current_generator (iaf_chs_2007 takes no current); NEST drops negative weights
     "iaf_chs_2007": {"currents_pA": None, "weight_ex": 1.0, "weight_in": 1.0, "weight_unit": ""},
     # no recordables (no multimeter): only the spike times, whatever the inputs
     "ignore_and_fire": {"currents_pA": [500.0, 300.0], "weight_ex": 400.0, "weight_in": 400.0, "weight_unit": "pA"},
     "ignore_and_fire_rate_phase": {"model": "ignore_and_fire", "currents_pA": [500.0, 300.0], "weight_ex": 400.0,
                                    "weight_in": 400.0, "weight_unit": "pA", "params": {"rate": 37.0, "phase": 0.3}},
+    # pp_psc_delta (stochastic): c_2 = 0 (c_1 = 0 by default) makes the rate 0, so no spike: the deterministic
+    # subthreshold part. "_threshold*": c_1 = 1e15 Hz/mV makes the spike probability 1 - exp(-rate dt) exactly 0
+    # (rate <= 0) or 1 (unless V_eff lands within 4e-10 mV above the zero of the rate), so NEST's spikes are
+    # deterministic: a threshold where c_1 V_eff = -c_2 exp(c_3 V_eff) (15 mV with c_3 = 0.05; -1 mV in
+    # "_noreset", where V starts above it and t_ref_remaining (2.55 ms: 26 steps), the dead time (0.04 ms: raised
+    # to dt) and the adaptation decide)
+    "pp_psc_delta": {"currents_pA": [500.0, 300.0], "weight_ex": 2.5, "weight_in": 2.5, "weight_unit": "mV",
+                     "array_status": True, "params": {"c_2": 0.0}},
+    "pp_psc_delta_threshold": {"model": "pp_psc_delta", "currents_pA": [700.0, 300.0], "weight_ex": 4.0,
+                               "weight_in": 2.5, "weight_unit": "mV", "array_status": True,
+                               "params": {"c_1": 1e15, "c_2": -7.0855e15, "c_3": 0.05, "dead_time": 3.0,
+                                          "tau_sfa": [20.0, 200.0, 5.0], "q_sfa": [4.0, 1.0, 2.0]}},
+    "pp_psc_delta_threshold_noreset": {"model": "pp_psc_delta", "currents_pA": [500.0, 300.0], "weight_ex": 2.5,
+                                       "weight_in": 2.5, "weight_unit": "mV", "array_status": True,
+                                       "params": {"c_1": 1e15, "c_2": 1e15, "c_3": 0.0, "dead_time": 0.04,
+                                                  "with_reset": False, "t_ref_remaining": 2.55,
+                                                  "tau_sfa": [10.0], "q_sfa": [0.5]}},
 }
 
 # NEST's GLIF models (glif_psc, glif_cond): one reference per mechanism combination NEST accepts. Their synapses
@@ -116,6 +147,32 @@ for _variant, (_s, _a, _v) in GLIF_VARIANTS.items():
                                        "weight_in": 5.0, "inhibitory_sign": 1.0, "weight_unit": "nS",
                                        "params": dict(_flags), "receptor_types": [1, 2], "array_status": True,
                                        "extra_states": ["ASCurrents", "dg", "g"]}
+
+# NEST's *_multisynapse models: four receptor ports (four entries in tau_syn / E_rev ...) with different time
+# constants, addressed by receptor_type (no routing by sign). Two references per model, together using all four
+# ports: [1, 3] with the usual signs, then [4, 2] with the signs swapped (psc models; the conductance models take
+# positive weights only, so their [4, 2] reference keeps them positive). t_ref > 0 puts inputs into refractory
+# steps; iaf_psc_alpha_multisynapse's port 2 has tau_syn == tau_m and its second reference a V_min that binds.
+_MULTI = {
+    "iaf_psc_exp_multisynapse": ([500.0, 300.0], 400.0, 400.0, "pA",
+                                 {"tau_syn": [2.0, 5.0, 0.5, 20.0], "t_ref": 3.0}, {}),
+    "iaf_psc_alpha_multisynapse": ([500.0, 300.0], 150.0, 150.0, "pA",
+                                   {"tau_syn": [2.0, 10.0, 0.5, 5.0], "t_ref": 3.0}, {"V_min": -70.3}),
+    "aeif_cond_alpha_multisynapse": ([800.0, 550.0], 50.0, 20.0, "nS",
+                                     {"tau_syn": [0.5, 2.0, 5.0, 8.0], "E_rev": [0.0, -80.0, 0.0, -85.0],
+                                      "t_ref": 2.0}, {}),
+    "aeif_cond_beta_multisynapse": ([800.0, 550.0], 50.0, 20.0, "nS",
+                                    {"tau_rise": [0.5, 1.0, 2.0, 2.0], "tau_decay": [3.0, 5.0, 2.0, 10.0],
+                                     "E_rev": [0.0, -80.0, 0.0, -85.0], "t_ref": 2.0}, {}),
+}
+for _m, (_cur, _wex, _win, _unit, _params, _second) in _MULTI.items():
+    _cond = _unit == "nS"
+    _extra = {"array_status": True, "extra_states": ["dg", "g"] if _cond else []}
+    MODELS[_m] = {"currents_pA": _cur, "weight_ex": _wex, "weight_in": _win, "weight_unit": _unit,
+                  "params": _params, "receptor_types": [1, 3], **({"inhibitory_sign": 1.0} if _cond else {}), **_extra}
+    MODELS[_m + "_ports_4_2"] = {"model": _m, "currents_pA": _cur, "weight_ex": _win if _cond else -_win,
+                                 "weight_in": _wex, "inhibitory_sign": 1.0, "weight_unit": _unit,
+                                 "params": dict(_params, **_second), "receptor_types": [4, 2], **_extra}
 
 # Status entries that are bookkeeping or plasticity archive, not parameters of the dynamics.
 NOT_PARAMETERS = {
@@ -159,7 +216,7 @@ def run_model(nest, model, spec):
     nest.local_num_threads = 1
     # optional "params": non-default neuron parameters that exercise a feature the defaults leave idle
     neuron = nest.Create(model, params=spec["params"]) if "params" in spec else nest.Create(model)
-    recordables = [str(r) for r in nest.GetDefaults(model)["recordables"]]
+    recordables = sorted(str(r) for r in neuron.get("recordables"))
     status = neuron.get()
     params, initial = split_status(status, set(recordables), spec.get("array_status", False),
                                    spec.get("extra_states", ()))

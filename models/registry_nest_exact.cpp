@@ -1,0 +1,40 @@
+// Registry part: NEST models integrated with exact propagators or fixed steps (no RKF45).
+#include "models/glif_psc.hpp"
+#include "models/gif_psc_exp.hpp"
+#include "models/iaf_chs_2007.hpp"
+#include "models/iaf_psc_alpha.hpp"
+#include "models/iaf_psc_delta.hpp"
+#include "models/iaf_psc_exp.hpp"
+#include "models/iaf_psc_exp_htum.hpp"
+#include "models/iaf_psc_multisynapse.hpp"
+#include "models/ignore_and_fire.hpp"
+#include "models/izhikevich_nest.hpp"
+#include "models/mat2_psc_exp.hpp"
+#include "models/model_json.hpp"
+#include "models/parrot_neuron.hpp"
+#include "models/pp_psc_delta.hpp"
+#include "models/registry_parts.hpp"
+
+namespace volley::models {
+
+std::vector<neuron_model_entry> nest_exact_model_entries() {
+  return {
+      entry<iaf_psc_exp>("nest"),
+      entry<iaf_psc_delta>("nest"),
+      entry<iaf_psc_alpha>("nest"),
+      entry<iaf_psc_exp_multisynapse>("nest"),
+      entry<iaf_psc_alpha_multisynapse>("nest"),
+      entry<izhikevich_nest>("nest"),
+      entry<mat2_psc_exp>("nest"),
+      entry<amat2_psc_exp>("nest"),
+      entry<iaf_psc_exp_htum>("nest"),
+      entry<glif_psc>("nest"),
+      entry<gif_psc_exp>("nest"),
+      entry<iaf_chs_2007>("nest"),
+      entry<ignore_and_fire>("nest"),
+      entry<pp_psc_delta>("nest"),
+      entry<parrot_neuron>("nest"),
+  };
+}
+
+}  // namespace volley::models

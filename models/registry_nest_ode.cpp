@@ -1,0 +1,41 @@
+// Registry part: NEST models integrated with the adaptive RKF45 (models/rkf45.hpp).
+#include "models/aeif_cond_alpha.hpp"
+#include "models/aeif_cond_exp.hpp"
+#include "models/aeif_cond_multisynapse.hpp"
+#include "models/aeif_psc.hpp"
+#include "models/gif_cond_exp.hpp"
+#include "models/glif_cond.hpp"
+#include "models/hh_cond_exp_traub.hpp"
+#include "models/hh_psc_alpha.hpp"
+#include "models/iaf_chxk_2008.hpp"
+#include "models/iaf_cond_alpha.hpp"
+#include "models/iaf_cond_beta.hpp"
+#include "models/iaf_cond_exp.hpp"
+#include "models/iaf_cond_exp_sfa_rr.hpp"
+#include "models/model_json.hpp"
+#include "models/registry_parts.hpp"
+
+namespace volley::models {
+
+std::vector<neuron_model_entry> nest_ode_model_entries() {
+  return {
+      entry<iaf_cond_exp>("nest"),
+      entry<aeif_cond_alpha>("nest"),
+      entry<aeif_cond_exp>("nest"),
+      entry<aeif_psc_exp>("nest"),
+      entry<aeif_psc_alpha>("nest"),
+      entry<aeif_psc_delta>("nest"),
+      entry<aeif_cond_alpha_multisynapse>("nest"),
+      entry<aeif_cond_beta_multisynapse>("nest"),
+      entry<iaf_cond_alpha>("nest"),
+      entry<iaf_cond_beta>("nest"),
+      entry<iaf_cond_exp_sfa_rr>("nest"),
+      entry<hh_psc_alpha>("nest"),
+      entry<hh_cond_exp_traub>("nest"),
+      entry<glif_cond>("nest"),
+      entry<gif_cond_exp>("nest"),
+      entry<iaf_chxk_2008>("nest"),
+  };
+}
+
+}  // namespace volley::models
