@@ -65,7 +65,14 @@ def nest_layer_devices():
     checked = set()
     ref = os.path.join(ROOT, "tests", "reference", "nest_devices.json")
     if os.path.exists(ref):
-        checked = {c["generator"] for c in json.load(open(ref))["cases"]}
+        checked = {c["generator"]: "tests/test_nest_layer.cpp against tests/reference/nest_devices.json"
+                   for c in json.load(open(ref))["cases"]}
+    gen_ref = os.path.join(ROOT, "tests", "reference", "nest_generators.json")
+    if os.path.exists(gen_ref):  # spike generators: windows to the step, statistics against NEST's
+        for w in json.load(open(gen_ref))["windows"]:
+            checked[w["model"]] = "tests/test_nest_generators.cpp against tests/reference/nest_generators.json"
+        checked.setdefault("pulsepacket_generator",
+                           "tests/test_nest_generators.cpp against tests/reference/nest_generators.json")
     return names, checked
 
 
@@ -105,7 +112,7 @@ def main():
             ref = name in referenced
             tests = tests_reading(name) if ref else []
             if name in devices_checked:
-                state, evidence = "validated", "NEST layer; tests/test_nest_layer.cpp against tests/reference/nest_devices.json"
+                state, evidence = "validated", "NEST layer; " + devices_checked[name]
             elif name in devices:
                 state, evidence = "implemented", "NEST layer; tests/test_nest_layer.cpp (statistics or bookkeeping)"
             elif name in have and ref and tests:
