@@ -30,9 +30,13 @@
 #include "models/iaf_psc_delta.hpp"
 #include "models/iaf_psc_exp.hpp"
 #include "models/iaf_psc_exp_htum.hpp"
+#include "models/iaf_psc_ps.hpp"
 #include "models/iaf_psc_multisynapse.hpp"
 #include "models/izhikevich.hpp"
 #include "models/izhikevich_nest.hpp"
+#include "models/gif_multisynapse.hpp"
+#include "models/glif_psc_double_alpha.hpp"
+#include "models/hh_cond_beta_gap_traub.hpp"
 #include "models/lif.hpp"
 #include "models/mat2_psc_exp.hpp"
 #include "models/morris_lecar.hpp"
@@ -60,6 +64,7 @@ using all_neuron_models =
                izhikevich_nest, mat2_psc_exp, amat2_psc_exp, iaf_psc_exp_htum, glif_psc, glif_cond, iaf_chxk_2008,
                iaf_chs_2007, ignore_and_fire, iaf_psc_exp_multisynapse, iaf_psc_alpha_multisynapse,
                aeif_cond_alpha_multisynapse, aeif_cond_beta_multisynapse, gif_psc_exp, gif_cond_exp, pp_psc_delta,
-               parrot_neuron>;
+               parrot_neuron, gif_psc_exp_multisynapse, gif_cond_exp_multisynapse, hh_cond_beta_gap_traub,
+               glif_psc_double_alpha, iaf_psc_delta_ps, iaf_psc_exp_ps, iaf_psc_alpha_ps, iaf_psc_exp_ps_lossless>;
 
 }  // namespace volley::models

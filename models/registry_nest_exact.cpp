@@ -1,11 +1,14 @@
 // Registry part: NEST models integrated with exact propagators or fixed steps (no RKF45).
 #include "models/glif_psc.hpp"
+#include "models/gif_multisynapse.hpp"
 #include "models/gif_psc_exp.hpp"
+#include "models/glif_psc_double_alpha.hpp"
 #include "models/iaf_chs_2007.hpp"
 #include "models/iaf_psc_alpha.hpp"
 #include "models/iaf_psc_delta.hpp"
 #include "models/iaf_psc_exp.hpp"
 #include "models/iaf_psc_exp_htum.hpp"
+#include "models/iaf_psc_ps.hpp"
 #include "models/iaf_psc_multisynapse.hpp"
 #include "models/ignore_and_fire.hpp"
 #include "models/izhikevich_nest.hpp"
@@ -28,12 +31,18 @@ std::vector<neuron_model_entry> nest_exact_model_entries() {
       entry<mat2_psc_exp>("nest"),
       entry<amat2_psc_exp>("nest"),
       entry<iaf_psc_exp_htum>("nest"),
+      entry<iaf_psc_delta_ps>("nest"),
+      entry<iaf_psc_exp_ps>("nest"),
+      entry<iaf_psc_alpha_ps>("nest"),
+      entry<iaf_psc_exp_ps_lossless>("nest"),
       entry<glif_psc>("nest"),
       entry<gif_psc_exp>("nest"),
       entry<iaf_chs_2007>("nest"),
       entry<ignore_and_fire>("nest"),
       entry<pp_psc_delta>("nest"),
       entry<parrot_neuron>("nest"),
+      entry<gif_psc_exp_multisynapse>("nest"),
+      entry<glif_psc_double_alpha>("nest"),
   };
 }
 

@@ -4,7 +4,9 @@
 #include "models/aeif_cond_multisynapse.hpp"
 #include "models/aeif_psc.hpp"
 #include "models/gif_cond_exp.hpp"
+#include "models/gif_multisynapse.hpp"
 #include "models/glif_cond.hpp"
+#include "models/hh_cond_beta_gap_traub.hpp"
 #include "models/hh_cond_exp_traub.hpp"
 #include "models/hh_psc_alpha.hpp"
 #include "models/iaf_chxk_2008.hpp"
@@ -35,6 +37,8 @@ std::vector<neuron_model_entry> nest_ode_model_entries() {
       entry<glif_cond>("nest"),
       entry<gif_cond_exp>("nest"),
       entry<iaf_chxk_2008>("nest"),
+      entry<gif_cond_exp_multisynapse>("nest"),
+      entry<hh_cond_beta_gap_traub>("nest"),
   };
 }
 

@@ -82,6 +82,34 @@ MODELS = {
     # t_ref_tot > t_ref_abs (equal by default): V integrates, and crosses V_th, while spikes are still blocked
     "iaf_psc_exp_htum": {"currents_pA": [1200.0, 300.0], "weight_ex": 400.0, "weight_in": 400.0, "weight_unit": "pA",
                          "params": {"t_ref_abs": 0.5, "t_ref_tot": 5.0}},
+    # *_ps: precise spike times (off-grid offsets, "precise_times" adds stamps and offsets at full precision); the
+    # refractory period ends off the grid. "_vmin": t_ref 2.05 ms (NEST: 21 steps, 2.1 ms) and a V_min that binds
+    # (delta_ps/exp_ps bound V only in steps without input, alpha_ps always: a negative second current step pulls V
+    # below V_min, also in the steps where an input arrives); alpha_ps's tau_syn_ex == tau_m takes NEST's singular
+    # propagators
+    **{m: {"currents_pA": [500.0, 300.0], "weight_ex": w, "weight_in": w, "weight_unit": u, "precise_times": True,
+           "extra_states": ["is_refractory", "I_syn_ex", "I_syn_in"]}
+       for m, w, u in (("iaf_psc_delta_ps", 2.5, "mV"), ("iaf_psc_exp_ps", 400.0, "pA"),
+                       ("iaf_psc_alpha_ps", 150.0, "pA"))},
+    **{m + "_vmin": {"model": m, "currents_pA": [500.0, i2], "weight_ex": wex, "weight_in": win,
+                     "weight_unit": u, "precise_times": True, "params": dict(p, t_ref=2.05),
+                     "extra_states": ["is_refractory", "I_syn_ex", "I_syn_in", "offset"]}
+       for m, i2, wex, win, u, p in (("iaf_psc_delta_ps", -100.0, 8.0, 6.0, "mV", {"V_min": -71.0}),
+                                     ("iaf_psc_exp_ps", 300.0, 1500.0, 3000.0, "pA",
+                                      {"V_min": -70.5, "tau_syn_ex": 0.5, "tau_syn_in": 10.0}),
+                                     ("iaf_psc_alpha_ps", -100.0, 300.0, 3000.0, "pA",
+                                      {"V_min": -70.5, "tau_syn_ex": 10.0, "tau_syn_in": 0.5}),
+                                     ("iaf_psc_exp_ps_lossless", -100.0, 1500.0, 3000.0, "pA",
+                                      {"V_min": -70.5, "tau_syn_ex": 0.5, "tau_syn_in": 0.5}))},
+    # lossless: NEST's defaults; "_strong": a 100 nA step, where NEST 3.10's threshold test (run also while
+    # refractory, from the held V_reset) fires in every step of it
+    "iaf_psc_exp_ps_lossless": {"currents_pA": [500.0, 300.0], "weight_ex": 400.0, "weight_in": 400.0,
+                                "weight_unit": "pA", "precise_times": True,
+                                "extra_states": ["is_refractory", "I_syn_ex", "I_syn_in", "offset"]},
+    "iaf_psc_exp_ps_lossless_strong": {"model": "iaf_psc_exp_ps_lossless", "currents_pA": [100000.0, 300.0],
+                                       "weight_ex": 400.0, "weight_in": 400.0, "weight_unit": "pA",
+                                       "precise_times": True,
+                                       "extra_states": ["is_refractory", "I_syn_ex", "I_syn_in", "offset"]},
     # no reset, AHP conductance kicked at the interpolated crossing; NEST's spike times are off-grid (stamp - offset)
     "iaf_chxk_2008": {"currents_pA": [2500.0, 1400.0], "weight_ex": 40.0, "weight_in": 40.0, "weight_unit": "nS"},
     # ahp_bug: each spike replaces the AHP; a slower, weaker AHP (0.5 ms, 443.8 nS by default) lets it matter
@@ -174,6 +202,38 @@ for _m, (_cur, _wex, _win, _unit, _params, _second) in _MULTI.items():
                                  "weight_in": _wex, "inhibitory_sign": 1.0, "weight_unit": _unit,
                                  "params": dict(_params, **_second), "receptor_types": [4, 2], **_extra}
 
+# gif_*_exp_multisynapse: gif_*_exp_forced's parameters (Delta_V = 1e-6 mV: spike probability 0 or 1; 3 sfa and
+# 2 stc components) with four receptor ports of different tau_syn (cond: and E_rev), no routing by sign: the
+# generators go to ports [1, 3], then [4, 2] (psc: the negative weight on port 3, then on port 4; cond: positive
+# weights only, inhibition from E_rev_3 = -80, E_rev_4 = -85 mV). The two weights differ (the port is found by it).
+_GIF_FORCED = {"Delta_V": 1e-6, "tau_sfa": [10.0, 50.0, 200.0], "q_sfa": [4.0, 2.0, 1.0], "tau_stc": [5.0, 100.0],
+               "q_stc": [30.0, 5.0]}
+for _m, _cond in (("gif_psc_exp_multisynapse", False), ("gif_cond_exp_multisynapse", True)):
+    _p = dict(_GIF_FORCED, tau_syn=[2.0, 5.0, 0.5, 8.0], E_rev=[0.0, 10.0, -80.0, -85.0]) if _cond else \
+        dict(_GIF_FORCED, tau_syn=[2.0, 5.0, 0.5, 20.0])
+    _w = (20.0, 15.0) if _cond else (400.0, 300.0)
+    _extra = {"model": _m, "currents_pA": [200.0, 100.0], "weight_unit": "nS" if _cond else "pA", "params": _p,
+              "array_status": True, "extra_states": ["g"] if _cond else []}
+    MODELS[_m] = {**_extra, "weight_ex": _w[0], "weight_in": _w[1], "receptor_types": [1, 3],
+                  **({"inhibitory_sign": 1.0} if _cond else {})}
+    MODELS[_m + "_ports_4_2"] = {**_extra, "weight_ex": _w[1] if _cond else -_w[1], "weight_in": _w[0],
+                                 "inhibitory_sign": 1.0, "receptor_types": [4, 2]}
+
+# hh_cond_beta_gap_traub without gap junctions (NEST's defaults: beta conductances 0.5/5 ms ex, 0.5/10 ms in):
+# repeated spiking in both current steps, the 150..156 burst adds spikes, inhibition delays others
+MODELS["hh_cond_beta_gap_traub"] = {"currents_pA": [500.0, 100.0], "weight_ex": 15.0, "weight_in": 20.0,
+                                    "weight_unit": "nS"}
+
+# glif_psc_double_alpha: glif_psc's five variants, two ports whose fast and slow alpha components all differ
+for _variant, (_s, _a, _v) in GLIF_VARIANTS.items():
+    _p = {"spike_dependent_threshold": _s, "after_spike_currents": _a, "adapting_threshold": _v,
+          "tau_syn_fast": [1.0, 2.0], "tau_syn_slow": [5.0, 12.0], "amp_slow": [0.3, 0.6],
+          **({"asc_r": [0.5, 0.8]} if _variant == "lif_r_asc" else {})}
+    MODELS["glif_psc_double_alpha_" + _variant] = {
+        "model": "glif_psc_double_alpha", "currents_pA": [400.0, 220.0], "weight_ex": 100.0, "weight_in": 60.0,
+        "weight_unit": "pA", "params": _p, "receptor_types": [1, 2], "array_status": True,
+        "extra_states": ["ASCurrents"]}
+
 # Status entries that are bookkeeping or plasticity archive, not parameters of the dynamics.
 NOT_PARAMETERS = {
     "Ca", "beta_Ca", "tau_Ca", "tau_minus", "tau_minus_triplet", "post_trace", "archiver_length", "elementsize",
@@ -240,6 +300,11 @@ def run_model(nest, model, spec):
         nest.Connect(mm, neuron)
     sr = nest.Create("spike_recorder")
     nest.Connect(neuron, sr)
+    # optional "precise_times": a second recorder with time_in_steps gives each spike's stamp (steps, the end of its
+    # step) and offset (ms before the stamp) unrounded: the record's "spike_stamps_steps" and "spike_offsets_ms"
+    sr_steps = nest.Create("spike_recorder", params={"time_in_steps": True}) if spec.get("precise_times") else None
+    if sr_steps is not None:
+        nest.Connect(neuron, sr_steps)
     # The multimeter answers one min_delay late: the samples of the last min_delay of a run never arrive. Run one
     # ms longer and keep the first T_SIM / dt samples (and the spikes up to T_SIM).
     nest.Simulate(T_SIM + 1.0)
@@ -252,6 +317,12 @@ def run_model(nest, model, spec):
         raise RuntimeError(f"{model}: multimeter samples are not (k+1)*dt, k < {n}")
     traces = {r: [json_number(v) for v in ev[r][:n]] for r in recordables}
     spikes = [round(float(t), 10) for t in sr.get("events")["times"] if t <= T_SIM + 1e-9]
+    precise = {}
+    if sr_steps is not None:
+        e = sr_steps.get("events")
+        kept = [(int(k), float(o)) for k, o in zip(e["times"], e["offsets"]) if k * DT - o <= T_SIM + 1e-9]
+        precise = {"spike_stamps_steps": [k for k, _ in kept], "spike_offsets_ms": [o for _, o in kept],
+                   "precise_time": "spike time = stamp * dt - offset; offsets in [0, dt), unrounded"}
 
     build = nest.GetKernelStatus("build_info")
     return {
@@ -285,6 +356,7 @@ def run_model(nest, model, spec):
             "traces": traces,
             "spike_times_ms": spikes,
             "spike_time": "time stamp = end of the step in which the threshold was crossed",
+            **precise,
         },
     }
 
