@@ -82,7 +82,7 @@ int main(int argc, char** argv) try {
   std::vector<nest::node_collection> pops;
   std::vector<double> sizes;
   for (int p = 0; p < 8; ++p) {
-    sizes.push_back(std::round(kSizes[p] * o.scale));
+    sizes.push_back(std::nearbyint(kSizes[p] * o.scale));
     json params = neuron;
     params["V_m"] = {{"distribution", "normal"}, {"mean", kVMean[p]}, {"std", kVStd[p]}};
     pops.push_back(k.create("iaf_psc_exp", static_cast<std::uint64_t>(sizes[p]), params));
@@ -99,7 +99,7 @@ int main(int argc, char** argv) try {
       if (c <= 0) continue;
       // K = ln(1 - C) / ln(1 - 1/(N_pre N_post)), drawn with replacement
       const double n_pairs = sizes[s] * sizes[t];
-      const auto K = static_cast<std::uint64_t>(std::round(std::log(1 - c) / std::log(1 - 1 / n_pairs)));
+      const auto K = static_cast<std::uint64_t>(std::nearbyint(std::log(1 - c) / std::log(1 - 1 / n_pairs)));
       const bool excitatory = s % 2 == 0;
       double w = excitatory ? kWeight : -4 * kWeight;
       if (s == 2 && t == 0) w *= 2;  // L4E -> L23E

@@ -113,6 +113,8 @@ void check_receptor_params(const P& params, const std::string& where) {
   });
 }
 
+}  // namespace
+
 // Every STP/STD parameter finite and in its range (U in (0, 1], time constants positive).
 void check_plasticity(const models::plasticity_params& plasticity, const std::string& where) {
   std::visit(
@@ -131,9 +133,28 @@ void check_plasticity(const models::plasticity_params& plasticity, const std::st
         }
       },
       plasticity);
+  if (const auto* t = std::get_if<models::nest_tsodyks_params>(&plasticity)) {
+    if (t->tau_psc.value == t->tau_rec.value)
+      throw parameter_error(where, "tsodyks_synapse.tau_psc", number(t->tau_psc.value) + " ms",
+                            "a value other than tau_rec (the propagator divides by their difference)");
+    if (t->x.value + t->y.value > 1.0)
+      throw parameter_error(where, "tsodyks_synapse.x + y", number(t->x.value + t->y.value), "at most 1");
+  }
 }
 
-}  // namespace
+void check_stdp(const models::stdp_constants& c, const std::string& model, const std::string& where) {
+  auto positive = [&](const char* name, double v) {
+    if (!(std::isfinite(v) && v > 0)) throw parameter_error(where, model + "." + name, number(v) + " ms", "> 0 ms");
+  };
+  positive("tau_plus", c.tau_plus);
+  positive("tau_plus_triplet", c.tau_plus_triplet);
+  for (auto [name, v] : {std::pair{"lambda", c.lambda}, {"alpha", c.alpha}, {"mu_plus", c.mu_plus},
+                         {"mu_minus", c.mu_minus}, {"mu", c.mu}, {"Wmax", c.Wmax}, {"Aplus", c.Aplus},
+                         {"Aminus", c.Aminus}, {"Aplus_triplet", c.Aplus_triplet},
+                         {"Aminus_triplet", c.Aminus_triplet}, {"eta", c.eta}})
+    if (!std::isfinite(v)) throw parameter_error(where, model + "." + name, number(v), "a finite value");
+}
+
 
 int network::add_receptor(const std::string& pop, const std::string& receptor, const models::synapse_params& syn,
                           const models::output_params& out) {
@@ -229,15 +250,71 @@ projection& network::connect(const std::string& source, const std::string& targe
   // Rules with planned rows and weights of one sign: only the row lengths now, the synapses at finalize() (on the
   // host, or on a GPU from the same streams).
   const double definite = definite_sign(syn.weight.dist);
+  const bool stdp = syn.stdp.rule != models::stdp_rule::none;
   if (rule_plans_rows(rule.kind) && syn.weight.per_item.empty() && syn.delay.per_item.empty() &&
-      !std::isnan(definite))
+      !std::isnan(definite) && !stdp)
     plan_synapses(p, rule, syn, id, definite, where);
   else
     build_synapses(p, rule, syn, id, where);
   p.set_plasticity(models::plasticity_constants_for(syn.plasticity, dt_), batch_);
+  if (stdp) set_stdp(p, syn, where);
   p.target->mark_channel_used(p.channel);
   projections_.push_back(std::move(p));
   return projections_.back();
+}
+
+void network::set_stdp(projection& p, const synapse_spec& syn, const std::string& where) {
+  const std::string model = syn.stdp_model;
+  if (batch_ != 1)
+    throw parameter_error(where, "synapse_model", model, "batch 1 (plastic weights are not batched yet)");
+  if (p.plastic())
+    throw parameter_error(where, "plasticity", model, "no short-term plasticity beside " + model);
+  const auto& c = syn.stdp;
+  check_stdp(c, model, where);
+  if (!(std::isfinite(syn.stdp_initial_kplus) && syn.stdp_initial_kplus >= 0))
+    throw parameter_error(where, model + ".Kplus", number(syn.stdp_initial_kplus), ">= 0");
+  if (!(std::isfinite(syn.stdp_initial_kplus_triplet) && syn.stdp_initial_kplus_triplet >= 0))
+    throw parameter_error(where, model + ".Kplus_triplet", number(syn.stdp_initial_kplus_triplet), ">= 0");
+  if (p.weights.empty()) p.weights.assign(p.size(), p.weight);  // per-synapse weights from here on
+  for (real_t w : p.weights) {
+    if (!std::isfinite(double(w))) throw parameter_error(where, "weight", number(double(w)), "a finite value");
+    bool ok = true;
+    if (c.rule == models::stdp_rule::power_law)
+      ok = w >= 0;  // w^mu
+    else if (c.rule == models::stdp_rule::vogels_sprekeler)
+      ok = w == 0 || std::signbit(double(w)) == std::signbit(c.Wmax);
+    else
+      ok = (w >= 0) == (c.Wmax >= 0);  // NEST: weight and Wmax of one sign, 0 counting as positive
+    if (!ok)
+      throw parameter_error(where, "weight", number(double(w)),
+                            c.rule == models::stdp_rule::power_law ? ">= 0 (" + model + ")"
+                                                                   : "the sign of Wmax " + number(c.Wmax) + " (" + model + ")");
+  }
+  p.stdp = c;
+  p.stdp.dt = dt_;
+  p.stdp_model = model;
+  models::stdp_pre_state initial;
+  initial.kplus = syn.stdp_initial_kplus;
+  initial.kplus_triplet = syn.stdp_initial_kplus_triplet;
+  p.stdp_pre.assign(p.source_range.size(), initial);
+  p.stdp_before.assign(p.source_range.size(), initial);
+  if (c.rule == models::stdp_rule::nn_pre_centered) p.stdp_synapse_kplus.assign(p.size(), syn.stdp_initial_kplus);
+}
+
+void network::set_stdp_archive(const std::string& population_name, const stdp_archive_options& options) {
+  const population& pop = find(population_name);
+  const std::string where = "STDP archive of population '" + population_name + "'";
+  for (auto [name, v] : {std::pair{"tau_minus", options.tau_minus.value}, {"tau_minus_triplet", options.tau_minus_triplet.value}})
+    if (!(std::isfinite(v) && v > 0)) throw parameter_error(where, name, number(v) + " ms", "> 0 ms");
+  if (options.capacity < 1 || options.capacity > 65536)
+    throw parameter_error(where, "capacity", std::to_string(options.capacity), "1 to 65536 spikes per neuron");
+  archive_options_.resize(populations_.size());
+  archive_options_[pop.id()] = options;
+}
+
+void network::archive_spikes(std::uint64_t step) {
+  for (std::size_t i = 0; i < archives_.size(); ++i)
+    if (archives_[i].enabled()) archives_[i].record(populations_[i]->spikes()[0], step, dt_);
 }
 
 void network::plan_synapses(projection& p, const connection_rule& rule, const synapse_spec& syn, std::uint32_t id,
@@ -413,6 +490,20 @@ void network::finalize(bool draw_device_resident) {
     slots[s.target->id()] = std::max(slots[s.target->id()], static_cast<int>(s.delay) + 1);
   for (auto& p : populations_)
     if (!p->ring_buffers_fit(slots[p->id()])) p->allocate_ring_buffers(slots[p->id()]);
+  // STDP: an archive for every population an STDP projection targets (allocated once, on the first finalize)
+  archives_.resize(populations_.size());
+  archive_options_.resize(populations_.size());
+  for (auto& p : projections_) {
+    if (!p.weight_plastic()) continue;
+    const auto id = p.target->id();
+    spike_archive& a = archives_[id];
+    if (!a.enabled()) {
+      a.tau_minus = archive_options_[id].tau_minus.value;
+      a.tau_minus_triplet = archive_options_[id].tau_minus_triplet.value;
+      a.allocate(p.target->size(), archive_options_[id].capacity);
+    }
+    p.stdp_archive = &a;
+  }
 }
 
 }  // namespace volley

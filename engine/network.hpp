@@ -61,6 +61,20 @@ struct synapse_spec {
   // Short-term plasticity of the projection (brainpy.state's STP or STD, per presynaptic neuron):
   // e.g. models::stp_params{} (U 0.15, tau_f 1500 ms, tau_d 200 ms) or models::std_params{.tau = 100.0_ms}.
   models::plasticity_params plasticity{};
+  // Spike-timing-dependent plasticity (NEST's stdp models, models/stdp.hpp; rule none: fixed weights). Times in ms,
+  // Wmax in the weight's unit; dt is filled in by connect(). CPU backend, batch 1.
+  models::stdp_constants stdp{};
+  std::string stdp_model = "stdp";    // the model's name, for messages
+  double stdp_initial_kplus = 0;      // NEST's Kplus (per source here; nn_pre_centered: per synapse)
+  double stdp_initial_kplus_triplet = 0;  // NEST's Kplus_triplet (stdp_triplet_synapse)
+};
+
+// The postsynaptic side of STDP for one population (NEST's neuron parameters tau_minus, tau_minus_triplet) and
+// the number of spikes its archive keeps per neuron (engine/spike_archive.hpp).
+struct stdp_archive_options {
+  units::time_q tau_minus{20.0};
+  units::time_q tau_minus_triplet{110.0};
+  std::uint32_t capacity = 32;
 };
 
 // External spikes at given times, delivered to chosen neurons like a presynaptic neuron would.
@@ -140,6 +154,11 @@ struct noise_input {                // NEST's noise_generator: a fresh Gaussian 
 using current_input = std::variant<section_input, constant_input, step_input, ramp_input, sinusoidal_input, ou_input,
                                    wiener_input, noise_input>;
 
+// Parameter checks connect() applies, for callers that want them earlier (the NEST layer's SetDefaults): throw a
+// parameter_error naming the parameter, its value and the admissible range.
+void check_plasticity(const models::plasticity_params& plasticity, const std::string& where);
+void check_stdp(const models::stdp_constants& c, const std::string& model, const std::string& where);
+
 class network {
  public:
   explicit network(network_options options = {});
@@ -190,6 +209,11 @@ class network {
                    const quantity_value& weight, bool symmetric = true, std::string name = "");
   const std::vector<gap_projection>& gap_projections() const { return gap_projections_; }
 
+  // The STDP traces and archive of `population` (defaults: NEST's 20 ms, 110 ms; 32 spikes per neuron).
+  void set_stdp_archive(const std::string& population, const stdp_archive_options& options);
+  // Appends this step's spikes to the archives of STDP targets (the simulator calls it after the update).
+  void archive_spikes(std::uint64_t step);
+
   void add_constant_current(const std::string& target, units::current_q amplitude);
   // Independent Poisson trains of `rate` into every neuron of `target` (a Poisson number of spikes per step, each
   // of `weight`), shaped by `shape` (defaults: the whole run, constant, independent).
@@ -230,6 +254,7 @@ class network {
   // sign `sign`, planned rows), or everything now.
   void plan_synapses(projection& p, const connection_rule& rule, const synapse_spec& syn, std::uint32_t id,
                      double sign, const std::string& where);
+  void set_stdp(projection& p, const synapse_spec& syn, const std::string& where);
   void build_synapses(projection& p, const connection_rule& rule, const synapse_spec& syn, std::uint32_t id,
                       const std::string& where);
 
@@ -240,6 +265,8 @@ class network {
   std::vector<std::unique_ptr<population>> populations_;
   std::vector<projection> projections_;
   std::vector<spike_times_input> spike_inputs_;
+  std::vector<spike_archive> archives_;          // per population; enabled for targets of STDP projections
+  std::vector<stdp_archive_options> archive_options_;  // per population
   std::vector<gap_projection> gap_projections_;  // directed, target-ordered; a symmetric pair of populations: two
   std::uint32_t next_gap_id_ = 0;                // connect_gap calls so far (rng object ids of their rules)
 };

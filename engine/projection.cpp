@@ -1,7 +1,10 @@
 #include "engine/projection.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <stdexcept>
+
+#include "engine/error.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -24,19 +27,22 @@ std::uint64_t projection::bytes() const {
            size() * ((narrow() ? sizeof(std::uint16_t) : sizeof(index_t)) +
                      (pending->weight.is_constant() ? 0 : sizeof(real_t)) +
                      (pending->delay.is_constant() ? 0 : sizeof(std::uint16_t))) +
-           (stp_u.size() + stp_x.size()) * sizeof(double) + stp_since.size() * sizeof(std::uint64_t) +
+           (stp_u.size() + stp_x.size() + stp_y.size()) * sizeof(double) + stp_since.size() * sizeof(std::uint64_t) +
            efficacy.size() * sizeof(real_t);
-  return row_ptr.size() * sizeof(std::uint64_t) + targets32.size() * sizeof(index_t) +
+  return (stdp_pre.size() + stdp_before.size()) * sizeof(models::stdp_pre_state) +
+         stdp_synapse_kplus.size() * sizeof(double) +
+         row_ptr.size() * sizeof(std::uint64_t) + targets32.size() * sizeof(index_t) +
          targets16.size() * sizeof(std::uint16_t) + weights.size() * sizeof(real_t) +
-         delays.size() * sizeof(std::uint16_t) + (stp_u.size() + stp_x.size()) * sizeof(double) +
+         delays.size() * sizeof(std::uint16_t) + (stp_u.size() + stp_x.size() + stp_y.size()) * sizeof(double) +
          stp_since.size() * sizeof(std::uint64_t) + efficacy.size() * sizeof(real_t);
 }
 
 void projection::set_plasticity(const models::plasticity_constants& c, std::uint32_t batch) {
   plasticity = c;
   const std::size_t n = plastic() ? std::size_t(batch) * source_range.size() : 0;
-  stp_u.assign(c.kind == models::plasticity_kind::stp ? n : 0, models::initial_u(c));
-  stp_x.assign(n, 1.0);
+  stp_u.assign(models::uses_u(c) ? n : 0, models::initial_u(c));
+  stp_x.assign(n, models::initial_x(c));
+  stp_y.assign(c.kind == models::plasticity_kind::tsodyks ? n : 0, c.y0);
   stp_since.assign(n, 0);
   efficacy.assign(n, real_t(1));
 }
@@ -68,27 +74,74 @@ void deliver_owned(const projection& p, const Index* targets, std::uint64_t row,
                        efficacy);
 }
 
-void deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index_t hi_pop) {
+// STDP: the synapses [k0, k1) of `row` (source spiked in `step`) get their new weights, which are then delivered.
+// Returns false if a target's archive had dropped a spike the rule needed.
+template <class Index>
+bool deliver_plastic_owned(projection& p, const Index* targets, std::uint64_t row, index_t lo, index_t hi,
+                           const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset) {
+  std::uint64_t k0 = p.row_ptr[row], k1 = p.row_ptr[row + 1];
+  if (lo > 0) k0 = std::lower_bound(targets + k0, targets + k1, static_cast<Index>(lo)) - targets;
+  if (hi < p.target_range.size())
+    k1 = std::lower_bound(targets + k0, targets + k1, static_cast<Index>(hi)) - targets;
+  const models::stdp_pre_state& before = p.stdp_before[row];
+  const index_t tb = p.target_range.begin;
+  bool complete = true;
+  double unused_kplus = 0;
+  for (std::uint64_t k = k0; k < k1; ++k) {
+    const std::uint64_t d = p.delays.empty() ? p.delay : p.delays[k];
+    double& kplus = p.stdp_synapse_kplus.empty() ? unused_kplus : p.stdp_synapse_kplus[k];
+    const auto out = models::stdp_on_pre_spike(p.stdp, static_cast<double>(p.weights[k]), before, kplus,
+                                               p.stdp_archive->view(tb + targets[k]), step + 1, d);
+    complete = complete && out.complete;
+    p.weights[k] = static_cast<real_t>(out.weight);
+    ring.base[((step + d) & ring.slot_mask) * ring.slot_stride + offset + targets[k]] += p.weights[k];
+  }
+  return complete;
+}
+
+bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index_t hi_pop) {
   // the caller owns target-population neurons [lo_pop, hi_pop); convert to this projection's target range
   const index_t tb = p.target_range.begin, te = p.target_range.end;
   const index_t lo = std::max(lo_pop, tb), hi = std::min(hi_pop, te);
-  if (lo >= hi) return;
+  if (lo >= hi) return true;
   population& tgt = *p.target;
   const kernels::ring_view ring{tgt.ring_slot(p.channel, 0), std::uint64_t(tgt.batch()) * tgt.size(),
                                 static_cast<std::uint32_t>(tgt.ring_slots() - 1)};
   const real_t* efficacy = p.plastic() ? p.efficacy.data() : nullptr;  // [batch][source row]
   const std::uint64_t rows = p.source_range.size();
+  bool complete = true;
   for (std::uint32_t b = 0; b < p.source->batch(); ++b) {
     const auto& spikes = p.source->spikes()[b];
     const auto first = std::lower_bound(spikes.begin(), spikes.end(), p.source_range.begin);
     const std::uint64_t offset = std::uint64_t(b) * tgt.size() + tb;
     for (auto it = first; it != spikes.end() && *it < p.source_range.end; ++it) {
       const std::uint64_t row = *it - p.source_range.begin;
+      if (p.weight_plastic()) {  // batch 1 (checked at connect)
+        complete = (p.narrow() ? deliver_plastic_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset)
+                               : deliver_plastic_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset)) &&
+                   complete;
+        continue;
+      }
       const real_t e = efficacy ? efficacy[b * rows + row] : real_t(1);
       if (p.narrow())
         deliver_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset, e);
       else
         deliver_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset, e);
+    }
+  }
+  return complete;
+}
+
+// STDP: the traces of this step's spiking sources before (for the synapses) and after their spike.
+void update_stdp_traces(std::vector<projection>& projections, std::uint64_t step) {
+  for (auto& p : projections) {
+    if (!p.weight_plastic()) continue;
+    const auto& spikes = p.source->spikes()[0];
+    const auto first = std::lower_bound(spikes.begin(), spikes.end(), p.source_range.begin);
+    for (auto it = first; it != spikes.end() && *it < p.source_range.end; ++it) {
+      const std::uint64_t row = *it - p.source_range.begin;
+      p.stdp_before[row] = p.stdp_pre[row];
+      p.stdp_pre[row] = models::stdp_after_pre_spike(p.stdp, p.stdp_pre[row], step + 1);
     }
   }
 }
@@ -104,9 +157,10 @@ void update_short_term_plasticity(std::vector<projection>& projections, std::uin
       const auto first = std::lower_bound(spikes.begin(), spikes.end(), p.source_range.begin);
       for (auto it = first; it != spikes.end() && *it < p.source_range.end; ++it) {
         const std::uint64_t i = b * rows + (*it - p.source_range.begin);
-        double unused = 0;
-        double& u = p.stp_u.empty() ? unused : p.stp_u[i];
-        const double e = models::plasticity_on_spike(p.plasticity, u, p.stp_x[i], p.stp_since[i], step);
+        double unused_u = 0, unused_y = 0;
+        double& u = p.stp_u.empty() ? unused_u : p.stp_u[i];
+        double& y = p.stp_y.empty() ? unused_y : p.stp_y[i];
+        const double e = models::plasticity_on_spike(p.plasticity, u, p.stp_x[i], y, p.stp_since[i], step);
         p.efficacy[i] = static_cast<real_t>(e);
       }
     }
@@ -115,6 +169,7 @@ void update_short_term_plasticity(std::vector<projection>& projections, std::uin
 
 void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, int threads) {
   update_short_term_plasticity(projections, step);
+  update_stdp_traces(projections, step);
   std::uint64_t work = 0;
   for (const auto& p : projections) {
     std::uint64_t s = 0;
@@ -123,13 +178,24 @@ void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, 
   }
   // Small steps are cheaper on one thread; the result is the same either way.
   const int nt = work < 2048 ? 1 : kernels::cpu_thread_count(threads);
+  std::atomic<int> incomplete{-1};  // an STDP projection whose target archive lost a needed spike
   kernels::cpu_chunks(std::uint64_t(nt), nt, [&](int, std::uint64_t tb, std::uint64_t te) {
     for (std::uint64_t t = tb; t < te; ++t)
-      for (auto& p : projections) {
+      for (std::size_t j = 0; j < projections.size(); ++j) {
+        auto& p = projections[j];
         const std::uint64_t n = p.target->size();
-        deliver_projection(p, step, static_cast<index_t>(n * t / nt), static_cast<index_t>(n * (t + 1) / nt));
+        if (!deliver_projection(p, step, static_cast<index_t>(n * t / nt), static_cast<index_t>(n * (t + 1) / nt)))
+          incomplete.store(static_cast<int>(j));
       }
   });
+  if (incomplete.load() >= 0) {
+    const auto& p = projections[std::size_t(incomplete.load())];
+    throw parameter_error("projection '" + p.name + "' (" + p.stdp_model + ")", "stdp archive capacity",
+                          std::to_string(p.stdp_archive->capacity) + " spikes per neuron",
+                          "more: a neuron of '" + p.target->name() + "' fired more often between two spikes of "
+                          "one of its presynaptic neurons (network::set_stdp_archive, NEST layer kernel option "
+                          "stdp_archive_capacity)");
+  }
 }
 
 namespace {
@@ -149,7 +215,8 @@ nlohmann::json describe_plasticity_kind() {
 
 void describe_plasticity(nlohmann::json& out) {
   out["plasticity"] = nlohmann::json::array(
-      {describe_plasticity_kind<models::stp_params>(), describe_plasticity_kind<models::std_params>()});
+      {describe_plasticity_kind<models::stp_params>(), describe_plasticity_kind<models::std_params>(),
+       describe_plasticity_kind<models::nest_tsodyks2_params>(), describe_plasticity_kind<models::nest_tsodyks_params>()});
 }
 
 }  // namespace volley

@@ -12,7 +12,9 @@
 #include "engine/connectivity.hpp"
 #include "engine/distribution.hpp"
 #include "engine/population.hpp"
+#include "engine/spike_archive.hpp"
 #include "models/short_term_plasticity.hpp"
+#include "models/stdp.hpp"
 
 namespace volley {
 
@@ -47,11 +49,22 @@ struct projection {
   models::plasticity_constants plasticity;
   std::vector<double> stp_u;                // [batch][source row], dimensionless (STP only; empty under STD)
   std::vector<double> stp_x;                // [batch][source row], dimensionless
+  std::vector<double> stp_y;                // [batch][source row], dimensionless (NEST's tsodyks_synapse only)
   std::vector<std::uint64_t> stp_since;     // [batch][source row], time of the stored u, x in steps of dt
   std::vector<real_t> efficacy;             // [batch][source row], of this step's spikes (CPU pre-pass output)
   bool plastic() const { return plasticity.kind != models::plasticity_kind::none; }
   // Sets the plasticity and the initial state (u = U, x = 1 at time 0) for `batch` instances.
   void set_plasticity(const models::plasticity_constants& c, std::uint32_t batch);
+
+  // Spike-timing-dependent plasticity (NEST's stdp models, models/stdp.hpp): rule none for fixed weights. Needs
+  // per-synapse `weights` (filled at connect) and batch 1; weights change when their source spikes (CPU only).
+  models::stdp_constants stdp;
+  std::string stdp_model;                              // NEST's model name, for messages
+  std::vector<models::stdp_pre_state> stdp_pre;        // [source row] traces after the source's newest spike
+  std::vector<models::stdp_pre_state> stdp_before;     // [source row] traces before this step's spike (scratch)
+  std::vector<double> stdp_synapse_kplus;              // [synapse] K+ of nn_pre_centered (per synapse there)
+  const spike_archive* stdp_archive = nullptr;         // the target population's archive (set at finalize)
+  bool weight_plastic() const { return stdp.rule != models::stdp_rule::none; }
 
   // Set from connect() until the synapses are drawn on the host (network::finalize). on_device: a GPU simulator
   // drew them on the device instead (held there by its gpu::device_connectivity); the host arrays stay empty.
@@ -73,7 +86,8 @@ struct projection {
 void update_short_term_plasticity(std::vector<projection>& projections, std::uint64_t step);
 
 // Adds the spikes of this step to the target ring buffers, each weight times its spike's efficacy under
-// plasticity (calls update_short_term_plasticity first). Deterministic for any thread count: each thread owns a
+// plasticity (calls update_short_term_plasticity first); STDP projections first update the weights of the
+// spiking rows (models/stdp.hpp), each by the thread that owns its target. Deterministic for any thread count: each thread owns a
 // contiguous range of target neurons, and every target receives its inputs in the same order (projection order,
 // then ascending source neuron, then row order).
 void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, int threads);

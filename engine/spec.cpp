@@ -131,7 +131,7 @@ models::plasticity_params parse_plasticity(const json& j, const std::string& whe
   const std::string kind = spec::member(j, "kind", where + " stp").get<std::string>();
   models::plasticity_params out;
   if (!kind_by_name(kind, out) || std::holds_alternative<models::no_plasticity>(out))
-    throw parameter_error(where, "stp.kind", "'" + kind + "'", "one of: STP, STD");
+    throw parameter_error(where, "stp.kind", "'" + kind + "'", "one of: STP, STD, tsodyks2_synapse, tsodyks_synapse");
   std::visit(
       [&](auto& p) {
         using P = std::decay_t<decltype(p)>;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <limits>
 #include <set>
+#include <tuple>
 
 #include "engine/error.hpp"
 #include "engine/spec_values.hpp"
@@ -83,14 +84,14 @@ connection_rule rule_of(const json& spec, const std::string& where) {
   return r;
 }
 
-void check_syn_keys(const json& syn, const std::string& where) {
-  for (const auto& [key, value] : syn.items()) {
+// Devices take static synapses only (as in NEST) and their syn_spec's weight, delay, receptor_type.
+void check_device_syn_keys(const std::vector<synapse_model>& models, const json& syn, const std::string& where) {
+  const synapse_model& m = synapse_model_of(models, syn, where);
+  if (m.base != "static_synapse")
+    throw parameter_error(where, "synapse_model", "\"" + m.name + "\"", "a static synapse (devices connect through static synapses)");
+  for (const auto& [key, value] : syn.items())
     if (key != "synapse_model" && key != "weight" && key != "delay" && key != "receptor_type")
       throw parameter_error(where, "syn_spec." + key, value.dump(), "one of synapse_model, weight, delay, receptor_type");
-  }
-  if (syn.contains("synapse_model") && syn.at("synapse_model") != "static_synapse")
-    throw parameter_error(where, "synapse_model", syn.at("synapse_model").dump(),
-                          "\"static_synapse\" (the NEST layer has no plastic synapses yet)");
 }
 
 }  // namespace
@@ -116,7 +117,9 @@ std::string receptor_of(const json& syn, const node_group& target, const std::st
 }
 
 json nest_weight(const json& syn, const node_group& target) {
-  return target.model == "parrot_neuron" ? json(1.0) : syn.value("weight", json(1.0));  // NEST ignores a parrot's weights
+  // NEST ignores the weights of spikes a parrot repeats (port 0); volley's parrot counts them as multiplicity 1
+  const bool repeated = target.model == "parrot_neuron" && syn.value("receptor_type", json(0)) == json(0);
+  return repeated ? json(1.0) : syn.value("weight", json(1.0));
 }
 
 std::string unit_of_key(const node_group& g, const std::string& key, const std::string& where) {
@@ -297,12 +300,18 @@ void plan::check_connection(const connection& c) const {
   const node_group& pre = group_of(c.pre, "Connect (pre)");
   const node_group& post = group_of(c.post, "Connect (post)");
   const std::string where = "Connect(" + pre.model + " -> " + post.model + ")";
-  check_syn_keys(c.syn_spec, where);
-  if (pre.kind != device_kind::none || post.kind != device_kind::none) return;  // checked when lowered
+  if (pre.kind != device_kind::none || post.kind != device_kind::none) {
+    check_device_syn_keys(synapse_models, c.syn_spec, where);
+    return;  // the rest is checked when lowered
+  }
+  const synapse_model& m = synapse_model_of(synapse_models, c.syn_spec, where);
+  const json syn = merged_syn_spec(m, c.syn_spec, where);
+  synapse_spec probe;
+  lower_plasticity(m, syn, probe, where);
   rule_of(c.conn_spec, where);
-  receptor_of(c.syn_spec, post, where);
-  quantity_in(c.syn_spec.value("weight", json(1.0)), weight_unit_of(post), where, "weight");
-  const json delay = c.syn_spec.value("delay", json(1.0));
+  receptor_of(syn, post, where);
+  quantity_in(nest_weight(syn, post), weight_unit_of(post), where, "weight");
+  const json delay = syn.value("delay", json(1.0));
   const auto d = quantity_in(delay, "ms", where, "delay");
   if (d.dist.is_constant() && d.per_item.empty() && d.dist.a < options.resolution_ms * (1 - 1e-9))
     throw parameter_error(where, "delay", delay.dump() + " ms",
@@ -341,12 +350,14 @@ void plan::connect_neurons(const connection& c) {
   const node_group& pre = group_of(c.pre, "Connect");
   const node_group& post = group_of(c.post, "Connect");
   const std::string where = "Connect(" + pre.model + " -> " + post.model + ")";
-  check_syn_keys(c.syn_spec, where);
+  const synapse_model& model = synapse_model_of(synapse_models, c.syn_spec, where);
+  const json spec = merged_syn_spec(model, c.syn_spec, where);
   synapse_spec syn;
-  syn.receptor = receptor_of(c.syn_spec, post, where);
-  syn.weight = quantity_in(nest_weight(c.syn_spec, post), weight_unit_of(post), where, "weight");
+  lower_plasticity(model, spec, syn, where);
+  syn.receptor = receptor_of(spec, post, where);
+  syn.weight = quantity_in(nest_weight(spec, post), weight_unit_of(post), where, "weight");
   // NEST's default delay is 1 ms; a delay below the resolution is an error there
-  const json delay = c.syn_spec.value("delay", json(1.0));
+  const json delay = spec.value("delay", json(1.0));
   syn.delay = quantity_in(delay, "ms", where, "delay");
   if (syn.delay.dist.is_constant() && syn.delay.per_item.empty() && syn.delay.dist.a < options.resolution_ms * (1 - 1e-9))
     throw parameter_error(where, "delay", delay.dump() + " ms",
@@ -354,6 +365,7 @@ void plan::connect_neurons(const connection& c) {
   const auto b = c.pre.first_id - pre.first_id, e = c.post.first_id - post.first_id;
   net->connect(selector(pre, b, b + c.pre.count), selector(post, e, e + c.post.count), rule_of(c.conn_spec, where),
                syn);
+  projection_of[static_cast<std::size_t>(&c - connections.data())] = static_cast<long long>(net->projections().size()) - 1;
 }
 
 void plan::connect_device(const connection& c, std::vector<trace_request>& traces, std::vector<std::string>& spikes) {
@@ -369,7 +381,20 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
     if (!(pre_neuron && post.kind == device_kind::spike_recorder))
       throw parameter_error(where, "pre", pre.model, "neurons connected to a spike_recorder (Connect(neurons, sr))");
     const auto b = c.pre.first_id - pre.first_id;
-    recorded[index_of(post)].push_back({index_of(pre), b, b + c.pre.count, 0, {}});
+    recorder_source s{index_of(pre), b, b + c.pre.count, 0, {}};
+    // models with precise spike times (a state "spike_offset": the spike's offset before the end of its step) are
+    // reported as NEST does, stamp - offset: the offset is recorded at every step and read at the spike steps
+    const auto& state = net->find(pre.population).model().state;
+    if (std::any_of(state.begin(), state.end(), [](const auto& f) { return std::string(f.name) == "spike_offset"; })) {
+      s.first_trace = traces.size();
+      s.as.push_back({"spike_offset", 1, 0});
+      trace_request t;
+      t.population = pre.population;
+      t.variable = "spike_offset";
+      for (auto i = b; i < b + c.pre.count; ++i) t.neurons.push_back(static_cast<index_t>(i));
+      traces.push_back(std::move(t));
+    }
+    recorded[index_of(post)].push_back(std::move(s));
     if (std::find(spikes.begin(), spikes.end(), pre.population) == spikes.end()) spikes.push_back(pre.population);
     return;
   }
@@ -393,7 +418,7 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
   }
   if (!post_neuron) throw parameter_error(where, "post", post.model, "neurons (a generator drives neurons)");
   const auto b = c.post.first_id - post.first_id;
-  check_syn_keys(c.syn_spec, where);
+  check_device_syn_keys(synapse_models, c.syn_spec, where);
   const generator_context ctx{options.resolution_ms, planned_min_delay(connections, options.resolution_ms),
                               options.rng_seed, static_cast<std::uint32_t>(&c - connections.data())};
   lower_generator(*net, pre, selector(post, b, b + c.post.count), post, c.syn_spec, ctx);
@@ -402,8 +427,17 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
 void plan::build() {
   net = std::make_unique<network>(network_options{units::time_q(options.resolution_ms), options.rng_seed, 1});
   recorded.assign(groups.size(), {});
-  for (auto& g : groups)
-    if (g.kind == device_kind::none) build_population(g);
+  projection_of.assign(connections.size(), -1);
+  for (auto& g : groups) {
+    if (g.kind != device_kind::none) continue;
+    build_population(g);
+    stdp_archive_options a;
+    a.capacity = options.stdp_archive_capacity;
+    if (g.archive.contains("tau_minus")) a.tau_minus = units::time_q(g.archive.at("tau_minus").get<double>());
+    if (g.archive.contains("tau_minus_triplet"))
+      a.tau_minus_triplet = units::time_q(g.archive.at("tau_minus_triplet").get<double>());
+    net->set_stdp_archive(g.population, a);
+  }
   std::vector<trace_request> traces;
   std::vector<std::string> spikes;
   for (const auto& c : connections) {
@@ -453,19 +487,24 @@ json plan::events(const node_collection& recorder) const {
   const double dt = options.resolution_ms;
   if (g.kind == device_kind::spike_recorder) {
     // NEST's order: by time, then by sender within a step
-    std::vector<std::pair<std::uint64_t, std::uint64_t>> ev;  // (step, id)
+    std::vector<std::tuple<std::uint64_t, std::uint64_t, double>> ev;  // (step, id, offset)
     for (const auto& src : recorded[index_of(g)]) {
       const node_group& n = groups[src.group];
+      const std::size_t nn = src.end - src.begin;
       for (const auto& sr : rec.spikes) {
         if (sr.population != n.population) continue;
-        for (std::size_t k = 0; k < sr.size(); ++k)
-          if (sr.neuron[k] >= src.begin && sr.neuron[k] < src.end) ev.emplace_back(sr.step[k], n.first_id + sr.neuron[k]);
+        for (std::size_t k = 0; k < sr.size(); ++k) {
+          if (sr.neuron[k] < src.begin || sr.neuron[k] >= src.end) continue;
+          double offset = 0;  // precise-spike models: the spike_offset trace at the spike's step (sample = step)
+          if (!src.as.empty()) offset = rec.traces[src.first_trace].values[sr.step[k] * nn + (sr.neuron[k] - src.begin)];
+          ev.emplace_back(sr.step[k], n.first_id + sr.neuron[k], offset);
+        }
       }
     }
     std::sort(ev.begin(), ev.end());
-    for (const auto& [step, id] : ev) {
+    for (const auto& [step, id, offset] : ev) {
       out["senders"].push_back(id);
-      out["times"].push_back(double(step + 1) * dt);
+      out["times"].push_back(double(step + 1) * dt - offset);
     }
     return out;
   }
@@ -486,6 +525,56 @@ json plan::events(const node_collection& recorder) const {
           out[vars[q].get<std::string>()].push_back(double(t.values[s * nn + i]) * src.as[q].scale + src.as[q].offset);
         }
     }
+  }
+  return out;
+}
+
+}  // namespace volley::nest::detail
+
+namespace volley::nest::detail {
+
+json plan::connections_between(const node_collection& source, const node_collection& target) const {
+  if (!net) throw user_error("GetConnections: the network is built at the first Simulate(); there is none yet");
+  auto inside = [](const node_collection& nodes, std::uint64_t id) {
+    return nodes.count == 0 || (id >= nodes.first_id && id < nodes.first_id + nodes.count);
+  };
+  struct row {
+    std::uint64_t source, target;
+    double weight, delay;
+    const std::string* model;
+  };
+  std::vector<row> rows;
+  for (std::size_t ci = 0; ci < connections.size(); ++ci) {
+    if (projection_of[ci] < 0) continue;
+    const connection& c = connections[ci];
+    const node_group& pre = group_of(c.pre, "GetConnections");
+    const node_group& post = group_of(c.post, "GetConnections");
+    const projection& p = net->projections()[static_cast<std::size_t>(projection_of[ci])];
+    const std::string& model = synapse_model_of(synapse_models, c.syn_spec, "GetConnections").name;
+    for (std::uint64_t r = 0; r + 1 < p.row_ptr.size(); ++r) {
+      const std::uint64_t src = pre.first_id + p.source_range.begin + r;
+      if (!inside(source, src)) continue;
+      for (std::uint64_t k = p.row_ptr[r]; k < p.row_ptr[r + 1]; ++k) {
+        const std::uint64_t t = p.narrow() ? p.targets16[k] : p.targets32[k];
+        const std::uint64_t tgt = post.first_id + p.target_range.begin + t;
+        if (!inside(target, tgt)) continue;
+        const double w = p.weights.empty() ? double(p.weight) : double(p.weights[k]);
+        const double d = double(p.delays.empty() ? p.delay : p.delays[k]) * options.resolution_ms;
+        rows.push_back({src, tgt, w, d, &model});
+      }
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const row& a, const row& b) {
+    return a.source != b.source ? a.source < b.source : a.target < b.target;
+  });
+  json out = {{"source", json::array()}, {"target", json::array()}, {"weight", json::array()},
+              {"delay", json::array()}, {"synapse_model", json::array()}};
+  for (const auto& r : rows) {
+    out["source"].push_back(r.source);
+    out["target"].push_back(r.target);
+    out["weight"].push_back(r.weight);
+    out["delay"].push_back(r.delay);
+    out["synapse_model"].push_back(*r.model);
   }
   return out;
 }

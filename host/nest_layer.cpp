@@ -83,7 +83,18 @@ void kernel::set_status(const node_collection& nodes, const json& params) {
   const bool whole = offset == 0 && nodes.count == g.count;
   json updated = g.params;
   json updated_overrides = g.state_overrides;
-  const json expanded = detail::expand_vector_params(g, params, where);
+  json updated_archive = g.archive;
+  json model_params = json::object();
+  for (const auto& [key, value] : params.items()) {
+    if (!detail::is_archive_key(key)) {
+      model_params[key] = value;
+      continue;
+    }
+    if (!whole || !value.is_number() || !(value.get<double>() > 0) || !std::isfinite(value.get<double>()))
+      throw parameter_error(where, key, value.dump(), "one positive number (ms) for all nodes of the Create() call");
+    updated_archive[key] = value;
+  }
+  const json expanded = detail::expand_vector_params(g, model_params, where);
   for (const auto& [key, value] : expanded.items()) {
     unit_of_key(g, key, where);  // rejects unknown names, naming the known ones
     if (value.is_array() && value.size() != nodes.count)
@@ -120,6 +131,62 @@ void kernel::set_status(const node_collection& nodes, const json& params) {
     throw;
   }
   g.state_overrides = std::move(updated_overrides);
+  g.archive = std::move(updated_archive);
+}
+
+namespace {
+synapse_model* find_synapse(std::vector<synapse_model>& models, const std::string& name) {
+  for (auto& m : models)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+}  // namespace
+
+void kernel::copy_model(const std::string& existing, const std::string& name, const json& params) {
+  plan_->check_not_built("CopyModel");
+  const std::string where = "CopyModel('" + existing + "', '" + name + "')";
+  const synapse_model* base = find_synapse(plan_->synapse_models, existing);
+  if (base == nullptr)
+    throw parameter_error(where, "existing", "'" + existing + "'",
+                          "a synapse model (" + synapse_model_names(plan_->synapse_models) +
+                              "); neuron and device models cannot be copied yet");
+  if (find_synapse(plan_->synapse_models, name) != nullptr || models::find_neuron_model(name) != nullptr ||
+      device_kind_of(name) != device_kind::none)
+    throw parameter_error(where, "name", "'" + name + "'", "a new model name");
+  synapse_model copy = *base;
+  copy.name = name;
+  if (!params.is_object()) throw parameter_error(where, "params", params.dump(), "an object {name: value}");
+  copy.params = merged_syn_spec(copy, params, where);
+  copy.params.erase("receptor_type");
+  synapse_spec probe;
+  lower_plasticity(copy, copy.params, probe, where);
+  plan_->synapse_models.push_back(std::move(copy));
+}
+
+void kernel::set_defaults(const std::string& model, const json& params) {
+  plan_->check_not_built("SetDefaults");
+  const std::string where = "SetDefaults('" + model + "')";
+  synapse_model* m = find_synapse(plan_->synapse_models, model);
+  if (m == nullptr)
+    throw parameter_error(where, "model", "'" + model + "'",
+                          "a synapse model (" + synapse_model_names(plan_->synapse_models) + ")");
+  if (!params.is_object()) throw parameter_error(where, "params", params.dump(), "an object {name: value}");
+  json merged = merged_syn_spec(*m, params, where);
+  merged.erase("receptor_type");
+  synapse_spec probe;
+  lower_plasticity(*m, merged, probe, where);
+  m->params = std::move(merged);
+}
+
+json kernel::get_defaults(const std::string& model) const {
+  for (const auto& m : plan_->synapse_models)
+    if (m.name == model) return m.params;
+  throw parameter_error("GetDefaults('" + model + "')", "model", "'" + model + "'",
+                        "a synapse model (" + synapse_model_names(plan_->synapse_models) + ")");
+}
+
+json kernel::get_connections(const node_collection& source, const node_collection& target) const {
+  return plan_->connections_between(source, target);
 }
 
 void kernel::connect(const node_collection& pre, const node_collection& post, const json& conn_spec,

@@ -53,6 +53,7 @@ struct kernel_options {
   std::uint64_t rng_seed = 1;
   int local_num_threads = 0;                // CPU threads; 0: OpenMP's default
   backend_kind backend = backend_kind::cpu;  // automatic: a GPU where one answers
+  std::uint32_t stdp_archive_capacity = 32;  // postsynaptic spikes kept per neuron for STDP (engine/spike_archive.hpp)
 };
 
 class kernel {
@@ -76,6 +77,17 @@ class kernel {
   void connect(const node_collection& pre, const node_collection& post, const json& conn_spec = "all_to_all",
                const json& syn_spec = json::object());
   void set_status(const node_collection& nodes, const json& params);
+  // Synapse models (host/nest_synapses.hpp): static_synapse, static_synapse_hom_w, tsodyks_synapse(_hom),
+  // tsodyks2_synapse, stdp_synapse, stdp_synapse_hom, stdp_pl_synapse_hom, stdp_triplet_synapse,
+  // vogels_sprekeler_synapse, stdp_nn_symm/_restr/_pre_centered_synapse. CopyModel makes a named copy with
+  // other defaults, SetDefaults changes a synapse model's defaults (both before the first simulate()).
+  void copy_model(const std::string& existing, const std::string& name, const json& params = json::object());
+  void set_defaults(const std::string& model, const json& params);
+  json get_defaults(const std::string& model) const;
+  // NEST's GetConnections(source, target).get(): {"source", "target", "weight", "delay", "synapse_model"} lists
+  // over the synapses between neurons (after the first simulate(); weights as they are now), ordered by source,
+  // then target, then creation. An empty collection (count 0) stands for all nodes.
+  json get_connections(const node_collection& source = {}, const node_collection& target = {}) const;
   // Neurons: {"model", "global_id"} plus, after a simulate(), every state variable (lists over the nodes);
   // recorders: {"model", "n_events"}; generators: their parameters.
   json get_status(const node_collection& nodes) const;

@@ -10,6 +10,7 @@
 
 #include "engine/network.hpp"
 #include "host/nest_layer.hpp"
+#include "host/nest_synapses.hpp"
 #include "host/simulator.hpp"
 #include "models/registry.hpp"
 
@@ -47,6 +48,7 @@ struct node_group {
   json params = json::object();                       // NEST units; neurons: key -> value | per-node list
   json state_overrides = json::object();              // neurons: state -> {node index: value}, set after params
   std::string population;                             // neurons: the volley population, once built
+  json archive = json::object();                      // neurons: NEST's tau_minus, tau_minus_triplet (ms), if set
 };
 
 struct connection {
@@ -81,6 +83,8 @@ struct plan {
   std::unique_ptr<simulator> sim;
   double build_s = 0;
   std::vector<std::vector<recorder_source>> recorded;  // per group (recorders only)
+  std::vector<synapse_model> synapse_models = builtin_synapse_models();  // CopyModel adds to it
+  std::vector<long long> projection_of;               // per connection: its projection in net, -1 for devices
 
   void check_not_built(const char* call) const;
   node_group& group_of(const node_collection& nodes, const std::string& where);
@@ -92,6 +96,7 @@ struct plan {
   void build();
   json status(const node_collection& nodes) const;
   json events(const node_collection& recorder) const;
+  json connections_between(const node_collection& source, const node_collection& target) const;
 
  private:
   void build_population(node_group& g);

@@ -10,8 +10,26 @@
 
 namespace volley {
 
+namespace {
+// The spikes of one run: the running totals less those before it (run_stats holds one run, as synaptic_events).
+std::vector<population_stats> spikes_of_run(std::vector<population_stats> totals,
+                                            const std::vector<population_stats>& before) {
+  for (std::size_t p = 0; p < totals.size(); ++p) totals[p].spikes -= before[p].spikes;
+  return totals;
+}
+}  // namespace
+
 simulator::simulator(network& net, run_options options) : net_(net), options_(std::move(options)) {
   decision_ = resolve_backend(options_.backend);
+  for (const auto& p : net_.projections()) {
+    if (!p.weight_plastic() || decision_.kind != backend_kind::gpu) continue;
+    if (options_.backend != backend_kind::automatic)
+      throw parameter_error("projection '" + p.name + "'", "synapse_model", p.stdp_model,
+                            "the CPU backend (--backend cpu): STDP weights are updated on the CPU only so far");
+    decision_.kind = backend_kind::cpu;
+    decision_.note = "cpu: projection '" + p.name + "' has STDP (" + p.stdp_model + "), which runs on the CPU only";
+    break;
+  }
   if (options_.threads < 0)
     throw parameter_error("run options", "threads", std::to_string(options_.threads), "0 (default) or more");
   if (decision_.kind == backend_kind::gpu && options_.gpu_draw_synapses) {
@@ -163,12 +181,14 @@ run_stats simulator::run(units::time_q duration) {
   const auto t0 = clock::now();
   auto last_report = t0;
   run_stats stats;
+  const auto before = totals_.populations;
   std::uint64_t events = 0;
   const std::uint64_t end = step_ + steps;
   while (step_ < end) {
     // Phases of one step, in this order:
     compute_gap_currents(net_.gap_projections(), options_.threads);  // 0. gap currents from the start-of-step V
     update_neurons();                                               // 1. fused update of every family, spikes collected
+    net_.archive_spikes(step_);                                     //    postsynaptic spikes for STDP
     record_step();                                                  // 2. spikes and traces into the record
     events += count_synaptic_events();                              //    (for the summary)
     propagate_spikes(net_.projections(), step_, options_.threads);  // 3. spikes into target ring buffers
@@ -191,7 +211,7 @@ run_stats simulator::run(units::time_q duration) {
   stats.simulated_ms = double(stats.steps) * net_.dt();
   stats.synaptic_events = events;
   totals_.synaptic_events += events;
-  stats.populations = totals_.populations;
+  stats.populations = spikes_of_run(totals_.populations, before);
   record_.duration_ms = double(step_) * net_.dt();
   record_.interrupted = stats.interrupted;
   return stats;
@@ -199,6 +219,7 @@ run_stats simulator::run(units::time_q duration) {
 
 // The same phases on the device, in blocks of steps (host/gpu_engine.hpp); the stop flag is polled per block.
 run_stats simulator::run_on_gpu(std::uint64_t steps) {
+  const auto before = totals_.populations;
   if (!gpu_ || gpu_stale_) {
     std::vector<gpu::spike_recording> spikes;
     for (std::size_t p = 0; p < spike_record_of_.size(); ++p)
@@ -230,7 +251,7 @@ run_stats simulator::run_on_gpu(std::uint64_t steps) {
   totals_.synaptic_events += stats.synaptic_events;
   const auto totals = gpu_->spike_totals();
   for (std::size_t p = 0; p < totals.size(); ++p) totals_.populations[p].spikes = gpu_base_spikes_[p] + totals[p];
-  stats.populations = totals_.populations;
+  stats.populations = spikes_of_run(totals_.populations, before);
   record_.duration_ms = double(step_) * net_.dt();
   record_.interrupted = stats.interrupted;
   return stats;

@@ -46,7 +46,7 @@ struct run_stats {
   std::uint64_t steps = 0;
   double simulated_ms = 0;
   std::uint64_t synaptic_events = 0;
-  std::vector<population_stats> populations;
+  std::vector<population_stats> populations;  // spikes of this run only
   bool interrupted = false;
 };
 

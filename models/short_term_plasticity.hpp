@@ -39,13 +39,27 @@
 
 namespace volley::models {
 
-// Admissible values of a plasticity parameter (U: (0, 1]; time constants: > 0).
-enum class plasticity_range { fraction, positive };
+// Admissible values of a plasticity parameter (U: (0, 1]; time constants: > 0; NEST's tau_fac: >= 0, 0 switching
+// facilitation off; NEST's initial u, x, y: [0, 1]).
+enum class plasticity_range { fraction, positive, non_negative, unit_interval };
 inline bool plasticity_in_range(double v, plasticity_range r) {
-  return std::isfinite(v) && (r == plasticity_range::fraction ? (v > 0.0 && v <= 1.0) : v > 0.0);
+  if (!std::isfinite(v)) return false;
+  switch (r) {
+    case plasticity_range::fraction: return v > 0.0 && v <= 1.0;
+    case plasticity_range::positive: return v > 0.0;
+    case plasticity_range::non_negative: return v >= 0.0;
+    case plasticity_range::unit_interval: return v >= 0.0 && v <= 1.0;
+  }
+  return false;
 }
 inline const char* plasticity_range_text(plasticity_range r) {
-  return r == plasticity_range::fraction ? "a value in (0, 1]" : "a positive value";
+  switch (r) {
+    case plasticity_range::fraction: return "a value in (0, 1]";
+    case plasticity_range::positive: return "a positive value";
+    case plasticity_range::non_negative: return "a value >= 0";
+    case plasticity_range::unit_interval: return "a value in [0, 1]";
+  }
+  return "";
 }
 
 struct stp_params {
@@ -72,21 +86,74 @@ struct std_params {
   }
 };
 
+// NEST's tsodyks2_synapse (Tsodyks & Markram 1997 as NEST 3.10 has it). State per source here (NEST: per synapse;
+// equal for the synapses of one source with equal parameters). At a spike at t, previous one at t_last:
+//   not the first spike:  x <- 1 + (x - x u - 1) exp(-h/tau_rec),  u <- U + u (1 - U) exp(-h/tau_fac)  (h = t - t_last;
+//                         tau_fac 0: u <- U), x updated with the old u;   efficacy x u (the first spike: the
+//                         initial x u, unchanged).  Defaults U 0.5, u 0.5, x 1, tau_rec 800 ms, tau_fac 0.
+struct nest_tsodyks2_params {
+  static constexpr const char* name = "tsodyks2_synapse";
+  units::dimensionless_q U{0.5};
+  units::dimensionless_q u{0.5};   // initial
+  units::dimensionless_q x{1.0};   // initial
+  units::time_q tau_rec{800.0};
+  units::time_q tau_fac{0.0};
+  template <class P, class F>
+  static void each_param(P& p, F&& f) {
+    f("U", p.U, plasticity_range::fraction);
+    f("u", p.u, plasticity_range::unit_interval);
+    f("x", p.x, plasticity_range::unit_interval);
+    f("tau_rec", p.tau_rec, plasticity_range::positive);
+    f("tau_fac", p.tau_fac, plasticity_range::non_negative);
+  }
+};
+
+// NEST's tsodyks_synapse (Tsodyks, Uziel & Markram 2000): resources x (recovered), y (active), z = 1 - x - y
+// (inactive), utilisation u, propagated exactly from the previous spike (time 0 before the first, NEST's
+// t_lastspike_ 0) over h = t - t_last:
+//   u <- u exp(-h/tau_fac) (0 if tau_fac is 0);  x <- x + Pxy y - expm1(-h/tau_rec) z;  y <- y exp(-h/tau_psc),
+//   Pxy = (expm1(-h/tau_rec) tau_rec - (exp(-h/tau_psc) - 1) tau_psc) / (tau_psc - tau_rec);
+//   then u <- u + U (1 - u); efficacy u x; x <- x - u x; y <- y + u x.
+// Defaults U 0.5, u 0, x 1, y 0, tau_psc 3 ms, tau_rec 800 ms, tau_fac 0. tau_psc must differ from tau_rec.
+struct nest_tsodyks_params {
+  static constexpr const char* name = "tsodyks_synapse";
+  units::dimensionless_q U{0.5};
+  units::dimensionless_q u{0.0};   // initial
+  units::dimensionless_q x{1.0};   // initial
+  units::dimensionless_q y{0.0};   // initial
+  units::time_q tau_psc{3.0};
+  units::time_q tau_rec{800.0};
+  units::time_q tau_fac{0.0};
+  template <class P, class F>
+  static void each_param(P& p, F&& f) {
+    f("U", p.U, plasticity_range::fraction);
+    f("u", p.u, plasticity_range::unit_interval);
+    f("x", p.x, plasticity_range::unit_interval);
+    f("y", p.y, plasticity_range::unit_interval);
+    f("tau_psc", p.tau_psc, plasticity_range::positive);
+    f("tau_rec", p.tau_rec, plasticity_range::positive);
+    f("tau_fac", p.tau_fac, plasticity_range::non_negative);
+  }
+};
+
 struct no_plasticity {
   static constexpr const char* name = "none";
 };
-// A projection's short-term plasticity: none (static weights), STP or STD.
-using plasticity_params = std::variant<no_plasticity, stp_params, std_params>;
+// A projection's short-term plasticity: none (static weights), STP or STD (brainpy.state), or NEST's
+// tsodyks2_synapse / tsodyks_synapse.
+using plasticity_params = std::variant<no_plasticity, stp_params, std_params, nest_tsodyks2_params, nest_tsodyks_params>;
 
-enum class plasticity_kind : std::uint32_t { none = 0, stp = 1, std = 2 };
+enum class plasticity_kind : std::uint32_t { none = 0, stp = 1, std = 2, tsodyks2 = 3, tsodyks = 4 };
 
 // What the per-spike update reads, lowered once (internal units).
 struct plasticity_constants {
   plasticity_kind kind = plasticity_kind::none;
   double U = 0;          // STP: increment of u; STD: fraction of x used
   double inv_tau_f = 0;  // 1/ms (STP)
-  double inv_tau_d = 0;  // 1/ms (STP: tau_d; STD: tau)
+  double inv_tau_d = 0;  // 1/ms (STP: tau_d; STD: tau; tsodyks: tau_rec)
   double dt = 0;         // ms
+  double tau_rec = 0, tau_fac = 0, tau_psc = 0;  // ms (tsodyks, tsodyks2: NEST's own expressions use them)
+  double u0 = 0, x0 = 1, y0 = 0;                 // initial state (tsodyks, tsodyks2)
 };
 
 inline plasticity_constants plasticity_constants_for(const plasticity_params& p, double dt) {
@@ -101,20 +168,70 @@ inline plasticity_constants plasticity_constants_for(const plasticity_params& p,
     c.kind = plasticity_kind::std;
     c.U = d->U.value;
     c.inv_tau_d = 1.0 / d->tau.value;
+  } else if (const auto* t2 = std::get_if<nest_tsodyks2_params>(&p)) {
+    c.kind = plasticity_kind::tsodyks2;
+    c.U = t2->U.value;
+    c.tau_rec = t2->tau_rec.value;
+    c.tau_fac = t2->tau_fac.value;
+    c.u0 = t2->u.value;
+    c.x0 = t2->x.value;
+  } else if (const auto* t1 = std::get_if<nest_tsodyks_params>(&p)) {
+    c.kind = plasticity_kind::tsodyks;
+    c.U = t1->U.value;
+    c.tau_rec = t1->tau_rec.value;
+    c.tau_fac = t1->tau_fac.value;
+    c.tau_psc = t1->tau_psc.value;
+    c.u0 = t1->u.value;
+    c.x0 = t1->x.value;
+    c.y0 = t1->y.value;
   }
   return c;
 }
 
-// Initial state of one source: u = U (STP), x = 1, stored at time 0.
-inline double initial_u(const plasticity_constants& c) { return c.kind == plasticity_kind::stp ? c.U : 0.0; }
+// Initial state of one source: u = U (STP), x = 1, stored at time 0; NEST's models: their initial u, x, y.
+inline double initial_u(const plasticity_constants& c) {
+  if (c.kind == plasticity_kind::tsodyks || c.kind == plasticity_kind::tsodyks2) return c.u0;
+  return c.kind == plasticity_kind::stp ? c.U : 0.0;
+}
+inline double initial_x(const plasticity_constants& c) {
+  return c.kind == plasticity_kind::tsodyks || c.kind == plasticity_kind::tsodyks2 ? c.x0 : 1.0;
+}
+inline bool uses_u(const plasticity_constants& c) {
+  return c.kind == plasticity_kind::stp || c.kind == plasticity_kind::tsodyks || c.kind == plasticity_kind::tsodyks2;
+}
 
 // One spike of a source in step `step` (time (step + 1) dt): relaxes u and x exactly from the time of their stored
 // values (`since`, in steps of dt), applies the jumps, stores the new time and returns the spike's efficacy.
-// `u` is ignored under STD. The body both the CPU pre-pass and the GPU kernel run.
-VOLLEY_HD inline double plasticity_on_spike(const plasticity_constants& c, double& u, double& x,
+// `u` is ignored under STD, `y` except under tsodyks. The body both the CPU pre-pass and the GPU kernel run.
+VOLLEY_HD inline double plasticity_on_spike(const plasticity_constants& c, double& u, double& x, double& y,
                                             std::uint64_t& since, std::uint64_t step) {
   const double elapsed = static_cast<double>(step + 1 - since) * c.dt;  // ms
+  const bool first = since == 0;
   since = step + 1;
+  if (c.kind == plasticity_kind::tsodyks2) {  // NEST 3.10's order: x with the old u, then u
+    if (!first) {
+      const double x_decay = std::exp(-elapsed / c.tau_rec);
+      const double u_decay = c.tau_fac == 0.0 ? 0.0 : std::exp(-elapsed / c.tau_fac);
+      x = 1.0 + (x - x * u - 1.0) * x_decay;
+      u = c.U + u * (1.0 - c.U) * u_decay;
+    }
+    return x * u;
+  }
+  if (c.kind == plasticity_kind::tsodyks) {
+    const double Puu = c.tau_fac == 0.0 ? 0.0 : std::exp(-elapsed / c.tau_fac);
+    const double Pyy = std::exp(-elapsed / c.tau_psc);
+    const double Pzz = std::expm1(-elapsed / c.tau_rec);
+    const double Pxy = (Pzz * c.tau_rec - (Pyy - 1.0) * c.tau_psc) / (c.tau_psc - c.tau_rec);
+    const double z = 1.0 - x - y;
+    u *= Puu;
+    x += Pxy * y - Pzz * z;
+    y *= Pyy;
+    u += c.U * (1.0 - u);
+    const double used = u * x;
+    x -= used;
+    y += used;
+    return used;
+  }
   const double x_minus = 1.0 - (1.0 - x) * std::exp(-elapsed * c.inv_tau_d);
   if (c.kind == plasticity_kind::stp) {
     const double u_minus = u * std::exp(-elapsed * c.inv_tau_f);

@@ -269,7 +269,7 @@ TEST(NestLayer, ErrorsNameTheCallTheParameterAndWhatIsExpected) {
   EXPECT_NE(message([&] { k.connect(n, n, {{"rule", "pairwise_bernoulli"}, {"p", 0.1}, {"indegree", 3}}); })
                 .find("indegree"),
             std::string::npos);
-  EXPECT_NE(message([&] { k.connect(n, n, "all_to_all", {{"synapse_model", "stdp_synapse"}}); }).find("synapse_model"),
+  EXPECT_NE(message([&] { k.connect(n, n, "all_to_all", {{"synapse_model", "stdp_synapses"}}); }).find("synapse_model"),
             std::string::npos);
   EXPECT_NE(message([&] { k.set_status(n.slice(1, 3), {{"V_m", {1.0, 2.0, 3.0}}}); }).find("one per node"),
             std::string::npos);

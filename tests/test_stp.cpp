@@ -27,10 +27,10 @@ constexpr double dt = 0.1;  // ms
 std::vector<double> engine_efficacies(const models::plasticity_params& p, const std::vector<std::uint64_t>& steps,
                                       double step_ms = dt) {
   const auto c = models::plasticity_constants_for(p, step_ms);
-  double u = models::initial_u(c), x = 1.0;
+  double u = models::initial_u(c), x = 1.0, y = 0.0;
   std::uint64_t since = 0;
   std::vector<double> e;
-  for (auto n : steps) e.push_back(models::plasticity_on_spike(c, u, x, since, n));
+  for (auto n : steps) e.push_back(models::plasticity_on_spike(c, u, x, y, since, n));
   return e;
 }
 
@@ -93,11 +93,11 @@ TEST(StpTrain, PeriodicTrainMatchesClosedFormsAndSteadyState) {
     // u after the k-th jump: u_k = u* + (u_1 - u*) q^(k-1), q = (1 - U) e^{-T/tau_f}
     const double q = (1 - U) * std::exp(-T / tf), u_star = U / (1 - q);
     const auto c = models::plasticity_constants_for(models::stp_params{}, dt);
-    double u = U, x = 1, u_err = 0;
+    double u = U, x = 1, y = 0, u_err = 0;
     std::uint64_t since = 0;
     const double u1 = U + (1 - U) * U * std::exp(-T / tf);
     for (std::size_t k = 0; k < 60; ++k) {
-      models::plasticity_on_spike(c, u, x, since, steps[k]);
+      models::plasticity_on_spike(c, u, x, y, since, steps[k]);
       u_err = std::max(u_err, std::abs(u - (u_star + (u1 - u_star) * std::pow(q, double(k)))));
     }
     EXPECT_LT(u_err, 1e-12);

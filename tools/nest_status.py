@@ -73,6 +73,17 @@ def nest_layer_devices():
             checked[w["model"]] = "tests/test_nest_generators.cpp against tests/reference/nest_generators.json"
         checked.setdefault("pulsepacket_generator",
                            "tests/test_nest_generators.cpp against tests/reference/nest_generators.json")
+    syn_ref = os.path.join(ROOT, "tests", "reference", "nest_synapses.json")
+    if os.path.exists(syn_ref):  # synapse models: weights / V_m replayed against NEST's
+        doc = json.load(open(syn_ref))
+        for case in doc["stdp"] + doc["stp"]:
+            checked[case["synapse_model"]] = "tests/test_nest_synapses.cpp against tests/reference/nest_synapses.json"
+        checked["static_synapse"] = "every connection of tests/test_nest_layer_references.cpp"
+        for alias, of in (("static_synapse_hom_w", "static_synapse"), ("tsodyks_synapse_hom", "tsodyks_synapse")):
+            if of in checked:  # the same code path with another name
+                checked[alias] = f"same lowering as {of} (host/nest_synapses.cpp); " + checked[of]
+    syn_table = open(os.path.join(ROOT, "host", "nest_synapses.cpp")).read()
+    names |= set(re.findall(r'\{"([a-z0-9_]+)", "[a-z0-9_]+",', syn_table))  # built-in synapse models
     return names, checked
 
 

@@ -206,6 +206,7 @@ class gpu_engine final : public engine {
     for (auto& pj : net_.projections()) {
       mirror_.add(pj.stp_u.data(), pj.stp_u.size() * sizeof(double), true);
       mirror_.add(pj.stp_x.data(), pj.stp_x.size() * sizeof(double), true);
+      mirror_.add(pj.stp_y.data(), pj.stp_y.size() * sizeof(double), true);
       mirror_.add(pj.stp_since.data(), pj.stp_since.size() * sizeof(std::uint64_t), true);
     }
   }
@@ -333,7 +334,9 @@ class gpu_engine final : public engine {
         plan.efficacy.upload(pj.efficacy);
         d.efficacy = plan.efficacy.get();
         plan.sp = {pj.plasticity, mirror_.translate(pj.stp_u.empty() ? nullptr : pj.stp_u.data()),
-                   mirror_.translate(pj.stp_x.data()), mirror_.translate(pj.stp_since.data()), plan.efficacy.get()};
+                   mirror_.translate(pj.stp_x.data()),
+                   mirror_.translate(pj.stp_y.empty() ? nullptr : pj.stp_y.data()),
+                   mirror_.translate(pj.stp_since.data()), plan.efficacy.get()};
         plan.stp_blocks = grid_for(src.size(), update_block, 1024);
       }
       // Long rows: a warp per chunk of a spiking row; short rows (mean below a quarter warp): a lane per row.

@@ -234,6 +234,7 @@ struct device_plasticity {
   models::plasticity_constants c;
   double* u;                // [batch][source row] (nullptr under STD)
   double* x;                // [batch][source row]
+  double* y;                // [batch][source row] (NEST's tsodyks_synapse; else nullptr)
   std::uint64_t* since;     // [batch][source row], steps
   real_t* efficacy;         // [batch][source row]
 };
@@ -250,9 +251,10 @@ __global__ void short_term_plasticity_kernel(device_projection pj, device_plasti
       const index_t src = pj.source_spikes[std::size_t(b) * pj.source_n + k];
       if (src < pj.source_begin || src >= pj.source_end) continue;
       const std::uint64_t i = b * rows + (src - pj.source_begin);
-      double unused = 0;
-      double& u = sp.u ? sp.u[i] : unused;
-      sp.efficacy[i] = static_cast<real_t>(models::plasticity_on_spike(sp.c, u, sp.x[i], sp.since[i], step));
+      double unused_u = 0, unused_y = 0;
+      double& u = sp.u ? sp.u[i] : unused_u;
+      double& y = sp.y ? sp.y[i] : unused_y;
+      sp.efficacy[i] = static_cast<real_t>(models::plasticity_on_spike(sp.c, u, sp.x[i], y, sp.since[i], step));
     }
   }
 }

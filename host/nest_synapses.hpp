@@ -1,0 +1,36 @@
+#pragma once
+// NEST's synapse models in the NEST layer: the built-in ones volley has (static, Tsodyks short-term plasticity,
+// the STDP family), CopyModel / SetDefaults copies of them, and how a connection's syn_spec becomes a volley
+// synapse_spec. Parameters are NEST's names and units (ms; weights in the target's weight unit).
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/network.hpp"
+
+namespace volley::nest::detail {
+
+using json = nlohmann::json;
+
+struct synapse_model {
+  std::string name;  // as used in syn_spec["synapse_model"]
+  std::string base;  // the built-in model it copies
+  json params;       // every parameter with its present default (weight and delay included), NEST's units
+};
+
+// The built-in synapse models, with NEST 3.10's defaults.
+std::vector<synapse_model> builtin_synapse_models();
+std::string synapse_model_names(const std::vector<synapse_model>& models);
+// The model named in a syn_spec ("static_synapse" when none is named); throws listing the known models.
+const synapse_model& synapse_model_of(const std::vector<synapse_model>& models, const json& syn_spec,
+                                      const std::string& where);
+// The syn_spec over the model's defaults; rejects keys the model does not have (naming them) and non-numeric
+// plasticity parameters.
+json merged_syn_spec(const synapse_model& m, const json& syn_spec, const std::string& where);
+// Sets the plasticity of `syn` (short-term or STDP) from a merged syn_spec of model `m`.
+void lower_plasticity(const synapse_model& m, const json& merged, synapse_spec& syn, const std::string& where);
+// NEST's node parameters of STDP targets (tau_minus, tau_minus_triplet): not model parameters in volley.
+bool is_archive_key(const std::string& key);
+
+}  // namespace volley::nest::detail
