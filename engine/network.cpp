@@ -258,6 +258,10 @@ projection& network::connect(const std::string& source, const std::string& targe
     build_synapses(p, rule, syn, id, where);
   p.set_plasticity(models::plasticity_constants_for(syn.plasticity, dt_), batch_);
   if (stdp) set_stdp(p, syn, where);
+  if (syn.record_weights) {
+    if (batch_ != 1) throw parameter_error(where, "weight_recorder", "set", "batch 1 (weights are logged per synapse)");
+    p.record_weights = true;
+  }
   p.target->mark_channel_used(p.channel);
   projections_.push_back(std::move(p));
   return projections_.back();

@@ -67,6 +67,8 @@ struct synapse_spec {
   std::string stdp_model = "stdp";    // the model's name, for messages
   double stdp_initial_kplus = 0;      // NEST's Kplus (per source here; nn_pre_centered: per synapse)
   double stdp_initial_kplus_triplet = 0;  // NEST's Kplus_triplet (stdp_triplet_synapse)
+  // Log every transmitted spike's weight (NEST's weight_recorder): projection::weight_log. CPU only, batch 1.
+  bool record_weights = false;
 };
 
 // The postsynaptic side of STDP for one population (NEST's neuron parameters tau_minus, tau_minus_triplet) and

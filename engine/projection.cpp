@@ -198,6 +198,23 @@ void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, 
   }
 }
 
+void log_transmitted_weights(std::vector<projection>& projections, std::uint64_t step) {
+  for (auto& p : projections) {
+    if (!p.record_weights) continue;
+    const auto& spikes = p.source->spikes()[0];
+    const auto first = std::lower_bound(spikes.begin(), spikes.end(), p.source_range.begin);
+    for (auto it = first; it != spikes.end() && *it < p.source_range.end; ++it) {
+      const std::uint64_t row = *it - p.source_range.begin;
+      const real_t e = p.plastic() ? p.efficacy[row] : real_t(1);
+      for (std::uint64_t k = p.row_ptr[row]; k < p.row_ptr[row + 1]; ++k) {
+        const index_t t = p.narrow() ? p.targets16[k] : p.targets32[k];
+        const real_t w = p.weights.empty() ? p.weight : p.weights[k];
+        p.weight_log.push_back({step, static_cast<index_t>(row), t, p.weight_plastic() ? w : w * e});
+      }
+    }
+  }
+}
+
 namespace {
 
 template <class P>

@@ -66,6 +66,17 @@ struct projection {
   const spike_archive* stdp_archive = nullptr;         // the target population's archive (set at finalize)
   bool weight_plastic() const { return stdp.rule != models::stdp_rule::none; }
 
+  // NEST's weight_recorder: every transmitted spike's weight (after plasticity), appended after propagation.
+  struct weight_event {
+    std::uint64_t step;      // the presynaptic spike's step (time (step + 1) dt)
+    index_t source_row;      // relative to source_range
+    index_t target;          // relative to target_range
+    real_t weight;           // as delivered: STDP's new weight, or weight x short-term efficacy
+  };
+  bool record_weights = false;
+  std::vector<weight_event> weight_log;
+  bool cpu_only() const { return weight_plastic() || record_weights; }
+
   // Set from connect() until the synapses are drawn on the host (network::finalize). on_device: a GPU simulator
   // drew them on the device instead (held there by its gpu::device_connectivity); the host arrays stay empty.
   std::optional<pending_synapses> pending;
@@ -91,6 +102,10 @@ void update_short_term_plasticity(std::vector<projection>& projections, std::uin
 // contiguous range of target neurons, and every target receives its inputs in the same order (projection order,
 // then ascending source neuron, then row order).
 void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, int threads);
+
+// Appends this step's transmitted weights to the weight_log of every projection that records them (after
+// propagate_spikes, serial, in row order).
+void log_transmitted_weights(std::vector<projection>& projections, std::uint64_t step);
 
 // For `volley models --json`: out["plasticity"] = [{name, spec_key "stp", parameters: name, unit, default, range}]
 // for brainpy.state's STP and STD.

@@ -296,16 +296,31 @@ void plan::build_population(node_group& g) {
   }
 }
 
+long long plan::weight_recorder_group(const json& spec, const std::string& where) const {
+  const json id = spec.value("weight_recorder", json(nullptr));
+  if (id.is_null()) return -1;
+  if (id.is_number_integer() && id.get<long long>() > 0)
+    for (const auto& g : groups)
+      if (g.kind == device_kind::weight_recorder && id.get<std::uint64_t>() >= g.first_id &&
+          id.get<std::uint64_t>() < g.first_id + g.count)
+        return static_cast<long long>(index_of(g));
+  throw parameter_error(where, "weight_recorder", id.dump(), "the global id of a weight_recorder (Create('weight_recorder'))");
+}
+
 void plan::check_connection(const connection& c) const {
   const node_group& pre = group_of(c.pre, "Connect (pre)");
   const node_group& post = group_of(c.post, "Connect (post)");
   const std::string where = "Connect(" + pre.model + " -> " + post.model + ")";
+  if (pre.kind == device_kind::weight_recorder || post.kind == device_kind::weight_recorder)
+    throw parameter_error(where, "weight_recorder", "connected", "not connected: name it in a synapse model "
+                                                                 "(CopyModel(..., {\"weight_recorder\": id}))");
   if (pre.kind != device_kind::none || post.kind != device_kind::none) {
     check_device_syn_keys(synapse_models, c.syn_spec, where);
     return;  // the rest is checked when lowered
   }
   const synapse_model& m = synapse_model_of(synapse_models, c.syn_spec, where);
   const json syn = merged_syn_spec(m, c.syn_spec, where);
+  weight_recorder_group(syn, where);
   synapse_spec probe;
   lower_plasticity(m, syn, probe, where);
   rule_of(c.conn_spec, where);
@@ -354,6 +369,9 @@ void plan::connect_neurons(const connection& c) {
   const json spec = merged_syn_spec(model, c.syn_spec, where);
   synapse_spec syn;
   lower_plasticity(model, spec, syn, where);
+  const long long recorder = weight_recorder_group(spec, where);
+  syn.record_weights = recorder >= 0;
+  weight_recorder_of[static_cast<std::size_t>(&c - connections.data())] = recorder;
   syn.receptor = receptor_of(spec, post, where);
   syn.weight = quantity_in(nest_weight(spec, post), weight_unit_of(post), where, "weight");
   // NEST's default delay is 1 ms; a delay below the resolution is an error there
@@ -419,15 +437,23 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
   if (!post_neuron) throw parameter_error(where, "post", post.model, "neurons (a generator drives neurons)");
   const auto b = c.post.first_id - post.first_id;
   check_device_syn_keys(synapse_models, c.syn_spec, where);
-  const generator_context ctx{options.resolution_ms, planned_min_delay(connections, options.resolution_ms),
+  json spec = merged_syn_spec(synapse_model_of(synapse_models, c.syn_spec, where), c.syn_spec, where);
+  spec.erase("weight_recorder");  // a (copied) static model's weight and delay defaults apply to devices too
+  const generator_context ctx{options.resolution_ms, min_delay_ms,
                               options.rng_seed, static_cast<std::uint32_t>(&c - connections.data())};
-  lower_generator(*net, pre, selector(post, b, b + c.post.count), post, c.syn_spec, ctx);
+  lower_generator(*net, pre, selector(post, b, b + c.post.count), post, spec, ctx);
 }
 
 void plan::build() {
   net = std::make_unique<network>(network_options{units::time_q(options.resolution_ms), options.rng_seed, 1});
   recorded.assign(groups.size(), {});
   projection_of.assign(connections.size(), -1);
+  weight_recorder_of.assign(connections.size(), -1);
+  std::vector<json> delays;  // each connection's delay over its synapse model's default (once, not per generator)
+  for (const auto& c : connections)
+    delays.push_back(merged_syn_spec(synapse_model_of(synapse_models, c.syn_spec, "Connect"), c.syn_spec, "Connect")
+                         .value("delay", json(1.0)));
+  min_delay_ms = planned_min_delay(delays, options.resolution_ms);
   for (auto& g : groups) {
     if (g.kind != device_kind::none) continue;
     build_population(g);
@@ -485,6 +511,7 @@ json plan::events(const node_collection& recorder) const {
   if (!sim) return out;
   const auto& rec = sim->record();
   const double dt = options.resolution_ms;
+  if (g.kind == device_kind::weight_recorder) return weight_events(g);
   if (g.kind == device_kind::spike_recorder) {
     // NEST's order: by time, then by sender within a step
     std::vector<std::tuple<std::uint64_t, std::uint64_t, double>> ev;  // (step, id, offset)
@@ -575,6 +602,42 @@ json plan::connections_between(const node_collection& source, const node_collect
     out["weight"].push_back(r.weight);
     out["delay"].push_back(r.delay);
     out["synapse_model"].push_back(*r.model);
+  }
+  return out;
+}
+
+}  // namespace volley::nest::detail
+
+namespace volley::nest::detail {
+
+// NEST's weight_recorder events: senders, targets, times (the presynaptic spike's), weights (as transmitted), in
+// time order, then by sender, then by connection and synapse.
+json plan::weight_events(const node_group& recorder) const {
+  struct event {
+    std::uint64_t step, sender, connection, order, target;
+    double weight;
+  };
+  std::vector<event> ev;
+  for (std::size_t ci = 0; ci < connections.size(); ++ci) {
+    if (weight_recorder_of.empty() || weight_recorder_of[ci] != static_cast<long long>(index_of(recorder))) continue;
+    const projection& p = net->projections()[static_cast<std::size_t>(projection_of[ci])];
+    const node_group& pre = group_of(connections[ci].pre, "GetEvents");
+    const node_group& post = group_of(connections[ci].post, "GetEvents");
+    for (std::size_t k = 0; k < p.weight_log.size(); ++k) {
+      const auto& e = p.weight_log[k];
+      ev.push_back({e.step, pre.first_id + p.source_range.begin + e.source_row, ci, k,
+                    post.first_id + p.target_range.begin + e.target, double(e.weight)});
+    }
+  }
+  std::sort(ev.begin(), ev.end(), [](const event& a, const event& b) {
+    return std::tie(a.step, a.sender, a.connection, a.order) < std::tie(b.step, b.sender, b.connection, b.order);
+  });
+  json out = {{"senders", json::array()}, {"targets", json::array()}, {"times", json::array()}, {"weights", json::array()}};
+  for (const auto& e : ev) {
+    out["senders"].push_back(e.sender);
+    out["targets"].push_back(e.target);
+    out["times"].push_back(double(e.step + 1) * options.resolution_ms);
+    out["weights"].push_back(e.weight);
   }
   return out;
 }

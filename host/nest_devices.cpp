@@ -43,6 +43,7 @@ constexpr device_name device_table[] = {
     {"spike_recorder", device_kind::spike_recorder},
     {"multimeter", device_kind::multimeter},
     {"voltmeter", device_kind::voltmeter},
+    {"weight_recorder", device_kind::weight_recorder},
 };
 
 double number(const json& params, const char* key) { return params.at(key).get<double>(); }
@@ -118,7 +119,8 @@ std::string device_names() {
 }
 
 bool is_recorder(device_kind k) {
-  return k == device_kind::spike_recorder || k == device_kind::multimeter || k == device_kind::voltmeter;
+  return k == device_kind::spike_recorder || k == device_kind::multimeter || k == device_kind::voltmeter ||
+         k == device_kind::weight_recorder;
 }
 
 json device_defaults(device_kind k) {
@@ -150,6 +152,7 @@ json device_defaults(device_kind k) {
       p = {{"spike_times", json::array()}, {"allow_offgrid_times", false}, {"precise_times", false}};
       break;
     case device_kind::spike_recorder: return json::object();
+    case device_kind::weight_recorder: return json::object();
     case device_kind::multimeter: return {{"record_from", json::array()}, {"interval", 1.0}};
     case device_kind::voltmeter: return {{"record_from", json::array({"V_m"})}, {"interval", 0.1}};
     case device_kind::none: return json::object();
@@ -191,7 +194,7 @@ void set_device_params(node_group& g, const json& params, const std::string& whe
     throw parameter_error(where, "interval", p.at("interval").dump(), "a positive time in ms");
 }
 
-double planned_min_delay(const std::vector<connection>& connections, double dt) {
+double planned_min_delay(const std::vector<json>& delays, double dt) {
   double lowest = forever_ms;
   auto consider = [&](const json& d) {
     if (d.is_number()) lowest = std::min(lowest, d.get<double>());
@@ -200,7 +203,7 @@ double planned_min_delay(const std::vector<connection>& connections, double dt) 
         if (x.is_number()) lowest = std::min(lowest, x.get<double>());
     if (d.is_object()) lowest = std::min(lowest, d.contains("low") && d.at("low").is_number() ? d.at("low").get<double>() : dt);
   };
-  for (const auto& c : connections) consider(c.syn_spec.value("delay", json(1.0)));
+  for (const auto& d : delays) consider(d);
   return std::isfinite(lowest) ? std::max(std::round(lowest / dt) * dt, dt) : dt;
 }
 

@@ -31,6 +31,7 @@ enum class device_kind {
   spike_recorder,
   multimeter,
   voltmeter,
+  weight_recorder,  // named by a synapse model's "weight_recorder" (CopyModel / SetDefaults / syn_spec)
 };
 
 device_kind device_kind_of(const std::string& model);
@@ -85,6 +86,8 @@ struct plan {
   std::vector<std::vector<recorder_source>> recorded;  // per group (recorders only)
   std::vector<synapse_model> synapse_models = builtin_synapse_models();  // CopyModel adds to it
   std::vector<long long> projection_of;               // per connection: its projection in net, -1 for devices
+  std::vector<long long> weight_recorder_of;          // per connection: the group of its weight_recorder, or -1
+  double min_delay_ms = 0;                            // NEST's min_delay of the planned connections (at build)
 
   void check_not_built(const char* call) const;
   node_group& group_of(const node_collection& nodes, const std::string& where);
@@ -97,6 +100,9 @@ struct plan {
   json status(const node_collection& nodes) const;
   json events(const node_collection& recorder) const;
   json connections_between(const node_collection& source, const node_collection& target) const;
+  json weight_events(const node_group& recorder) const;
+  // The group index of the weight_recorder a merged syn_spec names (its global id), or -1 for none.
+  long long weight_recorder_group(const json& spec, const std::string& where) const;
 
  private:
   void build_population(node_group& g);
@@ -138,9 +144,10 @@ struct generator_context {
   std::uint64_t seed = 1;
   std::uint32_t connection = 0;  // index of the connection (stream of pulsepacket_generator's draws)
 };
-// NEST's min_delay over the planned connections: numbers and lists count with their smallest value,
-// distributions with their "low" bound where they give one (else the resolution).
-double planned_min_delay(const std::vector<connection>& connections, double dt);
+// NEST's min_delay over the planned connections' delays (their syn_specs over their synapse models' defaults):
+// numbers and lists count with their smallest value, distributions with their "low" bound where they give one
+// (else the resolution).
+double planned_min_delay(const std::vector<json>& delays, double dt);
 
 // Lowers generator group `g` onto target neurons `target` (a volley selector "P[a:b]") with the connection's
 // syn_spec (weight scales currents, delay shifts as NEST's connection delay does).

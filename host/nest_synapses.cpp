@@ -87,7 +87,7 @@ const synapse_model& synapse_model_of(const std::vector<synapse_model>& models, 
 json merged_syn_spec(const synapse_model& m, const json& syn_spec, const std::string& where) {
   json merged = m.params;
   for (const auto& [key, value] : syn_spec.items()) {
-    if (key == "synapse_model" || key == "receptor_type") {
+    if (key == "synapse_model" || key == "receptor_type" || key == "weight_recorder") {
       merged[key] = value;
       continue;
     }

@@ -22,12 +22,13 @@ std::vector<population_stats> spikes_of_run(std::vector<population_stats> totals
 simulator::simulator(network& net, run_options options) : net_(net), options_(std::move(options)) {
   decision_ = resolve_backend(options_.backend);
   for (const auto& p : net_.projections()) {
-    if (!p.weight_plastic() || decision_.kind != backend_kind::gpu) continue;
+    if (!p.cpu_only() || decision_.kind != backend_kind::gpu) continue;
+    const std::string what = p.weight_plastic() ? "STDP (" + p.stdp_model + ")" : "a weight recorder";
     if (options_.backend != backend_kind::automatic)
-      throw parameter_error("projection '" + p.name + "'", "synapse_model", p.stdp_model,
-                            "the CPU backend (--backend cpu): STDP weights are updated on the CPU only so far");
+      throw parameter_error("projection '" + p.name + "'", "synapse_model", what,
+                            "the CPU backend (--backend cpu): STDP and weight recording run on the CPU only so far");
     decision_.kind = backend_kind::cpu;
-    decision_.note = "cpu: projection '" + p.name + "' has STDP (" + p.stdp_model + "), which runs on the CPU only";
+    decision_.note = "cpu: projection '" + p.name + "' has " + what + ", which runs on the CPU only";
     break;
   }
   if (options_.threads < 0)
@@ -192,6 +193,7 @@ run_stats simulator::run(units::time_q duration) {
     record_step();                                                  // 2. spikes and traces into the record
     events += count_synaptic_events();                              //    (for the summary)
     propagate_spikes(net_.projections(), step_, options_.threads);  // 3. spikes into target ring buffers
+    log_transmitted_weights(net_.projections(), step_);             //    (weight recorders)
     deliver_external_spikes();                                      // 4. spike-time inputs
     ++step_;
     ++stats.steps;

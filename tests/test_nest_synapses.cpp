@@ -8,6 +8,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <tuple>
 
 #include "host/nest_layer.hpp"
 #include "host/simulator.hpp"
@@ -133,6 +134,50 @@ TEST_P(TsodyksMatchesNest, PostsynapticPotentials) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, TsodyksMatchesNest, ::testing::Range(0, 4));
+
+// NEST's weight_recorder named by copied synapse models: every transmitted spike's weight (STDP: the updated one;
+// tsodyks2: weight x efficacy; static: the weight), with the presynaptic spike's time.
+TEST(NestWeightRecorder, MatchesNest) {
+  const json& c = reference().at("weight_recorder");
+  nest::kernel k({.resolution_ms = dt, .rng_seed = 1, .local_num_threads = 1});
+  const auto wr = k.create("weight_recorder");
+  k.copy_model("stdp_synapse", "stdp_rec", {{"weight_recorder", wr.first_id}, {"lambda", 0.05}});
+  k.copy_model("tsodyks2_synapse", "tsodyks2_rec", {{"weight_recorder", wr.first_id}, {"U", 0.3}, {"tau_fac", 50.0}});
+  k.copy_model("static_synapse", "static_rec", {{"weight_recorder", wr.first_id}});
+  const auto parrots = parrots_repeating(k, c.at("pre_times"));
+  const auto post = k.create("iaf_psc_alpha", 3, {{"I_e", 380.0}});
+  k.connect(parrots, post.slice(0, 2), "all_to_all", {{"synapse_model", "stdp_rec"}, {"weight", 40.0}, {"delay", 1.0}});
+  k.connect(parrots.slice(0, 2), post[2], "all_to_all",
+            {{"synapse_model", "tsodyks2_rec"}, {"weight", 100.0}, {"delay", 1.5}});
+  k.connect(parrots[2], post[2], "all_to_all", {{"synapse_model", "static_rec"}, {"weight", 20.0}, {"delay", 2.0}});
+  k.simulate(c.at("t_end").get<double>());
+  const json ev = k.get_events(wr);
+  struct row {
+    double t;
+    std::uint64_t s, r;
+    double w;
+  };
+  std::vector<row> mine;
+  for (std::size_t i = 0; i < ev.at("times").size(); ++i)
+    mine.push_back({ev.at("times")[i], ev.at("senders")[i].get<std::uint64_t>() - parrots.first_id,
+                    ev.at("targets")[i].get<std::uint64_t>() - post.first_id, ev.at("weights")[i]});
+  std::sort(mine.begin(), mine.end(), [](const row& a, const row& b) {
+    return std::tie(a.t, a.s, a.r) < std::tie(b.t, b.s, b.r);
+  });
+  const json& want = c.at("events");
+  ASSERT_EQ(mine.size(), want.size());
+  double worst = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_NEAR(mine[i].t, want[i][0].get<double>(), 1e-9);
+    EXPECT_EQ(mine[i].s, want[i][1].get<std::uint64_t>());
+    EXPECT_EQ(mine[i].r, want[i][2].get<std::uint64_t>());
+    const double v = want[i][3];
+    worst = std::max(worst, std::abs(mine[i].w - v) / std::max(1.0, std::abs(v)));
+    EXPECT_NEAR(mine[i].w, v, 1e-9 * std::max(1.0, std::abs(v))) << "event " << i;
+  }
+  EXPECT_EQ(k.get_status(wr).at("n_events").get<std::size_t>(), want.size());
+  std::printf("  weight_recorder: %zu events equal, worst relative weight difference %.2e\n", mine.size(), worst);
+}
 
 // One pre/post pairing computed by hand from the stdp_synapse rule (Guetig et al. 2003 with NEST's conventions):
 // the post neuron is a parrot whose spikes come from its own generator; the plastic input lands on its port 1,

@@ -79,6 +79,8 @@ def nest_layer_devices():
         for case in doc["stdp"] + doc["stp"]:
             checked[case["synapse_model"]] = "tests/test_nest_synapses.cpp against tests/reference/nest_synapses.json"
         checked["static_synapse"] = "every connection of tests/test_nest_layer_references.cpp"
+        if "weight_recorder" in doc:
+            checked["weight_recorder"] = "tests/test_nest_synapses.cpp against tests/reference/nest_synapses.json"
         for alias, of in (("static_synapse_hom_w", "static_synapse"), ("tsodyks_synapse_hom", "tsodyks_synapse")):
             if of in checked:  # the same code path with another name
                 checked[alias] = f"same lowering as {of} (host/nest_synapses.cpp); " + checked[of]

@@ -6,7 +6,8 @@
 Each case: presynaptic parrot neurons repeat fixed spike trains (spike_generator -> parrot_neuron), postsynaptic
 iaf_psc_alpha / iaf_psc_exp neurons with different I_e and an irregular static drive; the parrots project onto the
 posts through the synapse model under test, in two Connect calls with different delays. The run is cut into
-chunks; after each, GetConnections gives every weight (STDP). For the short-term models (tsodyks*) the posts stay
+chunks; after each, GetConnections gives every weight (STDP). A last case logs static, STDP and tsodyks2
+synapses into a weight_recorder. For the short-term models (tsodyks*) the posts stay
 subthreshold and their V_m every 0.5 ms is stored instead. Output: tests/reference/nest_synapses.json.
 """
 import json
@@ -136,6 +137,32 @@ def stp_case(index, model, syn_params):
             "post_params": post_params, "pre_times": pre, "delays": [1.0, 1.5], "t_end": t_end, "interval": 5 * DT, "V_m": v}
 
 
+def weight_recorder_case():
+    """Static, STDP and tsodyks2 synapses logging into one weight_recorder (CopyModel with weight_recorder)."""
+    rng = random.Random(3000)
+    t_end = 300.0
+    pre_times = [grid_times(rng, 40.0, t_end - 5.0) for _ in range(3)]
+    nest.ResetKernel()
+    nest.set_verbosity("M_ERROR")
+    nest.resolution = DT
+    wr = nest.Create("weight_recorder")
+    nest.CopyModel("stdp_synapse", "stdp_rec", {"weight_recorder": wr, "lambda": 0.05})
+    nest.CopyModel("tsodyks2_synapse", "tsodyks2_rec", {"weight_recorder": wr, "U": 0.3, "tau_fac": 50.0})
+    nest.CopyModel("static_synapse", "static_rec", {"weight_recorder": wr})
+    gens = nest.Create("spike_generator", 3, params=[{"spike_times": t} for t in pre_times])
+    parrots = nest.Create("parrot_neuron", 3)
+    nest.Connect(gens, parrots, "one_to_one", {"delay": DT})
+    post = nest.Create("iaf_psc_alpha", 3, params={"I_e": 380.0})
+    nest.Connect(parrots, post[0:2], "all_to_all", {"synapse_model": "stdp_rec", "weight": 40.0, "delay": 1.0})
+    nest.Connect(parrots[0:2], post[2:3], "all_to_all", {"synapse_model": "tsodyks2_rec", "weight": 100.0, "delay": 1.5})
+    nest.Connect(parrots[2:3], post[2:3], "all_to_all", {"synapse_model": "static_rec", "weight": 20.0, "delay": 2.0})
+    nest.Simulate(t_end)
+    ev = wr.get("events")
+    rows = sorted(zip([float(t) for t in ev["times"]], [int(s) - parrots[0].global_id for s in ev["senders"]],
+                      [int(t) - post[0].global_id for t in ev["targets"]], [float(w) for w in ev["weights"]]))
+    return {"pre_times": pre_times, "t_end": t_end, "events": rows}
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "tests/reference/nest_synapses.json"
     doc = {"nest_version": nest.__version__, "resolution": DT, "stdp": [], "stp": []}
@@ -143,6 +170,7 @@ def main():
         doc["stdp"].append(stdp_case(i, model, copy, syn, post_extra))
     for i, (model, syn) in enumerate(STP_CASES):
         doc["stp"].append(stp_case(i, model, syn))
+    doc["weight_recorder"] = weight_recorder_case()
     with open(out, "w") as f:
         json.dump(doc, f, separators=(",", ":"))
     print("wrote", out, ":", len(doc["stdp"]), "STDP cases,", len(doc["stp"]), "STP cases")
