@@ -301,7 +301,6 @@ void network::set_stdp(projection& p, const synapse_spec& syn, const std::string
   initial.kplus = syn.stdp_initial_kplus;
   initial.kplus_triplet = syn.stdp_initial_kplus_triplet;
   p.stdp_pre.assign(p.source_range.size(), initial);
-  p.stdp_before.assign(p.source_range.size(), initial);
   if (c.rule == models::stdp_rule::nn_pre_centered) p.stdp_synapse_kplus.assign(p.size(), syn.stdp_initial_kplus);
 }
 

@@ -29,7 +29,7 @@ std::uint64_t projection::bytes() const {
                      (pending->delay.is_constant() ? 0 : sizeof(std::uint16_t))) +
            (stp_u.size() + stp_x.size() + stp_y.size()) * sizeof(double) + stp_since.size() * sizeof(std::uint64_t) +
            efficacy.size() * sizeof(real_t);
-  return (stdp_pre.size() + stdp_before.size()) * sizeof(models::stdp_pre_state) +
+  return stdp_pre.size() * sizeof(models::stdp_pre_state) +
          stdp_synapse_kplus.size() * sizeof(double) +
          row_ptr.size() * sizeof(std::uint64_t) + targets32.size() * sizeof(index_t) +
          targets16.size() * sizeof(std::uint16_t) + weights.size() * sizeof(real_t) +
@@ -83,7 +83,7 @@ bool deliver_plastic_owned(projection& p, const Index* targets, std::uint64_t ro
   if (lo > 0) k0 = std::lower_bound(targets + k0, targets + k1, static_cast<Index>(lo)) - targets;
   if (hi < p.target_range.size())
     k1 = std::lower_bound(targets + k0, targets + k1, static_cast<Index>(hi)) - targets;
-  const models::stdp_pre_state& before = p.stdp_before[row];
+  const models::stdp_pre_state& before = p.stdp_pre[row];  // advanced past this spike after the delivery
   const index_t tb = p.target_range.begin;
   bool complete = true;
   double unused_kplus = 0;
@@ -132,15 +132,14 @@ bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
   return complete;
 }
 
-// STDP: the traces of this step's spiking sources before (for the synapses) and after their spike.
-void update_stdp_traces(std::vector<projection>& projections, std::uint64_t step) {
+// STDP: the traces of this step's spiking sources advanced past their spike (after the synapses read them).
+void advance_stdp_traces(std::vector<projection>& projections, std::uint64_t step) {
   for (auto& p : projections) {
     if (!p.weight_plastic()) continue;
     const auto& spikes = p.source->spikes()[0];
     const auto first = std::lower_bound(spikes.begin(), spikes.end(), p.source_range.begin);
     for (auto it = first; it != spikes.end() && *it < p.source_range.end; ++it) {
       const std::uint64_t row = *it - p.source_range.begin;
-      p.stdp_before[row] = p.stdp_pre[row];
       p.stdp_pre[row] = models::stdp_after_pre_spike(p.stdp, p.stdp_pre[row], step + 1);
     }
   }
@@ -169,7 +168,6 @@ void update_short_term_plasticity(std::vector<projection>& projections, std::uin
 
 void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, int threads) {
   update_short_term_plasticity(projections, step);
-  update_stdp_traces(projections, step);
   std::uint64_t work = 0;
   for (const auto& p : projections) {
     std::uint64_t s = 0;
@@ -188,6 +186,7 @@ void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, 
           incomplete.store(static_cast<int>(j));
       }
   });
+  advance_stdp_traces(projections, step);
   if (incomplete.load() >= 0) {
     const auto& p = projections[std::size_t(incomplete.load())];
     throw parameter_error("projection '" + p.name + "' (" + p.stdp_model + ")", "stdp archive capacity",

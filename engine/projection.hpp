@@ -61,7 +61,6 @@ struct projection {
   models::stdp_constants stdp;
   std::string stdp_model;                              // NEST's model name, for messages
   std::vector<models::stdp_pre_state> stdp_pre;        // [source row] traces after the source's newest spike
-  std::vector<models::stdp_pre_state> stdp_before;     // [source row] traces before this step's spike (scratch)
   std::vector<double> stdp_synapse_kplus;              // [synapse] K+ of nn_pre_centered (per synapse there)
   const spike_archive* stdp_archive = nullptr;         // the target population's archive (set at finalize)
   bool weight_plastic() const { return stdp.rule != models::stdp_rule::none; }

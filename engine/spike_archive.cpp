@@ -38,7 +38,7 @@ void spike_archive::record(const std::vector<index_t>& spikes, std::uint64_t ste
 models::stdp_archive_view spike_archive::view(index_t neuron) const {
   const std::size_t row = std::size_t(neuron) * capacity;
   return {t.data() + row, kminus.data() + row, kminus_triplet.data() + row, count[neuron], dropped_t[neuron],
-          capacity, 1.0 / tau_minus, 1.0 / tau_minus_triplet};
+          capacity, 1.0 / tau_minus};
 }
 
 std::uint64_t spike_archive::bytes() const {

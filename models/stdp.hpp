@@ -81,7 +81,6 @@ struct stdp_archive_view {
   std::uint64_t dropped_t;          // time of the newest spike that fell out of the ring (0: none)
   std::uint32_t capacity;
   double inv_tau_minus;             // 1/ms
-  double inv_tau_minus_triplet;     // 1/ms
   VOLLEY_HD std::uint64_t first() const { return count > capacity ? count - capacity : 0; }
   VOLLEY_HD std::uint32_t slot(std::uint64_t k) const { return static_cast<std::uint32_t>(k % capacity); }
 };
@@ -156,7 +155,7 @@ VOLLEY_HD inline stdp_outcome stdp_on_pre_spike(const stdp_constants& c, double 
     }
   }
   // 2. the target's trace just before t - d: the newest archived spike strictly before it
-  double kminus = 0, kminus_triplet = 0, nearest = 0;
+  double kminus = 0, nearest = 0;
   bool found = false;
   for (std::uint64_t k = post.count; k > post.first(); --k) {
     const std::uint32_t s = post.slot(k - 1);
@@ -164,14 +163,12 @@ VOLLEY_HD inline stdp_outcome stdp_on_pre_spike(const stdp_constants& c, double 
     if (tj < hi) {
       const double age = static_cast<double>(hi - tj) * dt;  // ms
       kminus = post.kminus[s] * std::exp(-age * post.inv_tau_minus);
-      kminus_triplet = post.kminus_triplet[s] * std::exp(-age * post.inv_tau_minus_triplet);
       nearest = std::exp(-age * post.inv_tau_minus);
       found = true;
       break;
     }
   }
   if (!found && post.dropped_t != 0) complete = false;  // the spike it needed fell out of the ring
-  (void)kminus_triplet;
   const double elapsed = static_cast<double>(t - pre.t_last) * dt;  // ms since the previous presynaptic spike
   switch (c.rule) {
     case stdp_rule::guetig: w = guetig_depress(c, w, kminus); break;
