@@ -473,6 +473,8 @@ TEST(BrainpyAdExIF, OvershootPastThresholdDoesNotCorruptAdaptation) {
   EXPECT_LT(*std::max_element(r.w.begin(), r.w.end()), 2000.0);  // pA: b = 100 per spike, decaying over 120 ms
   // just after a spike w has jumped by b plus at most the a (V_th - V_rest) (1 - e^{-dt/tau_w}) of the step
   for (auto k : r.spikes) {
-    if (k > 0) EXPECT_LT(r.w[k] - r.w[k - 1], 100.0 + 2.0 * 58.0 * (1 - std::exp(-0.1 / 120.0)) + 1e-9);
+    if (k > 0) {
+      EXPECT_LT(r.w[k] - r.w[k - 1], 100.0 + 2.0 * 58.0 * (1 - std::exp(-0.1 / 120.0)) + 1e-9);
+    }
   }
 }

@@ -168,7 +168,7 @@ class gpu_engine final : public engine {
       auto [it, fresh] = family_of.try_emplace(p->model().name, families_.size());
       if (fresh) {
         families_.emplace_back();
-        runners_.push_back(runner_for(p->model().name, models::all_neuron_models{}));
+        runners_.push_back(make_family_runner(p->model().name));
         update_labels_.push_back("update " + p->model().name);
         if (!runners_.back())
           throw not_compiled_error("model '" + p->model().name + "' (population '" + p->name() +

@@ -1,0 +1,10 @@
+// Fused update kernels of slice 3 of models/model_list.hpp (kernels/gpu/family_kernels.cuh).
+#include "kernels/gpu/family_kernels.cuh"
+
+namespace volley::gpu {
+
+std::unique_ptr<family_runner> runner_for_part_3(const std::string& model) {
+  return runner_for_this_part<3>(model);
+}
+
+}  // namespace volley::gpu
