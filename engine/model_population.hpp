@@ -69,7 +69,8 @@ class model_population final : public population {
       const auto& p = poisson_[d];
       v.poisson[d] = {p.channel,    p.begin,      p.end,       p.mean_count,   p.weight,
                       std::exp(-double(p.mean_count)), p.tag, p.step_begin, p.step_end, p.amplitude_count,
-                      p.omega_step, p.phase,  p.shared ? 1 : 0, p.copy_p};
+                      p.omega_step, p.phase,  p.shared ? 1 : 0, p.copy_p, 0, {}};
+      kernels::prepare_poisson_table(v.poisson[d]);
     }
     v.n_currents = static_cast<int>(currents_.size());
     for (int q = 0; q < v.n_currents; ++q) {

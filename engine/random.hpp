@@ -193,6 +193,30 @@ class random_stream {
     return static_cast<std::uint32_t>(poisson_inversion(mean, exp_neg_mean));
   }
 
+  // The inversion sampler as a table, for a mean used many times: cdf[k] = P(N <= k), k < size, summed with the
+  // sequential search's own pmf recurrence. With u the stream's first uniform, N = #{k < size : u > cdf[k]} when
+  // that is below `size` (the table's tail, u > cdf[size - 1], goes back to poisson_small on the same stream).
+  // The counts equal poisson_small's except where the two roundings (running sum here, running difference
+  // there) put u on different sides of a boundary: u within an ulp of a cdf value, probability ~1e-16 per draw.
+  VOLLEY_HD static void poisson_table(double mean, double exp_neg_mean, double* cdf, int size) {
+    double pk = exp_neg_mean, sum = exp_neg_mean;
+    cdf[0] = sum;
+    for (int k = 1; k < size; ++k) {
+      pk *= mean * inverse_of_small(double(k));
+      sum += pk;
+      cdf[k] = sum;
+    }
+  }
+
+  // The first uniform() of the stream (seed, tag, index, step), or 0 where uniform() would redraw (probability
+  // 2^-53): one Philox block, straight-line code, so a loop over indices vectorises.
+  VOLLEY_HD static double first_uniform(std::uint64_t seed, std::uint32_t tag, std::uint32_t index,
+                                        std::uint32_t step) {
+    const u32x4 block = philox4x32_10(u32x4{{0u, index, step, tag}},
+                                      u32x2{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}});
+    return detail::bits_to_unit(block.v[0], block.v[1]);
+  }
+
   // Binomial(n, p), exact for n < 2^53: inversion for n * min(p, 1 - p) < 10, BTRS (Hoermann 1993) above, with
   // p > 1/2 drawn as n - Binomial(n, 1 - p). Cost is O(1) expected draws for any n, including n = 1e12, p = 1e-12.
   // p <= 0 or NaN gives 0, p >= 1 gives n.

@@ -16,6 +16,7 @@ inline constexpr int view_max_channels = 16;
 inline constexpr int view_max_receptors = 8;
 inline constexpr int view_max_poisson = 8;
 inline constexpr int view_max_currents = 8;
+inline constexpr int poisson_table_size = 24;  // P(N > 23) < 1e-11 for the means below 4 of typical drives
 
 struct channel_view {
   real_t* slot;          // this step's ring-buffer slot, [batch][neuron]; read and cleared; nullptr: unused
@@ -42,7 +43,43 @@ struct poisson_view {     // engine/population.hpp poisson_drive, as the kernel 
   double omega_step, phase;
   int shared;
   real_t copy_p;
+  // Individual trains of constant mean below 10 (amplitude 0, copy_p 1, not shared) draw from a table:
+  // cdf[k] = P(N <= k) (random_stream::poisson_table). table 0: the sequential sampler.
+  int table;
+  double cdf[poisson_table_size];
 };
+
+// Fills `table` and `cdf` of a drive whose other fields are set.
+inline void prepare_poisson_table(poisson_view& p) {
+  p.table = p.amplitude_count == 0 && !(p.copy_p < 1) && !p.shared && p.mean_count < 10 ? 1 : 0;
+  if (p.table) rng::random_stream::poisson_table(double(p.mean_count), p.exp_neg_mean, p.cdf, poisson_table_size);
+}
+
+// Poisson counts of one table drive for the cells k0 .. k0 + count - 1 (CPU tiles: the Philox loop and the
+// table count are straight-line loops the compiler vectorises; a GPU thread, Tile = 1, stops at its count).
+// Each equals the table inversion of the cell's stream (seed, tag, cell, step); the rare draws outside the table
+// (u = 0 or beyond its last entry) take the sequential sampler on the same stream.
+template <int Tile>
+VOLLEY_HD VOLLEY_INLINE void poisson_table_counts(const poisson_view& p, std::uint64_t seed, std::uint32_t step,
+                                                  std::size_t k0, int count, real_t* counts) {
+  double u[Tile];
+  for (int j = 0; j < count; ++j)
+    u[j] = rng::random_stream::first_uniform(seed, p.tag, static_cast<std::uint32_t>(k0 + j), step);
+  for (int j = 0; j < count; ++j) {
+    int n = 0;
+    if constexpr (Tile == 1) {
+      while (n < poisson_table_size && u[j] > p.cdf[n]) ++n;
+    } else {
+      for (int k = 0; k < poisson_table_size; ++k) n += u[j] > p.cdf[k] ? 1 : 0;
+    }
+    counts[j] = static_cast<real_t>(n);
+  }
+  for (int j = 0; j < count; ++j)
+    if (u[j] == 0.0 || counts[j] == real_t(poisson_table_size)) {
+      rng::random_stream rs(seed, p.tag, static_cast<std::uint32_t>(k0 + j), step);
+      counts[j] = static_cast<real_t>(rs.poisson_small(double(p.mean_count), p.exp_neg_mean));
+    }
+}
 
 template <class Model>
 struct population_view {
@@ -131,6 +168,15 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
     if (p.channel > Model::n_ports) into = receptor_in[p.channel - Model::n_ports - 1];
     if constexpr (Model::n_ports > 0)
       if (p.channel < Model::n_ports) into = port_in[p.channel];
+    if (p.table) {
+      real_t n[Tile];
+      poisson_table_counts<Tile>(p, v.seed, v.step, k0, count, n);
+      for (int j = 0; j < count; ++j) {
+        const index_t i = i0 + j;
+        if (i >= p.begin && i < p.end) into[j] += n[j] * p.weight;
+      }
+      continue;
+    }
     for (int j = 0; j < count; ++j) {
       const index_t i = i0 + j;
       if (i < p.begin || i >= p.end) continue;
