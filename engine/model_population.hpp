@@ -21,6 +21,7 @@ model_info describe_model() {
   for (int p = 0; p < Model::n_ports; ++p) m.ports.push_back({Model::ports[p].name, Model::ports[p].weight_dim});
   if constexpr (requires { Model::routes_by_sign; }) m.routes_by_sign = Model::routes_by_sign;
   if constexpr (requires { Model::takes_current; }) m.takes_current = Model::takes_current;
+  if constexpr (requires { Model::spike_payload; }) m.spike_payload = Model::spike_payload;
   m.membrane = Model::membrane;
   return m;
 }

@@ -262,6 +262,12 @@ projection& network::connect(const std::string& source, const std::string& targe
     if (batch_ != 1) throw parameter_error(where, "weight_recorder", "set", "batch 1 (weights are logged per synapse)");
     p.record_weights = true;
   }
+  if (syn.use_payload && p.source->model().spike_payload >= 0) {
+    if (stdp)
+      throw parameter_error(where, "synapse_model", syn.stdp_model,
+                            "a synapse without STDP: '" + p.source->model().name + "' sends spike payloads");
+    p.payload_var = p.source->model().spike_payload;
+  }
   p.target->mark_channel_used(p.channel);
   projections_.push_back(std::move(p));
   return projections_.back();

@@ -69,6 +69,9 @@ struct synapse_spec {
   double stdp_initial_kplus_triplet = 0;  // NEST's Kplus_triplet (stdp_triplet_synapse)
   // Log every transmitted spike's weight (NEST's weight_recorder): projection::weight_log. CPU only, batch 1.
   bool record_weights = false;
+  // Sources whose model has a spike payload (model_info::spike_payload): scale each weight by it (default), or
+  // transmit plain weights (NEST's iaf_tum_2000 does so outside receptor 1).
+  bool use_payload = true;
 };
 
 // The postsynaptic side of STDP for one population (NEST's neuron parameters tau_minus, tau_minus_triplet) and

@@ -58,6 +58,10 @@ struct model_info {
   std::vector<state_field> ports;   // name + weight dimension
   bool routes_by_sign = false;
   bool takes_current = true;        // false: no current input (spike sources, readouts)
+  // State variable whose value at a spike scales every weight that spike delivers (the spike's payload), or -1:
+  // NEST's binary neurons (+1 up / -1 down transition), iaf_tum_2000 (released fraction u x), iaf_bw_2001
+  // (the NMDA gating jump). Projections use it unless connect() is told otherwise (synapse_spec::use_payload).
+  int spike_payload = -1;
   int membrane = 0;
 };
 

@@ -122,7 +122,7 @@ bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
                    complete;
         continue;
       }
-      const real_t e = efficacy ? efficacy[b * rows + row] : real_t(1);
+      const real_t e = (efficacy ? efficacy[b * rows + row] : real_t(1)) * p.payload(b, *it);
       if (p.narrow())
         deliver_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset, e);
       else
@@ -204,7 +204,7 @@ void log_transmitted_weights(std::vector<projection>& projections, std::uint64_t
     const auto first = std::lower_bound(spikes.begin(), spikes.end(), p.source_range.begin);
     for (auto it = first; it != spikes.end() && *it < p.source_range.end; ++it) {
       const std::uint64_t row = *it - p.source_range.begin;
-      const real_t e = p.plastic() ? p.efficacy[row] : real_t(1);
+      const real_t e = (p.plastic() ? p.efficacy[row] : real_t(1)) * p.payload(0, *it);
       for (std::uint64_t k = p.row_ptr[row]; k < p.row_ptr[row + 1]; ++k) {
         const index_t t = p.narrow() ? p.targets16[k] : p.targets32[k];
         const real_t w = p.weights.empty() ? p.weight : p.weights[k];

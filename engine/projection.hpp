@@ -74,6 +74,13 @@ struct projection {
   };
   bool record_weights = false;
   std::vector<weight_event> weight_log;
+
+  // The source's spike payload (model_info::spike_payload): state variable index, or -1 for plain weights.
+  int payload_var = -1;
+  // The payload of the source neuron `src` (population index) of batch instance b at this step's spike, or 1.
+  real_t payload(std::uint32_t b, index_t src) const {
+    return payload_var < 0 ? real_t(1) : source->state(payload_var)[std::size_t(b) * source->size() + src];
+  }
   bool cpu_only() const { return weight_plastic() || record_weights; }
 
   // Set from connect() until the synapses are drawn on the host (network::finalize). on_device: a GPU simulator

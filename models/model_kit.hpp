@@ -17,6 +17,9 @@
 //                                           cell, step); models without it pay nothing
 //   takes_current                           (optional) false when the model has no current input (spike sources,
 //                                           readouts): current inputs to it are rejected when the network is built
+//   spike_payload                           (optional) index of a state variable whose value at a spike scales each
+//                                           weight the spike delivers (NEST's binary neurons: +1 / -1 transitions;
+//                                           iaf_tum_2000: released fraction); update() sets it on spike steps
 //   spike_schedule                          (optional) true for SpikeTime-like sources: the population's spike table
 //                                           gives the spikes and update() is not called (engine/model_population.hpp)
 //

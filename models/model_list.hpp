@@ -30,6 +30,7 @@
 #include "models/iaf_psc_delta.hpp"
 #include "models/iaf_psc_exp.hpp"
 #include "models/iaf_psc_exp_htum.hpp"
+#include "models/iaf_tum_2000.hpp"
 #include "models/iaf_psc_ps.hpp"
 #include "models/iaf_psc_multisynapse.hpp"
 #include "models/izhikevich.hpp"
@@ -61,8 +62,8 @@ using all_neuron_models =
                PoissonSpike, PoissonEncoder, SpikeTime, LeakyRateReadout, LeakySpikeReadout, TraubMilesHH, iaf_psc_exp,
                iaf_psc_delta, iaf_psc_alpha, iaf_cond_exp, aeif_cond_alpha, aeif_cond_exp, aeif_psc_exp, aeif_psc_alpha,
                aeif_psc_delta, iaf_cond_alpha, iaf_cond_beta, iaf_cond_exp_sfa_rr, hh_psc_alpha, hh_cond_exp_traub,
-               izhikevich_nest, mat2_psc_exp, amat2_psc_exp, iaf_psc_exp_htum, glif_psc, glif_cond, iaf_chxk_2008,
-               iaf_chs_2007, ignore_and_fire, iaf_psc_exp_multisynapse, iaf_psc_alpha_multisynapse,
+               izhikevich_nest, mat2_psc_exp, amat2_psc_exp, iaf_psc_exp_htum, iaf_tum_2000, glif_psc, glif_cond,
+               iaf_chxk_2008, iaf_chs_2007, ignore_and_fire, iaf_psc_exp_multisynapse, iaf_psc_alpha_multisynapse,
                aeif_cond_alpha_multisynapse, aeif_cond_beta_multisynapse, gif_psc_exp, gif_cond_exp, pp_psc_delta,
                parrot_neuron, gif_psc_exp_multisynapse, gif_cond_exp_multisynapse, hh_cond_beta_gap_traub,
                glif_psc_double_alpha, iaf_psc_delta_ps, iaf_psc_exp_ps, iaf_psc_alpha_ps, iaf_psc_exp_ps_lossless>;

@@ -8,6 +8,7 @@
 #include "models/iaf_psc_delta.hpp"
 #include "models/iaf_psc_exp.hpp"
 #include "models/iaf_psc_exp_htum.hpp"
+#include "models/iaf_tum_2000.hpp"
 #include "models/iaf_psc_ps.hpp"
 #include "models/iaf_psc_multisynapse.hpp"
 #include "models/ignore_and_fire.hpp"
@@ -31,6 +32,7 @@ std::vector<neuron_model_entry> nest_exact_model_entries() {
       entry<mat2_psc_exp>("nest"),
       entry<amat2_psc_exp>("nest"),
       entry<iaf_psc_exp_htum>("nest"),
+      entry<iaf_tum_2000>("nest"),
       entry<iaf_psc_delta_ps>("nest"),
       entry<iaf_psc_exp_ps>("nest"),
       entry<iaf_psc_alpha_ps>("nest"),

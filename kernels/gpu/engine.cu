@@ -329,6 +329,7 @@ class gpu_engine final : public engine {
       d.target_begin = pj.target_range.begin;
       d.target_count = pj.target_range.size();
       d.batch = src.batch();
+      d.payload = pj.payload_var >= 0 ? mirror_.translate(src.state(pj.payload_var)) : nullptr;
       if (pj.plastic()) {
         plan.plastic = true;
         plan.efficacy.upload(pj.efficacy);

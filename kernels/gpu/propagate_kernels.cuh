@@ -43,6 +43,7 @@ struct device_projection {
   index_t target_count;       // size of the target range (targets are relative to target_begin)
   std::uint32_t batch;
   const real_t* efficacy;  // short-term plasticity: [batch][source row] factor of this step's spikes, or nullptr
+  const real_t* payload;   // the source's spike payload state, [batch][source_n], or nullptr (model_info)
 };
 
 inline constexpr unsigned chunk_synapses = 256;  // synapses per item of a long row (8 per lane on NVIDIA)
@@ -89,6 +90,7 @@ __device__ inline bool spiking_row(const device_projection& pj, std::uint32_t b,
   lo = pj.row_ptr[row];
   hi = pj.row_ptr[row + 1];
   efficacy = pj.efficacy ? pj.efficacy[std::size_t(b) * (pj.source_end - pj.source_begin) + row] : real_t(1);
+  if (pj.payload) efficacy *= pj.payload[std::size_t(b) * pj.source_n + src];
   return true;
 }
 
