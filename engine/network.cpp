@@ -262,6 +262,18 @@ projection& network::connect(const std::string& source, const std::string& targe
     if (batch_ != 1) throw parameter_error(where, "weight_recorder", "set", "batch 1 (weights are logged per synapse)");
     p.record_weights = true;
   }
+  if (!(syn.transmit_probability >= 0 && syn.transmit_probability <= 1))
+    throw parameter_error(where, "p_transmit", number(syn.transmit_probability), "a probability in [0, 1]");
+  if (syn.transmit_probability < 1) {
+    if (batch_ != 1)
+      throw parameter_error(where, "p_transmit", number(syn.transmit_probability),
+                            "1 with batch " + std::to_string(batch_) + " (unreliable synapses need batch 1)");
+    if (stdp)
+      throw parameter_error(where, "p_transmit", number(syn.transmit_probability),
+                            "1 for a synapse with STDP (" + syn.stdp_model + ")");
+    p.transmit_probability = syn.transmit_probability;
+    p.transmit_tag = rng::make_tag(rng::purpose::transmission, id);
+  }
   if (syn.use_payload && p.source->model().spike_payload >= 0) {
     if (stdp)
       throw parameter_error(where, "synapse_model", syn.stdp_model,

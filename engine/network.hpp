@@ -72,6 +72,9 @@ struct synapse_spec {
   // Sources whose model has a spike payload (model_info::spike_payload): scale each weight by it (default), or
   // transmit plain weights (NEST's iaf_tum_2000 does so outside receptor 1).
   bool use_payload = true;
+  // Unreliable synapses (NEST's bernoulli_synapse): each synapse passes each spike with this probability, in
+  // [0, 1]; 1: always.
+  double transmit_probability = 1;
 };
 
 // The postsynaptic side of STDP for one population (NEST's neuron parameters tau_minus, tau_minus_triplet) and

@@ -64,11 +64,21 @@ namespace {
 // Synapses of `row` whose target lies in [lo, hi) (relative to the target range), by binary search.
 template <class Index>
 void deliver_owned(const projection& p, const Index* targets, std::uint64_t row, index_t lo, index_t hi,
-                   const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset, real_t efficacy) {
+                   const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset, real_t efficacy,
+                   std::uint64_t seed) {
   std::uint64_t k0 = p.row_ptr[row], k1 = p.row_ptr[row + 1];
   if (lo > 0) k0 = std::lower_bound(targets + k0, targets + k1, static_cast<Index>(lo)) - targets;
   if (hi < p.target_range.size())
     k1 = std::lower_bound(targets + k0, targets + k1, static_cast<Index>(hi)) - targets;
+  if (p.unreliable()) {  // each synapse draws whether it passes this spike
+    for (std::uint64_t k = k0; k < k1; ++k) {
+      if (!p.transmits(seed, k, step)) continue;
+      const std::uint64_t d = p.delays.empty() ? p.delay : p.delays[k];
+      ring.base[((step + d) & ring.slot_mask) * ring.slot_stride + offset + targets[k]] +=
+          (p.weights.empty() ? p.weight : p.weights[k]) * efficacy;
+    }
+    return;
+  }
   kernels::deliver_row(targets, p.weights.empty() ? nullptr : p.weights.data(), p.weight,
                        p.delays.empty() ? nullptr : p.delays.data(), p.delay, k0, k1, ring, step, offset,
                        efficacy);
@@ -99,7 +109,7 @@ bool deliver_plastic_owned(projection& p, const Index* targets, std::uint64_t ro
   return complete;
 }
 
-bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index_t hi_pop) {
+bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index_t hi_pop, std::uint64_t seed) {
   // the caller owns target-population neurons [lo_pop, hi_pop); convert to this projection's target range
   const index_t tb = p.target_range.begin, te = p.target_range.end;
   const index_t lo = std::max(lo_pop, tb), hi = std::min(hi_pop, te);
@@ -124,9 +134,9 @@ bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
       }
       const real_t e = (efficacy ? efficacy[b * rows + row] : real_t(1)) * p.payload(b, *it);
       if (p.narrow())
-        deliver_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset, e);
+        deliver_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset, e, seed);
       else
-        deliver_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset, e);
+        deliver_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset, e, seed);
     }
   }
   return complete;
@@ -166,7 +176,7 @@ void update_short_term_plasticity(std::vector<projection>& projections, std::uin
   }
 }
 
-void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, int threads) {
+void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, int threads, std::uint64_t seed) {
   update_short_term_plasticity(projections, step);
   std::uint64_t work = 0;
   for (const auto& p : projections) {
@@ -182,7 +192,8 @@ void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, 
       for (std::size_t j = 0; j < projections.size(); ++j) {
         auto& p = projections[j];
         const std::uint64_t n = p.target->size();
-        if (!deliver_projection(p, step, static_cast<index_t>(n * t / nt), static_cast<index_t>(n * (t + 1) / nt)))
+        if (!deliver_projection(p, step, static_cast<index_t>(n * t / nt), static_cast<index_t>(n * (t + 1) / nt),
+                                seed))
           incomplete.store(static_cast<int>(j));
       }
   });
@@ -197,7 +208,7 @@ void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, 
   }
 }
 
-void log_transmitted_weights(std::vector<projection>& projections, std::uint64_t step) {
+void log_transmitted_weights(std::vector<projection>& projections, std::uint64_t step, std::uint64_t seed) {
   for (auto& p : projections) {
     if (!p.record_weights) continue;
     const auto& spikes = p.source->spikes()[0];
@@ -206,6 +217,7 @@ void log_transmitted_weights(std::vector<projection>& projections, std::uint64_t
       const std::uint64_t row = *it - p.source_range.begin;
       const real_t e = (p.plastic() ? p.efficacy[row] : real_t(1)) * p.payload(0, *it);
       for (std::uint64_t k = p.row_ptr[row]; k < p.row_ptr[row + 1]; ++k) {
+        if (!p.transmits(seed, k, step)) continue;  // NEST records the spikes a synapse passed on
         const index_t t = p.narrow() ? p.targets16[k] : p.targets32[k];
         const real_t w = p.weights.empty() ? p.weight : p.weights[k];
         p.weight_log.push_back({step, static_cast<index_t>(row), t, p.weight_plastic() ? w : w * e});

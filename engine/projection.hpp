@@ -12,6 +12,7 @@
 #include "engine/connectivity.hpp"
 #include "engine/distribution.hpp"
 #include "engine/population.hpp"
+#include "engine/random.hpp"
 #include "engine/spike_archive.hpp"
 #include "models/short_term_plasticity.hpp"
 #include "models/stdp.hpp"
@@ -75,6 +76,17 @@ struct projection {
   bool record_weights = false;
   std::vector<weight_event> weight_log;
 
+  // Unreliable transmission (NEST's bernoulli_synapse): each synapse passes each spike with this probability,
+  // drawn from the stream (seed, transmit_tag, synapse index, step), so the same on every thread count and backend.
+  double transmit_probability = 1;
+  std::uint32_t transmit_tag = 0;
+  bool unreliable() const { return transmit_probability < 1; }
+  // Whether synapse k passes the spike of `step` (always, for reliable projections).
+  bool transmits(std::uint64_t seed, std::uint64_t k, std::uint64_t step) const {
+    return !unreliable() || rng::random_stream::element_uniform(seed, transmit_tag, k, static_cast<std::uint32_t>(step)) <
+                                transmit_probability;
+  }
+
   // The source's spike payload (model_info::spike_payload): state variable index, or -1 for plain weights.
   int payload_var = -1;
   // The payload of the source neuron `src` (population index) of batch instance b at this step's spike, or 1.
@@ -107,11 +119,12 @@ void update_short_term_plasticity(std::vector<projection>& projections, std::uin
 // spiking rows (models/stdp.hpp), each by the thread that owns its target. Deterministic for any thread count: each thread owns a
 // contiguous range of target neurons, and every target receives its inputs in the same order (projection order,
 // then ascending source neuron, then row order).
-void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, int threads);
+// `seed`: the network's, for unreliable synapses.
+void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, int threads, std::uint64_t seed);
 
 // Appends this step's transmitted weights to the weight_log of every projection that records them (after
 // propagate_spikes, serial, in row order).
-void log_transmitted_weights(std::vector<projection>& projections, std::uint64_t step);
+void log_transmitted_weights(std::vector<projection>& projections, std::uint64_t step, std::uint64_t seed);
 
 // For `volley models --json`: out["plasticity"] = [{name, spec_key "stp", parameters: name, unit, default, range}]
 // for brainpy.state's STP and STD.

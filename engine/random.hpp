@@ -28,6 +28,7 @@ enum class purpose : std::uint32_t {
   neuron_noise = 6,
   multinomial = 7,
   training = 8,  // trainer: weight initialisation, shuffling, datasets
+  transmission = 9,  // unreliable synapses: one draw per (synapse, spike)
   user = 15
 };
 
@@ -206,6 +207,17 @@ class random_stream {
       sum += pk;
       cdf[k] = sum;
     }
+  }
+
+  // A uniform in [0, 1) for element `index` (64 bit: synapse numbers exceed 2^32) at `step`: one Philox block with
+  // counter (index >> 32, index, step, tag). For tags whose streams are never used as random_stream (whose block
+  // counter is word 0), such as purpose::transmission.
+  VOLLEY_HD static double element_uniform(std::uint64_t seed, std::uint32_t tag, std::uint64_t index,
+                                          std::uint32_t step) {
+    const u32x4 block = philox4x32_10(
+        u32x4{{static_cast<std::uint32_t>(index >> 32), static_cast<std::uint32_t>(index), step, tag}},
+        u32x2{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}});
+    return detail::bits_to_unit(block.v[0], block.v[1]);
   }
 
   // The first uniform() of the stream (seed, tag, index, step), or 0 where uniform() would redraw (probability

@@ -192,8 +192,8 @@ run_stats simulator::run(units::time_q duration) {
     net_.archive_spikes(step_);                                     //    postsynaptic spikes for STDP
     record_step();                                                  // 2. spikes and traces into the record
     events += count_synaptic_events();                              //    (for the summary)
-    propagate_spikes(net_.projections(), step_, options_.threads);  // 3. spikes into target ring buffers
-    log_transmitted_weights(net_.projections(), step_);             //    (weight recorders)
+    propagate_spikes(net_.projections(), step_, options_.threads, net_.seed());  // 3. spikes into target rings
+    log_transmitted_weights(net_.projections(), step_, net_.seed());             //    (weight recorders)
     deliver_external_spikes();                                      // 4. spike-time inputs
     ++step_;
     ++stats.steps;

@@ -330,6 +330,9 @@ class gpu_engine final : public engine {
       d.target_count = pj.target_range.size();
       d.batch = src.batch();
       d.payload = pj.payload_var >= 0 ? mirror_.translate(src.state(pj.payload_var)) : nullptr;
+      d.transmit_p = pj.transmit_probability;
+      d.transmit_tag = pj.transmit_tag;
+      d.seed = net_.seed();
       if (pj.plastic()) {
         plan.plastic = true;
         plan.efficacy.upload(pj.efficacy);

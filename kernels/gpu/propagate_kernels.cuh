@@ -44,6 +44,9 @@ struct device_projection {
   std::uint32_t batch;
   const real_t* efficacy;  // short-term plasticity: [batch][source row] factor of this step's spikes, or nullptr
   const real_t* payload;   // the source's spike payload state, [batch][source_n], or nullptr (model_info)
+  double transmit_p;       // unreliable synapses: probability that a synapse passes a spike; 1: always
+  std::uint32_t transmit_tag;
+  std::uint64_t seed;
 };
 
 inline constexpr unsigned chunk_synapses = 256;  // synapses per item of a long row (8 per lane on NVIDIA)
@@ -58,6 +61,13 @@ __device__ inline void add_to_slot(real_t* slot, real_t w) {
   }
 }
 
+// Unreliable synapses: whether synapse s passes this step's spike (the draw of projection::transmits on the CPU).
+__device__ inline bool passes(const device_projection& pj, std::uint64_t s, std::uint64_t step) {
+  return !(pj.transmit_p < 1) ||
+         rng::random_stream::element_uniform(pj.seed, pj.transmit_tag, s, static_cast<std::uint32_t>(step)) <
+             pj.transmit_p;
+}
+
 // Delivers synapses [lo, hi) of one row. `efficacy`: the spike's short-term plasticity factor, 1 for static
 // projections (w * 1 is w, bit for bit).
 template <bool Fixed, class Target>
@@ -66,6 +76,7 @@ __device__ inline void deliver_range(const device_projection& pj, std::uint64_t 
   const auto* targets = static_cast<const Target*>(pj.targets);
   real_t* slot_base = pj.ring + std::size_t(b) * pj.target_n + pj.target_begin;
   for (std::uint64_t s = lo; s < hi; s += stride) {
+    if (!passes(pj, s, step)) continue;
     const real_t w = (pj.weights ? pj.weights[s] : pj.weight) * efficacy;
     const std::uint32_t d = pj.delays ? pj.delays[s] : pj.delay;
     add_to_slot<Fixed>(slot_base + ((step + d) & pj.slot_mask) * pj.slot_stride + targets[s], w);
@@ -204,6 +215,7 @@ __global__ void __launch_bounds__(propagate_block)
       if (!spiking_row(pj, b, k, lo, hi, e)) continue;
       if (lane == 0) reached += hi - lo;
       for (std::uint64_t s = lo + lane; s < hi; s += warpSize) {
+        if (!passes(pj, s, step)) continue;
         const real_t w = (pj.weights ? pj.weights[s] : pj.weight) * e;
         const index_t t = pj.narrow ? static_cast<const std::uint16_t*>(pj.targets)[s]
                                     : static_cast<const index_t*>(pj.targets)[s];
