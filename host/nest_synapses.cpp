@@ -43,6 +43,7 @@ std::vector<synapse_model> builtin_synapse_models() {
   return {
       {"static_synapse", "static_synapse", {{"weight", 1.0}, {"delay", 1.0}}},
       {"static_synapse_hom_w", "static_synapse", {{"weight", 1.0}, {"delay", 1.0}}},
+      {"bernoulli_synapse", "bernoulli_synapse", {{"weight", 1.0}, {"delay", 1.0}, {"p_transmit", 1.0}}},
       {"tsodyks_synapse", "tsodyks_synapse",
        {{"weight", 1.0}, {"delay", 1.0}, {"U", 0.5}, {"u", 0.0}, {"x", 1.0}, {"y", 0.0}, {"tau_psc", 3.0},
         {"tau_rec", 800.0}, {"tau_fac", 0.0}}},
@@ -103,6 +104,10 @@ json merged_syn_spec(const synapse_model& m, const json& syn_spec, const std::st
 
 void lower_plasticity(const synapse_model& m, const json& merged, synapse_spec& syn, const std::string& where) {
   auto num = [&](const char* key) { return number_of(merged, key, where); };
+  if (m.base == "bernoulli_synapse") {  // each synapse passes each spike with probability p_transmit
+    syn.transmit_probability = num("p_transmit");
+    return;
+  }
   if (m.base == "tsodyks2_synapse") {
     models::nest_tsodyks2_params p;
     p.U = units::dimensionless_q(num("U"));

@@ -10,6 +10,7 @@
 #include <map>
 #include <tuple>
 
+#include "engine/error.hpp"
 #include "host/nest_layer.hpp"
 #include "host/simulator.hpp"
 
@@ -289,6 +290,39 @@ TEST(NestStdp, WeightsIndependentOfThreadCount) {
     changed += one[i].get<double>() != 5.0;
   }
   EXPECT_GT(changed, one.size() / 2);  // the weights did move
+}
+
+// bernoulli_synapse: one parrot driven by a Poisson train repeats it into 300 parrots, each through a synapse that
+// passes a spike with probability p_transmit = 0.3; the target parrots' spikes are the passed ones (binomial, z < 5).
+// NEST 3.10 draws from its own streams, so the check is the definition, not NEST's spikes.
+TEST(NestBernoulliSynapse, PassesTheFractionPTransmit) {
+  nest::kernel k({.resolution_ms = dt, .rng_seed = 3, .local_num_threads = 2});
+  const auto src = k.create("parrot_neuron", 1);
+  const auto pg = k.create("poisson_generator", 1, {{"rate", 500.0}});
+  k.connect(pg, src, "all_to_all", {{"delay", dt}});
+  const auto tgt = k.create("parrot_neuron", 300);
+  k.connect(src, tgt, "all_to_all", {{"synapse_model", "bernoulli_synapse"}, {"p_transmit", 0.3}, {"delay", 1.0}});
+  const auto sr_src = k.create("spike_recorder"), sr_tgt = k.create("spike_recorder");
+  k.connect(src, sr_src);
+  k.connect(tgt, sr_tgt);
+  k.simulate(500.0);
+  double sent = 0;  // source spikes whose copies arrived within the run (delay 1 ms)
+  const json source_events = k.get_events(sr_src);
+  for (const auto& t : source_events.at("times")) sent += t.get<double>() <= 499.0;
+  const double trials = sent * 300, passed = double(k.get_events(sr_tgt).at("times").size());
+  ASSERT_GT(trials, 3e4);
+  EXPECT_NEAR(passed / trials, 0.3, 5 * std::sqrt(0.3 * 0.7 / trials));
+  EXPECT_EQ(k.get_defaults("bernoulli_synapse").at("p_transmit"), 1.0);
+
+  nest::kernel bad({.resolution_ms = dt});
+  const auto a = bad.create("parrot_neuron", 2);
+  try {
+    bad.connect(a, a, "all_to_all", {{"synapse_model", "bernoulli_synapse"}, {"p_transmit", 1.5}});
+    bad.simulate(1.0);
+    ADD_FAILURE() << "p_transmit 1.5 accepted";
+  } catch (const parameter_error& e) {
+    EXPECT_NE(std::string(e.what()).find("p_transmit"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
