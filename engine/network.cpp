@@ -258,6 +258,18 @@ projection& network::connect(const std::string& source, const std::string& targe
     build_synapses(p, rule, syn, id, where);
   p.set_plasticity(models::plasticity_constants_for(syn.plasticity, dt_), batch_);
   if (stdp) set_stdp(p, syn, where);
+  if (p.quantal()) {
+    if (batch_ != 1) throw parameter_error(where, "synapse_model", "quantal_stp_synapse", "batch 1");
+    if (syn.record_weights)
+      throw parameter_error(where, "weight_recorder", "set", "none for quantal_stp_synapse (as in NEST)");
+    if (p.plasticity.available0 > p.plasticity.sites)
+      throw parameter_error(where, "quantal_stp_synapse.a", std::to_string(p.plasticity.available0),
+                            "at most n = " + std::to_string(p.plasticity.sites));
+    if (syn.transmit_probability < 1)
+      throw parameter_error(where, "p_transmit", number(syn.transmit_probability), "1 for quantal_stp_synapse");
+    p.transmit_tag = rng::make_tag(rng::purpose::transmission, id);
+    p.quantal_available.assign(p.size(), static_cast<std::uint16_t>(p.plasticity.available0));
+  }
   if (syn.record_weights) {
     if (batch_ != 1) throw parameter_error(where, "weight_recorder", "set", "batch 1 (weights are logged per synapse)");
     p.record_weights = true;

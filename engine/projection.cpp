@@ -28,8 +28,8 @@ std::uint64_t projection::bytes() const {
                      (pending->weight.is_constant() ? 0 : sizeof(real_t)) +
                      (pending->delay.is_constant() ? 0 : sizeof(std::uint16_t))) +
            (stp_u.size() + stp_x.size() + stp_y.size()) * sizeof(double) + stp_since.size() * sizeof(std::uint64_t) +
-           efficacy.size() * sizeof(real_t);
-  return stdp_pre.size() * sizeof(models::stdp_pre_state) +
+           efficacy.size() * sizeof(real_t) + quantal_available.size() * sizeof(std::uint16_t);
+  return quantal_available.size() * sizeof(std::uint16_t) + stdp_pre.size() * sizeof(models::stdp_pre_state) +
          stdp_synapse_kplus.size() * sizeof(double) +
          row_ptr.size() * sizeof(std::uint64_t) + targets32.size() * sizeof(index_t) +
          targets16.size() * sizeof(std::uint16_t) + weights.size() * sizeof(real_t) +
@@ -84,6 +84,31 @@ void deliver_owned(const projection& p, const Index* targets, std::uint64_t row,
                        efficacy);
 }
 
+// quantal_stp_synapse: the owned synapses of `row` (source spiked in `step`, batch 1) recover sites over the
+// interval, release Binomial(a, u) of their a available sites and deliver released * weight.
+template <class Index>
+void deliver_quantal_owned(projection& p, const Index* targets, std::uint64_t row, index_t lo, index_t hi,
+                           const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset,
+                           std::uint64_t seed) {
+  std::uint64_t k0 = p.row_ptr[row], k1 = p.row_ptr[row + 1];
+  if (lo > 0) k0 = std::lower_bound(targets + k0, targets + k1, static_cast<Index>(lo)) - targets;
+  if (hi < p.target_range.size())
+    k1 = std::lower_bound(targets + k0, targets + k1, static_cast<Index>(hi)) - targets;
+  const double u = p.stp_u[row], recover = p.stp_x[row];
+  const std::uint64_t sites = p.plasticity.sites;
+  for (std::uint64_t k = k0; k < k1; ++k) {
+    auto rs = rng::random_stream::for_element(seed, p.transmit_tag, k, static_cast<std::uint32_t>(step));
+    std::uint64_t available = p.quantal_available[k];
+    if (recover > 0 && available < sites) available += rs.binomial(sites - available, recover);
+    const std::uint64_t released = available > 0 ? rs.binomial(available, u) : 0;
+    p.quantal_available[k] = static_cast<std::uint16_t>(available - released);
+    if (released == 0) continue;  // NEST sends no spike
+    const std::uint64_t d = p.delays.empty() ? p.delay : p.delays[k];
+    ring.base[((step + d) & ring.slot_mask) * ring.slot_stride + offset + targets[k]] +=
+        static_cast<real_t>(released) * (p.weights.empty() ? p.weight : p.weights[k]);
+  }
+}
+
 // STDP: the synapses [k0, k1) of `row` (source spiked in `step`) get their new weights, which are then delivered.
 // Returns false if a target's archive had dropped a spike the rule needed.
 template <class Index>
@@ -126,6 +151,13 @@ bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
     const std::uint64_t offset = std::uint64_t(b) * tgt.size() + tb;
     for (auto it = first; it != spikes.end() && *it < p.source_range.end; ++it) {
       const std::uint64_t row = *it - p.source_range.begin;
+      if (p.quantal()) {  // batch 1 (checked at connect)
+        if (p.narrow())
+          deliver_quantal_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset, seed);
+        else
+          deliver_quantal_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset, seed);
+        continue;
+      }
       if (p.weight_plastic()) {  // batch 1 (checked at connect)
         complete = (p.narrow() ? deliver_plastic_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset)
                                : deliver_plastic_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset)) &&
@@ -244,7 +276,8 @@ nlohmann::json describe_plasticity_kind() {
 void describe_plasticity(nlohmann::json& out) {
   out["plasticity"] = nlohmann::json::array(
       {describe_plasticity_kind<models::stp_params>(), describe_plasticity_kind<models::std_params>(),
-       describe_plasticity_kind<models::nest_tsodyks2_params>(), describe_plasticity_kind<models::nest_tsodyks_params>()});
+       describe_plasticity_kind<models::nest_tsodyks2_params>(), describe_plasticity_kind<models::nest_tsodyks_params>(),
+       describe_plasticity_kind<models::nest_quantal_params>()});
 }
 
 }  // namespace volley

@@ -54,6 +54,11 @@ struct projection {
   std::vector<std::uint64_t> stp_since;     // [batch][source row], time of the stored u, x in steps of dt
   std::vector<real_t> efficacy;             // [batch][source row], of this step's spikes (CPU pre-pass output)
   bool plastic() const { return plasticity.kind != models::plasticity_kind::none; }
+  // NEST's quantal_stp_synapse: available release sites per synapse (u in stp_u per source; stp_x holds the
+  // recovery probability of the present spike). Sites recover and release by draws from the stream (seed,
+  // transmit_tag, synapse, step); CPU only, batch 1.
+  std::vector<std::uint16_t> quantal_available;
+  bool quantal() const { return plasticity.kind == models::plasticity_kind::quantal; }
   // Sets the plasticity and the initial state (u = U, x = 1 at time 0) for `batch` instances.
   void set_plasticity(const models::plasticity_constants& c, std::uint32_t batch);
 
@@ -93,7 +98,7 @@ struct projection {
   real_t payload(std::uint32_t b, index_t src) const {
     return payload_var < 0 ? real_t(1) : source->state(payload_var)[std::size_t(b) * source->size() + src];
   }
-  bool cpu_only() const { return weight_plastic() || record_weights; }
+  bool cpu_only() const { return weight_plastic() || record_weights || quantal(); }
 
   // Set from connect() until the synapses are drawn on the host (network::finalize). on_device: a GPU simulator
   // drew them on the device instead (held there by its gpu::device_connectivity); the host arrays stay empty.

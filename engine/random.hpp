@@ -101,6 +101,16 @@ class random_stream {
       : key_{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}},
         counter_{{0u, index, step, tag}} {}
 
+  // The stream of element `index` (64 bit: synapse numbers exceed 2^32) at `step`: the index's high half goes to
+  // the block counter's upper 16 bits (a stream uses fewer than 2^16 blocks). For tags whose streams are only made
+  // this way (purpose::transmission).
+  VOLLEY_HD static random_stream for_element(std::uint64_t seed, std::uint32_t tag, std::uint64_t index,
+                                             std::uint32_t step) {
+    random_stream s(seed, tag, static_cast<std::uint32_t>(index), step);
+    s.counter_.v[0] = static_cast<std::uint32_t>(index >> 32) << 16;
+    return s;
+  }
+
   VOLLEY_HD std::uint32_t next_u32() {
     if (used_ == 4) {
       block_ = philox4x32_10(counter_, key_);
@@ -209,13 +219,12 @@ class random_stream {
     }
   }
 
-  // A uniform in [0, 1) for element `index` (64 bit: synapse numbers exceed 2^32) at `step`: one Philox block with
-  // counter (index >> 32, index, step, tag). For tags whose streams are never used as random_stream (whose block
-  // counter is word 0), such as purpose::transmission.
+  // The first two words of for_element(seed, tag, index, step) as a uniform in [0, 1) (0 included: callers compare
+  // u < p, so p = 0 never passes), one Philox block of straight-line code.
   VOLLEY_HD static double element_uniform(std::uint64_t seed, std::uint32_t tag, std::uint64_t index,
                                           std::uint32_t step) {
     const u32x4 block = philox4x32_10(
-        u32x4{{static_cast<std::uint32_t>(index >> 32), static_cast<std::uint32_t>(index), step, tag}},
+        u32x4{{static_cast<std::uint32_t>(index >> 32) << 16, static_cast<std::uint32_t>(index), step, tag}},
         u32x2{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}});
     return detail::bits_to_unit(block.v[0], block.v[1]);
   }

@@ -50,6 +50,9 @@ std::vector<synapse_model> builtin_synapse_models() {
       {"tsodyks_synapse_hom", "tsodyks_synapse",
        {{"weight", 1.0}, {"delay", 1.0}, {"U", 0.5}, {"u", 0.0}, {"x", 1.0}, {"y", 0.0}, {"tau_psc", 3.0},
         {"tau_rec", 800.0}, {"tau_fac", 0.0}}},
+      {"quantal_stp_synapse", "quantal_stp_synapse",
+       {{"weight", 1.0}, {"delay", 1.0}, {"U", 0.5}, {"u", 0.5}, {"tau_rec", 800.0}, {"tau_fac", 0.0}, {"n", 1},
+        {"a", 1}}},
       {"tsodyks2_synapse", "tsodyks2_synapse",
        {{"weight", 1.0}, {"delay", 1.0}, {"U", 0.5}, {"u", 0.5}, {"x", 1.0}, {"tau_rec", 800.0}, {"tau_fac", 0.0}}},
       {"stdp_synapse", "stdp_synapse", stdp_guetig_defaults()},
@@ -115,6 +118,18 @@ void lower_plasticity(const synapse_model& m, const json& merged, synapse_spec& 
     p.x = units::dimensionless_q(num("x"));
     p.tau_rec = units::time_q(num("tau_rec"));
     p.tau_fac = units::time_q(num("tau_fac"));
+    syn.plasticity = p;
+    check_plasticity(syn.plasticity, where);
+    return;
+  }
+  if (m.base == "quantal_stp_synapse") {
+    models::nest_quantal_params p;
+    p.U = units::dimensionless_q(num("U"));
+    p.u = units::dimensionless_q(num("u"));
+    p.tau_rec = units::time_q(num("tau_rec"));
+    p.tau_fac = units::time_q(num("tau_fac"));
+    p.n = units::dimensionless_q(num("n"));
+    p.a = units::dimensionless_q(num("a"));
     syn.plasticity = p;
     check_plasticity(syn.plasticity, where);
     return;

@@ -41,7 +41,7 @@ namespace volley::models {
 
 // Admissible values of a plasticity parameter (U: (0, 1]; time constants: > 0; NEST's tau_fac: >= 0, 0 switching
 // facilitation off; NEST's initial u, x, y: [0, 1]).
-enum class plasticity_range { fraction, positive, non_negative, unit_interval };
+enum class plasticity_range { fraction, positive, non_negative, unit_interval, count, positive_count };
 inline bool plasticity_in_range(double v, plasticity_range r) {
   if (!std::isfinite(v)) return false;
   switch (r) {
@@ -49,6 +49,8 @@ inline bool plasticity_in_range(double v, plasticity_range r) {
     case plasticity_range::positive: return v > 0.0;
     case plasticity_range::non_negative: return v >= 0.0;
     case plasticity_range::unit_interval: return v >= 0.0 && v <= 1.0;
+    case plasticity_range::count: return v >= 0.0 && v == std::floor(v) && v <= 65535.0;
+    case plasticity_range::positive_count: return v >= 1.0 && v == std::floor(v) && v <= 65535.0;
   }
   return false;
 }
@@ -58,6 +60,8 @@ inline const char* plasticity_range_text(plasticity_range r) {
     case plasticity_range::positive: return "a positive value";
     case plasticity_range::non_negative: return "a value >= 0";
     case plasticity_range::unit_interval: return "a value in [0, 1]";
+    case plasticity_range::count: return "a whole number in [0, 65535]";
+    case plasticity_range::positive_count: return "a whole number in [1, 65535]";
   }
   return "";
 }
@@ -136,14 +140,42 @@ struct nest_tsodyks_params {
   }
 };
 
+// NEST's quantal_stp_synapse (Fuhrmann et al. 2002, Loebel et al. 2009): n release sites per synapse, a of them
+// available. u is per source here (it depends only on the spike times; NEST: per synapse), a per synapse. At a
+// spike at t, previous one at t_last (h = t - t_last; nothing of this on the first spike):
+//   u <- U + u (1 - U) exp(-h/tau_fac) (tau_fac 0: u <- U); each of the n - a depleted sites recovers with
+//   probability 1 - exp(-h/tau_rec);
+// then each of the a available sites releases with probability u: n_release sites (Binomial(a, u)); a spike with
+// n_release > 0 delivers n_release * weight, and a <- a - n_release. Defaults U 0.5, u 0.5, tau_rec 800 ms,
+// tau_fac 0, n 1, a 1. CPU only (per-synapse state and draws, engine/projection.cpp).
+struct nest_quantal_params {
+  static constexpr const char* name = "quantal_stp_synapse";
+  units::dimensionless_q U{0.5};
+  units::dimensionless_q u{0.5};   // initial
+  units::time_q tau_rec{800.0};
+  units::time_q tau_fac{0.0};
+  units::dimensionless_q n{1.0};   // release sites
+  units::dimensionless_q a{1.0};   // initially available sites, <= n
+  template <class P, class F>
+  static void each_param(P& p, F&& f) {
+    f("U", p.U, plasticity_range::fraction);
+    f("u", p.u, plasticity_range::unit_interval);
+    f("tau_rec", p.tau_rec, plasticity_range::positive);
+    f("tau_fac", p.tau_fac, plasticity_range::non_negative);
+    f("n", p.n, plasticity_range::positive_count);
+    f("a", p.a, plasticity_range::count);
+  }
+};
+
 struct no_plasticity {
   static constexpr const char* name = "none";
 };
 // A projection's short-term plasticity: none (static weights), STP or STD (brainpy.state), or NEST's
 // tsodyks2_synapse / tsodyks_synapse.
-using plasticity_params = std::variant<no_plasticity, stp_params, std_params, nest_tsodyks2_params, nest_tsodyks_params>;
+using plasticity_params = std::variant<no_plasticity, stp_params, std_params, nest_tsodyks2_params, nest_tsodyks_params,
+                                       nest_quantal_params>;
 
-enum class plasticity_kind : std::uint32_t { none = 0, stp = 1, std = 2, tsodyks2 = 3, tsodyks = 4 };
+enum class plasticity_kind : std::uint32_t { none = 0, stp = 1, std = 2, tsodyks2 = 3, tsodyks = 4, quantal = 5 };
 
 // What the per-spike update reads, lowered once (internal units).
 struct plasticity_constants {
@@ -153,7 +185,8 @@ struct plasticity_constants {
   double inv_tau_d = 0;  // 1/ms (STP: tau_d; STD: tau; tsodyks: tau_rec)
   double dt = 0;         // ms
   double tau_rec = 0, tau_fac = 0, tau_psc = 0;  // ms (tsodyks, tsodyks2: NEST's own expressions use them)
-  double u0 = 0, x0 = 1, y0 = 0;                 // initial state (tsodyks, tsodyks2)
+  double u0 = 0, x0 = 1, y0 = 0;                 // initial state (tsodyks, tsodyks2; quantal: u0)
+  std::uint32_t sites = 1, available0 = 1;       // quantal: n, initial a
 };
 
 inline plasticity_constants plasticity_constants_for(const plasticity_params& p, double dt) {
@@ -184,25 +217,37 @@ inline plasticity_constants plasticity_constants_for(const plasticity_params& p,
     c.u0 = t1->u.value;
     c.x0 = t1->x.value;
     c.y0 = t1->y.value;
+  } else if (const auto* q = std::get_if<nest_quantal_params>(&p)) {
+    c.kind = plasticity_kind::quantal;
+    c.U = q->U.value;
+    c.tau_rec = q->tau_rec.value;
+    c.tau_fac = q->tau_fac.value;
+    c.u0 = q->u.value;
+    c.sites = static_cast<std::uint32_t>(q->n.value);
+    c.available0 = static_cast<std::uint32_t>(q->a.value);
   }
   return c;
 }
 
 // Initial state of one source: u = U (STP), x = 1, stored at time 0; NEST's models: their initial u, x, y.
 inline double initial_u(const plasticity_constants& c) {
-  if (c.kind == plasticity_kind::tsodyks || c.kind == plasticity_kind::tsodyks2) return c.u0;
+  if (c.kind == plasticity_kind::tsodyks || c.kind == plasticity_kind::tsodyks2 || c.kind == plasticity_kind::quantal)
+    return c.u0;
   return c.kind == plasticity_kind::stp ? c.U : 0.0;
 }
 inline double initial_x(const plasticity_constants& c) {
   return c.kind == plasticity_kind::tsodyks || c.kind == plasticity_kind::tsodyks2 ? c.x0 : 1.0;
 }
 inline bool uses_u(const plasticity_constants& c) {
-  return c.kind == plasticity_kind::stp || c.kind == plasticity_kind::tsodyks || c.kind == plasticity_kind::tsodyks2;
+  return c.kind == plasticity_kind::stp || c.kind == plasticity_kind::tsodyks || c.kind == plasticity_kind::tsodyks2 ||
+         c.kind == plasticity_kind::quantal;
 }
 
 // One spike of a source in step `step` (time (step + 1) dt): relaxes u and x exactly from the time of their stored
 // values (`since`, in steps of dt), applies the jumps, stores the new time and returns the spike's efficacy.
 // `u` is ignored under STD, `y` except under tsodyks. The body both the CPU pre-pass and the GPU kernel run.
+// quantal: returns the release probability u of the spike and leaves in x the recovery probability of a depleted
+// site over the interval (0 on the first spike); the per-synapse part is in the delivery.
 VOLLEY_HD inline double plasticity_on_spike(const plasticity_constants& c, double& u, double& x, double& y,
                                             std::uint64_t& since, std::uint64_t step) {
   const double elapsed = static_cast<double>(step + 1 - since) * c.dt;  // ms
@@ -216,6 +261,16 @@ VOLLEY_HD inline double plasticity_on_spike(const plasticity_constants& c, doubl
       u = c.U + u * (1.0 - c.U) * u_decay;
     }
     return x * u;
+  }
+  if (c.kind == plasticity_kind::quantal) {  // NEST 3.10's order: u, then recovery, then release
+    if (first) {
+      x = 0.0;
+    } else {
+      const double u_decay = c.tau_fac < 1.0e-10 ? 0.0 : std::exp(-elapsed / c.tau_fac);
+      u = c.U + u * (1.0 - c.U) * u_decay;
+      x = 1.0 - std::exp(-elapsed / c.tau_rec);
+    }
+    return u;
   }
   if (c.kind == plasticity_kind::tsodyks) {
     const double Puu = c.tau_fac == 0.0 ? 0.0 : std::exp(-elapsed / c.tau_fac);
