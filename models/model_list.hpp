@@ -7,6 +7,7 @@
 #include "models/aeif_cond_multisynapse.hpp"
 #include "models/aeif_psc.hpp"
 #include "models/alif.hpp"
+#include "models/binary_neurons.hpp"
 #include "models/brainpy_if.hpp"
 #include "models/cuba_coba_lif.hpp"
 #include "models/expif.hpp"
@@ -66,6 +67,7 @@ using all_neuron_models =
                iaf_chxk_2008, iaf_chs_2007, ignore_and_fire, iaf_psc_exp_multisynapse, iaf_psc_alpha_multisynapse,
                aeif_cond_alpha_multisynapse, aeif_cond_beta_multisynapse, gif_psc_exp, gif_cond_exp, pp_psc_delta,
                parrot_neuron, gif_psc_exp_multisynapse, gif_cond_exp_multisynapse, hh_cond_beta_gap_traub,
-               glif_psc_double_alpha, iaf_psc_delta_ps, iaf_psc_exp_ps, iaf_psc_alpha_ps, iaf_psc_exp_ps_lossless>;
+               glif_psc_double_alpha, iaf_psc_delta_ps, iaf_psc_exp_ps, iaf_psc_alpha_ps, iaf_psc_exp_ps_lossless,
+               mcculloch_pitts_neuron, ginzburg_neuron, erfc_neuron>;
 
 }  // namespace volley::models

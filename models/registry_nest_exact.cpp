@@ -1,4 +1,5 @@
 // Registry part: NEST models integrated with exact propagators or fixed steps (no RKF45).
+#include "models/binary_neurons.hpp"
 #include "models/glif_psc.hpp"
 #include "models/gif_multisynapse.hpp"
 #include "models/gif_psc_exp.hpp"
@@ -45,6 +46,9 @@ std::vector<neuron_model_entry> nest_exact_model_entries() {
       entry<parrot_neuron>("nest"),
       entry<gif_psc_exp_multisynapse>("nest"),
       entry<glif_psc_double_alpha>("nest"),
+      entry<mcculloch_pitts_neuron>("nest"),
+      entry<ginzburg_neuron>("nest"),
+      entry<erfc_neuron>("nest"),
   };
 }
 
