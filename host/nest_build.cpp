@@ -107,6 +107,10 @@ std::string receptor_of(const json& syn, const node_group& target, const std::st
     return k == 0 ? "spikes" : "ignored";
   }
   if (k == 0) return "";
+  if (target.model == "iaf_tum_2000") {  // receptor 1: the weight times the sender's released u x (the payload)
+    if (k > 1) throw parameter_error(where, "receptor_type", r.dump(), "0 or 1 (iaf_tum_2000)");
+    return "";
+  }
   const auto& ports = target.description.at("ports");
   const bool by_sign = target.entry != nullptr && target.entry->info().routes_by_sign;
   if (by_sign || k > ports.size())
@@ -134,7 +138,8 @@ std::string unit_of_key(const node_group& g, const std::string& key, const std::
       // NEST gives firing rates in Hz (spikes/s) but rate constants (amat2's beta, Izhikevich's a) in 1/ms.
       // pp_psc_delta's escape rate c_1 V + c_2 exp(c_3 V) is in Hz too.
       if (g.model == "pp_psc_delta" && key == "c_1") return "Hz/mV";
-      const bool in_hz = key == "rate" || key == "freqs" || key == "lambda_0" || (g.model == "pp_psc_delta" && key == "c_2");
+      const bool in_hz = key == "rate" || key == "freqs" || key == "lambda_0" ||
+                         (g.model == "pp_psc_delta" && key == "c_2") || (g.model == "iaf_tum_2000" && key == "rho");
       return unit == "1/ms" && in_hz ? "Hz" : unit;
     }
   }
@@ -314,8 +319,38 @@ void plan::check_connection(const connection& c) const {
   if (pre.kind == device_kind::weight_recorder || post.kind == device_kind::weight_recorder)
     throw parameter_error(where, "weight_recorder", "connected", "not connected: name it in a synapse model "
                                                                  "(CopyModel(..., {\"weight_recorder\": id}))");
+  if (is_detector(pre.kind))
+    throw parameter_error(where, "pre", pre.model, "a source of spikes: " + pre.model + " only receives them "
+                                                   "(Connect(neurons, " + pre.model + "))");
+  if (is_detector(post.kind)) {
+    if (pre.kind != device_kind::none)
+      throw parameter_error(where, "pre", pre.model, "neurons (a detector takes the spikes of neurons; drive a "
+                                                     "parrot_neuron with the generator and connect the parrot)");
+    // NEST: binary neurons send to spin_detector / correlospinmatrix_detector only, spiking neurons to the others;
+    // parrot_neuron to all
+    const bool spin = post.kind == device_kind::spin_detector || post.kind == device_kind::correlospinmatrix_detector;
+    if (pre.model != "parrot_neuron" && is_binary_neuron(pre.model) != spin)
+      throw parameter_error(where, "pre", pre.model,
+                            spin ? "a binary neuron (mcculloch_pitts_neuron, ginzburg_neuron, erfc_neuron) or a "
+                                   "parrot_neuron: NEST refuses spiking neurons here (signal types differ)"
+                                 : "a spiking neuron or a parrot_neuron: NEST refuses binary neurons here (signal "
+                                   "types differ; use spin_detector or correlospinmatrix_detector)");
+    const json rule = c.conn_spec.is_object() ? c.conn_spec.value("rule", json("")) : c.conn_spec;
+    if (rule != "all_to_all")
+      throw parameter_error(where, "conn_spec", c.conn_spec.dump(), "\"all_to_all\" (every neuron to the detector)");
+    check_device_syn_keys(synapse_models, c.syn_spec, where);
+    const json r = merged_syn_spec(synapse_model_of(synapse_models, c.syn_spec, where), c.syn_spec, where)
+                       .value("receptor_type", json(0));
+    if (!r.is_number_integer() || r.get<long long>() < 0 || r.get<std::uint64_t>() >= detector_ports(post))
+      throw parameter_error(where, "receptor_type", r.dump(), "0 .. " + std::to_string(detector_ports(post) - 1) +
+                                                                   " (the receptor_types of " + post.model + ")");
+    return;  // weight and delay are checked when built
+  }
   if (pre.kind != device_kind::none || post.kind != device_kind::none) {
     check_device_syn_keys(synapse_models, c.syn_spec, where);
+    if (post.model == "iaf_tum_2000" && c.syn_spec.value("receptor_type", json(0)) == json(1))
+      throw parameter_error(where, "receptor_type", "1", "0 (iaf_tum_2000's receptor 1 takes iaf_tum_2000 senders "
+                                                          "only; NEST would deliver weight * 0)");
     return;  // the rest is checked when lowered
   }
   const synapse_model& m = synapse_model_of(synapse_models, c.syn_spec, where);
@@ -325,6 +360,18 @@ void plan::check_connection(const connection& c) const {
   lower_plasticity(m, syn, probe, where);
   rule_of(c.conn_spec, where);
   receptor_of(syn, post, where);
+  if (is_binary_neuron(pre.model) != is_binary_neuron(post.model) && pre.model != "parrot_neuron" &&
+      post.model != "parrot_neuron")
+    throw parameter_error(where, "connection", pre.model + " -> " + post.model,
+                          "binary neurons connected only to binary neurons or parrots (NEST refuses it)");
+  if (post.model == "iaf_tum_2000") {  // NEST: tum -> tum through receptor 1 only, receptor 1 from tum only
+    const bool one = syn.value("receptor_type", json(0)) == json(1);
+    if (pre.model == "iaf_tum_2000" && !one)
+      throw parameter_error(where, "receptor_type", "0", "1 (iaf_tum_2000 neurons connect through receptor_type 1)");
+    if (pre.model != "iaf_tum_2000" && one)
+      throw parameter_error(where, "receptor_type", "1", "0 (receptor 1 takes iaf_tum_2000 senders; NEST would "
+                                                          "deliver weight * 0)");
+  }
   quantity_in(nest_weight(syn, post), weight_unit_of(post), where, "weight");
   const json delay = syn.value("delay", json(1.0));
   const auto d = quantity_in(delay, "ms", where, "delay");
@@ -373,6 +420,9 @@ void plan::connect_neurons(const connection& c) {
   syn.record_weights = recorder >= 0;
   weight_recorder_of[static_cast<std::size_t>(&c - connections.data())] = recorder;
   syn.receptor = receptor_of(spec, post, where);
+  // iaf_tum_2000 sends u x with its spikes; only iaf_tum_2000 targets read it, through receptor 1
+  if (pre.model == "iaf_tum_2000")
+    syn.use_payload = post.model == "iaf_tum_2000" && spec.value("receptor_type", json(0)) == json(1);
   syn.weight = quantity_in(nest_weight(spec, post), weight_unit_of(post), where, "weight");
   // NEST's default delay is 1 ms; a delay below the resolution is an error there
   const json delay = spec.value("delay", json(1.0));
@@ -395,6 +445,11 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
   if (rule != "all_to_all")
     throw parameter_error(where, "conn_spec", c.conn_spec.dump(), "\"all_to_all\" for a device (each target "
                                                                   "gets its own copy of a generator's output)");
+  if (is_detector(post.kind)) {
+    check_connection(c);  // N_channels may have changed since Connect
+    connect_detector(c, traces, spikes);
+    return;
+  }
   if (pre.kind == device_kind::spike_recorder || post.kind == device_kind::spike_recorder) {
     if (!(pre_neuron && post.kind == device_kind::spike_recorder))
       throw parameter_error(where, "pre", pre.model, "neurons connected to a spike_recorder (Connect(neurons, sr))");
@@ -447,6 +502,7 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
 void plan::build() {
   net = std::make_unique<network>(network_options{units::time_q(options.resolution_ms), options.rng_seed, 1});
   recorded.assign(groups.size(), {});
+  resets.assign(groups.size(), {});
   projection_of.assign(connections.size(), -1);
   weight_recorder_of.assign(connections.size(), -1);
   std::vector<json> delays;  // each connection's delay over its synapse model's default (once, not per generator)
@@ -490,6 +546,7 @@ json plan::status(const node_collection& nodes) const {
   if (g.kind != device_kind::none) {
     for (const auto& [k, v] : g.params.items()) out[k] = v;
     if (is_recorder(g.kind)) out["n_events"] = sim ? events(nodes).at("times").size() : 0;
+    if (is_detector(g.kind)) out.update(detector_results(g));
     return out;
   }
   if (!net) return out;
@@ -506,7 +563,10 @@ json plan::status(const node_collection& nodes) const {
 
 json plan::events(const node_collection& recorder) const {
   const node_group& g = group_of(recorder, "GetEvents");
-  if (!is_recorder(g.kind)) throw parameter_error("GetEvents", "nodes", g.model, "a recorder");
+  if (g.kind == device_kind::spin_detector) return spin_events(g);
+  if (!is_recorder(g.kind))
+    throw parameter_error("GetEvents", "nodes", g.model, is_detector(g.kind) ? "a recorder (" + g.model + "'s results "
+                                                                               "are in GetStatus)" : "a recorder");
   json out = {{"senders", json::array()}, {"times", json::array()}};
   if (!sim) return out;
   const auto& rec = sim->record();

@@ -13,6 +13,7 @@
 // driving parrot neurons (tests/test_nest_generators.cpp); pulsepacket_generator's train is drawn here, on the host.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 
 #include "engine/error.hpp"
@@ -44,6 +45,10 @@ constexpr device_name device_table[] = {
     {"multimeter", device_kind::multimeter},
     {"voltmeter", device_kind::voltmeter},
     {"weight_recorder", device_kind::weight_recorder},
+    {"correlation_detector", device_kind::correlation_detector},
+    {"correlomatrix_detector", device_kind::correlomatrix_detector},
+    {"spin_detector", device_kind::spin_detector},
+    {"correlospinmatrix_detector", device_kind::correlospinmatrix_detector},
 };
 
 double number(const json& params, const char* key) { return params.at(key).get<double>(); }
@@ -123,10 +128,46 @@ bool is_recorder(device_kind k) {
          k == device_kind::weight_recorder;
 }
 
-json device_defaults(device_kind k) {
+bool is_detector(device_kind k) {
+  return k == device_kind::correlation_detector || k == device_kind::correlomatrix_detector ||
+         k == device_kind::spin_detector || k == device_kind::correlospinmatrix_detector;
+}
+
+std::uint64_t detector_ports(const node_group& g) {
+  switch (g.kind) {
+    case device_kind::correlation_detector: return 2;
+    case device_kind::spin_detector: return 1;
+    case device_kind::correlomatrix_detector:
+    case device_kind::correlospinmatrix_detector: return g.params.at("N_channels").get<std::uint64_t>();
+    default: return 0;
+  }
+}
+
+namespace {
+// Whether t (ms) is a whole number >= 1 of steps dt; NEST compares times in tics (1 us), volley to 1e-9 relative.
+bool whole_steps(double t, double dt) {
+  const double steps = std::round(t / dt);
+  return steps >= 1 && std::abs(steps * dt - t) <= 1e-9 * std::max(1.0, steps) * dt;
+}
+}  // namespace
+
+json device_defaults(device_kind k, double dt) {
   const json timing = {{"origin", 0.0}, {"start", 0.0}, {"stop", nest_forever}};
   json p;
   switch (k) {
+    case device_kind::correlation_detector:
+    case device_kind::correlomatrix_detector:
+      // NEST 3.10: the model's delta_tau is 5 steps of the default resolution 0.1 ms, kept where it lies on the grid
+      // of the resolution set, else 5 steps; tau_max stays 5 ms (measured)
+      p = {{"delta_tau", whole_steps(0.5, dt) ? 0.5 : 5 * dt}, {"tau_max", 5.0}, {"Tstart", 0.0}, {"Tstop", nest_forever}};
+      if (k == device_kind::correlation_detector) p["n_events"] = json::array({0, 0});
+      if (k == device_kind::correlomatrix_detector) p["N_channels"] = 1;
+      break;
+    case device_kind::correlospinmatrix_detector:  // delta_tau one step of 0.1 ms (or dt), tau_max 1 ms
+      p = {{"delta_tau", whole_steps(0.1, dt) ? 0.1 : dt}, {"tau_max", 1.0}, {"Tstart", 0.0}, {"Tstop", nest_forever},
+           {"N_channels", 1}};
+      break;
+    case device_kind::spin_detector: p = json::object(); break;
     case device_kind::dc_generator: p = {{"amplitude", 0.0}}; break;
     case device_kind::ac_generator:
       p = {{"amplitude", 0.0}, {"offset", 0.0}, {"frequency", 0.0}, {"phase", 0.0}};
@@ -161,22 +202,55 @@ json device_defaults(device_kind k) {
   return p;
 }
 
-void set_device_params(node_group& g, const json& params, const std::string& where) {
+namespace {
+// NEST 3.10's checks of the correlation devices' parameters (after a SetStatus, on all values together).
+void check_detector_params(const node_group& g, const json& p, const std::string& where, double dt) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", dt);
+  const std::string res = " of the resolution " + std::string(buf) + " ms";
+  if (p.contains("N_channels")) {
+    const json& n = p.at("N_channels");
+    if (!n.is_number_integer() || n.get<long long>() < 1)
+      throw parameter_error(where, "N_channels", n.dump(), "a whole number >= 1 (NEST: N_channels can only be larger "
+                                                           "than zero)");
+  }
+  if (p.contains("n_events") && p.at("n_events") != json::array({0, 0}))
+    throw parameter_error(where, "n_events", p.at("n_events").dump(), "[0, 0] (NEST: n_events can only be set to [0 0], "
+                                                                       "which clears the histograms)");
+  const double D = p.at("delta_tau").get<double>(), tau_max = p.at("tau_max").get<double>();
+  const bool spin = g.kind == device_kind::correlospinmatrix_detector;
+  if (spin)
+    for (const char* key : {"delta_tau", "tau_max", "Tstart", "Tstop"})
+      if (p.at(key).get<double>() < 0) throw parameter_error(where, key, p.at(key).dump(), "a time >= 0 ms (NEST)");
+  if (!whole_steps(D, dt))
+    throw parameter_error(where, "delta_tau", p.at("delta_tau").dump() + " ms", "a positive multiple" + res);
+  const auto D_steps = static_cast<long long>(std::round(D / dt));
+  if (g.kind == device_kind::correlomatrix_detector && D_steps % 2 != 1)
+    throw parameter_error(where, "delta_tau", p.at("delta_tau").dump() + " ms", "an odd multiple" + res +
+                                                                                  " (NEST: lags symmetric around 0)");
+  const bool on_grid = tau_max == 0 || whole_steps(tau_max, dt);
+  if (!(tau_max >= 0) || !on_grid || static_cast<long long>(std::round(tau_max / dt)) % D_steps != 0)
+    throw parameter_error(where, "tau_max", p.at("tau_max").dump() + " ms",
+                          "a multiple (>= 0) of delta_tau = " + p.at("delta_tau").dump() + " ms");
+}
+}  // namespace
+
+void set_device_params(node_group& g, const json& params, const std::string& where, double dt) {
+  json p = g.params;  // checked as a whole, then committed
   for (const auto& [key, value] : params.items()) {
-    if (!g.params.contains(key)) {
+    if (!p.contains(key)) {
       std::string known;
-      for (const auto& [k, v] : g.params.items()) known += (known.empty() ? "" : ", ") + k;
+      for (const auto& [k, v] : p.items()) known += (known.empty() ? "" : ", ") + k;
       throw parameter_error(where, key, value.dump(), "a parameter of " + g.model + ": " + known);
     }
-    const json& old = g.params.at(key);
+    const json& old = p.at(key);
     const bool ok = (old.is_number() && value.is_number() && std::isfinite(value.get<double>())) ||
                     (old.is_boolean() && value.is_boolean()) || (old.is_array() && value.is_array());
     if (!ok) throw parameter_error(where, key, value.dump(), "a value like the default " + old.dump());
     if ((key == "allow_offgrid_times" || key == "precise_times") && value.get<bool>())
       throw parameter_error(where, key, "true", "false (volley's NEST layer keeps spike and step times on the grid)");
-    g.params[key] = value;
+    p[key] = value;
   }
-  const json& p = g.params;
   auto non_negative = [&](const char* key) {
     if (p.contains(key) && !(p.at(key).get<double>() >= 0))
       throw parameter_error(where, key, p.at(key).dump(), "a non-negative value");
@@ -192,6 +266,8 @@ void set_device_params(node_group& g, const json& params, const std::string& whe
     throw parameter_error(where, "std_mod", p.at("std_mod").dump(), "at most std (NEST: the variance must stay >= 0)");
   if (p.contains("interval") && !(p.at("interval").get<double>() > 0))
     throw parameter_error(where, "interval", p.at("interval").dump(), "a positive time in ms");
+  if (is_detector(g.kind) && g.kind != device_kind::spin_detector) check_detector_params(g, p, where, dt);
+  g.params = std::move(p);
 }
 
 double planned_min_delay(const std::vector<json>& delays, double dt) {
@@ -212,7 +288,13 @@ void lower_generator(network& net, const node_group& g, const std::string& targe
   const double dt = ctx.dt;
   const std::string where = g.model + " -> " + target_group.model;
   const json& p = g.params;
-  const double d = connection_delay(syn, where, dt);
+  // NEST accepts only noise_generator (and spike_generator, whose single spikes it decodes as down transitions:
+  // refused here) into binary neurons, and applies a current in the step it arrives (one step before an iaf's)
+  const bool binary = is_binary_neuron(target_group.model);
+  if (binary && g.kind != device_kind::noise_generator)
+    throw parameter_error(where, "connection", g.model + " -> " + target_group.model,
+                          "a noise_generator (NEST refuses other generators into binary neurons)");
+  const double d = connection_delay(syn, where, dt) - (binary ? dt : 0.0);
   const double w = connection_weight(syn, where);
   const window win = current_window(p, d, dt);
   const bool open_end = !std::isfinite(win.end);
@@ -392,6 +474,180 @@ void lower_generator(network& net, const node_group& g, const std::string& targe
     default:
       throw internal_error("lower_generator: " + g.model + " is not a generator");
   }
+}
+
+}  // namespace volley::nest::detail
+
+// The correlation devices' results (host/nest_correlation.hpp), computed from the recorded spikes of the connected
+// neurons each time they are asked for: a later Simulate accumulates, as in NEST.
+namespace volley::nest::detail {
+
+bool is_binary_neuron(const std::string& model) {
+  return model == "mcculloch_pitts_neuron" || model == "ginzburg_neuron" || model == "erfc_neuron";
+}
+
+namespace {
+std::int64_t steps_of(double ms, double dt) { return static_cast<std::int64_t>(std::llround(ms / dt)); }
+
+detector_timing timing_of(const json& p, double dt) {
+  detector_timing t;
+  const double o = number(p, "origin"), start = number(p, "start"), stop = number(p, "stop");
+  t.active_after = steps_of(o + start, dt);
+  t.active_until = stop >= nest_forever || (o + stop) / dt > 9e18 ? forever_steps : steps_of(o + stop, dt);
+  if (p.contains("Tstart")) {
+    const double from = number(p, "Tstart") / dt, until = number(p, "Tstop") / dt;
+    t.count_from = from < -9e18 ? -forever_steps : static_cast<std::int64_t>(std::ceil(from - 1e-9));
+    t.count_until = until > 9e18 ? forever_steps : static_cast<std::int64_t>(std::floor(until + 1e-9));
+  }
+  return t;
+}
+
+template <class T>
+json nested(const std::vector<std::vector<std::vector<T>>>& m) {
+  json out = json::array();
+  for (const auto& row : m) {
+    json r = json::array();
+    for (const auto& v : row) r.push_back(v);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+}  // namespace
+
+void plan::connect_detector(const connection& c, std::vector<trace_request>& traces, std::vector<std::string>& spikes) {
+  const node_group& pre = group_of(c.pre, "Connect");
+  const node_group& det = group_of(c.post, "Connect");
+  const std::string where = "Connect(" + pre.model + " -> " + det.model + ")";
+  const double dt = options.resolution_ms;
+  json spec = merged_syn_spec(synapse_model_of(synapse_models, c.syn_spec, where), c.syn_spec, where);
+  const json r = spec.value("receptor_type", json(0));
+  if (!r.is_number_integer() || r.get<long long>() < 0 || r.get<std::uint64_t>() >= detector_ports(det))
+    throw parameter_error(where, "receptor_type", r.dump(), "0 .. " + std::to_string(detector_ports(det) - 1) +
+                                                                 " (the receptor_types of " + det.model + ")");
+  const json w = spec.value("weight", json(1.0));
+  if (!w.is_number() || !std::isfinite(w.get<double>()))
+    throw parameter_error(where, "weight", w.dump(), "one finite number (the weight of every pair's product)");
+  connection_delay(spec, where, dt);  // ignored by the detectors, but checked as NEST does
+  const auto b = c.pre.first_id - pre.first_id;
+  recorder_source s{index_of(pre), b, b + c.pre.count, 0, {}};
+  s.port = static_cast<std::uint32_t>(r.get<std::uint64_t>());
+  s.weight = w.get<double>();
+  s.connection = static_cast<std::size_t>(&c - connections.data());
+  const population& p = net->find(pre.population);
+  if (is_binary_neuron(pre.model) && p.model().spike_payload >= 0) {
+    s.binary = true;  // the payload (+1 up, -1 down) at every step, read at the spike steps
+    s.first_trace = traces.size();
+    trace_request t;
+    t.population = pre.population;
+    t.variable = p.model().state[static_cast<std::size_t>(p.model().spike_payload)].name;
+    for (auto i = b; i < b + c.pre.count; ++i) t.neurons.push_back(static_cast<index_t>(i));
+    traces.push_back(std::move(t));
+  }
+  recorded[index_of(det)].push_back(std::move(s));
+  if (std::find(spikes.begin(), spikes.end(), pre.population) == spikes.end()) spikes.push_back(pre.population);
+}
+
+std::vector<detector_input> plan::detector_spikes(const node_group& d, bool exchanged, bool unroll) const {
+  std::vector<detector_input> in;
+  if (!sim) return in;
+  const auto& rec = sim->record();
+  for (const auto& src : recorded[index_of(d)]) {
+    const node_group& n = groups[src.group];
+    const std::size_t nn = src.end - src.begin;
+    for (const auto& sr : rec.spikes) {
+      if (sr.population != n.population) continue;
+      for (std::size_t k = 0; k < sr.size(); ++k) {
+        if (sr.neuron[k] < src.begin || sr.neuron[k] >= src.end) continue;
+        detector_input e;
+        e.step = sr.step[k];
+        e.sender = n.first_id + sr.neuron[k];
+        e.connection = static_cast<std::uint32_t>(src.connection);
+        e.port = src.port;
+        e.weight = src.weight;
+        if (src.binary)
+          e.up = rec.traces[src.first_trace].values[std::size_t(sr.step[k]) * nn + (sr.neuron[k] - src.begin)] > 0;
+        in.push_back(e);
+        if (unroll && e.up) {
+          e.copy = 1;
+          in.push_back(e);
+        }
+      }
+    }
+  }
+  const auto m = static_cast<std::uint64_t>(std::max<std::int64_t>(steps_of(min_delay_ms, options.resolution_ms), 1));
+  nest_delivery_order(in, m, run_ends, exchanged);
+  return in;
+}
+
+json plan::detector_results(const node_group& g) const {
+  const json& p = g.params;
+  const double dt = options.resolution_ms;
+  json out = json::object();
+  const bool built = sim != nullptr;
+  const std::int64_t D = steps_of(number(p, "delta_tau"), dt), tau_max = steps_of(number(p, "tau_max"), dt);
+  const std::int64_t m = std::max<std::int64_t>(steps_of(min_delay_ms, dt), 1);
+  const detector_timing timing = timing_of(p, dt);
+  const auto N = static_cast<std::uint32_t>(detector_ports(g));
+  switch (g.kind) {
+    case device_kind::correlation_detector: {
+      if (!built) return {{"histogram", json::array()}, {"histogram_correction", json::array()},
+                          {"count_histogram", json::array()}, {"n_events", json::array({0, 0})}};
+      correlation_counts counts(D, tau_max, timing);
+      const auto& reset_at = resets[index_of(g)];
+      std::size_t next_reset = 0;
+      for (const auto& e : detector_spikes(g, true, true)) {
+        // SetStatus(n_events: [0, 0]) after a Simulate cleared what had been delivered by then
+        bool clear = false;
+        while (next_reset < reset_at.size() && (e.step / std::uint64_t(m) + 1) * std::uint64_t(m) >= reset_at[next_reset]) {
+          clear = true;
+          ++next_reset;
+        }
+        if (clear) counts.reset();
+        counts.handle(static_cast<std::int64_t>(e.step) + 1, e.port, e.weight);
+      }
+      if (next_reset < reset_at.size()) counts.reset();
+      out["histogram"] = counts.histogram;
+      out["histogram_correction"] = counts.histogram_correction;
+      out["count_histogram"] = counts.count_histogram;
+      out["n_events"] = json::array({counts.n_events[0], counts.n_events[1]});
+      return out;
+    }
+    case device_kind::correlomatrix_detector: {
+      correlomatrix_counts counts(N, D, tau_max, m, timing);
+      if (built)
+        for (const auto& e : detector_spikes(g, true, true))
+          counts.handle(static_cast<std::int64_t>(e.step) + 1, e.port, e.weight);
+      out["covariance"] = nested(counts.covariance);
+      out["count_covariance"] = nested(counts.count_covariance);
+      out["n_events"] = counts.n_events;
+      if (!built) {  // NEST sizes the matrices at the first Simulate
+        out["covariance"] = json::array({json::array({json::array()})});
+        out["count_covariance"] = json::array({json::array({json::array()})});
+      }
+      return out;
+    }
+    case device_kind::correlospinmatrix_detector: {
+      correlospin_counts counts(N, D, tau_max, m, timing);
+      if (built)
+        for (const auto& e : detector_spikes(g, true, true)) counts.handle(static_cast<std::int64_t>(e.step) + 1, e.port);
+      out["count_covariance"] = built ? nested(counts.count_covariance) : json::array({json::array({json::array()})});
+      return out;
+    }
+    case device_kind::spin_detector: out["n_events"] = spin_events(g).at("times").size(); return out;
+    default: throw internal_error("detector_results: " + g.model + " is not a correlation device");
+  }
+}
+
+json plan::spin_events(const node_group& g) const {
+  json out = {{"senders", json::array()}, {"state", json::array()}, {"times", json::array()}};
+  const detector_timing timing = timing_of(g.params, options.resolution_ms);
+  // NEST's local delivery: every spike, as emitted
+  for (const auto& e : nest_spin_events(detector_spikes(g, false, false), timing)) {
+    out["senders"].push_back(e.sender);
+    out["state"].push_back(e.state);
+    out["times"].push_back(double(e.stamp) * options.resolution_ms);
+  }
+  return out;
 }
 
 }  // namespace volley::nest::detail

@@ -57,7 +57,7 @@ node_collection kernel::create(const std::string& model, std::uint64_t n, const 
     }
     g.entry->describe(g.description);
   } else {
-    g.params = device_defaults(g.kind);
+    g.params = device_defaults(g.kind, plan_->options.resolution_ms);
   }
   plan_->next_id += n;
   plan_->groups.push_back(std::move(g));
@@ -67,6 +67,17 @@ node_collection kernel::create(const std::string& model, std::uint64_t n, const 
 }
 
 void kernel::set_status(const node_collection& nodes, const json& params) {
+  if (plan_->sim) {  // after Simulate: only NEST's reset of a correlation_detector, n_events = [0, 0]
+    const node_group& g = plan_->group_of(nodes, "SetStatus");
+    if (g.kind == device_kind::correlation_detector && params.is_object() && params.size() == 1 &&
+        params.contains("n_events")) {
+      if (params.at("n_events") != json::array({0, 0}))
+        throw parameter_error("SetStatus(" + g.model + ")", "n_events", params.at("n_events").dump(),
+                              "[0, 0] (NEST: n_events can only be set to [0 0], which clears the histograms)");
+      plan_->resets[plan_->index_of(g)].push_back(plan_->sim->current_step());
+      return;
+    }
+  }
   plan_->check_not_built("SetStatus");
   node_group& g = plan_->group_of(nodes, "SetStatus");
   const std::string where = "SetStatus(" + g.model + ")";
@@ -75,7 +86,7 @@ void kernel::set_status(const node_collection& nodes, const json& params) {
     if (nodes.count != g.count)
       throw parameter_error(where, "nodes", std::to_string(nodes.count) + " of " + std::to_string(g.count),
                             "all devices of one Create() call (volley keeps one parameter set per call)");
-    set_device_params(g, params, where);
+    set_device_params(g, params, where, plan_->options.resolution_ms);
     return;
   }
   // As NEST: everything is checked first, then committed.
@@ -207,7 +218,9 @@ run_stats kernel::simulate(double t_ms) {
     plan_->build();
     plan_->build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
-  return plan_->sim->run(units::time_q(t_ms));
+  run_stats stats = plan_->sim->run(units::time_q(t_ms));
+  plan_->run_ends.push_back(plan_->sim->current_step());  // the detectors' order of delivery depends on them
+  return stats;
 }
 
 network& kernel::net() {

@@ -66,7 +66,8 @@ class kernel {
   // A neuron model of `volley models` (family nest or brainpy), or a device: dc_generator, ac_generator,
   // step_current_generator, noise_generator, poisson_generator, sinusoidal_poisson_generator, mip_generator,
   // inhomogeneous_poisson_generator, pulsepacket_generator, spike_generator, spike_recorder, multimeter,
-  // voltmeter. NEST's vector parameters (tau_sfa, tau_syn, ...) set the model's components key_1, key_2, ... params: numbers in NEST's units; for neurons a list (one value per node) or a distribution
+  // voltmeter, weight_recorder, correlation_detector, correlomatrix_detector, spin_detector,
+  // correlospinmatrix_detector (host/nest_correlation.hpp). NEST's vector parameters (tau_sfa, tau_syn, ...) set the model's components key_1, key_2, ... params: numbers in NEST's units; for neurons a list (one value per node) or a distribution
   // {"distribution": "normal", "mean": m, "std": s[, "low": a, "high": b]} | {"distribution": "uniform",
   // "low": a, "high": b} is accepted too. State variables (V_m, ...) set the initial state.
   node_collection create(const std::string& model, std::uint64_t n = 1, const json& params = json::object());
@@ -76,6 +77,7 @@ class kernel {
   // "static_synapse", weight, delay (numbers or distributions), receptor_type (0: by the sign of the weight).
   void connect(const node_collection& pre, const node_collection& post, const json& conn_spec = "all_to_all",
                const json& syn_spec = json::object());
+  // Before the first simulate() only, except {"n_events": [0, 0]} on a correlation_detector (clears it, as NEST).
   void set_status(const node_collection& nodes, const json& params);
   // Synapse models (host/nest_synapses.hpp): static_synapse, static_synapse_hom_w, tsodyks_synapse(_hom),
   // tsodyks2_synapse, stdp_synapse, stdp_synapse_hom, stdp_pl_synapse_hom, stdp_triplet_synapse,
@@ -89,9 +91,12 @@ class kernel {
   // then target, then creation. An empty collection (count 0) stands for all nodes.
   json get_connections(const node_collection& source = {}, const node_collection& target = {}) const;
   // Neurons: {"model", "global_id"} plus, after a simulate(), every state variable (lists over the nodes);
-  // recorders: {"model", "n_events"}; generators: their parameters.
+  // recorders: {"model", "n_events"}; generators: their parameters; correlation devices: their parameters and
+  // results (correlation_detector: histogram, histogram_correction, count_histogram, n_events; correlomatrix_detector:
+  // covariance, count_covariance, n_events; correlospinmatrix_detector: count_covariance).
   json get_status(const node_collection& nodes) const;
-  // A recorder's events: {"senders": [...], "times": [...]} (ms), multimeters also one list per variable.
+  // A recorder's events: {"senders": [...], "times": [...]} (ms), multimeters also one list per variable,
+  // spin_detector also "state" (1 up, 0 down).
   json get_events(const node_collection& recorder) const;
   // Runs t_ms more (the first call builds the network); returns the run's statistics (spikes per population,
   // synaptic events, wall time of the step loop).

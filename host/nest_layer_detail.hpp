@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/network.hpp"
+#include "host/nest_correlation.hpp"
 #include "host/nest_layer.hpp"
 #include "host/nest_synapses.hpp"
 #include "host/simulator.hpp"
@@ -32,12 +33,20 @@ enum class device_kind {
   multimeter,
   voltmeter,
   weight_recorder,  // named by a synapse model's "weight_recorder" (CopyModel / SetDefaults / syn_spec)
+  // correlation devices (host/nest_correlation.hpp): neurons connect to them; results in GetStatus / GetEvents
+  correlation_detector,
+  correlomatrix_detector,
+  spin_detector,
+  correlospinmatrix_detector,
 };
 
 device_kind device_kind_of(const std::string& model);
 std::string device_names();
 bool is_recorder(device_kind k);
-json device_defaults(device_kind k);  // NEST 3's defaults, in NEST's units
+bool is_detector(device_kind k);  // the four correlation devices
+// NEST's binary neurons (mcculloch_pitts_neuron, ginzburg_neuron, erfc_neuron): their spikes are transitions.
+bool is_binary_neuron(const std::string& model);
+json device_defaults(device_kind k, double dt);  // NEST 3.10's defaults at resolution dt, in NEST's units
 
 // The nodes of one create() call.
 struct node_group {
@@ -51,6 +60,9 @@ struct node_group {
   std::string population;                             // neurons: the volley population, once built
   json archive = json::object();                      // neurons: NEST's tau_minus, tau_minus_triplet (ms), if set
 };
+
+// The receptor_types a detector accepts: 2 (correlation_detector), N_channels, or 1 (spin_detector).
+std::uint64_t detector_ports(const node_group& g);
 
 struct connection {
   node_collection pre, post;
@@ -72,6 +84,11 @@ struct recorder_source {
   std::uint64_t begin = 0, end = 0; // nodes [begin, end) inside that group
   std::size_t first_trace = 0;      // multimeters: index of the first of its traces in the recording
   std::vector<recordable> as;       // multimeters: per recorded name, how NEST's value follows from volley's
+  // detectors: the connection's receptor_type, weight and index; binary neurons: trace of their spike payload
+  std::uint32_t port = 0;
+  double weight = 1;
+  std::size_t connection = 0;
+  bool binary = false;              // a binary neuron (payload +1 up / -1 down at its spikes, trace first_trace)
 };
 
 
@@ -88,6 +105,9 @@ struct plan {
   std::vector<long long> projection_of;               // per connection: its projection in net, -1 for devices
   std::vector<long long> weight_recorder_of;          // per connection: the group of its weight_recorder, or -1
   double min_delay_ms = 0;                            // NEST's min_delay of the planned connections (at build)
+  std::vector<std::uint64_t> run_ends;                // step count at the end of every simulate() call
+  std::vector<std::vector<std::uint64_t>> resets;     // per group: steps at which SetStatus(n_events: [0, 0]) reset
+                                                      // a correlation_detector after a simulate()
 
   void check_not_built(const char* call) const;
   node_group& group_of(const node_collection& nodes, const std::string& where);
@@ -101,6 +121,12 @@ struct plan {
   json events(const node_collection& recorder) const;
   json connections_between(const node_collection& source, const node_collection& target) const;
   json weight_events(const node_group& recorder) const;
+  // A correlation device's results as NEST's GetStatus gives them (host/nest_devices.cpp); spin_detector's events.
+  json detector_results(const node_group& detector) const;
+  json spin_events(const node_group& detector) const;
+  // The spikes a detector has received so far, in NEST's order of delivery (host/nest_correlation.hpp); `unroll`:
+  // an up transition of a binary neuron as two events (NEST's spike exchange sends multiplicity 2 as two spikes).
+  std::vector<detector_input> detector_spikes(const node_group& detector, bool exchanged, bool unroll) const;
   // The group index of the weight_recorder a merged syn_spec names (its global id), or -1 for none.
   long long weight_recorder_group(const json& spec, const std::string& where) const;
 
@@ -108,6 +134,7 @@ struct plan {
   void build_population(node_group& g);
   void connect_neurons(const connection& c);
   void connect_device(const connection& c, std::vector<trace_request>& traces, std::vector<std::string>& spikes);
+  void connect_detector(const connection& c, std::vector<trace_request>& traces, std::vector<std::string>& spikes);
 };
 
 // Unit (as `volley models` writes it) of a neuron group's parameter or state variable `key`; throws a
@@ -134,7 +161,8 @@ json with_unit(const json& value, const std::string& unit);
 quantity_value quantity_in(const json& value, const std::string& unit, const std::string& where,
                            const std::string& name);
 
-void set_device_params(node_group& g, const json& params, const std::string& where);
+// Checks everything first, then commits (as NEST's SetStatus); dt: the resolution (detectors' time grid).
+void set_device_params(node_group& g, const json& params, const std::string& where, double dt);
 // What lowering a generator needs beyond the connection: the resolution, NEST's min_delay (the shortest
 // connection delay of the network: mip_generator's spikes arrive min_delay - dt later than a
 // poisson_generator's in NEST 3.10, measured), and the seed and a number for host-drawn spike trains.

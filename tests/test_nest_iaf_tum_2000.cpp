@@ -27,6 +27,8 @@
 #include "engine/error.hpp"
 #include "models/iaf_psc_exp.hpp"
 #include "models/iaf_tum_2000.hpp"
+#include "host/nest_layer.hpp"
+#include "host/simulator.hpp"
 #include "models/model_json.hpp"
 #include "tests/support/nest_reference.hpp"
 
@@ -515,3 +517,44 @@ TEST(NestIafTum2000, ParameterValidation) {
 }
 
 }  // namespace
+
+// Through the NEST layer: a tum -> tum connection (receptor_type 1) carries weight * u x, a tum -> iaf_psc_exp one
+// the plain weight. One presynaptic spike in the first 10 ms: the ratio of the two targets' I_syn_ex is the first
+// release, U (1 - exp(-t1/tau_rec)) from NEST's initial x = y = u = 0. NEST's refusals: tum -> tum through
+// receptor 0, a generator into receptor 1.
+TEST(NestIafTum2000, NestLayerScalesByTheReleaseThroughReceptorOne) {
+  nest::kernel k({.resolution_ms = 0.1, .rng_seed = 1, .local_num_threads = 1});
+  const auto pre = k.create("iaf_tum_2000", 1, {{"I_e", 1000.0}, {"t_ref", 200.0}});
+  const auto post = k.create("iaf_tum_2000", 1, {{"V_th", 1e9}});
+  const auto plain = k.create("iaf_psc_exp", 1, {{"V_th", 1e9}});
+  k.connect(pre, post, "all_to_all", {{"weight", 50.0}, {"receptor_type", 1}});
+  k.connect(pre, plain, "all_to_all", {{"weight", 50.0}});
+  const auto sr = k.create("spike_recorder");
+  k.connect(pre, sr);
+  k.simulate(10.0);  // the spike near 4.7 ms arrives 1 ms later; the currents (tau_syn 2 ms) are still large
+  const nest::json ev = k.get_events(sr);
+  ASSERT_EQ(ev.at("times").size(), 1u);
+  const double t1 = ev.at("times")[0].get<double>();
+  ASSERT_LT(t1 + 1.0, 10.0);
+  const double i_tum = k.get_status(post).at("I_syn_ex")[0].get<double>();
+  const double i_plain = k.get_status(plain).at("I_syn_ex")[0].get<double>();
+  ASSERT_GT(i_plain, 1e-3);
+  EXPECT_NEAR(i_tum / i_plain, 0.5 * (1 - std::exp(-t1 / 400.0)), 1e-12);
+
+  auto refused = [](bool generator) {
+    nest::kernel b({.resolution_ms = 0.1});
+    const auto a = b.create("iaf_tum_2000", 2);
+    try {
+      if (generator)
+        b.connect(b.create("spike_generator", 1, {{"spike_times", {1.0}}}), a, "all_to_all", {{"receptor_type", 1}});
+      else
+        b.connect(a[0], a[1], "all_to_all", {{"receptor_type", 0}});
+      b.simulate(1.0);
+    } catch (const parameter_error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(refused(false).find("receptor_type"), std::string::npos) << refused(false);
+  EXPECT_NE(refused(true).find("receptor_type"), std::string::npos) << refused(true);
+}
