@@ -30,7 +30,8 @@ TEST(NestLayerReferences, EveryReferenceRunReplaysThroughTheLayer) {
     EXPECT_LE(a.worst_spike_shift_ms, 1e-9);
     // the protocol makes the neuron spike, except in references of a model's subthreshold part (gif's and
     // pp_psc_delta's escape noise switched off), where NEST's run has no spikes either
-    if (!ref.at("record").at("spike_times_ms").empty())
+    if (!ref.at("record").at("spike_times_ms").empty()) {
       EXPECT_FALSE(run.spike_times_ms.empty()) << "the protocol should make the neuron spike";
+    }
   }
 }

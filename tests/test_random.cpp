@@ -531,7 +531,9 @@ TEST(random_stream, poisson_table_equals_sequential_sampler) {
           beyond += expected >= std::uint32_t(volley::kernels::poisson_table_size);
         }
       }
-    if (mean == 9.9) EXPECT_GT(beyond, 0u) << "the tail fallback ran";
+    if (mean == 9.9) {
+      EXPECT_GT(beyond, 0u) << "the tail fallback ran";
+    }
   }
   volley::kernels::poisson_view modulated{};
   modulated.mean_count = 1;

@@ -20,6 +20,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED_REFERENCES = {}  # model -> reference files holding several models
 
 
 def catalog():
@@ -84,6 +85,22 @@ def nest_layer_devices():
         for alias, of in (("static_synapse_hom_w", "static_synapse"), ("tsodyks_synapse_hom", "tsodyks_synapse")):
             if of in checked:  # the same code path with another name
                 checked[alias] = f"same lowering as {of} (host/nest_synapses.cpp); " + checked[of]
+    det_ref = os.path.join(ROOT, "tests", "reference", "nest_detectors.json")
+    if os.path.exists(det_ref):  # correlation / spin devices: results replayed against NEST's
+        doc = json.load(open(det_ref))
+        where = "tests/test_nest_detectors.cpp against tests/reference/nest_detectors.json"
+        for case in doc.get("parrot_cases", []):
+            checked[case["detector"]] = where
+        if doc.get("spin_streams") or doc.get("binary_network"):
+            checked["spin_detector"] = checked["correlospinmatrix_detector"] = where
+    # stochastic synapse models: statistics, against NEST where a script in tools/nest_reference runs it
+    for model, test, against in (
+            ("quantal_stp_synapse", "tests/test_quantal_stp.cpp",
+             "mean release per spike vs the expectation recursion, which NEST 3.10 matches "
+             "(tools/nest_reference/check_quantal_stp.py)"),
+            ("bernoulli_synapse", "tests/test_nest_synapses.cpp", "passed fraction vs p_transmit (statistics)")):
+        if os.path.exists(os.path.join(ROOT, test)) and model in open(os.path.join(ROOT, test)).read():
+            checked[model] = f"{test}: {against}"
     syn_table = open(os.path.join(ROOT, "host", "nest_synapses.cpp")).read()
     names |= set(re.findall(r'\{"([a-z0-9_]+)", "[a-z0-9_]+",', syn_table))  # built-in synapse models
     return names, checked
@@ -94,7 +111,8 @@ def tests_reading(model):
     hits = []
     for path in sorted(glob.glob(os.path.join(ROOT, "tests", "*.cpp"))):
         text = open(path).read()
-        if f'{model}.json' in text or (re.search(rf'"{model}"', text) and "reference" in text):
+        if f'{model}.json' in text or (re.search(rf'"{model}"', text) and "reference" in text) or \
+                any(f in text for f in SHARED_REFERENCES.get(model, [])):
             hits.append(os.path.relpath(path, ROOT))
     return hits
 
@@ -116,9 +134,12 @@ def main():
     referenced = set()
     for f in glob.glob(os.path.join(ROOT, "tests", "reference", "*.json")):
         with open(f) as fh:
-            model = json.load(fh).get("model")
-        if model:
-            referenced.add(model)
+            doc = json.load(fh)
+        if doc.get("model"):
+            referenced.add(doc["model"])
+        for model in doc.get("models", []) if isinstance(doc.get("models"), list) else []:
+            referenced.add(model)  # a file of several models (nest_binary.json): tests reading it are evidence
+            SHARED_REFERENCES.setdefault(model, []).append(os.path.basename(f))
     for section, names in catalog().items():
         lines += [f"## {section}", "", "| model | state | evidence |", "| --- | --- | --- |"]
         for name in names:
