@@ -12,6 +12,8 @@ struct ring_view {
   std::uint32_t slot_mask;     // number of slots - 1 (a power of two minus one)
 };
 
+inline constexpr std::uint64_t prefetch_distance = 16;  // synapses (CPU)
+
 // Adds the synapses [k0, k1) of one row to the ring buffer (batch offset and target offset folded into `offset`),
 // each weight times `efficacy` (the spike's short-term plasticity factor; exactly 1 without plasticity, tested
 // once outside the loops, so static projections run the loops they always ran).
@@ -33,6 +35,12 @@ VOLLEY_HD inline void deliver_row(const Index* targets, const real_t* weights, r
     }
   } else if (!scaled) {
     for (std::uint64_t k = k0; k < k1; ++k) {
+#if !defined(__CUDA_ARCH__) && !defined(__HIP_DEVICE_COMPILE__)
+      // per-synapse delays scatter the writes over every slot: fetch the cell of a synapse 16 ahead early
+      if (k + prefetch_distance < k1)
+        __builtin_prefetch(ring.base + ((step + delays[k + prefetch_distance]) & ring.slot_mask) * ring.slot_stride +
+                               offset + targets[k + prefetch_distance], 1);
+#endif
       real_t* slot = ring.base + ((step + delays[k]) & ring.slot_mask) * ring.slot_stride + offset;
       slot[targets[k]] += weights ? weights[k] : weight;
     }
