@@ -575,19 +575,12 @@ json plan::events(const node_collection& recorder) const {
   if (g.kind == device_kind::spike_recorder) {
     // NEST's order: by time, then by sender within a step
     std::vector<std::tuple<std::uint64_t, std::uint64_t, double>> ev;  // (step, id, offset)
-    for (const auto& src : recorded[index_of(g)]) {
-      const node_group& n = groups[src.group];
+    each_recorded_spike(g, [&](const recorder_source& src, const auto& sr, std::size_t k) {
       const std::size_t nn = src.end - src.begin;
-      for (const auto& sr : rec.spikes) {
-        if (sr.population != n.population) continue;
-        for (std::size_t k = 0; k < sr.size(); ++k) {
-          if (sr.neuron[k] < src.begin || sr.neuron[k] >= src.end) continue;
-          double offset = 0;  // precise-spike models: the spike_offset trace at the spike's step (sample = step)
-          if (!src.as.empty()) offset = rec.traces[src.first_trace].values[sr.step[k] * nn + (sr.neuron[k] - src.begin)];
-          ev.emplace_back(sr.step[k], n.first_id + sr.neuron[k], offset);
-        }
-      }
-    }
+      double offset = 0;  // precise-spike models: the spike_offset trace at the spike's step (sample = step)
+      if (!src.as.empty()) offset = rec.traces[src.first_trace].values[sr.step[k] * nn + (sr.neuron[k] - src.begin)];
+      ev.emplace_back(sr.step[k], groups[src.group].first_id + sr.neuron[k], offset);
+    });
     std::sort(ev.begin(), ev.end());
     for (const auto& [step, id, offset] : ev) {
       out["senders"].push_back(id);

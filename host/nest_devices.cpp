@@ -550,30 +550,23 @@ void plan::connect_detector(const connection& c, std::vector<trace_request>& tra
 std::vector<detector_input> plan::detector_spikes(const node_group& d, bool exchanged, bool unroll) const {
   std::vector<detector_input> in;
   if (!sim) return in;
-  const auto& rec = sim->record();
-  for (const auto& src : recorded[index_of(d)]) {
-    const node_group& n = groups[src.group];
-    const std::size_t nn = src.end - src.begin;
-    for (const auto& sr : rec.spikes) {
-      if (sr.population != n.population) continue;
-      for (std::size_t k = 0; k < sr.size(); ++k) {
-        if (sr.neuron[k] < src.begin || sr.neuron[k] >= src.end) continue;
-        detector_input e;
-        e.step = sr.step[k];
-        e.sender = n.first_id + sr.neuron[k];
-        e.connection = static_cast<std::uint32_t>(src.connection);
-        e.port = src.port;
-        e.weight = src.weight;
-        if (src.binary)
-          e.up = rec.traces[src.first_trace].values[std::size_t(sr.step[k]) * nn + (sr.neuron[k] - src.begin)] > 0;
-        in.push_back(e);
-        if (unroll && e.up) {
-          e.copy = 1;
-          in.push_back(e);
-        }
-      }
+  each_recorded_spike(d, [&](const recorder_source& src, const auto& sr, std::size_t k) {
+    detector_input e;
+    e.step = sr.step[k];
+    e.sender = groups[src.group].first_id + sr.neuron[k];
+    e.connection = static_cast<std::uint32_t>(src.connection);
+    e.port = src.port;
+    e.weight = src.weight;
+    if (src.binary) {  // the transition trace at the spike's step: +1 up, -1 down
+      const auto& transition = sim->record().traces[src.first_trace].values;
+      e.up = transition[std::size_t(sr.step[k]) * (src.end - src.begin) + (sr.neuron[k] - src.begin)] > 0;
     }
-  }
+    in.push_back(e);
+    if (unroll && e.up) {
+      e.copy = 1;
+      in.push_back(e);
+    }
+  });
   const auto m = static_cast<std::uint64_t>(std::max<std::int64_t>(steps_of(min_delay_ms, options.resolution_ms), 1));
   nest_delivery_order(in, m, run_ends, exchanged);
   return in;

@@ -127,6 +127,18 @@ struct plan {
   // The spikes a detector has received so far, in NEST's order of delivery (host/nest_correlation.hpp); `unroll`:
   // an up transition of a binary neuron as two events (NEST's spike exchange sends multiplicity 2 as two spikes).
   std::vector<detector_input> detector_spikes(const node_group& detector, bool exchanged, bool unroll) const;
+  // Calls f(source, spikes, k) for every recorded spike k of the neurons connected to `recorder` (spike recorders
+  // and detectors), source by source, in the record's order.
+  template <class F>
+  void each_recorded_spike(const node_group& recorder, F&& f) const {
+    if (!sim) return;
+    for (const auto& src : recorded[index_of(recorder)])
+      for (const auto& sr : sim->record().spikes) {
+        if (sr.population != groups[src.group].population) continue;
+        for (std::size_t k = 0; k < sr.size(); ++k)
+          if (sr.neuron[k] >= src.begin && sr.neuron[k] < src.end) f(src, sr, k);
+      }
+  }
   // The group index of the weight_recorder a merged syn_spec names (its global id), or -1 for none.
   long long weight_recorder_group(const json& spec, const std::string& where) const;
 
