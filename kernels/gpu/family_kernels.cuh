@@ -84,7 +84,8 @@ struct device_schedule {
   spike_lists out;
 };
 
-__global__ void schedule_kernel(const device_schedule* schedules, const std::uint64_t* clock) {
+// static: every kernels/gpu/families_<k>.cu that includes this header keeps its own copy.
+static __global__ void schedule_kernel(const device_schedule* schedules, const std::uint64_t* clock) {
   const device_schedule s = schedules[blockIdx.x];
   const std::uint64_t step = *clock;
   std::uint32_t lo = 0, hi = s.n_steps;
