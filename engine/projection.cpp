@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <stdexcept>
+#include <utility>
 
 #include "engine/error.hpp"
 
@@ -61,15 +62,23 @@ void projection::set_connectivity(csr_connectivity&& csr) {
 
 namespace {
 
-// Synapses of `row` whose target lies in [lo, hi) (relative to the target range), by binary search.
+// Synapses [k0, k1) of `row` whose target lies in [lo, hi) (relative to the target range), by binary search.
 template <class Index>
-void deliver_owned(const projection& p, const Index* targets, std::uint64_t row, index_t lo, index_t hi,
-                   const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset, real_t efficacy,
-                   std::uint64_t seed) {
+std::pair<std::uint64_t, std::uint64_t> owned_synapses(const projection& p, const Index* targets, std::uint64_t row,
+                                                       index_t lo, index_t hi) {
   std::uint64_t k0 = p.row_ptr[row], k1 = p.row_ptr[row + 1];
   if (lo > 0) k0 = std::lower_bound(targets + k0, targets + k1, static_cast<Index>(lo)) - targets;
   if (hi < p.target_range.size())
     k1 = std::lower_bound(targets + k0, targets + k1, static_cast<Index>(hi)) - targets;
+  return {k0, k1};
+}
+
+// The owned synapses of `row` into the ring buffer, each weight times `efficacy`.
+template <class Index>
+void deliver_owned(const projection& p, const Index* targets, std::uint64_t row, index_t lo, index_t hi,
+                   const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset, real_t efficacy,
+                   std::uint64_t seed) {
+  const auto [k0, k1] = owned_synapses(p, targets, row, lo, hi);
   if (p.unreliable()) {  // each synapse draws whether it passes this spike
     for (std::uint64_t k = k0; k < k1; ++k) {
       if (!p.transmits(seed, k, step)) continue;
@@ -88,12 +97,9 @@ void deliver_owned(const projection& p, const Index* targets, std::uint64_t row,
 // interval, release Binomial(a, u) of their a available sites and deliver released * weight.
 template <class Index>
 void deliver_quantal_owned(projection& p, const Index* targets, std::uint64_t row, index_t lo, index_t hi,
-                           const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset,
+                           const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset, real_t payload,
                            std::uint64_t seed) {
-  std::uint64_t k0 = p.row_ptr[row], k1 = p.row_ptr[row + 1];
-  if (lo > 0) k0 = std::lower_bound(targets + k0, targets + k1, static_cast<Index>(lo)) - targets;
-  if (hi < p.target_range.size())
-    k1 = std::lower_bound(targets + k0, targets + k1, static_cast<Index>(hi)) - targets;
+  const auto [k0, k1] = owned_synapses(p, targets, row, lo, hi);
   const double u = p.stp_u[row], recover = p.stp_x[row];
   const std::uint64_t sites = p.plasticity.sites;
   for (std::uint64_t k = k0; k < k1; ++k) {
@@ -105,7 +111,7 @@ void deliver_quantal_owned(projection& p, const Index* targets, std::uint64_t ro
     if (released == 0) continue;  // NEST sends no spike
     const std::uint64_t d = p.delays.empty() ? p.delay : p.delays[k];
     ring.base[((step + d) & ring.slot_mask) * ring.slot_stride + offset + targets[k]] +=
-        static_cast<real_t>(released) * (p.weights.empty() ? p.weight : p.weights[k]);
+        static_cast<real_t>(released) * (p.weights.empty() ? p.weight : p.weights[k]) * payload;
   }
 }
 
@@ -114,10 +120,7 @@ void deliver_quantal_owned(projection& p, const Index* targets, std::uint64_t ro
 template <class Index>
 bool deliver_plastic_owned(projection& p, const Index* targets, std::uint64_t row, index_t lo, index_t hi,
                            const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset) {
-  std::uint64_t k0 = p.row_ptr[row], k1 = p.row_ptr[row + 1];
-  if (lo > 0) k0 = std::lower_bound(targets + k0, targets + k1, static_cast<Index>(lo)) - targets;
-  if (hi < p.target_range.size())
-    k1 = std::lower_bound(targets + k0, targets + k1, static_cast<Index>(hi)) - targets;
+  const auto [k0, k1] = owned_synapses(p, targets, row, lo, hi);
   const models::stdp_pre_state& before = p.stdp_pre[row];  // advanced past this spike after the delivery
   const index_t tb = p.target_range.begin;
   bool complete = true;
@@ -152,10 +155,11 @@ bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
     for (auto it = first; it != spikes.end() && *it < p.source_range.end; ++it) {
       const std::uint64_t row = *it - p.source_range.begin;
       if (p.quantal()) {  // batch 1 (checked at connect)
+        const real_t payload = p.payload(b, *it);
         if (p.narrow())
-          deliver_quantal_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset, seed);
+          deliver_quantal_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset, payload, seed);
         else
-          deliver_quantal_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset, seed);
+          deliver_quantal_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset, payload, seed);
         continue;
       }
       if (p.weight_plastic()) {  // batch 1 (checked at connect)
