@@ -156,10 +156,8 @@ void check_stdp(const models::stdp_constants& c, const std::string& model, const
 }
 
 
-int network::add_receptor(const std::string& pop, const std::string& receptor, const models::synapse_params& syn,
-                          const models::output_params& out) {
-  const std::string where = "receptor '" + receptor + "' of population '" + pop + "'";
-  models::receptor_constants c;
+models::synapse_constants network::checked_synapse(const models::synapse_params& syn, const std::string& where) const {
+  models::synapse_constants c;
   std::visit(
       [&](const auto& p) {
         check_receptor_params(p, where);
@@ -172,9 +170,17 @@ int network::add_receptor(const std::string& pop, const std::string& receptor, c
           });
           throw parameter_error(where, param, value, problem);
         }
-        c.syn = models::synapse_constants_for(p, dt_);
+        c = models::synapse_constants_for(p, dt_);
       },
       syn);
+  return c;
+}
+
+int network::add_receptor(const std::string& pop, const std::string& receptor, const models::synapse_params& syn,
+                          const models::output_params& out) {
+  const std::string where = "receptor '" + receptor + "' of population '" + pop + "'";
+  models::receptor_constants c;
+  c.syn = checked_synapse(syn, where);
   std::visit(
       [&](const auto& p) {
         check_receptor_params(p, where);
@@ -286,6 +292,7 @@ projection& network::connect(const std::string& source, const std::string& targe
     p.transmit_probability = syn.transmit_probability;
     p.transmit_tag = rng::make_tag(rng::purpose::transmission, id);
   }
+  if (syn.align_pre) set_align_pre(p, syn, where);
   if (syn.use_payload && p.source->model().spike_payload >= 0) {
     if (stdp)
       throw parameter_error(where, "synapse_model", syn.stdp_model,
@@ -295,6 +302,31 @@ projection& network::connect(const std::string& source, const std::string& targe
   p.target->mark_channel_used(p.channel);
   projections_.push_back(std::move(p));
   return projections_.back();
+}
+
+void network::set_align_pre(projection& p, const synapse_spec& syn, const std::string& where) {
+  const std::string kind = std::visit([](const auto& s) { return std::string(s.name); }, *syn.align_pre);
+  const input_channel& ch = p.target->channels()[std::size_t(p.channel)];
+  if (ch.kind != channel_kind::receptor ||
+      p.target->receptor(ch.index).syn.kind != models::synapse_kind::instant)
+    throw parameter_error(where, "receptor", "'" + ch.name + "'",
+                          "a receptor with synapse Instant: an align-pre projection delivers its own " + kind +
+                              " synapse's g there every step");
+  const models::synapse_constants c = checked_synapse(*syn.align_pre, where + " align_pre " + kind);
+  if (c.kind == models::synapse_kind::instant)
+    throw parameter_error(where, "align_pre", kind, "a synapse with dynamics (Expon, DualExpon, Alpha, AMPA, ...)");
+  auto refuse = [&](bool used, const char* what, const std::string& value) {
+    if (used) throw parameter_error(where, what, value, std::string("none with align_pre (not supported yet)"));
+  };
+  refuse(p.plastic(), "plasticity", "set");
+  refuse(p.weight_plastic(), "synapse_model", syn.stdp_model);
+  refuse(syn.record_weights, "weight_recorder", "set");
+  refuse(syn.transmit_probability < 1, "p_transmit", number(syn.transmit_probability));
+  refuse(syn.use_payload && p.source->model().spike_payload >= 0, "source model",
+         p.source->model().name + " (spike payloads)");
+  p.align_pre = true;
+  p.presynaptic = c;
+  p.presynaptic_state.assign(std::size_t(models::receptor_state_count(c.kind)) * p.presynaptic_cells(), real_t(0));
 }
 
 void network::set_stdp(projection& p, const synapse_spec& syn, const std::string& where) {

@@ -75,6 +75,10 @@ struct synapse_spec {
   // Unreliable synapses (NEST's bernoulli_synapse): each synapse passes each spike with this probability, in
   // [0, 1]; 1: always.
   double transmit_probability = 1;
+  // Align-pre (brainpy.state's AlignPreProj): the projection's own synapse per source neuron, e.g.
+  // models::ampa_params{}; every step each connection delivers weight x its source's g into `receptor`, which must
+  // have synapse Instant (its output, e.g. COBA, applies the sum). Unset: align-post (the receptor's synapse).
+  std::optional<models::synapse_params> align_pre = std::nullopt;
 };
 
 // The postsynaptic side of STDP for one population (NEST's neuron parameters tau_minus, tau_minus_triplet) and
@@ -263,6 +267,8 @@ class network {
   void plan_synapses(projection& p, const connection_rule& rule, const synapse_spec& syn, std::uint32_t id,
                      double sign, const std::string& where);
   void set_stdp(projection& p, const synapse_spec& syn, const std::string& where);
+  void set_align_pre(projection& p, const synapse_spec& syn, const std::string& where);
+  models::synapse_constants checked_synapse(const models::synapse_params& syn, const std::string& where) const;
   void build_synapses(projection& p, const connection_rule& rule, const synapse_spec& syn, std::uint32_t id,
                       const std::string& where);
 

@@ -29,8 +29,9 @@ std::uint64_t projection::bytes() const {
                      (pending->weight.is_constant() ? 0 : sizeof(real_t)) +
                      (pending->delay.is_constant() ? 0 : sizeof(std::uint16_t))) +
            (stp_u.size() + stp_x.size() + stp_y.size()) * sizeof(double) + stp_since.size() * sizeof(std::uint64_t) +
-           efficacy.size() * sizeof(real_t) + quantal_available.size() * sizeof(std::uint16_t);
-  return quantal_available.size() * sizeof(std::uint16_t) + stdp_pre.size() * sizeof(models::stdp_pre_state) +
+           efficacy.size() * sizeof(real_t) + quantal_available.size() * sizeof(std::uint16_t) +
+           presynaptic_state.size() * sizeof(real_t);
+  return presynaptic_state.size() * sizeof(real_t) + quantal_available.size() * sizeof(std::uint16_t) + stdp_pre.size() * sizeof(models::stdp_pre_state) +
          stdp_synapse_kplus.size() * sizeof(double) +
          row_ptr.size() * sizeof(std::uint64_t) + targets32.size() * sizeof(index_t) +
          targets16.size() * sizeof(std::uint16_t) + weights.size() * sizeof(real_t) +
@@ -147,6 +148,21 @@ bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
                                 static_cast<std::uint32_t>(tgt.ring_slots() - 1)};
   const real_t* efficacy = p.plastic() ? p.efficacy.data() : nullptr;  // [batch][source row]
   const std::uint64_t rows = p.source_range.size();
+  if (p.align_pre) {  // every row whose synapse is open, weights times its g
+    const real_t* g = p.presynaptic_column(0);
+    for (std::uint32_t b = 0; b < p.source->batch(); ++b) {
+      const std::uint64_t offset = std::uint64_t(b) * tgt.size() + tb;
+      for (std::uint64_t row = 0; row < rows; ++row) {
+        const real_t e = g[b * rows + row];
+        if (e == 0) continue;
+        if (p.narrow())
+          deliver_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset, e, seed);
+        else
+          deliver_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset, e, seed);
+      }
+    }
+    return true;
+  }
   bool complete = true;
   for (std::uint32_t b = 0; b < p.source->batch(); ++b) {
     const auto& spikes = p.source->spikes()[b];
@@ -212,12 +228,34 @@ void update_short_term_plasticity(std::vector<projection>& projections, std::uin
   }
 }
 
+void advance_presynaptic_synapses(std::vector<projection>& projections) {
+  for (auto& p : projections) {
+    if (!p.align_pre) continue;
+    real_t* columns[models::max_receptor_vars];
+    for (int v = 0; v < models::max_receptor_vars; ++v)
+      columns[v] = v < models::receptor_state_count(p.presynaptic.kind) ? p.presynaptic_column(v) : nullptr;
+    const std::uint64_t rows = p.source_range.size();
+    for (std::uint32_t b = 0; b < p.source->batch(); ++b) {
+      const auto& spikes = p.source->spikes()[b];  // ascending
+      auto it = std::lower_bound(spikes.begin(), spikes.end(), p.source_range.begin);
+      for (std::uint64_t row = 0; row < rows; ++row) {
+        const index_t src = static_cast<index_t>(p.source_range.begin + row);
+        const bool spiked = it != spikes.end() && *it == src;
+        if (spiked) ++it;
+        models::presynaptic_synapse_step(p.presynaptic, columns, b * rows + row, spiked);
+      }
+    }
+  }
+}
+
 void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, int threads, std::uint64_t seed) {
   update_short_term_plasticity(projections, step);
+  advance_presynaptic_synapses(projections);
   std::uint64_t work = 0;
   for (const auto& p : projections) {
     std::uint64_t s = 0;
     for (const auto& list : p.source->spikes()) s += list.size();
+    if (p.align_pre) s = p.presynaptic_cells();  // every open synapse delivers
     work += s * (p.size() / std::max<std::uint64_t>(1, p.source_range.size()) + 8);
   }
   // Small steps are cheaper on one thread; the result is the same either way.

@@ -98,7 +98,16 @@ struct projection {
   real_t payload(std::uint32_t b, index_t src) const {
     return payload_var < 0 ? real_t(1) : source->state(payload_var)[std::size_t(b) * source->size() + src];
   }
-  bool cpu_only() const { return weight_plastic() || record_weights || quantal(); }
+  // Align-pre (brainpy.state's AlignPreProj): a synapse per source neuron (models/synapses.hpp
+  // presynaptic_synapse_step), advanced every step; every synapse then delivers weight x its source's g into the
+  // target's Instant receptor, `delay` steps later: not event-driven, all rows whose g is not 0 every step. CPU only.
+  bool align_pre = false;
+  models::synapse_constants presynaptic;
+  std::vector<real_t> presynaptic_state;    // [var][batch][source row], the synapse's unit (weight 1 per spike)
+  std::size_t presynaptic_cells() const { return std::size_t(source->batch()) * source_range.size(); }
+  real_t* presynaptic_column(int var) { return presynaptic_state.data() + std::size_t(var) * presynaptic_cells(); }
+
+  bool cpu_only() const { return weight_plastic() || record_weights || quantal() || align_pre; }
 
   // Set from connect() until the synapses are drawn on the host (network::finalize). on_device: a GPU simulator
   // drew them on the device instead (held there by its gpu::device_connectivity); the host arrays stay empty.
@@ -126,6 +135,10 @@ void update_short_term_plasticity(std::vector<projection>& projections, std::uin
 // then ascending source neuron, then row order).
 // `seed`: the network's, for unreliable synapses.
 void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, int threads, std::uint64_t seed);
+
+// Align-pre projections: every source's synapse one step on, with this step's spikes (serial; per source, so the
+// result does not depend on threads). Called by propagate_spikes before delivery.
+void advance_presynaptic_synapses(std::vector<projection>& projections);
 
 // Appends this step's transmitted weights to the weight_log of every projection that records them (after
 // propagate_spikes, serial, in row order).

@@ -123,6 +123,23 @@ void set_receptor_param(models::synapse_params& syn, models::output_params& out,
   std::visit(set, out);
 }
 
+// A projection's "align_pre": {"synapse": "AMPA", "params": {"T_dur": "1 ms", ...}}: the projection's synapse per
+// source neuron (network.hpp synapse_spec::align_pre); parameters left out keep brainpy.state's defaults.
+models::synapse_params parse_align_pre(const json& j, const std::string& where) {
+  if (!j.is_object())
+    throw parameter_error(where, "align_pre", j.dump(), "an object {\"synapse\": \"Expon\", \"params\": {...}}");
+  check_keys(j, {"synapse", "params"}, where + " align_pre");
+  const std::string syn = spec::member(j, "synapse", where + " align_pre").get<std::string>();
+  models::synapse_params sp;
+  models::output_params unused = models::cuba_params{};
+  if (!kind_by_name(syn, sp))
+    throw parameter_error(where, "align_pre.synapse", "'" + syn + "'", "one of: " + kind_names<models::synapse_params>());
+  const json params = j.value("params", json::object());
+  if (!params.is_object()) throw spec_error(where + ": align_pre 'params' must be an object");
+  for (const auto& [key, val] : params.items()) set_receptor_param(sp, unused, syn + "." + key, val, where + " align_pre");
+  return sp;
+}
+
 // A projection's "stp": {"kind": "STP", "U": 0.15, "tau_f": "1500 ms", "tau_d": "200 ms"} or {"kind": "STD",
 // "tau": "200 ms", "U": 0.07}; parameters left out keep brainpy.state's defaults (ranges: network::connect).
 models::plasticity_params parse_plasticity(const json& j, const std::string& where) {
@@ -366,7 +383,7 @@ loaded_spec load_spec_text(const std::string& text, const spec_overrides& overri
       for (std::size_t i = 0; i < j.at("projections").size(); ++i) {
         const json& p = j.at("projections")[i];
         const std::string where = "projections[" + std::to_string(i) + "]";
-        check_keys(p, {"name", "source", "target", "receptor", "rule", "weight", "delay", "stp"}, where);
+        check_keys(p, {"name", "source", "target", "receptor", "rule", "weight", "delay", "stp", "align_pre"}, where);
         const std::string name = p.value("name", p.value("source", std::string("?")) + "->" + p.value("target", std::string("?")));
         const std::string w = "projection '" + name + "'";
         synapse_spec syn;
@@ -374,6 +391,7 @@ loaded_spec load_spec_text(const std::string& text, const spec_overrides& overri
         syn.weight = spec::value(spec::member(p, "weight", w), w, "weight");
         if (p.contains("delay")) syn.delay = spec::value_of(p.at("delay"), units::dims::time, w, "delay");
         if (p.contains("stp")) syn.plasticity = parse_plasticity(p.at("stp"), w);
+        if (p.contains("align_pre")) syn.align_pre = parse_align_pre(p.at("align_pre"), w);
         net.connect(spec::member(p, "source", w).get<std::string>(), spec::member(p, "target", w).get<std::string>(),
                     parse_rule(spec::member(p, "rule", w), w), syn, name);
       }

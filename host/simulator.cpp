@@ -23,10 +23,14 @@ simulator::simulator(network& net, run_options options) : net_(net), options_(st
   decision_ = resolve_backend(options_.backend);
   for (const auto& p : net_.projections()) {
     if (!p.cpu_only() || decision_.kind != backend_kind::gpu) continue;
-    const std::string what = p.weight_plastic() ? "STDP (" + p.stdp_model + ")" : "a weight recorder";
+    const std::string what = p.weight_plastic() ? "STDP (" + p.stdp_model + ")"
+                             : p.align_pre      ? "an align-pre synapse"
+                             : p.quantal()      ? "quantal_stp_synapse"
+                                                : "a weight recorder";
     if (options_.backend != backend_kind::automatic)
       throw parameter_error("projection '" + p.name + "'", "synapse_model", what,
-                            "the CPU backend (--backend cpu): STDP and weight recording run on the CPU only so far");
+                            "the CPU backend (--backend cpu): STDP, quantal and align-pre synapses and weight "
+                            "recording run on the CPU only so far");
     decision_.kind = backend_kind::cpu;
     decision_.note = "cpu: projection '" + p.name + "' has " + what + ", which runs on the CPU only";
     break;

@@ -245,7 +245,12 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
     real_t ports[n_port_slots];
     for (int c = 0; c < n_port_slots; ++c) ports[c] = Model::n_ports > 0 ? port_in[c][j] : real_t(0);
     const auto& c = v.constants[v.heterogeneous ? i0 + j : 0];
-    spiked[j] = Model::update(c, s, models::neuron_input{current[j], delta_v[j], ports, uniform[j]});
+    if constexpr (models::needs_stream_v<Model>) {
+      rng::random_stream rs(v.seed, v.uniform_tag, static_cast<std::uint32_t>(k0 + j), v.step);
+      spiked[j] = Model::update(c, s, models::neuron_input{current[j], delta_v[j], ports, uniform[j], &rs});
+    } else {
+      spiked[j] = Model::update(c, s, models::neuron_input{current[j], delta_v[j], ports, uniform[j]});
+    }
     for (int q = 0; q < Model::n_state; ++q) column[q][j] = s[q];
   }
 

@@ -15,6 +15,9 @@
 //   needs_uniform                           (optional) true when update reads in.uniform: one uniform number in
 //                                           (0, 1) per neuron-step from the stream (seed, tag of the population,
 //                                           cell, step); models without it pay nothing
+//   needs_stream                            (optional) true when update draws from in.stream: that same stream of the
+//                                           neuron-step (engine/random.hpp random_stream), for models needing more
+//                                           than one number per step (binomial counts of NEST's generators)
 //   takes_current                           (optional) false when the model has no current input (spike sources,
 //                                           readouts): current inputs to it are rejected when the network is built
 //   spike_payload                           (optional) index of a state variable whose value at a spike scales each
@@ -61,6 +64,7 @@
 #include <cmath>
 
 #include "engine/config.hpp"
+#include "engine/random.hpp"
 #include "engine/units.hpp"
 
 namespace volley::models {
@@ -71,11 +75,15 @@ struct neuron_input {
   real_t delta_v;        // mV: instantaneous jumps of V delivered this step (delta projections)
   const real_t* port;    // per built-in port: summed weights arriving this step (model-specific unit)
   real_t uniform;        // uniform in (0, 1), fresh each neuron-step, for models with needs_uniform; 0 otherwise
+  rng::random_stream* stream = nullptr;  // the neuron-step's stream, for models with needs_stream; nullptr otherwise
 };
 
 // True when Model declares `static constexpr bool needs_uniform = true`.
 template <class Model>
 inline constexpr bool needs_uniform_v = requires { requires Model::needs_uniform; };
+// True when Model declares `static constexpr bool needs_stream = true`.
+template <class Model>
+inline constexpr bool needs_stream_v = requires { requires Model::needs_stream; };
 
 struct port_desc {
   const char* name;

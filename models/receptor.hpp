@@ -19,7 +19,8 @@ inline constexpr int max_receptor_vars = 8;  // state variables per receptor (Bi
 
 // The parameters of a synapse kind / an output kind (C++ API; spec files name the kind and give the values).
 using synapse_params =
-    std::variant<expon_params, dual_expon_params, alpha_params, ampa_params, gabaa_params, bionmda_params>;
+    std::variant<expon_params, dual_expon_params, alpha_params, ampa_params, gabaa_params, bionmda_params,
+                 instant_params>;
 using output_params = std::variant<cuba_params, coba_params, mgblock_params>;
 
 struct receptor_constants {

@@ -21,6 +21,15 @@
 //
 // Kinetic synapses AMPA, GABAa, BioNMDA: models/kinetic_synapses.hpp, which says what an arrival means for them
 // per target neuron and how they are integrated.
+//
+// Instant     g = the weights arriving in the step, nothing kept: a weight acts over the next step only. The
+//             target side of align-pre projections (engine/projection.hpp), which deliver weight x their source's
+//             synapse g every step.
+//
+// Align-pre (brainpy.state's AlignPreProj: one synapse per presynaptic neuron, seen by every target through its
+// weight): presynaptic_synapse_step advances a source's synapse with unit weight per spike. Linear kinds add 1 as an
+// arrival. Kinetic kinds restart their transmitter pulse on a spike (T_dur from the end of the spike's step) with
+// the whole open fraction s <= 1 seeing it, as a per-source synapse does (no fresh terminals: s saturates).
 #include <cmath>
 #include <cstddef>
 #include <numbers>
@@ -40,7 +49,7 @@
 
 namespace volley::models {
 
-enum class synapse_kind : int { expon = 0, dual_expon = 1, alpha = 2, ampa = 3, gabaa = 4, bionmda = 5 };
+enum class synapse_kind : int { expon = 0, dual_expon = 1, alpha = 2, ampa = 3, gabaa = 4, bionmda = 5, instant = 6 };
 
 struct expon_params {
   static constexpr const char* name = "Expon";
@@ -67,6 +76,12 @@ struct alpha_params {
   static void each_param(P& p, F&& f) {
     f("tau", p.tau, range_check::positive);
   }
+};
+
+struct instant_params {
+  static constexpr const char* name = "Instant";
+  template <class P, class F>
+  static void each_param(P&, F&&) {}
 };
 
 // Relations between parameters that the per-parameter ranges cannot express: the offending parameter and what is
@@ -121,6 +136,11 @@ inline synapse_constants synapse_constants_for(const dual_expon_params& p, doubl
   c.couple = static_cast<real_t>(c_norm * p21);
   return c;
 }
+inline synapse_constants synapse_constants_for(const instant_params&, double) {
+  synapse_constants c;
+  c.kind = synapse_kind::instant;
+  return c;
+}
 inline synapse_constants synapse_constants_for(const ampa_params& p, double dt) {
   return {synapse_kind::ampa, 0, 0, 0, kinetic_constants_for(p, dt)};
 }
@@ -134,7 +154,8 @@ inline synapse_constants synapse_constants_for(const bionmda_params& p, double d
 // State variables per synapse kind (their meaning: the header comments here and in kinetic_synapses.hpp).
 inline int synapse_state_count(synapse_kind k) {
   switch (k) {
-    case synapse_kind::expon: return 1;
+    case synapse_kind::expon:
+    case synapse_kind::instant: return 1;
     case synapse_kind::dual_expon:
     case synapse_kind::alpha: return 2;
     case synapse_kind::ampa:
@@ -153,6 +174,7 @@ VOLLEY_HD VOLLEY_SYNAPSE_COLD void other_synapse_advance(const synapse_constants
     case synapse_kind::ampa:
     case synapse_kind::gabaa: first_order_kinetic_advance(c.kin, s, k, arriving); break;
     case synapse_kind::bionmda: bionmda_advance(c.kin, s, k, arriving); break;
+    case synapse_kind::instant: s[0][k] = arriving; break;
     case synapse_kind::alpha:
     case synapse_kind::dual_expon:
     default: {
@@ -171,6 +193,33 @@ VOLLEY_HD VOLLEY_INLINE void synapse_advance(const synapse_constants& c, real_t*
     s[0][k] = s[0][k] * c.decay + arriving;
   else
     other_synapse_advance(c, s, k, arriving);
+}
+
+// Align-pre: one step of the synapse of source cell k, which spiked in this step or not (unit weight).
+VOLLEY_HD VOLLEY_INLINE void presynaptic_synapse_step(const synapse_constants& c, real_t* const* s, std::size_t k,
+                                                      bool spiked) {
+  switch (c.kind) {
+    case synapse_kind::ampa:
+    case synapse_kind::gabaa:
+      first_order_kinetic_advance(c.kin, s, k, 0);
+      if (spiked) {  // every terminal is the latest release, with a fresh pulse
+        s[1][k] = s[0][k];
+        s[2][k] = 1;
+        s[3][k] = c.kin.t_dur;
+      }
+      return;
+    case synapse_kind::bionmda:
+      bionmda_advance(c.kin, s, k, 0);
+      if (spiked) {  // the same, x included (older terminals: none left)
+        s[1][k] = s[0][k];
+        s[2][k] = 1;
+        s[3][k] = c.kin.t_dur;
+        s[4][k] += s[5][k];
+        s[5][k] = s[6][k] = s[7][k] = 0;
+      }
+      return;
+    default: synapse_advance(c, s, k, spiked ? real_t(1) : real_t(0));
+  }
 }
 
 }  // namespace volley::models
