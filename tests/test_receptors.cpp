@@ -399,7 +399,7 @@ TEST(ReceptorDescribe, ModelsJsonListsEverySynapseAndOutput) {
   std::vector<std::string> syn, outs;
   for (const auto& s : out["synapses"]) syn.push_back(s["name"]);
   for (const auto& o : out["outputs"]) outs.push_back(o["name"]);
-  EXPECT_EQ(syn, (std::vector<std::string>{"Expon", "DualExpon", "Alpha", "AMPA", "GABAa", "BioNMDA"}));
+  EXPECT_EQ(syn, (std::vector<std::string>{"Expon", "DualExpon", "Alpha", "AMPA", "GABAa", "BioNMDA", "Instant"}));
   EXPECT_EQ(outs, (std::vector<std::string>{"CUBA", "COBA", "MgBlock"}));
   const auto& ampa = out["synapses"][3]["parameters"];
   EXPECT_EQ(ampa[0]["name"], "alpha");
