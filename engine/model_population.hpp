@@ -22,6 +22,7 @@ model_info describe_model() {
   if constexpr (requires { Model::routes_by_sign; }) m.routes_by_sign = Model::routes_by_sign;
   if constexpr (requires { Model::takes_current; }) m.takes_current = Model::takes_current;
   if constexpr (requires { Model::spike_payload; }) m.spike_payload = Model::spike_payload;
+  if constexpr (requires { Model::spike_payload_counts; }) m.spike_payload_counts = Model::spike_payload_counts;
   m.membrane = Model::membrane;
   return m;
 }

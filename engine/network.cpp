@@ -293,11 +293,13 @@ projection& network::connect(const std::string& source, const std::string& targe
     p.transmit_tag = rng::make_tag(rng::purpose::transmission, id);
   }
   if (syn.align_pre) set_align_pre(p, syn, where);
-  if (syn.use_payload && p.source->model().spike_payload >= 0) {
+  const bool counts = p.source->model().spike_payload_counts;  // STDP and align-pre see one spike per step
+  if (syn.use_payload && p.source->model().spike_payload >= 0 && !(counts && (stdp || syn.align_pre))) {
     if (stdp)
       throw parameter_error(where, "synapse_model", syn.stdp_model,
                             "a synapse without STDP: '" + p.source->model().name + "' sends spike payloads");
     p.payload_var = p.source->model().spike_payload;
+    p.payload_counts = counts;
   }
   p.target->mark_channel_used(p.channel);
   projections_.push_back(std::move(p));
@@ -322,8 +324,8 @@ void network::set_align_pre(projection& p, const synapse_spec& syn, const std::s
   refuse(p.weight_plastic(), "synapse_model", syn.stdp_model);
   refuse(syn.record_weights, "weight_recorder", "set");
   refuse(syn.transmit_probability < 1, "p_transmit", number(syn.transmit_probability));
-  refuse(syn.use_payload && p.source->model().spike_payload >= 0, "source model",
-         p.source->model().name + " (spike payloads)");
+  refuse(syn.use_payload && p.source->model().spike_payload >= 0 && !p.source->model().spike_payload_counts,
+         "source model", p.source->model().name + " (spike payloads)");
   p.align_pre = true;
   p.presynaptic = c;
   p.presynaptic_state.assign(std::size_t(models::receptor_state_count(c.kind)) * p.presynaptic_cells(), real_t(0));

@@ -62,6 +62,9 @@ struct model_info {
   // NEST's binary neurons (+1 up / -1 down transition), iaf_tum_2000 (released fraction u x), iaf_bw_2001
   // (the NMDA gating jump). Projections use it unless connect() is told otherwise (synapse_spec::use_payload).
   int spike_payload = -1;
+  // The payload is a spike count (parrot_neuron's multiplicity, NEST's stateful generators): unreliable synapses
+  // draw per spike (binomial), STDP and align-pre synapses see one spike and ignore it.
+  bool spike_payload_counts = false;
   int membrane = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "engine/projection.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <stdexcept>
 #include <utility>
@@ -80,6 +81,17 @@ void deliver_owned(const projection& p, const Index* targets, std::uint64_t row,
                    const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset, real_t efficacy,
                    std::uint64_t seed) {
   const auto [k0, k1] = owned_synapses(p, targets, row, lo, hi);
+  if (p.counted_transmission()) {  // `efficacy` spikes (a parrot's multiplicity): each passes or not
+    const auto spikes = static_cast<std::uint64_t>(std::llround(efficacy));
+    for (std::uint64_t k = k0; k < k1; ++k) {
+      const std::uint64_t passed = p.transmitted_count(seed, k, step, spikes);
+      if (passed == 0) continue;
+      const std::uint64_t d = p.delays.empty() ? p.delay : p.delays[k];
+      ring.base[((step + d) & ring.slot_mask) * ring.slot_stride + offset + targets[k]] +=
+          (p.weights.empty() ? p.weight : p.weights[k]) * static_cast<real_t>(passed);
+    }
+    return;
+  }
   if (p.unreliable()) {  // each synapse draws whether it passes this spike
     for (std::uint64_t k = k0; k < k1; ++k) {
       if (!p.transmits(seed, k, step)) continue;
@@ -290,11 +302,14 @@ void log_transmitted_weights(std::vector<projection>& projections, std::uint64_t
     for (auto it = first; it != spikes.end() && *it < p.source_range.end; ++it) {
       const std::uint64_t row = *it - p.source_range.begin;
       const real_t e = (p.plastic() ? p.efficacy[row] : real_t(1)) * p.payload(0, *it);
+      const bool counted = p.counted_transmission();
       for (std::uint64_t k = p.row_ptr[row]; k < p.row_ptr[row + 1]; ++k) {
-        if (!p.transmits(seed, k, step)) continue;  // NEST records the spikes a synapse passed on
+        // NEST records the spikes a synapse passed on (a count payload: how many of them passed)
+        const real_t passed = counted ? static_cast<real_t>(p.transmitted_count(seed, k, step, std::llround(e))) : e;
+        if (counted ? passed == 0 : !p.transmits(seed, k, step)) continue;
         const index_t t = p.narrow() ? p.targets16[k] : p.targets32[k];
         const real_t w = p.weights.empty() ? p.weight : p.weights[k];
-        p.weight_log.push_back({step, static_cast<index_t>(row), t, p.weight_plastic() ? w : w * e});
+        p.weight_log.push_back({step, static_cast<index_t>(row), t, p.weight_plastic() ? w : w * passed});
       }
     }
   }

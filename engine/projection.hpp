@@ -91,9 +91,18 @@ struct projection {
     return !unreliable() || rng::random_stream::element_uniform(seed, transmit_tag, k, static_cast<std::uint32_t>(step)) <
                                 transmit_probability;
   }
+  // Unreliable synapses from a count payload without short-term plasticity draw per spike (else per event).
+  bool counted_transmission() const { return unreliable() && payload_counts && !plastic(); }
+  // How many of `spikes` (a count payload) synapse k passes in `step`: Binomial(spikes, transmit_probability)
+  // from the same stream.
+  std::uint64_t transmitted_count(std::uint64_t seed, std::uint64_t k, std::uint64_t step, std::uint64_t spikes) const {
+    auto rs = rng::random_stream::for_element(seed, transmit_tag, k, static_cast<std::uint32_t>(step));
+    return rs.binomial(spikes, transmit_probability);
+  }
 
   // The source's spike payload (model_info::spike_payload): state variable index, or -1 for plain weights.
   int payload_var = -1;
+  bool payload_counts = false;  // the payload is a spike count: an unreliable synapse passes Binomial(n, p) of them
   // The payload of the source neuron `src` (population index) of batch instance b at this step's spike, or 1.
   real_t payload(std::uint32_t b, index_t src) const {
     return payload_var < 0 ? real_t(1) : source->state(payload_var)[std::size_t(b) * source->size() + src];
@@ -107,7 +116,9 @@ struct projection {
   std::size_t presynaptic_cells() const { return std::size_t(source->batch()) * source_range.size(); }
   real_t* presynaptic_column(int var) { return presynaptic_state.data() + std::size_t(var) * presynaptic_cells(); }
 
-  bool cpu_only() const { return weight_plastic() || record_weights || quantal() || align_pre; }
+  bool cpu_only() const {
+    return weight_plastic() || record_weights || quantal() || align_pre || counted_transmission();
+  }
 
   // Set from connect() until the synapses are drawn on the host (network::finalize). on_device: a GPU simulator
   // drew them on the device instead (held there by its gpu::device_connectivity); the host arrays stay empty.

@@ -319,6 +319,33 @@ void plan::check_connection(const connection& c) const {
   if (pre.kind == device_kind::weight_recorder || post.kind == device_kind::weight_recorder)
     throw parameter_error(where, "weight_recorder", "connected", "not connected: name it in a synapse model "
                                                                  "(CopyModel(..., {\"weight_recorder\": id}))");
+  if (pre.kind == device_kind::spike_dilutor || post.kind == device_kind::spike_dilutor) {
+    const bool into = post.kind == device_kind::spike_dilutor;
+    const node_group& other = into ? pre : post;
+    if (other.kind != device_kind::none)
+      throw parameter_error(where, into ? "pre" : "post", other.model,
+                            "neurons (a spike_dilutor repeats the spikes of neurons to neurons; drive a "
+                            "parrot_neuron with a generator and connect the parrot)");
+    const json rule = c.conn_spec.is_object() ? c.conn_spec.value("rule", json("")) : c.conn_spec;
+    if (rule != "all_to_all")
+      throw parameter_error(where, "conn_spec", c.conn_spec.dump(), "\"all_to_all\" for a spike_dilutor");
+    check_device_syn_keys(synapse_models, c.syn_spec, where);
+    const json spec = merged_syn_spec(synapse_model_of(synapse_models, c.syn_spec, where), c.syn_spec, where);
+    const json d = spec.value("delay", json(1.0));
+    if (!d.is_number() || !(d.get<double>() >= options.resolution_ms * (1 - 1e-9)))
+      throw parameter_error(where, "delay", d.dump(), "one number of ms, at least the resolution");
+    if (!into) {
+      quantity_in(nest_weight(spec, post), weight_unit_of(post), where, "weight");
+      receptor_of(spec, post, where);
+      const json r = spec.value("receptor_type", json(0));
+      if (is_binary_neuron(post.model) || (post.model == "iaf_tum_2000" && r == json(1)) ||
+          (post.model == "iaf_bw_2001" && r == json(3)))
+        throw parameter_error(where, "post", post.model + " receptor_type " + r.dump(),
+                              "a target that takes plain spikes (binary neurons, iaf_tum_2000's receptor 1 and "
+                              "iaf_bw_2001's receptor 3 read values spikes of their own kind carry)");
+    }
+    return;
+  }
   if (is_detector(pre.kind))
     throw parameter_error(where, "pre", pre.model, "a source of spikes: " + pre.model + " only receives them "
                                                    "(Connect(neurons, " + pre.model + "))");
@@ -351,6 +378,9 @@ void plan::check_connection(const connection& c) const {
     if (post.model == "iaf_tum_2000" && c.syn_spec.value("receptor_type", json(0)) == json(1))
       throw parameter_error(where, "receptor_type", "1", "0 (iaf_tum_2000's receptor 1 takes iaf_tum_2000 senders "
                                                           "only; NEST would deliver weight * 0)");
+    if (post.model == "iaf_bw_2001" && c.syn_spec.value("receptor_type", json(0)) == json(3))
+      throw parameter_error(where, "receptor_type", "3", "1 (AMPA) or 2 (GABA): iaf_bw_2001's NMDA receptor takes "
+                                                          "iaf_bw_2001 senders only (NEST refuses the connection)");
     return;  // the rest is checked when lowered
   }
   const synapse_model& m = synapse_model_of(synapse_models, c.syn_spec, where);
@@ -372,6 +402,14 @@ void plan::check_connection(const connection& c) const {
       throw parameter_error(where, "receptor_type", "1", "0 (receptor 1 takes iaf_tum_2000 senders; NEST would "
                                                           "deliver weight * 0)");
   }
+  // NEST: iaf_bw_2001's NMDA receptor (3) takes iaf_bw_2001 senders only; precise-time targets would read the NMDA
+  // jump an iaf_bw_2001 spike carries (its offset field) as the spike's offset within the step
+  if (post.model == "iaf_bw_2001" && pre.model != "iaf_bw_2001" && syn.value("receptor_type", json(0)) == json(3))
+    throw parameter_error(where, "receptor_type", "3", "1 (AMPA) or 2 (GABA): iaf_bw_2001's NMDA receptor takes "
+                                                        "iaf_bw_2001 senders only (NEST refuses the connection)");
+  if (pre.model == "iaf_bw_2001" && (post.model.ends_with("_ps") || post.model.ends_with("_ps_lossless")))
+    throw parameter_error(where, "post", post.model, "a target without precise spike times: NEST takes the NMDA "
+                                                     "jump an iaf_bw_2001 spike carries as its offset in the step");
   quantity_in(nest_weight(syn, post), weight_unit_of(post), where, "weight");
   const json delay = syn.value("delay", json(1.0));
   const auto d = quantity_in(delay, "ms", where, "delay");
@@ -423,6 +461,11 @@ void plan::connect_neurons(const connection& c) {
   // iaf_tum_2000 sends u x with its spikes; only iaf_tum_2000 targets read it, through receptor 1
   if (pre.model == "iaf_tum_2000")
     syn.use_payload = post.model == "iaf_tum_2000" && spec.value("receptor_type", json(0)) == json(1);
+  // iaf_bw_2001 sends its NMDA jump k0 + k1 s_pre; only iaf_bw_2001 targets read it, through receptor 3 (NMDA)
+  if (pre.model == "iaf_bw_2001")
+    syn.use_payload = post.model == "iaf_bw_2001" && spec.value("receptor_type", json(0)) == json(3);
+  // a parrot's spike carries its multiplicity, except into STDP synapses (one spike per step there)
+  if (pre.model == "parrot_neuron" && syn.stdp.rule != models::stdp_rule::none) syn.use_payload = false;
   syn.weight = quantity_in(nest_weight(spec, post), weight_unit_of(post), where, "weight");
   // NEST's default delay is 1 ms; a delay below the resolution is an error there
   const json delay = spec.value("delay", json(1.0));
@@ -523,20 +566,56 @@ void plan::build() {
   std::vector<trace_request> traces;
   std::vector<std::string> spikes;
   for (const auto& c : connections) {
-    const bool neurons = group_of(c.pre, "Connect").kind == device_kind::none &&
-                         group_of(c.post, "Connect").kind == device_kind::none;
-    if (neurons) {
+    const node_group &pre = group_of(c.pre, "Connect"), &post = group_of(c.post, "Connect");
+    if (pre.kind == device_kind::spike_dilutor || post.kind == device_kind::spike_dilutor) continue;
+    if (pre.kind == device_kind::none && post.kind == device_kind::none) {
       connect_neurons(c);
     } else {
       connect_device(c, traces, spikes);
     }
   }
+  connect_dilutors();
   run_options ro;
   ro.backend = options.backend;
   ro.threads = options.local_num_threads;
   sim = std::make_unique<simulator>(*net, ro);
   for (const auto& s : spikes) sim->record_spikes(s);
   for (const auto& t : traces) sim->record_trace(t);
+}
+
+void plan::connect_dilutors() {
+  for (const auto& in : connections) {
+    const node_group& dilutor = group_of(in.post, "Connect");
+    if (dilutor.kind != device_kind::spike_dilutor) continue;
+    const node_group& src = group_of(in.pre, "Connect");
+    const std::string where = "Connect(" + src.model + " -> spike_dilutor)";
+    const json& p = dilutor.params;
+    if (p.at("origin").get<double>() != 0 || p.at("start").get<double>() != 0 || p.at("stop").get<double>() < 1e300)
+      throw parameter_error(where, "start/stop/origin", "set", "the defaults (a window is not supported yet)");
+    const double d_in = merged_syn_spec(synapse_model_of(synapse_models, in.syn_spec, where), in.syn_spec, where)
+                            .value("delay", json(1.0)).get<double>();
+    for (const auto& out : connections) {
+      if (group_of(out.pre, "Connect").kind != device_kind::spike_dilutor || &group_of(out.pre, "Connect") != &dilutor)
+        continue;
+      // dilutor nodes both connections touch: each repeats every source spike to every target independently
+      const std::uint64_t lo = std::max(in.post.first_id, out.pre.first_id);
+      const std::uint64_t hi = std::min(in.post.first_id + in.post.count, out.pre.first_id + out.pre.count);
+      const node_group& tgt = group_of(out.post, "Connect");
+      const std::string w = "Connect(spike_dilutor -> " + tgt.model + ")";
+      const json spec = merged_syn_spec(synapse_model_of(synapse_models, out.syn_spec, w), out.syn_spec, w);
+      for (std::uint64_t node = lo; node < hi; ++node) {
+        synapse_spec syn;
+        syn.receptor = receptor_of(spec, tgt, w);
+        syn.weight = quantity_in(nest_weight(spec, tgt), weight_unit_of(tgt), w, "weight");
+        syn.delay = units::time_q(d_in + spec.value("delay", json(1.0)).get<double>());
+        syn.transmit_probability = p.at("p_copy").get<double>();
+        syn.use_payload = src.model == "parrot_neuron";  // a parrot's multiplicity n: n spikes, each kept alike
+        const auto b = in.pre.first_id - src.first_id, e = out.post.first_id - tgt.first_id;
+        net->connect(selector(src, b, b + in.pre.count), selector(tgt, e, e + out.post.count), connection_rule{}, syn,
+                     "spike_dilutor " + std::to_string(node) + ": " + src.population + " -> " + tgt.population);
+      }
+    }
+  }
 }
 
 json plan::status(const node_collection& nodes) const {

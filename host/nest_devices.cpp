@@ -11,6 +11,9 @@
 // The Poisson-type generators (poisson, sinusoidal_poisson, mip, inhomogeneous_poisson) become Poisson inputs drawn
 // inside the fused update (engine/network.hpp poisson_shape) with the windows and phases measured against NEST 3.10
 // driving parrot neurons (tests/test_nest_generators.cpp); pulsepacket_generator's train is drawn here, on the host.
+// The stateful generators gamma_sup_generator, ppd_sup_generator, poisson_generator_ps and sinusoidal_gamma_generator
+// become hidden source populations (models/nest_generator_sources.hpp; lower_train_generator below), one neuron per
+// independent train (tests/test_nest_generator_sources.cpp).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -19,6 +22,7 @@
 #include "engine/error.hpp"
 #include "engine/random.hpp"
 #include "host/nest_layer_detail.hpp"
+#include "models/nest_generator_sources.hpp"
 
 namespace volley::nest::detail {
 
@@ -41,6 +45,11 @@ constexpr device_name device_table[] = {
     {"inhomogeneous_poisson_generator", device_kind::inhomogeneous_poisson_generator},
     {"pulsepacket_generator", device_kind::pulsepacket_generator},
     {"spike_generator", device_kind::spike_generator},
+    {"gamma_sup_generator", device_kind::gamma_sup_generator},
+    {"ppd_sup_generator", device_kind::ppd_sup_generator},
+    {"poisson_generator_ps", device_kind::poisson_generator_ps},
+    {"sinusoidal_gamma_generator", device_kind::sinusoidal_gamma_generator},
+    {"spike_dilutor", device_kind::spike_dilutor},
     {"spike_recorder", device_kind::spike_recorder},
     {"multimeter", device_kind::multimeter},
     {"voltmeter", device_kind::voltmeter},
@@ -192,6 +201,16 @@ json device_defaults(device_kind k, double dt) {
     case device_kind::spike_generator:
       p = {{"spike_times", json::array()}, {"allow_offgrid_times", false}, {"precise_times", false}};
       break;
+    case device_kind::gamma_sup_generator: p = {{"rate", 0.0}, {"gamma_shape", 1}, {"n_proc", 1}}; break;
+    case device_kind::ppd_sup_generator:
+      p = {{"rate", 0.0}, {"dead_time", 0.0}, {"n_proc", 1}, {"frequency", 0.0}, {"relative_amplitude", 0.0}};
+      break;
+    case device_kind::poisson_generator_ps: p = {{"rate", 0.0}, {"dead_time", 0.0}}; break;
+    case device_kind::sinusoidal_gamma_generator:
+      p = {{"rate", 0.0}, {"amplitude", 0.0}, {"frequency", 0.0}, {"phase", 0.0}, {"order", 1.0},
+           {"individual_spike_trains", true}};
+      break;
+    case device_kind::spike_dilutor: p = {{"p_copy", 1.0}}; break;
     case device_kind::spike_recorder: return json::object();
     case device_kind::weight_recorder: return json::object();
     case device_kind::multimeter: return {{"record_from", json::array()}, {"interval", 1.0}};
@@ -235,6 +254,66 @@ void check_detector_params(const node_group& g, const json& p, const std::string
 }
 }  // namespace
 
+namespace {
+bool is_train_generator(device_kind k) {
+  return k == device_kind::gamma_sup_generator || k == device_kind::ppd_sup_generator ||
+         k == device_kind::poisson_generator_ps || k == device_kind::sinusoidal_gamma_generator;
+}
+
+// NEST 3.10's checks of the stateful generators (NEST's messages), and volley's caps on their per-train state
+// (models/nest_generator_sources.hpp).
+void check_train_generator(const node_group& g, const json& p, const std::string& where, double dt) {
+  auto v = [&](const char* key) { return p.at(key).get<double>(); };
+  auto fail = [&](const char* key, const std::string& expected) {
+    throw parameter_error(where, key, p.at(key).dump(), expected);
+  };
+  auto count = [&](const char* key, const char* nest_text) {
+    const double n = v(key);
+    if (n != std::floor(n)) fail(key, "a whole number (NEST reads an integer)");
+    if (n < 1) fail(key, std::string("a whole number >= 1 (NEST: ") + nest_text + ")");
+  };
+  char cap[160];
+  switch (g.kind) {
+    case device_kind::gamma_sup_generator:
+      count("gamma_shape", "The shape must be larger or equal 1");
+      if (v("gamma_shape") > models::nest_generators::gamma_max_shape) {
+        std::snprintf(cap, sizeof cap, "at most %d (volley keeps gamma_shape internal states per train)",
+                      models::nest_generators::gamma_max_shape);
+        fail("gamma_shape", cap);
+      }
+      if (!(v("rate") >= 0)) fail("rate", "a rate >= 0 Hz (NEST: The rate must be larger than 0.)");
+      count("n_proc", "The number of component processes cannot be smaller than one");
+      break;
+    case device_kind::ppd_sup_generator: {
+      if (!(v("dead_time") >= 0)) fail("dead_time", "a time >= 0 ms (NEST: The dead time cannot be negative.)");
+      if (!(1000.0 / v("rate") > v("dead_time")))
+        fail("rate", "a rate whose inverse exceeds dead_time = " + p.at("dead_time").dump() +
+                         " ms (NEST: The inverse rate has to be larger than the dead time.)");
+      count("n_proc", "The number of component processes cannot be smaller than one");
+      if (!(v("relative_amplitude") >= 0 && v("relative_amplitude") <= 1))
+        fail("relative_amplitude", "a value in [0, 1] (NEST: The relative amplitude of the rate modulation must be "
+                                   "in [0,1].)");
+      if (const char* why = models::ppd_sup_generator::bins_problem(v("dead_time"), dt)) fail("dead_time", why);
+      break;
+    }
+    case device_kind::poisson_generator_ps:
+      if (!(v("dead_time") >= 0)) fail("dead_time", "a time >= 0 ms (NEST: The dead time cannot be negative.)");
+      if (!(v("rate") >= 0)) fail("rate", "a rate >= 0 Hz (NEST: The rate cannot be negative.)");
+      if (1000.0 / v("rate") < v("dead_time"))
+        fail("rate", "a rate whose inverse is at least dead_time = " + p.at("dead_time").dump() +
+                         " ms (NEST: The inverse rate cannot be smaller than the dead time.)");
+      break;
+    case device_kind::sinusoidal_gamma_generator:
+      if (!(v("order") >= 1)) fail("order", "a value >= 1 (NEST: The gamma order must be at least 1.)");
+      if (!(v("amplitude") >= 0 && v("amplitude") <= v("rate")))
+        fail("amplitude", "0 <= amplitude <= rate = " + p.at("rate").dump() +
+                              " Hz (NEST: Rate parameters must fulfill 0 <= amplitude <= rate.)");
+      break;
+    default: break;
+  }
+}
+}  // namespace
+
 void set_device_params(node_group& g, const json& params, const std::string& where, double dt) {
   json p = g.params;  // checked as a whole, then committed
   for (const auto& [key, value] : params.items()) {
@@ -255,7 +334,9 @@ void set_device_params(node_group& g, const json& params, const std::string& whe
     if (p.contains(key) && !(p.at(key).get<double>() >= 0))
       throw parameter_error(where, key, p.at(key).dump(), "a non-negative value");
   };
-  for (const char* key : {"start", "rate", "std", "std_mod", "frequency", "sdev", "activity"}) non_negative(key);
+  if (is_train_generator(g.kind)) check_train_generator(g, p, where, dt);
+  for (const char* key : {"start", "rate", "std", "std_mod", "frequency", "sdev", "activity"})
+    if (!(is_train_generator(g.kind) && std::string(key) == "frequency")) non_negative(key);  // NEST: any sign
   if (p.contains("p_copy") && !(p.at("p_copy").get<double>() >= 0 && p.at("p_copy").get<double>() <= 1))
     throw parameter_error(where, "p_copy", p.at("p_copy").dump(), "a probability in [0, 1]");
   if (p.contains("activity") && p.at("activity").get<double>() != std::floor(p.at("activity").get<double>()))
@@ -283,6 +364,93 @@ double planned_min_delay(const std::vector<json>& delays, double dt) {
   return std::isfinite(lowest) ? std::max(std::round(lowest / dt) * dt, dt) : dt;
 }
 
+namespace {
+// The stateful generators (models/nest_generator_sources.hpp) as a hidden source population: one neuron per target
+// (NEST keeps one train per target), or one for all targets (sinusoidal_gamma_generator with individual_spike_trains
+// false, one per generator node as NEST sends one train to all its targets, also across Connect calls), connected
+// one-to-one (all-to-all) with the connection's weight and delay. Timing measured against NEST 3.10
+// (tools/nest_reference/make_generator_source_references.py): the train updates at step k when origin + start < k <=
+// origin + stop (steps; poisson_generator_ps: spikes stamped in (origin + start, origin + stop]), its spikes carry
+// NEST's stamp (k + 1) h and reach the target after the connection's delay d, exactly as a neuron's spike does.
+// Hidden populations are named "<model>_<first id>.train<connection>" (".shared" for a shared train): users'
+// populations are "<model>_<first id>", without a dot.
+template <class Model>
+void add_train_source(network& net, const std::string& name, index_t n, const typename Model::params& params,
+                      const std::string& where) {
+  for (const auto& q : net.populations())
+    if (q->name() == name) return;  // a shared train made by an earlier connection
+  try {
+    net.add_population<Model>(name, n, params);
+  } catch (const parameter_error& e) {
+    throw parameter_error(where, e.parameter_name, "set", std::string(e.what()));
+  }
+}
+
+void lower_train_generator(network& net, const node_group& g, const std::string& target,
+                           const node_group& target_group, const json& syn, const generator_context& ctx, double d,
+                           const std::string& where) {
+  const json& p = g.params;
+  const double o = number(p, "origin"), st = number(p, "start"), e = number(p, "stop");
+  const units::time_q origin(o), start(st), stop(e >= nest_forever ? models::nest_generators::forever : e);
+  const units::rate_q rate(number(p, "rate") * 1e-3);
+  const bool shared =
+      g.kind == device_kind::sinusoidal_gamma_generator && !p.at("individual_spike_trains").get<bool>();
+  const auto targets = net.range(target).size();
+  const std::string name = g.model + "_" + std::to_string(g.first_id) +
+                           (shared ? std::string(".shared") : ".train" + std::to_string(ctx.connection));
+  const index_t n = shared ? 1 : targets;
+  switch (g.kind) {
+    case device_kind::gamma_sup_generator: {
+      models::gamma_sup_generator::params q;
+      q.rate = rate;
+      q.gamma_shape = units::dimensionless_q(number(p, "gamma_shape"));
+      q.n_proc = units::dimensionless_q(number(p, "n_proc"));
+      q.origin = origin, q.start = start, q.stop = stop;
+      add_train_source<models::gamma_sup_generator>(net, name, n, q, where);
+      break;
+    }
+    case device_kind::ppd_sup_generator: {
+      models::ppd_sup_generator::params q;
+      q.rate = rate;
+      q.dead_time = units::time_q(number(p, "dead_time"));
+      q.n_proc = units::dimensionless_q(number(p, "n_proc"));
+      q.frequency = units::rate_q(number(p, "frequency") * 1e-3);
+      q.relative_amplitude = units::dimensionless_q(number(p, "relative_amplitude"));
+      q.origin = origin, q.start = start, q.stop = stop;
+      add_train_source<models::ppd_sup_generator>(net, name, n, q, where);
+      break;
+    }
+    case device_kind::poisson_generator_ps: {
+      models::poisson_generator_ps::params q;
+      q.rate = rate;
+      q.dead_time = units::time_q(number(p, "dead_time"));
+      q.origin = origin, q.start = start, q.stop = stop;
+      add_train_source<models::poisson_generator_ps>(net, name, n, q, where);
+      break;
+    }
+    case device_kind::sinusoidal_gamma_generator: {
+      models::sinusoidal_gamma_generator::params q;
+      q.rate = rate;
+      q.amplitude = units::rate_q(number(p, "amplitude") * 1e-3);
+      q.frequency = units::rate_q(number(p, "frequency") * 1e-3);
+      q.phase = units::dimensionless_q(number(p, "phase"));
+      q.order = units::dimensionless_q(number(p, "order"));
+      q.origin = origin, q.start = start, q.stop = stop;
+      add_train_source<models::sinusoidal_gamma_generator>(net, name, n, q, where);
+      break;
+    }
+    default: throw internal_error("lower_train_generator: " + g.model);
+  }
+  synapse_spec s;
+  s.receptor = receptor_of(syn, target_group, where);
+  s.weight = spike_weight(syn, target_group, where);
+  s.delay = units::time_q(d);
+  connection_rule rule;
+  rule.kind = shared ? rule_kind::all_to_all : rule_kind::one_to_one;
+  net.connect(name, target, rule, s, name + "->" + target);
+}
+}  // namespace
+
 void lower_generator(network& net, const node_group& g, const std::string& target, const node_group& target_group,
                      const json& syn, const generator_context& ctx) {
   const double dt = ctx.dt;
@@ -296,6 +464,10 @@ void lower_generator(network& net, const node_group& g, const std::string& targe
                           "a noise_generator (NEST refuses other generators into binary neurons)");
   const double d = connection_delay(syn, where, dt) - (binary ? dt : 0.0);
   const double w = connection_weight(syn, where);
+  if (is_train_generator(g.kind)) {
+    lower_train_generator(net, g, target, target_group, syn, ctx, d, where);
+    return;
+  }
   const window win = current_window(p, d, dt);
   const bool open_end = !std::isfinite(win.end);
   const units::time_q duration(open_end ? forever_ms : win.end - win.begin);

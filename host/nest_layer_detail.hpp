@@ -29,6 +29,12 @@ enum class device_kind {
   inhomogeneous_poisson_generator,
   pulsepacket_generator,
   spike_generator,
+  // stateful spike generators (models/nest_generator_sources.hpp): a hidden source population per connection
+  gamma_sup_generator,
+  ppd_sup_generator,
+  poisson_generator_ps,
+  sinusoidal_gamma_generator,
+  spike_dilutor,  // NEST's deprecated spike_dilutor: lowered onto unreliable synapses source -> target
   spike_recorder,
   multimeter,
   voltmeter,
@@ -147,6 +153,10 @@ struct plan {
   void connect_neurons(const connection& c);
   void connect_device(const connection& c, std::vector<trace_request>& traces, std::vector<std::string>& spikes);
   void connect_detector(const connection& c, std::vector<trace_request>& traces, std::vector<std::string>& spikes);
+  // Every (neurons -> spike_dilutor, spike_dilutor -> neurons) pair of connections sharing dilutor nodes becomes,
+  // per shared node, an all-to-all projection from the sources to the targets whose synapses pass each spike with
+  // probability p_copy (NEST 3.10, measured: the outgoing weight, delay in + out, each target its own draws).
+  void connect_dilutors();
 };
 
 // Unit (as `volley models` writes it) of a neuron group's parameter or state variable `key`; throws a

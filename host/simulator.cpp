@@ -26,11 +26,12 @@ simulator::simulator(network& net, run_options options) : net_(net), options_(st
     const std::string what = p.weight_plastic() ? "STDP (" + p.stdp_model + ")"
                              : p.align_pre      ? "an align-pre synapse"
                              : p.quantal()      ? "quantal_stp_synapse"
-                                                : "a weight recorder";
+                             : p.record_weights ? "a weight recorder"
+                                                : "unreliable synapses from a spike-count source";
     if (options_.backend != backend_kind::automatic)
       throw parameter_error("projection '" + p.name + "'", "synapse_model", what,
-                            "the CPU backend (--backend cpu): STDP, quantal and align-pre synapses and weight "
-                            "recording run on the CPU only so far");
+                            "the CPU backend (--backend cpu): STDP, quantal and align-pre synapses, unreliable ones "
+                            "from spike counts and weight recording run on the CPU only so far");
     decision_.kind = backend_kind::cpu;
     decision_.note = "cpu: projection '" + p.name + "' has " + what + ", which runs on the CPU only";
     break;

@@ -23,6 +23,8 @@
 //   spike_payload                           (optional) index of a state variable whose value at a spike scales each
 //                                           weight the spike delivers (NEST's binary neurons: +1 / -1 transitions;
 //                                           iaf_tum_2000: released fraction); update() sets it on spike steps
+//   spike_payload_counts                    (optional) true when the payload is a number of spikes (parrot_neuron's
+//                                           multiplicity): unreliable synapses then draw per spike
 //   spike_schedule                          (optional) true for SpikeTime-like sources: the population's spike table
 //                                           gives the spikes and update() is not called (engine/model_population.hpp)
 //

@@ -21,6 +21,7 @@
 #include "models/iaf_cond_alpha.hpp"
 #include "models/glif_cond.hpp"
 #include "models/glif_psc.hpp"
+#include "models/iaf_bw_2001.hpp"
 #include "models/iaf_chs_2007.hpp"
 #include "models/iaf_chxk_2008.hpp"
 #include "models/iaf_cond_beta.hpp"
@@ -41,6 +42,7 @@
 #include "models/hh_cond_beta_gap_traub.hpp"
 #include "models/lif.hpp"
 #include "models/mat2_psc_exp.hpp"
+#include "models/nest_generator_sources.hpp"
 #include "models/morris_lecar.hpp"
 #include "models/parrot_neuron.hpp"
 #include "models/pp_psc_delta.hpp"
@@ -68,6 +70,7 @@ using all_neuron_models =
                aeif_cond_alpha_multisynapse, aeif_cond_beta_multisynapse, gif_psc_exp, gif_cond_exp, pp_psc_delta,
                parrot_neuron, gif_psc_exp_multisynapse, gif_cond_exp_multisynapse, hh_cond_beta_gap_traub,
                glif_psc_double_alpha, iaf_psc_delta_ps, iaf_psc_exp_ps, iaf_psc_alpha_ps, iaf_psc_exp_ps_lossless,
-               mcculloch_pitts_neuron, ginzburg_neuron, erfc_neuron>;
+               mcculloch_pitts_neuron, ginzburg_neuron, erfc_neuron, gamma_sup_generator,
+               ppd_sup_generator, poisson_generator_ps, sinusoidal_gamma_generator, iaf_bw_2001>;
 
 }  // namespace volley::models

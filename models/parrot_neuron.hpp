@@ -10,12 +10,13 @@
 // weight, as NEST ignores it); the neuron spikes when that sum is > 0. Port "ignored" (port 1: NEST's receptor 1)
 // accepts connections and is never read. takes_current = false: current inputs are refused when the network is
 // built (NEST refuses CurrentEvent connections to a parrot); delta inputs (weights in mV) are not read.
-// State "multiplicity" records the number of spikes that arrived in the step (port 0's sum).
+// State "multiplicity" records the number of spikes that arrived in the step (port 0's sum) and is the spike's
+// payload: every weight the spike delivers is multiplied by it, so targets count n spikes arriving in one step n
+// times, as NEST's one event of multiplicity n does.
 //
-// Differs from NEST: NEST sends one event with multiplicity n when n spikes arrive in one step (targets count it n
-// times, a spike_recorder records n events); volley's spikes are one bit per step, so the multiplicity is lost for
-// the targets (it is kept in the state "multiplicity"). A weight <= 0 on port 0 (not what the NEST layer sends) does
-// not make a spike.
+// Differs from NEST: a spike_recorder or detector records the step's spike once, where NEST records n events;
+// connections with STDP see one spike (the engine's STDP takes no payload; the NEST layer sends plain weights there).
+// A weight <= 0 on port 0 (not what the NEST layer sends) does not make a spike.
 #include <array>
 
 #include "engine/config.hpp"
@@ -40,6 +41,8 @@ struct parrot_neuron {
   static constexpr int n_ports = 2;
   static constexpr std::array<port_desc, 2> ports{{{"spikes", units::dims::none}, {"ignored", units::dims::none}}};
   static constexpr bool takes_current = false;
+  static constexpr int spike_payload = multiplicity;
+  static constexpr bool spike_payload_counts = true;
 
   using params = parrot_neuron_params;
   using constants = parrot_neuron_constants;

@@ -16,6 +16,7 @@
 #include "models/izhikevich_nest.hpp"
 #include "models/mat2_psc_exp.hpp"
 #include "models/model_json.hpp"
+#include "models/nest_generator_sources.hpp"
 #include "models/parrot_neuron.hpp"
 #include "models/pp_psc_delta.hpp"
 #include "models/registry_parts.hpp"
@@ -44,6 +45,10 @@ std::vector<neuron_model_entry> nest_exact_model_entries() {
       entry<ignore_and_fire>("nest"),
       entry<pp_psc_delta>("nest"),
       entry<parrot_neuron>("nest"),
+      entry<gamma_sup_generator>("nest"),
+      entry<ppd_sup_generator>("nest"),
+      entry<poisson_generator_ps>("nest"),
+      entry<sinusoidal_gamma_generator>("nest"),
       entry<gif_psc_exp_multisynapse>("nest"),
       entry<glif_psc_double_alpha>("nest"),
       entry<mcculloch_pitts_neuron>("nest"),

@@ -93,6 +93,14 @@ def nest_layer_devices():
             checked[case["detector"]] = where
         if doc.get("spin_streams") or doc.get("binary_network"):
             checked["spin_detector"] = checked["correlospinmatrix_detector"] = where
+    src_ref = os.path.join(ROOT, "tests", "reference", "nest_generator_sources.json")
+    if os.path.exists(src_ref):  # stateful generators (hidden source populations): windows and statistics
+        for w in json.load(open(src_ref))["windows"]:
+            checked[w["model"]] = ("tests/test_nest_generator_sources.cpp against "
+                                   "tests/reference/nest_generator_sources.json")
+    if os.path.exists(os.path.join(ROOT, "tests", "reference", "nest_dilutor.json")):
+        checked["spike_dilutor"] = ("tests/test_nest_dilutor.cpp against tests/reference/nest_dilutor.json (timing, "
+                                    "weights); kept fraction and independence vs p_copy (statistics)")
     # stochastic synapse models: statistics, against NEST where a script in tools/nest_reference runs it
     for model, test, against in (
             ("quantal_stp_synapse", "tests/test_quantal_stp.cpp",
