@@ -271,6 +271,9 @@ void check_train_generator(const node_group& g, const json& p, const std::string
     const double n = v(key);
     if (n != std::floor(n)) fail(key, "a whole number (NEST reads an integer)");
     if (n < 1) fail(key, std::string("a whole number >= 1 (NEST: ") + nest_text + ")");
+    if (n > models::nest_generators::max_n_proc)  // n_proc: the occupation counts must stay exact in real_t
+      fail(key, "at most " + std::to_string(std::llround(models::nest_generators::max_n_proc)) +
+                    " (the largest count volley's real numbers hold exactly)");
   };
   char cap[160];
   switch (g.kind) {

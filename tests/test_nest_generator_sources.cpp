@@ -651,6 +651,7 @@ TEST(NestGeneratorSources, BadParametersNameTheParameter) {
       {"gamma_sup_generator", {{"gamma_shape", 33}}, "gamma_shape"},  // volley's cap
       {"gamma_sup_generator", {{"rate", -1.0}}, "rate"},
       {"gamma_sup_generator", {{"n_proc", 0}}, "n_proc"},
+      {"ppd_sup_generator", {{"n_proc", 1e17}}, "n_proc"},  // beyond the counts real_t holds exactly: at SetStatus
       {"ppd_sup_generator", {{"rate", 500.0}, {"dead_time", 2.0}}, "rate"},
       {"ppd_sup_generator", {{"rate", -5.0}}, "rate"},
       {"ppd_sup_generator", {{"dead_time", -1.0}}, "dead_time"},
