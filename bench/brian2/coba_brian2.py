@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""COBA-2005 in Brian2 C++ standalone mode: the peer that volley's CPU backend is timed against.
+"""COBA-2005 and COBAHH in Brian2 C++ standalone mode: the peer that volley's CPU backend is timed against.
 
-The network is the one defined in shared/benchmarks.md ("COBA-2005") and in examples/coba.json:
-N = 4000*s LIF neurons, the first 80 % excitatory, each neuron projecting to exactly 80 distinct
-random targets (no autapses), exponential conductances, one-step delay, constant 200 pA drive.
+The networks are the ones defined in shared/benchmarks.md and in examples/coba.json, examples/cobahh.json:
+N = 4000*s neurons, the first 80 % excitatory, each neuron projecting to exactly 80 distinct random targets
+(no autapses), exponential conductances, one-step delay. COBA (--benchmark coba): LIF cells with a constant
+200 pA drive. COBAHH (--benchmark cobahh): Traub-Miles HH cells (Brian2's own COBAHH example: exponential Euler,
+a spike is the upward crossing of -20 mV), no drive, initial V ~ N(-65 mV, 5 mV).
 Connectivity and initial V are drawn with numpy and handed to Brian as arrays, so Brian's own
 random number generation plays no part in the timed loop.
 
@@ -80,6 +82,7 @@ def cpu_model():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--benchmark", choices=["coba", "cobahh"], default="coba")
     ap.add_argument("--scale", type=float, default=1.0, help="N = 4000*scale (default 1)")
     ap.add_argument("--threads", type=int, default=1, help="OpenMP threads (1 = no OpenMP, as Brian's default)")
     ap.add_argument("--duration", default="1 s", help="biological time, e.g. '1 s' or '500 ms'")
@@ -99,7 +102,7 @@ def main():
     n = int(round(N_PER_SCALE * args.scale))
     n_exc = int(round(EXC_FRACTION * n))
     duration_ms = parse_quantity_ms(args.duration)
-    workdir = args.dir or tempfile.mkdtemp(prefix="coba_brian2_")
+    workdir = args.dir or tempfile.mkdtemp(prefix=args.benchmark + "_brian2_")
 
     b2.set_device("cpp_standalone", directory=workdir, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = args.threads if args.threads > 1 else 0
@@ -124,11 +127,34 @@ def main():
     dg_e/dt = -g_e / tau_e : siemens
     dg_i/dt = -g_i / tau_i : siemens
     """
-    # Exponential Euler: exact for g_e, g_i and for v given the conductances of the step.
-    P = b2.NeuronGroup(n, eqs, threshold="v > V_th", reset="v = V_reset", refractory=t_ref,
-                       method="exponential_euler", namespace=ns, name="P")
     rng = np.random.default_rng(args.seed)
-    P.v = rng.normal(-55.0, 2.0, size=n) * mV
+    if args.benchmark == "coba":
+        # Exponential Euler: exact for g_e, g_i and for v given the conductances of the step.
+        P = b2.NeuronGroup(n, eqs, threshold="v > V_th", reset="v = V_reset", refractory=t_ref,
+                           method="exponential_euler", namespace=ns, name="P")
+        P.v = rng.normal(-55.0, 2.0, size=n) * mV
+    else:
+        from brian2 import uS
+        ns.update({"g_L": 10 * nS, "E_L": -60 * mV, "g_Na": 20 * uS, "g_K": 6 * uS, "E_Na": 50 * mV,
+                   "E_K": -90 * mV, "V_T": -63 * mV})
+        hh = """
+        dv/dt = (g_L*(E_L - v) + g_e*(E_e - v) + g_i*(E_i - v) - g_Na*(m*m*m)*h*(v - E_Na)
+                 - g_K*(n_K*n_K*n_K*n_K)*(v - E_K)) / C_m : volt
+        dm/dt = alpha_m*(1 - m) - beta_m*m : 1
+        dn_K/dt = alpha_n*(1 - n_K) - beta_n*n_K : 1  # n_K: the script's n is the neuron count
+        dh/dt = alpha_h*(1 - h) - beta_h*h : 1
+        dg_e/dt = -g_e / tau_e : siemens
+        dg_i/dt = -g_i / tau_i : siemens
+        alpha_m = 0.32*(mV**-1)*4*mV/exprel((13*mV - v + V_T)/(4*mV))/ms : Hz
+        beta_m = 0.28*(mV**-1)*5*mV/exprel((v - V_T - 40*mV)/(5*mV))/ms : Hz
+        alpha_h = 0.128*exp((17*mV - v + V_T)/(18*mV))/ms : Hz
+        beta_h = 4./(1 + exp((40*mV - v + V_T)/(5*mV)))/ms : Hz
+        alpha_n = 0.032*(mV**-1)*5*mV/exprel((15*mV - v + V_T)/(5*mV))/ms : Hz
+        beta_n = 0.5*exp((10*mV - v + V_T)/(40*mV))/ms : Hz
+        """
+        P = b2.NeuronGroup(n, hh, threshold="v > -20*mV", refractory="v > -20*mV", method="exponential_euler",
+                           namespace=ns, name="P")
+        P.v = rng.normal(-65.0, 5.0, size=n) * mV
     P.g_e = 0 * nS
     P.g_i = 0 * nS
 
@@ -183,7 +209,7 @@ def main():
         "threads": args.threads,
         "real": "double",
         "hardware": {"cpu": cpu_model(), "cores": os.cpu_count()},
-        "benchmark": "coba",
+        "benchmark": args.benchmark,
         "scale": args.scale,
         "neurons": n,
         "synapses": n_syn,
