@@ -464,8 +464,6 @@ void plan::connect_neurons(const connection& c) {
   // iaf_bw_2001 sends its NMDA jump k0 + k1 s_pre; only iaf_bw_2001 targets read it, through receptor 3 (NMDA)
   if (pre.model == "iaf_bw_2001")
     syn.use_payload = post.model == "iaf_bw_2001" && spec.value("receptor_type", json(0)) == json(3);
-  // a parrot's spike carries its multiplicity, except into STDP synapses (one spike per step there)
-  if (pre.model == "parrot_neuron" && syn.stdp.rule != models::stdp_rule::none) syn.use_payload = false;
   syn.weight = quantity_in(nest_weight(spec, post), weight_unit_of(post), where, "weight");
   // NEST's default delay is 1 ms; a delay below the resolution is an error there
   const json delay = spec.value("delay", json(1.0));
