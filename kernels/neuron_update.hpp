@@ -106,6 +106,27 @@ struct population_view {
   std::uint32_t step = 0;
 };
 
+// Stage 4 of update_tile for neuron j of the tile: the model's step on its state columns.
+template <class Model, int Tile, int NPortSlots>
+VOLLEY_HD VOLLEY_INLINE bool model_step(const population_view<Model>& v, const typename Model::constants& c,
+                                        real_t* const* column, const real_t (&port_in)[NPortSlots][Tile],
+                                        const real_t* current, const real_t* delta_v, const real_t* uniform,
+                                        std::size_t k0, int j) {
+  real_t s[Model::n_state];
+  for (int q = 0; q < Model::n_state; ++q) s[q] = column[q][j];
+  real_t ports[NPortSlots];
+  for (int p = 0; p < NPortSlots; ++p) ports[p] = Model::n_ports > 0 ? port_in[p][j] : real_t(0);
+  bool spiked;
+  if constexpr (models::needs_stream_v<Model>) {
+    rng::random_stream rs(v.seed, v.uniform_tag, static_cast<std::uint32_t>(k0 + j), v.step);
+    spiked = Model::update(c, s, models::neuron_input{current[j], delta_v[j], ports, uniform[j], &rs});
+  } else {
+    spiked = Model::update(c, s, models::neuron_input{current[j], delta_v[j], ports, uniform[j]});
+  }
+  for (int q = 0; q < Model::n_state; ++q) column[q][j] = s[q];
+  return spiked;
+}
+
 // One step of neurons [i0, i0 + count) of batch instance b, count <= Tile; emit(i) is called for every neuron
 // that spiked, in ascending order. This is the only composition of the per-step stages: the OpenMP launcher runs
 // it on tiles of 256 neurons (each stage a loop the compiler vectorises, switches hoisted out of the loops), a GPU
@@ -239,19 +260,15 @@ VOLLEY_HD VOLLEY_INLINE void update_tile(const population_view<Model>& v, index_
   }
   real_t* column[Model::n_state];
   for (int q = 0; q < Model::n_state; ++q) column[q] = v.state[q] + k0;
-  for (int j = 0; j < count; ++j) {
-    real_t s[Model::n_state];
-    for (int q = 0; q < Model::n_state; ++q) s[q] = column[q][j];
-    real_t ports[n_port_slots];
-    for (int c = 0; c < n_port_slots; ++c) ports[c] = Model::n_ports > 0 ? port_in[c][j] : real_t(0);
-    const auto& c = v.constants[v.heterogeneous ? i0 + j : 0];
-    if constexpr (models::needs_stream_v<Model>) {
-      rng::random_stream rs(v.seed, v.uniform_tag, static_cast<std::uint32_t>(k0 + j), v.step);
-      spiked[j] = Model::update(c, s, models::neuron_input{current[j], delta_v[j], ports, uniform[j], &rs});
-    } else {
-      spiked[j] = Model::update(c, s, models::neuron_input{current[j], delta_v[j], ports, uniform[j]});
-    }
-    for (int q = 0; q < Model::n_state; ++q) column[q][j] = s[q];
+  if (v.heterogeneous) {
+    for (int j = 0; j < count; ++j)
+      spiked[j] = model_step<Model, Tile>(v, v.constants[i0 + j], column, port_in, current, delta_v, uniform, k0, j);
+  } else {
+    // shared constants copied to a local: loads from v.constants could alias the state stores, which kept GCC
+    // from vectorising the loop (TraubMilesHH)
+    const typename Model::constants c = v.constants[0];
+    for (int j = 0; j < count; ++j)
+      spiked[j] = model_step<Model, Tile>(v, c, column, port_in, current, delta_v, uniform, k0, j);
   }
 
   // 5. report spikes; spikes are rare, so skip eight silent neurons at a time

@@ -7,16 +7,18 @@
 #include <cmath>
 
 #include "engine/config.hpp"
+#include "models/portable_exp.hpp"
 
 namespace volley::models {
 
 // phi(z) = (e^z - 1) / z. Below |z| = 1e-4 a series replaces expm1(z)/z (its truncation error z^4/120 < 1e-18);
-// branch-free: the discarded arm never divides 0 by 0.
+// branch-free: the discarded arm never divides 0 by 0. portable_expm1: the same bits on every backend, and the
+// CPU loops vectorise through it.
 VOLLEY_HD VOLLEY_INLINE real_t exprel(real_t z) {
   const bool small = std::fabs(z) < real_t(1e-4);
   const real_t zs = small ? real_t(1) : z;
   const real_t series = real_t(1) + z * (real_t(0.5) + z * (real_t(1) / 6 + z * (real_t(1) / 24)));
-  return small ? series : std::expm1(zs) / zs;
+  return small ? series : portable_expm1(zs) / zs;
 }
 
 // The step factor dt * phi(dt * J) (ms), J in 1/ms: x <- x + exp_euler_step_size(J, dt) * f(x).

@@ -53,16 +53,16 @@ VOLLEY_HD VOLLEY_INLINE real_t linoid(real_t v, real_t A, real_t V_half, real_t 
 }
 // a exp(-(V + V_half)/slope), 1/ms.
 VOLLEY_HD VOLLEY_INLINE real_t exp_rate(real_t v, real_t a, real_t V_half, real_t slope) {
-  return a * std::exp(-(v + V_half) / slope);
+  return a * portable_exp(-(v + V_half) / slope);
 }
 // a / (1 + exp(-(V + V_half)/slope)), 1/ms.
 VOLLEY_HD VOLLEY_INLINE real_t sigmoid_rate(real_t v, real_t a, real_t V_half, real_t slope) {
-  return a / (real_t(1) + std::exp(-(v + V_half) / slope));
+  return a / (real_t(1) + portable_exp(-(v + V_half) / slope));
 }
 
 // Exact step of dx/dt = rate (x_inf - x) over dt (ms): the exponential-Euler step of a linear equation.
 VOLLEY_HD VOLLEY_INLINE real_t relax_step(real_t x, real_t x_inf, real_t rate, real_t dt) {
-  return x + (x_inf - x) * -std::expm1(-rate * dt);
+  return x + (x_inf - x) * -portable_expm1(-rate * dt);
 }
 // Exact step of dx/dt = alpha (1 - x) - beta x with the rates (1/ms) frozen.
 VOLLEY_HD VOLLEY_INLINE real_t gate_step(real_t x, real_t alpha, real_t beta, real_t dt) {
