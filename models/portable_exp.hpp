@@ -12,7 +12,7 @@
 // (relative), exact at 0; e^x overflows to +inf above log(DBL_MAX); results below 2^-1021 (x < -707.7; float:
 // 2^-125, x < -86.6) are flushed to 0 (expm1: -1): no subnormal results. NaN in gives NaN out.
 #include <cstdint>
-#include <cstring>
+#include <cstring>  // memcpy, unqualified: HIP declares its device overload in the global namespace
 #include <limits>
 
 #include "engine/config.hpp"
@@ -58,11 +58,11 @@ VOLLEY_HD VOLLEY_INLINE void reduce(T x, T& r, T& half_scale) {
   r = (x - n * tr::ln2_hi) - n * tr::ln2_lo;
   bits_t shifted_bits, magic_bits;
   const T magic = tr::round_magic;
-  std::memcpy(&shifted_bits, &shifted, sizeof shifted_bits);
-  std::memcpy(&magic_bits, &magic, sizeof magic_bits);
+  memcpy(&shifted_bits, &shifted, sizeof shifted_bits);
+  memcpy(&magic_bits, &magic, sizeof magic_bits);
   const bits_t biased = shifted_bits - magic_bits + static_cast<bits_t>(tr::exponent_bias - 1);  // n - 1 + bias >= 1
   const bits_t scale_bits = biased << tr::mantissa_bits;
-  std::memcpy(&half_scale, &scale_bits, sizeof half_scale);
+  memcpy(&half_scale, &scale_bits, sizeof half_scale);
 }
 
 // e^r - 1 for |r| <= ln2/2: r + r^2 (1/2! + r (1/3! + ...)), Horner from the highest term.
