@@ -188,7 +188,7 @@ struct expif_family {
     const real_t v0 = s[V];
     real_t w0 = 0;
     if constexpr (Adaptive) w0 = s[w];
-    const real_t ex = std::exp((v0 - c.V_T) * c.inv_delta_T);
+    const real_t ex = portable_exp((v0 - c.V_T) * c.inv_delta_T);
     const real_t dvdt = (c.V_rest - v0 + c.delta_T * ex - c.R * w0 + c.R * in.current) * c.inv_tau;  // mV/ms
     const real_t jac = (ex - real_t(1)) * c.inv_tau;                                                 // 1/ms
     const real_t v = v0 + c.dt * exprel(c.dt * jac) * dvdt + in.delta_v;
@@ -205,7 +205,7 @@ struct expif_family {
     const real_t v0 = s[V];
     real_t w0 = 0;
     if constexpr (Adaptive) w0 = s[w];
-    const real_t ex = std::exp((v0 - c.V_T) * c.inv_delta_T);
+    const real_t ex = portable_exp((v0 - c.V_T) * c.inv_delta_T);
     const real_t dvdt = (c.V_rest - v0 + c.delta_T * ex - c.R * w0 + c.R * in.current) * c.inv_tau;
     const real_t jac = (ex - real_t(1)) * c.inv_tau;
     const real_t h = c.dt * exprel(c.dt * jac);  // ms
