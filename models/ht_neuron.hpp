@@ -110,10 +110,10 @@ struct ht_neuron_params {
 };
 
 struct ht_neuron_constants {
-  double E_Na, E_K, g_NaL, g_KL, tau_m;                           // mV, mV, -, -, ms
-  double theta_eq, tau_theta, tau_spike;                          // mV, ms, ms
-  double tau_rise[4], tau_decay[4], E_rev[4];                     // AMPA, NMDA, GABA_A, GABA_B: ms, ms, mV
-  double cond_step[4];                                            // 1/ms per unit weight: g_peak_X c_X
+  double E_Na, E_K, g_NaL, g_KL, tau_m;                               // mV, mV, -, -, ms
+  double theta_eq, tau_theta, tau_spike;                              // mV, ms, ms
+  double tau_rise[4], tau_decay[4], E_rev[4];                         // AMPA, NMDA, GABA_A, GABA_B: ms, ms, mV
+  double cond_step[4];                                                // 1/ms per unit weight: g_peak_X c_X
   double V_act_NMDA, S_act_NMDA, tau_Mg_slow_NMDA, tau_Mg_fast_NMDA;  // mV, 1/mV, ms, ms
   double g_peak_NaP, E_rev_NaP, N_NaP;
   double g_peak_KNa, E_rev_KNa, tau_D_KNa;
@@ -415,8 +415,8 @@ struct ht_neuron {
     y[V_m] += in.delta_v;
     for (int q = 0; q < n_ode; ++q) s[q] = static_cast<real_t>(y[q]);
     const double m_eq = ht_gates::m_eq_NMDA(c, y[V_m]);
-    s[g_NMDA] = static_cast<real_t>(y[g_NMDA_timecourse] *
-                                    ht_gates::m_NMDA(c, y[V_m], m_eq, y[m_fast_NMDA], y[m_slow_NMDA]));
+    s[g_NMDA] =
+        static_cast<real_t>(y[g_NMDA_timecourse] * ht_gates::m_NMDA(c, y[V_m], m_eq, y[m_fast_NMDA], y[m_slow_NMDA]));
     s[I_NaP] = static_cast<real_t>(sys.currents[0]);
     s[I_KNa] = static_cast<real_t>(sys.currents[1]);
     s[I_T] = static_cast<real_t>(sys.currents[2]);

@@ -192,7 +192,15 @@ struct no_plasticity {
 using plasticity_params = std::variant<no_plasticity, stp_params, std_params, nest_tsodyks2_params, nest_tsodyks_params,
                                        nest_quantal_params, nest_ht_params>;
 
-enum class plasticity_kind : std::uint32_t { none = 0, stp = 1, std = 2, tsodyks2 = 3, tsodyks = 4, quantal = 5, ht = 6 };
+enum class plasticity_kind : std::uint32_t {
+  none = 0,
+  stp = 1,
+  std = 2,
+  tsodyks2 = 3,
+  tsodyks = 4,
+  quantal = 5,
+  ht = 6
+};
 
 // What the per-spike update reads, lowered once (internal units).
 struct plasticity_constants {
@@ -269,7 +277,8 @@ inline bool uses_u(const plasticity_constants& c) {
 
 // One spike of a source in step `step` (time (step + 1) dt): relaxes u and x exactly from the time of their stored
 // values (`since`, in steps of dt), applies the jumps, stores the new time and returns the spike's efficacy.
-// `u` is ignored under STD and ht (whose pool P is x), `y` except under tsodyks. The body both the CPU pre-pass and the GPU kernel run.
+// `u` is ignored under STD and ht (whose pool P is x), `y` except under tsodyks. The body both the CPU pre-pass and
+// the GPU kernel run.
 // quantal: returns the release probability u of the spike and leaves in x the recovery probability of a depleted
 // site over the interval (0 on the first spike); the per-synapse part is in the delivery.
 VOLLEY_HD inline double plasticity_on_spike(const plasticity_constants& c, double& u, double& x, double& y,

@@ -38,8 +38,8 @@ using M = models::ht_neuron;
 // mV for V_m, theta and the currents (ht_neuron's currents are in mV), dimensionless for the conductances. NEST's
 // own RKF45 tolerance is 1e-3 per component; the measured differences are ~1e-9 (the files' 11 digits).
 constexpr double kTolerance = 1e-6;
-const std::vector<std::string> kRecordables{"V_m", "theta", "g_AMPA", "g_NMDA", "g_GABA_A",
-                                            "g_GABA_B", "I_NaP", "I_KNa", "I_T", "I_h"};
+const std::vector<std::string> kRecordables{"V_m",      "theta", "g_AMPA", "g_NMDA", "g_GABA_A",
+                                            "g_GABA_B", "I_NaP", "I_KNa",  "I_T",    "I_h"};
 
 std::vector<double> numbers(const json& a) {
   std::vector<double> v;
@@ -87,9 +87,10 @@ traces run_single_nest_layer(const json& ref) {
   const auto n = k.create("ht_neuron", 1, params);
   const auto& proto = ref.at("protocol");
   const auto& g = proto.at("step_current_generator");
-  k.connect(k.create("step_current_generator", 1,
-                     {{"amplitude_times", g.at("amplitude_times_ms")}, {"amplitude_values", g.at("amplitude_values_pA")}}),
-            n, "all_to_all", {{"delay", g.at("delay_ms")}});
+  k.connect(
+      k.create("step_current_generator", 1,
+               {{"amplitude_times", g.at("amplitude_times_ms")}, {"amplitude_values", g.at("amplitude_values_pA")}}),
+      n, "all_to_all", {{"delay", g.at("delay_ms")}});
   for (const auto& s : proto.at("spike_inputs"))
     k.connect(k.create("spike_generator", 1, {{"spike_times", s.at("times_ms")}}), n, "all_to_all",
               {{"weight", s.at("weight")}, {"delay", s.at("delay_ms")}, {"receptor_type", s.at("receptor_type")}});
@@ -150,7 +151,8 @@ traces run_single_engine(const json& ref) {
 
 void expect_single_matches(const std::string& file, const traces& v, const char* label) {
   const json ref = load_reference(file);
-  const std::size_t n = static_cast<std::size_t>(std::llround(ref.at("t_sim_ms").get<double>() / ref.at("dt_ms").get<double>()));
+  const std::size_t n =
+      static_cast<std::size_t>(std::llround(ref.at("t_sim_ms").get<double>() / ref.at("dt_ms").get<double>()));
   std::printf("%s vs NEST %s (%s):\n", file.c_str(), ref.at("nest").at("version").get<std::string>().c_str(), label);
   double worst = 0;
   std::string worst_name;
@@ -204,8 +206,9 @@ TEST(NestHt, ReferencesExerciseWhatTheComparisonClaims) {
   // NEST's facts the layer mirrors
   const auto& f = def.at("nest_facts");
   EXPECT_EQ(f.at("create_with_params_V_m_theta"), json::array({-70.0, -51.0}));
-  for (const char* key : {"ht_to_ht_receptor_0", "spike_generator_receptor_0", "ht_to_ht_receptor_5",
-                          "dc_generator_receptor_1", "ht_synapse_tau_P_0.0", "ht_synapse_delta_P_1.5", "ht_synapse_P_1.2"})
+  for (const char* key :
+       {"ht_to_ht_receptor_0", "spike_generator_receptor_0", "ht_to_ht_receptor_5", "dc_generator_receptor_1",
+        "ht_synapse_tau_P_0.0", "ht_synapse_delta_P_1.5", "ht_synapse_P_1.2"})
     EXPECT_EQ(f.at(key).get<std::string>().rfind("refused", 0), 0u) << key;
   for (const char* key : {"ht_to_ht_receptor_1", "ht_to_ht_receptor_4", "dc_generator_receptor_0",
                           "ht_to_iaf_psc_alpha_ht_synapse", "iaf_psc_alpha_to_ht_ht_synapse_receptor_2"})
@@ -245,7 +248,9 @@ TEST(NestHt, NetworkWithHtSynapsesMatchesNest) {
   }
   for (const auto& c : ref.at("connections"))
     k.connect(node.at(c.at("source")), node.at(c.at("target")), "all_to_all",
-              {{"synapse_model", c.at("synapse_model")}, {"weight", c.at("weight")}, {"delay", c.at("delay_ms")},
+              {{"synapse_model", c.at("synapse_model")},
+               {"weight", c.at("weight")},
+               {"delay", c.at("delay_ms")},
                {"receptor_type", c.at("receptor_type")}});
   std::map<std::string, nest::node_collection> mm, sr;
   for (const auto& [name, vars] : ref.at("record").at("traces").items()) {
@@ -317,9 +322,10 @@ TEST(NestHt, NetworkWithHtSynapsesMatchesNest) {
       if (s == fp.at("source") && r == fp.at("target")) last = w / weight;
     EXPECT_NEAR(last * (1 - delta), fp.at("P").get<double>(), 1e-10) << fp.dump();
   }
-  std::printf("nest_ht_network: %zu spikes; traces max |volley - NEST| %.3g; %zu weight_recorder events, "
-              "max relative weight * P difference %.3g\n",
-              n_spikes, worst, mine.size(), worst_w);
+  std::printf(
+      "nest_ht_network: %zu spikes; traces max |volley - NEST| %.3g; %zu weight_recorder events, "
+      "max relative weight * P difference %.3g\n",
+      n_spikes, worst, mine.size(), worst_w);
 }
 
 // ----------------------------------------------------- no NEST -----------------------------------------------------
@@ -330,11 +336,12 @@ TEST(NestHtSynapse, SpikeTrainFollowsTheClosedForm) {
   nest::kernel k({.resolution_ms = 0.1});
   const auto wr = k.create("weight_recorder");
   const double tau_P = 120.0, delta = 0.4, P0 = 0.6, w = 2.0;
-  k.copy_model("ht_synapse", "ht_rec", {{"weight_recorder", wr.first_id}, {"tau_P", tau_P}, {"delta_P", delta},
-                                        {"P", P0}});
+  k.copy_model("ht_synapse", "ht_rec",
+               {{"weight_recorder", wr.first_id}, {"tau_P", tau_P}, {"delta_P", delta}, {"P", P0}});
   const auto pre = k.create("ht_neuron");
   k.connect(k.create("dc_generator", 1, {{"amplitude", 20.0}}), pre);
-  k.connect(pre, k.create("ht_neuron"), "all_to_all", {{"synapse_model", "ht_rec"}, {"weight", w}, {"receptor_type", 1}});
+  k.connect(pre, k.create("ht_neuron"), "all_to_all",
+            {{"synapse_model", "ht_rec"}, {"weight", w}, {"receptor_type", 1}});
   k.simulate(150.0);
   const json ev = k.get_events(wr);
   const auto got = ev.at("weights").get<std::vector<double>>();
@@ -388,10 +395,18 @@ TEST(NestHt, BadParametersAndReceptorsAreRefused) {
     }
     return std::string("accepted");
   };
-  for (const auto& [key, value] : std::vector<std::pair<std::string, double>>{
-           {"tau_rise_AMPA", 3.0}, {"tau_rise_NMDA", 40.0}, {"tau_rise_GABA_A", 7.5}, {"tau_rise_GABA_B", 200.0},
-           {"tau_Mg_fast_NMDA", 30.0}, {"g_peak_AMPA", -0.1}, {"g_KL", -1.0}, {"S_act_NMDA", -0.1}, {"t_ref", -1.0},
-           {"tau_m", 0.0}, {"tau_D_KNa", -5.0}, {"g_peak_h", -1.0}}) {
+  for (const auto& [key, value] : std::vector<std::pair<std::string, double>>{{"tau_rise_AMPA", 3.0},
+                                                                              {"tau_rise_NMDA", 40.0},
+                                                                              {"tau_rise_GABA_A", 7.5},
+                                                                              {"tau_rise_GABA_B", 200.0},
+                                                                              {"tau_Mg_fast_NMDA", 30.0},
+                                                                              {"g_peak_AMPA", -0.1},
+                                                                              {"g_KL", -1.0},
+                                                                              {"S_act_NMDA", -0.1},
+                                                                              {"t_ref", -1.0},
+                                                                              {"tau_m", 0.0},
+                                                                              {"tau_D_KNa", -5.0},
+                                                                              {"g_peak_h", -1.0}}) {
     const std::string why = message({{key, value}});
     EXPECT_NE(why.find(key), std::string::npos) << key << " = " << value << ": " << why;
   }
@@ -418,8 +433,8 @@ TEST(NestHt, BadParametersAndReceptorsAreRefused) {
   }
   for (int r = 1; r <= 4; ++r) EXPECT_EQ(connect("ht_neuron", r), "accepted") << r;
   EXPECT_EQ(connect("dc_generator", -1), "accepted");
-  for (const auto& [key, value] : std::vector<std::pair<std::string, double>>{
-           {"tau_P", 0.0}, {"delta_P", 1.5}, {"delta_P", -0.1}, {"P", 1.2}}) {
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, double>>{{"tau_P", 0.0}, {"delta_P", 1.5}, {"delta_P", -0.1}, {"P", 1.2}}) {
     const std::string why = connect("ht_neuron", 1, {{"synapse_model", "ht_synapse"}, {key, value}});
     EXPECT_NE(why.find(key), std::string::npos) << key << " = " << value << ": " << why;
   }
