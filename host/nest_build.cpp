@@ -106,6 +106,10 @@ std::string receptor_of(const json& syn, const node_group& target, const std::st
     if (k > 1) throw parameter_error(where, "receptor_type", r.dump(), "0 or 1 (the ports of parrot_neuron)");
     return k == 0 ? "spikes" : "ignored";
   }
+  // NEST: ht_neuron's spike receptors are 1 .. 4 (AMPA, NMDA, GABA_A, GABA_B); receptor 0 is refused
+  if (target.model == "ht_neuron" && (k == 0 || k > 4))
+    throw parameter_error(where, "receptor_type", r.dump(), "1 (AMPA), 2 (NMDA), 3 (GABA_A) or 4 (GABA_B): ht_neuron "
+                                                            "has no receptor " + r.dump() + " (NEST refuses it)");
   if (k == 0) return "";
   if (target.model == "iaf_tum_2000") {  // receptor 1: the weight times the sender's released u x (the payload)
     if (k > 1) throw parameter_error(where, "receptor_type", r.dump(), "0 or 1 (iaf_tum_2000)");
@@ -381,6 +385,13 @@ void plan::check_connection(const connection& c) const {
     if (post.model == "iaf_bw_2001" && c.syn_spec.value("receptor_type", json(0)) == json(3))
       throw parameter_error(where, "receptor_type", "3", "1 (AMPA) or 2 (GABA): iaf_bw_2001's NMDA receptor takes "
                                                           "iaf_bw_2001 senders only (NEST refuses the connection)");
+    // NEST: ht_neuron takes currents on receptor 0 only (its receptors 1 .. 4 are the spike receptors)
+    const bool current_device = pre.kind == device_kind::dc_generator || pre.kind == device_kind::ac_generator ||
+                                pre.kind == device_kind::step_current_generator ||
+                                pre.kind == device_kind::noise_generator;
+    if (post.model == "ht_neuron" && current_device && c.syn_spec.value("receptor_type", json(0)) != json(0))
+      throw parameter_error(where, "receptor_type", c.syn_spec.at("receptor_type").dump(),
+                            "0: ht_neuron takes currents on receptor 0 only (NEST refuses the connection)");
     return;  // the rest is checked when lowered
   }
   const synapse_model& m = synapse_model_of(synapse_models, c.syn_spec, where);

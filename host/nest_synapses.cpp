@@ -70,6 +70,7 @@ std::vector<synapse_model> builtin_synapse_models() {
       {"stdp_nn_symm_synapse", "stdp_nn_symm_synapse", nn},
       {"stdp_nn_restr_synapse", "stdp_nn_restr_synapse", nn},
       {"stdp_nn_pre_centered_synapse", "stdp_nn_pre_centered_synapse", stdp_guetig_defaults()},
+      {"ht_synapse", "ht_synapse", {{"weight", 1.0}, {"delay", 1.0}, {"tau_P", 500.0}, {"delta_P", 0.125}, {"P", 1.0}}},
   };
 }
 
@@ -143,6 +144,16 @@ void lower_plasticity(const synapse_model& m, const json& merged, synapse_spec& 
     p.tau_psc = units::time_q(num("tau_psc"));
     p.tau_rec = units::time_q(num("tau_rec"));
     p.tau_fac = units::time_q(num("tau_fac"));
+    syn.plasticity = p;
+    check_plasticity(syn.plasticity, where);
+    return;
+  }
+  // ht_synapse (Hill & Tononi 2005): the pool P recovers with tau_P, each spike sends weight * P, then P *= 1 - delta_P
+  if (m.base == "ht_synapse") {
+    models::nest_ht_params p;
+    p.tau_P = units::time_q(num("tau_P"));
+    p.delta_P = units::dimensionless_q(num("delta_P"));
+    p.P = units::dimensionless_q(num("P"));
     syn.plasticity = p;
     check_plasticity(syn.plasticity, where);
     return;

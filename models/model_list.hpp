@@ -18,6 +18,7 @@
 #include "models/hh.hpp"
 #include "models/hh_cond_exp_traub.hpp"
 #include "models/hh_psc_alpha.hpp"
+#include "models/ht_neuron.hpp"
 #include "models/iaf_cond_alpha.hpp"
 #include "models/glif_cond.hpp"
 #include "models/glif_psc.hpp"
@@ -71,6 +72,7 @@ using all_neuron_models =
                parrot_neuron, gif_psc_exp_multisynapse, gif_cond_exp_multisynapse, hh_cond_beta_gap_traub,
                glif_psc_double_alpha, iaf_psc_delta_ps, iaf_psc_exp_ps, iaf_psc_alpha_ps, iaf_psc_exp_ps_lossless,
                mcculloch_pitts_neuron, ginzburg_neuron, erfc_neuron, gamma_sup_generator,
-               ppd_sup_generator, poisson_generator_ps, sinusoidal_gamma_generator, iaf_bw_2001>;
+               ppd_sup_generator, poisson_generator_ps, sinusoidal_gamma_generator, iaf_bw_2001,
+               ht_neuron>;
 
 }  // namespace volley::models

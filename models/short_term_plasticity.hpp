@@ -167,15 +167,40 @@ struct nest_quantal_params {
   }
 };
 
+// NEST's ht_synapse (Hill & Tononi 2005, p 1678): a depressing synapse with vesicle pool P, dP/dt = (1 - P) / tau_P.
+// At a spike at t (previous one at t_last; 0 before the first, NEST's t_lastspike_): P <- 1 - (1 - P) exp(-(t -
+// t_last) / tau_P); the spike delivers weight * P; then P <- (1 - delta_P) P. State per source here (NEST: per
+// synapse; equal for the synapses of one source with equal parameters). Defaults P 1, delta_P 0.125, tau_P 500 ms.
+struct nest_ht_params {
+  static constexpr const char* name = "ht_synapse";
+  units::time_q tau_P{500.0};
+  units::dimensionless_q delta_P{0.125};
+  units::dimensionless_q P{1.0};  // initial
+  template <class P_, class F>
+  static void each_param(P_& p, F&& f) {
+    f("tau_P", p.tau_P, plasticity_range::positive);
+    f("delta_P", p.delta_P, plasticity_range::unit_interval);
+    f("P", p.P, plasticity_range::unit_interval);
+  }
+};
+
 struct no_plasticity {
   static constexpr const char* name = "none";
 };
 // A projection's short-term plasticity: none (static weights), STP or STD (brainpy.state), or NEST's
-// tsodyks2_synapse / tsodyks_synapse.
+// tsodyks2_synapse / tsodyks_synapse / quantal_stp_synapse / ht_synapse.
 using plasticity_params = std::variant<no_plasticity, stp_params, std_params, nest_tsodyks2_params, nest_tsodyks_params,
-                                       nest_quantal_params>;
+                                       nest_quantal_params, nest_ht_params>;
 
-enum class plasticity_kind : std::uint32_t { none = 0, stp = 1, std = 2, tsodyks2 = 3, tsodyks = 4, quantal = 5 };
+enum class plasticity_kind : std::uint32_t {
+  none = 0,
+  stp = 1,
+  std = 2,
+  tsodyks2 = 3,
+  tsodyks = 4,
+  quantal = 5,
+  ht = 6
+};
 
 // What the per-spike update reads, lowered once (internal units).
 struct plasticity_constants {
@@ -225,6 +250,11 @@ inline plasticity_constants plasticity_constants_for(const plasticity_params& p,
     c.u0 = q->u.value;
     c.sites = static_cast<std::uint32_t>(q->n.value);
     c.available0 = static_cast<std::uint32_t>(q->a.value);
+  } else if (const auto* ht = std::get_if<nest_ht_params>(&p)) {
+    c.kind = plasticity_kind::ht;
+    c.U = ht->delta_P.value;     // the fraction of the pool a spike uses
+    c.tau_rec = ht->tau_P.value;  // ms: recovery of the pool
+    c.x0 = ht->P.value;
   }
   return c;
 }
@@ -236,7 +266,9 @@ inline double initial_u(const plasticity_constants& c) {
   return c.kind == plasticity_kind::stp ? c.U : 0.0;
 }
 inline double initial_x(const plasticity_constants& c) {
-  return c.kind == plasticity_kind::tsodyks || c.kind == plasticity_kind::tsodyks2 ? c.x0 : 1.0;
+  return c.kind == plasticity_kind::tsodyks || c.kind == plasticity_kind::tsodyks2 || c.kind == plasticity_kind::ht
+             ? c.x0
+             : 1.0;
 }
 inline bool uses_u(const plasticity_constants& c) {
   return c.kind == plasticity_kind::stp || c.kind == plasticity_kind::tsodyks || c.kind == plasticity_kind::tsodyks2 ||
@@ -245,7 +277,8 @@ inline bool uses_u(const plasticity_constants& c) {
 
 // One spike of a source in step `step` (time (step + 1) dt): relaxes u and x exactly from the time of their stored
 // values (`since`, in steps of dt), applies the jumps, stores the new time and returns the spike's efficacy.
-// `u` is ignored under STD, `y` except under tsodyks. The body both the CPU pre-pass and the GPU kernel run.
+// `u` is ignored under STD and ht (whose pool P is x), `y` except under tsodyks. The body both the CPU pre-pass and
+// the GPU kernel run.
 // quantal: returns the release probability u of the spike and leaves in x the recovery probability of a depleted
 // site over the interval (0 on the first spike); the per-synapse part is in the delivery.
 VOLLEY_HD inline double plasticity_on_spike(const plasticity_constants& c, double& u, double& x, double& y,
@@ -271,6 +304,12 @@ VOLLEY_HD inline double plasticity_on_spike(const plasticity_constants& c, doubl
       x = 1.0 - std::exp(-elapsed / c.tau_rec);
     }
     return u;
+  }
+  if (c.kind == plasticity_kind::ht) {  // NEST 3.10's ht_synapse::send: recover, send P, then deplete
+    x = 1.0 - (1.0 - x) * std::exp(-elapsed / c.tau_rec);
+    const double sent = x;
+    x *= 1.0 - c.U;
+    return sent;
   }
   if (c.kind == plasticity_kind::tsodyks) {
     const double Puu = c.tau_fac == 0.0 ? 0.0 : std::exp(-elapsed / c.tau_fac);

@@ -109,6 +109,10 @@ def nest_layer_devices():
             ("bernoulli_synapse", "tests/test_nest_synapses.cpp", "passed fraction vs p_transmit (statistics)")):
         if os.path.exists(os.path.join(ROOT, test)) and model in open(os.path.join(ROOT, test)).read():
             checked[model] = f"{test}: {against}"
+    ht_ref, ht_test = "tests/reference/nest_ht_network.json", "tests/test_nest_ht.cpp"
+    if os.path.exists(os.path.join(ROOT, ht_ref)) and os.path.exists(os.path.join(ROOT, ht_test)) and \
+            "nest_ht_network" in open(os.path.join(ROOT, ht_test)).read():  # ht_synapse: weight * P of every spike
+        checked["ht_synapse"] = f"{ht_test} against {ht_ref} (weight_recorder: weight * P of every spike)"
     syn_table = open(os.path.join(ROOT, "host", "nest_synapses.cpp")).read()
     names |= set(re.findall(r'\{"([a-z0-9_]+)", "[a-z0-9_]+",', syn_table))  # built-in synapse models
     return names, checked
