@@ -151,7 +151,7 @@ void check_stdp(const models::stdp_constants& c, const std::string& model, const
   for (auto [name, v] : {std::pair{"lambda", c.lambda}, {"alpha", c.alpha}, {"mu_plus", c.mu_plus},
                          {"mu_minus", c.mu_minus}, {"mu", c.mu}, {"Wmax", c.Wmax}, {"Aplus", c.Aplus},
                          {"Aminus", c.Aminus}, {"Aplus_triplet", c.Aplus_triplet},
-                         {"Aminus_triplet", c.Aminus_triplet}, {"eta", c.eta}})
+                         {"Aminus_triplet", c.Aminus_triplet}, {"eta", c.eta}, {"beta", c.beta}})
     if (!std::isfinite(v)) throw parameter_error(where, model + "." + name, number(v), "a finite value");
 }
 
@@ -339,6 +339,7 @@ void network::set_stdp(projection& p, const synapse_spec& syn, const std::string
     throw parameter_error(where, "plasticity", model, "no short-term plasticity beside " + model);
   const auto& c = syn.stdp;
   check_stdp(c, model, where);
+  if (c.rule == models::stdp_rule::facetshw) check_facetshw(syn.stdp_facetshw, model, where);
   if (!(std::isfinite(syn.stdp_initial_kplus) && syn.stdp_initial_kplus >= 0))
     throw parameter_error(where, model + ".Kplus", number(syn.stdp_initial_kplus), ">= 0");
   if (!(std::isfinite(syn.stdp_initial_kplus_triplet) && syn.stdp_initial_kplus_triplet >= 0))
@@ -347,6 +348,17 @@ void network::set_stdp(projection& p, const synapse_spec& syn, const std::string
   for (real_t w : p.weights) {
     if (!std::isfinite(double(w))) throw parameter_error(where, "weight", number(double(w)), "a finite value");
     bool ok = true;
+    if (c.rule == models::stdp_rule::jonke) continue;  // NEST takes any weight (a negative one floors at 0)
+    if (c.rule == models::stdp_rule::facetshw) {
+      // the first readout looks w's 4-bit entry up in a table: NEST would index past it outside [0, 15]
+      const double e = std::round(double(w) / syn.stdp_facetshw.weight_per_lut_entry);
+      if (!(e >= 0 && e < models::facetshw_lut_size))
+        throw parameter_error(where, "weight", number(double(w)),
+                              "within [-0.5, 15.5) x weight_per_lut_entry " +
+                                  number(syn.stdp_facetshw.weight_per_lut_entry) + " (" + model +
+                                  ": 4-bit weights, Wmax / 15 per step)");
+      continue;
+    }
     if (c.rule == models::stdp_rule::power_law)
       ok = w >= 0;  // w^mu
     else if (c.rule == models::stdp_rule::vogels_sprekeler)
@@ -366,6 +378,50 @@ void network::set_stdp(projection& p, const synapse_spec& syn, const std::string
   initial.kplus_triplet = syn.stdp_initial_kplus_triplet;
   p.stdp_pre.assign(p.source_range.size(), initial);
   if (c.rule == models::stdp_rule::nn_pre_centered) p.stdp_synapse_kplus.assign(p.size(), syn.stdp_initial_kplus);
+  if (c.rule == models::stdp_rule::facetshw) {
+    // NEST's common properties: one object per synapse model, however many Connect calls use it
+    auto it = std::find_if(facetshw_models_.begin(), facetshw_models_.end(),
+                           [&](const auto& m) { return m.first == model; });
+    if (it == facetshw_models_.end()) {
+      auto m = std::make_shared<models::facetshw_model>();
+      m->constants = syn.stdp_facetshw;
+      m->constants.tics_per_step = std::llround(dt_ * 1000.0);
+      m->controller = syn.stdp_facetshw_start;
+      facetshw_models_.emplace_back(model, std::move(m));
+      it = std::prev(facetshw_models_.end());
+    } else if (!models::same_common_properties(it->second->constants, syn.stdp_facetshw)) {
+      throw parameter_error(where, "synapse_model", model,
+                            "the same common properties as the earlier projections of " + model +
+                                " (they are the model's, set by SetDefaults or CopyModel)");
+    }
+    p.stdp_facetshw = it->second;
+    p.stdp_facetshw_synapses.assign(p.size(), syn.stdp_facetshw_synapse);
+  }
+}
+
+void check_facetshw(const models::facetshw_constants& c, const std::string& model, const std::string& where) {
+  for (auto [name, v] : {std::pair{"tau_plus", c.tau_plus}, {"tau_minus_stdp", c.tau_minus}})
+    if (!(std::isfinite(v) && v > 0)) throw parameter_error(where, model + "." + name, number(v) + " ms", "> 0 ms");
+  if (!(std::isfinite(c.weight_per_lut_entry) && c.weight_per_lut_entry != 0))
+    throw parameter_error(where, model + ".weight_per_lut_entry", number(c.weight_per_lut_entry),
+                          "a finite value other than 0 (Wmax / 15 unless set; Wmax 0 leaves no weights)");
+  if (c.synapses_per_driver < 1)
+    throw parameter_error(where, model + ".synapses_per_driver", std::to_string(c.synapses_per_driver), ">= 1");
+  if (!(std::isfinite(c.driver_readout_time) && c.driver_readout_time >= 0))
+    throw parameter_error(where, model + ".driver_readout_time", number(c.driver_readout_time) + " ms", ">= 0 ms");
+  for (int t = 0; t < 3; ++t)
+    for (int e = 0; e < models::facetshw_lut_size; ++e)
+      if (c.lut[t][e] >= models::facetshw_lut_size)
+        throw parameter_error(where, model + ".lookuptable_" + std::to_string(t), std::to_string(c.lut[t][e]),
+                              "entries in [0, 15]");
+  for (int b = 0; b < 2; ++b)
+    for (int i = 0; i < 4; ++i)
+      if (c.configbit[b][i] > 1)
+        throw parameter_error(where, model + ".configbit_" + std::to_string(b), std::to_string(c.configbit[b][i]),
+                              "bits 0 or 1");
+  for (int i = 0; i < 6; ++i)
+    if (c.reset_pattern[i] > 1)
+      throw parameter_error(where, model + ".reset_pattern", std::to_string(c.reset_pattern[i]), "bits 0 or 1");
 }
 
 void network::set_stdp_archive(const std::string& population_name, const stdp_archive_options& options) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <atomic>
 #include <stdexcept>
+#include <tuple>
 #include <utility>
 
 #include "engine/error.hpp"
@@ -34,6 +35,7 @@ std::uint64_t projection::bytes() const {
            presynaptic_state.size() * sizeof(real_t);
   return presynaptic_state.size() * sizeof(real_t) + quantal_available.size() * sizeof(std::uint16_t) + stdp_pre.size() * sizeof(models::stdp_pre_state) +
          stdp_synapse_kplus.size() * sizeof(double) +
+         stdp_facetshw_synapses.size() * sizeof(models::facetshw_synapse) +
          row_ptr.size() * sizeof(std::uint64_t) + targets32.size() * sizeof(index_t) +
          targets16.size() * sizeof(std::uint16_t) + weights.size() * sizeof(real_t) +
          delays.size() * sizeof(std::uint16_t) + (stp_u.size() + stp_x.size() + stp_y.size()) * sizeof(double) +
@@ -190,7 +192,7 @@ bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
           deliver_quantal_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset, payload, seed);
         continue;
       }
-      if (p.weight_plastic()) {  // batch 1 (checked at connect)
+      if (p.weight_plastic() && !p.facetshw()) {  // batch 1 (checked at connect); facetshw: weights set already
         complete = (p.narrow() ? deliver_plastic_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset)
                                : deliver_plastic_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset)) &&
                    complete;
@@ -204,6 +206,14 @@ bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
     }
   }
   return complete;
+}
+
+[[noreturn]] void throw_archive_overflow(const projection& p) {
+  throw parameter_error("projection '" + p.name + "' (" + p.stdp_model + ")", "stdp archive capacity",
+                        std::to_string(p.stdp_archive->capacity) + " spikes per neuron",
+                        "more: a neuron of '" + p.target->name() + "' fired more often between two spikes of "
+                        "one of its presynaptic neurons (network::set_stdp_archive, NEST layer kernel option "
+                        "stdp_archive_capacity)");
 }
 
 // STDP: the traces of this step's spiking sources advanced past their spike (after the synapses read them).
@@ -260,8 +270,47 @@ void advance_presynaptic_synapses(std::vector<projection>& projections) {
   }
 }
 
+void update_facetshw_weights(std::vector<projection>& projections, std::uint64_t step) {
+  struct spike {
+    std::uint32_t population;
+    index_t neuron;
+    std::size_t projection;
+  };
+  std::vector<spike> order;
+  for (std::size_t j = 0; j < projections.size(); ++j) {
+    const auto& p = projections[j];
+    if (!p.facetshw()) continue;
+    const auto& spikes = p.source->spikes()[0];  // batch 1 (checked at connect)
+    for (auto it = std::lower_bound(spikes.begin(), spikes.end(), p.source_range.begin);
+         it != spikes.end() && *it < p.source_range.end; ++it)
+      order.push_back({static_cast<std::uint32_t>(p.source->id()), *it, j});
+  }
+  if (order.empty()) return;
+  std::sort(order.begin(), order.end(), [](const spike& a, const spike& b) {
+    return std::tie(a.population, a.neuron, a.projection) < std::tie(b.population, b.neuron, b.projection);
+  });
+  for (const spike& s : order) {
+    projection& p = projections[s.projection];
+    models::facetshw_model& m = *p.stdp_facetshw;
+    const std::uint64_t row = s.neuron - p.source_range.begin;
+    const std::uint64_t t_last = p.stdp_pre[row].t_last;
+    for (std::uint64_t k = p.row_ptr[row]; k < p.row_ptr[row + 1]; ++k) {
+      models::facetshw_synapse& syn = p.stdp_facetshw_synapses[k];
+      if (!syn.initialized) models::facetshw_initialize(m.constants, m.controller, syn);
+      const index_t target = p.narrow() ? p.targets16[k] : p.targets32[k];
+      const std::uint64_t d = p.delays.empty() ? p.delay : p.delays[k];
+      const auto out = models::facetshw_on_pre_spike(m.constants, m.controller, syn, static_cast<double>(p.weights[k]),
+                                                     t_last, p.stdp_archive->view(p.target_range.begin + target),
+                                                     step + 1, d);
+      if (!out.complete) throw_archive_overflow(p);
+      p.weights[k] = static_cast<real_t>(out.weight);
+    }
+  }
+}
+
 void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, int threads, std::uint64_t seed) {
   update_short_term_plasticity(projections, step);
+  update_facetshw_weights(projections, step);
   advance_presynaptic_synapses(projections);
   std::uint64_t work = 0;
   for (const auto& p : projections) {
@@ -284,14 +333,7 @@ void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, 
       }
   });
   advance_stdp_traces(projections, step);
-  if (incomplete.load() >= 0) {
-    const auto& p = projections[std::size_t(incomplete.load())];
-    throw parameter_error("projection '" + p.name + "' (" + p.stdp_model + ")", "stdp archive capacity",
-                          std::to_string(p.stdp_archive->capacity) + " spikes per neuron",
-                          "more: a neuron of '" + p.target->name() + "' fired more often between two spikes of "
-                          "one of its presynaptic neurons (network::set_stdp_archive, NEST layer kernel option "
-                          "stdp_archive_capacity)");
-  }
+  if (incomplete.load() >= 0) throw_archive_overflow(projections[std::size_t(incomplete.load())]);
 }
 
 void log_transmitted_weights(std::vector<projection>& projections, std::uint64_t step, std::uint64_t seed) {

@@ -2,6 +2,7 @@
 // A projection: connections from a range of one population to a range of another (or the same), stored as CSR
 // by source with targets sorted within each row. Target indices are 16 bit when the target range fits.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "engine/spike_archive.hpp"
 #include "models/short_term_plasticity.hpp"
 #include "models/stdp.hpp"
+#include "models/stdp_facetshw.hpp"
 
 namespace volley {
 
@@ -69,6 +71,12 @@ struct projection {
   std::vector<models::stdp_pre_state> stdp_pre;        // [source row] traces after the source's newest spike
   std::vector<double> stdp_synapse_kplus;              // [synapse] K+ of nn_pre_centered (per synapse there)
   const spike_archive* stdp_archive = nullptr;         // the target population's archive (set at finalize)
+  // stdp_facetshw_synapse_hom: the model's common properties and readout controller (shared with every
+  // projection of the same model) and each synapse's capacitors and readout time. Updated serially before the
+  // delivery, in NEST's order (synapse ids are handed out as synapses first see a spike).
+  std::shared_ptr<models::facetshw_model> stdp_facetshw;
+  std::vector<models::facetshw_synapse> stdp_facetshw_synapses;  // [synapse]
+  bool facetshw() const { return stdp.rule == models::stdp_rule::facetshw; }
   bool weight_plastic() const { return stdp.rule != models::stdp_rule::none; }
 
   // NEST's weight_recorder: every transmitted spike's weight (after plasticity), appended after propagation.
@@ -139,8 +147,13 @@ struct projection {
 // over the spikes, each source touched once, so the result does not depend on the thread count.
 void update_short_term_plasticity(std::vector<projection>& projections, std::uint64_t step);
 
+// stdp_facetshw_synapse_hom projections: the weights of this step's spiking rows (models/stdp_facetshw.hpp),
+// serially in NEST's order: presynaptic neuron (population id, then index), then projection, then row order.
+// Throws if a target's archive had dropped a spike a synapse needed.
+void update_facetshw_weights(std::vector<projection>& projections, std::uint64_t step);
+
 // Adds the spikes of this step to the target ring buffers, each weight times its spike's efficacy under
-// plasticity (calls update_short_term_plasticity first); STDP projections first update the weights of the
+// plasticity (calls update_short_term_plasticity and update_facetshw_weights first); STDP projections first update the weights of the
 // spiking rows (models/stdp.hpp), each by the thread that owns its target. Deterministic for any thread count: each thread owns a
 // contiguous range of target neurons, and every target receives its inputs in the same order (projection order,
 // then ascending source neuron, then row order).

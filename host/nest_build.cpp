@@ -384,6 +384,7 @@ void plan::check_connection(const connection& c) const {
     return;  // the rest is checked when lowered
   }
   const synapse_model& m = synapse_model_of(synapse_models, c.syn_spec, where);
+  check_connect_syn_keys(m, c.syn_spec, where);
   const json syn = merged_syn_spec(m, c.syn_spec, where);
   weight_recorder_group(syn, where);
   synapse_spec probe;
@@ -699,6 +700,7 @@ json plan::connections_between(const node_collection& source, const node_collect
     std::uint64_t source, target;
     double weight, delay;
     const std::string* model;
+    const models::facetshw_synapse* facetshw;  // stdp_facetshw_synapse_hom's per-synapse state, else null
   };
   std::vector<row> rows;
   for (std::size_t ci = 0; ci < connections.size(); ++ci) {
@@ -717,7 +719,7 @@ json plan::connections_between(const node_collection& source, const node_collect
         if (!inside(target, tgt)) continue;
         const double w = p.weights.empty() ? double(p.weight) : double(p.weights[k]);
         const double d = double(p.delays.empty() ? p.delay : p.delays[k]) * options.resolution_ms;
-        rows.push_back({src, tgt, w, d, &model});
+        rows.push_back({src, tgt, w, d, &model, p.facetshw() ? &p.stdp_facetshw_synapses[k] : nullptr});
       }
     }
   }
@@ -732,6 +734,16 @@ json plan::connections_between(const node_collection& source, const node_collect
     out["weight"].push_back(r.weight);
     out["delay"].push_back(r.delay);
     out["synapse_model"].push_back(*r.model);
+  }
+  if (std::any_of(rows.begin(), rows.end(), [](const row& r) { return r.facetshw != nullptr; })) {
+    for (const char* key : {"synapse_id", "next_readout_time", "a_causal", "a_acausal"}) out[key] = json::array();
+    for (const auto& r : rows) {  // null for connections of other models
+      const auto* f = r.facetshw;
+      out["synapse_id"].push_back(f ? json(f->synapse_id) : json(nullptr));
+      out["next_readout_time"].push_back(f ? json(f->next_readout) : json(nullptr));
+      out["a_causal"].push_back(f ? json(f->a_causal) : json(nullptr));
+      out["a_acausal"].push_back(f ? json(f->a_acausal) : json(nullptr));
+    }
   }
   return out;
 }

@@ -28,6 +28,8 @@ const synapse_model& synapse_model_of(const std::vector<synapse_model>& models, 
 // The syn_spec over the model's defaults; rejects keys the model does not have (naming them) and non-numeric
 // plasticity parameters.
 json merged_syn_spec(const synapse_model& m, const json& syn_spec, const std::string& where);
+// Connect's syn_spec may not set the model's common properties (NEST: SetDefaults / CopyModel only).
+void check_connect_syn_keys(const synapse_model& m, const json& syn_spec, const std::string& where);
 // Sets the plasticity of `syn` (short-term or STDP) from a merged syn_spec of model `m`.
 void lower_plasticity(const synapse_model& m, const json& merged, synapse_spec& syn, const std::string& where);
 // NEST's node parameters of STDP targets (tau_minus, tau_minus_triplet): not model parameters in volley.
