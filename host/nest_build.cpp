@@ -312,6 +312,23 @@ long long plan::weight_recorder_group(const json& spec, const std::string& where
   throw parameter_error(where, "weight_recorder", id.dump(), "the global id of a weight_recorder (Create('weight_recorder'))");
 }
 
+int plan::volume_transmitter_index(const json& spec, const std::string& where) const {
+  const json id = spec.value("volume_transmitter", json(nullptr));
+  if (id.is_null())
+    throw parameter_error(where, "volume_transmitter", "null", "a volume_transmitter's global id, set by SetDefaults "
+                                                               "or CopyModel (NEST: No volume transmitter has been "
+                                                               "assigned to the dopamine synapse.)");
+  if (id.is_number_integer() && id.get<long long>() > 0)
+    for (const auto& g : groups)
+      if (g.kind == device_kind::volume_transmitter && id.get<std::uint64_t>() >= g.first_id &&
+          id.get<std::uint64_t>() < g.first_id + g.count) {
+        const auto gi = index_of(g);
+        return gi < volume_transmitters.size() ? volume_transmitters[gi][id.get<std::uint64_t>() - g.first_id] : -1;
+      }
+  throw parameter_error(where, "volume_transmitter", id.dump(),
+                        "the global id of one volume_transmitter (Create('volume_transmitter'))");
+}
+
 void plan::check_connection(const connection& c) const {
   const node_group& pre = group_of(c.pre, "Connect (pre)");
   const node_group& post = group_of(c.post, "Connect (post)");
@@ -346,9 +363,12 @@ void plan::check_connection(const connection& c) const {
     }
     return;
   }
-  if (is_detector(pre.kind))
+  if (is_detector(pre.kind) || pre.kind == device_kind::volume_transmitter)
     throw parameter_error(where, "pre", pre.model, "a source of spikes: " + pre.model + " only receives them "
                                                    "(Connect(neurons, " + pre.model + "))");
+  if (post.kind == device_kind::volume_transmitter && pre.kind != device_kind::none)
+    throw parameter_error(where, "pre", pre.model, "neurons (the dopamine neurons; drive a parrot_neuron with the "
+                                                   "generator and connect the parrot)");
   if (is_detector(post.kind)) {
     if (pre.kind != device_kind::none)
       throw parameter_error(where, "pre", pre.model, "neurons (a detector takes the spikes of neurons; drive a "
@@ -387,6 +407,7 @@ void plan::check_connection(const connection& c) const {
   check_connect_syn_keys(m, c.syn_spec, where);
   const json syn = merged_syn_spec(m, c.syn_spec, where);
   weight_recorder_group(syn, where);
+  if (m.base == "stdp_dopamine_synapse") volume_transmitter_index(syn, where);
   synapse_spec probe;
   lower_plasticity(m, syn, probe, where);
   rule_of(c.conn_spec, where);
@@ -455,6 +476,7 @@ void plan::connect_neurons(const connection& c) {
   const json spec = merged_syn_spec(model, c.syn_spec, where);
   synapse_spec syn;
   lower_plasticity(model, spec, syn, where);
+  if (model.base == "stdp_dopamine_synapse") syn.stdp_volume_transmitter = volume_transmitter_index(spec, where);
   const long long recorder = weight_recorder_group(spec, where);
   syn.record_weights = recorder >= 0;
   weight_recorder_of[static_cast<std::size_t>(&c - connections.data())] = recorder;
@@ -490,6 +512,15 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
   if (is_detector(post.kind)) {
     check_connection(c);  // N_channels may have changed since Connect
     connect_detector(c, traces, spikes);
+    return;
+  }
+  if (post.kind == device_kind::volume_transmitter) {  // dopamine neurons -> volume transmitter(s)
+    const json spec = merged_syn_spec(synapse_model_of(synapse_models, c.syn_spec, where), c.syn_spec, where);
+    const auto b = c.pre.first_id - pre.first_id;
+    for (std::uint64_t id = c.post.first_id; id < c.post.first_id + c.post.count; ++id)
+      net->connect_volume_transmitter(volume_transmitters[index_of(post)][id - post.first_id],
+                                      selector(pre, b, b + c.pre.count),
+                                      units::time_q(spec.value("delay", json(1.0)).get<double>()));
     return;
   }
   if (pre.kind == device_kind::spike_recorder || post.kind == device_kind::spike_recorder) {
@@ -552,6 +583,14 @@ void plan::build() {
     delays.push_back(merged_syn_spec(synapse_model_of(synapse_models, c.syn_spec, "Connect"), c.syn_spec, "Connect")
                          .value("delay", json(1.0)));
   min_delay_ms = planned_min_delay(delays, options.resolution_ms);
+  volume_transmitters.assign(groups.size(), {});
+  for (auto& g : groups) {  // NEST's min_delay is the volume transmitters' slice
+    if (g.kind != device_kind::volume_transmitter) continue;
+    for (std::uint64_t i = 0; i < g.count; ++i)
+      volume_transmitters[index_of(g)].push_back(net->add_volume_transmitter(
+          "volume_transmitter " + std::to_string(g.first_id + i), g.params.at("deliver_interval").get<std::uint32_t>(),
+          static_cast<std::uint32_t>(std::max(1LL, std::llround(min_delay_ms / options.resolution_ms)))));
+  }
   for (auto& g : groups) {
     if (g.kind != device_kind::none) continue;
     build_population(g);
@@ -701,6 +740,7 @@ json plan::connections_between(const node_collection& source, const node_collect
     double weight, delay;
     const std::string* model;
     const models::facetshw_synapse* facetshw;  // stdp_facetshw_synapse_hom's per-synapse state, else null
+    const models::dopamine_synapse* dopamine;  // stdp_dopamine_synapse's, else null
   };
   std::vector<row> rows;
   for (std::size_t ci = 0; ci < connections.size(); ++ci) {
@@ -719,7 +759,8 @@ json plan::connections_between(const node_collection& source, const node_collect
         if (!inside(target, tgt)) continue;
         const double w = p.weights.empty() ? double(p.weight) : double(p.weights[k]);
         const double d = double(p.delays.empty() ? p.delay : p.delays[k]) * options.resolution_ms;
-        rows.push_back({src, tgt, w, d, &model, p.facetshw() ? &p.stdp_facetshw_synapses[k] : nullptr});
+        rows.push_back({src, tgt, w, d, &model, p.facetshw() ? &p.stdp_facetshw_synapses[k] : nullptr,
+                        p.dopamine() ? &p.stdp_dopamine_synapses[k] : nullptr});
       }
     }
   }
@@ -743,6 +784,15 @@ json plan::connections_between(const node_collection& source, const node_collect
       out["next_readout_time"].push_back(f ? json(f->next_readout) : json(nullptr));
       out["a_causal"].push_back(f ? json(f->a_causal) : json(nullptr));
       out["a_acausal"].push_back(f ? json(f->a_acausal) : json(nullptr));
+    }
+  }
+  if (std::any_of(rows.begin(), rows.end(), [](const row& r) { return r.dopamine != nullptr; })) {
+    for (const char* key : {"c", "n", "Kplus"}) out[key] = json::array();
+    for (const auto& r : rows) {  // as of the synapse's last update (NEST's too)
+      const auto* s = r.dopamine;
+      out["c"].push_back(s ? json(s->c) : json(nullptr));
+      out["n"].push_back(s ? json(s->n) : json(nullptr));
+      out["Kplus"].push_back(s ? json(s->kplus) : json(nullptr));
     }
   }
   return out;

@@ -36,6 +36,7 @@ const std::vector<std::string>& common_keys(const std::string& base, const std::
       stdp_hom{"tau_plus", "lambda", "alpha", "mu_plus", "mu_minus", "Wmax"},
       pl_hom{"tau_plus", "lambda", "alpha", "mu"},
       jonke{"tau_plus", "lambda", "alpha", "beta", "mu_plus", "mu_minus", "Wmax"},
+      dopamine{"volume_transmitter", "A_plus", "A_minus", "tau_plus", "tau_c", "tau_n", "b", "Wmin", "Wmax"},
       facetshw{"tau_plus", "tau_minus_stdp", "Wmax", "weight_per_lut_entry", "no_synapses", "synapses_per_driver",
                "driver_readout_time", "readout_cycle_duration", "lookuptable_0", "lookuptable_1", "lookuptable_2",
                "configbit_0", "configbit_1", "reset_pattern",
@@ -43,6 +44,7 @@ const std::vector<std::string>& common_keys(const std::string& base, const std::
   if (base == "stdp_synapse_hom") return stdp_hom;
   if (base == "stdp_pl_synapse_hom") return pl_hom;
   if (base == "jonke_synapse") return jonke;
+  if (base == "stdp_dopamine_synapse") return dopamine;
   if (base == "stdp_facetshw_synapse_hom") return facetshw;
   if (name == "static_synapse_hom_w") return weight;  // aliases of static_synapse / tsodyks_synapse here
   if (name == "tsodyks_synapse_hom") return tsodyks_hom;
@@ -60,6 +62,7 @@ models::stdp_rule rule_of_base(const std::string& base) {
   if (base == "stdp_nn_pre_centered_synapse") return stdp_rule::nn_pre_centered;
   if (base == "jonke_synapse") return stdp_rule::jonke;
   if (base == "stdp_facetshw_synapse_hom") return stdp_rule::facetshw;
+  if (base == "stdp_dopamine_synapse") return stdp_rule::dopamine;
   return stdp_rule::none;
 }
 
@@ -169,6 +172,10 @@ std::vector<synapse_model> builtin_synapse_models() {
        {{"weight", 1.0}, {"delay", 1.0}, {"tau_plus", 20.0}, {"lambda", 0.01}, {"alpha", 1.0}, {"beta", 0.0},
         {"mu_plus", 0.0}, {"mu_minus", 0.0}, {"Wmax", 100.0}, {"Kplus", 0.0}}},
       {"stdp_facetshw_synapse_hom", "stdp_facetshw_synapse_hom", facetshw_defaults()},
+      {"stdp_dopamine_synapse", "stdp_dopamine_synapse",
+       {{"weight", 1.0}, {"delay", 1.0}, {"A_plus", 1.0}, {"A_minus", 1.5}, {"tau_plus", 20.0}, {"tau_c", 1000.0},
+        {"tau_n", 200.0}, {"b", 0.0}, {"Wmin", 0.0}, {"Wmax", 200.0}, {"c", 0.0}, {"n", 0.0}, {"Kplus", 0.0},
+        {"volume_transmitter", nullptr}}},
   };
 }
 
@@ -190,7 +197,8 @@ const synapse_model& synapse_model_of(const std::vector<synapse_model>& models, 
 json merged_syn_spec(const synapse_model& m, const json& syn_spec, const std::string& where) {
   json merged = m.params;
   for (const auto& [key, value] : syn_spec.items()) {
-    if (key == "synapse_model" || key == "receptor_type" || key == "weight_recorder") {
+    if (key == "synapse_model" || key == "receptor_type" || key == "weight_recorder" ||
+        (key == "volume_transmitter" && m.base == "stdp_dopamine_synapse")) {
       merged[key] = value;
       continue;
     }
@@ -292,6 +300,20 @@ void lower_plasticity(const synapse_model& m, const json& merged, synapse_spec& 
   take("eta", c.eta);
   take("beta", c.beta);
   if (rule == models::stdp_rule::facetshw) lower_facetshw(merged, syn, where);
+  if (rule == models::stdp_rule::dopamine) {  // the volume transmitter is resolved by the caller (its node id)
+    models::dopamine_constants& d = syn.stdp_dopamine;
+    d.A_plus = num("A_plus");
+    d.A_minus = num("A_minus");
+    d.tau_plus = num("tau_plus");
+    d.tau_c = num("tau_c");
+    d.tau_n = num("tau_n");
+    d.b = num("b");
+    d.Wmin = num("Wmin");
+    d.Wmax = num("Wmax");
+    syn.stdp_dopamine_synapse.c = num("c");
+    syn.stdp_dopamine_synapse.n = num("n");
+    check_dopamine(syn, m.name, where);
+  }
   check_stdp(c, m.name, where);
   syn.stdp = c;
   syn.stdp_model = m.name;

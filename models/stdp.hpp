@@ -36,6 +36,7 @@
 //     f: w + lambda (exp(mu_plus w) K+ - beta), capped at Wmax;  d: w - lambda (alpha exp(mu_minus w) K- + beta),
 //     floored at 0; both leave w as it is when lambda is 0 (no cap, no floor then)
 //   stdp_facetshw_synapse_hom: a different update altogether (readout cycles, look-up tables), models/stdp_facetshw.hpp
+//   stdp_dopamine_synapse: eligibility and dopamine traces, models/stdp_dopamine.hpp
 // Nothing here differs from NEST knowingly. NEST's initial t_lastspike_ of 0 acts as a presynaptic spike at t = 0
 // for the nn_symm/nn_restr rules (they use exp(...) with K+ = 1): reproduced.
 #include <cmath>
@@ -56,6 +57,7 @@ enum class stdp_rule : std::uint32_t {
   nn_pre_centered,   // stdp_nn_pre_centered_synapse
   jonke,             // jonke_synapse
   facetshw,          // stdp_facetshw_synapse_hom (models/stdp_facetshw.hpp; not through stdp_on_pre_spike)
+  dopamine,          // stdp_dopamine_synapse (models/stdp_dopamine.hpp; not through stdp_on_pre_spike)
 };
 
 // A projection's rule and parameters, lowered once (ms; weights in the projection's weight unit).
@@ -170,6 +172,7 @@ VOLLEY_HD inline stdp_outcome stdp_on_pre_spike(const stdp_constants& c, double 
         break;
       case stdp_rule::jonke: w = jonke_facilitate(c, w, pre.kplus * std::exp(minus_dt / c.tau_plus)); break;
       case stdp_rule::facetshw:
+      case stdp_rule::dopamine:
       case stdp_rule::none: break;
     }
   }
@@ -215,6 +218,7 @@ VOLLEY_HD inline stdp_outcome stdp_on_pre_spike(const stdp_constants& c, double 
       break;
     case stdp_rule::jonke: w = jonke_depress(c, w, kminus); break;
     case stdp_rule::facetshw:
+    case stdp_rule::dopamine:
     case stdp_rule::none: break;
   }
   return {w, complete};

@@ -35,11 +35,11 @@ json with(json base, const json& extra) {
   return base;
 }
 
-nest::node_collection parrots_repeating(nest::kernel& k, const json& trains) {
+nest::node_collection parrots_repeating(nest::kernel& k, const json& trains, double delay = dt) {
   const auto parrots = k.create("parrot_neuron", trains.size());
   for (std::size_t i = 0; i < trains.size(); ++i) {
     const auto g = k.create("spike_generator", 1, {{"spike_times", trains[i]}});
-    k.connect(g, parrots[i], "all_to_all", {{"delay", dt}});
+    k.connect(g, parrots[i], "all_to_all", {{"delay", delay}});
   }
   return parrots;
 }
@@ -54,8 +54,20 @@ TEST_P(PlasticityMatchesNest, WeightsStateSpikesAndPotentials) {
   SCOPED_TRACE(name);
   nest::kernel k({.resolution_ms = dt, .rng_seed = 1, .local_num_threads = 1});
   const auto wr = k.create("weight_recorder");
-  k.copy_model(c.at("synapse_model"), "plastic", with(c.at("copy_params"), {{"weight_recorder", wr.first_id}}));
-  const auto parrots = parrots_repeating(k, c.at("pre_times"));
+  json common = with(c.at("copy_params"), {{"weight_recorder", wr.first_id}});
+  const json& vt_spec = c.at("vt");  // stdp_dopamine_synapse: a volume transmitter fed by dopamine parrots
+  nest::node_collection vt;
+  if (!vt_spec.is_null()) {
+    vt = k.create("volume_transmitter", 1, {{"deliver_interval", vt_spec.at("deliver_interval")}});
+    common["volume_transmitter"] = vt.first_id;
+  }
+  k.copy_model(c.at("synapse_model"), "plastic", common);
+  const double gen_delay = c.at("gen_delay");
+  const auto parrots = parrots_repeating(k, c.at("pre_times"), gen_delay);
+  if (!vt_spec.is_null())
+    for (std::size_t i = 0; i < vt_spec.at("dopa_times").size(); ++i)
+      k.connect(parrots_repeating(k, json::array({vt_spec.at("dopa_times")[i]}), gen_delay), vt, "all_to_all",
+                {{"delay", vt_spec.at("delays")[i]}});
   const auto post = k.create(c.at("post_model").get<std::string>(), c.at("post_I_e").size(), c.at("post_params"));
   k.set_status(post, {{"I_e", c.at("post_I_e")}});
   const auto drive = k.create("spike_generator", 1, {{"spike_times", c.at("drive_times")}});
@@ -99,7 +111,7 @@ TEST_P(PlasticityMatchesNest, WeightsStateSpikesAndPotentials) {
     }
   }
   const double t_end = c.at("chunk_ms").get<double>() * c.at("chunks").get<int>();
-  k.simulate(1.0);  // as the reference run
+  k.simulate(2.0);  // as the reference run
 
   // every transmitted weight, in time order (then sender, target)
   const json ev = k.get_events(wr);
@@ -155,7 +167,7 @@ TEST_P(PlasticityMatchesNest, WeightsStateSpikesAndPotentials) {
               worst_chunk, post_spikes.size(), worst_v);
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, PlasticityMatchesNest, ::testing::Range(0, 8));
+INSTANTIATE_TEST_SUITE_P(Cases, PlasticityMatchesNest, ::testing::Range(0, 11));
 
 // NEST 3.10's GetDefaults of both models, as the NEST layer reports them.
 TEST(NestPlasticity, DefaultsAreNests) {
@@ -256,6 +268,37 @@ TEST(NestPlasticity, BadParametersNameThemselves) {
   EXPECT_EQ(connect_with({{"Wmax", -90.0}}, {{"weight", -92.0}}), "no error");  // entry round(15.33) = 15
   expect_in(connect_with({{"Wmax", -90.0}}, {{"weight", -93.0}}), {"weight", "-93"});  // round(15.5) = 16
   EXPECT_EQ(connect_with(json::object(), {{"weight", -3.0}}), "no error");                  // entry round(-0.45) = 0
+}
+
+TEST(NestPlasticity, DopamineErrorsNameThemselves) {
+  auto run = [](const json& common, const json& syn, const json& vt_params = json::object(), bool with_vt = true) {
+    return error_of([&] {
+      nest::kernel k({.resolution_ms = dt});
+      json c = common;
+      if (with_vt) {
+        const auto vt = k.create("volume_transmitter", 1, vt_params);
+        c["volume_transmitter"] = vt.first_id;
+      }
+      k.copy_model("stdp_dopamine_synapse", "dopa", c);
+      const auto a = k.create("iaf_psc_alpha", 2);
+      k.connect(a, a, "all_to_all", with(syn, {{"synapse_model", "dopa"}}));
+      k.simulate(1.0);
+    });
+  };
+  auto expect_in = [](const std::string& message, std::initializer_list<const char*> parts) {
+    for (const char* p : parts) EXPECT_NE(message.find(p), std::string::npos) << "'" << p << "' not in: " << message;
+  };
+  expect_in(run(json::object(), json::object(), json::object(), false),
+            {"volume_transmitter", "No volume transmitter has been assigned"});
+  expect_in(run({{"volume_transmitter", 1}}, json::object(), json::object(), false), {"volume_transmitter", "global id"});
+  expect_in(run(json::object(), {{"A_plus", 2.0}}), {"syn_spec.A_plus", "common property"});
+  expect_in(run({{"Wmin", 50.0}, {"Wmax", 20.0}}, json::object()), {"Wmin", "50", "at most Wmax = 20"});
+  expect_in(run({{"tau_c", 0.0}}, json::object()), {"tau_c", "> 0 ms"});
+  expect_in(run({{"Wmin", -10.0}}, {{"weight", 5.0}}), {"weight", "[Wmin, Wmax] = [-10, 200]", "port"});
+  expect_in(run(json::object(), {{"weight", -5.0}}), {"weight", "-5", "port"});
+  expect_in(run(json::object(), json::object(), {{"deliver_interval", 0}}), {"deliver_interval", ">= 1"});
+  expect_in(run(json::object(), {{"Kplus", -0.5}}), {"Kplus", ">= 0"});
+  EXPECT_EQ(run({{"Wmin", -10.0}, {"Wmax", 0.0}}, {{"weight", -5.0}}), "no error");
 }
 
 // NEST's SetDefaults recomputes the derived common properties: weight_per_lut_entry from Wmax, the readout cycle

@@ -34,6 +34,7 @@ def grid_times(rng, rate_hz, t_end, t_start=1.0):
 
 
 FACETS_STATE = ["synapse_id", "next_readout_time", "a_causal", "a_acausal"]
+DOPA_STATE = ["c", "n", "Kplus"]
 
 # name, model, CopyModel params, [(pre slice, post slice, syn_spec)], pre rate (Hz), post model, post params, post I_e,
 # extra pre times (ms, per parrot)
@@ -90,9 +91,38 @@ CASES = [
      40.0, "iaf_psc_alpha", {}, [340.0, 360.0, 380.0, 400.0], None),
 ]
 
+# stdp_dopamine_synapse: as above, plus dopamine parrots -> volume_transmitter. "vt": its deliver_interval, the
+# dopamine trains (rate Hz, delay to the transmitter ms, extra times ms) and the generator -> parrot delay, which with
+# the other delays sets min_delay (the transmitter's slice). The common properties name the transmitter.
+DOPA_CASES = [
+    # min_delay 1 ms, a delivery after every slice: each presynaptic spike is weighted after the delivery at the
+    # end of its slice (pieces that run backwards in NEST's code)
+    ("dopamine_slices", "stdp_dopamine_synapse",
+     {"A_plus": 0.5, "A_minus": 0.6, "b": 0.01, "tau_c": 50.0, "tau_n": 30.0, "Wmax": 80.0, "tau_plus": 15.0},
+     [([0, 2], [0, 4], {"weight": 30.0, "delay": 1.0}), ([2, 3], [0, 4], {"weight": 25.0, "delay": 2.5})],
+     30.0, "iaf_psc_alpha", {"tau_minus": 25.0}, [340.0, 360.0, 380.0, 400.0], None,
+     {"deliver_interval": 1, "gen_delay": 1.0, "trains": [[15.0, 1.0, []]]}),
+    # deliveries every 3 slices of 0.5 ms; two dopamine trains, coinciding spikes (multiplicity 2); Wmin, Wmax
+    # clamp; c, n, Kplus set per connection
+    ("dopamine_interval", "stdp_dopamine_synapse",
+     {"A_plus": 2.0, "A_minus": 1.0, "b": 0.005, "tau_c": 200.0, "tau_n": 50.0, "Wmin": 10.0, "Wmax": 45.0},
+     [([0, 2], [0, 4], {"weight": 30.0, "delay": 0.5, "c": 0.2, "n": 0.01, "Kplus": 0.3}),
+      ([2, 3], [1, 3], {"weight": 44.0, "delay": 2.2})],
+     30.0, "iaf_psc_alpha", {}, [340.0, 360.0, 380.0, 400.0], None,
+     {"deliver_interval": 3, "gen_delay": 0.5,
+      "trains": [[12.0, 1.0, [50.0, 150.0, 250.0]], [8.0, 1.0, [50.0, 150.0, 250.0]], [5.0, 2.2, []]]}),
+    # min_delay 0.1 ms, deliveries every 7 steps; inhibitory synapses (weights and [Wmin, Wmax] below 0)
+    ("dopamine_inhibitory", "stdp_dopamine_synapse",
+     {"A_plus": 1.0, "A_minus": 1.5, "b": 0.02, "tau_c": 100.0, "tau_n": 40.0, "Wmin": -60.0, "Wmax": -5.0},
+     [([0, 3], [0, 3], {"weight": -30.0, "delay": 1.0}), ([1, 2], [2, 3], {"weight": -10.0, "delay": 0.3})],
+     35.0, "iaf_psc_alpha", {}, [390.0, 420.0, 450.0], None,
+     {"deliver_interval": 7, "gen_delay": DT, "trains": [[20.0, 0.4, []]]}),
+]
 
-def run_case(index, case):
+
+def run_case(index, case, vt_spec=None):
     name, model, copy, conns, rate, post_model, post_params, post_i_e, extra = case
+    gen_delay = vt_spec["gen_delay"] if vt_spec else DT
     rng = random.Random(5000 + index)
     n_pre, chunk_ms, chunks, interval = 3, 100.0, 5, 2.0
     t_end = chunk_ms * chunks
@@ -100,7 +130,11 @@ def run_case(index, case):
     # slice: a spike in the last step of a chunk is applied in the next Simulate call, after GetConnections has
     # read the weights. The parrots spike 0.1 ms after their generator, so no generator time may fall 0.1 ms before
     # a chunk end.
-    ok = lambda t: round((t + DT) / DT) % round(chunk_ms / DT) != 0  # noqa: E731
+    # With min_delay m, the whole last slice of a chunk: no parrot spike (generator time + gen_delay) in (T - m, T].
+    min_delay = min([gen_delay, 1.0] + [s["delay"] for _, _, s in conns] +
+                    ([t[1] for t in vt_spec["trains"]] if vt_spec else []))
+    steps = lambda t: round((t + gen_delay) / DT) % round(chunk_ms / DT)  # noqa: E731
+    ok = lambda t: 0 < steps(t) <= round(chunk_ms / DT) - round(min_delay / DT)  # noqa: E731
     pre_times = []
     for i in range(n_pre):
         times = grid_times(rng, rate, t_end - 1.0)
@@ -115,15 +149,30 @@ def run_case(index, case):
     nest.resolution = DT
     wr = nest.Create("weight_recorder")
     syn_name = "plastic"
-    nest.CopyModel(model, syn_name, dict(copy, weight_recorder=wr))
+    dopa_times = []
+    if vt_spec:
+        vt = nest.Create("volume_transmitter", params={"deliver_interval": vt_spec["deliver_interval"]})
+        nest.CopyModel(model, syn_name, dict(copy, weight_recorder=wr, volume_transmitter=vt))
+    else:
+        nest.CopyModel(model, syn_name, dict(copy, weight_recorder=wr))
     gens = nest.Create("spike_generator", n_pre, params=[{"spike_times": t} for t in pre_times])
     parrots = nest.Create("parrot_neuron", n_pre)
-    nest.Connect(gens, parrots, "one_to_one", {"delay": DT})
+    nest.Connect(gens, parrots, "one_to_one", {"delay": gen_delay})
+    if vt_spec:
+        for rate_d, delay_d, extra_d in vt_spec["trains"]:
+            times = sorted(set(grid_times(rng, rate_d, t_end - 1.0)) | set(extra_d))
+            times = [t for k, t in enumerate(times) if k == 0 or t - times[k - 1] > DT + 1e-9]
+            dopa_times.append(times)
+            g = nest.Create("spike_generator", params={"spike_times": times})
+            dp = nest.Create("parrot_neuron")
+            nest.Connect(g, dp, "one_to_one", {"delay": gen_delay})
+            nest.Connect(dp, vt, syn_spec={"delay": delay_d})
     post = nest.Create(post_model, n_post, params=dict(post_params))
     post.I_e = post_i_e
     drive = nest.Create("spike_generator", params={"spike_times": drive_times})
     drive_weight = 150.0 if post_model != "iaf_psc_delta" else 3.0
     nest.Connect(drive, post, "all_to_all", {"weight": drive_weight, "delay": 1.0})
+    assert abs(nest.min_delay - min_delay) < 1e-9, (nest.min_delay, min_delay)
     for pre_s, post_s, syn in conns:
         nest.Connect(parrots[pre_s[0]:pre_s[1]], post[post_s[0]:post_s[1]], "all_to_all",
                      dict(syn, synapse_model=syn_name))
@@ -133,15 +182,16 @@ def run_case(index, case):
     nest.Connect(mm, post)
     chunk_rows = []
     facets = model == "stdp_facetshw_synapse_hom"
+    state = FACETS_STATE if facets else DOPA_STATE if vt_spec else []
     for _ in range(chunks):
         nest.Simulate(chunk_ms)
         c = nest.GetConnections(parrots, post)
-        keys = ["source", "target", "delay", "weight"] + (FACETS_STATE if facets else [])
+        keys = ["source", "target", "delay", "weight"] + state
         cols = [c.get(k) for k in keys]
         rows = sorted(zip(*cols), key=lambda r: (r[0], r[1], r[2]))
         chunk_rows.append([[r[0] - parrots[0].global_id, r[1] - post[0].global_id] + [float(x) for x in r[2:]]
                            for r in rows])
-    nest.Simulate(1.0)  # the multimeter hands over samples up to T - min_delay: a little more to cover t_end
+    nest.Simulate(2.0)  # the multimeter hands over samples up to T - min_delay: a little more to cover t_end
     ev = mm.get("events")
     v = [[] for _ in range(n_post)]
     for s, t, x in sorted(zip(ev["senders"], ev["times"], ev["V_m"]), key=lambda r: (r[0], r[1])):
@@ -157,7 +207,9 @@ def run_case(index, case):
         "connections": [{"pre": p, "post": q, "syn_spec": s} for p, q, s in conns],
         "post_model": post_model, "post_params": post_params, "post_I_e": post_i_e, "pre_times": pre_times,
         "drive_times": drive_times, "drive_weight": drive_weight, "drive_delay": 1.0, "chunk_ms": chunk_ms,
-        "chunks": chunks, "chunk_columns": ["pre", "post", "delay", "weight"] + (FACETS_STATE if facets else []),
+        "chunks": chunks, "chunk_columns": ["pre", "post", "delay", "weight"] + state, "gen_delay": gen_delay,
+        "vt": None if not vt_spec else {"deliver_interval": vt_spec["deliver_interval"], "dopa_times": dopa_times,
+                                        "delays": [t[1] for t in vt_spec["trains"]]},
         "chunk_rows": chunk_rows, "weight_events": events, "interval": interval, "V_m": v,
         "post_spikes": sorted([[float(t), int(s) - post[0].global_id]
                                for s, t in zip(sev["senders"], sev["times"]) if t <= t_end + 1e-9]),
@@ -168,12 +220,15 @@ def run_case(index, case):
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "tests/reference/nest_plasticity.json"
-    doc = {"nest_version": nest.__version__, "resolution": DT, "cases": [run_case(i, c) for i, c in enumerate(CASES)]}
+    doc = {"nest_version": nest.__version__, "resolution": DT,
+           "cases": [run_case(i, c) for i, c in enumerate(CASES)] +
+           [run_case(100 + i, c[:-1], c[-1]) for i, c in enumerate(DOPA_CASES)]}
     nest.ResetKernel()
     skip = {"element_type", "has_delay", "num_connections", "requires_symmetric", "sizeof", "synapse_model",
             "synapse_modelid", "weight_recorder", "receptor_type"}
     doc["defaults"] = {m: {k: v for k, v in nest.GetDefaults(m).items() if k not in skip}
-                       for m in ("jonke_synapse", "stdp_facetshw_synapse_hom")}
+                       for m in ("jonke_synapse", "stdp_facetshw_synapse_hom", "stdp_dopamine_synapse")}
+    doc["defaults"]["stdp_dopamine_synapse"]["volume_transmitter"] = None  # an empty NodeCollection
     for c in doc["cases"]:
         moved = sum(1 for a, b in zip(c["chunk_rows"][0], c["chunk_rows"][-1]) if a[3] != b[3])
         print(f'{c["name"]}: {len(c["weight_events"])} weight events, {len(c["post_spikes"])} post spikes, '
