@@ -313,19 +313,13 @@ long long plan::weight_recorder_group(const json& spec, const std::string& where
 }
 
 int plan::volume_transmitter_index(const json& spec, const std::string& where) const {
-  const json id = spec.value("volume_transmitter", json(nullptr));
-  if (id.is_null())
-    throw parameter_error(where, "volume_transmitter", "null", "a volume_transmitter's global id, set by SetDefaults "
-                                                               "or CopyModel (NEST: No volume transmitter has been "
-                                                               "assigned to the dopamine synapse.)");
-  if (id.is_number_integer() && id.get<long long>() > 0)
-    for (const auto& g : groups)
-      if (g.kind == device_kind::volume_transmitter && id.get<std::uint64_t>() >= g.first_id &&
-          id.get<std::uint64_t>() < g.first_id + g.count) {
-        const auto gi = index_of(g);
-        return gi < volume_transmitters.size() ? volume_transmitters[gi][id.get<std::uint64_t>() - g.first_id] : -1;
-      }
-  throw parameter_error(where, "volume_transmitter", id.dump(),
+  const std::uint64_t id = volume_transmitter_id(spec, where);
+  for (const auto& g : groups)
+    if (g.kind == device_kind::volume_transmitter && id >= g.first_id && id < g.first_id + g.count) {
+      const auto gi = index_of(g);
+      return gi < volume_transmitters.size() ? volume_transmitters[gi][id - g.first_id] : -1;
+    }
+  throw parameter_error(where, "volume_transmitter", std::to_string(id),
                         "the global id of one volume_transmitter (Create('volume_transmitter'))");
 }
 
@@ -739,8 +733,7 @@ json plan::connections_between(const node_collection& source, const node_collect
     std::uint64_t source, target;
     double weight, delay;
     const std::string* model;
-    const models::facetshw_synapse* facetshw;  // stdp_facetshw_synapse_hom's per-synapse state, else null
-    const models::dopamine_synapse* dopamine;  // stdp_dopamine_synapse's, else null
+    synapse_ref synapse;  // for the plastic synapses' state
   };
   std::vector<row> rows;
   for (std::size_t ci = 0; ci < connections.size(); ++ci) {
@@ -759,8 +752,7 @@ json plan::connections_between(const node_collection& source, const node_collect
         if (!inside(target, tgt)) continue;
         const double w = p.weights.empty() ? double(p.weight) : double(p.weights[k]);
         const double d = double(p.delays.empty() ? p.delay : p.delays[k]) * options.resolution_ms;
-        rows.push_back({src, tgt, w, d, &model, p.facetshw() ? &p.stdp_facetshw_synapses[k] : nullptr,
-                        p.dopamine() ? &p.stdp_dopamine_synapses[k] : nullptr});
+        rows.push_back({src, tgt, w, d, &model, {&p, k}});
       }
     }
   }
@@ -776,25 +768,9 @@ json plan::connections_between(const node_collection& source, const node_collect
     out["delay"].push_back(r.delay);
     out["synapse_model"].push_back(*r.model);
   }
-  if (std::any_of(rows.begin(), rows.end(), [](const row& r) { return r.facetshw != nullptr; })) {
-    for (const char* key : {"synapse_id", "next_readout_time", "a_causal", "a_acausal"}) out[key] = json::array();
-    for (const auto& r : rows) {  // null for connections of other models
-      const auto* f = r.facetshw;
-      out["synapse_id"].push_back(f ? json(f->synapse_id) : json(nullptr));
-      out["next_readout_time"].push_back(f ? json(f->next_readout) : json(nullptr));
-      out["a_causal"].push_back(f ? json(f->a_causal) : json(nullptr));
-      out["a_acausal"].push_back(f ? json(f->a_acausal) : json(nullptr));
-    }
-  }
-  if (std::any_of(rows.begin(), rows.end(), [](const row& r) { return r.dopamine != nullptr; })) {
-    for (const char* key : {"c", "n", "Kplus"}) out[key] = json::array();
-    for (const auto& r : rows) {  // as of the synapse's last update (NEST's too)
-      const auto* s = r.dopamine;
-      out["c"].push_back(s ? json(s->c) : json(nullptr));
-      out["n"].push_back(s ? json(s->n) : json(nullptr));
-      out["Kplus"].push_back(s ? json(s->kplus) : json(nullptr));
-    }
-  }
+  std::vector<synapse_ref> refs;
+  for (const auto& r : rows) refs.push_back(r.synapse);
+  add_synapse_state(out, refs);
   return out;
 }
 

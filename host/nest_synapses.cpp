@@ -1,5 +1,6 @@
 #include "host/nest_synapses.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/error.hpp"
@@ -319,6 +320,41 @@ void lower_plasticity(const synapse_model& m, const json& merged, synapse_spec& 
   syn.stdp_model = m.name;
   if (merged.contains("Kplus")) syn.stdp_initial_kplus = num("Kplus");
   if (merged.contains("Kplus_triplet")) syn.stdp_initial_kplus_triplet = num("Kplus_triplet");
+}
+
+std::uint64_t volume_transmitter_id(const json& merged, const std::string& where) {
+  const json id = merged.value("volume_transmitter", json(nullptr));
+  if (id.is_null())
+    throw parameter_error(where, "volume_transmitter", "null", "a volume_transmitter's global id, set by SetDefaults "
+                                                               "or CopyModel (NEST: No volume transmitter has been "
+                                                               "assigned to the dopamine synapse.)");
+  if (!id.is_number_integer() || id.get<long long>() <= 0)
+    throw parameter_error(where, "volume_transmitter", id.dump(),
+                          "the global id of one volume_transmitter (Create('volume_transmitter'))");
+  return id.get<std::uint64_t>();
+}
+
+void add_synapse_state(json& out, const std::vector<synapse_ref>& synapses) {
+  auto any = [&](auto pred) { return std::any_of(synapses.begin(), synapses.end(), pred); };
+  if (any([](const synapse_ref& s) { return s.p->facetshw(); })) {
+    for (const char* key : {"synapse_id", "next_readout_time", "a_causal", "a_acausal"}) out[key] = json::array();
+    for (const auto& s : synapses) {
+      const auto* f = s.p->facetshw() ? &s.p->stdp_facetshw_synapses[s.k] : nullptr;
+      out["synapse_id"].push_back(f ? json(f->synapse_id) : json(nullptr));
+      out["next_readout_time"].push_back(f ? json(f->next_readout) : json(nullptr));
+      out["a_causal"].push_back(f ? json(f->a_causal) : json(nullptr));
+      out["a_acausal"].push_back(f ? json(f->a_acausal) : json(nullptr));
+    }
+  }
+  if (any([](const synapse_ref& s) { return s.p->dopamine(); })) {
+    for (const char* key : {"c", "n", "Kplus"}) out[key] = json::array();
+    for (const auto& s : synapses) {  // as of the synapse's last update (NEST's too)
+      const auto* d = s.p->dopamine() ? &s.p->stdp_dopamine_synapses[s.k] : nullptr;
+      out["c"].push_back(d ? json(d->c) : json(nullptr));
+      out["n"].push_back(d ? json(d->n) : json(nullptr));
+      out["Kplus"].push_back(d ? json(d->kplus) : json(nullptr));
+    }
+  }
 }
 
 bool is_archive_key(const std::string& key) { return key == "tau_minus" || key == "tau_minus_triplet"; }
