@@ -11,7 +11,8 @@
 // (d_0: the previous delivery time or 0, multiplicity 0; the synapse has consumed the spikes up to its index i):
 //   process(t0, t1): if a spike d_(i+1) <= t1 is left: update w from t0 to d_(i+1) with c, n decayed from d_i to
 //     t0; n jumps at d_(i+1) (i <- i + 1); every further spike <= t1 likewise from spike to spike (c decayed to the
-//     piece's start); then from d_i to t1. Without a spike in (.., t1]: one piece from t0 to t1. Then c decays t0 -> t1.
+//     piece's start); then from d_i to t1. Without a spike in (.., t1]: one piece from t0 to t1. Then c decays
+//     from t0 to t1.
 //   presynaptic spike at t through delay d: for each post spike t_j in (t_u - d, t - d], oldest first:
 //     process(t0, t_j + d), t0 <- t_j + d, c += A_plus K+ exp((t_u - t0) / tau_plus); then process(t0, t);
 //     c -= A_minus K-(t - d); deliver w; K+ <- K+ exp((t_u - t) / tau_plus) + 1; t_u <- t.
@@ -34,12 +35,12 @@ struct dopamine_constants {
   double tau_plus = 20, tau_c = 1000, tau_n = 200;  // ms
   double b = 0;                                     // dopamine baseline, 1/ms
   double Wmin = 0, Wmax = 200;
-  std::int64_t tics_per_step = 100;                 // NEST's tics per step (1000 tics per ms)
+  std::int64_t tics_per_step = 100;  // NEST's tics per step (1000 tics per ms)
 };
 
 struct dopa_spike {
-  std::int64_t t;        // arrival at the volume transmitter, steps (a spike in step k arrives at k + 1 + delay)
-  double multiplicity;   // spikes
+  std::int64_t t;       // arrival at the volume transmitter, steps (a spike in step k arrives at k + 1 + delay)
+  double multiplicity;  // spikes
 };
 
 // The volume transmitter's present list: spikes since its last delivery, after the pseudo spike at that time.
@@ -50,11 +51,11 @@ struct dopa_list_view {
 
 // Per synapse.
 struct dopamine_synapse {
-  double kplus = 0;             // K+
-  double c = 0;                 // eligibility
-  double n = 0;                 // dopamine trace, 1/ms
-  std::uint32_t index = 0;      // dopamine spikes of the list consumed
-  std::int64_t t_update = 0;    // last update, steps
+  double kplus = 0;           // K+
+  double c = 0;               // eligibility
+  double n = 0;               // dopamine trace, 1/ms
+  std::uint32_t index = 0;    // dopamine spikes of the list consumed
+  std::int64_t t_update = 0;  // last update, steps
 };
 
 namespace dopamine_detail {

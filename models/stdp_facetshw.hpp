@@ -32,18 +32,17 @@ inline constexpr int facetshw_lut_size = 16;  // 4-bit weights
 
 // The model's common properties (NEST: SetDefaults / CopyModel only), lowered.
 struct facetshw_constants {
-  double tau_plus = 20;                   // ms, causal window
-  double tau_minus = 20;                  // ms, acausal window (NEST's tau_minus_stdp)
+  double tau_plus = 20;                      // ms, causal window
+  double tau_minus = 20;                     // ms, acausal window (NEST's tau_minus_stdp)
   double weight_per_lut_entry = 100.0 / 15;  // weight units per discrete step (Wmax / 15 unless set)
-  std::int64_t synapses_per_driver = 50;  // synapses visited at once
-  double driver_readout_time = 15;        // ms per synapse driver
-  std::uint8_t lut[3][facetshw_lut_size] = {
-      {2, 3, 4, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 14, 15},
-      {0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 11, 12, 13},
-      {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}};
+  std::int64_t synapses_per_driver = 50;     // synapses visited at once
+  double driver_readout_time = 15;           // ms per synapse driver
+  std::uint8_t lut[3][facetshw_lut_size] = {{2, 3, 4, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 14, 15},
+                                            {0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 11, 12, 13},
+                                            {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}};
   std::uint8_t configbit[2][4] = {{0, 0, 1, 0}, {0, 1, 0, 0}};
   std::uint8_t reset_pattern[6] = {1, 1, 1, 1, 1, 1};
-  std::int64_t tics_per_step = 100;       // NEST's tics per step (1000 tics per ms)
+  std::int64_t tics_per_step = 100;  // NEST's tics per step (1000 tics per ms)
 };
 
 // Whether two projections' constants are the same model's (tics_per_step aside: the network fills it in).
@@ -53,21 +52,22 @@ inline bool same_common_properties(const facetshw_constants& a, const facetshw_c
               a.driver_readout_time == b.driver_readout_time;
   for (int t = 0; t < 3; ++t)
     for (int e = 0; e < facetshw_lut_size; ++e) same = same && a.lut[t][e] == b.lut[t][e];
-  for (int i = 0; i < 4; ++i) same = same && a.configbit[0][i] == b.configbit[0][i] && a.configbit[1][i] == b.configbit[1][i];
+  for (int i = 0; i < 4; ++i)
+    same = same && a.configbit[0][i] == b.configbit[0][i] && a.configbit[1][i] == b.configbit[1][i];
   for (int i = 0; i < 6; ++i) same = same && a.reset_pattern[i] == b.reset_pattern[i];
   return same;
 }
 
 // The part of the common properties that changes while running (shared by every synapse of the model).
 struct facetshw_controller {
-  std::int64_t no_synapses = 0;         // synapse ids handed out
-  double readout_cycle_duration = 0;    // ms
+  std::int64_t no_synapses = 0;       // synapse ids handed out
+  double readout_cycle_duration = 0;  // ms
 };
 
 // NEST's readout cycle: whole drivers' readout times for the synapses counted so far.
 VOLLEY_HD inline double facetshw_cycle(const facetshw_constants& c, std::int64_t no_synapses) {
-  return static_cast<double>(static_cast<int>((static_cast<double>(no_synapses) - 1.0) /
-                                                  static_cast<double>(c.synapses_per_driver) + 1.0)) *
+  return static_cast<double>(static_cast<int>(
+             (static_cast<double>(no_synapses) - 1.0) / static_cast<double>(c.synapses_per_driver) + 1.0)) *
          c.driver_readout_time;
 }
 
@@ -79,11 +79,11 @@ struct facetshw_model {
 
 // Per synapse.
 struct facetshw_synapse {
-  double a_causal = 0, a_acausal = 0;      // accumulated pair weights (dimensionless)
+  double a_causal = 0, a_acausal = 0;  // accumulated pair weights (dimensionless)
   double a_thresh_th = 21.835, a_thresh_tl = 21.835;
-  double next_readout = 0;                 // ms
+  double next_readout = 0;  // ms
   std::int64_t synapse_id = 0;
-  bool initialized = false;                // NEST's init_flag
+  bool initialized = false;  // NEST's init_flag
 };
 
 // NEST's time in ms of `steps` simulation steps.

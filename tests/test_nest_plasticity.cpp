@@ -93,9 +93,8 @@ TEST_P(PlasticityMatchesNest, WeightsStateSpikesAndPotentials) {
       for (std::size_t col = 4; col < columns.size(); ++col) r.push_back(got.at(columns[col].get<std::string>())[i]);
       rows.push_back(r);
     }
-    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-      return std::tie(a[0], a[1], a[2]) < std::tie(b[0], b[1], b[2]);
-    });
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return std::tie(a[0], a[1], a[2]) < std::tie(b[0], b[1], b[2]); });
     const json& want = c.at("chunk_rows").at(chunk);
     ASSERT_EQ(rows.size(), want.size());
     for (std::size_t i = 0; i < want.size(); ++i) {
@@ -161,10 +160,11 @@ TEST_P(PlasticityMatchesNest, WeightsStateSpikesAndPotentials) {
       ASSERT_NEAR(v[n][s], want[s].get<double>(), 1e-6) << "post " << n << ", sample " << s;
     }
   }
-  std::printf("  %s: %zu weight events (worst rel %.1e), %zu chunk rows x %d (worst rel %.1e), %zu post spikes, "
-              "V_m worst %.1e mV\n",
-              name.c_str(), mine.size(), worst_event, c.at("chunk_rows")[0].size(), c.at("chunks").get<int>(),
-              worst_chunk, post_spikes.size(), worst_v);
+  std::printf(
+      "  %s: %zu weight events (worst rel %.1e), %zu chunk rows x %d (worst rel %.1e), %zu post spikes, "
+      "V_m worst %.1e mV\n",
+      name.c_str(), mine.size(), worst_event, c.at("chunk_rows")[0].size(), c.at("chunks").get<int>(), worst_chunk,
+      post_spikes.size(), worst_v);
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, PlasticityMatchesNest, ::testing::Range(0, 11));
@@ -194,8 +194,12 @@ TEST(NestFacetshw, HandComputedReadouts) {
   const auto post = parrots_repeating(k, json::array({{10.9, 30.0}}));       // post spikes at 11.0, 30.1 ms
   const double th = 0.75, d = 2.0, wple = 100.0 / 15.0;
   k.connect(pre, post, "one_to_one",
-            {{"synapse_model", "stdp_facetshw_synapse_hom"}, {"weight", 40.0}, {"delay", d}, {"receptor_type", 1},
-             {"a_thresh_th", th}, {"a_thresh_tl", th}});
+            {{"synapse_model", "stdp_facetshw_synapse_hom"},
+             {"weight", 40.0},
+             {"delay", d},
+             {"receptor_type", 1},
+             {"a_thresh_th", th},
+             {"a_thresh_tl", th}});
   k.simulate(50.0);
   // synapse 0: readouts at 0 (10.1 > 0), then every 15 ms (one synapse, 50 per driver, 15 ms per driver).
   // 10.1: capacitors empty -> no table, entry round(40 / wple) = 6 kept; window (-2, 8.1] empty.
@@ -243,17 +247,22 @@ TEST(NestPlasticity, BadParametersNameThemselves) {
   expect_in(connect_with(json::object(), {{"synapse_model", "jonke_synapse"}, {"beta", 0.1}}),
             {"syn_spec.beta", "common property", "SetDefaults"});
   expect_in(connect_with(json::object(), {{"Wmax", 50.0}}), {"syn_spec.Wmax", "common property"});
-  expect_in(connect_with(json::object(), {{"lookuptable_0", json::array({1, 2})}}), {"syn_spec.lookuptable_0", "common"});
+  expect_in(connect_with(json::object(), {{"lookuptable_0", json::array({1, 2})}}),
+            {"syn_spec.lookuptable_0", "common"});
   expect_in(connect_with(json::object(), {{"init_flag", true}}), {"syn_spec.init_flag", "common"});
   // jonke
   expect_in(connect_with({{"tau_plus", -2.0}}, {{"synapse_model", "jonke_synapse"}}), {"tau_plus", "-2", "> 0 ms"});
   expect_in(connect_with({{"beta", "big"}}, {{"synapse_model", "jonke_synapse"}}), {"syn_spec.beta", "\"big\""});
-  expect_in(connect_with(json::object(), {{"synapse_model", "jonke_synapse"}, {"Kplus", -1.0}}), {"Kplus", "-1", ">= 0"});
+  expect_in(connect_with(json::object(), {{"synapse_model", "jonke_synapse"}, {"Kplus", -1.0}}),
+            {"Kplus", "-1", ">= 0"});
   // facetshw tables, bits, controller
   json lut = json::array({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16});
-  expect_in(connect_with({{"lookuptable_1", lut}}, json::object()), {"lookuptable_1[15]", "16", "16 integers in [0, 15]"});
-  expect_in(connect_with({{"lookuptable_2", json::array({1, 2, 3})}}, json::object()), {"lookuptable_2", "16 integers"});
-  expect_in(connect_with({{"configbit_0", json::array({0, 2, 1, 0})}}, json::object()), {"configbit_0[1]", "4 integers in [0, 1]"});
+  expect_in(connect_with({{"lookuptable_1", lut}}, json::object()),
+            {"lookuptable_1[15]", "16", "16 integers in [0, 15]"});
+  expect_in(connect_with({{"lookuptable_2", json::array({1, 2, 3})}}, json::object()),
+            {"lookuptable_2", "16 integers"});
+  expect_in(connect_with({{"configbit_0", json::array({0, 2, 1, 0})}}, json::object()),
+            {"configbit_0[1]", "4 integers in [0, 1]"});
   expect_in(connect_with({{"reset_pattern", json::array({1, 1, 1})}}, json::object()), {"reset_pattern", "6 integers"});
   expect_in(connect_with({{"synapses_per_driver", 0}}, json::object()), {"synapses_per_driver", ">= 1"});
   expect_in(connect_with({{"synapses_per_driver", 2.5}}, json::object()), {"synapses_per_driver", "an integer"});
@@ -265,9 +274,9 @@ TEST(NestPlasticity, BadParametersNameThemselves) {
   expect_in(connect_with(json::object(), {{"weight", 104.0}}), {"weight", "104", "[-0.5, 15.5)"});
   expect_in(connect_with(json::object(), {{"weight", -10.0}}), {"weight", "-10", "[-0.5, 15.5)"});
   expect_in(connect_with({{"Wmax", -90.0}}, {{"weight", 10.0}}), {"weight", "10", "weight_per_lut_entry -6"});
-  EXPECT_EQ(connect_with({{"Wmax", -90.0}}, {{"weight", -92.0}}), "no error");  // entry round(15.33) = 15
+  EXPECT_EQ(connect_with({{"Wmax", -90.0}}, {{"weight", -92.0}}), "no error");         // entry round(15.33) = 15
   expect_in(connect_with({{"Wmax", -90.0}}, {{"weight", -93.0}}), {"weight", "-93"});  // round(15.5) = 16
-  EXPECT_EQ(connect_with(json::object(), {{"weight", -3.0}}), "no error");                  // entry round(-0.45) = 0
+  EXPECT_EQ(connect_with(json::object(), {{"weight", -3.0}}), "no error");             // entry round(-0.45) = 0
 }
 
 TEST(NestPlasticity, DopamineErrorsNameThemselves) {
@@ -290,7 +299,8 @@ TEST(NestPlasticity, DopamineErrorsNameThemselves) {
   };
   expect_in(run(json::object(), json::object(), json::object(), false),
             {"volume_transmitter", "No volume transmitter has been assigned"});
-  expect_in(run({{"volume_transmitter", 1}}, json::object(), json::object(), false), {"volume_transmitter", "global id"});
+  expect_in(run({{"volume_transmitter", 1}}, json::object(), json::object(), false),
+            {"volume_transmitter", "global id"});
   expect_in(run(json::object(), {{"A_plus", 2.0}}), {"syn_spec.A_plus", "common property"});
   expect_in(run({{"Wmin", 50.0}, {"Wmax", 20.0}}, json::object()), {"Wmin", "50", "at most Wmax = 20"});
   expect_in(run({{"tau_c", 0.0}}, json::object()), {"tau_c", "> 0 ms"});
@@ -322,15 +332,20 @@ TEST(NestPlasticity, DerivedCommonProperties) {
 TEST(NestPlasticity, FacetshwIndependentOfThreadCount) {
   auto run = [](int threads) {
     nest::kernel k({.resolution_ms = dt, .rng_seed = 9, .local_num_threads = threads});
-    k.set_defaults("stdp_facetshw_synapse_hom", {{"synapses_per_driver", 40}, {"driver_readout_time", 0.7},
-                {"lookuptable_2", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 15}}});
+    k.set_defaults("stdp_facetshw_synapse_hom",
+                   {{"synapses_per_driver", 40},
+                    {"driver_readout_time", 0.7},
+                    {"lookuptable_2", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 15}}});
     const auto pre = k.create("parrot_neuron", 300);
     const auto pg = k.create("poisson_generator", 1, {{"rate", 80.0}});
     k.connect(pg, pre, "all_to_all", {{"delay", dt}});
     const auto post = k.create("iaf_psc_alpha", 1500, {{"I_e", 370.0}});
     k.connect(pre, post, {{"rule", "fixed_indegree"}, {"indegree", 60}},
-              {{"synapse_model", "stdp_facetshw_synapse_hom"}, {"weight", 20.0}, {"delay", 1.5},
-               {"a_thresh_th", 0.2}, {"a_thresh_tl", 0.1}});
+              {{"synapse_model", "stdp_facetshw_synapse_hom"},
+               {"weight", 20.0},
+               {"delay", 1.5},
+               {"a_thresh_th", 0.2},
+               {"a_thresh_tl", 0.1}});
     k.simulate(150.0);
     return k.get_connections(pre, post);
   };
@@ -341,6 +356,36 @@ TEST(NestPlasticity, FacetshwIndependentOfThreadCount) {
     for (std::size_t i = 0; i < one.at(key).size(); ++i) ASSERT_EQ(one.at(key)[i], two.at(key)[i]) << key << " " << i;
   for (const auto& w : one.at("weight")) changed += w.get<double>() != 20.0;
   EXPECT_GT(changed, one.at("weight").size() / 20);  // about 9 %
+}
+
+// Dopamine synapses are weighted and delivered serially at the end of each slice; the rest of the propagation is
+// split by target: the same weights and traces on 1 and 2 threads.
+TEST(NestPlasticity, DopamineIndependentOfThreadCount) {
+  auto run = [](int threads) {
+    nest::kernel k({.resolution_ms = dt, .rng_seed = 4, .local_num_threads = threads});
+    const auto vt = k.create("volume_transmitter", 1, {{"deliver_interval", 4}});
+    k.copy_model("stdp_dopamine_synapse", "dopa",
+                 {{"volume_transmitter", vt.first_id}, {"tau_c", 80.0}, {"tau_n", 40.0}, {"b", 0.01}, {"Wmax", 60.0}});
+    const auto pre = k.create("parrot_neuron", 300);
+    const auto pg = k.create("poisson_generator", 1, {{"rate", 60.0}});
+    k.connect(pg, pre, "all_to_all", {{"delay", 0.5}});
+    const auto dopa = k.create("parrot_neuron", 5);
+    const auto dg = k.create("poisson_generator", 1, {{"rate", 30.0}});
+    k.connect(dg, dopa, "all_to_all", {{"delay", 0.5}});
+    k.connect(dopa, vt, "all_to_all", {{"delay", 1.0}});
+    const auto post = k.create("iaf_psc_alpha", 1500, {{"I_e", 370.0}});
+    k.connect(pre, post, {{"rule", "fixed_indegree"}, {"indegree", 50}},
+              {{"synapse_model", "dopa"}, {"weight", 20.0}, {"delay", 1.5}});
+    k.simulate(150.0);
+    return k.get_connections(pre, post);
+  };
+  const json one = run(1), two = run(2);
+  ASSERT_EQ(one.at("weight").size(), two.at("weight").size());
+  for (const char* key : {"weight", "c", "n", "Kplus"})
+    for (std::size_t i = 0; i < one.at(key).size(); ++i) ASSERT_EQ(one.at(key)[i], two.at(key)[i]) << key << " " << i;
+  std::size_t changed = 0;
+  for (const auto& w : one.at("weight")) changed += w.get<double>() != 20.0;
+  EXPECT_GT(changed, one.at("weight").size() / 2);
 }
 
 }  // namespace
