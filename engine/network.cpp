@@ -151,7 +151,7 @@ void check_stdp(const models::stdp_constants& c, const std::string& model, const
   for (auto [name, v] : {std::pair{"lambda", c.lambda}, {"alpha", c.alpha}, {"mu_plus", c.mu_plus},
                          {"mu_minus", c.mu_minus}, {"mu", c.mu}, {"Wmax", c.Wmax}, {"Aplus", c.Aplus},
                          {"Aminus", c.Aminus}, {"Aplus_triplet", c.Aplus_triplet},
-                         {"Aminus_triplet", c.Aminus_triplet}, {"eta", c.eta}})
+                         {"Aminus_triplet", c.Aminus_triplet}, {"eta", c.eta}, {"beta", c.beta}})
     if (!std::isfinite(v)) throw parameter_error(where, model + "." + name, number(v), "a finite value");
 }
 
@@ -339,6 +339,8 @@ void network::set_stdp(projection& p, const synapse_spec& syn, const std::string
     throw parameter_error(where, "plasticity", model, "no short-term plasticity beside " + model);
   const auto& c = syn.stdp;
   check_stdp(c, model, where);
+  if (c.rule == models::stdp_rule::facetshw) check_facetshw(syn.stdp_facetshw, model, where);
+  if (c.rule == models::stdp_rule::dopamine) check_dopamine(syn, model, where);
   if (!(std::isfinite(syn.stdp_initial_kplus) && syn.stdp_initial_kplus >= 0))
     throw parameter_error(where, model + ".Kplus", number(syn.stdp_initial_kplus), ">= 0");
   if (!(std::isfinite(syn.stdp_initial_kplus_triplet) && syn.stdp_initial_kplus_triplet >= 0))
@@ -347,6 +349,35 @@ void network::set_stdp(projection& p, const synapse_spec& syn, const std::string
   for (real_t w : p.weights) {
     if (!std::isfinite(double(w))) throw parameter_error(where, "weight", number(double(w)), "a finite value");
     bool ok = true;
+    if (c.rule == models::stdp_rule::jonke) {
+      // NEST takes any weight; a negative one floors at 0 at the first spike (lambda != 0) and may grow, while the
+      // port of a target that routes by sign is picked here, once
+      if (w < 0 && c.lambda != 0 && p.target->model().routes_by_sign)
+        throw parameter_error(where, "weight", number(double(w)),
+                              ">= 0 for " + model + " into '" + p.target->model().name +
+                                  "' (it turns positive at the first spike; volley picks the port by the sign once)");
+      continue;
+    }
+    if (c.rule == models::stdp_rule::dopamine) {
+      // every delivered weight lies in [Wmin, Wmax]: one sign there, and the same for the port chosen now
+      const auto& dc = syn.stdp_dopamine;
+      if (p.target->model().routes_by_sign && !((dc.Wmin >= 0 && w >= 0) || (dc.Wmax <= 0 && w <= 0)))
+        throw parameter_error(where, "weight", number(double(w)),
+                              "of the sign of [Wmin, Wmax] = [" + number(dc.Wmin) + ", " + number(dc.Wmax) +
+                                  "], which may not hold 0 inside, for " + model + " into '" +
+                                  p.target->model().name + "' (volley picks the port by the sign once)");
+      continue;
+    }
+    if (c.rule == models::stdp_rule::facetshw) {
+      // the first readout looks w's 4-bit entry up in a table: NEST would index past it outside [0, 15]
+      const double e = std::round(double(w) / syn.stdp_facetshw.weight_per_lut_entry);
+      if (!(e >= 0 && e < models::facetshw_lut_size))
+        throw parameter_error(where, "weight", number(double(w)),
+                              "within [-0.5, 15.5) x weight_per_lut_entry " +
+                                  number(syn.stdp_facetshw.weight_per_lut_entry) + " (" + model +
+                                  ": 4-bit weights, Wmax / 15 per step)");
+      continue;
+    }
     if (c.rule == models::stdp_rule::power_law)
       ok = w >= 0;  // w^mu
     else if (c.rule == models::stdp_rule::vogels_sprekeler)
@@ -366,6 +397,113 @@ void network::set_stdp(projection& p, const synapse_spec& syn, const std::string
   initial.kplus_triplet = syn.stdp_initial_kplus_triplet;
   p.stdp_pre.assign(p.source_range.size(), initial);
   if (c.rule == models::stdp_rule::nn_pre_centered) p.stdp_synapse_kplus.assign(p.size(), syn.stdp_initial_kplus);
+  if (c.rule == models::stdp_rule::facetshw) {
+    // NEST's common properties: one object per synapse model, however many Connect calls use it
+    auto it = std::find_if(facetshw_models_.begin(), facetshw_models_.end(),
+                           [&](const auto& m) { return m.first == model; });
+    if (it == facetshw_models_.end()) {
+      auto m = std::make_shared<models::facetshw_model>();
+      m->constants = syn.stdp_facetshw;
+      m->constants.tics_per_step = std::llround(dt_ * 1000.0);
+      m->controller = syn.stdp_facetshw_start;
+      facetshw_models_.emplace_back(model, std::move(m));
+      it = std::prev(facetshw_models_.end());
+    } else if (!models::same_common_properties(it->second->constants, syn.stdp_facetshw)) {
+      throw parameter_error(where, "synapse_model", model,
+                            "the same common properties as the earlier projections of " + model +
+                                " (they are the model's, set by SetDefaults or CopyModel)");
+    }
+    p.stdp_facetshw = it->second;
+    p.stdp_facetshw_synapses.assign(p.size(), syn.stdp_facetshw_synapse);
+  }
+  if (c.rule == models::stdp_rule::dopamine) {
+    const int vt = syn.stdp_volume_transmitter;
+    if (vt < 0 || std::size_t(vt) >= volume_transmitters_.size())
+      throw parameter_error(where, model + ".volume_transmitter", std::to_string(vt),
+                            "a volume transmitter (network::add_volume_transmitter; NEST: the model's common "
+                            "property volume_transmitter)");
+    p.stdp_volume = volume_transmitters_[std::size_t(vt)];
+    const std::uint32_t m = p.stdp_volume->slice_steps;
+    for (std::uint64_t k = 0; k < p.size(); ++k)
+      if ((p.delays.empty() ? p.delay : p.delays[k]) < m)
+        throw parameter_error(where, "delay", std::to_string(p.delays.empty() ? p.delay : p.delays[k]) + " steps",
+                              "at least min_delay (" + std::to_string(m) + " steps): the synapses deliver after "
+                              "each slice");
+    p.stdp_dopamine = syn.stdp_dopamine;
+    p.stdp_dopamine.tics_per_step = std::llround(dt_ * 1000.0);
+    models::dopamine_synapse initial = syn.stdp_dopamine_synapse;
+    initial.kplus = syn.stdp_initial_kplus;
+    p.stdp_dopamine_synapses.assign(p.size(), initial);
+  }
+}
+
+void check_dopamine(const synapse_spec& syn, const std::string& model, const std::string& where) {
+  const models::dopamine_constants& c = syn.stdp_dopamine;
+  for (auto [name, v] : {std::pair{"tau_plus", c.tau_plus}, {"tau_c", c.tau_c}, {"tau_n", c.tau_n}})
+    if (!(std::isfinite(v) && v > 0)) throw parameter_error(where, model + "." + name, number(v) + " ms", "> 0 ms");
+  for (auto [name, v] : {std::pair{"A_plus", c.A_plus}, {"A_minus", c.A_minus}, {"b", c.b}, {"Wmin", c.Wmin},
+                         {"Wmax", c.Wmax}, {"c", syn.stdp_dopamine_synapse.c}, {"n", syn.stdp_dopamine_synapse.n}})
+    if (!std::isfinite(v)) throw parameter_error(where, model + "." + name, number(v), "a finite value");
+  if (!(c.Wmin <= c.Wmax))
+    throw parameter_error(where, model + ".Wmin", number(c.Wmin), "at most Wmax = " + number(c.Wmax));
+}
+
+void check_facetshw(const models::facetshw_constants& c, const std::string& model, const std::string& where) {
+  for (auto [name, v] : {std::pair{"tau_plus", c.tau_plus}, {"tau_minus_stdp", c.tau_minus}})
+    if (!(std::isfinite(v) && v > 0)) throw parameter_error(where, model + "." + name, number(v) + " ms", "> 0 ms");
+  if (!(std::isfinite(c.weight_per_lut_entry) && c.weight_per_lut_entry != 0))
+    throw parameter_error(where, model + ".weight_per_lut_entry", number(c.weight_per_lut_entry),
+                          "a finite value other than 0 (Wmax / 15 unless set; Wmax 0 leaves no weights)");
+  if (c.synapses_per_driver < 1)
+    throw parameter_error(where, model + ".synapses_per_driver", std::to_string(c.synapses_per_driver), ">= 1");
+  if (!(std::isfinite(c.driver_readout_time) && c.driver_readout_time >= 0))
+    throw parameter_error(where, model + ".driver_readout_time", number(c.driver_readout_time) + " ms", ">= 0 ms");
+  for (int t = 0; t < 3; ++t)
+    for (int e = 0; e < models::facetshw_lut_size; ++e)
+      if (c.lut[t][e] >= models::facetshw_lut_size)
+        throw parameter_error(where, model + ".lookuptable_" + std::to_string(t), std::to_string(c.lut[t][e]),
+                              "entries in [0, 15]");
+  for (int b = 0; b < 2; ++b)
+    for (int i = 0; i < 4; ++i)
+      if (c.configbit[b][i] > 1)
+        throw parameter_error(where, model + ".configbit_" + std::to_string(b), std::to_string(c.configbit[b][i]),
+                              "bits 0 or 1");
+  for (int i = 0; i < 6; ++i)
+    if (c.reset_pattern[i] > 1)
+      throw parameter_error(where, model + ".reset_pattern", std::to_string(c.reset_pattern[i]), "bits 0 or 1");
+}
+
+int network::add_volume_transmitter(const std::string& name, std::uint32_t deliver_interval, std::uint32_t slice_steps) {
+  const std::string where = "volume transmitter '" + name + "'";
+  if (deliver_interval < 1)
+    throw parameter_error(where, "deliver_interval", std::to_string(deliver_interval), ">= 1 (min_delay slices)");
+  if (slice_steps < 1) throw parameter_error(where, "min_delay", std::to_string(slice_steps) + " steps", ">= 1 step");
+  for (const auto& vt : volume_transmitters_)
+    if (vt->slice_steps != slice_steps)
+      throw parameter_error(where, "min_delay", std::to_string(slice_steps) + " steps",
+                            "the other transmitters' " + std::to_string(vt->slice_steps) + " steps (one per network)");
+  auto vt = std::make_shared<volume_transmitter>();
+  vt->name = name;
+  vt->deliver_interval = deliver_interval;
+  vt->slice_steps = slice_steps;
+  volume_transmitters_.push_back(std::move(vt));
+  return static_cast<int>(volume_transmitters_.size()) - 1;
+}
+
+void network::connect_volume_transmitter(int vt, const std::string& source, units::time_q delay) {
+  if (vt < 0 || std::size_t(vt) >= volume_transmitters_.size())
+    throw parameter_error("connect_volume_transmitter", "vt", std::to_string(vt),
+                          "an index from add_volume_transmitter (" + std::to_string(volume_transmitters_.size()) +
+                              " so far)");
+  volume_transmitter& t = *volume_transmitters_[std::size_t(vt)];
+  const std::string where = "volume transmitter '" + t.name + "' <- '" + source + "'";
+  const neuron_range r = range(source);
+  const std::uint32_t d = delay_steps(delay.value, where);
+  if (d < t.slice_steps)
+    throw parameter_error(where, "delay", number(delay.value) + " ms",
+                          "at least min_delay (" + std::to_string(t.slice_steps) + " steps)");
+  if (batch_ != 1) throw parameter_error(where, "batch", std::to_string(batch_), "1 (dopamine synapses are CPU, batch 1)");
+  t.sources.push_back({populations_[r.population].get(), r, d});
 }
 
 void network::set_stdp_archive(const std::string& population_name, const stdp_archive_options& options) {

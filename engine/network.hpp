@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -67,6 +68,16 @@ struct synapse_spec {
   std::string stdp_model = "stdp";    // the model's name, for messages
   double stdp_initial_kplus = 0;      // NEST's Kplus (per source here; nn_pre_centered: per synapse)
   double stdp_initial_kplus_triplet = 0;  // NEST's Kplus_triplet (stdp_triplet_synapse)
+  // stdp_facetshw_synapse_hom (rule facetshw): the model's common properties, its controller before the run (shared
+  // by every projection naming the same stdp_model) and each synapse's initial capacitors, thresholds and id.
+  models::facetshw_constants stdp_facetshw{};
+  models::facetshw_controller stdp_facetshw_start{};
+  models::facetshw_synapse stdp_facetshw_synapse{};
+  // stdp_dopamine_synapse (rule dopamine): the volume transmitter (add_volume_transmitter's index), the model's
+  // constants and each synapse's initial K+ (stdp_initial_kplus), c and n.
+  int stdp_volume_transmitter = -1;
+  models::dopamine_constants stdp_dopamine{};
+  models::dopamine_synapse stdp_dopamine_synapse{};
   // Log every transmitted spike's weight (NEST's weight_recorder): projection::weight_log. CPU only, batch 1.
   bool record_weights = false;
   // Sources whose model has a spike payload (model_info::spike_payload): scale each weight by it (default), or
@@ -170,6 +181,8 @@ using current_input = std::variant<section_input, constant_input, step_input, ra
 // parameter_error naming the parameter, its value and the admissible range.
 void check_plasticity(const models::plasticity_params& plasticity, const std::string& where);
 void check_stdp(const models::stdp_constants& c, const std::string& model, const std::string& where);
+void check_facetshw(const models::facetshw_constants& c, const std::string& model, const std::string& where);
+void check_dopamine(const synapse_spec& syn, const std::string& model, const std::string& where);
 
 class network {
  public:
@@ -223,6 +236,12 @@ class network {
 
   // The STDP traces and archive of `population` (defaults: NEST's 20 ms, 110 ms; 32 spikes per neuron).
   void set_stdp_archive(const std::string& population, const stdp_archive_options& options);
+  // NEST's volume_transmitter for stdp_dopamine_synapse: delivers to its synapses every deliver_interval slices of
+  // slice_steps steps (NEST's min_delay; the same for every transmitter, and at most every delay of its synapses).
+  // Returns its index (synapse_spec::stdp_volume_transmitter).
+  int add_volume_transmitter(const std::string& name, std::uint32_t deliver_interval, std::uint32_t slice_steps);
+  // The spikes of `source` (a selector) reach transmitter `vt` after `delay`.
+  void connect_volume_transmitter(int vt, const std::string& source, units::time_q delay);
   // Appends this step's spikes to the archives of STDP targets (the simulator calls it after the update).
   void archive_spikes(std::uint64_t step);
 
@@ -281,6 +300,8 @@ class network {
   std::vector<spike_times_input> spike_inputs_;
   std::vector<spike_archive> archives_;          // per population; enabled for targets of STDP projections
   std::vector<stdp_archive_options> archive_options_;  // per population
+  std::vector<std::pair<std::string, std::shared_ptr<models::facetshw_model>>> facetshw_models_;  // by stdp_model
+  std::vector<std::shared_ptr<volume_transmitter>> volume_transmitters_;
   std::vector<gap_projection> gap_projections_;  // directed, target-ordered; a symmetric pair of populations: two
   std::uint32_t next_gap_id_ = 0;                // connect_gap calls so far (rng object ids of their rules)
 };

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <atomic>
 #include <stdexcept>
+#include <tuple>
 #include <utility>
 
 #include "engine/error.hpp"
@@ -34,6 +35,8 @@ std::uint64_t projection::bytes() const {
            presynaptic_state.size() * sizeof(real_t);
   return presynaptic_state.size() * sizeof(real_t) + quantal_available.size() * sizeof(std::uint16_t) + stdp_pre.size() * sizeof(models::stdp_pre_state) +
          stdp_synapse_kplus.size() * sizeof(double) +
+         stdp_facetshw_synapses.size() * sizeof(models::facetshw_synapse) +
+         stdp_dopamine_synapses.size() * sizeof(models::dopamine_synapse) +
          row_ptr.size() * sizeof(std::uint64_t) + targets32.size() * sizeof(index_t) +
          targets16.size() * sizeof(std::uint16_t) + weights.size() * sizeof(real_t) +
          delays.size() * sizeof(std::uint16_t) + (stp_u.size() + stp_x.size() + stp_y.size()) * sizeof(double) +
@@ -152,6 +155,7 @@ bool deliver_plastic_owned(projection& p, const Index* targets, std::uint64_t ro
 
 bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index_t hi_pop, std::uint64_t seed) {
   // the caller owns target-population neurons [lo_pop, hi_pop); convert to this projection's target range
+  if (p.dopamine()) return true;  // delivered at the end of the slice (update_dopamine_synapses)
   const index_t tb = p.target_range.begin, te = p.target_range.end;
   const index_t lo = std::max(lo_pop, tb), hi = std::min(hi_pop, te);
   if (lo >= hi) return true;
@@ -190,7 +194,7 @@ bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
           deliver_quantal_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset, payload, seed);
         continue;
       }
-      if (p.weight_plastic()) {  // batch 1 (checked at connect)
+      if (p.weight_plastic() && !p.facetshw()) {  // batch 1 (checked at connect); facetshw: weights set already
         complete = (p.narrow() ? deliver_plastic_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset)
                                : deliver_plastic_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset)) &&
                    complete;
@@ -204,6 +208,14 @@ bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
     }
   }
   return complete;
+}
+
+[[noreturn]] void throw_archive_overflow(const projection& p) {
+  throw parameter_error("projection '" + p.name + "' (" + p.stdp_model + ")", "stdp archive capacity",
+                        std::to_string(p.stdp_archive->capacity) + " spikes per neuron",
+                        "more: a neuron of '" + p.target->name() + "' fired more often between two spikes of "
+                        "one of its presynaptic neurons (network::set_stdp_archive, NEST layer kernel option "
+                        "stdp_archive_capacity)");
 }
 
 // STDP: the traces of this step's spiking sources advanced past their spike (after the synapses read them).
@@ -260,8 +272,129 @@ void advance_presynaptic_synapses(std::vector<projection>& projections) {
   }
 }
 
+void update_facetshw_weights(std::vector<projection>& projections, std::uint64_t step) {
+  struct spike {
+    std::uint32_t population;
+    index_t neuron;
+    std::size_t projection;
+  };
+  std::vector<spike> order;
+  for (std::size_t j = 0; j < projections.size(); ++j) {
+    const auto& p = projections[j];
+    if (!p.facetshw()) continue;
+    const auto& spikes = p.source->spikes()[0];  // batch 1 (checked at connect)
+    for (auto it = std::lower_bound(spikes.begin(), spikes.end(), p.source_range.begin);
+         it != spikes.end() && *it < p.source_range.end; ++it)
+      order.push_back({static_cast<std::uint32_t>(p.source->id()), *it, j});
+  }
+  if (order.empty()) return;
+  std::sort(order.begin(), order.end(), [](const spike& a, const spike& b) {
+    return std::tie(a.population, a.neuron, a.projection) < std::tie(b.population, b.neuron, b.projection);
+  });
+  for (const spike& s : order) {
+    projection& p = projections[s.projection];
+    models::facetshw_model& m = *p.stdp_facetshw;
+    const std::uint64_t row = s.neuron - p.source_range.begin;
+    const std::uint64_t t_last = p.stdp_pre[row].t_last;
+    for (std::uint64_t k = p.row_ptr[row]; k < p.row_ptr[row + 1]; ++k) {
+      models::facetshw_synapse& syn = p.stdp_facetshw_synapses[k];
+      if (!syn.initialized) models::facetshw_initialize(m.constants, m.controller, syn);
+      const index_t target = p.narrow() ? p.targets16[k] : p.targets32[k];
+      const std::uint64_t d = p.delays.empty() ? p.delay : p.delays[k];
+      const auto out = models::facetshw_on_pre_spike(m.constants, m.controller, syn, static_cast<double>(p.weights[k]),
+                                                     t_last, p.stdp_archive->view(p.target_range.begin + target),
+                                                     step + 1, d);
+      if (!out.complete) throw_archive_overflow(p);
+      p.weights[k] = static_cast<real_t>(out.weight);
+    }
+  }
+}
+
+void update_dopamine_synapses(std::vector<projection>& projections, std::uint64_t step) {
+  std::vector<volume_transmitter*> transmitters;  // each once, in the order projections name them
+  bool any = false;
+  for (auto& p : projections) {
+    if (!p.dopamine()) continue;
+    any = true;
+    if (std::find(transmitters.begin(), transmitters.end(), p.stdp_volume.get()) == transmitters.end())
+      transmitters.push_back(p.stdp_volume.get());
+    const auto& spikes = p.source->spikes()[0];  // batch 1 (checked at connect)
+    for (auto it = std::lower_bound(spikes.begin(), spikes.end(), p.source_range.begin);
+         it != spikes.end() && *it < p.source_range.end; ++it)
+      p.stdp_dopamine_queue.emplace_back(step, *it - p.source_range.begin);
+  }
+  if (!any) return;
+  for (volume_transmitter* vt : transmitters) {  // this step's dopamine spikes set off towards the transmitter
+    if (vt->last_step == step) continue;
+    vt->last_step = step;
+    for (const auto& src : vt->sources) {
+      const auto& spikes = src.pop->spikes()[0];
+      for (auto it = std::lower_bound(spikes.begin(), spikes.end(), src.range.begin);
+           it != spikes.end() && *it < src.range.end; ++it)
+        vt->arriving.push_back({static_cast<std::int64_t>(step + 1 + src.delay), 1.0});
+    }
+  }
+  const std::uint64_t t_end = step + 1;  // the slice's end, steps
+  if (t_end % transmitters.front()->slice_steps != 0) return;  // one min_delay for the whole network
+  std::vector<volume_transmitter*> delivering;
+  for (volume_transmitter* vt : transmitters) {
+    // the spikes that reached it by the end of the slice, in time order, one entry per step (NEST's ring buffer)
+    std::sort(vt->arriving.begin(), vt->arriving.end(),
+              [](const models::dopa_spike& a, const models::dopa_spike& b) { return a.t < b.t; });
+    std::size_t taken = 0;
+    for (; taken < vt->arriving.size() && vt->arriving[taken].t <= static_cast<std::int64_t>(t_end); ++taken) {
+      if (vt->list.size() > 1 && vt->list.back().t == vt->arriving[taken].t)
+        vt->list.back().multiplicity += vt->arriving[taken].multiplicity;
+      else
+        vt->list.push_back(vt->arriving[taken]);
+    }
+    vt->arriving.erase(vt->arriving.begin(), vt->arriving.begin() + static_cast<std::ptrdiff_t>(taken));
+    if (t_end % (std::uint64_t(vt->slice_steps) * vt->deliver_interval) == 0) delivering.push_back(vt);
+  }
+  auto target_of = [](const projection& p, std::uint64_t k) -> index_t {
+    return p.narrow() ? p.targets16[k] : p.targets32[k];
+  };
+  for (auto& p : projections) {  // the transmitters' deliveries: every synapse brought up to the slice's end
+    if (!p.dopamine() || std::find(delivering.begin(), delivering.end(), p.stdp_volume.get()) == delivering.end())
+      continue;
+    const models::dopa_list_view list{p.stdp_volume->list.data(), static_cast<std::uint32_t>(p.stdp_volume->list.size())};
+    for (std::uint64_t k = 0; k < p.size(); ++k) {
+      const std::int64_t d = p.delays.empty() ? p.delay : p.delays[k];
+      const auto out = models::dopamine_on_trigger(p.stdp_dopamine, p.stdp_dopamine_synapses[k], double(p.weights[k]),
+                                                   list, p.stdp_archive->view(p.target_range.begin + target_of(p, k)),
+                                                   static_cast<std::int64_t>(t_end), d);
+      if (!out.complete) throw_archive_overflow(p);
+      p.weights[k] = static_cast<real_t>(out.weight);
+    }
+  }
+  for (volume_transmitter* vt : delivering) vt->list.assign(1, {static_cast<std::int64_t>(t_end), 0.0});
+  for (auto& p : projections) {  // the slice's presynaptic spikes, after the deliveries
+    if (!p.dopamine()) continue;
+    population& tgt = *p.target;
+    const kernels::ring_view ring{tgt.ring_slot(p.channel, 0), std::uint64_t(tgt.size()),
+                                  static_cast<std::uint32_t>(tgt.ring_slots() - 1)};
+    const models::dopa_list_view list{p.stdp_volume->list.data(), static_cast<std::uint32_t>(p.stdp_volume->list.size())};
+    for (const auto& [spike_step, row] : p.stdp_dopamine_queue) {
+      for (std::uint64_t k = p.row_ptr[row]; k < p.row_ptr[row + 1]; ++k) {
+        const index_t target = target_of(p, k);
+        const std::uint64_t d = p.delays.empty() ? p.delay : p.delays[k];
+        const auto out = models::dopamine_on_pre_spike(p.stdp_dopamine, p.stdp_dopamine_synapses[k], double(p.weights[k]),
+                                                       list, p.stdp_archive->view(p.target_range.begin + target),
+                                                       static_cast<std::int64_t>(spike_step + 1), static_cast<std::int64_t>(d));
+        if (!out.complete) throw_archive_overflow(p);
+        p.weights[k] = static_cast<real_t>(out.weight);
+        // d >= min_delay: the arrival step lies after this slice, its ring slot not read yet
+        ring.base[((spike_step + d) & ring.slot_mask) * ring.slot_stride + p.target_range.begin + target] += p.weights[k];
+        if (p.record_weights) p.weight_log.push_back({spike_step, row, target, p.weights[k]});
+      }
+    }
+    p.stdp_dopamine_queue.clear();
+  }
+}
+
 void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, int threads, std::uint64_t seed) {
   update_short_term_plasticity(projections, step);
+  update_facetshw_weights(projections, step);
   advance_presynaptic_synapses(projections);
   std::uint64_t work = 0;
   for (const auto& p : projections) {
@@ -284,19 +417,13 @@ void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, 
       }
   });
   advance_stdp_traces(projections, step);
-  if (incomplete.load() >= 0) {
-    const auto& p = projections[std::size_t(incomplete.load())];
-    throw parameter_error("projection '" + p.name + "' (" + p.stdp_model + ")", "stdp archive capacity",
-                          std::to_string(p.stdp_archive->capacity) + " spikes per neuron",
-                          "more: a neuron of '" + p.target->name() + "' fired more often between two spikes of "
-                          "one of its presynaptic neurons (network::set_stdp_archive, NEST layer kernel option "
-                          "stdp_archive_capacity)");
-  }
+  update_dopamine_synapses(projections, step);
+  if (incomplete.load() >= 0) throw_archive_overflow(projections[std::size_t(incomplete.load())]);
 }
 
 void log_transmitted_weights(std::vector<projection>& projections, std::uint64_t step, std::uint64_t seed) {
   for (auto& p : projections) {
-    if (!p.record_weights) continue;
+    if (!p.record_weights || p.dopamine()) continue;  // dopamine synapses log when they deliver
     const auto& spikes = p.source->spikes()[0];
     const auto first = std::lower_bound(spikes.begin(), spikes.end(), p.source_range.begin);
     for (auto it = first; it != spikes.end() && *it < p.source_range.end; ++it) {

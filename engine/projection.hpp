@@ -2,6 +2,7 @@
 // A projection: connections from a range of one population to a range of another (or the same), stored as CSR
 // by source with targets sorted within each row. Target indices are 16 bit when the target range fits.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,8 @@
 #include "engine/spike_archive.hpp"
 #include "models/short_term_plasticity.hpp"
 #include "models/stdp.hpp"
+#include "models/stdp_dopamine.hpp"
+#include "models/stdp_facetshw.hpp"
 
 namespace volley {
 
@@ -28,6 +31,24 @@ struct pending_synapses {
   value_distribution delay;   // ms; a constant is stored in projection::delay instead
   std::uint32_t id = 0;       // projection id: the streams' object id
   std::string where;          // "projection 'E->I'", for errors
+};
+
+// NEST's volume_transmitter: the spikes of its source neurons reach it after their delays; the dopamine synapses
+// that name it read the list of spikes since its last delivery, and every deliver_interval min_delay slices it
+// brings them all up to that time (models/stdp_dopamine.hpp) and restarts the list.
+struct volume_transmitter {
+  std::string name;
+  std::uint32_t slice_steps = 1;       // NEST's min_delay, steps
+  std::uint32_t deliver_interval = 1;  // slices
+  struct source {
+    population* pop;
+    neuron_range range;
+    std::uint32_t delay;               // steps
+  };
+  std::vector<source> sources;
+  std::vector<models::dopa_spike> arriving;  // spikes on their way (arrival step, count)
+  std::vector<models::dopa_spike> list = {{0, 0.0}};  // [0]: the last delivery (NEST's pseudo spike, count 0)
+  std::uint64_t last_step = ~std::uint64_t(0);        // the step whose source spikes were taken last
 };
 
 struct projection {
@@ -69,6 +90,20 @@ struct projection {
   std::vector<models::stdp_pre_state> stdp_pre;        // [source row] traces after the source's newest spike
   std::vector<double> stdp_synapse_kplus;              // [synapse] K+ of nn_pre_centered (per synapse there)
   const spike_archive* stdp_archive = nullptr;         // the target population's archive (set at finalize)
+  // stdp_facetshw_synapse_hom: the model's common properties and readout controller (shared with every
+  // projection of the same model) and each synapse's capacitors and readout time. Updated serially before the
+  // delivery, in NEST's order (synapse ids are handed out as synapses first see a spike).
+  std::shared_ptr<models::facetshw_model> stdp_facetshw;
+  std::vector<models::facetshw_synapse> stdp_facetshw_synapses;  // [synapse]
+  bool facetshw() const { return stdp.rule == models::stdp_rule::facetshw; }
+  // stdp_dopamine_synapse: the volume transmitter (shared), the model's constants, each synapse's state, and the
+  // presynaptic spikes of the present min_delay slice: NEST delivers them after the slice, after the volume
+  // transmitter's delivery at its end, so they are weighted and delivered then (update_dopamine_synapses).
+  std::shared_ptr<volley::volume_transmitter> stdp_volume;
+  models::dopamine_constants stdp_dopamine;
+  std::vector<models::dopamine_synapse> stdp_dopamine_synapses;  // [synapse]
+  std::vector<std::pair<std::uint64_t, index_t>> stdp_dopamine_queue;  // (step, source row) of this slice's spikes
+  bool dopamine() const { return stdp.rule == models::stdp_rule::dopamine; }
   bool weight_plastic() const { return stdp.rule != models::stdp_rule::none; }
 
   // NEST's weight_recorder: every transmitted spike's weight (after plasticity), appended after propagation.
@@ -139,8 +174,18 @@ struct projection {
 // over the spikes, each source touched once, so the result does not depend on the thread count.
 void update_short_term_plasticity(std::vector<projection>& projections, std::uint64_t step);
 
+// stdp_facetshw_synapse_hom projections: the weights of this step's spiking rows (models/stdp_facetshw.hpp),
+// serially in NEST's order: presynaptic neuron (population id, then index), then projection, then row order.
+// Throws if a target's archive had dropped a spike a synapse needed.
+void update_facetshw_weights(std::vector<projection>& projections, std::uint64_t step);
+
+// stdp_dopamine_synapse projections: queues this step's presynaptic spikes and the volume transmitters' incoming
+// dopamine spikes; at the end of a min_delay slice, each volume transmitter takes the spikes that reached it,
+// delivers (every deliver_interval slices), and the queued spikes are weighted, delivered and logged (serial).
+void update_dopamine_synapses(std::vector<projection>& projections, std::uint64_t step);
+
 // Adds the spikes of this step to the target ring buffers, each weight times its spike's efficacy under
-// plasticity (calls update_short_term_plasticity first); STDP projections first update the weights of the
+// plasticity (calls update_short_term_plasticity and update_facetshw_weights first); STDP projections first update the weights of the
 // spiking rows (models/stdp.hpp), each by the thread that owns its target. Deterministic for any thread count: each thread owns a
 // contiguous range of target neurons, and every target receives its inputs in the same order (projection order,
 // then ascending source neuron, then row order).

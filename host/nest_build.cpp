@@ -316,6 +316,17 @@ long long plan::weight_recorder_group(const json& spec, const std::string& where
   throw parameter_error(where, "weight_recorder", id.dump(), "the global id of a weight_recorder (Create('weight_recorder'))");
 }
 
+int plan::volume_transmitter_index(const json& spec, const std::string& where) const {
+  const std::uint64_t id = volume_transmitter_id(spec, where);
+  for (const auto& g : groups)
+    if (g.kind == device_kind::volume_transmitter && id >= g.first_id && id < g.first_id + g.count) {
+      const auto gi = index_of(g);
+      return gi < volume_transmitters.size() ? volume_transmitters[gi][id - g.first_id] : -1;
+    }
+  throw parameter_error(where, "volume_transmitter", std::to_string(id),
+                        "the global id of one volume_transmitter (Create('volume_transmitter'))");
+}
+
 void plan::check_connection(const connection& c) const {
   const node_group& pre = group_of(c.pre, "Connect (pre)");
   const node_group& post = group_of(c.post, "Connect (post)");
@@ -350,9 +361,12 @@ void plan::check_connection(const connection& c) const {
     }
     return;
   }
-  if (is_detector(pre.kind))
+  if (is_detector(pre.kind) || pre.kind == device_kind::volume_transmitter)
     throw parameter_error(where, "pre", pre.model, "a source of spikes: " + pre.model + " only receives them "
                                                    "(Connect(neurons, " + pre.model + "))");
+  if (post.kind == device_kind::volume_transmitter && pre.kind != device_kind::none)
+    throw parameter_error(where, "pre", pre.model, "neurons (the dopamine neurons; drive a parrot_neuron with the "
+                                                   "generator and connect the parrot)");
   if (is_detector(post.kind)) {
     if (pre.kind != device_kind::none)
       throw parameter_error(where, "pre", pre.model, "neurons (a detector takes the spikes of neurons; drive a "
@@ -395,8 +409,10 @@ void plan::check_connection(const connection& c) const {
     return;  // the rest is checked when lowered
   }
   const synapse_model& m = synapse_model_of(synapse_models, c.syn_spec, where);
+  check_connect_syn_keys(m, c.syn_spec, where);
   const json syn = merged_syn_spec(m, c.syn_spec, where);
   weight_recorder_group(syn, where);
+  if (m.base == "stdp_dopamine_synapse") volume_transmitter_index(syn, where);
   synapse_spec probe;
   lower_plasticity(m, syn, probe, where);
   rule_of(c.conn_spec, where);
@@ -465,6 +481,7 @@ void plan::connect_neurons(const connection& c) {
   const json spec = merged_syn_spec(model, c.syn_spec, where);
   synapse_spec syn;
   lower_plasticity(model, spec, syn, where);
+  if (model.base == "stdp_dopamine_synapse") syn.stdp_volume_transmitter = volume_transmitter_index(spec, where);
   const long long recorder = weight_recorder_group(spec, where);
   syn.record_weights = recorder >= 0;
   weight_recorder_of[static_cast<std::size_t>(&c - connections.data())] = recorder;
@@ -500,6 +517,15 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
   if (is_detector(post.kind)) {
     check_connection(c);  // N_channels may have changed since Connect
     connect_detector(c, traces, spikes);
+    return;
+  }
+  if (post.kind == device_kind::volume_transmitter) {  // dopamine neurons -> volume transmitter(s)
+    const json spec = merged_syn_spec(synapse_model_of(synapse_models, c.syn_spec, where), c.syn_spec, where);
+    const auto b = c.pre.first_id - pre.first_id;
+    for (std::uint64_t id = c.post.first_id; id < c.post.first_id + c.post.count; ++id)
+      net->connect_volume_transmitter(volume_transmitters[index_of(post)][id - post.first_id],
+                                      selector(pre, b, b + c.pre.count),
+                                      units::time_q(spec.value("delay", json(1.0)).get<double>()));
     return;
   }
   if (pre.kind == device_kind::spike_recorder || post.kind == device_kind::spike_recorder) {
@@ -562,6 +588,14 @@ void plan::build() {
     delays.push_back(merged_syn_spec(synapse_model_of(synapse_models, c.syn_spec, "Connect"), c.syn_spec, "Connect")
                          .value("delay", json(1.0)));
   min_delay_ms = planned_min_delay(delays, options.resolution_ms);
+  volume_transmitters.assign(groups.size(), {});
+  for (auto& g : groups) {  // NEST's min_delay is the volume transmitters' slice
+    if (g.kind != device_kind::volume_transmitter) continue;
+    for (std::uint64_t i = 0; i < g.count; ++i)
+      volume_transmitters[index_of(g)].push_back(net->add_volume_transmitter(
+          "volume_transmitter " + std::to_string(g.first_id + i), g.params.at("deliver_interval").get<std::uint32_t>(),
+          static_cast<std::uint32_t>(std::max(1LL, std::llround(min_delay_ms / options.resolution_ms)))));
+  }
   for (auto& g : groups) {
     if (g.kind != device_kind::none) continue;
     build_population(g);
@@ -710,6 +744,7 @@ json plan::connections_between(const node_collection& source, const node_collect
     std::uint64_t source, target;
     double weight, delay;
     const std::string* model;
+    synapse_ref synapse;  // for the plastic synapses' state
   };
   std::vector<row> rows;
   for (std::size_t ci = 0; ci < connections.size(); ++ci) {
@@ -728,7 +763,7 @@ json plan::connections_between(const node_collection& source, const node_collect
         if (!inside(target, tgt)) continue;
         const double w = p.weights.empty() ? double(p.weight) : double(p.weights[k]);
         const double d = double(p.delays.empty() ? p.delay : p.delays[k]) * options.resolution_ms;
-        rows.push_back({src, tgt, w, d, &model});
+        rows.push_back({src, tgt, w, d, &model, {&p, k}});
       }
     }
   }
@@ -744,6 +779,9 @@ json plan::connections_between(const node_collection& source, const node_collect
     out["delay"].push_back(r.delay);
     out["synapse_model"].push_back(*r.model);
   }
+  std::vector<synapse_ref> refs;
+  for (const auto& r : rows) refs.push_back(r.synapse);
+  add_synapse_state(out, refs);
   return out;
 }
 

@@ -58,6 +58,7 @@ constexpr device_name device_table[] = {
     {"correlomatrix_detector", device_kind::correlomatrix_detector},
     {"spin_detector", device_kind::spin_detector},
     {"correlospinmatrix_detector", device_kind::correlospinmatrix_detector},
+    {"volume_transmitter", device_kind::volume_transmitter},
 };
 
 double number(const json& params, const char* key) { return params.at(key).get<double>(); }
@@ -213,6 +214,7 @@ json device_defaults(device_kind k, double dt) {
     case device_kind::spike_dilutor: p = {{"p_copy", 1.0}}; break;
     case device_kind::spike_recorder: return json::object();
     case device_kind::weight_recorder: return json::object();
+    case device_kind::volume_transmitter: return {{"deliver_interval", 1}};  // min_delay slices
     case device_kind::multimeter: return {{"record_from", json::array()}, {"interval", 1.0}};
     case device_kind::voltmeter: return {{"record_from", json::array({"V_m"})}, {"interval", 0.1}};
     case device_kind::none: return json::object();
@@ -351,6 +353,12 @@ void set_device_params(node_group& g, const json& params, const std::string& whe
   if (p.contains("interval") && !(p.at("interval").get<double>() > 0))
     throw parameter_error(where, "interval", p.at("interval").dump(), "a positive time in ms");
   if (is_detector(g.kind) && g.kind != device_kind::spin_detector) check_detector_params(g, p, where, dt);
+  if (g.kind == device_kind::volume_transmitter) {
+    const double di = p.at("deliver_interval").get<double>();
+    if (!(di >= 1 && di == std::floor(di) && di < 4e9))
+      throw parameter_error(where, "deliver_interval", p.at("deliver_interval").dump(),
+                            "a whole number of min_delay slices >= 1");
+  }
   g.params = std::move(p);
 }
 

@@ -68,7 +68,7 @@ class kernel {
   // inhomogeneous_poisson_generator, pulsepacket_generator, spike_generator, gamma_sup_generator, ppd_sup_generator,
   // poisson_generator_ps, sinusoidal_gamma_generator, spike_dilutor, spike_recorder, multimeter,
   // voltmeter, weight_recorder, correlation_detector, correlomatrix_detector, spin_detector,
-  // correlospinmatrix_detector (host/nest_correlation.hpp). NEST's vector parameters (tau_sfa, tau_syn, ...) set the model's components key_1, key_2, ... params: numbers in NEST's units; for neurons a list (one value per node) or a distribution
+  // correlospinmatrix_detector (host/nest_correlation.hpp), volume_transmitter. NEST's vector parameters (tau_sfa, tau_syn, ...) set the model's components key_1, key_2, ... params: numbers in NEST's units; for neurons a list (one value per node) or a distribution
   // {"distribution": "normal", "mean": m, "std": s[, "low": a, "high": b]} | {"distribution": "uniform",
   // "low": a, "high": b} is accepted too. State variables (V_m, ...) set the initial state.
   node_collection create(const std::string& model, std::uint64_t n = 1, const json& params = json::object());
@@ -82,7 +82,8 @@ class kernel {
   void set_status(const node_collection& nodes, const json& params);
   // Synapse models (host/nest_synapses.hpp): static_synapse, static_synapse_hom_w, tsodyks_synapse(_hom),
   // tsodyks2_synapse, stdp_synapse, stdp_synapse_hom, stdp_pl_synapse_hom, stdp_triplet_synapse,
-  // vogels_sprekeler_synapse, stdp_nn_symm/_restr/_pre_centered_synapse. CopyModel makes a named copy with
+  // vogels_sprekeler_synapse, stdp_nn_symm/_restr/_pre_centered_synapse, jonke_synapse, stdp_facetshw_synapse_hom,
+  // stdp_dopamine_synapse (its volume_transmitter named by global id). CopyModel makes a named copy with
   // other defaults, SetDefaults changes a synapse model's defaults (both before the first simulate()).
   void copy_model(const std::string& existing, const std::string& name, const json& params = json::object());
   void set_defaults(const std::string& model, const json& params);

@@ -44,6 +44,7 @@ enum class device_kind {
   correlomatrix_detector,
   spin_detector,
   correlospinmatrix_detector,
+  volume_transmitter,  // stdp_dopamine_synapse's dopamine source (named by the model's "volume_transmitter")
 };
 
 device_kind device_kind_of(const std::string& model);
@@ -110,6 +111,7 @@ struct plan {
   std::vector<synapse_model> synapse_models = builtin_synapse_models();  // CopyModel adds to it
   std::vector<long long> projection_of;               // per connection: its projection in net, -1 for devices
   std::vector<long long> weight_recorder_of;          // per connection: the group of its weight_recorder, or -1
+  std::vector<std::vector<int>> volume_transmitters;  // per group: each volume_transmitter node's index in net
   double min_delay_ms = 0;                            // NEST's min_delay of the planned connections (at build)
   std::vector<std::uint64_t> run_ends;                // step count at the end of every simulate() call
   std::vector<std::vector<std::uint64_t>> resets;     // per group: steps at which SetStatus(n_events: [0, 0]) reset
@@ -147,6 +149,9 @@ struct plan {
   }
   // The group index of the weight_recorder a merged syn_spec names (its global id), or -1 for none.
   long long weight_recorder_group(const json& spec, const std::string& where) const;
+  // The network index of the volume transmitter a merged stdp_dopamine_synapse syn_spec names (after build), or
+  // only its check (before): a single volume_transmitter node's global id.
+  int volume_transmitter_index(const json& spec, const std::string& where) const;
 
  private:
   void build_population(node_group& g);

@@ -28,8 +28,20 @@ const synapse_model& synapse_model_of(const std::vector<synapse_model>& models, 
 // The syn_spec over the model's defaults; rejects keys the model does not have (naming them) and non-numeric
 // plasticity parameters.
 json merged_syn_spec(const synapse_model& m, const json& syn_spec, const std::string& where);
+// Connect's syn_spec may not set the model's common properties (NEST: SetDefaults / CopyModel only).
+void check_connect_syn_keys(const synapse_model& m, const json& syn_spec, const std::string& where);
 // Sets the plasticity of `syn` (short-term or STDP) from a merged syn_spec of model `m`.
 void lower_plasticity(const synapse_model& m, const json& merged, synapse_spec& syn, const std::string& where);
+// stdp_dopamine_synapse's volume_transmitter in a merged syn_spec: a global id (throws NEST's message if unset).
+std::uint64_t volume_transmitter_id(const json& merged, const std::string& where);
+// One synapse of a projection, and the state columns NEST's GetConnections adds for the plastic ones:
+// synapse_id, next_readout_time, a_causal, a_acausal (stdp_facetshw_synapse_hom), c, n, Kplus
+// (stdp_dopamine_synapse); null for the synapses of other models.
+struct synapse_ref {
+  const projection* p;
+  std::uint64_t k;
+};
+void add_synapse_state(json& out, const std::vector<synapse_ref>& synapses);
 // NEST's node parameters of STDP targets (tau_minus, tau_minus_triplet): not model parameters in volley.
 bool is_archive_key(const std::string& key);
 

@@ -32,6 +32,11 @@
 //     happens only if the window held a post spike
 //   stdp_nn_pre_centered_synapse: only the oldest post spike of the window facilitates (with this synapse's K+,
 //     which it then sets to 0: K+ is per synapse here); depression by the nearest-neighbour trace; then K+ as 3.
+//   jonke_synapse (Jonke et al. 2017; NEST's code, whose docs put a Wmax factor the code does not have):
+//     f: w + lambda (exp(mu_plus w) K+ - beta), capped at Wmax;  d: w - lambda (alpha exp(mu_minus w) K- + beta),
+//     floored at 0; both leave w as it is when lambda is 0 (no cap, no floor then)
+//   stdp_facetshw_synapse_hom: a different update altogether (readout cycles, look-up tables), models/stdp_facetshw.hpp
+//   stdp_dopamine_synapse: eligibility and dopamine traces, models/stdp_dopamine.hpp
 // Nothing here differs from NEST knowingly. NEST's initial t_lastspike_ of 0 acts as a presynaptic spike at t = 0
 // for the nn_symm/nn_restr rules (they use exp(...) with K+ = 1): reproduced.
 #include <cmath>
@@ -50,6 +55,9 @@ enum class stdp_rule : std::uint32_t {
   nn_symm,           // stdp_nn_symm_synapse
   nn_restr,          // stdp_nn_restr_synapse
   nn_pre_centered,   // stdp_nn_pre_centered_synapse
+  jonke,             // jonke_synapse
+  facetshw,          // stdp_facetshw_synapse_hom (models/stdp_facetshw.hpp; not through stdp_on_pre_spike)
+  dopamine,          // stdp_dopamine_synapse (models/stdp_dopamine.hpp; not through stdp_on_pre_spike)
 };
 
 // A projection's rule and parameters, lowered once (ms; weights in the projection's weight unit).
@@ -62,6 +70,7 @@ struct stdp_constants {
   double tau_plus_triplet = 101;   // ms
   double Aplus = 5e-10, Aminus = 7e-3, Aplus_triplet = 6.2e-3, Aminus_triplet = 2.3e-4;
   double eta = 0.001;
+  double beta = 0;                 // jonke: constant offset of both updates (weight units per lambda)
 };
 
 // The presynaptic traces of one source, before its present spike (per source: equal for every synapse of the
@@ -100,6 +109,16 @@ VOLLEY_HD inline double guetig_facilitate(const stdp_constants& c, double w, dou
 VOLLEY_HD inline double guetig_depress(const stdp_constants& c, double w, double k) {
   const double n = w / c.Wmax - c.alpha * c.lambda * std::pow(w / c.Wmax, c.mu_minus) * k;
   return n > 0.0 ? n * c.Wmax : 0.0;
+}
+VOLLEY_HD inline double jonke_facilitate(const stdp_constants& c, double w, double k) {
+  if (c.lambda == 0.0) return w;
+  const double n = w + c.lambda * (std::exp(c.mu_plus * w) * k - c.beta);
+  return n < c.Wmax ? n : c.Wmax;
+}
+VOLLEY_HD inline double jonke_depress(const stdp_constants& c, double w, double k) {
+  if (c.lambda == 0.0) return w;
+  const double n = w + c.lambda * (-c.alpha * std::exp(c.mu_minus * w) * k - c.beta);
+  return n > 0.0 ? n : 0.0;
 }
 VOLLEY_HD inline double capped_abs(double magnitude, double Wmax) {  // |w| capped at |Wmax|, with Wmax's sign
   return std::copysign(magnitude < std::fabs(Wmax) ? magnitude : Wmax, Wmax);
@@ -151,6 +170,9 @@ VOLLEY_HD inline stdp_outcome stdp_on_pre_spike(const stdp_constants& c, double 
           synapse_kplus = 0;
         }
         break;
+      case stdp_rule::jonke: w = jonke_facilitate(c, w, pre.kplus * std::exp(minus_dt / c.tau_plus)); break;
+      case stdp_rule::facetshw:
+      case stdp_rule::dopamine:
       case stdp_rule::none: break;
     }
   }
@@ -194,6 +216,9 @@ VOLLEY_HD inline stdp_outcome stdp_on_pre_spike(const stdp_constants& c, double 
       w = guetig_depress(c, w, nearest);
       synapse_kplus = synapse_kplus * std::exp(-elapsed / c.tau_plus) + 1.0;
       break;
+    case stdp_rule::jonke: w = jonke_depress(c, w, kminus); break;
+    case stdp_rule::facetshw:
+    case stdp_rule::dopamine:
     case stdp_rule::none: break;
   }
   return {w, complete};

@@ -85,6 +85,11 @@ def nest_layer_devices():
         for alias, of in (("static_synapse_hom_w", "static_synapse"), ("tsodyks_synapse_hom", "tsodyks_synapse")):
             if of in checked:  # the same code path with another name
                 checked[alias] = f"same lowering as {of} (host/nest_synapses.cpp); " + checked[of]
+    plast_ref = os.path.join(ROOT, "tests", "reference", "nest_plasticity.json")
+    if os.path.exists(plast_ref):  # more STDP models: weights, weight_recorder events and V_m replayed against NEST's
+        for case in json.load(open(plast_ref))["cases"]:
+            checked[case["synapse_model"]] = ("tests/test_nest_plasticity.cpp against "
+                                              "tests/reference/nest_plasticity.json")
     det_ref = os.path.join(ROOT, "tests", "reference", "nest_detectors.json")
     if os.path.exists(det_ref):  # correlation / spin devices: results replayed against NEST's
         doc = json.load(open(det_ref))
