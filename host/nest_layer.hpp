@@ -54,6 +54,9 @@ struct kernel_options {
   int local_num_threads = 0;                // CPU threads; 0: OpenMP's default
   backend_kind backend = backend_kind::cpu;  // automatic: a GPU where one answers
   std::uint32_t stdp_archive_capacity = 32;  // postsynaptic spikes kept per neuron for STDP (engine/spike_archive.hpp)
+  // NEST's waveform relaxation (kernel status use_wfr, default true): decides what rate_connection_instantaneous
+  // delivers (host/nest_rate.cpp) and NEST's min_delay
+  bool use_wfr = true;
 };
 
 class kernel {

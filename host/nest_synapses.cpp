@@ -70,6 +70,9 @@ std::vector<synapse_model> builtin_synapse_models() {
       {"stdp_nn_symm_synapse", "stdp_nn_symm_synapse", nn},
       {"stdp_nn_restr_synapse", "stdp_nn_restr_synapse", nn},
       {"stdp_nn_pre_centered_synapse", "stdp_nn_pre_centered_synapse", stdp_guetig_defaults()},
+      // rate models (host/nest_rate.cpp); NEST's instantaneous connection has no delay
+      {"rate_connection_delayed", "rate_connection_delayed", {{"weight", 1.0}, {"delay", 1.0}}},
+      {"rate_connection_instantaneous", "rate_connection_instantaneous", {{"weight", 1.0}}},
   };
 }
 
