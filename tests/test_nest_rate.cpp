@@ -235,18 +235,18 @@ TEST(NestRate, RateAndSpikeNodesStayApart) {
   };
   const json delayed = {{"synapse_model", "rate_connection_delayed"}, {"weight", 0.5}, {"delay", 1.0}};
   const json instant = {{"synapse_model", "rate_connection_instantaneous"}, {"weight", 0.5}};
-  refused([&](nest::kernel& k) { k.connect(k.create("lin_rate_ipn"), k.create("iaf_psc_alpha"), "all_to_all", delayed); },
+  refused([&](nest::kernel& k) { k.connect(k.create("lin_rate_ipn"), k.create("LIF"), "all_to_all", delayed); },
           "signal types differ");
-  refused([&](nest::kernel& k) { k.connect(k.create("iaf_psc_alpha"), k.create("tanh_rate_ipn"), "all_to_all", delayed); },
+  refused([&](nest::kernel& k) { k.connect(k.create("LIF"), k.create("tanh_rate_ipn"), "all_to_all", delayed); },
           "signal types differ");
   refused([&](nest::kernel& k) { k.connect(k.create("lin_rate_ipn"), k.create("lin_rate_ipn")); },
           "rate_connection_delayed or rate_connection_instantaneous");
-  refused([&](nest::kernel& k) { k.connect(k.create("iaf_psc_alpha"), k.create("iaf_psc_alpha"), "all_to_all", delayed); },
+  refused([&](nest::kernel& k) { k.connect(k.create("LIF"), k.create("LIF"), "all_to_all", delayed); },
           "connects rate nodes");
   refused([&](nest::kernel& k) { k.connect(k.create("lin_rate_ipn"), k.create("spike_recorder")); }, "record 'rate'");
   refused([&](nest::kernel& k) { k.connect(k.create("dc_generator"), k.create("lin_rate_ipn")); }, "step_rate_generator");
   refused([&](nest::kernel& k) {
-    k.connect(k.create("step_rate_generator"), k.create("iaf_psc_alpha"), "all_to_all", delayed);
+    k.connect(k.create("step_rate_generator"), k.create("LIF"), "all_to_all", delayed);
   }, "signal types differ");
   refused([&](nest::kernel& k) { k.connect(k.create("lin_rate_opn"), k.create("lin_rate_opn"), "all_to_all", instant); },
           "use_wfr");
