@@ -586,6 +586,7 @@ void plan::build() {
   connect_dilutors();
   run_options ro;
   ro.backend = options.backend;
+  ro.gpu_draw_synapses = rate_wfr_projections.empty();  // their synapses are read on the host (host/nest_rate.cpp)
   ro.threads = options.local_num_threads;
   sim = std::make_unique<simulator>(*net, ro);
   apply_rate_preloads();

@@ -121,6 +121,13 @@ struct plan {
     double value;              // weight * rate
   };
   std::vector<rate_preload> rate_preloads;
+  // instantaneous connections under waveform relaxation: NEST's step 0 reads the senders' initial rates
+  struct rate_wfr_projection {
+    std::size_t projection;
+    const node_group* sender;
+    bool linear;  // the target's linear_summation
+  };
+  std::vector<rate_wfr_projection> rate_wfr_projections;
   std::vector<std::uint64_t> run_ends;                // step count at the end of every simulate() call
   std::vector<std::vector<std::uint64_t>> resets;     // per group: steps at which SetStatus(n_events: [0, 0]) reset
                                                       // a correlation_detector after a simulate()

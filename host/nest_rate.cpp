@@ -6,8 +6,9 @@
 //     (the model's payload, sent with volley's delay d).
 //   - rate_connection_instantaneous: use_wfr = false: the sender's rate after step n - 1 (volley: delay 1 step, the
 //     payload "rate" of ipn and transformers, "noisy_rate" of opn). use_wfr = true (NEST's default): the start-of-
-//     step rate of step n itself, which is the same for ipn and transformers except in step 0 (NEST: the sender's
-//     initial rate; volley: 0), and one step earlier for opn senders, which the layer therefore refuses then.
+//     step rate of step n itself, which is the same for ipn and transformers except in step 0, where NEST's target
+//     reads the sender's initial rate (volley adds it to the target's ring before the run, apply_rate_preloads),
+//     and one step earlier for opn senders, which the layer therefore refuses then.
 //   - step_rate_generator, delay d: the target reads in step n the generator's rate of step n - d + min_delay
 //     (NEST sends device rates min_delay ahead); its rate in step m is the last amplitude whose time is at most
 //     (m + 1) h, while active: origin + start < (m + 2) h <= origin + stop (measured).
@@ -251,6 +252,8 @@ void plan::connect_rate(const connection& c) {
   if (!payload.empty()) proj.payload_var = proj.source->find_state(payload);
   projection_of[static_cast<std::size_t>(&c - connections.data())] =
       static_cast<long long>(net->projections().size()) - 1;
+  if (instantaneous && options.use_wfr)  // opn senders are refused then (check_rate_connection)
+    rate_wfr_projections.push_back({net->projections().size() - 1, &pre, linear});
 }
 
 void plan::apply_rate_preloads() {
@@ -258,6 +261,25 @@ void plan::apply_rate_preloads() {
     population& pop = net->find(p.population);
     real_t* slot = pop.ring_slot(p.channel, 0);
     for (std::uint64_t i = p.begin; i < p.end; ++i) slot[i] += static_cast<real_t>(p.value);
+  }
+  // waveform relaxation: in step 0 NEST's target reads each instantaneous sender's initial rate (input() of it for
+  // linear_summation false), which volley's one-step delivery cannot carry: added to the rings' step 0, synapse by
+  // synapse (drawn on the host: plan::build keeps them there)
+  for (const auto& w : rate_wfr_projections) {
+    projection& p = net->projections()[w.projection];
+    if (p.size() > 0 && p.targets16.empty() && p.targets32.empty())
+      throw internal_error("rate preload: synapses of projection '" + p.name + "' not on the host");
+    const real_t* rate = p.source->state(p.source->find_state("rate"));
+    real_t* slot = p.target->ring_slot(p.channel, 0);
+    const std::string where = "Connect(" + w.sender->model + ", rate_connection_instantaneous)";
+    for (std::uint64_t r = 0; r + 1 < p.row_ptr.size(); ++r) {
+      const double r0 = rate[p.source_range.begin + r];
+      const double v = w.linear ? r0 : host_input(*w.sender, r0, where);
+      for (std::uint64_t k = p.row_ptr[r]; k < p.row_ptr[r + 1]; ++k) {
+        const std::uint64_t t = p.narrow() ? p.targets16[k] : p.targets32[k];
+        slot[p.target_range.begin + t] += static_cast<real_t>((p.weights.empty() ? p.weight : p.weights[k]) * v);
+      }
+    }
   }
 }
 

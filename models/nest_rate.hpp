@@ -34,7 +34,8 @@
 //     for ipn and transformers is state rate after the update of step n - 1 (the NEST layer sets the projection's
 //     payload to it, delay 1 step), for opn noisy_rate of step n - 1 (delay 1 step). NEST's waveform relaxation
 //     (use_wfr = true) gives the target the start-of-step rate of the same step: identical for ipn and
-//     transformers except in step 0 (volley: 0, NEST: the sender's initial rate), one step later for opn.
+//     transformers except in step 0 (NEST: the sender's initial rate, which the NEST layer adds to the target's
+//     ring before the run), one step earlier for opn (refused).
 //   Targets with linear_summation = false apply their own input() to each sender's rate before weighting: the
 //     sender carries input(rate) through its own gain in sent_input (delayed) and rate_input (instantaneous), which
 //     equals the target's only where both gains are the same with the same parameters (the NEST layer checks).

@@ -110,18 +110,22 @@ def cases():
             out.append({"name": "transformer_%s_%s" % (gain, "linear" if lin_sum else "nonlinear"),
                         "use_wfr": False, "t_sim": 6.0, "nodes": nodes, "connections": conns,
                         "record": {"1": ["rate"], "2": ["rate"], "3": ["rate"]}})
-    # waveform relaxation: an instantaneous connection from a sender starting at rate 0 (volley equals NEST then)
-    np_ = neuron_params("tanh", rate=0.0)
+    # waveform relaxation: instantaneous connections, in step 0 NEST's targets read the senders' initial rates
+    np_ = neuron_params("tanh", rate=0.35)
     out.append({"name": "wfr_instantaneous", "use_wfr": True, "t_sim": 6.0,
                 "nodes": [{"model": "step_rate_generator", "n": 1, "params": GEN},
                           {"model": "tanh_rate_ipn", "n": 1, "params": np_},
                           {"model": "tanh_rate_ipn", "n": 1, "params": dict(np_, rate=0.4)},
-                          {"model": "rate_transformer_tanh", "n": 1, "params": GAIN_PARAMS["tanh"]}],
+                          {"model": "rate_transformer_tanh", "n": 1, "params": dict(GAIN_PARAMS["tanh"], rate=-0.6)},
+                          {"model": "tanh_rate_ipn", "n": 2, "params": dict(np_, linear_summation=False, rate=0.1)}],
                 "connections": [{"pre": 0, "post": 1, "syn_spec": delayed(1.0, 0.3)},
                                 {"pre": 1, "post": 2, "syn_spec": instant(0.9)},
                                 {"pre": 1, "post": 3, "syn_spec": instant(1.4)},
-                                {"pre": 3, "post": 2, "syn_spec": delayed(-0.5, 0.2)}],
-                "record": {"1": ["rate"], "2": ["rate"], "3": ["rate"]}})
+                                {"pre": 3, "post": 2, "syn_spec": delayed(-0.5, 0.2)},
+                                {"pre": 1, "post": 4, "syn_spec": instant(-0.8)},
+                                {"pre": 3, "post": 4, "conn_spec": {"rule": "fixed_indegree", "indegree": 1},
+                                 "syn_spec": instant(0.6)}],
+                "record": {"1": ["rate"], "2": ["rate"], "3": ["rate"], "4": ["rate"]}})
     # generator window (origin, start, stop), a long delay, and a shorter connection elsewhere setting min_delay
     np_ = neuron_params("lin", mult_coupling=True)
     out.append({"name": "generator_window", "use_wfr": True, "t_sim": 10.0,
