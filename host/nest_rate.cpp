@@ -13,6 +13,8 @@
 //     (NEST sends device rates min_delay ahead); its rate in step m is the last amplitude whose time is at most
 //     (m + 1) h, while active: origin + start < (m + 2) h <= origin + stop (measured).
 //   - NEST's min_delay counts an instantaneous connection as wfr_comm_interval (1 ms) with use_wfr, else as h.
+#include "models/nest_rate.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -20,7 +22,6 @@
 
 #include "engine/error.hpp"
 #include "host/nest_layer_detail.hpp"
-#include "models/nest_rate.hpp"
 
 namespace volley::nest::detail {
 
@@ -39,7 +40,8 @@ struct gain_info {
 };
 gain_info gain_of(const std::string& model) {
   static const std::vector<std::pair<std::vector<std::string>, gain_info>> table = {
-      {{"lin_rate_ipn", "lin_rate_opn", "rate_transformer_lin"}, {"lin", {"g", "g_ex", "g_in", "theta_ex", "theta_in"}}},
+      {{"lin_rate_ipn", "lin_rate_opn", "rate_transformer_lin"},
+       {"lin", {"g", "g_ex", "g_in", "theta_ex", "theta_in"}}},
       {{"tanh_rate_ipn", "tanh_rate_opn", "rate_transformer_tanh"}, {"tanh", {"g", "theta"}}},
       {{"threshold_lin_rate_ipn", "threshold_lin_rate_opn", "rate_transformer_threshold_lin"},
        {"threshold_lin", {"g", "theta", "alpha"}}},
@@ -78,8 +80,8 @@ double gain_input(const node_group& g, double x, const std::string& where) {
   Gain::each_param(p, [&](const char* name, auto& field, range_check) {
     const json v = group_value(g, name);
     if (!v.is_number())
-      throw parameter_error(where, name, "per-node values", "one value for the Create() call of " + g.model +
-                                                                " (linear_summation false)");
+      throw parameter_error(where, name, "per-node values",
+                            "one value for the Create() call of " + g.model + " (linear_summation false)");
     field = std::decay_t<decltype(field)>(v.get<double>());
   });
   return static_cast<double>(Gain::input(Gain::derive(p), static_cast<real_t>(x)));
@@ -136,7 +138,8 @@ bool check_rate_connection(const plan& p, const connection& c, const node_group&
   const bool rate_post = is_rate_model(post);
   const bool neurons = pre.kind == device_kind::none && post.kind == device_kind::none;
   const synapse_model* m = nullptr;
-  if (neurons || pre.kind == device_kind::step_rate_generator) m = &synapse_model_of(p.synapse_models, c.syn_spec, where);
+  if (neurons || pre.kind == device_kind::step_rate_generator)
+    m = &synapse_model_of(p.synapse_models, c.syn_spec, where);
   const bool rate_syn = m != nullptr && is_rate_synapse(*m);
   if (!rate_pre && !rate_post && !rate_syn) return false;
   if (!rate_pre && !rate_post)
@@ -227,7 +230,8 @@ void plan::connect_rate(const connection& c) {
       if (c.post.first_id + c.post.count > c.pre.first_id)
         throw parameter_error(where, "post", "nodes created both before and after the generator",
                               "targets created all before or all after the step_rate_generator (NEST delivers to "
-                              "those before it " + text(min_delay_ms + max_delay_ms) + " ms later)");
+                              "those before it " +
+                                  text(min_delay_ms + max_delay_ms) + " ms later)");
       late_end = e_end;
     }
     synapse_spec s = syn;
@@ -238,8 +242,8 @@ void plan::connect_rate(const connection& c) {
       const std::string source = lower_step_rate_generator(pre, c, linear ? nullptr : &post, shift, first_value);
       const projection& proj = link(source, 0, from, to, s);
       if (shift == 0 && first_value != 0)  // NEST's step 0 reads the generator's step 0: no volley delay is that short
-        rate_preloads.push_back({post.population, proj.channel, from, to,
-                                 first_value * syn.weight.dist.a * double(c.pre.count)});
+        rate_preloads.push_back(
+            {post.population, proj.channel, from, to, first_value * syn.weight.dist.a * double(c.pre.count)});
     }
     return;
   }
@@ -247,8 +251,10 @@ void plan::connect_rate(const connection& c) {
   // what the projection carries (models/nest_rate.hpp): delayed: the start-of-step rate (the model's payload);
   // instantaneous: the rate after the step (opn: noisy_rate, the payload); input() of it for non-linear summation
   std::string payload;
-  if (!linear) payload = instantaneous && !is_opn(pre) ? "rate_input" : "sent_input";
-  else if (instantaneous && !is_opn(pre)) payload = "rate";
+  if (!linear)
+    payload = instantaneous && !is_opn(pre) ? "rate_input" : "sent_input";
+  else if (instantaneous && !is_opn(pre))
+    payload = "rate";
   if (!payload.empty()) proj.payload_var = proj.source->find_state(payload);
   projection_of[static_cast<std::size_t>(&c - connections.data())] =
       static_cast<long long>(net->projections().size()) - 1;
@@ -305,8 +311,9 @@ std::string plan::lower_step_rate_generator(const node_group& g, const connectio
   const auto& values = p.at("amplitude_values");
   if (times.size() != values.size())
     throw parameter_error(where, "amplitude_values", std::to_string(values.size()) + " values",
-                          std::to_string(times.size()) + " values, one per amplitude_time (NEST: Amplitude times "
-                                                         "and values have to be the same size.)");
+                          std::to_string(times.size()) +
+                              " values, one per amplitude_time (NEST: Amplitude times "
+                              "and values have to be the same size.)");
   std::vector<long long> stamp;
   for (std::size_t k = 0; k < times.size(); ++k) {
     if (!times[k].is_number() || !values[k].is_number())

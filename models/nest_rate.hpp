@@ -142,8 +142,16 @@ struct rate_ipn {
       N = std::sqrt(-0.5 / lambda * std::expm1(-2.0 * lambda * h / tau));
     }
     auto r = [](double x) { return static_cast<real_t>(x); };
-    return {r(P1), r(P2), r(N), r(p.sigma.value), r(p.mu.value), r(p.rectify_rate.value), p.linear_summation,
-            p.rectify_output, p.mult_coupling, Gain::derive(p.gain)};
+    return {r(P1),
+            r(P2),
+            r(N),
+            r(p.sigma.value),
+            r(p.mu.value),
+            r(p.rectify_rate.value),
+            p.linear_summation,
+            p.rectify_output,
+            p.mult_coupling,
+            Gain::derive(p.gain)};
   }
   static void initial_state(const params&, real_t* s) {
     for (int q = 0; q < n_state; ++q) s[q] = 0;
@@ -222,8 +230,8 @@ struct rate_opn {
   static constants derive(const params& p, double h) {
     const double tau = p.tau.value;
     auto r = [](double x) { return static_cast<real_t>(x); };
-    return {r(std::exp(-h / tau)), r(-std::expm1(-h / tau)), r(std::sqrt(tau / h)), r(p.sigma.value), r(p.mu.value),
-            p.linear_summation, p.mult_coupling, Gain::derive(p.gain)};
+    return {r(std::exp(-h / tau)), r(-std::expm1(-h / tau)), r(std::sqrt(tau / h)), r(p.sigma.value),
+            r(p.mu.value),         p.linear_summation,       p.mult_coupling,       Gain::derive(p.gain)};
   }
   static void initial_state(const params&, real_t* s) {
     for (int q = 0; q < n_state; ++q) s[q] = 0;
@@ -233,8 +241,8 @@ struct rate_opn {
     const real_t sent = s[rate] + c.noise_factor * s[noise];
     s[noisy_rate] = sent;
     real_t r = c.P1 * s[rate] + c.P2 * c.mu;
-    r += c.P2 * rate_detail::input_term<Gain>(c.gain, c.linear_summation, c.mult_coupling, sent, in.port[0],
-                                              in.port[1]);
+    r +=
+        c.P2 * rate_detail::input_term<Gain>(c.gain, c.linear_summation, c.mult_coupling, sent, in.port[0], in.port[1]);
     s[rate] = r;
     s[sent_input] = Gain::input(c.gain, sent);
     return true;

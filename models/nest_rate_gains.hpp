@@ -31,7 +31,8 @@ struct lin {
   static constexpr const char* ipn = "lin_rate_ipn";
   static constexpr const char* opn = "lin_rate_opn";
   static constexpr const char* transformer = "rate_transformer_lin";
-  static constexpr const char* formula = "input(h) = g h; multiplicative coupling g_ex (theta_ex - r), g_in (theta_in + r)";
+  static constexpr const char* formula =
+      "input(h) = g h; multiplicative coupling g_ex (theta_ex - r), g_in (theta_in + r)";
   static constexpr bool neuron_uses_old_names = false;
   struct params {
     q1 g{1.0}, g_ex{1.0}, g_in{1.0}, theta_ex{0.0}, theta_in{0.0};

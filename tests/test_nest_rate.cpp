@@ -220,7 +220,9 @@ TEST(NestRate, BadParametersAreRefusedNamingThem) {
     const std::string e = error_of([&] { k.create(model, 1, {{key, value}}); });
     EXPECT_NE(e.find(key), std::string::npos) << model << ": " << e;
   }
-  EXPECT_NE(error_of([&] { k.create("lin_rate_ipn", 1, {{"linear_summation", 1.5}}); }).find("true or false"),
+  EXPECT_NE(error_of([&] {
+              k.create("lin_rate_ipn", 1, {{"linear_summation", 1.5}});
+            }).find("true or false"),
             std::string::npos);
 }
 
@@ -244,24 +246,31 @@ TEST(NestRate, RateAndSpikeNodesStayApart) {
   refused([&](nest::kernel& k) { k.connect(k.create("LIF"), k.create("LIF"), "all_to_all", delayed); },
           "connects rate nodes");
   refused([&](nest::kernel& k) { k.connect(k.create("lin_rate_ipn"), k.create("spike_recorder")); }, "record 'rate'");
-  refused([&](nest::kernel& k) { k.connect(k.create("dc_generator"), k.create("lin_rate_ipn")); }, "step_rate_generator");
-  refused([&](nest::kernel& k) {
-    k.connect(k.create("step_rate_generator"), k.create("LIF"), "all_to_all", delayed);
-  }, "signal types differ");
-  refused([&](nest::kernel& k) { k.connect(k.create("lin_rate_opn"), k.create("lin_rate_opn"), "all_to_all", instant); },
-          "use_wfr");
-  refused([&](nest::kernel& k) {
-    k.connect(k.create("tanh_rate_ipn", 1, {{"g", 2.0}}), k.create("tanh_rate_ipn", 1, {{"linear_summation", false}}),
-              "all_to_all", delayed);
-  }, "linear_summation");
-  refused([&](nest::kernel& k) {
-    k.connect(k.create("tanh_rate_ipn"), k.create("sigmoid_rate_ipn", 1, {{"linear_summation", false}}),
-              "all_to_all", delayed);
-  }, "linear_summation");
-  refused([&](nest::kernel& k) {
-    k.connect(k.create("lin_rate_ipn"), k.create("lin_rate_ipn"), "all_to_all",
-              {{"synapse_model", "rate_connection_instantaneous"}, {"delay", 2.0}});
-  }, "delay");
+  refused([&](nest::kernel& k) { k.connect(k.create("dc_generator"), k.create("lin_rate_ipn")); },
+          "step_rate_generator");
+  refused([&](nest::kernel& k) { k.connect(k.create("step_rate_generator"), k.create("LIF"), "all_to_all", delayed); },
+          "signal types differ");
+  refused(
+      [&](nest::kernel& k) { k.connect(k.create("lin_rate_opn"), k.create("lin_rate_opn"), "all_to_all", instant); },
+      "use_wfr");
+  refused(
+      [&](nest::kernel& k) {
+        k.connect(k.create("tanh_rate_ipn", 1, {{"g", 2.0}}),
+                  k.create("tanh_rate_ipn", 1, {{"linear_summation", false}}), "all_to_all", delayed);
+      },
+      "linear_summation");
+  refused(
+      [&](nest::kernel& k) {
+        k.connect(k.create("tanh_rate_ipn"), k.create("sigmoid_rate_ipn", 1, {{"linear_summation", false}}),
+                  "all_to_all", delayed);
+      },
+      "linear_summation");
+  refused(
+      [&](nest::kernel& k) {
+        k.connect(k.create("lin_rate_ipn"), k.create("lin_rate_ipn"), "all_to_all",
+                  {{"synapse_model", "rate_connection_instantaneous"}, {"delay", 2.0}});
+      },
+      "delay");
   // an opn sender of an instantaneous connection is fine without waveform relaxation
   nest::kernel k({.use_wfr = false});
   k.connect(k.create("lin_rate_opn"), k.create("lin_rate_opn"), "all_to_all", instant);
