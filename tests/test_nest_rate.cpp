@@ -14,7 +14,11 @@
 // Errors: bad parameters, rate <-> spike connections, spiking synapses between rate nodes and rate synapses between
 // spiking neurons, spike recorders and current generators on rate neurons, opn senders of instantaneous
 // connections with use_wfr, linear_summation false with senders of another gain.
-// Planted bugs, each caught (then removed): see the report in the commit message of this file.
+// Planted bugs, each caught (then removed): no step-0 preload of a generator whose delay is min_delay (6e-2 off);
+// mult_coupling's factors from the new rate instead of the step's start (3e-3); instantaneous connections carrying
+// the start-of-step rate (3e-2); the generator's active window one step early (0.28); opn's noise factor sqrt(h/tau)
+// (variance 1e-3 for 1.2); ipn's noise factor without the 1/2 (variance 0.32 for 0.16); no wfr step-0 preload
+// of the instantaneous senders' initial rates (0.6).
 #include <gtest/gtest.h>
 
 #include <cmath>
