@@ -23,6 +23,7 @@ model_info describe_model() {
   if constexpr (requires { Model::takes_current; }) m.takes_current = Model::takes_current;
   if constexpr (requires { Model::spike_payload; }) m.spike_payload = Model::spike_payload;
   if constexpr (requires { Model::spike_payload_counts; }) m.spike_payload_counts = Model::spike_payload_counts;
+  if constexpr (requires { Model::emits_rate; }) m.emits_rate = Model::emits_rate;
   m.membrane = Model::membrane;
   return m;
 }

@@ -65,6 +65,9 @@ struct model_info {
   // The payload is a spike count (parrot_neuron's multiplicity, NEST's stateful generators): unreliable synapses
   // draw per spike (binomial), STDP and align-pre synapses see one spike and ignore it.
   bool spike_payload_counts = false;
+  // NEST's rate models: every step's "spike" only carries the rate (the payload) to the targets; not a spike, so
+  // not counted or recorded (models/model_kit.hpp emits_rate).
+  bool emits_rate = false;
   int membrane = 0;
 };
 

@@ -96,6 +96,8 @@ void check_device_syn_keys(const std::vector<synapse_model>& models, const json&
 
 }  // namespace
 
+connection_rule nest_rule(const json& spec, const std::string& where) { return rule_of(spec, where); }
+
 // NEST's receptor_type as volley's receptor name ("" = by the sign of the weight; parrot_neuron: its ports).
 std::string receptor_of(const json& syn, const node_group& target, const std::string& where) {
   const json r = syn.value("receptor_type", json(0));
@@ -331,6 +333,7 @@ void plan::check_connection(const connection& c) const {
   const node_group& pre = group_of(c.pre, "Connect (pre)");
   const node_group& post = group_of(c.post, "Connect (post)");
   const std::string where = "Connect(" + pre.model + " -> " + post.model + ")";
+  if (check_rate_connection(*this, c, pre, post)) return;  // rate nodes (host/nest_rate.cpp)
   if (pre.kind == device_kind::weight_recorder || post.kind == device_kind::weight_recorder)
     throw parameter_error(where, "weight_recorder", "connected", "not connected: name it in a synapse model "
                                                                  "(CopyModel(..., {\"weight_recorder\": id}))");
@@ -478,6 +481,7 @@ void plan::connect_neurons(const connection& c) {
   const node_group& post = group_of(c.post, "Connect");
   const std::string where = "Connect(" + pre.model + " -> " + post.model + ")";
   const synapse_model& model = synapse_model_of(synapse_models, c.syn_spec, where);
+  if (is_rate_synapse(model)) return connect_rate(c);
   const json spec = merged_syn_spec(model, c.syn_spec, where);
   synapse_spec syn;
   lower_plasticity(model, spec, syn, where);
@@ -509,6 +513,7 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
   const node_group& pre = group_of(c.pre, "Connect");
   const node_group& post = group_of(c.post, "Connect");
   const std::string where = "Connect(" + pre.model + " -> " + post.model + ")";
+  if (pre.kind == device_kind::step_rate_generator) return connect_rate(c);
   const bool pre_neuron = pre.kind == device_kind::none, post_neuron = post.kind == device_kind::none;
   const json rule = c.conn_spec.is_object() ? c.conn_spec.value("rule", json("")) : c.conn_spec;
   if (rule != "all_to_all")
@@ -584,9 +589,11 @@ void plan::build() {
   projection_of.assign(connections.size(), -1);
   weight_recorder_of.assign(connections.size(), -1);
   std::vector<json> delays;  // each connection's delay over its synapse model's default (once, not per generator)
-  for (const auto& c : connections)
-    delays.push_back(merged_syn_spec(synapse_model_of(synapse_models, c.syn_spec, "Connect"), c.syn_spec, "Connect")
-                         .value("delay", json(1.0)));
+  for (const auto& c : connections) {
+    const synapse_model& m = synapse_model_of(synapse_models, c.syn_spec, "Connect");
+    const json d = merged_syn_spec(m, c.syn_spec, "Connect").value("delay", json(1.0));
+    delays.push_back(is_rate_synapse(m) ? json(rate_min_delay_entry(m, d, options)) : d);
+  }
   min_delay_ms = planned_min_delay(delays, options.resolution_ms);
   volume_transmitters.assign(groups.size(), {});
   for (auto& g : groups) {  // NEST's min_delay is the volume transmitters' slice
@@ -596,6 +603,10 @@ void plan::build() {
           "volume_transmitter " + std::to_string(g.first_id + i), g.params.at("deliver_interval").get<std::uint32_t>(),
           static_cast<std::uint32_t>(std::max(1LL, std::llround(min_delay_ms / options.resolution_ms)))));
   }
+  max_delay_ms = min_delay_ms;
+  for (const auto& d : delays)
+    for (const json& x : d.is_array() ? d : json::array({d}))
+      if (x.is_number()) max_delay_ms = std::max(max_delay_ms, x.get<double>());
   for (auto& g : groups) {
     if (g.kind != device_kind::none) continue;
     build_population(g);
@@ -620,8 +631,10 @@ void plan::build() {
   connect_dilutors();
   run_options ro;
   ro.backend = options.backend;
+  ro.gpu_draw_synapses = rate_wfr_projections.empty();  // their synapses are read on the host (host/nest_rate.cpp)
   ro.threads = options.local_num_threads;
   sim = std::make_unique<simulator>(*net, ro);
+  apply_rate_preloads();
   for (const auto& s : spikes) sim->record_spikes(s);
   for (const auto& t : traces) sim->record_trace(t);
 }

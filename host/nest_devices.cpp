@@ -59,6 +59,7 @@ constexpr device_name device_table[] = {
     {"spin_detector", device_kind::spin_detector},
     {"correlospinmatrix_detector", device_kind::correlospinmatrix_detector},
     {"volume_transmitter", device_kind::volume_transmitter},
+    {"step_rate_generator", device_kind::step_rate_generator},
 };
 
 double number(const json& params, const char* key) { return params.at(key).get<double>(); }
@@ -183,6 +184,7 @@ json device_defaults(device_kind k, double dt) {
       p = {{"amplitude", 0.0}, {"offset", 0.0}, {"frequency", 0.0}, {"phase", 0.0}};
       break;
     case device_kind::step_current_generator:
+    case device_kind::step_rate_generator:
       p = {{"amplitude_times", json::array()}, {"amplitude_values", json::array()}, {"allow_offgrid_times", false}};
       break;
     case device_kind::noise_generator:

@@ -54,6 +54,9 @@ struct kernel_options {
   int local_num_threads = 0;                // CPU threads; 0: OpenMP's default
   backend_kind backend = backend_kind::cpu;  // automatic: a GPU where one answers
   std::uint32_t stdp_archive_capacity = 32;  // postsynaptic spikes kept per neuron for STDP (engine/spike_archive.hpp)
+  // NEST's waveform relaxation (kernel status use_wfr, default true): decides what rate_connection_instantaneous
+  // delivers (host/nest_rate.cpp) and NEST's min_delay
+  bool use_wfr = true;
 };
 
 class kernel {
@@ -66,7 +69,8 @@ class kernel {
   // A neuron model of `volley models` (family nest or brainpy), or a device: dc_generator, ac_generator,
   // step_current_generator, noise_generator, poisson_generator, sinusoidal_poisson_generator, mip_generator,
   // inhomogeneous_poisson_generator, pulsepacket_generator, spike_generator, gamma_sup_generator, ppd_sup_generator,
-  // poisson_generator_ps, sinusoidal_gamma_generator, spike_dilutor, spike_recorder, multimeter,
+  // poisson_generator_ps, sinusoidal_gamma_generator, spike_dilutor, step_rate_generator (host/nest_rate.cpp),
+  // spike_recorder, multimeter,
   // voltmeter, weight_recorder, correlation_detector, correlomatrix_detector, spin_detector,
   // correlospinmatrix_detector (host/nest_correlation.hpp), volume_transmitter. NEST's vector parameters (tau_sfa, tau_syn, ...) set the model's components key_1, key_2, ... params: numbers in NEST's units; for neurons a list (one value per node) or a distribution
   // {"distribution": "normal", "mean": m, "std": s[, "low": a, "high": b]} | {"distribution": "uniform",

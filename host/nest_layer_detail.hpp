@@ -45,6 +45,7 @@ enum class device_kind {
   spin_detector,
   correlospinmatrix_detector,
   volume_transmitter,  // stdp_dopamine_synapse's dopamine source (named by the model's "volume_transmitter")
+  step_rate_generator,  // rates for rate neurons (host/nest_rate.cpp): a hidden rate_source population
 };
 
 device_kind device_kind_of(const std::string& model);
@@ -113,6 +114,22 @@ struct plan {
   std::vector<long long> weight_recorder_of;          // per connection: the group of its weight_recorder, or -1
   std::vector<std::vector<int>> volume_transmitters;  // per group: each volume_transmitter node's index in net
   double min_delay_ms = 0;                            // NEST's min_delay of the planned connections (at build)
+  double max_delay_ms = 0;                            // NEST's max_delay: their largest number or list entry
+  // rate inputs NEST delivers in step 0 (a step_rate_generator whose delay is min_delay): summed into the rings
+  struct rate_preload {
+    std::string population;
+    int channel;
+    std::uint64_t begin, end;  // target neurons
+    double value;              // weight * rate
+  };
+  std::vector<rate_preload> rate_preloads;
+  // instantaneous connections under waveform relaxation: NEST's step 0 reads the senders' initial rates
+  struct rate_wfr_projection {
+    std::size_t projection;
+    const node_group* sender;
+    bool linear;  // the target's linear_summation
+  };
+  std::vector<rate_wfr_projection> rate_wfr_projections;
   std::vector<std::uint64_t> run_ends;                // step count at the end of every simulate() call
   std::vector<std::vector<std::uint64_t>> resets;     // per group: steps at which SetStatus(n_events: [0, 0]) reset
                                                       // a correlation_detector after a simulate()
@@ -162,7 +179,24 @@ struct plan {
   // per shared node, an all-to-all projection from the sources to the targets whose synapses pass each spike with
   // probability p_copy (NEST 3.10, measured: the outgoing weight, delay in + out, each target its own draws).
   void connect_dilutors();
+  // rate models (host/nest_rate.cpp): rate_connection_delayed / _instantaneous, step_rate_generator
+  void connect_rate(const connection& c);
+  std::string lower_step_rate_generator(const node_group& g, const connection& c, const node_group* gain,
+                                        long long shift, double& first_value);
+  void apply_rate_preloads();  // after the simulator allocated the rings
 };
+
+// NEST's rate models in the layer (host/nest_rate.cpp).
+bool is_rate_model(const node_group& g);  // emits rates (models/nest_rate.hpp)
+bool is_rate_synapse(const synapse_model& m);
+// NEST's rules for a connection with rate nodes or a rate synapse; false when neither is involved.
+bool check_rate_connection(const plan& p, const connection& c, const node_group& pre, const node_group& post);
+// A neuron SetStatus's parameters with NEST's second names resolved (mean/std; gauss_rate_ipn's mu/sigma set two).
+json rate_param_aliases(const node_group& g, const json& params);
+// What a connection of model m with this delay counts as in NEST's min_delay.
+double rate_min_delay_entry(const synapse_model& m, const json& delay, const kernel_options& o);
+// NEST's conn_spec as volley's connection rule.
+connection_rule nest_rule(const json& spec, const std::string& where);
 
 // Unit (as `volley models` writes it) of a neuron group's parameter or state variable `key`; throws a
 // parameter_error listing the known names for anything else.

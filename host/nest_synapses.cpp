@@ -178,6 +178,9 @@ std::vector<synapse_model> builtin_synapse_models() {
        {{"weight", 1.0}, {"delay", 1.0}, {"A_plus", 1.0}, {"A_minus", 1.5}, {"tau_plus", 20.0}, {"tau_c", 1000.0},
         {"tau_n", 200.0}, {"b", 0.0}, {"Wmin", 0.0}, {"Wmax", 200.0}, {"c", 0.0}, {"n", 0.0}, {"Kplus", 0.0},
         {"volume_transmitter", nullptr}}},
+      // rate models (host/nest_rate.cpp); NEST's instantaneous connection has no delay
+      {"rate_connection_delayed", "rate_connection_delayed", {{"weight", 1.0}, {"delay", 1.0}}},
+      {"rate_connection_instantaneous", "rate_connection_instantaneous", {{"weight", 1.0}}},
   };
 }
 

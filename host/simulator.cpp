@@ -76,6 +76,9 @@ std::string simulator::backend_description() const {
 
 void simulator::record_spikes(const std::string& population) {
   const auto& p = net_.find(population);
+  if (p.model().emits_rate)
+    throw parameter_error("spike recording of population '" + p.name() + "'", "model", p.model().name,
+                          "a spiking model: " + p.model().name + " sends rates, not spikes (record its 'rate')");
   if (spike_record_of_[p.id()] >= 0) return;
   spike_record_of_[p.id()] = static_cast<int>(record_.spikes.size());
   record_.spikes.push_back({p.name(), {}, {}, {}});
@@ -146,6 +149,7 @@ void simulator::deliver_external_spikes() {
 
 void simulator::record_step() {
   for (auto& p : net_.populations()) {
+    if (p->model().emits_rate) continue;  // rates carried every step, not spikes (models/model_kit.hpp)
     std::uint64_t n = 0;
     for (const auto& list : p->spikes()) n += list.size();
     totals_.populations[p->id()].spikes += n;
@@ -257,7 +261,9 @@ run_stats simulator::run_on_gpu(std::uint64_t steps) {
   stats.synaptic_events = gpu_->synaptic_events() - events_before;
   totals_.synaptic_events += stats.synaptic_events;
   const auto totals = gpu_->spike_totals();
-  for (std::size_t p = 0; p < totals.size(); ++p) totals_.populations[p].spikes = gpu_base_spikes_[p] + totals[p];
+  for (std::size_t p = 0; p < totals.size(); ++p)  // rate models' every-step payloads are not spikes
+    totals_.populations[p].spikes =
+        net_.populations()[p]->model().emits_rate ? 0 : gpu_base_spikes_[p] + totals[p];
   stats.populations = spikes_of_run(totals_.populations, before);
   record_.duration_ms = double(step_) * net_.dt();
   record_.interrupted = stats.interrupted;

@@ -25,6 +25,10 @@
 //                                           iaf_tum_2000: released fraction); update() sets it on spike steps
 //   spike_payload_counts                    (optional) true when the payload is a number of spikes (parrot_neuron's
 //                                           multiplicity): unreliable synapses then draw per spike
+//   emits_rate                              (optional) true for NEST's rate models (models/nest_rate.hpp): update()
+//                                           returns true in every step so that the payload (the rate sent) reaches
+//                                           the targets; these are not spikes: the simulator neither counts nor
+//                                           records them, and the NEST layer keeps rate and spiking nodes apart
 //   spike_schedule                          (optional) true for SpikeTime-like sources: the population's spike table
 //                                           gives the spikes and update() is not called (engine/model_population.hpp)
 //

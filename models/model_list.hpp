@@ -44,6 +44,7 @@
 #include "models/lif.hpp"
 #include "models/mat2_psc_exp.hpp"
 #include "models/nest_generator_sources.hpp"
+#include "models/nest_rate.hpp"
 #include "models/morris_lecar.hpp"
 #include "models/parrot_neuron.hpp"
 #include "models/pp_psc_delta.hpp"
@@ -73,6 +74,11 @@ using all_neuron_models =
                glif_psc_double_alpha, iaf_psc_delta_ps, iaf_psc_exp_ps, iaf_psc_alpha_ps, iaf_psc_exp_ps_lossless,
                mcculloch_pitts_neuron, ginzburg_neuron, erfc_neuron, gamma_sup_generator,
                ppd_sup_generator, poisson_generator_ps, sinusoidal_gamma_generator, iaf_bw_2001,
-               ht_neuron>;
+               ht_neuron,
+               // NEST's rate models (models/nest_rate.hpp)
+               lin_rate_ipn, tanh_rate_ipn, threshold_lin_rate_ipn, sigmoid_rate_ipn, sigmoid_rate_gg_1998_ipn,
+               gauss_rate_ipn, lin_rate_opn, tanh_rate_opn, threshold_lin_rate_opn, rate_transformer_lin,
+               rate_transformer_tanh, rate_transformer_threshold_lin, rate_transformer_sigmoid,
+               rate_transformer_sigmoid_gg_1998, rate_transformer_gauss, rate_source>;
 
 }  // namespace volley::models

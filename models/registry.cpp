@@ -15,7 +15,8 @@ namespace volley::models {
 const std::vector<neuron_model_entry>& neuron_models() {
   static const std::vector<neuron_model_entry> table = [] {
     std::vector<neuron_model_entry> all;
-    for (auto part : {brainpy_model_entries, nest_exact_model_entries, nest_ode_model_entries}) {
+    for (auto part : {brainpy_model_entries, nest_exact_model_entries, nest_ode_model_entries,
+                      nest_rate_model_entries}) {
       auto entries = part();
       all.insert(all.end(), entries.begin(), entries.end());
     }

@@ -10,5 +10,6 @@ namespace volley::models {
 std::vector<neuron_model_entry> brainpy_model_entries();      // models/registry_brainpy.cpp
 std::vector<neuron_model_entry> nest_exact_model_entries();   // models/registry_nest_exact.cpp
 std::vector<neuron_model_entry> nest_ode_model_entries();     // models/registry_nest_ode.cpp
+std::vector<neuron_model_entry> nest_rate_model_entries();    // models/registry_nest_rate.cpp
 
 }  // namespace volley::models

@@ -118,6 +118,25 @@ def nest_layer_devices():
     if os.path.exists(os.path.join(ROOT, ht_ref)) and os.path.exists(os.path.join(ROOT, ht_test)) and \
             "nest_ht_network" in open(os.path.join(ROOT, ht_test)).read():  # ht_synapse: weight * P of every spike
         checked["ht_synapse"] = f"{ht_test} against {ht_ref} (weight_recorder: weight * P of every spike)"
+    # rate models (models/nest_rate.hpp, host/nest_rate.cpp): layer scripts replayed against NEST's rate traces
+    rate_files = sorted(glob.glob(os.path.join(ROOT, "tests", "reference", "nest_rate*.json")))
+    rate_test = os.path.join(ROOT, "tests", "test_nest_rate.cpp")
+    if rate_files and os.path.exists(rate_test):
+        where = "tests/test_nest_rate.cpp against " + ", ".join(
+            "tests/reference/" + os.path.basename(f) for f in rate_files)
+        for f in rate_files:
+            for case in json.load(open(f))["cases"]:
+                for node in case["nodes"]:
+                    checked[node["model"]] = where
+                for conn in case["connections"]:
+                    checked[conn["syn_spec"]["synapse_model"]] = where
+        # NEST's templates, not creatable there: volley's instances are the models above
+        for template, part in (("rate_neuron_ipn", "_ipn"), ("rate_neuron_opn", "_opn"),
+                               ("rate_transformer_node", "rate_transformer_")):
+            instances = sorted({m for m in checked if part in m and m != template and checked[m] == where})
+            if instances:
+                checked[template] = ("NEST's template (no model of this name in NEST 3.10): its instances " +
+                                     ", ".join(instances) + "; " + where)
     syn_table = open(os.path.join(ROOT, "host", "nest_synapses.cpp")).read()
     names |= set(re.findall(r'\{"([a-z0-9_]+)", "[a-z0-9_]+",', syn_table))  # built-in synapse models
     return names, checked

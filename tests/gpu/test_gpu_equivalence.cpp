@@ -172,11 +172,44 @@ void report_divergence(const recording& cpu, const recording& gpu, std::size_t n
     }
 }
 
+// NEST's rate models (models/nest_rate.hpp): 333 neurons with their input noise (the neuron-step stream), driven
+// through ports ex and in by 101 rate sources (sinusoidal rates) over payload projections with per-synapse weights
+// and delays; rates are not spikes, so the rate traces and the synaptic events are compared.
+template <class Model>
+void check_rate_model() {
+  auto make = [] {
+    auto net = std::make_unique<network>(network_options{.dt = 0.1_ms, .seed = 7});
+    net->add_population<models::rate_source>("drv", 101);
+    net->add_current_input("drv", sinusoidal_input{0.8_pA, 40.0_Hz, units::time_q(forever_ms), 0.3_pA});
+    net->add_population<Model>("M", 333);
+    using q1 = units::dimensionless_q;
+    if constexpr (Model::n_ports == 0) {  // rate_source: its current is its rate
+      net->add_current_input("M", sinusoidal_input{0.5_pA, 70.0_Hz});
+    } else {
+      net->connect("drv", "M", rule_of(rule_kind::fixed_probability, 0.1, 0),
+                   {"ex", quantity_value::uniform(q1(0.1), q1(0.9)), quantity_value::uniform(0.1_ms, 3.0_ms)});
+      net->connect("drv[0:50]", "M", rule_of(rule_kind::fixed_probability, 0.1, 0),
+                   {"in", quantity_value::uniform(q1(-0.9), q1(-0.1)), quantity_value::uniform(0.1_ms, 3.0_ms)});
+    }
+    return net;
+  };
+  auto record = [](network&, simulator& sim) { sim.record_trace({"M", "rate", {}, 0.0_ms}); };
+  const auto cpu = run_on(backend_kind::cpu, record, make, 100.0_ms);
+  const auto gpu = run_on(backend_kind::gpu, record, make, 100.0_ms);
+  expect_close_traces(cpu.rec, gpu.rec, trace_tolerance, Model::name);
+  EXPECT_EQ(cpu.stats.synaptic_events, gpu.stats.synaptic_events);
+  EXPECT_EQ(gpu.stats.populations[1].spikes, 0u) << "rates are not spikes";
+}
+
 // Every model: 333 neurons driven by an in-kernel Poisson drive and by a projection from 1001 Poisson-driven
 // LIF neurons with per-synapse weights and delays, all into the delta channel (V jumps, mV).
 template <class Model>
 void check_model() {
   SCOPED_TRACE(Model::name);
+  if constexpr (requires { Model::emits_rate; }) {
+    check_rate_model<Model>();
+    return;
+  }
   auto make = [] {
     auto net = std::make_unique<network>(network_options{.dt = 0.1_ms, .seed = 7});
     net->add_population<models::LIFRef>("drv", 1001);

@@ -1,0 +1,29 @@
+// Registry part: NEST's rate models (models/nest_rate.hpp) and the rate source behind step_rate_generator.
+#include "models/model_json.hpp"
+#include "models/nest_rate.hpp"
+#include "models/registry_parts.hpp"
+
+namespace volley::models {
+
+std::vector<neuron_model_entry> nest_rate_model_entries() {
+  return {
+      entry<lin_rate_ipn>("nest"),
+      entry<tanh_rate_ipn>("nest"),
+      entry<threshold_lin_rate_ipn>("nest"),
+      entry<sigmoid_rate_ipn>("nest"),
+      entry<sigmoid_rate_gg_1998_ipn>("nest"),
+      entry<gauss_rate_ipn>("nest"),
+      entry<lin_rate_opn>("nest"),
+      entry<tanh_rate_opn>("nest"),
+      entry<threshold_lin_rate_opn>("nest"),
+      entry<rate_transformer_lin>("nest"),
+      entry<rate_transformer_tanh>("nest"),
+      entry<rate_transformer_threshold_lin>("nest"),
+      entry<rate_transformer_sigmoid>("nest"),
+      entry<rate_transformer_sigmoid_gg_1998>("nest"),
+      entry<rate_transformer_gauss>("nest"),
+      entry<rate_source>("nest"),
+  };
+}
+
+}  // namespace volley::models
