@@ -9,7 +9,8 @@
 //   threshold_lin   min(max(g (h - theta), 0), alpha)
 //   sigmoid         g / (1 + exp(-beta (h - theta)))
 //   sigmoid_gg_1998 (g h)^4 / (0.1^4 + (g h)^4)
-//   gauss           g exp(-(h - mu)^2 / (2 sigma^2))       (sigma = 0, NEST's default: 0 or NaN at h = mu, as NEST)
+//   gauss           g exp(-(h - mu)^2 / (2 sigma^2))       (sigma = 0, NEST's default: 0, and g at h = mu where
+//                                                          NEST gives NaN)
 //
 // The names the NEST models are registered under come with the gain: <gain>_ipn, <gain>_opn (NEST has no
 // sigmoid, sigmoid_gg_1998 or gauss variant with output noise) and rate_transformer_<gain>.
@@ -187,8 +188,12 @@ struct gauss {
   static constants derive(const params& p) {
     return {static_cast<real_t>(p.g.value), static_cast<real_t>(p.mu.value), static_cast<real_t>(p.sigma.value)};
   }
+  // sigma = 0 (NEST's default): NEST computes exp(-0/0) = NaN at h = mu; volley takes the limit of every sigma's
+  // peak there, g (and 0 elsewhere, as NEST), so that a default gauss_rate_ipn never produces a silent NaN.
   VOLLEY_HD VOLLEY_INLINE static real_t input(const constants& c, real_t h) {
-    return c.g * std::exp(-std::pow(h - c.mu, real_t(2)) / (real_t(2) * std::pow(c.sigma, real_t(2))));
+    const real_t d = h - c.mu;
+    const real_t gaussian = c.g * std::exp(-std::pow(d, real_t(2)) / (real_t(2) * std::pow(c.sigma, real_t(2))));
+    return c.sigma == real_t(0) && d == real_t(0) ? c.g : gaussian;
   }
   VOLLEY_HD VOLLEY_INLINE static real_t mult_ex(const constants&, real_t) { return 1; }
   VOLLEY_HD VOLLEY_INLINE static real_t mult_in(const constants&, real_t) { return 1; }
