@@ -44,6 +44,12 @@ struct device_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The simulated state became non-finite (inf or NaN): the model diverged, e.g. with too large a dt or an input too
+// strong for the integration; the message names population, model, variable, neuron and time.
+struct numerical_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // A broken invariant inside volley: a bug, never the user's fault.
 struct internal_error : std::logic_error {
   using std::logic_error::logic_error;

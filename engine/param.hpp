@@ -35,6 +35,7 @@ inline const char* range_text(range_check r) {
 struct state_field {
   const char* name;
   units::dimension dim;
+  bool may_be_nan = false;  // NaN is one of the model's own values (e.g. "not set yet"), not a diverged state
 };
 
 // Options that are not physical quantities (reset mode, ...), given as strings in specs.

@@ -5,7 +5,9 @@
 #include <atomic>
 #include <stdexcept>
 #include <tuple>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 #include "engine/error.hpp"
 
@@ -457,11 +459,21 @@ nlohmann::json describe_plasticity_kind() {
 
 }  // namespace
 
+// Every kind of the plasticity_params variant except "none", so a kind added there is listed without more edits.
+template <std::size_t... I>
+nlohmann::json describe_plasticity_kinds(std::index_sequence<I...>) {
+  nlohmann::json kinds = nlohmann::json::array();
+  auto add = [&](auto tag) {
+    using P = typename decltype(tag)::type;
+    if constexpr (!std::is_same_v<P, models::no_plasticity>) kinds.push_back(describe_plasticity_kind<P>());
+  };
+  (add(std::type_identity<std::variant_alternative_t<I, models::plasticity_params>>{}), ...);
+  return kinds;
+}
+
 void describe_plasticity(nlohmann::json& out) {
-  out["plasticity"] = nlohmann::json::array(
-      {describe_plasticity_kind<models::stp_params>(), describe_plasticity_kind<models::std_params>(),
-       describe_plasticity_kind<models::nest_tsodyks2_params>(), describe_plasticity_kind<models::nest_tsodyks_params>(),
-       describe_plasticity_kind<models::nest_quantal_params>()});
+  out["plasticity"] =
+      describe_plasticity_kinds(std::make_index_sequence<std::variant_size_v<models::plasticity_params>>{});
 }
 
 }  // namespace volley

@@ -140,6 +140,15 @@ models::synapse_params parse_align_pre(const json& j, const std::string& where) 
   return sp;
 }
 
+// The kinds a spec's "stp" accepts: every plasticity_params kind but "none".
+std::string plasticity_kind_names() {
+  std::string names = kind_names<models::plasticity_params>();
+  const std::string none = std::string(models::no_plasticity::name);
+  for (const std::string cut : {none + ", ", ", " + none})
+    if (const auto at = names.find(cut); at != std::string::npos) return names.erase(at, cut.size());
+  return names;
+}
+
 // A projection's "stp": {"kind": "STP", "U": 0.15, "tau_f": "1500 ms", "tau_d": "200 ms"} or {"kind": "STD",
 // "tau": "200 ms", "U": 0.07}; parameters left out keep brainpy.state's defaults (ranges: network::connect).
 models::plasticity_params parse_plasticity(const json& j, const std::string& where) {
@@ -148,7 +157,7 @@ models::plasticity_params parse_plasticity(const json& j, const std::string& whe
   const std::string kind = spec::member(j, "kind", where + " stp").get<std::string>();
   models::plasticity_params out;
   if (!kind_by_name(kind, out) || std::holds_alternative<models::no_plasticity>(out))
-    throw parameter_error(where, "stp.kind", "'" + kind + "'", "one of: STP, STD, tsodyks2_synapse, tsodyks_synapse");
+    throw parameter_error(where, "stp.kind", "'" + kind + "'", "one of: " + plasticity_kind_names());
   std::visit(
       [&](auto& p) {
         using P = std::decay_t<decltype(p)>;

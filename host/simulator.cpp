@@ -6,6 +6,7 @@
 #include "engine/error.hpp"
 #include "engine/units.hpp"
 #include "host/gpu_engine.hpp"
+#include "host/state_check.hpp"
 #include "kernels/cpu_parallel.hpp"
 
 namespace volley {
@@ -210,6 +211,13 @@ run_stats simulator::run(units::time_q duration) {
       stats.interrupted = true;
       break;
     }
+    if (options_.on_non_finite != non_finite_policy::ignore && ((step_ & 1023) == 0 || step_ == end)) {
+      stats.diverged = first_non_finite_state(net_, step_);
+      if (!stats.diverged.empty()) {
+        stats.interrupted = true;
+        break;
+      }
+    }
     if (options_.progress && (step_ & 255) == 0) {
       const auto now = clock::now();
       if (now - last_report > std::chrono::seconds(1)) {
@@ -225,6 +233,13 @@ run_stats simulator::run(units::time_q duration) {
   stats.populations = spikes_of_run(totals_.populations, before);
   record_.duration_ms = double(step_) * net_.dt();
   record_.interrupted = stats.interrupted;
+  return finish(stats);
+}
+
+// The divergence guard's verdict: stats as they are, or numerical_error (options_.on_non_finite).
+run_stats simulator::finish(run_stats stats) const {
+  if (!stats.diverged.empty() && options_.on_non_finite == non_finite_policy::error)
+    throw numerical_error("volley: the run stopped after step " + std::to_string(step_) + ": " + stats.diverged);
   return stats;
 }
 
@@ -265,9 +280,11 @@ run_stats simulator::run_on_gpu(std::uint64_t steps) {
     totals_.populations[p].spikes =
         net_.populations()[p]->model().emits_rate ? 0 : gpu_base_spikes_[p] + totals[p];
   stats.populations = spikes_of_run(totals_.populations, before);
+  if (options_.on_non_finite != non_finite_policy::ignore) stats.diverged = first_non_finite_state(net_, step_);
+  stats.interrupted = stats.interrupted || !stats.diverged.empty();
   record_.duration_ms = double(step_) * net_.dt();
   record_.interrupted = stats.interrupted;
-  return stats;
+  return finish(stats);
 }
 
 }  // namespace volley

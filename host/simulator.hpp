@@ -17,6 +17,14 @@ namespace gpu {
 class engine;
 }
 
+// What run() does when a neuron state becomes non-finite (host/state_check.hpp; checked every 1024 steps and at
+// the end of a run on the CPU, at the end of a run on the GPU).
+enum class non_finite_policy {
+  error,   // stop, finish the bookkeeping (the record keeps what was recorded), then throw numerical_error
+  stop,    // stop and say so in run_stats::diverged
+  ignore,  // no check
+};
+
 struct run_options {
   backend_kind backend = backend_kind::cpu;          // automatic: a GPU when one answers, else the CPU
   int threads = 0;                                   // CPU: 0 = OpenMP default
@@ -24,6 +32,7 @@ struct run_options {
   std::uint32_t gpu_block_steps = 256;               // GPU: steps between recording flushes (one graph)
   bool gpu_deterministic = false;                    // GPU: fixed-point accumulation, same spikes every run
   bool gpu_draw_synapses = true;                     // GPU: draw pending synapses on the device (else the host)
+  non_finite_policy on_non_finite = non_finite_policy::error;
   const std::atomic<bool>* stop = nullptr;           // set (e.g. by SIGINT) to stop after the current step
   std::function<void(double done_fraction, double elapsed_s)> progress;  // called about once a second
 };
@@ -48,6 +57,7 @@ struct run_stats {
   std::uint64_t synaptic_events = 0;
   std::vector<population_stats> populations;  // spikes of this run only
   bool interrupted = false;
+  std::string diverged;            // non-empty: the run stopped at a non-finite state, and this says where
 };
 
 class simulator {
@@ -88,6 +98,7 @@ class simulator {
   void record_step();
   std::uint64_t count_synaptic_events() const;  // synapses reached by this step's spikes
   run_stats run_on_gpu(std::uint64_t steps);
+  run_stats finish(run_stats stats) const;  // applies options_.on_non_finite
 
   network& net_;
   run_options options_;

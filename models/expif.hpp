@@ -22,7 +22,8 @@
 // Spike when V >= V_th (brainpy.state: heaviside((V - V_th) / (V_th - V_reset)), heaviside(0) = 1). Reset in the
 // same step (see lif.hpp for this convention): hard: V = V_reset; soft: V -= V_th - V_reset; w += b.
 // Soft reset (brainpy.state's default) keeps the overshoot of the spike step, which for ExpIF (V_th = -30 mV) is
-// huge at dt = 0.1 ms: the next spike then overflows exp() and V becomes inf/NaN, exactly as in brainpy.state.
+// huge at dt = 0.1 ms: the next spike then overflows exp() and V becomes inf/NaN, exactly as in brainpy.state; the
+// engine stops such a run with a message (host/state_check.hpp) instead of writing NaN.
 // Use spk_reset = "hard" for ExpIF/ExpIFRef under sustained drive.
 // *Ref variants: after a spike V (and w) are held for round(tau_ref/dt) steps, ignoring input, as LIFRef does.
 #include <array>

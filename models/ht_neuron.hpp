@@ -203,7 +203,7 @@ struct ht_neuron {
                                                                   {"I_T", units::dims::voltage},
                                                                   {"I_h", units::dims::voltage},
                                                                   {"refractory_steps", units::dims::none},
-                                                                  {"V_clamp", units::dims::voltage},
+                                                                  {"V_clamp", units::dims::voltage, true},
                                                                   {"h_ode", units::dims::time}}};
   static constexpr int n_ports = 4;  // NEST's receptor_types 1 .. 4; weights multiply g_peak_X
   static constexpr std::array<port_desc, 4> ports{{{"AMPA", units::dims::none},

@@ -140,3 +140,9 @@ TEST(Catalog, Plasticity) { check_category("Short-term plasticity", 2, true); }
 TEST(Catalog, Inputs) { check_category("Inputs", 11, false); }
 TEST(Catalog, Readouts) { check_category("Readouts", 2, false); }
 TEST(Catalog, Surrogates) { check_category("surrogates", 18, true); }
+
+// The NEST short-term plasticity kinds a spec's "stp" accepts are listed too (ht_synapse once was not).
+TEST(Catalog, NestShortTermPlasticityKinds) {
+  for (const char* kind : {"tsodyks2_synapse", "tsodyks_synapse", "quantal_stp_synapse", "ht_synapse"})
+    EXPECT_TRUE(listed_names().count(kind)) << kind << " missing from `volley models --json`";
+}

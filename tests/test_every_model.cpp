@@ -47,7 +47,8 @@ std::unique_ptr<network> network_for(const models::neuron_model_entry& model) {
 // Non-finite values that are the model's own: ht_neuron's V_clamp is NaN while no clamp is set. ExpIF and ExpIFRef
 // with brainpy.state's default soft reset: a neuron kicked far above threshold (the drive here) overflows the
 // exponential-Euler step to +inf, which the soft reset (V - (V_th - V_reset)) keeps, and the next step turns into
-// NaN, as brainpy.state's own update does. Known, not yet changed (session note 2026-11-23).
+// NaN, as brainpy.state's own update does. The engine's divergence guard (host/state_check.hpp) stops such a
+// run with numerical_error; this test turns the guard off to compare both thread counts over the whole run.
 bool may_be_non_finite(const std::string& model, const std::string& variable) {
   return (model == "ht_neuron" && variable == "V_clamp") ||
          ((model == "ExpIF" || model == "ExpIFRef") && variable == "V");
@@ -62,6 +63,7 @@ run_result run_with(const models::neuron_model_entry& model, int threads) {
   run_options o;
   o.backend = backend_kind::cpu;
   o.threads = threads;
+  o.on_non_finite = non_finite_policy::ignore;
   simulator sim(*net, o);
   if (!model.info().emits_rate) sim.record_spikes("M");  // rate models send no spikes
   for (const auto& field : model.info().state) sim.record_trace({"M", field.name, {}, 0.0_ms});
@@ -93,7 +95,9 @@ TEST(EveryModel, OneAndTwoThreadsGiveTheSameSpikesAndStates) {
         non_finite += !std::isfinite(a[k]);
       }
       EXPECT_EQ(differing, 0u);
-      if (!may_be_non_finite(model.name, one.rec.traces[t].variable)) EXPECT_EQ(non_finite, 0u);
+      if (!may_be_non_finite(model.name, one.rec.traces[t].variable)) {
+        EXPECT_EQ(non_finite, 0u);
+      }
     }
     ++models_checked;
   }

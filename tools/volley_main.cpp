@@ -70,6 +70,7 @@ int run_command(const run_args& a) {
   opts.gpu_deterministic = a.deterministic;
   opts.threads = threads;
   opts.stop = &g_stop;
+  opts.on_non_finite = volley::non_finite_policy::stop;  // write what was recorded, then report (below)
   if (!a.quiet)
     opts.progress = [&](double f, double s) {
       std::fprintf(stderr, "\rvolley: %5.1f %% simulated, %.1f s elapsed, ~%.0f s left   ", 100 * f, s,
@@ -118,6 +119,7 @@ int run_command(const run_args& a) {
       {"rtf", sim_s > 0 ? stats.run_s / sim_s : 0.0}, {"spikes", spikes}, {"synaptic_events", stats.synaptic_events},
       {"events_per_s", stats.run_s > 0 ? double(stats.synaptic_events) / stats.run_s : 0.0},
       {"peak_rss_mb", peak_rss_mb()}, {"device_mb", double(sim.device_bytes()) / (1 << 20)}, {"interrupted", stats.interrupted}, {"populations", pops}};
+  if (!stats.diverged.empty()) summary["diverged"] = stats.diverged;
   if (!a.summary_json.empty()) {
     std::ofstream f(a.summary_json);
     if (!f) throw volley::user_error("cannot write summary to '" + a.summary_json + "'");
@@ -140,6 +142,11 @@ int run_command(const run_args& a) {
         sim.device_bytes() ? ", " + std::to_string(sim.device_bytes() >> 20) + " MB on the device" : "";
     std::printf("  peak memory %.0f MB%s%s%s\n", peak_rss_mb(), on_device.c_str(), a.out.empty() ? "" : (", recording in " + a.out).c_str(),
                 stats.interrupted ? " (interrupted: record written up to the stop)" : "");
+  }
+  if (!stats.diverged.empty()) {
+    std::cerr << "volley: error: the run stopped at step " << sim.current_step() << ": " << stats.diverged
+              << (a.out.empty() ? "" : "; the record up to there is in " + a.out) << "\n";
+    return 4;
   }
   return stats.interrupted ? 130 : 0;
 }
@@ -245,6 +252,9 @@ int main(int argc, char** argv) {
   } catch (const volley::user_error& e) {
     std::cerr << "volley: error: " << e.what() << "\n";
     return 2;
+  } catch (const volley::numerical_error& e) {
+    std::cerr << "volley: error: " << e.what() << "\n";
+    return 4;
   } catch (const std::exception& e) {
     std::cerr << "volley: internal error: " << e.what() << "\n";
     return 3;

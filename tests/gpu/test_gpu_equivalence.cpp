@@ -203,6 +203,16 @@ void check_rate_model() {
 
 // Every model: 333 neurons driven by an in-kernel Poisson drive and by a projection from 1001 Poisson-driven
 // LIF neurons with per-synapse weights and delays, all into the delta channel (V jumps, mV).
+// ExpIF and ExpIFRef with brainpy.state's soft reset diverge to inf/NaN under this drive (models/expif.hpp), which
+// the divergence guard stops: both are compared with the hard reset, so the traces compared are finite.
+template <class Model>
+typename Model::params equivalence_params() {
+  auto p = Model::defaults();
+  if constexpr (requires { p.spk_reset; })
+    if (std::string(Model::name) == "ExpIF" || std::string(Model::name) == "ExpIFRef") p.spk_reset = reset_mode::hard;
+  return p;
+}
+
 template <class Model>
 void check_model() {
   SCOPED_TRACE(Model::name);
@@ -214,7 +224,7 @@ void check_model() {
     auto net = std::make_unique<network>(network_options{.dt = 0.1_ms, .seed = 7});
     net->add_population<models::LIFRef>("drv", 1001);
     net->add_poisson_input("drv", 1500.0_Hz, quantity_value(0.6_mV));
-    net->add_population<Model>("M", 333);
+    net->add_population<Model>("M", 333, equivalence_params<Model>());
     net->add_poisson_input("M", 800.0_Hz, quantity_value(0.8_mV));
     net->connect("drv", "M", rule_of(rule_kind::fixed_probability, 0.05, 0),
                  {"delta", quantity_value::uniform(0.1_mV, 0.9_mV), quantity_value::uniform(0.1_ms, 3.0_ms)});
