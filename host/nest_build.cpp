@@ -10,6 +10,7 @@
 #include "engine/spec_values.hpp"
 #include "engine/unit_parse.hpp"
 #include "host/nest_layer_detail.hpp"
+#include "models/iaf_bw_2001_exact.hpp"  // nmda_slots
 
 namespace volley::nest::detail {
 
@@ -112,6 +113,16 @@ std::string receptor_of(const json& syn, const node_group& target, const std::st
   if (target.model == "ht_neuron" && (k == 0 || k > 4))
     throw parameter_error(where, "receptor_type", r.dump(), "1 (AMPA), 2 (NMDA), 3 (GABA_A) or 4 (GABA_B): ht_neuron "
                                                             "has no receptor " + r.dump() + " (NEST refuses it)");
+  // NEST: iaf_cond_alpha_mc's spike receptors are 1 .. 6; 7 .. 9 take currents only (host/nest_devices.cpp)
+  if (target.model == "iaf_cond_alpha_mc" && (k == 0 || k > 6))
+    throw parameter_error(where, "receptor_type", r.dump(),
+                          "1 .. 6 (soma_exc, soma_inh, proximal_exc, proximal_inh, distal_exc, distal_inh): "
+                          "iaf_cond_alpha_mc's receptor " + r.dump() + " takes no spikes (NEST refuses it)");
+  // the NEST layer's NMDA slot of an iaf_bw_2001_exact connection (plan::claim_nmda_slot); NEST: receptors 1 .. 3
+  if (syn.contains("volley_port")) return syn.at("volley_port").get<std::string>();
+  if (target.model == "iaf_bw_2001_exact" && (k == 0 || k > 3))
+    throw parameter_error(where, "receptor_type", r.dump(), "1 (AMPA), 2 (GABA) or 3 (NMDA): iaf_bw_2001_exact has "
+                                                            "no receptor " + r.dump() + " (NEST refuses it)");
   if (k == 0) return "";
   if (target.model == "iaf_tum_2000") {  // receptor 1: the weight times the sender's released u x (the payload)
     if (k > 1) throw parameter_error(where, "receptor_type", r.dump(), "0 or 1 (iaf_tum_2000)");
@@ -160,9 +171,33 @@ const json* parameter_entry(const node_group& g, const std::string& name) {
 }
 }  // namespace
 
+namespace {
+bool is_compartment(const node_group& g, const std::string& key) {
+  for (const auto& p : g.description.at("parameters"))
+    if (p.at("name").get<std::string>().rfind(key + ".", 0) == 0) return true;
+  return false;
+}
+}  // namespace
+
 json expand_vector_params(const node_group& g, const json& params, const std::string& where) {
   json out = json::object();
   for (const auto& [key, value] : params.items()) {
+    if (value.is_object() && parameter_entry(g, key) == nullptr && is_compartment(g, key)) {
+      // NEST's per-compartment sub-dictionary (iaf_cond_alpha_mc: "soma": {"g_L": ..., "V_m": ...}): parameters
+      // "<compartment>.<name>", the compartment's V_m the state "V_m.<first letter>" (NEST's recordable name)
+      for (const auto& [sub, v] : value.items()) {
+        const std::string name = key + "." + sub, state = sub + "." + key.substr(0, 1);
+        if (parameter_entry(g, name) != nullptr) {
+          out[name] = v;
+        } else if (sub == "V_m" && is_state_key(g, state)) {
+          out[state] = v;
+        } else {
+          throw parameter_error(where, name, v.dump(), "a parameter of compartment " + key + " of " + g.model +
+                                                           " (or its V_m)");
+        }
+      }
+      continue;
+    }
     if (!value.is_array() || parameter_entry(g, key) != nullptr || parameter_entry(g, key + "_1") == nullptr) {
       out[key] = value;
       continue;
@@ -504,9 +539,38 @@ void plan::connect_neurons(const connection& c) {
     throw parameter_error(where, "delay", delay.dump() + " ms",
                           "at least the resolution " + number_text(options.resolution_ms) + " ms (as NEST requires)");
   const auto b = c.pre.first_id - pre.first_id, e = c.post.first_id - post.first_id;
+  if (post.model == "iaf_bw_2001_exact" && spec.value("receptor_type", json(0)) == json(3)) {
+    // each NMDA connection of a neuron gets its own slot (NEST: its own receptor port and gating variables)
+    const connection_rule rule = rule_of(c.conn_spec, where);
+    if (rule.kind == rule_kind::one_to_one) {
+      syn.receptor = claim_nmda_slot(post, where);
+    } else if (rule.kind == rule_kind::all_to_all) {
+      for (std::uint64_t i = 0; i < c.pre.count; ++i) {
+        syn.receptor = claim_nmda_slot(post, where);
+        net->connect(selector(pre, b + i, b + i + 1), selector(post, e, e + c.post.count), rule, syn);
+      }
+      projection_of[static_cast<std::size_t>(&c - connections.data())] =
+          static_cast<long long>(net->projections().size()) - 1;
+      return;
+    } else {
+      throw parameter_error(where, "conn_spec", c.conn_spec.dump(),
+                            "one_to_one or all_to_all for NMDA connections into iaf_bw_2001_exact (volley gives each "
+                            "NMDA connection of a neuron its own slot)");
+    }
+  }
   net->connect(selector(pre, b, b + c.pre.count), selector(post, e, e + c.post.count), rule_of(c.conn_spec, where),
                syn);
   projection_of[static_cast<std::size_t>(&c - connections.data())] = static_cast<long long>(net->projections().size()) - 1;
+}
+
+std::string plan::claim_nmda_slot(const node_group& post, const std::string& where) {
+  int& used = nmda_slots_used[index_of(post)];
+  if (used >= models::nmda_slots)
+    throw parameter_error(where, "receptor_type", "3 (NMDA connection " + std::to_string(used + 1) + ")",
+                          "at most " + std::to_string(models::nmda_slots) + " NMDA connections into each "
+                          "iaf_bw_2001_exact neuron (volley's slots NMDA_1..NMDA_" +
+                              std::to_string(models::nmda_slots) + ")");
+  return "NMDA_" + std::to_string(++used);
 }
 
 void plan::connect_device(const connection& c, std::vector<trace_request>& traces, std::vector<std::string>& spikes) {
@@ -577,6 +641,12 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
   check_device_syn_keys(synapse_models, c.syn_spec, where);
   json spec = merged_syn_spec(synapse_model_of(synapse_models, c.syn_spec, where), c.syn_spec, where);
   spec.erase("weight_recorder");  // a (copied) static model's weight and delay defaults apply to devices too
+  if (post.model == "iaf_bw_2001_exact" && spec.value("receptor_type", json(0)) == json(3)) {
+    if (c.pre.count != 1)
+      throw parameter_error(where, "pre", std::to_string(c.pre.count) + " generators",
+                            "one generator per Connect for NMDA connections into iaf_bw_2001_exact");
+    spec["volley_port"] = claim_nmda_slot(post, where);
+  }
   const generator_context ctx{options.resolution_ms, min_delay_ms,
                               options.rng_seed, static_cast<std::uint32_t>(&c - connections.data())};
   lower_generator(*net, pre, selector(post, b, b + c.post.count), post, spec, ctx);

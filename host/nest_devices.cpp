@@ -481,6 +481,41 @@ void lower_generator(network& net, const node_group& g, const std::string& targe
     lower_train_generator(net, g, target, target_group, syn, ctx, d, where);
     return;
   }
+  // iaf_cond_alpha_mc: currents only on receptors 7 (soma: the model's current input), 8, 9 (proximal, distal: the
+  // current ports, which take steps: models/iaf_cond_alpha_mc.hpp)
+  std::string current_port;
+  const bool current_generator = g.kind == device_kind::dc_generator || g.kind == device_kind::step_current_generator ||
+                                 g.kind == device_kind::ac_generator || g.kind == device_kind::noise_generator;
+  if (target_group.model == "iaf_cond_alpha_mc" && current_generator) {
+    const json r = syn.value("receptor_type", json(0));
+    if (!r.is_number_integer() || r.get<long long>() < 7 || r.get<long long>() > 9)
+      throw parameter_error(where, "receptor_type", r.dump(),
+                            "7, 8 or 9 (soma_curr, proximal_curr, distal_curr: iaf_cond_alpha_mc's current "
+                            "receptors; NEST refuses others)");
+    if (r.get<long long>() > 7) {
+      if (g.kind != device_kind::dc_generator && g.kind != device_kind::step_current_generator)
+        throw parameter_error(where, "receptor_type", r.dump(),
+                              "7 (soma_curr) for a " + g.model + ": volley's dendritic current ports take "
+                              "dc_generator and step_current_generator only");
+      current_port = r.get<long long>() == 8 ? "proximal_curr" : "distal_curr";
+    }
+  }
+  // A step current into a current port: each change of the amplitude, arriving at step_times[k], is a weight on the
+  // port that reaches the neuron in the step ending there (a spike at step_times[k] - dt with delay dt).
+  auto add_steps = [&](const step_input& s) {
+    if (current_port.empty()) {
+      net.add_current_input(target, s, where);
+      return;
+    }
+    double before = 0;
+    for (std::size_t k = 0; k < s.amplitudes.size(); ++k) {
+      const double change = s.amplitudes[k].value - before;
+      before = s.amplitudes[k].value;
+      if (change != 0)
+        net.add_spike_times(target, {s.step_times[k].value - dt}, units::current_q(change), current_port,
+                            units::time_q(dt));
+    }
+  };
   const window win = current_window(p, d, dt);
   const bool open_end = !std::isfinite(win.end);
   const units::time_q duration(open_end ? forever_ms : win.end - win.begin);
@@ -494,7 +529,7 @@ void lower_generator(network& net, const node_group& g, const std::string& targe
         s.amplitudes.push_back(units::current_q(0.0));
         s.step_times.push_back(units::time_q(win.end));
       }
-      net.add_current_input(target, s, where);
+      add_steps(s);
       return;
     }
     case device_kind::step_current_generator: {
@@ -529,7 +564,7 @@ void lower_generator(network& net, const node_group& g, const std::string& targe
         s.amplitudes.push_back(units::current_q(0.0));
         s.step_times.push_back(units::time_q(win.end));
       }
-      net.add_current_input(target, s, where);
+      add_steps(s);
       return;
     }
     case device_kind::ac_generator: {

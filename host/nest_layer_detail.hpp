@@ -2,6 +2,7 @@
 // Inside the NEST layer (host/nest_layer.hpp): what create/connect/set_status record, and how it becomes a volley
 // network at the first simulate(). Devices are lowered in host/nest_devices.cpp, the rest in host/nest_build.cpp.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -115,6 +116,9 @@ struct plan {
   std::vector<std::vector<int>> volume_transmitters;  // per group: each volume_transmitter node's index in net
   double min_delay_ms = 0;                            // NEST's min_delay of the planned connections (at build)
   double max_delay_ms = 0;                            // NEST's max_delay: their largest number or list entry
+  // iaf_bw_2001_exact: NMDA slots (ports NMDA_1..) handed out per target group, one per NMDA connection of a neuron
+  std::map<std::size_t, int> nmda_slots_used;
+  std::string claim_nmda_slot(const node_group& post, const std::string& where);
   // rate inputs NEST delivers in step 0 (a step_rate_generator whose delay is min_delay): summed into the rings
   struct rate_preload {
     std::string population;

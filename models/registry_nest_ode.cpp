@@ -11,8 +11,10 @@
 #include "models/hh_psc_alpha.hpp"
 #include "models/ht_neuron.hpp"
 #include "models/iaf_bw_2001.hpp"
+#include "models/iaf_bw_2001_exact.hpp"
 #include "models/iaf_chxk_2008.hpp"
 #include "models/iaf_cond_alpha.hpp"
+#include "models/iaf_cond_alpha_mc.hpp"
 #include "models/iaf_cond_beta.hpp"
 #include "models/iaf_cond_exp.hpp"
 #include "models/iaf_cond_exp_sfa_rr.hpp"
@@ -43,6 +45,8 @@ std::vector<neuron_model_entry> nest_ode_model_entries() {
       entry<hh_cond_beta_gap_traub>("nest"),
       entry<iaf_bw_2001>("nest"),
       entry<ht_neuron>("nest"),
+      entry<iaf_cond_alpha_mc>("nest"),
+      entry<iaf_bw_2001_exact>("nest"),
   };
 }
 
