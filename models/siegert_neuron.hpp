@@ -39,13 +39,18 @@ namespace volley::models {
 
 namespace siegert_detail {
 
-// 16-point Gauss-Legendre on [-1, 1]: the positive nodes and their weights
-inline constexpr double gl_x[8] = {0.0950125098376374401853, 0.28160355077925891323,  0.458016777657227386342,
-                                   0.617876244402643748447,  0.755404408355003033895, 0.86563120238783174388,
-                                   0.944575023073232576078,  0.989400934991649932596};
-inline constexpr double gl_w[8] = {0.189450610455068496285,  0.182603415044923588867, 0.169156519395002538189,
-                                   0.149595988816576732082,  0.124628971255533872052, 0.0951585116824927848099,
-                                   0.0622535239386478928628, 0.0271524594117540948518};
+// 16-point Gauss-Legendre on [-1, 1]: node k (of the positive ones, k < 8) and its weight (local arrays: usable
+// in device code)
+VOLLEY_HD VOLLEY_INLINE void gauss_legendre(int k, double& x, double& w) {
+  const double xs[8] = {0.0950125098376374401853, 0.28160355077925891323,  0.458016777657227386342,
+                        0.617876244402643748447,  0.755404408355003033895, 0.86563120238783174388,
+                        0.944575023073232576078,  0.989400934991649932596};
+  const double ws[8] = {0.189450610455068496285,  0.182603415044923588867, 0.169156519395002538189,
+                        0.149595988816576732082,  0.124628971255533872052, 0.0951585116824927848099,
+                        0.0622535239386478928628, 0.0271524594117540948518};
+  x = xs[k];
+  w = ws[k];
+}
 inline constexpr double sqrt_pi = 1.7724538509055160273;
 inline constexpr double alpha = 2.0652531522312172;  // sqrt(2) |zeta(1/2)|
 inline constexpr double asymptotic_from = 16.0;      // erfcx's integral by its asymptotic series beyond
@@ -61,7 +66,11 @@ VOLLEY_HD VOLLEY_INLINE double erfcx(double s) {
 VOLLEY_HD VOLLEY_INLINE double erfcx_panel(double a, double b) {
   const double c = 0.5 * (a + b), r = 0.5 * (b - a);
   double sum = 0;
-  for (int k = 0; k < 8; ++k) sum += gl_w[k] * (erfcx(c - r * gl_x[k]) + erfcx(c + r * gl_x[k]));
+  for (int k = 0; k < 8; ++k) {
+    double x, w;
+    gauss_legendre(k, x, w);
+    sum += w * (erfcx(c - r * x) + erfcx(c + r * x));
+  }
   return r * sum;
 }
 
@@ -98,11 +107,14 @@ VOLLEY_HD inline double upper_integral(double y, double a) {
     const double v1 = v0 + width < end ? v0 + width : end;
     const double c = 0.5 * (v0 + v1), r = 0.5 * (v1 - v0);
     double sum = 0;
-    for (int k = 0; k < 8; ++k)
+    for (int k = 0; k < 8; ++k) {
+      double x, w;
+      gauss_legendre(k, x, w);
       for (int side = -1; side <= 1; side += 2) {
-        const double v = c + side * r * gl_x[k];
-        sum += gl_w[k] * std::exp(-v * (2.0 * y - v)) * (1.0 + std::erf(y - v));
+        const double v = c + side * r * x;
+        sum += w * std::exp(-v * (2.0 * y - v)) * (1.0 + std::erf(y - v));
       }
+    }
     total += r * sum;
     if (v1 * (2.0 * y - v1) > 60.0) break;  // the rest is below exp(-60) of the first panel's part
     v0 = v1;

@@ -15,10 +15,11 @@
 // early: up to 4e-8 from the converged rates (the "wfr_default" runs, reported, not asserted).
 // Errors: bad parameters; siegert_neuron with other nodes or synapses; weight, delay, receptor_type 2 in a
 // diffusion_connection. Random rules: the drift and diffusion projections get the same synapses.
-// Planted bugs, each caught (then removed): alpha / 2 -> alpha in the boundaries' shift (gain 3e-1 off);
-// 10 -> 6 terms of the asymptotic series (exact values 2.8e-12 off); no step-0 preload under wfr (mixed_wfr 1.9e-1);
-// 1 - P1 replaced by P2 in the mean's term (no effect beyond 1e-16: not a bug NEST's formula can see);
-// cut-off > 6 -> > 7 (NEST's zeros become 1e-13..1e-17 1/s: caught by the zero check).
+// Planted bugs, each caught (then removed): alpha instead of alpha / 2 in the boundaries' shift (rates 0.998 off);
+// 2 instead of 10 terms of erfcx's asymptotic integral (2.7e-8); NEST's cut-off at 7 instead of 6 (NEST's zeros
+// become non-zero); the upper integral's panels stopped at exponent 6 instead of 60 (3.6e-3); no step-0 preload
+// under waveform relaxation (mixed_wfr 7.4e-3); diffusion_connection with 2 steps of delay (0.35); 1 - P1 + 1e-6
+// as the mean's factor (6e-5).
 #include <gtest/gtest.h>
 
 #include <cmath>
