@@ -188,6 +188,8 @@ struct plan {
   std::string lower_step_rate_generator(const node_group& g, const connection& c, const node_group* gain,
                                         long long shift, double& first_value);
   void apply_rate_preloads();  // after the simulator allocated the rings
+  // siegert_neuron (host/nest_siegert.cpp): a diffusion_connection as two projections, drift and diffusion
+  void connect_diffusion(const connection& c);
 };
 
 // NEST's rate models in the layer (host/nest_rate.cpp).
@@ -195,6 +197,9 @@ bool is_rate_model(const node_group& g);  // emits rates (models/nest_rate.hpp)
 bool is_rate_synapse(const synapse_model& m);
 // NEST's rules for a connection with rate nodes or a rate synapse; false when neither is involved.
 bool check_rate_connection(const plan& p, const connection& c, const node_group& pre, const node_group& post);
+// siegert_neuron and diffusion_connection (host/nest_siegert.cpp): NEST's rules; false when neither is involved.
+bool is_siegert(const node_group& g);
+bool check_diffusion_connection(const plan& p, const connection& c, const node_group& pre, const node_group& post);
 // A neuron SetStatus's parameters with NEST's second names resolved (mean/std; gauss_rate_ipn's mu/sigma set two).
 json rate_param_aliases(const node_group& g, const json& params);
 // What a connection of model m with this delay counts as in NEST's min_delay.

@@ -103,11 +103,12 @@ double host_input(const node_group& g, double x, const std::string& where) {
 bool is_rate_model(const node_group& g) { return g.entry != nullptr && g.entry->info().emits_rate; }
 
 bool is_rate_synapse(const synapse_model& m) {
-  return m.base == "rate_connection_delayed" || m.base == "rate_connection_instantaneous";
+  return m.base == "rate_connection_delayed" || m.base == "rate_connection_instantaneous" ||
+         m.base == "diffusion_connection";
 }
 
 json rate_param_aliases(const node_group& g, const json& params) {
-  if (!is_rate_model(g) || g.model.starts_with("rate_transformer")) return params;
+  if (!is_rate_model(g) || g.model.starts_with("rate_transformer") || is_siegert(g)) return params;
   json out = json::object();
   const bool gauss = g.model == "gauss_rate_ipn";
   for (const auto& [key, value] : params.items()) {
@@ -126,13 +127,14 @@ json rate_param_aliases(const node_group& g, const json& params) {
 }
 
 double rate_min_delay_entry(const synapse_model& m, const json& delay, const kernel_options& o) {
-  if (m.base != "rate_connection_instantaneous") return delay.is_number() ? delay.get<double>() : o.resolution_ms;
+  if (m.base != "rate_connection_instantaneous" && m.base != "diffusion_connection") return delay.is_number() ? delay.get<double>() : o.resolution_ms;
   return o.use_wfr ? 1.0 : o.resolution_ms;  // NEST: wfr_comm_interval, or the resolution without waveform relaxation
 }
 
 // NEST's rules for connections with a rate node on either side; true when the connection involves rate nodes or
 // rate synapses (then everything is checked here).
 bool check_rate_connection(const plan& p, const connection& c, const node_group& pre, const node_group& post) {
+  if (check_diffusion_connection(p, c, pre, post)) return true;  // siegert_neuron (host/nest_siegert.cpp)
   const std::string where = "Connect(" + pre.model + " -> " + post.model + ")";
   const bool rate_pre = is_rate_model(pre) || pre.kind == device_kind::step_rate_generator;
   const bool rate_post = is_rate_model(post);
@@ -204,6 +206,7 @@ void plan::connect_rate(const connection& c) {
   const node_group& post = group_of(c.post, "Connect");
   const std::string where = "Connect(" + pre.model + " -> " + post.model + ")";
   const synapse_model& m = synapse_model_of(synapse_models, c.syn_spec, where);
+  if (m.base == "diffusion_connection") return connect_diffusion(c);
   const json spec = merged_syn_spec(m, c.syn_spec, where);
   const bool instantaneous = m.base == "rate_connection_instantaneous";
   const double h = options.resolution_ms;

@@ -181,6 +181,7 @@ std::vector<synapse_model> builtin_synapse_models() {
       // rate models (host/nest_rate.cpp); NEST's instantaneous connection has no delay
       {"rate_connection_delayed", "rate_connection_delayed", {{"weight", 1.0}, {"delay", 1.0}}},
       {"rate_connection_instantaneous", "rate_connection_instantaneous", {{"weight", 1.0}}},
+      {"diffusion_connection", "diffusion_connection", {{"drift_factor", 1.0}, {"diffusion_factor", 1.0}}},
   };
 }
 

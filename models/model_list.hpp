@@ -47,6 +47,7 @@
 #include "models/mat2_psc_exp.hpp"
 #include "models/nest_generator_sources.hpp"
 #include "models/nest_rate.hpp"
+#include "models/siegert_neuron.hpp"
 #include "models/morris_lecar.hpp"
 #include "models/parrot_neuron.hpp"
 #include "models/pp_psc_delta.hpp"
@@ -81,6 +82,7 @@ using all_neuron_models =
                lin_rate_ipn, tanh_rate_ipn, threshold_lin_rate_ipn, sigmoid_rate_ipn, sigmoid_rate_gg_1998_ipn,
                gauss_rate_ipn, lin_rate_opn, tanh_rate_opn, threshold_lin_rate_opn, rate_transformer_lin,
                rate_transformer_tanh, rate_transformer_threshold_lin, rate_transformer_sigmoid,
-               rate_transformer_sigmoid_gg_1998, rate_transformer_gauss, rate_source>;
+               rate_transformer_sigmoid_gg_1998, rate_transformer_gauss, rate_source,
+               siegert_neuron>;
 
 }  // namespace volley::models

@@ -2,6 +2,7 @@
 #include "models/model_json.hpp"
 #include "models/nest_rate.hpp"
 #include "models/registry_parts.hpp"
+#include "models/siegert_neuron.hpp"
 
 namespace volley::models {
 
@@ -23,6 +24,7 @@ std::vector<neuron_model_entry> nest_rate_model_entries() {
       entry<rate_transformer_sigmoid_gg_1998>("nest"),
       entry<rate_transformer_gauss>("nest"),
       entry<rate_source>("nest"),
+      entry<siegert_neuron>("nest"),
   };
 }
 

@@ -137,6 +137,9 @@ def nest_layer_devices():
             if instances:
                 checked[template] = ("NEST's template (no model of this name in NEST 3.10): its instances " +
                                      ", ".join(instances) + "; " + where)
+    siegert_ref, siegert_test = "tests/reference/siegert_neuron.json", "tests/test_nest_siegert.cpp"
+    if os.path.exists(os.path.join(ROOT, siegert_ref)) and os.path.exists(os.path.join(ROOT, siegert_test)):
+        checked["diffusion_connection"] = f"{siegert_test} against {siegert_ref} (siegert_neuron networks)"
     syn_table = open(os.path.join(ROOT, "host", "nest_synapses.cpp")).read()
     names |= set(re.findall(r'\{"([a-z0-9_]+)", "[a-z0-9_]+",', syn_table))  # built-in synapse models
     return names, checked
