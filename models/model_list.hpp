@@ -41,6 +41,7 @@
 #include "models/gif_multisynapse.hpp"
 #include "models/glif_psc_double_alpha.hpp"
 #include "models/hh_cond_beta_gap_traub.hpp"
+#include "models/hh_psc_alpha_gap.hpp"
 #include "models/lif.hpp"
 #include "models/mat2_psc_exp.hpp"
 #include "models/nest_generator_sources.hpp"
@@ -79,6 +80,7 @@ using all_neuron_models =
                lin_rate_ipn, tanh_rate_ipn, threshold_lin_rate_ipn, sigmoid_rate_ipn, sigmoid_rate_gg_1998_ipn,
                gauss_rate_ipn, lin_rate_opn, tanh_rate_opn, threshold_lin_rate_opn, rate_transformer_lin,
                rate_transformer_tanh, rate_transformer_threshold_lin, rate_transformer_sigmoid,
-               rate_transformer_sigmoid_gg_1998, rate_transformer_gauss, rate_source>;
+               rate_transformer_sigmoid_gg_1998, rate_transformer_gauss, rate_source,
+               hh_psc_alpha_gap>;
 
 }  // namespace volley::models
