@@ -25,6 +25,10 @@ GAP = {"synapse_model": "gap_junction"}
 SYM = {"rule": "one_to_one", "make_symmetric": True}
 
 
+def PAIR(syn):  # node 0 <-> node 1 of group 0
+    return {"pre": 0, "post": 0, "conn_spec": SYM, "syn_spec": syn, "pre_slice": [0, 1], "post_slice": [1, 2]}
+
+
 def gap(w):
     return dict(GAP, weight=w)
 
@@ -39,16 +43,14 @@ def psc_pair(order, use_wfr=True):
     return {"name": "psc_pair_" + ("order%d" % order if use_wfr else "no_wfr"), "kernel": kernel(use_wfr, order),
             "t_sim": 60.0,
             "nodes": [{"model": "hh_psc_alpha_gap", "n": 2, "params": {"I_e": [300.0, 0.0]}}],
-            "connections": [{"pre": 0, "post": 0, "conn_spec": SYM, "syn_spec": gap(20.0)}],
-            "record": [0]}
+            "connections": [PAIR(gap(20.0))], "record": [0]}
 
 
 def traub_pair(order, use_wfr=True):
     return {"name": "traub_pair_" + ("order%d" % order if use_wfr else "no_wfr"), "kernel": kernel(use_wfr, order),
             "t_sim": 60.0,
             "nodes": [{"model": "hh_cond_beta_gap_traub", "n": 2, "params": {"I_e": [1500.0, 0.0]}}],
-            "connections": [{"pre": 0, "post": 0, "conn_spec": SYM, "syn_spec": gap(50.0)}],
-            "record": [0]}
+            "connections": [PAIR(gap(50.0))], "record": [0]}
 
 
 CASES = [
@@ -83,8 +85,7 @@ CASES = [
     # a short communication interval (0.25 ms: min_delay 0.3 ms), tight tolerance, more iterations
     {"name": "psc_pair_comm_0.25", "kernel": kernel(comm=0.25, tol=1e-7, iters=40), "t_sim": 40.0,
      "nodes": [{"model": "hh_psc_alpha_gap", "n": 2, "params": {"I_e": [300.0, 0.0]}}],
-     "connections": [{"pre": 0, "post": 0, "conn_spec": SYM, "syn_spec": gap(20.0)}],
-     "record": [0]},
+     "connections": [PAIR(gap(20.0))], "record": [0]},
     traub_pair(3), traub_pair(1), traub_pair(0), traub_pair(3, use_wfr=False),
     # the two models coupled to each other
     {"name": "mixed_pair", "kernel": kernel(), "t_sim": 50.0,
