@@ -47,6 +47,7 @@ network::network(network_options o) : dt_(o.dt.value), seed_(o.seed), batch_(o.b
   if (!(dt_ > 0.0) || !std::isfinite(dt_))
     throw parameter_error("network", "dt", number(dt_) + " ms", "a positive time step (e.g. '0.1 ms')");
   if (batch_ < 1) throw parameter_error("network", "batch", std::to_string(batch_), "at least 1");
+  nest_gap_.set_resolution(dt_);
 }
 
 void network::check_population_name(const std::string& name, index_t size) const {

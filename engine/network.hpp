@@ -15,6 +15,7 @@
 #include "engine/error.hpp"
 #include "engine/gap_junction.hpp"
 #include "engine/model_population.hpp"
+#include "engine/nest_gap_wfr.hpp"
 #include "engine/projection.hpp"
 #include "engine/units.hpp"
 #include "models/receptor.hpp"
@@ -233,6 +234,10 @@ class network {
   void connect_gap(const std::string& source, const std::string& target, const connection_rule& rule,
                    const quantity_value& weight, bool symmetric = true, std::string name = "");
   const std::vector<gap_projection>& gap_projections() const { return gap_projections_; }
+  // NEST's gap junctions with waveform relaxation (engine/nest_gap_wfr.hpp): hh_psc_alpha_gap and
+  // hh_cond_beta_gap_traub neurons, CPU only. Junctions and options are added to it directly.
+  nest_gap_system& nest_gap() { return nest_gap_; }
+  const nest_gap_system& nest_gap() const { return nest_gap_; }
 
   // The STDP traces and archive of `population` (defaults: NEST's 20 ms, 110 ms; 32 spikes per neuron).
   void set_stdp_archive(const std::string& population, const stdp_archive_options& options);
@@ -304,6 +309,7 @@ class network {
   std::vector<std::shared_ptr<volume_transmitter>> volume_transmitters_;
   std::vector<gap_projection> gap_projections_;  // directed, target-ordered; a symmetric pair of populations: two
   std::uint32_t next_gap_id_ = 0;                // connect_gap calls so far (rng object ids of their rules)
+  nest_gap_system nest_gap_;                     // NEST's gap junctions (empty: none)
 };
 
 }  // namespace volley

@@ -369,6 +369,7 @@ void plan::check_connection(const connection& c) const {
   const node_group& post = group_of(c.post, "Connect (post)");
   const std::string where = "Connect(" + pre.model + " -> " + post.model + ")";
   if (check_rate_connection(*this, c, pre, post)) return;  // rate nodes (host/nest_rate.cpp)
+  if (check_gap_connection(*this, c, pre, post)) return;  // gap junctions (host/nest_gap.cpp)
   if (pre.kind == device_kind::weight_recorder || post.kind == device_kind::weight_recorder)
     throw parameter_error(where, "weight_recorder", "connected", "not connected: name it in a synapse model "
                                                                  "(CopyModel(..., {\"weight_recorder\": id}))");
@@ -517,6 +518,7 @@ void plan::connect_neurons(const connection& c) {
   const std::string where = "Connect(" + pre.model + " -> " + post.model + ")";
   const synapse_model& model = synapse_model_of(synapse_models, c.syn_spec, where);
   if (is_rate_synapse(model)) return connect_rate(c);
+  if (is_gap_synapse(model)) return connect_nest_gap(*this, c);
   const json spec = merged_syn_spec(model, c.syn_spec, where);
   synapse_spec syn;
   lower_plasticity(model, spec, syn, where);
@@ -662,7 +664,9 @@ void plan::build() {
   for (const auto& c : connections) {
     const synapse_model& m = synapse_model_of(synapse_models, c.syn_spec, "Connect");
     const json d = merged_syn_spec(m, c.syn_spec, "Connect").value("delay", json(1.0));
-    delays.push_back(is_rate_synapse(m) ? json(rate_min_delay_entry(m, d, options)) : d);
+    delays.push_back(is_rate_synapse(m)  ? json(rate_min_delay_entry(m, d, options))
+                     : is_gap_synapse(m) ? json(gap_min_delay_entry(options))
+                                         : d);
   }
   min_delay_ms = planned_min_delay(delays, options.resolution_ms);
   volume_transmitters.assign(groups.size(), {});

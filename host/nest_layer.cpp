@@ -32,6 +32,7 @@ node_collection node_collection::slice(std::uint64_t begin, std::uint64_t end) c
 kernel::kernel(kernel_options options) : plan_(std::make_unique<detail::plan>()) {
   if (!(options.resolution_ms > 0) || !std::isfinite(options.resolution_ms))
     throw parameter_error("kernel", "resolution", std::to_string(options.resolution_ms) + " ms", "a positive time step");
+  detail::check_wfr_options(options);
   plan_->options = options;
 }
 

@@ -55,8 +55,13 @@ struct kernel_options {
   backend_kind backend = backend_kind::cpu;  // automatic: a GPU where one answers
   std::uint32_t stdp_archive_capacity = 32;  // postsynaptic spikes kept per neuron for STDP (engine/spike_archive.hpp)
   // NEST's waveform relaxation (kernel status use_wfr, default true): decides what rate_connection_instantaneous
-  // delivers (host/nest_rate.cpp) and NEST's min_delay
+  // delivers (host/nest_rate.cpp) and NEST's min_delay, and how gap junctions couple (host/nest_gap.cpp)
   bool use_wfr = true;
+  // NEST's waveform relaxation of gap junctions (engine/nest_gap_wfr.hpp), NEST's defaults
+  double wfr_comm_interval = 1.0;   // ms: a gap junction's entry in min_delay (the slice one relaxation covers)
+  double wfr_tol = 1e-4;            // mV
+  int wfr_max_iterations = 15;
+  int wfr_interpolation_order = 3;  // 0, 1 or 3
 };
 
 class kernel {

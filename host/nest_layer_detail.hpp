@@ -204,6 +204,13 @@ bool check_diffusion_connection(const plan& p, const connection& c, const node_g
 json rate_param_aliases(const node_group& g, const json& params);
 // What a connection of model m with this delay counts as in NEST's min_delay.
 double rate_min_delay_entry(const synapse_model& m, const json& delay, const kernel_options& o);
+// NEST's gap junctions in the layer (host/nest_gap.cpp).
+bool is_gap_synapse(const synapse_model& m);
+void check_wfr_options(const kernel_options& o);  // NEST's ranges of the kernel's wfr_* options
+double gap_min_delay_entry(const kernel_options& o);  // what a gap junction counts as in NEST's min_delay (ms)
+// NEST's rules for a gap_junction connection; false when the connection is not one.
+bool check_gap_connection(const plan& p, const connection& c, const node_group& pre, const node_group& post);
+void connect_nest_gap(plan& p, const connection& c);  // at build, after the populations
 // NEST's conn_spec as volley's connection rule.
 connection_rule nest_rule(const json& spec, const std::string& where);
 

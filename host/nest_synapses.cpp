@@ -182,6 +182,8 @@ std::vector<synapse_model> builtin_synapse_models() {
       {"rate_connection_delayed", "rate_connection_delayed", {{"weight", 1.0}, {"delay", 1.0}}},
       {"rate_connection_instantaneous", "rate_connection_instantaneous", {{"weight", 1.0}}},
       {"diffusion_connection", "diffusion_connection", {{"drift_factor", 1.0}, {"diffusion_factor", 1.0}}},
+      // NEST's gap junctions between gap models (host/nest_gap.cpp); no delay
+      {"gap_junction", "gap_junction", {{"weight", 1.0}}},
   };
 }
 

@@ -37,6 +37,13 @@ simulator::simulator(network& net, run_options options) : net_(net), options_(st
     decision_.note = "cpu: projection '" + p.name + "' has " + what + ", which runs on the CPU only";
     break;
   }
+  if (!net_.nest_gap().empty() && decision_.kind == backend_kind::gpu) {
+    if (options_.backend != backend_kind::automatic)
+      throw parameter_error("NEST gap junctions (gap_junction)", "backend", "gpu",
+                            "the CPU backend (--backend cpu): NEST's waveform relaxation runs on the CPU only");
+    decision_.kind = backend_kind::cpu;
+    decision_.note = "cpu: NEST gap junctions (waveform relaxation) run on the CPU only";
+  }
   if (options_.threads < 0)
     throw parameter_error("run options", "threads", std::to_string(options_.threads), "0 (default) or more");
   if (decision_.kind == backend_kind::gpu && options_.gpu_draw_synapses) {
@@ -195,10 +202,14 @@ run_stats simulator::run(units::time_q duration) {
   const auto before = totals_.populations;
   std::uint64_t events = 0;
   const std::uint64_t end = step_ + steps;
+  nest_gap_system& nest_gap = net_.nest_gap();
+  nest_gap.begin_run();
   while (step_ < end) {
     // Phases of one step, in this order:
     compute_gap_currents(net_.gap_projections(), options_.threads);  // 0. gap currents from the start-of-step V
+    nest_gap.before_step(net_.populations(), step_, net_.seed(), options_.threads);  //    NEST's (relaxation)
     update_neurons();                                               // 1. fused update of every family, spikes collected
+    nest_gap.after_step(step_, step_ + 1 == end);                   //    NEST's gap events at slice ends
     net_.archive_spikes(step_);                                     //    postsynaptic spikes for STDP
     record_step();                                                  // 2. spikes and traces into the record
     events += count_synaptic_events();                              //    (for the summary)

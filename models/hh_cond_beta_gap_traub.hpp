@@ -1,7 +1,8 @@
 #pragma once
 // NEST's hh_cond_beta_gap_traub: the Traub-Miles Hodgkin-Huxley-type point neuron of hh_cond_exp_traub
 // (models/hh_cond_exp_traub.hpp: same currents, gating kinetics and spike detection) with beta-function synaptic
-// conductances, integrated as NEST integrates it (GSL's adaptive RKF45, models/rkf45.hpp). WITHOUT gap junctions.
+// conductances, integrated as NEST integrates it (GSL's adaptive RKF45, models/rkf45.hpp). With NEST's gap junctions
+// (below).
 //
 //   C_m dV/dt = -g_Na m^3 h (V - E_Na) - g_K n^4 (V - E_K) - g_L (V - E_L) - g_ex (V - E_ex) - g_in (V - E_in)
 //               + I_e + I                                                                   (mV, pF, nS, pA, ms)
@@ -31,12 +32,11 @@
 // the step, past the peak) is a spike, and the next Time(t_ref).get_steps() steps (nest_refractory_steps) detect
 // none (t_ref only suppresses detection on the falling flank).
 //
-// Gap junctions (the "gap" of the name) are NOT supported: NEST couples these neurons through gap_junction
-// connections with waveform relaxation (iterated interpolation of the partners' V within each min_delay interval),
-// which volley does not implement; without gap connections NEST's WFR iterations leave the trajectory untouched
-// (measured: bit-identical traces with use_wfr on and off), and that model is reproduced. volley's own gap junctions
-// (engine/gap_junction.hpp: explicit, brainpy.state semantics) reach this model as a current like any other, but
-// they are not NEST's coupling.
+// Gap junctions: NEST's gap_junction coupling (waveform relaxation, engine/nest_gap_wfr.hpp) enters as I_gap in the
+// membrane equation, + I_gap before I_e as NEST adds it (models/nest_gap_coupling.hpp), from the state fields
+// gap_g_sum and gap_c0 .. gap_c3 written before each step; they are 0 without gap junctions, which adds an exact 0
+// (the trajectory is the one without the term, bit for bit). volley's own gap junctions (engine/gap_junction.hpp:
+// explicit, brainpy.state semantics) reach this model as a current like any other; they are not NEST's coupling.
 // Not reproduced: NEST throws GSLSolverFailure when GSL reports an error (device code cannot throw); NEST's check that
 // the gating variables set as state are >= 0.
 #include <array>
@@ -48,6 +48,7 @@
 #include "models/iaf_cond_beta.hpp"      // beta_normalization
 #include "models/iaf_psc_exp_htum.hpp"   // nest_refractory_steps
 #include "models/model_kit.hpp"
+#include "models/nest_gap_coupling.hpp"
 #include "models/rkf45.hpp"
 
 namespace volley::models {
@@ -85,19 +86,20 @@ struct hh_cond_beta_gap_traub_constants {
   double dt;                          // ms: the interval one update() integrates, and the first trial step
 };
 
-// The right-hand side as NEST's hh_cond_beta_gap_traub_dynamics writes it without gap current (same operations in
-// the same order; NEST's gap term is an exact 0 then, adding nothing).
+// The right-hand side as NEST's hh_cond_beta_gap_traub_dynamics writes it (same operations in the same order).
 struct hh_cond_beta_gap_traub_system {
   enum : int { V, m, h, n, dg_ex, g_ex, dg_in, g_in, n_y };  // NEST's State_ order
   const hh_cond_beta_gap_traub_constants& c;
-  double I_stim;  // pA, held over the step
-  VOLLEY_HD VOLLEY_INLINE void rhs(double, const double* y, double* f) const {
+  double I_stim;       // pA, held over the step
+  nest_gap_input gap;  // this step's gap coupling (zeros: none)
+  VOLLEY_HD VOLLEY_INLINE void rhs(double t, const double* y, double* f) const {
     const double I_Na = c.g_Na * y[m] * y[m] * y[m] * y[h] * (y[V] - c.E_Na);
     const double I_K = c.g_K * y[n] * y[n] * y[n] * y[n] * (y[V] - c.E_K);
     const double I_L = c.g_L * (y[V] - c.E_L);
     const double I_syn_exc = y[g_ex] * (y[V] - c.E_ex);
     const double I_syn_inh = y[g_in] * (y[V] - c.E_in);
-    f[V] = (-I_Na - I_K - I_L - I_syn_exc - I_syn_inh + I_stim + c.I_e) / c.C_m;
+    const double I_gap = nest_gap_current(gap, y[V], t / c.dt);
+    f[V] = (-I_Na - I_K - I_L - I_syn_exc - I_syn_inh + I_stim + I_gap + c.I_e) / c.C_m;
     const hh_cond_exp_traub_rates r(y[V] - c.V_T);
     f[m] = r.alpha_m - (r.alpha_m + r.beta_m) * y[m];
     f[h] = r.alpha_h - (r.alpha_h + r.beta_h) * y[h];
@@ -113,11 +115,29 @@ struct hh_cond_beta_gap_traub {
   static constexpr const char* name = "hh_cond_beta_gap_traub";
   static constexpr const char* description =
       "NEST hh_cond_beta_gap_traub: Traub-Miles Hodgkin-Huxley with beta-function conductances (peak = weight), "
-      "adaptive RKF45 as NEST (GSL) integrates it; without NEST's gap junctions";
+      "NEST's gap junctions (waveform relaxation), adaptive RKF45 as NEST (GSL) integrates it";
   using sys = hh_cond_beta_gap_traub_system;
   static constexpr int n_ode = sys::n_y;
-  // V_m .. g_in in NEST's order, then the refractory count and the solver's step size (0 before the first step)
-  enum : int { V_m, Act_m, Inact_h, Act_n, dg_ex, g_ex, dg_in, g_in, refractory, h_ode, n_state };
+  // V_m .. g_in in NEST's order, the refractory count, the solver's step size (0 before the first step), then the
+  // gap coupling of the coming step (engine/nest_gap_wfr.hpp writes it)
+  enum : int {
+    V_m,
+    Act_m,
+    Inact_h,
+    Act_n,
+    dg_ex,
+    g_ex,
+    dg_in,
+    g_in,
+    refractory,
+    h_ode,
+    gap_g_sum,
+    gap_c0,
+    gap_c1,
+    gap_c2,
+    gap_c3,
+    n_state
+  };
   static constexpr int membrane = V_m;
   static constexpr units::dimension g_rate = units::dims::conductance + units::dims::rate;  // nS/ms
   static constexpr std::array<state_field, n_state> state_fields{{{"V_m", units::dims::voltage},
@@ -129,7 +149,12 @@ struct hh_cond_beta_gap_traub {
                                                                   {"dg_in", g_rate},
                                                                   {"g_in", units::dims::conductance},
                                                                   {"refractory_steps", units::dims::none},
-                                                                  {"h_ode", units::dims::time}}};
+                                                                  {"h_ode", units::dims::time},
+                                                                  {"gap_g_sum", units::dims::conductance},
+                                                                  {"gap_c0", units::dims::current},
+                                                                  {"gap_c1", units::dims::current},
+                                                                  {"gap_c2", units::dims::current},
+                                                                  {"gap_c3", units::dims::current}}};
   static constexpr int n_ports = 2;
   static constexpr std::array<port_desc, 2> ports{{{"ex", units::dims::conductance}, {"in", units::dims::conductance}}};
   static constexpr bool routes_by_sign = true;
@@ -192,16 +217,36 @@ struct hh_cond_beta_gap_traub {
     s[Act_n] = static_cast<real_t>(r.alpha_n / (r.alpha_n + r.beta_n));
   }
 
+  // --- the pieces engine/nest_gap_wfr.hpp composes for its waveform-relaxation iterations ---
+  static constexpr int first_gap_field = gap_g_sum;
+  // RKF45 over one step (y: the n_ode ODE variables; h: the carried step size, ms).
+  VOLLEY_HD VOLLEY_INLINE static void integrate(const constants& c, double* y, double& h, double I_stim,
+                                                const nest_gap_input& gap) {
+    const sys body{c, I_stim, gap};
+    rkf45::integrate<n_ode>(body, rkf45::y_control(eps_abs, 0.0), c.dt, y, h);
+  }
+  // dV/dt (mV/ms) at time t (ms) into the step.
+  VOLLEY_HD VOLLEY_INLINE static double dV_dt(const constants& c, const double* y, double I_stim,
+                                              const nest_gap_input& gap, double t) {
+    const sys body{c, I_stim, gap};
+    double f[n_ode];
+    body.rhs(t, y, f);
+    return f[sys::V];
+  }
+  // The arrivals of the step after the integration (NEST: spike_exc_ / spike_inh_ into dg).
+  VOLLEY_HD VOLLEY_INLINE static void add_arrivals(const constants& c, double* y, const real_t* port, real_t delta_v) {
+    y[sys::dg_ex] += port[0] * c.g0_ex;
+    y[sys::dg_in] += -port[1] * c.g0_in;  // NEST: the summed -w of its non-positive weights
+    y[sys::V] += delta_v;
+  }
+
   VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
     const double V_old = s[V_m];
-    const sys body{c, static_cast<double>(in.current)};
     double y[n_ode];
     for (int i = 0; i < n_ode; ++i) y[i] = s[V_m + i];
     double h = s[h_ode] > 0 ? double(s[h_ode]) : c.dt;
-    rkf45::integrate<n_ode>(body, rkf45::y_control(eps_abs, 0.0), c.dt, y, h);
-    y[sys::dg_ex] += in.port[0] * c.g0_ex;
-    y[sys::dg_in] += -in.port[1] * c.g0_in;  // NEST: the summed -w of its non-positive weights
-    y[sys::V] += in.delta_v;
+    integrate(c, y, h, static_cast<double>(in.current), nest_gap_from_state(s, first_gap_field));
+    add_arrivals(c, y, in.port, in.delta_v);
     const bool refractory_now = s[refractory] > 0;
     const bool spike = !refractory_now && y[sys::V] >= c.spike_threshold && V_old > y[sys::V];
     for (int i = 0; i < n_ode; ++i) s[V_m + i] = static_cast<real_t>(y[i]);

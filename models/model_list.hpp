@@ -43,6 +43,7 @@
 #include "models/gif_multisynapse.hpp"
 #include "models/glif_psc_double_alpha.hpp"
 #include "models/hh_cond_beta_gap_traub.hpp"
+#include "models/hh_psc_alpha_gap.hpp"
 #include "models/lif.hpp"
 #include "models/mat2_psc_exp.hpp"
 #include "models/nest_generator_sources.hpp"
@@ -83,6 +84,6 @@ using all_neuron_models =
                gauss_rate_ipn, lin_rate_opn, tanh_rate_opn, threshold_lin_rate_opn, rate_transformer_lin,
                rate_transformer_tanh, rate_transformer_threshold_lin, rate_transformer_sigmoid,
                rate_transformer_sigmoid_gg_1998, rate_transformer_gauss, rate_source,
-               siegert_neuron>;
+               siegert_neuron, hh_psc_alpha_gap>;
 
 }  // namespace volley::models

@@ -9,6 +9,7 @@
 #include "models/hh_cond_beta_gap_traub.hpp"
 #include "models/hh_cond_exp_traub.hpp"
 #include "models/hh_psc_alpha.hpp"
+#include "models/hh_psc_alpha_gap.hpp"
 #include "models/ht_neuron.hpp"
 #include "models/iaf_bw_2001.hpp"
 #include "models/iaf_bw_2001_exact.hpp"
@@ -47,6 +48,7 @@ std::vector<neuron_model_entry> nest_ode_model_entries() {
       entry<ht_neuron>("nest"),
       entry<iaf_cond_alpha_mc>("nest"),
       entry<iaf_bw_2001_exact>("nest"),
+      entry<hh_psc_alpha_gap>("nest"),
   };
 }
 

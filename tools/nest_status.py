@@ -118,6 +118,9 @@ def nest_layer_devices():
     if os.path.exists(os.path.join(ROOT, ht_ref)) and os.path.exists(os.path.join(ROOT, ht_test)) and \
             "nest_ht_network" in open(os.path.join(ROOT, ht_test)).read():  # ht_synapse: weight * P of every spike
         checked["ht_synapse"] = f"{ht_test} against {ht_ref} (weight_recorder: weight * P of every spike)"
+    gap_ref, gap_test = "tests/reference/hh_psc_alpha_gap.json", "tests/test_nest_gap.cpp"
+    if os.path.exists(os.path.join(ROOT, gap_ref)) and os.path.exists(os.path.join(ROOT, gap_test)):
+        checked["gap_junction"] = f"{gap_test} against {gap_ref} (waveform relaxation, orders 0/1/3, use_wfr off)"
     # rate models (models/nest_rate.hpp, host/nest_rate.cpp): layer scripts replayed against NEST's rate traces
     rate_files = sorted(glob.glob(os.path.join(ROOT, "tests", "reference", "nest_rate*.json")))
     rate_test = os.path.join(ROOT, "tests", "test_nest_rate.cpp")
