@@ -112,6 +112,10 @@ std::string receptor_of(const json& syn, const node_group& target, const std::st
   if (target.model == "ht_neuron" && (k == 0 || k > 4))
     throw parameter_error(where, "receptor_type", r.dump(), "1 (AMPA), 2 (NMDA), 3 (GABA_A) or 4 (GABA_B): ht_neuron "
                                                             "has no receptor " + r.dump() + " (NEST refuses it)");
+  if (target.model == "astrocyte_lr_1994") {  // NEST: receptor 0 only
+    if (k != 0) throw parameter_error(where, "receptor_type", r.dump(), "0 (astrocyte_lr_1994)");
+    return "spikes";
+  }
   if (k == 0) return "";
   if (target.model == "iaf_tum_2000") {  // receptor 1: the weight times the sender's released u x (the payload)
     if (k > 1) throw parameter_error(where, "receptor_type", r.dump(), "0 or 1 (iaf_tum_2000)");
@@ -146,6 +150,11 @@ std::string unit_of_key(const node_group& g, const std::string& key, const std::
       if (g.model == "pp_psc_delta" && key == "c_1") return "Hz/mV";
       const bool in_hz = key == "rate" || key == "freqs" || key == "lambda_0" ||
                          (g.model == "pp_psc_delta" && key == "c_2") || (g.model == "iaf_tum_2000" && key == "rho");
+      if (g.model == "astrocyte_lr_1994") {  // NEST's concentrations are in µM
+        std::string u = unit;
+        for (auto at = u.find("mM"); at != std::string::npos; at = u.find("mM")) u.replace(at, 2, "uM");
+        return u;
+      }
       return unit == "1/ms" && in_hz ? "Hz" : unit;
     }
   }
@@ -204,7 +213,7 @@ recordable recordable_of(const node_group& g, const std::string& nest_name, doub
     }
     return {"V_m", 1.0, -E_L};
   }
-  return {nest_name, 1.0, 0.0};
+  return {nest_name, astro_unit_scale(g, nest_name), 0.0};
 }
 
 bool is_state_key(const node_group& g, const std::string& key) {
@@ -333,7 +342,8 @@ void plan::check_connection(const connection& c) const {
   const node_group& pre = group_of(c.pre, "Connect (pre)");
   const node_group& post = group_of(c.post, "Connect (post)");
   const std::string where = "Connect(" + pre.model + " -> " + post.model + ")";
-  if (check_rate_connection(*this, c, pre, post)) return;  // rate nodes (host/nest_rate.cpp)
+  if (check_astro_connection(*this, c, pre, post)) return;  // sic_connection (host/nest_astro.cpp)
+  if (check_rate_connection(*this, c, pre, post)) return;   // rate nodes (host/nest_rate.cpp)
   if (pre.kind == device_kind::weight_recorder || post.kind == device_kind::weight_recorder)
     throw parameter_error(where, "weight_recorder", "connected", "not connected: name it in a synapse model "
                                                                  "(CopyModel(..., {\"weight_recorder\": id}))");
@@ -482,6 +492,7 @@ void plan::connect_neurons(const connection& c) {
   const std::string where = "Connect(" + pre.model + " -> " + post.model + ")";
   const synapse_model& model = synapse_model_of(synapse_models, c.syn_spec, where);
   if (is_rate_synapse(model)) return connect_rate(c);
+  if (is_sic_synapse(model)) return connect_sic(c);
   const json spec = merged_syn_spec(model, c.syn_spec, where);
   synapse_spec syn;
   lower_plasticity(model, spec, syn, where);
@@ -690,7 +701,8 @@ json plan::status(const node_collection& nodes) const {
   for (std::size_t var = 0; var < p.model().state.size(); ++var) {
     json values = json::array();
     const real_t* s = p.state(static_cast<int>(var));
-    for (std::uint64_t i = 0; i < nodes.count; ++i) values.push_back(double(s[b + i]));
+    const double scale = astro_unit_scale(g, p.model().state[var].name);
+    for (std::uint64_t i = 0; i < nodes.count; ++i) values.push_back(double(s[b + i]) * scale);
     out[p.model().state[var].name] = values;
   }
   return out;

@@ -184,7 +184,19 @@ struct plan {
   std::string lower_step_rate_generator(const node_group& g, const connection& c, const node_group* gain,
                                         long long shift, double& first_value);
   void apply_rate_preloads();  // after the simulator allocated the rings
+  // sic_connection (host/nest_astro.cpp): astrocyte -> aeif_cond_alpha_astro, the SIC as payload onto port "SIC"
+  void connect_sic(const connection& c);
 };
+
+// NEST's astrocytes in the layer (host/nest_astro.cpp).
+bool is_astrocyte(const node_group& g);  // astrocyte_lr_1994: takes spikes, sends its SIC (not a rate model)
+bool is_sic_synapse(const synapse_model& m);
+// NEST's value of volley's state variable `name` of group g per unit of volley's: 1000 for an astrocyte's
+// concentrations (NEST: µM, volley: mM), else 1.
+double astro_unit_scale(const node_group& g, const std::string& name);
+// NEST's rules for connections from or to astrocytes and for sic_connection; true when the connection is a
+// sic_connection (checked completely), false when the generic checks follow.
+bool check_astro_connection(const plan& p, const connection& c, const node_group& pre, const node_group& post);
 
 // NEST's rate models in the layer (host/nest_rate.cpp).
 bool is_rate_model(const node_group& g);  // emits rates (models/nest_rate.hpp)

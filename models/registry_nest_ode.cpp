@@ -1,8 +1,10 @@
 // Registry part: NEST models integrated with the adaptive RKF45 (models/rkf45.hpp).
 #include "models/aeif_cond_alpha.hpp"
+#include "models/aeif_cond_alpha_astro.hpp"
 #include "models/aeif_cond_exp.hpp"
 #include "models/aeif_cond_multisynapse.hpp"
 #include "models/aeif_psc.hpp"
+#include "models/astrocyte_lr_1994.hpp"
 #include "models/gif_cond_exp.hpp"
 #include "models/gif_multisynapse.hpp"
 #include "models/glif_cond.hpp"
@@ -43,6 +45,8 @@ std::vector<neuron_model_entry> nest_ode_model_entries() {
       entry<hh_cond_beta_gap_traub>("nest"),
       entry<iaf_bw_2001>("nest"),
       entry<ht_neuron>("nest"),
+      entry<astrocyte_lr_1994>("nest"),
+      entry<aeif_cond_alpha_astro>("nest"),
   };
 }
 
