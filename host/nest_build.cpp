@@ -423,6 +423,7 @@ void plan::check_connection(const connection& c) const {
   }
   const synapse_model& m = synapse_model_of(synapse_models, c.syn_spec, where);
   check_connect_syn_keys(m, c.syn_spec, where);
+  check_cont_delay(m, c.syn_spec, pre, post, options.resolution_ms, where);
   const json syn = merged_syn_spec(m, c.syn_spec, where);
   weight_recorder_group(syn, where);
   if (m.base == "stdp_dopamine_synapse") volume_transmitter_index(syn, where);
@@ -514,6 +515,9 @@ void plan::connect_neurons(const connection& c) {
   if (syn.delay.dist.is_constant() && syn.delay.per_item.empty() && syn.delay.dist.a < options.resolution_ms * (1 - 1e-9))
     throw parameter_error(where, "delay", delay.dump() + " ms",
                           "at least the resolution " + number_text(options.resolution_ms) + " ms (as NEST requires)");
+  // cont_delay_synapse with its default delay off the grid: NEST's next whole step (host/nest_cont_delay.cpp)
+  if (const cont_delay cd = cont_delay_of(model, c.syn_spec, options.resolution_ms); cd.continuous)
+    syn.delay = units::time_q(double(cont_delay_steps(cd, pre, post, options.resolution_ms)) * options.resolution_ms);
   const auto b = c.pre.first_id - pre.first_id, e = c.post.first_id - post.first_id;
   net->connect(selector(pre, b, b + c.pre.count), selector(post, e, e + c.post.count), rule_of(c.conn_spec, where),
                syn);
@@ -603,7 +607,11 @@ void plan::build() {
   for (const auto& c : connections) {
     const synapse_model& m = synapse_model_of(synapse_models, c.syn_spec, "Connect");
     const json d = merged_syn_spec(m, c.syn_spec, "Connect").value("delay", json(1.0));
-    delays.push_back(is_rate_synapse(m) ? json(rate_min_delay_entry(m, d, options)) : d);
+    const cont_delay cd = cont_delay_of(m, c.syn_spec, options.resolution_ms);  // NEST registers n and n + 1 steps
+    delays.push_back(is_rate_synapse(m)  ? json(rate_min_delay_entry(m, d, options))
+                     : cd.continuous ? json::array({double(cd.steps - 1) * options.resolution_ms,
+                                                    double(cd.steps) * options.resolution_ms})
+                                     : d);
   }
   min_delay_ms = planned_min_delay(delays, options.resolution_ms);
   volume_transmitters.assign(groups.size(), {});

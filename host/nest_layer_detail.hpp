@@ -207,6 +207,20 @@ bool check_rate_connection(const plan& p, const connection& c, const node_group&
 json rate_param_aliases(const node_group& g, const json& params);
 // What a connection of model m with this delay counts as in NEST's min_delay.
 double rate_min_delay_entry(const synapse_model& m, const json& delay, const kernel_options& o);
+// NEST's cont_delay_synapse in the layer (host/nest_cont_delay.cpp).
+bool is_cont_delay_synapse(const synapse_model& m);
+struct cont_delay {
+  bool continuous = false;  // the model's default delay, off the step grid (not given in Connect's syn_spec)
+  long long steps = 0;      // NEST's delay steps: floor(d / h) + 1
+  double offset_ms = 0;     // NEST's delay_offset: steps h - d
+};
+cont_delay cont_delay_of(const synapse_model& m, const json& syn_spec, double h);
+// The steps volley delivers a continuous delay with: NEST's steps, or for precise-time senders and targets the
+// grid point within 1e-9 h of NEST's arrival time (check_cont_delay refuses the rest).
+long long cont_delay_steps(const cont_delay& c, const node_group& pre, const node_group& post, double h);
+// Refuses what volley cannot deliver as NEST does: off-grid delays onto or from precise-time (_ps) neurons.
+void check_cont_delay(const synapse_model& m, const json& syn_spec, const node_group& pre, const node_group& post,
+                      double h, const std::string& where);
 // NEST's conn_spec as volley's connection rule.
 connection_rule nest_rule(const json& spec, const std::string& where);
 

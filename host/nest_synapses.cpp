@@ -181,6 +181,8 @@ std::vector<synapse_model> builtin_synapse_models() {
       // rate models (host/nest_rate.cpp); NEST's instantaneous connection has no delay
       {"rate_connection_delayed", "rate_connection_delayed", {{"weight", 1.0}, {"delay", 1.0}}},
       {"rate_connection_instantaneous", "rate_connection_instantaneous", {{"weight", 1.0}}},
+      // a static synapse whose default delay may lie off the grid (host/nest_cont_delay.cpp)
+      {"cont_delay_synapse", "cont_delay_synapse", {{"weight", 1.0}, {"delay", 1.0}}},
       // astrocyte -> aeif_cond_alpha_astro (host/nest_astro.cpp)
       {"sic_connection", "sic_connection", {{"weight", 1.0}, {"delay", 1.0}}},
   };

@@ -49,6 +49,8 @@ def sig(x):
 def run(case):
     nest.ResetKernel()
     nest.set(resolution=case["resolution"], local_num_threads=1)
+    for existing, name, params in case.get("copy_models", []):
+        nest.CopyModel(existing, name, params)
     made = [nest.Create(n["model"], n["n"], params=n["params"]) if n["params"] else nest.Create(n["model"], n["n"])
             for n in case["nodes"]]
     for c in case["connections"]:
@@ -83,7 +85,7 @@ def run(case):
     for node, sr in recorders.items():
         ev = sr.events
         first = made[int(node)].tolist()[0]
-        out["spikes"][node] = [[int(s) - first, round(float(t), 6)] for s, t in zip(ev["senders"], ev["times"])
+        out["spikes"][node] = [[int(s) - first, round(float(t), 12)] for s, t in zip(ev["senders"], ev["times"])
                              if t <= case["t_sim"] + 1e-9]
     return out
 
@@ -145,9 +147,11 @@ def main():
     ap.add_argument("--out-dir", default=os.path.join(os.path.dirname(__file__), "..", "..", "tests", "reference"))
     args = ap.parse_args()
     nest.set_verbosity("M_ERROR")
-    for file, case in (("astrocyte_lr_1994", astrocyte_single()), ("aeif_cond_alpha_astro", astro_circuit())):
+    for file, case, models in (("astrocyte_lr_1994", astrocyte_single(), ["astrocyte_lr_1994"]),
+                               ("aeif_cond_alpha_astro", astro_circuit(),
+                                ["aeif_cond_alpha_astro", "astrocyte_lr_1994", "sic_connection"])):
         out = {"generator": "tools/nest_reference/make_astro_references.py", "nest_version": nest.__version__,
-               "cases": [run(case)]}
+               "model": file, "models": models, "cases": [run(case)]}
         path = os.path.join(args.out_dir, file + ".json")
         with open(path, "w") as f:
             json.dump(out, f, separators=(",", ":"))
