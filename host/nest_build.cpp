@@ -786,7 +786,9 @@ json plan::connections_between(const node_collection& source, const node_collect
     const node_group& pre = group_of(c.pre, "GetConnections");
     const node_group& post = group_of(c.post, "GetConnections");
     const projection& p = net->projections()[static_cast<std::size_t>(projection_of[ci])];
-    const std::string& model = synapse_model_of(synapse_models, c.syn_spec, "GetConnections").name;
+    const synapse_model& sm = synapse_model_of(synapse_models, c.syn_spec, "GetConnections");
+    const std::string& model = sm.name;
+    const cont_delay cd = cont_delay_of(sm, c.syn_spec, options.resolution_ms);  // NEST reports steps h - offset
     for (std::uint64_t r = 0; r + 1 < p.row_ptr.size(); ++r) {
       const std::uint64_t src = pre.first_id + p.source_range.begin + r;
       if (!inside(source, src)) continue;
@@ -795,7 +797,8 @@ json plan::connections_between(const node_collection& source, const node_collect
         const std::uint64_t tgt = post.first_id + p.target_range.begin + t;
         if (!inside(target, tgt)) continue;
         const double w = p.weights.empty() ? double(p.weight) : double(p.weights[k]);
-        const double d = double(p.delays.empty() ? p.delay : p.delays[k]) * options.resolution_ms;
+        const double d = cd.continuous ? double(cd.steps) * options.resolution_ms - cd.offset_ms
+                                       : double(p.delays.empty() ? p.delay : p.delays[k]) * options.resolution_ms;
         rows.push_back({src, tgt, w, d, &model, {&p, k}});
       }
     }

@@ -30,7 +30,8 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 TEST(NestContDelay, OffGridDelayIsTheNextWholeStepForGridTargets) {
-  // one spike at 2 ms through cont_delay 1.25 ms and static 1.3 ms: the same V_m trace in NEST (measured)
+  // one spike at 2 ms through cont_delay 1.25 ms and static 1.3 ms: the same V_m trace in NEST (measured), and
+  // GetConnections reports the continuous delay (NEST: delay steps x h - delay_offset)
   auto trace = [](const json& syn, bool copy) {
     nest::kernel k;
     if (copy) k.copy_model("cont_delay_synapse", "cd", {{"delay", 1.25}});
@@ -42,6 +43,8 @@ TEST(NestContDelay, OffGridDelayIsTheNextWholeStepForGridTargets) {
     const auto mm = k.create("multimeter", 1, {{"interval", 0.1}, {"record_from", {"V_m"}}});
     k.connect(mm, n);
     k.simulate(10.0);
+    const json conn = k.get_connections(p, n);
+    EXPECT_NEAR(conn.at("delay")[0].get<double>(), copy ? 1.25 : syn.at("delay").get<double>(), 1e-12);
     return k.get_events(mm).at("V_m").get<std::vector<double>>();
   };
   const auto cont = trace({{"synapse_model", "cd"}, {"weight", 100.0}}, true);
