@@ -108,7 +108,7 @@ struct astrocyte_lr_1994 {
   using sys = astrocyte_lr_1994_system;
   static constexpr int n_ode = sys::n;
   enum : int { IP3, Ca_astro, h_IP3R, SIC, h_ode, n_state };
-  static constexpr int membrane = IP3;  // no membrane; conductance outputs are refused by their units
+  static constexpr int membrane = IP3;  // no membrane; the index only satisfies the model kit
   static constexpr std::array<state_field, n_state> state_fields{{{"IP3", units::dims::concentration},
                                                                   {"Ca_astro", units::dims::concentration},
                                                                   {"h_IP3R", units::dims::none},
