@@ -123,6 +123,10 @@ std::string receptor_of(const json& syn, const node_group& target, const std::st
   if (target.model == "iaf_bw_2001_exact" && (k == 0 || k > 3))
     throw parameter_error(where, "receptor_type", r.dump(), "1 (AMPA), 2 (GABA) or 3 (NMDA): iaf_bw_2001_exact has "
                                                             "no receptor " + r.dump() + " (NEST refuses it)");
+  if (target.model == "astrocyte_lr_1994") {  // NEST: receptor 0 only
+    if (k != 0) throw parameter_error(where, "receptor_type", r.dump(), "0 (astrocyte_lr_1994)");
+    return "spikes";
+  }
   if (k == 0) return "";
   if (target.model == "iaf_tum_2000") {  // receptor 1: the weight times the sender's released u x (the payload)
     if (k > 1) throw parameter_error(where, "receptor_type", r.dump(), "0 or 1 (iaf_tum_2000)");
@@ -157,6 +161,11 @@ std::string unit_of_key(const node_group& g, const std::string& key, const std::
       if (g.model == "pp_psc_delta" && key == "c_1") return "Hz/mV";
       const bool in_hz = key == "rate" || key == "freqs" || key == "lambda_0" ||
                          (g.model == "pp_psc_delta" && key == "c_2") || (g.model == "iaf_tum_2000" && key == "rho");
+      if (g.model == "astrocyte_lr_1994") {  // NEST's concentrations are in µM
+        std::string u = unit;
+        for (auto at = u.find("mM"); at != std::string::npos; at = u.find("mM")) u.replace(at, 2, "uM");
+        return u;
+      }
       return unit == "1/ms" && in_hz ? "Hz" : unit;
     }
   }
@@ -239,7 +248,7 @@ recordable recordable_of(const node_group& g, const std::string& nest_name, doub
     }
     return {"V_m", 1.0, -E_L};
   }
-  return {nest_name, 1.0, 0.0};
+  return {nest_name, astro_unit_scale(g, nest_name), 0.0};
 }
 
 bool is_state_key(const node_group& g, const std::string& key) {
@@ -368,8 +377,9 @@ void plan::check_connection(const connection& c) const {
   const node_group& pre = group_of(c.pre, "Connect (pre)");
   const node_group& post = group_of(c.post, "Connect (post)");
   const std::string where = "Connect(" + pre.model + " -> " + post.model + ")";
-  if (check_rate_connection(*this, c, pre, post)) return;  // rate nodes (host/nest_rate.cpp)
-  if (check_gap_connection(*this, c, pre, post)) return;  // gap junctions (host/nest_gap.cpp)
+  if (check_astro_connection(*this, c, pre, post)) return;  // sic_connection (host/nest_astro.cpp)
+  if (check_rate_connection(*this, c, pre, post)) return;   // rate nodes (host/nest_rate.cpp)
+  if (check_gap_connection(*this, c, pre, post)) return;    // gap junctions (host/nest_gap.cpp)
   if (pre.kind == device_kind::weight_recorder || post.kind == device_kind::weight_recorder)
     throw parameter_error(where, "weight_recorder", "connected", "not connected: name it in a synapse model "
                                                                  "(CopyModel(..., {\"weight_recorder\": id}))");
@@ -449,6 +459,7 @@ void plan::check_connection(const connection& c) const {
   }
   const synapse_model& m = synapse_model_of(synapse_models, c.syn_spec, where);
   check_connect_syn_keys(m, c.syn_spec, where);
+  check_cont_delay(m, c.syn_spec, pre, post, options.resolution_ms, where);
   const json syn = merged_syn_spec(m, c.syn_spec, where);
   weight_recorder_group(syn, where);
   if (m.base == "stdp_dopamine_synapse") volume_transmitter_index(syn, where);
@@ -519,6 +530,7 @@ void plan::connect_neurons(const connection& c) {
   const synapse_model& model = synapse_model_of(synapse_models, c.syn_spec, where);
   if (is_rate_synapse(model)) return connect_rate(c);
   if (is_gap_synapse(model)) return connect_nest_gap(*this, c);
+  if (is_sic_synapse(model)) return connect_sic(c);
   const json spec = merged_syn_spec(model, c.syn_spec, where);
   synapse_spec syn;
   lower_plasticity(model, spec, syn, where);
@@ -540,6 +552,9 @@ void plan::connect_neurons(const connection& c) {
   if (syn.delay.dist.is_constant() && syn.delay.per_item.empty() && syn.delay.dist.a < options.resolution_ms * (1 - 1e-9))
     throw parameter_error(where, "delay", delay.dump() + " ms",
                           "at least the resolution " + number_text(options.resolution_ms) + " ms (as NEST requires)");
+  // cont_delay_synapse with its default delay off the grid: NEST's next whole step (host/nest_cont_delay.cpp)
+  if (const cont_delay cd = cont_delay_of(model, c.syn_spec, options.resolution_ms); cd.continuous)
+    syn.delay = units::time_q(double(cont_delay_steps(cd, pre, post, options.resolution_ms)) * options.resolution_ms);
   const auto b = c.pre.first_id - pre.first_id, e = c.post.first_id - post.first_id;
   if (post.model == "iaf_bw_2001_exact" && spec.value("receptor_type", json(0)) == json(3)) {
     // each NMDA connection of a neuron gets its own slot (NEST: its own receptor port and gating variables)
@@ -664,9 +679,12 @@ void plan::build() {
   for (const auto& c : connections) {
     const synapse_model& m = synapse_model_of(synapse_models, c.syn_spec, "Connect");
     const json d = merged_syn_spec(m, c.syn_spec, "Connect").value("delay", json(1.0));
+    const cont_delay cd = cont_delay_of(m, c.syn_spec, options.resolution_ms);  // NEST registers n and n + 1 steps
     delays.push_back(is_rate_synapse(m)  ? json(rate_min_delay_entry(m, d, options))
                      : is_gap_synapse(m) ? json(gap_min_delay_entry(options))
-                                         : d);
+                     : cd.continuous ? json::array({double(cd.steps - 1) * options.resolution_ms,
+                                                    double(cd.steps) * options.resolution_ms})
+                                     : d);
   }
   min_delay_ms = planned_min_delay(delays, options.resolution_ms);
   volume_transmitters.assign(groups.size(), {});
@@ -764,7 +782,8 @@ json plan::status(const node_collection& nodes) const {
   for (std::size_t var = 0; var < p.model().state.size(); ++var) {
     json values = json::array();
     const real_t* s = p.state(static_cast<int>(var));
-    for (std::uint64_t i = 0; i < nodes.count; ++i) values.push_back(double(s[b + i]));
+    const double scale = astro_unit_scale(g, p.model().state[var].name);
+    for (std::uint64_t i = 0; i < nodes.count; ++i) values.push_back(double(s[b + i]) * scale);
     out[p.model().state[var].name] = values;
   }
   return out;
@@ -840,7 +859,9 @@ json plan::connections_between(const node_collection& source, const node_collect
     const node_group& pre = group_of(c.pre, "GetConnections");
     const node_group& post = group_of(c.post, "GetConnections");
     const projection& p = net->projections()[static_cast<std::size_t>(projection_of[ci])];
-    const std::string& model = synapse_model_of(synapse_models, c.syn_spec, "GetConnections").name;
+    const synapse_model& sm = synapse_model_of(synapse_models, c.syn_spec, "GetConnections");
+    const std::string& model = sm.name;
+    const cont_delay cd = cont_delay_of(sm, c.syn_spec, options.resolution_ms);  // NEST reports steps h - offset
     for (std::uint64_t r = 0; r + 1 < p.row_ptr.size(); ++r) {
       const std::uint64_t src = pre.first_id + p.source_range.begin + r;
       if (!inside(source, src)) continue;
@@ -849,7 +870,8 @@ json plan::connections_between(const node_collection& source, const node_collect
         const std::uint64_t tgt = post.first_id + p.target_range.begin + t;
         if (!inside(target, tgt)) continue;
         const double w = p.weights.empty() ? double(p.weight) : double(p.weights[k]);
-        const double d = double(p.delays.empty() ? p.delay : p.delays[k]) * options.resolution_ms;
+        const double d = cd.continuous ? double(cd.steps) * options.resolution_ms - cd.offset_ms
+                                       : double(p.delays.empty() ? p.delay : p.delays[k]) * options.resolution_ms;
         rows.push_back({src, tgt, w, d, &model, {&p, k}});
       }
     }

@@ -92,7 +92,8 @@ class kernel {
   // Synapse models (host/nest_synapses.hpp): static_synapse, static_synapse_hom_w, tsodyks_synapse(_hom),
   // tsodyks2_synapse, stdp_synapse, stdp_synapse_hom, stdp_pl_synapse_hom, stdp_triplet_synapse,
   // vogels_sprekeler_synapse, stdp_nn_symm/_restr/_pre_centered_synapse, jonke_synapse, stdp_facetshw_synapse_hom,
-  // stdp_dopamine_synapse (its volume_transmitter named by global id). CopyModel makes a named copy with
+  // stdp_dopamine_synapse (its volume_transmitter named by global id), cont_delay_synapse, sic_connection
+  // (astrocyte_lr_1994 -> aeif_cond_alpha_astro). CopyModel makes a named copy with
   // other defaults, SetDefaults changes a synapse model's defaults (both before the first simulate()).
   void copy_model(const std::string& existing, const std::string& name, const json& params = json::object());
   void set_defaults(const std::string& model, const json& params);

@@ -190,7 +190,19 @@ struct plan {
   void apply_rate_preloads();  // after the simulator allocated the rings
   // siegert_neuron (host/nest_siegert.cpp): a diffusion_connection as two projections, drift and diffusion
   void connect_diffusion(const connection& c);
+  // sic_connection (host/nest_astro.cpp): astrocyte -> aeif_cond_alpha_astro, the SIC as payload onto port "SIC"
+  void connect_sic(const connection& c);
 };
+
+// NEST's astrocytes in the layer (host/nest_astro.cpp).
+bool is_astrocyte(const node_group& g);  // astrocyte_lr_1994: takes spikes, sends its SIC (not a rate model)
+bool is_sic_synapse(const synapse_model& m);
+// NEST's value of volley's state variable `name` of group g per unit of volley's: 1000 for an astrocyte's
+// concentrations (NEST: µM, volley: mM), else 1.
+double astro_unit_scale(const node_group& g, const std::string& name);
+// NEST's rules for connections from or to astrocytes and for sic_connection; true when the connection is a
+// sic_connection (checked completely), false when the generic checks follow.
+bool check_astro_connection(const plan& p, const connection& c, const node_group& pre, const node_group& post);
 
 // NEST's rate models in the layer (host/nest_rate.cpp).
 bool is_rate_model(const node_group& g);  // emits rates (models/nest_rate.hpp)
@@ -211,6 +223,20 @@ double gap_min_delay_entry(const kernel_options& o);  // what a gap junction cou
 // NEST's rules for a gap_junction connection; false when the connection is not one.
 bool check_gap_connection(const plan& p, const connection& c, const node_group& pre, const node_group& post);
 void connect_nest_gap(plan& p, const connection& c);  // at build, after the populations
+// NEST's cont_delay_synapse in the layer (host/nest_cont_delay.cpp).
+bool is_cont_delay_synapse(const synapse_model& m);
+struct cont_delay {
+  bool continuous = false;  // the model's default delay, off the step grid (not given in Connect's syn_spec)
+  long long steps = 0;      // NEST's delay steps: floor(d / h) + 1
+  double offset_ms = 0;     // NEST's delay_offset: steps h - d
+};
+cont_delay cont_delay_of(const synapse_model& m, const json& syn_spec, double h);
+// The steps volley delivers a continuous delay with: NEST's steps, or for precise-time senders and targets the
+// grid point within 1e-9 h of NEST's arrival time (check_cont_delay refuses the rest).
+long long cont_delay_steps(const cont_delay& c, const node_group& pre, const node_group& post, double h);
+// Refuses what volley cannot deliver as NEST does: off-grid delays onto or from precise-time (_ps) neurons.
+void check_cont_delay(const synapse_model& m, const json& syn_spec, const node_group& pre, const node_group& post,
+                      double h, const std::string& where);
 // NEST's conn_spec as volley's connection rule.
 connection_rule nest_rule(const json& spec, const std::string& where);
 

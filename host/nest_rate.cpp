@@ -100,7 +100,9 @@ double host_input(const node_group& g, double x, const std::string& where) {
 
 }  // namespace
 
-bool is_rate_model(const node_group& g) { return g.entry != nullptr && g.entry->info().emits_rate; }
+bool is_rate_model(const node_group& g) {
+  return g.entry != nullptr && g.entry->info().emits_rate && !is_astrocyte(g);  // astrocytes send SIC, not rates
+}
 
 bool is_rate_synapse(const synapse_model& m) {
   return m.base == "rate_connection_delayed" || m.base == "rate_connection_instantaneous" ||

@@ -184,6 +184,10 @@ std::vector<synapse_model> builtin_synapse_models() {
       {"diffusion_connection", "diffusion_connection", {{"drift_factor", 1.0}, {"diffusion_factor", 1.0}}},
       // NEST's gap junctions between gap models (host/nest_gap.cpp); no delay
       {"gap_junction", "gap_junction", {{"weight", 1.0}}},
+      // a static synapse whose default delay may lie off the grid (host/nest_cont_delay.cpp)
+      {"cont_delay_synapse", "cont_delay_synapse", {{"weight", 1.0}, {"delay", 1.0}}},
+      // astrocyte -> aeif_cond_alpha_astro (host/nest_astro.cpp)
+      {"sic_connection", "sic_connection", {{"weight", 1.0}, {"delay", 1.0}}},
   };
 }
 

@@ -3,10 +3,12 @@
 // per entry (kernels/gpu/family_runner.cuh); the registry (models/registry.cpp) must name the same models, which
 // tests/test_models.cpp checks.
 #include "models/aeif_cond_alpha.hpp"
+#include "models/aeif_cond_alpha_astro.hpp"
 #include "models/aeif_cond_exp.hpp"
 #include "models/aeif_cond_multisynapse.hpp"
 #include "models/aeif_psc.hpp"
 #include "models/alif.hpp"
+#include "models/astrocyte_lr_1994.hpp"
 #include "models/binary_neurons.hpp"
 #include "models/brainpy_if.hpp"
 #include "models/cuba_coba_lif.hpp"
@@ -78,7 +80,7 @@ using all_neuron_models =
                glif_psc_double_alpha, iaf_psc_delta_ps, iaf_psc_exp_ps, iaf_psc_alpha_ps, iaf_psc_exp_ps_lossless,
                mcculloch_pitts_neuron, ginzburg_neuron, erfc_neuron, gamma_sup_generator,
                ppd_sup_generator, poisson_generator_ps, sinusoidal_gamma_generator, iaf_bw_2001,
-               ht_neuron, iaf_cond_alpha_mc, iaf_bw_2001_exact,
+               ht_neuron, iaf_cond_alpha_mc, iaf_bw_2001_exact, astrocyte_lr_1994, aeif_cond_alpha_astro,
                // NEST's rate models (models/nest_rate.hpp)
                lin_rate_ipn, tanh_rate_ipn, threshold_lin_rate_ipn, sigmoid_rate_ipn, sigmoid_rate_gg_1998_ipn,
                gauss_rate_ipn, lin_rate_opn, tanh_rate_opn, threshold_lin_rate_opn, rate_transformer_lin,

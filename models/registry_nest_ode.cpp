@@ -1,8 +1,10 @@
 // Registry part: NEST models integrated with the adaptive RKF45 (models/rkf45.hpp).
 #include "models/aeif_cond_alpha.hpp"
+#include "models/aeif_cond_alpha_astro.hpp"
 #include "models/aeif_cond_exp.hpp"
 #include "models/aeif_cond_multisynapse.hpp"
 #include "models/aeif_psc.hpp"
+#include "models/astrocyte_lr_1994.hpp"
 #include "models/gif_cond_exp.hpp"
 #include "models/gif_multisynapse.hpp"
 #include "models/glif_cond.hpp"
@@ -49,6 +51,8 @@ std::vector<neuron_model_entry> nest_ode_model_entries() {
       entry<iaf_cond_alpha_mc>("nest"),
       entry<iaf_bw_2001_exact>("nest"),
       entry<hh_psc_alpha_gap>("nest"),
+      entry<astrocyte_lr_1994>("nest"),
+      entry<aeif_cond_alpha_astro>("nest"),
   };
 }
 

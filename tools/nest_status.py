@@ -143,6 +143,11 @@ def nest_layer_devices():
     siegert_ref, siegert_test = "tests/reference/siegert_neuron.json", "tests/test_nest_siegert.cpp"
     if os.path.exists(os.path.join(ROOT, siegert_ref)) and os.path.exists(os.path.join(ROOT, siegert_test)):
         checked["diffusion_connection"] = f"{siegert_test} against {siegert_ref} (siegert_neuron networks)"
+    # synapse models replayed through the layer against NEST (tests/support/nest_layer_replay.hpp)
+    for model, ref, test in (("sic_connection", "aeif_cond_alpha_astro.json", "tests/test_nest_astro.cpp"),
+                             ("cont_delay_synapse", "cont_delay_synapse.json", "tests/test_nest_cont_delay.cpp")):
+        if os.path.exists(os.path.join(ROOT, "tests", "reference", ref)) and os.path.exists(os.path.join(ROOT, test)):
+            checked[model] = f"{test} against tests/reference/{ref}"
     syn_table = open(os.path.join(ROOT, "host", "nest_synapses.cpp")).read()
     names |= set(re.findall(r'\{"([a-z0-9_]+)", "[a-z0-9_]+",', syn_table))  # built-in synapse models
     return names, checked
