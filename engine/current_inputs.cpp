@@ -13,6 +13,7 @@
 #include "engine/network.hpp"
 #include "engine/random.hpp"
 #include "models/spike_sources.hpp"
+#include "models/spike_train_injector.hpp"
 
 namespace volley {
 
@@ -251,6 +252,35 @@ void network::set_spike_schedule(const std::string& population_name, const std::
     events.emplace_back(static_cast<std::uint32_t>(steps) - 1, indices[k]);  // emitted in the step ending at t
   }
   source->set_spike_schedule(std::move(events));
+}
+
+void network::set_spike_counts(const std::string& population_name, const std::vector<index_t>& indices,
+                               const std::vector<std::uint64_t>& steps, const std::vector<real_t>& counts,
+                               const std::string& label) {
+  const std::string where = label.empty() ? "spike schedule of '" + population_name + "'" : label;
+  population& p = find(population_name);
+  auto* source = dynamic_cast<model_population<models::spike_train_injector>*>(&p);
+  if (source == nullptr)
+    throw parameter_error(where, "target", "'" + p.name() + "' (model " + p.model().name + ")",
+                          "a population of model spike_train_injector");
+  if (indices.size() != steps.size() || indices.size() != counts.size())
+    throw parameter_error(where, "steps",
+                          std::to_string(steps.size()) + " steps and " + std::to_string(counts.size()) + " counts",
+                          std::to_string(indices.size()) + " of each, one per index");
+  std::vector<std::tuple<std::uint32_t, index_t, real_t>> events;
+  events.reserve(indices.size());
+  for (std::size_t k = 0; k < indices.size(); ++k) {
+    if (indices[k] >= p.size())
+      throw parameter_error(where, "indices[" + std::to_string(k) + "]", std::to_string(indices[k]),
+                            "an index below the population size " + std::to_string(p.size()));
+    if (steps[k] >= std::uint64_t(models::forever))
+      throw parameter_error(where, "steps[" + std::to_string(k) + "]", std::to_string(steps[k]),
+                            "a step below " + std::to_string(models::forever));
+    if (!(counts[k] >= 0) || !std::isfinite(double(counts[k])))
+      throw parameter_error(where, "counts[" + std::to_string(k) + "]", number(counts[k]), "a count >= 0");
+    events.emplace_back(static_cast<std::uint32_t>(steps[k]), indices[k], counts[k]);
+  }
+  source->set_spike_counts(std::move(events));
 }
 
 void describe_inputs(nlohmann::json& out) {

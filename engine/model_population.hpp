@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -95,6 +96,7 @@ class model_population final : public population {
     std::sort(events.begin(), events.end());
     events.erase(std::unique(events.begin(), events.end()), events.end());
     schedule_step_.clear();
+    schedule_count_.clear();
     schedule_row_.assign(1, 0);
     schedule_neuron_.clear();
     for (const auto& [s, i] : events) {
@@ -107,10 +109,32 @@ class model_population final : public population {
     }
   }
 
-  // The schedule table (GPU upload): steps with spikes, row offsets, neurons.
+  // Spike-schedule models with a count payload (spike_train_injector): events (step, neuron, count); the events of
+  // one neuron in one step become one spike whose count (state 0) is their sum.
+  void set_spike_counts(std::vector<std::tuple<std::uint32_t, index_t, real_t>> events) {
+    std::sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
+      return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b));
+    });
+    std::vector<std::pair<std::uint32_t, index_t>> cells;
+    schedule_count_.clear();
+    for (const auto& [s, i, n] : events) {
+      if (!cells.empty() && cells.back() == std::pair{s, i}) {
+        schedule_count_.back() += n;
+        continue;
+      }
+      cells.emplace_back(s, i);
+      schedule_count_.push_back(n);
+    }
+    std::vector<real_t> counts = std::move(schedule_count_);
+    set_spike_schedule(std::move(cells));  // sorted and unique: the rows keep the order of `counts`
+    schedule_count_ = std::move(counts);
+  }
+
+  // The schedule table (GPU upload): steps with spikes, row offsets, neurons, counts (empty: 1 each).
   const std::vector<std::uint64_t>& schedule_steps() const { return schedule_step_; }
   const std::vector<std::uint64_t>& schedule_rows() const { return schedule_row_; }
   const std::vector<index_t>& schedule_neurons() const { return schedule_neuron_; }
+  const std::vector<real_t>& schedule_counts() const { return schedule_count_; }
 
   void update_family(const std::vector<population*>& family, std::uint64_t step, std::uint64_t seed,
                      int threads) override {
@@ -174,7 +198,8 @@ class model_population final : public population {
     const std::uint64_t a = any ? schedule_row_[r] : 0, b = any ? schedule_row_[r + 1] : 0;
     for (std::uint32_t inst = 0; inst < batch_; ++inst) {
       spikes_[inst].assign(schedule_neuron_.begin() + a, schedule_neuron_.begin() + b);
-      for (std::uint64_t e = a; e < b; ++e) state_[0][std::size_t(inst) * size_ + schedule_neuron_[e]] = 1;
+      for (std::uint64_t e = a; e < b; ++e)
+        state_[0][std::size_t(inst) * size_ + schedule_neuron_[e]] = schedule_count_.empty() ? 1 : schedule_count_[e];
     }
   }
 
@@ -190,6 +215,7 @@ class model_population final : public population {
   std::vector<std::uint64_t> schedule_step_;  // spike-schedule models: steps with spikes, ascending
   std::vector<std::uint64_t> schedule_row_;   // offsets of their rows in schedule_neuron_
   std::vector<index_t> schedule_neuron_;
+  std::vector<real_t> schedule_count_;  // per entry of schedule_neuron_: its spike count (empty: 1 each)
 };
 
 }  // namespace volley

@@ -264,6 +264,12 @@ class network {
   // >= dt), in every batch instance. Replaces an earlier schedule.
   void set_spike_schedule(const std::string& population, const std::vector<index_t>& indices,
                           const std::vector<units::time_q>& times, const std::string& where = "");
+  // The spikes of a spike_train_injector population (models/spike_train_injector.hpp): neuron indices[k] spikes
+  // in step steps[k] (the step ending at the spike's stamp) with counts[k] spikes (>= 0); events of one neuron in one
+  // step add up. Replaces an earlier schedule.
+  void set_spike_counts(const std::string& population, const std::vector<index_t>& indices,
+                        const std::vector<std::uint64_t>& steps, const std::vector<real_t>& counts,
+                        const std::string& where = "");
 
   std::vector<std::unique_ptr<population>>& populations() { return populations_; }
   const std::vector<std::unique_ptr<population>>& populations() const { return populations_; }

@@ -702,6 +702,7 @@ void plan::build() {
   for (auto& g : groups) {
     if (g.kind != device_kind::none) continue;
     build_population(g);
+    if (is_injector(g)) schedule_injector(*net, g, options.resolution_ms);
     stdp_archive_options a;
     a.capacity = options.stdp_archive_capacity;
     if (g.archive.contains("tau_minus")) a.tau_minus = units::time_q(g.archive.at("tau_minus").get<double>());
@@ -776,6 +777,7 @@ json plan::status(const node_collection& nodes) const {
     if (is_detector(g.kind)) out.update(detector_results(g));
     return out;
   }
+  if (is_injector(g)) out.update(injector_status(g, nodes));
   if (!net) return out;
   const population& p = net->find(g.population);
   const auto b = nodes.first_id - g.first_id;

@@ -90,6 +90,10 @@ void kernel::set_status(const node_collection& nodes, const json& params) {
     set_device_params(g, params, where, plan_->options.resolution_ms);
     return;
   }
+  if (detail::is_injector(g)) {
+    detail::set_injector_params(g, nodes, params, plan_->options.resolution_ms, where);
+    return;
+  }
   // As NEST: everything is checked first, then committed.
   const std::uint64_t offset = nodes.first_id - g.first_id;
   const bool whole = offset == 0 && nodes.count == g.count;

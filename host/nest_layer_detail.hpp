@@ -68,6 +68,7 @@ struct node_group {
   json state_overrides = json::object();              // neurons: state -> {node index: value}, set after params
   std::string population;                             // neurons: the volley population, once built
   json archive = json::object();                      // neurons: NEST's tau_minus, tau_minus_triplet (ms), if set
+  json injector = json::array();                      // spike_train_injector: per node its parameters (NEST units)
 };
 
 // The receptor_types a detector accepts: 2 (correlation_detector), N_channels, or 1 (spin_detector).
@@ -193,6 +194,14 @@ struct plan {
   // sic_connection (host/nest_astro.cpp): astrocyte -> aeif_cond_alpha_astro, the SIC as payload onto port "SIC"
   void connect_sic(const connection& c);
 };
+
+// spike_train_injector in the layer (host/nest_injector.cpp): a neuron group whose list parameters are kept per
+// node in node_group::injector and become the built population's spike schedule.
+bool is_injector(const node_group& g);
+void set_injector_params(node_group& g, const node_collection& nodes, const json& params, double dt,
+                         const std::string& where);
+json injector_status(const node_group& g, const node_collection& nodes);
+void schedule_injector(network& net, const node_group& g, double dt);
 
 // NEST's astrocytes in the layer (host/nest_astro.cpp).
 bool is_astrocyte(const node_group& g);  // astrocyte_lr_1994: takes spikes, sends its SIC (not a rate model)

@@ -57,6 +57,7 @@
 #include "models/quaif.hpp"
 #include "models/readout.hpp"
 #include "models/spike_sources.hpp"
+#include "models/spike_train_injector.hpp"
 #include "models/traub_miles.hpp"
 
 namespace volley::models {
@@ -86,6 +87,6 @@ using all_neuron_models =
                gauss_rate_ipn, lin_rate_opn, tanh_rate_opn, threshold_lin_rate_opn, rate_transformer_lin,
                rate_transformer_tanh, rate_transformer_threshold_lin, rate_transformer_sigmoid,
                rate_transformer_sigmoid_gg_1998, rate_transformer_gauss, rate_source,
-               siegert_neuron, hh_psc_alpha_gap>;
+               siegert_neuron, hh_psc_alpha_gap, spike_train_injector>;
 
 }  // namespace volley::models

@@ -18,6 +18,7 @@
 #include "models/model_json.hpp"
 #include "models/nest_generator_sources.hpp"
 #include "models/parrot_neuron.hpp"
+#include "models/spike_train_injector.hpp"
 #include "models/pp_psc_delta.hpp"
 #include "models/registry_parts.hpp"
 
@@ -54,6 +55,7 @@ std::vector<neuron_model_entry> nest_exact_model_entries() {
       entry<mcculloch_pitts_neuron>("nest"),
       entry<ginzburg_neuron>("nest"),
       entry<erfc_neuron>("nest"),
+      entry<spike_train_injector>("nest"),
   };
 }
 

@@ -77,6 +77,7 @@ struct device_schedule {
   const std::uint64_t* steps;  // ascending steps with spikes
   const std::uint64_t* rows;   // row r: neurons[rows[r] .. rows[r + 1])
   const index_t* neurons;
+  const real_t* counts;  // per entry of neurons: the value of state 0 at the spike (nullptr: 1)
   std::uint32_t n_steps;
   real_t* mark;  // state 0, [batch][n]
   index_t n;
@@ -104,7 +105,7 @@ static __global__ void schedule_kernel(const device_schedule* schedules, const s
   for (std::uint64_t k = threadIdx.x; k < count * s.batch; k += blockDim.x) {
     const auto b = static_cast<std::uint32_t>(k / count);
     const index_t i = s.neurons[a + k % count];
-    s.mark[std::size_t(b) * s.n + i] = 1;
+    s.mark[std::size_t(b) * s.n + i] = s.counts != nullptr ? s.counts[a + k % count] : real_t(1);
     s.out.spikes[std::size_t(b) * s.n + k % count] = i;
   }
   if (threadIdx.x < s.batch) s.out.count[threadIdx.x] = static_cast<std::uint32_t>(count);
@@ -170,7 +171,9 @@ class model_family_runner final : public family_runner {
       t.steps.upload(mp.schedule_steps());
       t.rows.upload(mp.schedule_rows());
       t.neurons.upload(mp.schedule_neurons());
+      t.counts.upload(mp.schedule_counts());
       schedules_host_.push_back({t.steps.get(), t.rows.get(), t.neurons.get(),
+                                 mp.schedule_counts().empty() ? nullptr : t.counts.get(),
                                  static_cast<std::uint32_t>(mp.schedule_steps().size()),
                                  mirror.translate(const_cast<model_population<Model>&>(mp).state(0)), f.host->size(),
                                  f.host->batch(), f.out});
@@ -180,6 +183,7 @@ class model_family_runner final : public family_runner {
   struct schedule_table {
     device_array<std::uint64_t> steps, rows;
     device_array<index_t> neurons;
+    device_array<real_t> counts;
   };
   std::vector<schedule_table> tables_;
   std::vector<device_schedule> schedules_host_;
