@@ -13,6 +13,7 @@
 
 #include "engine/error.hpp"
 #include "host/nest_layer.hpp"
+#include "host/simulator.hpp"
 
 using namespace volley;
 using nest::json;
@@ -81,6 +82,7 @@ TEST(NestSpikeTrainInjector, StdpSynapseFromInjectorMatchesNest) {
   k.simulate(r.at("t_sim_ms").get<double>());
 
   const json spikes = k.get_events(sr);
+  std::printf("  post spikes %s\n  NEST %s\n", spikes.at("times").dump().c_str(), r.at("post_spike_times").dump().c_str());
   ASSERT_EQ(spikes.at("times").size(), r.at("post_spike_times").size());
   for (std::size_t s = 0; s < spikes.at("times").size(); ++s)
     EXPECT_NEAR(spikes.at("times")[s].get<double>(), r.at("post_spike_times")[s].get<double>(), 1e-9) << s;
