@@ -3,12 +3,14 @@
 #include "models/aeif_cond_exp.hpp"
 #include "models/aeif_cond_multisynapse.hpp"
 #include "models/aeif_psc.hpp"
+#include "models/aeif_psc_delta_clopath.hpp"
 #include "models/gif_cond_exp.hpp"
 #include "models/gif_multisynapse.hpp"
 #include "models/glif_cond.hpp"
 #include "models/hh_cond_beta_gap_traub.hpp"
 #include "models/hh_cond_exp_traub.hpp"
 #include "models/hh_psc_alpha.hpp"
+#include "models/hh_psc_alpha_clopath.hpp"
 #include "models/ht_neuron.hpp"
 #include "models/iaf_bw_2001.hpp"
 #include "models/iaf_chxk_2008.hpp"
@@ -43,6 +45,8 @@ std::vector<neuron_model_entry> nest_ode_model_entries() {
       entry<hh_cond_beta_gap_traub>("nest"),
       entry<iaf_bw_2001>("nest"),
       entry<ht_neuron>("nest"),
+      entry<aeif_psc_delta_clopath>("nest"),
+      entry<hh_psc_alpha_clopath>("nest"),
   };
 }
 
