@@ -350,8 +350,8 @@ void network::set_stdp(projection& p, const synapse_spec& syn, const std::string
   if (c.rule == models::stdp_rule::clopath && p.target->model().clopath.u < 0)
     throw parameter_error(where, "synapse_model", model,
                           "a target that archives its filtered potentials (aeif_psc_delta_clopath, "
-                          "hh_psc_alpha_clopath); '" + p.target->model().name + "' does not (NEST: the target needs "
-                          "Clopath archiving)");
+                          "hh_psc_alpha_clopath; NEST: Clopath archiving), not '" +
+                              p.target->model().name + "'");
   if (p.weights.empty()) p.weights.assign(p.size(), p.weight);  // per-synapse weights from here on
   for (real_t w : p.weights) {
     if (!std::isfinite(double(w))) throw parameter_error(where, "weight", number(double(w)), "a finite value");
@@ -361,9 +361,11 @@ void network::set_stdp(projection& p, const synapse_spec& syn, const std::string
       // the weight then keeps its sign, so the port a target routing by sign gets stays right
       const bool positive = w >= 0;
       if (positive != (c.Wmin >= 0))
-        throw parameter_error(where, "weight", number(double(w)), "the sign of Wmin " + number(c.Wmin) + " (" + model + ")");
+        throw parameter_error(where, "weight", number(double(w)),
+                              "the sign of Wmin " + number(c.Wmin) + " (" + model + ")");
       if (positive != (c.Wmax > 0))
-        throw parameter_error(where, "weight", number(double(w)), "the sign of Wmax " + number(c.Wmax) + " (" + model + ")");
+        throw parameter_error(where, "weight", number(double(w)),
+                              "the sign of Wmax " + number(c.Wmax) + " (" + model + ")");
       continue;
     }
     if (c.rule == models::stdp_rule::jonke) {

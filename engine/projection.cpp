@@ -264,8 +264,8 @@ void advance_stdp_traces(std::vector<projection>& projections, std::uint64_t ste
       const std::uint64_t row = *it - p.source_range.begin;
       if (p.clopath()) {
         const models::clopath_synapse_constants c{p.stdp.tau_x, p.stdp.Wmin, p.stdp.Wmax};
-        p.stdp_pre[row].kplus = models::clopath_x_bar_after(c, p.stdp_pre[row].kplus, p.stdp_pre[row].t_last,
-                                                            step + 1, p.stdp.dt);
+        p.stdp_pre[row].kplus =
+            models::clopath_x_bar_after(c, p.stdp_pre[row].kplus, p.stdp_pre[row].t_last, step + 1, p.stdp.dt);
         p.stdp_pre[row].t_last = step + 1;
         continue;
       }

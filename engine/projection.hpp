@@ -9,11 +9,11 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "engine/clopath_archive.hpp"
 #include "engine/config.hpp"
 #include "engine/connectivity.hpp"
 #include "engine/distribution.hpp"
 #include "engine/population.hpp"
-#include "engine/clopath_archive.hpp"
 #include "engine/random.hpp"
 #include "engine/spike_archive.hpp"
 #include "models/short_term_plasticity.hpp"

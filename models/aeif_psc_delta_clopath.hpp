@@ -25,6 +25,9 @@
 //      round(t_ref/dt) steps after this one;
 //   3. refractory: V = V_reset.
 // After the step the clamp and refractory counts go down. update() reports one spike per step.
+// Initial state: V_m = E_L, V_th = V_th_rest, u_bar_plus = u_bar_minus = u_bar_bar = E_L, w = z = 0. NEST builds
+// the state from the model's default parameters and does not let V_th be set, so its V_th starts at -50.4 mV whatever
+// V_th_rest is; volley starts at V_th_rest and V_th may be set like any state variable.
 // Not reproduced: NEST's NumericalInstability exception (V < -1000 mV or |w| > 1e6 pA after an RKF45 step).
 #include <array>
 #include <cmath>

@@ -18,6 +18,16 @@
 //        w <- min(Wmax, w + dw_j x_bar exp((t_last - (t_j + d)) dt / tau_x))
 //   2. w <- max(Wmin, w - LTD value at t - d (0 if none was written, or t - d <= 0))
 //   3. the spike is delivered with w; x_bar <- x_bar exp(-(t - t_last) dt / tau_x) + 1 / tau_x, t_last <- t.
+// x_bar and t_last are kept per presynaptic neuron and projection (NEST: per synapse; equal, since they depend only
+// on the presynaptic spikes and the projection's tau_x).
+//
+// Differs from NEST 3.10 (checked with it): NEST keeps the LTD values in a ring of max_delay + 1 entries (one per step
+// in which u- > theta_minus) and looks the value up when the spike is delivered, after the min_delay slice in which
+// the presynaptic neuron fired; by then up to min_delay - 1 + d newer entries may have been written, so with
+// min_delay > 1 step NEST finds no LTD for a spike outside the last step of its slice (with min_delay = max_delay =
+// 1 ms, only spikes in the slice's last step are depressed). volley applies the LTD the rule defines to every spike.
+// With delays of one step (min_delay = dt, the references' setting) the two agree. The neuron side's history is
+// kept from the first run on that has a clopath_synapse into the population (NEST: from the start).
 #include <cmath>
 #include <cstdint>
 
