@@ -26,6 +26,7 @@ model_info describe_model() {
   if constexpr (requires { Model::spike_payload_counts; }) m.spike_payload_counts = Model::spike_payload_counts;
   if constexpr (requires { Model::emits_rate; }) m.emits_rate = Model::emits_rate;
   m.membrane = Model::membrane;
+  if constexpr (requires { Model::clopath; }) m.clopath = Model::clopath;
   return m;
 }
 
@@ -49,6 +50,13 @@ class model_population final : public population {
   }
 
   const std::vector<params>& parameters() const { return params_; }
+
+  std::vector<models::clopath_rule> clopath_rules(double dt) const override {
+    std::vector<models::clopath_rule> rules;
+    if constexpr (requires { Model::clopath; })
+      for (const auto& p : params_) rules.push_back(models::lower_clopath_rule(p.clopath, dt));
+    return rules;
+  }
 
   kernels::population_view<Model> view(std::uint64_t step, std::uint64_t seed) {
     kernels::population_view<Model> v;

@@ -149,10 +149,11 @@ void check_stdp(const models::stdp_constants& c, const std::string& model, const
   };
   positive("tau_plus", c.tau_plus);
   positive("tau_plus_triplet", c.tau_plus_triplet);
+  positive("tau_x", c.tau_x);
   for (auto [name, v] : {std::pair{"lambda", c.lambda}, {"alpha", c.alpha}, {"mu_plus", c.mu_plus},
                          {"mu_minus", c.mu_minus}, {"mu", c.mu}, {"Wmax", c.Wmax}, {"Aplus", c.Aplus},
                          {"Aminus", c.Aminus}, {"Aplus_triplet", c.Aplus_triplet},
-                         {"Aminus_triplet", c.Aminus_triplet}, {"eta", c.eta}, {"beta", c.beta}})
+                         {"Aminus_triplet", c.Aminus_triplet}, {"eta", c.eta}, {"beta", c.beta}, {"Wmin", c.Wmin}})
     if (!std::isfinite(v)) throw parameter_error(where, model + "." + name, number(v), "a finite value");
 }
 
@@ -343,13 +344,31 @@ void network::set_stdp(projection& p, const synapse_spec& syn, const std::string
   if (c.rule == models::stdp_rule::facetshw) check_facetshw(syn.stdp_facetshw, model, where);
   if (c.rule == models::stdp_rule::dopamine) check_dopamine(syn, model, where);
   if (!(std::isfinite(syn.stdp_initial_kplus) && syn.stdp_initial_kplus >= 0))
-    throw parameter_error(where, model + ".Kplus", number(syn.stdp_initial_kplus), ">= 0");
+    throw parameter_error(where, model + (c.rule == models::stdp_rule::clopath ? ".x_bar" : ".Kplus"),
+                          number(syn.stdp_initial_kplus), ">= 0");
   if (!(std::isfinite(syn.stdp_initial_kplus_triplet) && syn.stdp_initial_kplus_triplet >= 0))
     throw parameter_error(where, model + ".Kplus_triplet", number(syn.stdp_initial_kplus_triplet), ">= 0");
+  if (c.rule == models::stdp_rule::clopath && p.target->model().clopath.u < 0)
+    throw parameter_error(where, "synapse_model", model,
+                          "a target that archives its filtered potentials (aeif_psc_delta_clopath, "
+                          "hh_psc_alpha_clopath; NEST: Clopath archiving), not '" +
+                              p.target->model().name + "'");
   if (p.weights.empty()) p.weights.assign(p.size(), p.weight);  // per-synapse weights from here on
   for (real_t w : p.weights) {
     if (!std::isfinite(double(w))) throw parameter_error(where, "weight", number(double(w)), "a finite value");
     bool ok = true;
+    if (c.rule == models::stdp_rule::clopath) {
+      // NEST: weight and Wmin of one sign (0 counting as positive), weight and Wmax too (0 counting as negative);
+      // the weight then keeps its sign, so the port a target routing by sign gets stays right
+      const bool positive = w >= 0;
+      if (positive != (c.Wmin >= 0))
+        throw parameter_error(where, "weight", number(double(w)),
+                              "the sign of Wmin " + number(c.Wmin) + " (" + model + ")");
+      if (positive != (c.Wmax > 0))
+        throw parameter_error(where, "weight", number(double(w)),
+                              "the sign of Wmax " + number(c.Wmax) + " (" + model + ")");
+      continue;
+    }
     if (c.rule == models::stdp_rule::jonke) {
       // NEST takes any weight; a negative one floors at 0 at the first spike (lambda != 0) and may grow, while the
       // port of a target that routes by sign is picked here, once
@@ -521,6 +540,8 @@ void network::set_stdp_archive(const std::string& population_name, const stdp_ar
 void network::archive_spikes(std::uint64_t step) {
   for (std::size_t i = 0; i < archives_.size(); ++i)
     if (archives_[i].enabled()) archives_[i].record(populations_[i]->spikes()[0], step, dt_);
+  for (auto& a : clopath_archives_)
+    if (a) a->record(step);
 }
 
 void network::plan_synapses(projection& p, const connection_rule& rule, const synapse_spec& syn, std::uint32_t id,
@@ -699,8 +720,9 @@ void network::finalize(bool draw_device_resident) {
   // STDP: an archive for every population an STDP projection targets (allocated once, on the first finalize)
   archives_.resize(populations_.size());
   archive_options_.resize(populations_.size());
+  finalize_clopath_archives();
   for (auto& p : projections_) {
-    if (!p.weight_plastic()) continue;
+    if (!p.weight_plastic() || p.clopath()) continue;
     const auto id = p.target->id();
     spike_archive& a = archives_[id];
     if (!a.enabled()) {
@@ -709,6 +731,36 @@ void network::finalize(bool draw_device_resident) {
       a.allocate(p.target->size(), archive_options_[id].capacity);
     }
     p.stdp_archive = &a;
+  }
+}
+
+// clopath_synapse: an archive for every population a clopath projection targets (allocated on the first finalize
+// that sees one; later finalizes recount the incoming synapses).
+void network::finalize_clopath_archives() {
+  clopath_archives_.resize(populations_.size());
+  std::vector<std::uint32_t> longest(populations_.size(), 0);
+  for (const auto& p : projections_)
+    if (p.clopath()) longest[p.target->id()] = std::max<std::uint32_t>(longest[p.target->id()], p.max_delay());
+  for (std::size_t id = 0; id < populations_.size(); ++id) {
+    if (longest[id] == 0) continue;
+    auto& a = clopath_archives_[id];
+    if (!a) {
+      a = std::make_unique<clopath_archive>();
+      a->allocate(*populations_[id], dt_, longest[id]);
+    } else if (longest[id] + 1 > a->ltd_slots) {
+      throw parameter_error("clopath_synapse into '" + populations_[id]->name() + "'", "delay",
+                            std::to_string(longest[id]) + " steps",
+                            "at most " + std::to_string(a->ltd_slots - 1) +
+                                " steps (the longest delay into it when the network first ran)");
+    }
+    std::fill(a->n_incoming.begin(), a->n_incoming.end(), 0u);
+  }
+  for (auto& p : projections_) {
+    if (!p.clopath()) continue;
+    clopath_archive& a = *clopath_archives_[p.target->id()];
+    for (std::uint64_t k = 0; k < p.size(); ++k)
+      ++a.n_incoming[p.target_range.begin + (p.narrow() ? p.targets16[k] : p.targets32[k])];
+    p.stdp_clopath = &a;
   }
 }
 

@@ -10,6 +10,7 @@
 #include "engine/config.hpp"
 #include "engine/param.hpp"
 #include "engine/units.hpp"
+#include "models/clopath.hpp"
 #include "models/current_sources.hpp"
 #include "models/receptor.hpp"
 
@@ -69,6 +70,8 @@ struct model_info {
   // not counted or recorded (models/model_kit.hpp emits_rate).
   bool emits_rate = false;
   int membrane = 0;
+  // Clopath neurons (models/clopath.hpp): the state variables clopath_synapse reads; u = -1 for other models.
+  models::clopath_voltages clopath{-1, -1, -1, -1};
 };
 
 class population {
@@ -147,6 +150,9 @@ class population {
                              int threads) = 0;
   // Sets state `var` of neuron i in batch b (all batches when b < 0).
   void set_state(int var, index_t i, real_t value);
+  // Clopath neurons: the rule clopath_synapse applies, one per parameter set (one for a homogeneous population,
+  // else one per neuron); empty for other models.
+  virtual std::vector<models::clopath_rule> clopath_rules(double /*dt*/) const { return {}; }
 
  protected:
   std::string name_;

@@ -155,6 +155,35 @@ bool deliver_plastic_owned(projection& p, const Index* targets, std::uint64_t ro
   return complete;
 }
 
+// clopath_synapse (models/clopath.hpp): the synapses [k0, k1) of `row` (source spiked in `step`) read their
+// targets' LTP entries of the window and the LTD value, then deliver the new weights.
+template <class Index>
+void deliver_clopath_owned(projection& p, const Index* targets, std::uint64_t row, index_t lo, index_t hi,
+                           const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset) {
+  const auto [k0, k1] = owned_synapses(p, targets, row, lo, hi);
+  const models::stdp_pre_state& pre = p.stdp_pre[row];  // x_bar and t_last after the source's previous spike
+  const models::clopath_synapse_constants c{p.stdp.tau_x, p.stdp.Wmin, p.stdp.Wmax};
+  const double dt = p.stdp.dt;
+  const std::int64_t t = static_cast<std::int64_t>(step + 1), t_last = static_cast<std::int64_t>(pre.t_last);
+  clopath_archive& archive = *p.stdp_clopath;
+  const index_t tb = p.target_range.begin;
+  for (std::uint64_t k = k0; k < k1; ++k) {
+    const std::int64_t d = p.delays.empty() ? p.delay : p.delays[k];
+    const index_t target = tb + targets[k];
+    double w = p.weights[k];
+    for (auto& e : archive.ltp[target]) {  // the window (t_last - d, t - d], oldest first
+      const auto tj = static_cast<std::int64_t>(e.t);
+      if (tj <= t_last - d) continue;
+      if (tj > t - d) break;
+      ++e.reads;
+      w = models::clopath_facilitate(c, w, e.dw, pre.kplus, static_cast<double>(t_last - (tj + d)) * dt);
+    }
+    w = models::clopath_depress(c, w, archive.ltd_at(target, t - d));
+    p.weights[k] = static_cast<real_t>(w);
+    ring.base[((step + d) & ring.slot_mask) * ring.slot_stride + offset + targets[k]] += p.weights[k];
+  }
+}
+
 bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index_t hi_pop, std::uint64_t seed) {
   // the caller owns target-population neurons [lo_pop, hi_pop); convert to this projection's target range
   if (p.dopamine()) return true;  // delivered at the end of the slice (update_dopamine_synapses)
@@ -196,6 +225,13 @@ bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
           deliver_quantal_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset, payload, seed);
         continue;
       }
+      if (p.clopath()) {  // batch 1 (checked at connect)
+        if (p.narrow())
+          deliver_clopath_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset);
+        else
+          deliver_clopath_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset);
+        continue;
+      }
       if (p.weight_plastic() && !p.facetshw()) {  // batch 1 (checked at connect); facetshw: weights set already
         complete = (p.narrow() ? deliver_plastic_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset)
                                : deliver_plastic_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset)) &&
@@ -228,6 +264,13 @@ void advance_stdp_traces(std::vector<projection>& projections, std::uint64_t ste
     const auto first = std::lower_bound(spikes.begin(), spikes.end(), p.source_range.begin);
     for (auto it = first; it != spikes.end() && *it < p.source_range.end; ++it) {
       const std::uint64_t row = *it - p.source_range.begin;
+      if (p.clopath()) {
+        const models::clopath_synapse_constants c{p.stdp.tau_x, p.stdp.Wmin, p.stdp.Wmax};
+        p.stdp_pre[row].kplus =
+            models::clopath_x_bar_after(c, p.stdp_pre[row].kplus, p.stdp_pre[row].t_last, step + 1, p.stdp.dt);
+        p.stdp_pre[row].t_last = step + 1;
+        continue;
+      }
       p.stdp_pre[row] = models::stdp_after_pre_spike(p.stdp, p.stdp_pre[row], step + 1);
     }
   }

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "engine/clopath_archive.hpp"
 #include "engine/config.hpp"
 #include "engine/connectivity.hpp"
 #include "engine/distribution.hpp"
@@ -104,6 +105,10 @@ struct projection {
   std::vector<models::dopamine_synapse> stdp_dopamine_synapses;  // [synapse]
   std::vector<std::pair<std::uint64_t, index_t>> stdp_dopamine_queue;  // (step, source row) of this slice's spikes
   bool dopamine() const { return stdp.rule == models::stdp_rule::dopamine; }
+  // clopath_synapse: x_bar (1/ms) and t_last per source row in stdp_pre (kplus holds x_bar); the target's filtered
+  // potentials and LTP / LTD history in its Clopath archive (set at finalize; read and marked by the owning thread).
+  clopath_archive* stdp_clopath = nullptr;
+  bool clopath() const { return stdp.rule == models::stdp_rule::clopath; }
   bool weight_plastic() const { return stdp.rule != models::stdp_rule::none; }
 
   // NEST's weight_recorder: every transmitted spike's weight (after plasticity), appended after propagation.

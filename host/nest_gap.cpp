@@ -71,10 +71,10 @@ bool check_gap_connection(const plan& p, const connection& c, const node_group& 
                             "hh_psc_alpha_gap or hh_cond_beta_gap_traub neurons (NEST: the node does not support gap "
                             "junction " +
                                 std::string(g == &pre ? "output" : "input") + ")");
-  const json spec = merged_syn_spec(m, c.syn_spec, where);
   for (const auto& [key, value] : c.syn_spec.items())
     if (key != "synapse_model" && key != "weight")
       throw parameter_error(where, key, value.dump(), "only synapse_model and weight (gap_junction has no delay)");
+  const json spec = merged_syn_spec(m, c.syn_spec, where);
   const json rule = c.conn_spec.is_object() ? c.conn_spec.value("rule", json("")) : c.conn_spec;
   const bool symmetric = c.conn_spec.is_object() && c.conn_spec.value("make_symmetric", json(false)) == json(true);
   const json w = spec.value("weight", json(1.0));
@@ -86,9 +86,10 @@ bool check_gap_connection(const plan& p, const connection& c, const node_group& 
                             std::to_string(c.pre.count) + " values, one per pair");
   } else if (rule == "all_to_all" && !symmetric && same_nodes(c.pre, c.post)) {
     if (!w.is_number()) throw parameter_error(where, "weight", w.dump(), nest_gap_rule_message);
-    for (const auto& [key, value] : c.conn_spec.items())
-      if (key != "rule" && key != "allow_autapses" && key != "allow_multapses")
-        throw parameter_error(where, key, value.dump(), "rule and allow_autapses only (all_to_all gap junctions)");
+    if (c.conn_spec.is_object())
+      for (const auto& [key, value] : c.conn_spec.items())
+        if (key != "rule" && key != "allow_autapses" && key != "allow_multapses")
+          throw parameter_error(where, key, value.dump(), "rule and allow_autapses only (all_to_all gap junctions)");
   } else if (symmetric) {
     throw parameter_error(where, "make_symmetric", "true",
                           "rule one_to_one (NEST: this connection rule does not "
@@ -132,7 +133,7 @@ void connect_nest_gap(plan& p, const connection& c) {
     }
     return;
   }
-  const bool autapses = c.conn_spec.value("allow_autapses", json(true)) == json(true);
+  const bool autapses = !c.conn_spec.is_object() || c.conn_spec.value("allow_autapses", json(true)) == json(true);
   for (std::uint64_t i = 0; i < c.pre.count; ++i)
     for (std::uint64_t j = 0; j < c.post.count; ++j)
       if (autapses || i != j)

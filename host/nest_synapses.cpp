@@ -64,6 +64,7 @@ models::stdp_rule rule_of_base(const std::string& base) {
   if (base == "jonke_synapse") return stdp_rule::jonke;
   if (base == "stdp_facetshw_synapse_hom") return stdp_rule::facetshw;
   if (base == "stdp_dopamine_synapse") return stdp_rule::dopamine;
+  if (base == "clopath_synapse") return stdp_rule::clopath;
   return stdp_rule::none;
 }
 
@@ -178,6 +179,8 @@ std::vector<synapse_model> builtin_synapse_models() {
        {{"weight", 1.0}, {"delay", 1.0}, {"A_plus", 1.0}, {"A_minus", 1.5}, {"tau_plus", 20.0}, {"tau_c", 1000.0},
         {"tau_n", 200.0}, {"b", 0.0}, {"Wmin", 0.0}, {"Wmax", 200.0}, {"c", 0.0}, {"n", 0.0}, {"Kplus", 0.0},
         {"volume_transmitter", nullptr}}},
+      {"clopath_synapse", "clopath_synapse",
+       {{"weight", 1.0}, {"delay", 1.0}, {"tau_x", 15.0}, {"Wmin", 0.0}, {"Wmax", 100.0}, {"x_bar", 0.0}}},
       // rate models (host/nest_rate.cpp); NEST's instantaneous connection has no delay
       {"rate_connection_delayed", "rate_connection_delayed", {{"weight", 1.0}, {"delay", 1.0}}},
       {"rate_connection_instantaneous", "rate_connection_instantaneous", {{"weight", 1.0}}},
@@ -321,6 +324,8 @@ void lower_plasticity(const synapse_model& m, const json& merged, synapse_spec& 
   take("Aminus_triplet", c.Aminus_triplet);
   take("eta", c.eta);
   take("beta", c.beta);
+  take("tau_x", c.tau_x);
+  if (rule == models::stdp_rule::clopath) take("Wmin", c.Wmin);
   if (rule == models::stdp_rule::facetshw) lower_facetshw(merged, syn, where);
   if (rule == models::stdp_rule::dopamine) {  // the volume transmitter is resolved by the caller (its node id)
     models::dopamine_constants& d = syn.stdp_dopamine;
@@ -340,6 +345,7 @@ void lower_plasticity(const synapse_model& m, const json& merged, synapse_spec& 
   syn.stdp = c;
   syn.stdp_model = m.name;
   if (merged.contains("Kplus")) syn.stdp_initial_kplus = num("Kplus");
+  if (rule == models::stdp_rule::clopath) syn.stdp_initial_kplus = num("x_bar");  // 1/ms, per source row here
   if (merged.contains("Kplus_triplet")) syn.stdp_initial_kplus_triplet = num("Kplus_triplet");
 }
 

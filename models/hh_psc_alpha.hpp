@@ -166,20 +166,28 @@ struct hh_psc_alpha {
   }
 
   VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {
+    return update_with<sys, n_ode>(sys{c, static_cast<double>(in.current)}, c, s, in);
+  }
+
+  // One step of an hh_psc_alpha-like model whose ODE state y = s[0 .. N) begins with hh_psc_alpha's eight
+  // variables (the system Sys may integrate more after them), then the refractory count s[N] and h_ode s[N + 1]
+  // (also hh_psc_alpha_clopath's update).
+  template <class Sys, int N>
+  VOLLEY_HD VOLLEY_INLINE static bool update_with(const Sys& body, const constants& c, real_t* s,
+                                                  const neuron_input& in) {
     const double V_old = s[V_m];
-    const sys body{c, static_cast<double>(in.current)};
-    double y[n_ode];
-    for (int i = 0; i < n_ode; ++i) y[i] = s[V_m + i];
-    double h = s[h_ode] > 0 ? double(s[h_ode]) : c.dt;
-    rkf45::integrate<n_ode>(body, rkf45::y_control(eps_abs, 0.0), c.dt, y, h);
+    double y[N];
+    for (int i = 0; i < N; ++i) y[i] = s[V_m + i];
+    double h = s[N + 1] > 0 ? double(s[N + 1]) : c.dt;
+    rkf45::integrate<N>(body, rkf45::y_control(eps_abs, 0.0), c.dt, y, h);
     y[sys::dI_ex] += in.port[0] * c.psc_ex;
     y[sys::dI_in] += in.port[1] * c.psc_in;  // NEST keeps the negative weights: I_syn_in < 0
     y[sys::V] += in.delta_v;
-    const bool refractory_now = s[refractory] > 0;
+    const bool refractory_now = s[N] > 0;
     const bool spike = !refractory_now && y[sys::V] >= spike_threshold && V_old > y[sys::V];
-    for (int i = 0; i < n_ode; ++i) s[V_m + i] = static_cast<real_t>(y[i]);
-    s[refractory] = spike ? static_cast<real_t>(c.ref_steps) : (refractory_now ? s[refractory] - 1 : s[refractory]);
-    s[h_ode] = static_cast<real_t>(h);
+    for (int i = 0; i < N; ++i) s[V_m + i] = static_cast<real_t>(y[i]);
+    s[N] = spike ? static_cast<real_t>(c.ref_steps) : (refractory_now ? s[N] - 1 : s[N]);
+    s[N + 1] = static_cast<real_t>(h);
     return spike;
   }
 };

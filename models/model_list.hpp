@@ -7,6 +7,7 @@
 #include "models/aeif_cond_exp.hpp"
 #include "models/aeif_cond_multisynapse.hpp"
 #include "models/aeif_psc.hpp"
+#include "models/aeif_psc_delta_clopath.hpp"
 #include "models/alif.hpp"
 #include "models/astrocyte_lr_1994.hpp"
 #include "models/binary_neurons.hpp"
@@ -20,6 +21,7 @@
 #include "models/hh.hpp"
 #include "models/hh_cond_exp_traub.hpp"
 #include "models/hh_psc_alpha.hpp"
+#include "models/hh_psc_alpha_clopath.hpp"
 #include "models/ht_neuron.hpp"
 #include "models/iaf_cond_alpha.hpp"
 #include "models/glif_cond.hpp"
@@ -82,6 +84,7 @@ using all_neuron_models =
                mcculloch_pitts_neuron, ginzburg_neuron, erfc_neuron, gamma_sup_generator,
                ppd_sup_generator, poisson_generator_ps, sinusoidal_gamma_generator, iaf_bw_2001,
                ht_neuron, iaf_cond_alpha_mc, iaf_bw_2001_exact, astrocyte_lr_1994, aeif_cond_alpha_astro,
+               aeif_psc_delta_clopath, hh_psc_alpha_clopath,
                // NEST's rate models (models/nest_rate.hpp)
                lin_rate_ipn, tanh_rate_ipn, threshold_lin_rate_ipn, sigmoid_rate_ipn, sigmoid_rate_gg_1998_ipn,
                gauss_rate_ipn, lin_rate_opn, tanh_rate_opn, threshold_lin_rate_opn, rate_transformer_lin,

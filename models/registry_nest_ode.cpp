@@ -5,6 +5,7 @@
 #include "models/aeif_cond_multisynapse.hpp"
 #include "models/aeif_psc.hpp"
 #include "models/astrocyte_lr_1994.hpp"
+#include "models/aeif_psc_delta_clopath.hpp"
 #include "models/gif_cond_exp.hpp"
 #include "models/gif_multisynapse.hpp"
 #include "models/glif_cond.hpp"
@@ -12,6 +13,7 @@
 #include "models/hh_cond_exp_traub.hpp"
 #include "models/hh_psc_alpha.hpp"
 #include "models/hh_psc_alpha_gap.hpp"
+#include "models/hh_psc_alpha_clopath.hpp"
 #include "models/ht_neuron.hpp"
 #include "models/iaf_bw_2001.hpp"
 #include "models/iaf_bw_2001_exact.hpp"
@@ -53,6 +55,8 @@ std::vector<neuron_model_entry> nest_ode_model_entries() {
       entry<hh_psc_alpha_gap>("nest"),
       entry<astrocyte_lr_1994>("nest"),
       entry<aeif_cond_alpha_astro>("nest"),
+      entry<aeif_psc_delta_clopath>("nest"),
+      entry<hh_psc_alpha_clopath>("nest"),
   };
 }
 

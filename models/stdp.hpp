@@ -37,6 +37,7 @@
 //     floored at 0; both leave w as it is when lambda is 0 (no cap, no floor then)
 //   stdp_facetshw_synapse_hom: a different update altogether (readout cycles, look-up tables), models/stdp_facetshw.hpp
 //   stdp_dopamine_synapse: eligibility and dopamine traces, models/stdp_dopamine.hpp
+//   clopath_synapse: voltage-based (Clopath et al. 2010), models/clopath.hpp and engine/clopath_archive.hpp
 // Nothing here differs from NEST knowingly. NEST's initial t_lastspike_ of 0 acts as a presynaptic spike at t = 0
 // for the nn_symm/nn_restr rules (they use exp(...) with K+ = 1): reproduced.
 #include <cmath>
@@ -58,6 +59,7 @@ enum class stdp_rule : std::uint32_t {
   jonke,             // jonke_synapse
   facetshw,          // stdp_facetshw_synapse_hom (models/stdp_facetshw.hpp; not through stdp_on_pre_spike)
   dopamine,          // stdp_dopamine_synapse (models/stdp_dopamine.hpp; not through stdp_on_pre_spike)
+  clopath,           // clopath_synapse (models/clopath.hpp; not through stdp_on_pre_spike)
 };
 
 // A projection's rule and parameters, lowered once (ms; weights in the projection's weight unit).
@@ -71,6 +73,8 @@ struct stdp_constants {
   double Aplus = 5e-10, Aminus = 7e-3, Aplus_triplet = 6.2e-3, Aminus_triplet = 2.3e-4;
   double eta = 0.001;
   double beta = 0;                 // jonke: constant offset of both updates (weight units per lambda)
+  double tau_x = 15;               // ms, clopath: the presynaptic trace x_bar
+  double Wmin = 0;                 // clopath: the lower bound of the weight
 };
 
 // The presynaptic traces of one source, before its present spike (per source: equal for every synapse of the
@@ -173,6 +177,7 @@ VOLLEY_HD inline stdp_outcome stdp_on_pre_spike(const stdp_constants& c, double 
       case stdp_rule::jonke: w = jonke_facilitate(c, w, pre.kplus * std::exp(minus_dt / c.tau_plus)); break;
       case stdp_rule::facetshw:
       case stdp_rule::dopamine:
+      case stdp_rule::clopath:
       case stdp_rule::none: break;
     }
   }
@@ -219,6 +224,7 @@ VOLLEY_HD inline stdp_outcome stdp_on_pre_spike(const stdp_constants& c, double 
     case stdp_rule::jonke: w = jonke_depress(c, w, kminus); break;
     case stdp_rule::facetshw:
     case stdp_rule::dopamine:
+    case stdp_rule::clopath:
     case stdp_rule::none: break;
   }
   return {w, complete};

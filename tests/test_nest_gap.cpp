@@ -112,8 +112,13 @@ replay_result replay(const json& c, int threads = 1) {
     const json ev = k.get_events(mm);
     const auto ours = ev.at("V_m").get<std::vector<double>>();              // sample-major
     const auto& theirs = c.at("traces").at(std::to_string(node) + ".V_m");  // node-major
+    // NEST's multimeter hands over its last min_delay slice only at the next Simulate (here 1 ms with wfr, one
+    // step without): volley's record has every step, NEST's is a prefix of it
     const std::size_t n = made[node].count, samples = theirs.size() / n;
-    EXPECT_EQ(ours.size(), theirs.size()) << c.at("name");
+    const auto steps = static_cast<std::size_t>(std::llround(c.at("t_sim").get<double>() / h));
+    EXPECT_EQ(ours.size(), n * steps) << c.at("name");
+    const auto slice = static_cast<std::size_t>(std::llround(c.at("kernel").at("wfr_comm_interval").get<double>() / h));
+    EXPECT_GE(samples + slice, steps) << c.at("name");
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t s = 0; s < samples && s * n + i < ours.size(); ++s) {
         if (near_spike.count(static_cast<long long>(s) + 1)) continue;  // sample s: after step s (time (s + 1) h)
@@ -140,7 +145,7 @@ TEST(NestGap, ReferencesMatchNest) {
     EXPECT_GT(r.samples, 0u) << c.at("name");
     EXPECT_TRUE(r.spike_counts_equal) << c.at("name");
     EXPECT_LE(r.worst_spike, c.at("resolution").get<double>() * (1 + 1e-9)) << c.at("name");
-    EXPECT_LE(r.worst_v, 1e-3) << c.at("name") << ": " << r.where;
+    EXPECT_LE(r.worst_v, 1e-9) << c.at("name") << ": " << r.where;  // measured 5e-11 mV
     std::printf("%-22s V_m max |volley - NEST| %.3g mV (%zu samples), spikes %zu, max time difference %.3g ms\n",
                 c.at("name").get<std::string>().c_str(), r.worst_v, r.samples, r.spikes, r.worst_spike);
   }
@@ -206,7 +211,9 @@ TEST(NestGap, GpuRefusesAndAutomaticFallsBackToCpu) {
   network net;
   auto& p = net.add_population<models::hh_psc_alpha_gap>("P", 2);
   net.nest_gap().add_junction(p, 0, p, 1, 1.0, "test");
-  simulator sim(net, {.backend = backend_kind::automatic});
+  run_options o;
+  o.backend = backend_kind::automatic;
+  simulator sim(net, o);
   EXPECT_EQ(sim.backend(), backend_kind::cpu);
   sim.run(units::time_q(2.0));
   EXPECT_GT(net.nest_gap().iterations(), 0u);

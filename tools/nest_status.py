@@ -90,6 +90,8 @@ def nest_layer_devices():
         for case in json.load(open(plast_ref))["cases"]:
             checked[case["synapse_model"]] = ("tests/test_nest_plasticity.cpp against "
                                               "tests/reference/nest_plasticity.json")
+    if os.path.exists(os.path.join(ROOT, "tests", "reference", "clopath_synapse.json")):  # pairing protocols
+        checked["clopath_synapse"] = "tests/test_nest_clopath.cpp against tests/reference/clopath_synapse.json"
     det_ref = os.path.join(ROOT, "tests", "reference", "nest_detectors.json")
     if os.path.exists(det_ref):  # correlation / spin devices: results replayed against NEST's
         doc = json.load(open(det_ref))

@@ -172,6 +172,14 @@ void report_divergence(const recording& cpu, const recording& gpu, std::size_t n
     }
 }
 
+// The field a rate-emitting model's trace is compared on: its rate, or (astrocyte_lr_1994) its first state field.
+template <class Model>
+std::string rate_trace_field() {
+  for (const auto& f : Model::state_fields)
+    if (std::string(f.name) == "rate") return "rate";
+  return Model::state_fields[0].name;
+}
+
 // NEST's rate models (models/nest_rate.hpp): 333 neurons with their input noise (the neuron-step stream), driven
 // through ports ex and in by 101 rate sources (sinusoidal rates) over payload projections with per-synapse weights
 // and delays; rates are not spikes, so the rate traces and the synaptic events are compared.
@@ -185,15 +193,28 @@ void check_rate_model() {
     using q1 = units::dimensionless_q;
     if constexpr (Model::n_ports == 0) {  // rate_source: its current is its rate
       net->add_current_input("M", sinusoidal_input{0.5_pA, 70.0_Hz});
-    } else {
+    } else {  // ports ex and in (inhibitory weights); siegert's drift and diffusion and the astrocyte's spikes
+      const std::string first = Model::ports[0].name;
       net->connect("drv", "M", rule_of(rule_kind::fixed_probability, 0.1, 0),
-                   {"ex", quantity_value::uniform(q1(0.1), q1(0.9)), quantity_value::uniform(0.1_ms, 3.0_ms)});
-      net->connect("drv[0:50]", "M", rule_of(rule_kind::fixed_probability, 0.1, 0),
-                   {"in", quantity_value::uniform(q1(-0.9), q1(-0.1)), quantity_value::uniform(0.1_ms, 3.0_ms)});
+                   {first, quantity_value::uniform(q1(0.1), q1(0.9)), quantity_value::uniform(0.1_ms, 3.0_ms)});
+      if constexpr (Model::n_ports > 1) {
+        const std::string second = Model::ports[1].name;
+        const bool inhibitory = second == "in";
+        // a variance (siegert's diffusion, mV^2) must not go negative: its sources' rates stay in [0.7, 1.3]
+        const bool variance = second == "diffusion";
+        if (variance) {
+          net->add_population<models::rate_source>("pos", 51);
+          net->add_current_input("pos", sinusoidal_input{0.3_pA, 25.0_Hz, units::time_q(forever_ms), 1.0_pA});
+        }
+        net->connect(variance ? "pos" : "drv[0:50]", "M", rule_of(rule_kind::fixed_probability, 0.1, 0),
+                     {second, inhibitory ? quantity_value::uniform(q1(-0.9), q1(-0.1))
+                                         : quantity_value::uniform(q1(0.1), q1(0.9)),
+                      quantity_value::uniform(0.1_ms, 3.0_ms)});
+      }
     }
     return net;
   };
-  auto record = [](network&, simulator& sim) { sim.record_trace({"M", "rate", {}, 0.0_ms}); };
+  auto record = [](network&, simulator& sim) { sim.record_trace({"M", rate_trace_field<Model>(), {}, 0.0_ms}); };
   const auto cpu = run_on(backend_kind::cpu, record, make, 100.0_ms);
   const auto gpu = run_on(backend_kind::gpu, record, make, 100.0_ms);
   expect_close_traces(cpu.rec, gpu.rec, trace_tolerance, Model::name);
