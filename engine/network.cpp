@@ -303,6 +303,10 @@ projection& network::connect(const std::string& source, const std::string& targe
     p.payload_var = p.source->model().spike_payload;
     p.payload_counts = counts;
   }
+  // NEST unrolls a spike of multiplicity m into m events for a plastic synapse: the rule runs m times
+  if (syn.use_payload && p.source->model().spike_payload >= 0 && counts && stdp && !p.facetshw() && !p.dopamine() &&
+      !p.clopath())
+    p.unroll_var = p.source->model().spike_payload;
   p.target->mark_channel_used(p.channel);
   projections_.push_back(std::move(p));
   return projections_.back();

@@ -135,22 +135,28 @@ void deliver_quantal_owned(projection& p, const Index* targets, std::uint64_t ro
 
 // STDP: the synapses [k0, k1) of `row` (source spiked in `step`) get their new weights, which are then delivered.
 // Returns false if a target's archive had dropped a spike the rule needed.
+// A count payload of m (projection::unroll_var) runs the rule m times in the step, each time after the pre trace
+// took the previous of these spikes, and delivers each weight.
 template <class Index>
 bool deliver_plastic_owned(projection& p, const Index* targets, std::uint64_t row, index_t lo, index_t hi,
-                           const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset) {
+                           const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset,
+                           std::uint64_t spikes) {
   const auto [k0, k1] = owned_synapses(p, targets, row, lo, hi);
-  const models::stdp_pre_state& before = p.stdp_pre[row];  // advanced past this spike after the delivery
   const index_t tb = p.target_range.begin;
   bool complete = true;
   double unused_kplus = 0;
   for (std::uint64_t k = k0; k < k1; ++k) {
     const std::uint64_t d = p.delays.empty() ? p.delay : p.delays[k];
     double& kplus = p.stdp_synapse_kplus.empty() ? unused_kplus : p.stdp_synapse_kplus[k];
-    const auto out = models::stdp_on_pre_spike(p.stdp, static_cast<double>(p.weights[k]), before, kplus,
-                                               p.stdp_archive->view(tb + targets[k]), step + 1, d);
-    complete = complete && out.complete;
-    p.weights[k] = static_cast<real_t>(out.weight);
-    ring.base[((step + d) & ring.slot_mask) * ring.slot_stride + offset + targets[k]] += p.weights[k];
+    models::stdp_pre_state pre = p.stdp_pre[row];  // advanced past this step's spikes after the delivery
+    for (std::uint64_t s = 0; s < spikes; ++s) {
+      const auto out = models::stdp_on_pre_spike(p.stdp, static_cast<double>(p.weights[k]), pre, kplus,
+                                                 p.stdp_archive->view(tb + targets[k]), step + 1, d);
+      complete = complete && out.complete;
+      p.weights[k] = static_cast<real_t>(out.weight);
+      ring.base[((step + d) & ring.slot_mask) * ring.slot_stride + offset + targets[k]] += p.weights[k];
+      pre = models::stdp_after_pre_spike(p.stdp, pre, step + 1);
+    }
   }
   return complete;
 }
@@ -233,8 +239,9 @@ bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
         continue;
       }
       if (p.weight_plastic() && !p.facetshw()) {  // batch 1 (checked at connect); facetshw: weights set already
-        complete = (p.narrow() ? deliver_plastic_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset)
-                               : deliver_plastic_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset)) &&
+        const std::uint64_t m = p.unrolled_spikes(*it);
+        complete = (p.narrow() ? deliver_plastic_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset, m)
+                               : deliver_plastic_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset, m)) &&
                    complete;
         continue;
       }
@@ -271,7 +278,8 @@ void advance_stdp_traces(std::vector<projection>& projections, std::uint64_t ste
         p.stdp_pre[row].t_last = step + 1;
         continue;
       }
-      p.stdp_pre[row] = models::stdp_after_pre_spike(p.stdp, p.stdp_pre[row], step + 1);
+      for (std::uint64_t m = p.unrolled_spikes(*it); m > 0; --m)
+        p.stdp_pre[row] = models::stdp_after_pre_spike(p.stdp, p.stdp_pre[row], step + 1);
     }
   }
 }

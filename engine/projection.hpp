@@ -147,6 +147,15 @@ struct projection {
   real_t payload(std::uint32_t b, index_t src) const {
     return payload_var < 0 ? real_t(1) : source->state(payload_var)[std::size_t(b) * source->size() + src];
   }
+  // A count payload of the source that plastic synapses (the stdp_on_pre_spike rules) take as that many separate
+  // spikes in one step, each running the rule and delivering its weight (NEST's unrolled multiplicity): state
+  // variable index, or -1 (one spike per step).
+  int unroll_var = -1;
+  std::uint64_t unrolled_spikes(index_t src) const {
+    if (unroll_var < 0) return 1;
+    const real_t m = source->state(unroll_var)[src];  // batch 1 (STDP)
+    return m > 0 ? static_cast<std::uint64_t>(std::llround(m)) : 0;
+  }
   // Align-pre (brainpy.state's AlignPreProj): a synapse per source neuron (models/synapses.hpp
   // presynaptic_synapse_step), advanced every step; every synapse then delivers weight x its source's g into the
   // target's Instant receptor, `delay` steps later: not event-driven, all rows whose g is not 0 every step. CPU only.
