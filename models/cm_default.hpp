@@ -24,7 +24,7 @@
 // The receptor conductances (state g_*) are therefore kept in uS, NEST's unit, and declared dimensionless.
 //
 // Ports: "rec<r>" (spike weights, nS: receptor r, NEST's receptor_type r) and "curr<k>" (current steps, pA: a
-// weight w changes compartment k's input current I_comp<k> by w from this step on; the NEST layer lowers dc and
+// weight w changes compartment k's input current I_comp<k> by w from the next step on; the NEST layer lowers dc and
 // step generators on NEST's current receptor k > 0 into such steps). The model's current input in.current goes to
 // the soma. Delta inputs (mV, a volley extension) are added to the soma after the solve.
 //
@@ -324,7 +324,7 @@ struct cm_default {
     const int n = c.n;
     double v[K], gg[K], ff[K], hh[K];
     for (int i = 0; i < n; ++i) v[i] = s[v_comp0 + i];
-    const double v0_before = v[0];
+    const double v0_before = s[v_comp0];
     for (int i = 0; i < n; ++i) {  // NEST's Compartment::construct_matrix_element, at the old voltages
       const int p = c.parent[i];
       double g = c.gg0[i], h = 0.0;
@@ -351,8 +351,8 @@ struct cm_default {
       }
       g += g_val;
       f += i_val;
-      s[I_comp0 + i] += in.port[R + i];
       f += (i == 0 ? double(in.current) + double(s[I_comp0]) : double(s[I_comp0 + i])) / milli;  // nA
+      s[I_comp0 + i] += in.port[R + i];  // a current step acts from the next step on, as in.current's steps do
       gg[i] = g;
       ff[i] = f;
       hh[i] = h;

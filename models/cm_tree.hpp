@@ -21,7 +21,7 @@ inline constexpr int cm_max_compartments = 8;
 
 // NEST's down-sweep visiting order for the tree given by parent[0..n-1] (parent[0] = -1). Host only.
 inline void cm_down_order(int n, const int* parent, int* order) {
-  int n_children[cm_max_compartments] = {}, leaves[cm_max_compartments], n_leaves = 0;
+  int n_children[cm_max_compartments] = {}, leaves[cm_max_compartments] = {}, n_leaves = 0;
   for (int i = 1; i < n; ++i) ++n_children[parent[i]];
   for (int i = 0; i < n; ++i)
     if (n_children[i] == 0) leaves[n_leaves++] = i;

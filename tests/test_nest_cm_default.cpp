@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/error.hpp"
+#include "host/nest_layer.hpp"
 #include "models/cm_default.hpp"
 #include "tests/support/nest_reference.hpp"
 
@@ -122,8 +124,9 @@ run_result run_model(const json& c) {
     if (comp == 0) {
       for (long n = on; n < off && n < steps; ++n) soma_current[n] += amp;
     } else {  // a dendrite: steps on its current port
-      if (on < steps) port[on][M::R + comp] += amp;  // the receptor ports first, then curr<k>
-      if (off < steps) port[off][M::R + comp] -= amp;
+      // the receptor ports first, then curr<k>; a step on the port acts from the next step on
+      if (on >= 1 && on <= steps) port[on - 1][M::R + comp] += amp;
+      if (off >= 1 && off <= steps) port[off - 1][M::R + comp] -= amp;
     }
   }
   run_result out;
@@ -186,6 +189,49 @@ void expect_same_spikes(const std::vector<double>& got, const std::vector<double
     EXPECT_EQ(std::lround(got[i] / dt), std::lround(want[i] / dt)) << "spike " << i;
 }
 
+// The same case through the NEST layer: Create, SetStatus with NEST's lists, Connect with NEST's receptor_types
+// (spike receptors and current receptors = compartment indices), a multimeter on NEST's recordable names.
+run_result run_nest_layer(const json& c, int threads = 1) {
+  const double dt = c.at("dt").get<double>();
+  nest::kernel k({.resolution_ms = dt, .rng_seed = 1, .local_num_threads = threads});
+  json create = json::object();
+  if (c.contains("V_th")) create["V_th"] = c.at("V_th");
+  const auto n = k.create("cm_default", 1, create);
+  k.set_status(n, {{"compartments", c.at("compartments")}});
+  k.set_status(n, {{"receptors", c.at("receptors")}});
+  for (const auto& sp : c.at("spikes"))
+    k.connect(k.create("spike_generator", 1, {{"spike_times", sp.at("times")}}), n, "all_to_all",
+              {{"weight", sp.at("weight")}, {"delay", sp.at("delay")}, {"receptor_type", sp.at("receptor")}});
+  for (const auto& d : c.at("dc"))
+    k.connect(k.create("dc_generator", 1,
+                       {{"amplitude", d.at("amplitude")}, {"start", d.at("start")}, {"stop", d.at("stop")}}),
+              n, "all_to_all", {{"delay", dt}, {"receptor_type", d.at("comp")}});
+  const int n_comp = static_cast<int>(c.at("compartments").size());
+  json rec = json::array();
+  for (int i = 0; i < n_comp; ++i) rec.push_back("v_comp" + std::to_string(i));
+  for (const auto& [name, v] : c.at("states").items()) rec.push_back(name);
+  const auto mm = k.create("multimeter", 1, {{"interval", dt}, {"record_from", rec}});
+  k.connect(mm, n);
+  const auto sr = k.create("spike_recorder");
+  k.connect(n, sr);
+  k.simulate(c.at("t_sim").get<double>());
+  const json ev = k.get_events(mm);
+  run_result out;
+  const std::size_t steps = ev.at("times").size();
+  out.v.assign(steps, std::vector<double>(n_comp));
+  out.s.assign(steps, std::vector<double>(M::n_state, 0.0));
+  for (int i = 0; i < n_comp; ++i)
+    for (std::size_t j = 0; j < steps; ++j) out.v[j][i] = ev.at("v_comp" + std::to_string(i))[j].get<double>();
+  for (const auto& [name, v] : c.at("states").items()) {
+    double scale;
+    const int q = state_of(name, scale);
+    for (std::size_t j = 0; j < steps; ++j) out.s[j][q] = ev.at(name)[j].get<double>();
+  }
+  const json spikes = k.get_events(sr);
+  for (const auto& t : spikes.at("times")) out.spikes.push_back(t.get<double>());
+  return out;
+}
+
 }  // namespace
 
 TEST(NestCmDefault, ModelMatchesNestStepByStep) {
@@ -203,4 +249,109 @@ TEST(NestCmDefault, ModelMatchesNestStepByStep) {
     worst = std::max(worst, cmp.max_dv);
   }
   std::printf("all cases: max |v_volley - v_NEST| = %.3g mV\n", worst);
+}
+
+TEST(NestCmDefault, NestLayerMatchesNest) {
+  const json ref = load_reference("cm_default");
+  double worst = 0;
+  for (const auto& [name, c] : ref.at("cases").items()) {
+    SCOPED_TRACE(name);
+    const run_result r = run_nest_layer(c);
+    const cm_comparison cmp = compare(c, r);
+    std::printf("%-16s NEST layer: max|dv| = %.3g mV (%s), max state diff = %.3g (%s), spikes %zu\n", name.c_str(),
+                cmp.max_dv, cmp.worst_v.c_str(), cmp.max_ds, cmp.worst_s.c_str(), r.spikes.size());
+    EXPECT_LE(cmp.max_dv, kVoltageTolerance) << cmp.worst_v;
+    EXPECT_LE(cmp.max_ds, kStateRelTolerance) << cmp.worst_s;
+    expect_same_spikes(r.spikes, reference_spikes(c), c.at("dt").get<double>());
+    worst = std::max(worst, cmp.max_dv);
+  }
+  std::printf("NEST layer, all cases: max |v_volley - v_NEST| = %.3g mV\n", worst);
+}
+
+TEST(NestCmDefault, SameOnTwoThreads) {
+  const json ref = load_reference("cm_default");
+  const json& c = ref.at("cases").at("soma_na_k_2dend");
+  const run_result a = run_nest_layer(c, 1), b = run_nest_layer(c, 2);
+  EXPECT_EQ(a.v, b.v);
+  EXPECT_EQ(a.spikes, b.spikes);
+}
+
+TEST(NestCmDefault, RefusesWhatNestRefusesAndVolleysBounds) {
+  const json soma = json::array({{{"parent_idx", -1}}});
+  auto make = [&](nest::kernel& k) {
+    const auto n = k.create("cm_default", 1);
+    k.set_status(n, {{"compartments", soma}});
+    return n;
+  };
+  {  // NEST: the first compartment is the root; a parent must exist
+    nest::kernel k;
+    const auto n = k.create("cm_default", 1);
+    EXPECT_THROW(k.set_status(n, {{"compartments", json::array({{{"parent_idx", 0}}})}}), parameter_error);
+    EXPECT_THROW(k.set_status(n, {{"compartments", json::array({{{"parent_idx", -1}}, {{"parent_idx", 1}}})}}),
+                 parameter_error);
+    EXPECT_THROW(k.set_status(n, {{"compartments", json::array({{{"parent_idx", -1}}, {{"parent_idx", -1}}})}}),
+                 parameter_error);
+  }
+  {  // unread entries, and NEST 3.10's e_K read only together with e_Na
+    nest::kernel k;
+    const auto n = k.create("cm_default", 1);
+    EXPECT_THROW(k.set_status(n, {{"compartments", json::array({{{"parent_idx", -1}, {"params", {{"tau_m", 1.0}}}}})}}),
+                 parameter_error);
+    EXPECT_THROW(k.set_status(n, {{"compartments", json::array({{{"parent_idx", -1}, {"params", {{"e_K", -90.0}}}}})}}),
+                 parameter_error);
+    EXPECT_NO_THROW(k.set_status(
+        n, {{"compartments", json::array({{{"parent_idx", -1}, {"params", {{"e_K", -90.0}, {"e_Na", 55.0}}}}})}}));
+    EXPECT_THROW(k.set_status(n, {{"compartments", soma}}), parameter_error);  // already defined
+    EXPECT_THROW(k.set_status(n, {{"receptors", json::array({{{"comp_idx", 1}, {"receptor_type", "AMPA"}}})}}),
+                 parameter_error);
+    EXPECT_THROW(k.set_status(n, {{"receptors", json::array({{{"comp_idx", 0}, {"receptor_type", "GABA_B"}}})}}),
+                 parameter_error);
+    EXPECT_THROW(k.set_status(n, {{"receptors", json::array({{{"comp_idx", 0}, {"receptor_type", "GABA"},
+                                                             {"params", {{"e_AMPA", 0.0}}}}})}}),
+                 parameter_error);
+  }
+  {  // volley's bounds, named in the error
+    nest::kernel k;
+    const auto n = k.create("cm_default", 1);
+    json chain = json::array({{{"parent_idx", -1}}});
+    for (int i = 1; i <= models::cm_max_compartments; ++i) chain.push_back({{"parent_idx", i - 1}});
+    try {
+      k.set_status(n, {{"compartments", chain}});
+      ADD_FAILURE() << "9 compartments accepted";
+    } catch (const parameter_error& e) {
+      EXPECT_NE(std::string(e.what()).find("at most 8 compartments"), std::string::npos) << e.what();
+    }
+    k.set_status(n, {{"compartments", soma}});
+    json many = json::array();
+    for (int i = 0; i <= models::cm_max_receptors; ++i) many.push_back({{"comp_idx", 0}, {"receptor_type", "AMPA"}});
+    try {
+      k.set_status(n, {{"receptors", many}});
+      ADD_FAILURE() << "9 receptors accepted";
+    } catch (const parameter_error& e) {
+      EXPECT_NE(std::string(e.what()).find("at most 8 receptors"), std::string::npos) << e.what();
+    }
+  }
+  // ports: spike receptors are the receptor indices, current receptors the compartment indices (devices are
+  // checked when the network is built, at the first simulate)
+  auto connect = [&](const std::string& source, const json& source_params, const json& syn) {
+    nest::kernel k;
+    const auto n = make(k);
+    k.set_status(n, {{"add_compartments", json::array({{{"parent_idx", 0}}})}});
+    k.set_status(n, {{"receptors", json::array({{{"comp_idx", 1}, {"receptor_type", "NMDA"}}})}});
+    k.connect(k.create(source, 1, source_params), n, "all_to_all", syn);
+    k.simulate(1.0);
+  };
+  const json sg = {{"spike_times", {0.5}}}, dc = {{"amplitude", 0.1}}, ac = {{"amplitude", 0.1}, {"frequency", 10.0}};
+  EXPECT_THROW(connect("spike_generator", sg, {{"receptor_type", 1}}), parameter_error);
+  EXPECT_THROW(connect("spike_generator", sg, {{"receptor_type", 0}, {"weight", -1.0}}), parameter_error);
+  EXPECT_NO_THROW(connect("spike_generator", sg, {{"receptor_type", 0}, {"weight", 0.1}}));
+  EXPECT_THROW(connect("dc_generator", dc, {{"receptor_type", 2}}), parameter_error);  // no compartment 2
+  EXPECT_NO_THROW(connect("dc_generator", dc, {{"receptor_type", 1}}));
+  EXPECT_NO_THROW(connect("ac_generator", ac, {{"receptor_type", 0}}));
+  EXPECT_THROW(connect("ac_generator", ac, {{"receptor_type", 1}}), parameter_error);  // a dendrite takes steps
+  {  // NEST refuses to simulate a cm_default without compartments
+    nest::kernel k;
+    k.create("cm_default", 1);
+    EXPECT_THROW(k.simulate(1.0), parameter_error);
+  }
 }
