@@ -169,7 +169,7 @@ def run(case):
 
 def main():
     nest.set_verbosity("M_ERROR")
-    data = {"nest_version": nest.__version__, "state_stride": STATE_STRIDE,
+    data = {"model": "cm_default", "nest_version": nest.__version__, "state_stride": STATE_STRIDE,
             "cases": {name: run(case) for name, case in CASES.items()}}
     for name, c in data["cases"].items():
         print(name, "spikes:", c["spike_times"][:12], "states:", sorted(c["states"]))
