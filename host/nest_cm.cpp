@@ -72,9 +72,9 @@ void add_compartment(json& out, int k, const json& entry, const std::string& whe
     const char* name;
     double value;  // NEST's default (uS, nF, mV)
   };
-  static constexpr def defaults[] = {{"C_m", 1.0},    {"g_C", 0.01},    {"g_L", 0.1},  {"e_L", -70.0},
-                                     {"v_comp", -70.0}, {"gbar_Na", 0.0}, {"e_Na", 50.0}, {"gbar_K", 0.0},
-                                     {"e_K", -85.0}};
+  static constexpr def defaults[] = {{"C_m", 1.0},   {"g_C", 0.01},     {"g_L", 0.1},
+                                     {"e_L", -70.0}, {"v_comp", -70.0}, {"gbar_Na", 0.0},
+                                     {"e_Na", 50.0}, {"gbar_K", 0.0},   {"e_K", -85.0}};
   const json params = entry.value("params", json::object());
   if (!params.is_object()) throw parameter_error(where, key + ".params", params.dump(), "a dict");
   for (const auto& [name, v] : params.items()) {
@@ -91,8 +91,8 @@ void add_compartment(json& out, int k, const json& entry, const std::string& whe
   const std::string prefix = "comp" + std::to_string(k) + ".";
   out[prefix + "parent_idx"] = parent;
   for (const auto& d : defaults)
-    out[prefix + d.name] = params.contains(d.name) ? number_of(params.at(d.name), where, key + ".params." + d.name)
-                                                   : d.value;
+    out[prefix + d.name] =
+        params.contains(d.name) ? number_of(params.at(d.name), where, key + ".params." + d.name) : d.value;
 }
 
 // NEST's receptor kinds and their parameters (name in NEST, volley's field, NEST's default)
@@ -106,7 +106,8 @@ void add_receptor(json& out, int r, int n_comp, const json& entry, const std::st
   const std::string key = "receptors[" + std::to_string(r) + "]";
   for (const auto& [name, v] : entry.items())
     if (name != "comp_idx" && name != "receptor_type" && name != "params")
-      throw parameter_error(where, key + "." + name, v.dump(), "comp_idx, receptor_type or params (NEST: unread entry)");
+      throw parameter_error(where, key + "." + name, v.dump(),
+                            "comp_idx, receptor_type or params (NEST: unread entry)");
   if (!entry.contains("comp_idx")) throw parameter_error(where, key + ".comp_idx", "(missing)", "an integer");
   const long long comp = index_of(entry.at("comp_idx"), where, key + ".comp_idx");
   if (comp < 0 || comp >= n_comp)
@@ -114,19 +115,23 @@ void add_receptor(json& out, int r, int n_comp, const json& entry, const std::st
                           "an existing compartment 0 .. " + std::to_string(n_comp - 1) +
                               " (NEST: the compartment does not exist in the tree)");
   const json type = entry.value("receptor_type", json());
-  if (!type.is_string()) throw parameter_error(where, key + ".receptor_type", type.dump(), "AMPA, GABA, NMDA or AMPA_NMDA");
+  if (!type.is_string())
+    throw parameter_error(where, key + ".receptor_type", type.dump(), "AMPA, GABA, NMDA or AMPA_NMDA");
   const std::string t = type.get<std::string>();
-  static const std::vector<receptor_param> ampa{{"e_AMPA", "e_rev", 0.0}, {"tau_r_AMPA", "tau_r", 0.2},
-                                                {"tau_d_AMPA", "tau_d", 3.0}};
-  static const std::vector<receptor_param> gaba{{"e_GABA", "e_rev", -80.0}, {"tau_r_GABA", "tau_r", 0.2},
-                                                {"tau_d_GABA", "tau_d", 10.0}};
-  static const std::vector<receptor_param> nmda{{"e_NMDA", "e_rev", 0.0}, {"tau_r_NMDA", "tau_r", 0.2},
-                                                {"tau_d_NMDA", "tau_d", 43.0}};
+  static const std::vector<receptor_param> ampa{
+      {"e_AMPA", "e_rev", 0.0}, {"tau_r_AMPA", "tau_r", 0.2}, {"tau_d_AMPA", "tau_d", 3.0}};
+  static const std::vector<receptor_param> gaba{
+      {"e_GABA", "e_rev", -80.0}, {"tau_r_GABA", "tau_r", 0.2}, {"tau_d_GABA", "tau_d", 10.0}};
+  static const std::vector<receptor_param> nmda{
+      {"e_NMDA", "e_rev", 0.0}, {"tau_r_NMDA", "tau_r", 0.2}, {"tau_d_NMDA", "tau_d", 43.0}};
   static const std::vector<receptor_param> ampa_nmda{
-      {"e_AMPA_NMDA", "e_rev", 0.0},         {"tau_r_AMPA", "tau_r", 0.2},       {"tau_d_AMPA", "tau_d", 3.0},
-      {"tau_r_NMDA", "tau_r_NMDA", 0.2},     {"tau_d_NMDA", "tau_d_NMDA", 43.0}, {"NMDA_ratio", "NMDA_ratio", 2.0}};
-  const std::vector<receptor_param>* kind = t == "AMPA" ? &ampa : t == "GABA" ? &gaba : t == "NMDA" ? &nmda
-                                          : t == "AMPA_NMDA" ? &ampa_nmda : nullptr;
+      {"e_AMPA_NMDA", "e_rev", 0.0},     {"tau_r_AMPA", "tau_r", 0.2},       {"tau_d_AMPA", "tau_d", 3.0},
+      {"tau_r_NMDA", "tau_r_NMDA", 0.2}, {"tau_d_NMDA", "tau_d_NMDA", 43.0}, {"NMDA_ratio", "NMDA_ratio", 2.0}};
+  const std::vector<receptor_param>* kind = t == "AMPA"        ? &ampa
+                                            : t == "GABA"      ? &gaba
+                                            : t == "NMDA"      ? &nmda
+                                            : t == "AMPA_NMDA" ? &ampa_nmda
+                                                               : nullptr;
   if (kind == nullptr)
     throw parameter_error(where, key + ".receptor_type", type.dump(), "AMPA, GABA, NMDA or AMPA_NMDA (cm_default)");
   const int code = t == "AMPA" ? 1 : t == "GABA" ? 2 : t == "NMDA" ? 3 : 4;
@@ -149,8 +154,8 @@ void add_receptor(json& out, int r, int n_comp, const json& entry, const std::st
   out[prefix + "tau_d_NMDA"] = 43.0;
   out[prefix + "NMDA_ratio"] = 2.0;
   for (const auto& p : *kind)
-    out[prefix + p.field] = params.contains(p.nest) ? number_of(params.at(p.nest), where, key + ".params." + p.nest)
-                                                    : p.value;
+    out[prefix + p.field] =
+        params.contains(p.nest) ? number_of(params.at(p.nest), where, key + ".params." + p.nest) : p.value;
 }
 
 }  // namespace
@@ -179,13 +184,15 @@ json cm_params(const node_group& g, const json& params, bool whole, const std::s
   for (const char* key : {"compartments", "add_compartments"}) {
     if (!params.contains(key)) continue;
     if (std::string(key) == "compartments" && comp_set)
-      throw parameter_error(where, key, "(given again)", "one compartments list (NEST: 'compartments' is already "
-                                                         "defined for this model; use add_compartments)");
+      throw parameter_error(where, key, "(given again)",
+                            "one compartments list (NEST: 'compartments' is already "
+                            "defined for this model; use add_compartments)");
     for (const auto& entry : as_list(params.at(key), where, key)) {
       if (n_comp >= max_comp)
         throw parameter_error(where, key, std::to_string(n_comp + 1) + " compartments",
-                              "at most " + std::to_string(max_comp) + " compartments (cm_default in volley has a fixed "
-                              "number of compartment slots, models::cm_max_compartments)");
+                              "at most " + std::to_string(max_comp) +
+                                  " compartments (cm_default in volley has a fixed "
+                                  "number of compartment slots, models::cm_max_compartments)");
       add_compartment(out, n_comp, entry, where);
       ++n_comp;
     }
@@ -194,13 +201,15 @@ json cm_params(const node_group& g, const json& params, bool whole, const std::s
   for (const char* key : {"receptors", "add_receptors"}) {
     if (!params.contains(key)) continue;
     if (std::string(key) == "receptors" && rec_set)
-      throw parameter_error(where, key, "(given again)", "one receptors list (NEST: 'receptors' is already "
-                                                         "defined for this model; use add_receptors)");
+      throw parameter_error(where, key, "(given again)",
+                            "one receptors list (NEST: 'receptors' is already "
+                            "defined for this model; use add_receptors)");
     for (const auto& entry : as_list(params.at(key), where, key)) {
       if (n_rec >= max_rec)
         throw parameter_error(where, key, std::to_string(n_rec + 1) + " receptors",
-                              "at most " + std::to_string(max_rec) + " receptors (cm_default in volley has a fixed "
-                              "number of receptor slots, models::cm_max_receptors)");
+                              "at most " + std::to_string(max_rec) +
+                                  " receptors (cm_default in volley has a fixed "
+                                  "number of receptor slots, models::cm_max_receptors)");
       add_receptor(out, n_rec, n_comp, entry, where);
       ++n_rec;
     }
@@ -229,8 +238,10 @@ std::string cm_spike_port(const json& syn, const node_group& target, std::uint64
   const int n = current_count(target, "n_receptors");
   if (k >= static_cast<std::uint64_t>(n))
     throw parameter_error(where, "receptor_type", std::to_string(k),
-                          "a receptor index 0 .. " + std::to_string(n - 1) + " (NEST: valid spike receptor ports for "
-                          "cm_default are in [0, " + std::to_string(n) + "[)");
+                          "a receptor index 0 .. " + std::to_string(n - 1) +
+                              " (NEST: valid spike receptor ports for "
+                              "cm_default are in [0, " +
+                              std::to_string(n) + "[)");
   const json w = syn.value("weight", json(1.0));
   if (w.is_number() && w.get<double>() < 0)
     throw parameter_error(where, "weight", w.dump(), "a non-negative weight (NEST: synaptic weights must be positive)");
@@ -243,14 +254,17 @@ std::string cm_current_port(const json& syn, const node_group& target, bool step
   const int n = current_count(target, "n_compartments");
   if (!r.is_number_integer() || r.get<long long>() < 0 || r.get<long long>() >= n)
     throw parameter_error(where, "receptor_type", r.dump(),
-                          "a compartment index 0 .. " + std::to_string(n - 1) + " (NEST: valid current receptor ports "
-                          "for cm_default are in [0, " + std::to_string(n) + "[)");
+                          "a compartment index 0 .. " + std::to_string(n - 1) +
+                              " (NEST: valid current receptor ports "
+                              "for cm_default are in [0, " +
+                              std::to_string(n) + "[)");
   const long long k = r.get<long long>();
   if (k == 0) return "";
   if (!steps_only)
     throw parameter_error(where, "receptor_type", r.dump(),
-                          "0 (the soma) for a " + model + ": volley's dendritic current ports take dc_generator and "
-                          "step_current_generator only");
+                          "0 (the soma) for a " + model +
+                              ": volley's dendritic current ports take dc_generator and "
+                              "step_current_generator only");
   return "curr" + std::to_string(k);
 }
 

@@ -32,9 +32,10 @@
 // g_r_AMPA_<r>, g_r_GABA_<r>, g_r_NMDA_<r> or g_r_AN_AMPA_<r>) and g_r_AN_NMDA_<r>, g_d_AN_NMDA_<r> (AMPA_NMDA
 // only), in uS; I_comp<k> (pA). Gates start at their steady state at the initial voltage, as in NEST.
 //
-// Differences from NEST: at most 8 compartments and 8 receptors per neuron; NEST adds compartments and receptors
-// at any time before the run (add_compartments / add_receptors), volley sets them once. All neurons of a
-// population may differ in parameters, but each has the topology its own parameters give.
+// Differences from NEST: at most 8 compartments and 8 receptors per neuron (raise cm_max_compartments /
+// cm_max_receptors: the state grows by 5 per compartment and 4 per receptor). The NEST layer sets one tree per
+// Create() call (NEST: per node), and its GetStatus shows the flattened parameters, not NEST's compartments /
+// receptors lists. A dendrite's current input takes steps only (dc, step generators); the soma's takes any.
 #include <array>
 #include <cmath>
 
@@ -50,35 +51,54 @@ inline constexpr int cm_max_receptors = 8;
 
 // Generated name tables (cm_max_compartments = 8, cm_max_receptors = 8).
 inline constexpr const char* cm_state_names[] = {
-    "v_comp0", "v_comp1", "v_comp2", "v_comp3", "v_comp4", "v_comp5", "v_comp6", "v_comp7", "m_Na_0", "m_Na_1",
-    "m_Na_2", "m_Na_3", "m_Na_4", "m_Na_5", "m_Na_6", "m_Na_7", "h_Na_0", "h_Na_1", "h_Na_2", "h_Na_3", "h_Na_4",
-    "h_Na_5", "h_Na_6", "h_Na_7", "n_K_0", "n_K_1", "n_K_2", "n_K_3", "n_K_4", "n_K_5", "n_K_6", "n_K_7", "g_r_0",
-    "g_r_1", "g_r_2", "g_r_3", "g_r_4", "g_r_5", "g_r_6", "g_r_7", "g_d_0", "g_d_1", "g_d_2", "g_d_3", "g_d_4",
-    "g_d_5", "g_d_6", "g_d_7", "g_r_AN_NMDA_0", "g_r_AN_NMDA_1", "g_r_AN_NMDA_2", "g_r_AN_NMDA_3", "g_r_AN_NMDA_4",
-    "g_r_AN_NMDA_5", "g_r_AN_NMDA_6", "g_r_AN_NMDA_7", "g_d_AN_NMDA_0", "g_d_AN_NMDA_1", "g_d_AN_NMDA_2",
-    "g_d_AN_NMDA_3", "g_d_AN_NMDA_4", "g_d_AN_NMDA_5", "g_d_AN_NMDA_6", "g_d_AN_NMDA_7", "I_comp0", "I_comp1",
-    "I_comp2", "I_comp3", "I_comp4", "I_comp5", "I_comp6", "I_comp7"};
+    "v_comp0",       "v_comp1",       "v_comp2",       "v_comp3",       "v_comp4",       "v_comp5",
+    "v_comp6",       "v_comp7",       "m_Na_0",        "m_Na_1",        "m_Na_2",        "m_Na_3",
+    "m_Na_4",        "m_Na_5",        "m_Na_6",        "m_Na_7",        "h_Na_0",        "h_Na_1",
+    "h_Na_2",        "h_Na_3",        "h_Na_4",        "h_Na_5",        "h_Na_6",        "h_Na_7",
+    "n_K_0",         "n_K_1",         "n_K_2",         "n_K_3",         "n_K_4",         "n_K_5",
+    "n_K_6",         "n_K_7",         "g_r_0",         "g_r_1",         "g_r_2",         "g_r_3",
+    "g_r_4",         "g_r_5",         "g_r_6",         "g_r_7",         "g_d_0",         "g_d_1",
+    "g_d_2",         "g_d_3",         "g_d_4",         "g_d_5",         "g_d_6",         "g_d_7",
+    "g_r_AN_NMDA_0", "g_r_AN_NMDA_1", "g_r_AN_NMDA_2", "g_r_AN_NMDA_3", "g_r_AN_NMDA_4", "g_r_AN_NMDA_5",
+    "g_r_AN_NMDA_6", "g_r_AN_NMDA_7", "g_d_AN_NMDA_0", "g_d_AN_NMDA_1", "g_d_AN_NMDA_2", "g_d_AN_NMDA_3",
+    "g_d_AN_NMDA_4", "g_d_AN_NMDA_5", "g_d_AN_NMDA_6", "g_d_AN_NMDA_7", "I_comp0",       "I_comp1",
+    "I_comp2",       "I_comp3",       "I_comp4",       "I_comp5",       "I_comp6",       "I_comp7"};
 inline constexpr const char* cm_comp_param_names[8][10] = {
-      {"comp0.parent_idx", "comp0.C_m", "comp0.g_C", "comp0.g_L", "comp0.e_L", "comp0.v_comp", "comp0.gbar_Na", "comp0.e_Na", "comp0.gbar_K", "comp0.e_K"},
-      {"comp1.parent_idx", "comp1.C_m", "comp1.g_C", "comp1.g_L", "comp1.e_L", "comp1.v_comp", "comp1.gbar_Na", "comp1.e_Na", "comp1.gbar_K", "comp1.e_K"},
-      {"comp2.parent_idx", "comp2.C_m", "comp2.g_C", "comp2.g_L", "comp2.e_L", "comp2.v_comp", "comp2.gbar_Na", "comp2.e_Na", "comp2.gbar_K", "comp2.e_K"},
-      {"comp3.parent_idx", "comp3.C_m", "comp3.g_C", "comp3.g_L", "comp3.e_L", "comp3.v_comp", "comp3.gbar_Na", "comp3.e_Na", "comp3.gbar_K", "comp3.e_K"},
-      {"comp4.parent_idx", "comp4.C_m", "comp4.g_C", "comp4.g_L", "comp4.e_L", "comp4.v_comp", "comp4.gbar_Na", "comp4.e_Na", "comp4.gbar_K", "comp4.e_K"},
-      {"comp5.parent_idx", "comp5.C_m", "comp5.g_C", "comp5.g_L", "comp5.e_L", "comp5.v_comp", "comp5.gbar_Na", "comp5.e_Na", "comp5.gbar_K", "comp5.e_K"},
-      {"comp6.parent_idx", "comp6.C_m", "comp6.g_C", "comp6.g_L", "comp6.e_L", "comp6.v_comp", "comp6.gbar_Na", "comp6.e_Na", "comp6.gbar_K", "comp6.e_K"},
-      {"comp7.parent_idx", "comp7.C_m", "comp7.g_C", "comp7.g_L", "comp7.e_L", "comp7.v_comp", "comp7.gbar_Na", "comp7.e_Na", "comp7.gbar_K", "comp7.e_K"}};
+    {"comp0.parent_idx", "comp0.C_m", "comp0.g_C", "comp0.g_L", "comp0.e_L", "comp0.v_comp", "comp0.gbar_Na",
+     "comp0.e_Na", "comp0.gbar_K", "comp0.e_K"},
+    {"comp1.parent_idx", "comp1.C_m", "comp1.g_C", "comp1.g_L", "comp1.e_L", "comp1.v_comp", "comp1.gbar_Na",
+     "comp1.e_Na", "comp1.gbar_K", "comp1.e_K"},
+    {"comp2.parent_idx", "comp2.C_m", "comp2.g_C", "comp2.g_L", "comp2.e_L", "comp2.v_comp", "comp2.gbar_Na",
+     "comp2.e_Na", "comp2.gbar_K", "comp2.e_K"},
+    {"comp3.parent_idx", "comp3.C_m", "comp3.g_C", "comp3.g_L", "comp3.e_L", "comp3.v_comp", "comp3.gbar_Na",
+     "comp3.e_Na", "comp3.gbar_K", "comp3.e_K"},
+    {"comp4.parent_idx", "comp4.C_m", "comp4.g_C", "comp4.g_L", "comp4.e_L", "comp4.v_comp", "comp4.gbar_Na",
+     "comp4.e_Na", "comp4.gbar_K", "comp4.e_K"},
+    {"comp5.parent_idx", "comp5.C_m", "comp5.g_C", "comp5.g_L", "comp5.e_L", "comp5.v_comp", "comp5.gbar_Na",
+     "comp5.e_Na", "comp5.gbar_K", "comp5.e_K"},
+    {"comp6.parent_idx", "comp6.C_m", "comp6.g_C", "comp6.g_L", "comp6.e_L", "comp6.v_comp", "comp6.gbar_Na",
+     "comp6.e_Na", "comp6.gbar_K", "comp6.e_K"},
+    {"comp7.parent_idx", "comp7.C_m", "comp7.g_C", "comp7.g_L", "comp7.e_L", "comp7.v_comp", "comp7.gbar_Na",
+     "comp7.e_Na", "comp7.gbar_K", "comp7.e_K"}};
 inline constexpr const char* cm_rec_param_names[8][8] = {
-      {"rec0.comp_idx", "rec0.type", "rec0.e_rev", "rec0.tau_r", "rec0.tau_d", "rec0.tau_r_NMDA", "rec0.tau_d_NMDA", "rec0.NMDA_ratio"},
-      {"rec1.comp_idx", "rec1.type", "rec1.e_rev", "rec1.tau_r", "rec1.tau_d", "rec1.tau_r_NMDA", "rec1.tau_d_NMDA", "rec1.NMDA_ratio"},
-      {"rec2.comp_idx", "rec2.type", "rec2.e_rev", "rec2.tau_r", "rec2.tau_d", "rec2.tau_r_NMDA", "rec2.tau_d_NMDA", "rec2.NMDA_ratio"},
-      {"rec3.comp_idx", "rec3.type", "rec3.e_rev", "rec3.tau_r", "rec3.tau_d", "rec3.tau_r_NMDA", "rec3.tau_d_NMDA", "rec3.NMDA_ratio"},
-      {"rec4.comp_idx", "rec4.type", "rec4.e_rev", "rec4.tau_r", "rec4.tau_d", "rec4.tau_r_NMDA", "rec4.tau_d_NMDA", "rec4.NMDA_ratio"},
-      {"rec5.comp_idx", "rec5.type", "rec5.e_rev", "rec5.tau_r", "rec5.tau_d", "rec5.tau_r_NMDA", "rec5.tau_d_NMDA", "rec5.NMDA_ratio"},
-      {"rec6.comp_idx", "rec6.type", "rec6.e_rev", "rec6.tau_r", "rec6.tau_d", "rec6.tau_r_NMDA", "rec6.tau_d_NMDA", "rec6.NMDA_ratio"},
-      {"rec7.comp_idx", "rec7.type", "rec7.e_rev", "rec7.tau_r", "rec7.tau_d", "rec7.tau_r_NMDA", "rec7.tau_d_NMDA", "rec7.NMDA_ratio"}};
-inline constexpr const char* cm_port_names[] = {
-    "rec0", "rec1", "rec2", "rec3", "rec4", "rec5", "rec6", "rec7", "curr0", "curr1", "curr2", "curr3", "curr4",
-    "curr5", "curr6", "curr7"};
+    {"rec0.comp_idx", "rec0.type", "rec0.e_rev", "rec0.tau_r", "rec0.tau_d", "rec0.tau_r_NMDA", "rec0.tau_d_NMDA",
+     "rec0.NMDA_ratio"},
+    {"rec1.comp_idx", "rec1.type", "rec1.e_rev", "rec1.tau_r", "rec1.tau_d", "rec1.tau_r_NMDA", "rec1.tau_d_NMDA",
+     "rec1.NMDA_ratio"},
+    {"rec2.comp_idx", "rec2.type", "rec2.e_rev", "rec2.tau_r", "rec2.tau_d", "rec2.tau_r_NMDA", "rec2.tau_d_NMDA",
+     "rec2.NMDA_ratio"},
+    {"rec3.comp_idx", "rec3.type", "rec3.e_rev", "rec3.tau_r", "rec3.tau_d", "rec3.tau_r_NMDA", "rec3.tau_d_NMDA",
+     "rec3.NMDA_ratio"},
+    {"rec4.comp_idx", "rec4.type", "rec4.e_rev", "rec4.tau_r", "rec4.tau_d", "rec4.tau_r_NMDA", "rec4.tau_d_NMDA",
+     "rec4.NMDA_ratio"},
+    {"rec5.comp_idx", "rec5.type", "rec5.e_rev", "rec5.tau_r", "rec5.tau_d", "rec5.tau_r_NMDA", "rec5.tau_d_NMDA",
+     "rec5.NMDA_ratio"},
+    {"rec6.comp_idx", "rec6.type", "rec6.e_rev", "rec6.tau_r", "rec6.tau_d", "rec6.tau_r_NMDA", "rec6.tau_d_NMDA",
+     "rec6.NMDA_ratio"},
+    {"rec7.comp_idx", "rec7.type", "rec7.e_rev", "rec7.tau_r", "rec7.tau_d", "rec7.tau_r_NMDA", "rec7.tau_d_NMDA",
+     "rec7.NMDA_ratio"}};
+inline constexpr const char* cm_port_names[] = {"rec0",  "rec1",  "rec2",  "rec3",  "rec4",  "rec5",  "rec6",  "rec7",
+                                                "curr0", "curr1", "curr2", "curr3", "curr4", "curr5", "curr6", "curr7"};
 
 struct cm_compartment_params {
   units::dimensionless_q parent_idx{-1.0};  // -1: the root; else the index of an earlier compartment
@@ -120,14 +140,14 @@ struct cm_default_constants {
   int order[cm_max_compartments];   // NEST's down-sweep order (cm_down_order)
   // NEST's numbers from here on: uS, nF, nA
   double ca_dt[cm_max_compartments], gl_2[cm_max_compartments], gg0[cm_max_compartments];  // uS
-  double gc_2[cm_max_compartments], gl_el[cm_max_compartments];                           // uS, nA
-  double gbar_Na[cm_max_compartments], e_Na[cm_max_compartments];                         // uS, mV
-  double gbar_K[cm_max_compartments], e_K[cm_max_compartments];                           // uS, mV
+  double gc_2[cm_max_compartments], gl_el[cm_max_compartments];                            // uS, nA
+  double gbar_Na[cm_max_compartments], e_Na[cm_max_compartments];                          // uS, mV
+  double gbar_K[cm_max_compartments], e_K[cm_max_compartments];                            // uS, mV
   // receptors of compartment i: rec_order[rec_start[i] .. rec_start[i + 1]), NEST's order (kind, then index)
   int rec_start[cm_max_compartments + 1], rec_order[cm_max_receptors], rec_type[cm_max_receptors];
-  double e_rev[cm_max_receptors];                                             // mV
-  double prop_r[cm_max_receptors], prop_d[cm_max_receptors];                  // exp(-dt / tau)
-  double prop_r2[cm_max_receptors], prop_d2[cm_max_receptors];                // NMDA part of AMPA_NMDA
+  double e_rev[cm_max_receptors];                               // mV
+  double prop_r[cm_max_receptors], prop_d[cm_max_receptors];    // exp(-dt / tau)
+  double prop_r2[cm_max_receptors], prop_d2[cm_max_receptors];  // NMDA part of AMPA_NMDA
   double g_norm[cm_max_receptors], g_norm2[cm_max_receptors], ratio[cm_max_receptors];
 };
 
@@ -154,7 +174,7 @@ struct cm_default {
   static constexpr std::array<state_field, n_state> state_fields = [] {
     std::array<state_field, n_state> a{};
     for (int q = 0; q < n_state; ++q) {
-      const units::dimension d = q < m_Na0 ? units::dims::voltage
+      const units::dimension d = q < m_Na0     ? units::dims::voltage
                                  : q < I_comp0 ? units::dims::none  // gates; receptor conductances in uS
                                                : units::dims::current;
       a[q] = state_field{cm_state_names[q], d};
@@ -220,7 +240,8 @@ struct cm_default {
     for (int r = 0; r < n_rec; ++r) {
       if (!is_index(p.rec[r].comp_idx.value, 0, n - 1))
         return "rec<r>.comp_idx must be the index of a compartment (0 .. n_compartments-1)";
-      if (!is_index(p.rec[r].type.value, 1, 4)) return "rec<r>.type must be 1 (AMPA), 2 (GABA), 3 (NMDA) or 4 (AMPA_NMDA)";
+      if (!is_index(p.rec[r].type.value, 1, 4))
+        return "rec<r>.type must be 1 (AMPA), 2 (GABA), 3 (NMDA) or 4 (AMPA_NMDA)";
       if (p.rec[r].tau_r.value == p.rec[r].tau_d.value ||
           (p.rec[r].type.value == 4 && p.rec[r].tau_r_NMDA.value == p.rec[r].tau_d_NMDA.value))
         return "rec<r>.tau_r and tau_d must differ (NEST's peak normalisation divides by tau_d - tau_r)";
@@ -316,8 +337,8 @@ struct cm_default {
     s[g_r_nmda0 + r] = static_cast<real_t>(g_r2);
     s[g_d_nmda0 + r] = static_cast<real_t>(g_d2);
     const double g2 = g_r2 + g_d2;
-    cm::add_linearised((g + c.ratio[r] * g2 * sig) * (e - v), -g + c.ratio[r] * g2 * (dsig * (e - v) - sig), v,
-                       g_val, i_val);
+    cm::add_linearised((g + c.ratio[r] * g2 * sig) * (e - v), -g + c.ratio[r] * g2 * (dsig * (e - v) - sig), v, g_val,
+                       i_val);
   }
 
   VOLLEY_HD VOLLEY_INLINE static bool update(const constants& c, real_t* s, const neuron_input& in) {

@@ -31,9 +31,9 @@ using namespace volley::nest_ref;
 namespace {
 
 using M = models::cm_default;
-constexpr double kVoltageTolerance = 1e-9;  // mV; the reference is rounded to 1e-10
+constexpr double kVoltageTolerance = 1e-9;    // mV; the reference is rounded to 1e-10
 constexpr double kStateRelTolerance = 1e-10;  // gates (1), conductances (uS): |diff| / max(1, |NEST|)
-constexpr double kScale = 1000.0;            // NEST's uS, nF, nA -> volley's nS, pF, pA
+constexpr double kScale = 1000.0;             // NEST's uS, nF, nA -> volley's nS, pF, pA
 
 // NEST's compartments / receptors lists as the flattened parameters (an oracle written apart from host/nest_cm.cpp)
 M::params params_of(const json& c) {
@@ -89,10 +89,16 @@ int state_of(const std::string& nest_name, double& scale) {
   auto tail = [&](const std::string& prefix) { return std::stoi(nest_name.substr(prefix.size())); };
   for (auto [prefix, base] : {std::pair<const char*, int>{"m_Na_", M::m_Na0}, {"h_Na_", M::h_Na0}, {"n_K_", M::n_K0}})
     if (nest_name.rfind(prefix, 0) == 0) return base + tail(prefix);
-  for (auto [prefix, base] : {std::pair<const char*, int>{"g_r_AN_NMDA_", M::g_r_nmda0}, {"g_d_AN_NMDA_", M::g_d_nmda0},
-                              {"g_r_AN_AMPA_", M::g_r0}, {"g_d_AN_AMPA_", M::g_d0}, {"g_r_AMPA_", M::g_r0},
-                              {"g_d_AMPA_", M::g_d0}, {"g_r_GABA_", M::g_r0}, {"g_d_GABA_", M::g_d0},
-                              {"g_r_NMDA_", M::g_r0}, {"g_d_NMDA_", M::g_d0}})
+  for (auto [prefix, base] : {std::pair<const char*, int>{"g_r_AN_NMDA_", M::g_r_nmda0},
+                              {"g_d_AN_NMDA_", M::g_d_nmda0},
+                              {"g_r_AN_AMPA_", M::g_r0},
+                              {"g_d_AN_AMPA_", M::g_d0},
+                              {"g_r_AMPA_", M::g_r0},
+                              {"g_d_AMPA_", M::g_d0},
+                              {"g_r_GABA_", M::g_r0},
+                              {"g_d_GABA_", M::g_d0},
+                              {"g_r_NMDA_", M::g_r0},
+                              {"g_d_NMDA_", M::g_d0}})
     if (nest_name.rfind(prefix, 0) == 0) return base + tail(prefix);
   ADD_FAILURE() << "unknown recordable " << nest_name;
   return 0;
@@ -312,9 +318,10 @@ TEST(NestCmDefault, RefusesWhatNestRefusesAndVolleysBounds) {
                  parameter_error);
     EXPECT_THROW(k.set_status(n, {{"receptors", json::array({{{"comp_idx", 0}, {"receptor_type", "GABA_B"}}})}}),
                  parameter_error);
-    EXPECT_THROW(k.set_status(n, {{"receptors", json::array({{{"comp_idx", 0}, {"receptor_type", "GABA"},
-                                                             {"params", {{"e_AMPA", 0.0}}}}})}}),
-                 parameter_error);
+    EXPECT_THROW(
+        k.set_status(n, {{"receptors",
+                          json::array({{{"comp_idx", 0}, {"receptor_type", "GABA"}, {"params", {{"e_AMPA", 0.0}}}}})}}),
+        parameter_error);
   }
   {  // volley's bounds, named in the error
     nest::kernel k;
