@@ -127,6 +127,7 @@ std::string receptor_of(const json& syn, const node_group& target, const std::st
     if (k != 0) throw parameter_error(where, "receptor_type", r.dump(), "0 (astrocyte_lr_1994)");
     return "spikes";
   }
+  if (is_cm(target)) return cm_spike_port(syn, target, k, where);
   if (k == 0) return "";
   if (target.model == "iaf_tum_2000") {  // receptor 1: the weight times the sender's released u x (the payload)
     if (k > 1) throw parameter_error(where, "receptor_type", r.dump(), "0 or 1 (iaf_tum_2000)");
@@ -156,6 +157,7 @@ std::string unit_of_key(const node_group& g, const std::string& key, const std::
         continue;
       }
       const auto unit = p.at("unit").get<std::string>();
+      if (is_cm(g)) return cm_unit(unit);
       // NEST gives firing rates in Hz (spikes/s) but rate constants (amat2's beta, Izhikevich's a) in 1/ms.
       // pp_psc_delta's escape rate c_1 V + c_2 exp(c_3 V) is in Hz too.
       if (g.model == "pp_psc_delta" && key == "c_1") return "Hz/mV";
@@ -228,6 +230,7 @@ json expand_vector_params(const node_group& g, const json& params, const std::st
 }
 
 std::string weight_unit_of(const node_group& target) {
+  if (is_cm(target)) return "uS";  // NEST's cm_default
   const auto& ports = target.description.at("ports");
   if (!ports.empty()) return ports.at(0).at("weight_unit").get<std::string>();
   return "mV";
@@ -248,6 +251,7 @@ recordable recordable_of(const node_group& g, const std::string& nest_name, doub
     }
     return {"V_m", 1.0, -E_L};
   }
+  if (is_cm(g)) return {cm_state_name(nest_name), 1.0, 0.0};
   return {nest_name, astro_unit_scale(g, nest_name), 0.0};
 }
 
@@ -315,6 +319,7 @@ node_group& plan::group_of(const node_collection& nodes, const std::string& wher
 }
 
 void plan::build_population(node_group& g) {
+  check_cm_built(g);
   const std::string where = "Create('" + g.model + "')";
   g.population = g.model + "_" + std::to_string(g.first_id);
   json params = json::object(), initial = json::object();

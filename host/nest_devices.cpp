@@ -475,8 +475,12 @@ void lower_generator(network& net, const node_group& g, const std::string& targe
   if (binary && g.kind != device_kind::noise_generator)
     throw parameter_error(where, "connection", g.model + " -> " + target_group.model,
                           "a noise_generator (NEST refuses other generators into binary neurons)");
-  const double d = connection_delay(syn, where, dt) - (binary ? dt : 0.0);
-  const double w = connection_weight(syn, where);
+  // NEST's cm_default, too, adds a current in the step it arrives; its currents are in nA (host/nest_cm.cpp)
+  const bool current_generator = g.kind == device_kind::dc_generator || g.kind == device_kind::step_current_generator ||
+                                 g.kind == device_kind::ac_generator || g.kind == device_kind::noise_generator;
+  const bool cm = is_cm(target_group) && current_generator;
+  const double d = connection_delay(syn, where, dt) - (binary || cm ? dt : 0.0);
+  const double w = connection_weight(syn, where) * (cm ? 1000.0 : 1.0);
   if (is_train_generator(g.kind)) {
     lower_train_generator(net, g, target, target_group, syn, ctx, d, where);
     return;
@@ -484,8 +488,10 @@ void lower_generator(network& net, const node_group& g, const std::string& targe
   // iaf_cond_alpha_mc: currents only on receptors 7 (soma: the model's current input), 8, 9 (proximal, distal: the
   // current ports, which take steps: models/iaf_cond_alpha_mc.hpp)
   std::string current_port;
-  const bool current_generator = g.kind == device_kind::dc_generator || g.kind == device_kind::step_current_generator ||
-                                 g.kind == device_kind::ac_generator || g.kind == device_kind::noise_generator;
+  if (cm)
+    current_port = cm_current_port(syn, target_group,
+                                   g.kind == device_kind::dc_generator || g.kind == device_kind::step_current_generator,
+                                   g.model, where);
   if (target_group.model == "iaf_cond_alpha_mc" && current_generator) {
     const json r = syn.value("receptor_type", json(0));
     if (!r.is_number_integer() || r.get<long long>() < 7 || r.get<long long>() > 9)

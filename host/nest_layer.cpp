@@ -110,7 +110,8 @@ void kernel::set_status(const node_collection& nodes, const json& params) {
       throw parameter_error(where, key, value.dump(), "one positive number (ms) for all nodes of the Create() call");
     updated_archive[key] = value;
   }
-  const json expanded = detail::expand_vector_params(g, detail::rate_param_aliases(g, model_params), where);
+  const json expanded = detail::expand_vector_params(
+      g, detail::cm_params(g, detail::rate_param_aliases(g, model_params), whole, where), where);
   for (const auto& [key, value] : expanded.items()) {
     unit_of_key(g, key, where);  // rejects unknown names, naming the known ones
     if (value.is_array() && value.size() != nodes.count)

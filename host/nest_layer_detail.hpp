@@ -225,6 +225,19 @@ bool check_diffusion_connection(const plan& p, const connection& c, const node_g
 json rate_param_aliases(const node_group& g, const json& params);
 // What a connection of model m with this delay counts as in NEST's min_delay.
 double rate_min_delay_entry(const synapse_model& m, const json& delay, const kernel_options& o);
+// NEST's cm_default in the layer (host/nest_cm.cpp).
+bool is_cm(const node_group& g);
+// NEST's compartments / receptors (add_compartments / add_receptors) lists as cm_default's flattened parameters;
+// other groups' parameters pass unchanged. whole: the SetStatus covers the whole Create() call.
+json cm_params(const node_group& g, const json& params, bool whole, const std::string& where);
+void check_cm_built(const node_group& g);    // NEST refuses to simulate a cm_default without compartments
+std::string cm_unit(const std::string& unit);  // NEST's cm_default unit of volley's (uS, nF, nA for nS, pF, pA)
+// Port of a spike connection onto cm_default with receptor_type k (refused: k >= n_receptors, negative weights).
+std::string cm_spike_port(const json& syn, const node_group& target, std::uint64_t k, const std::string& where);
+// Port of a current generator onto cm_default ("" = the soma's current input); steps_only: dc / step generators.
+std::string cm_current_port(const json& syn, const node_group& target, bool steps_only, const std::string& model,
+                            const std::string& where);
+std::string cm_state_name(const std::string& nest_name);  // NEST's recordable name as cm_default's state
 // NEST's gap junctions in the layer (host/nest_gap.cpp).
 bool is_gap_synapse(const synapse_model& m);
 void check_wfr_options(const kernel_options& o);  // NEST's ranges of the kernel's wfr_* options

@@ -20,6 +20,7 @@
 #include "models/iaf_chxk_2008.hpp"
 #include "models/iaf_cond_alpha.hpp"
 #include "models/iaf_cond_alpha_mc.hpp"
+#include "models/cm_default.hpp"
 #include "models/iaf_cond_beta.hpp"
 #include "models/iaf_cond_exp.hpp"
 #include "models/iaf_cond_exp_sfa_rr.hpp"
@@ -57,6 +58,7 @@ std::vector<neuron_model_entry> nest_ode_model_entries() {
       entry<aeif_cond_alpha_astro>("nest"),
       entry<aeif_psc_delta_clopath>("nest"),
       entry<hh_psc_alpha_clopath>("nest"),
+      entry<cm_default>("nest"),
   };
 }
 
