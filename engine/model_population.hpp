@@ -26,6 +26,7 @@ model_info describe_model() {
   if constexpr (requires { Model::spike_payload_counts; }) m.spike_payload_counts = Model::spike_payload_counts;
   if constexpr (requires { Model::emits_rate; }) m.emits_rate = Model::emits_rate;
   m.membrane = Model::membrane;
+  if constexpr (requires { Model::cpu_only; }) m.cpu_only = Model::cpu_only;
   if constexpr (requires { Model::clopath; }) m.clopath = Model::clopath;
   return m;
 }

@@ -70,6 +70,8 @@ struct model_info {
   // not counted or recorded (models/model_kit.hpp emits_rate).
   bool emits_rate = false;
   int membrane = 0;
+  // The model has no GPU kernel (models/model_kit.hpp cpu_only): the simulator runs it on the CPU.
+  bool cpu_only = false;
   // Clopath neurons (models/clopath.hpp): the state variables clopath_synapse reads; u = -1 for other models.
   models::clopath_voltages clopath{-1, -1, -1, -1};
 };

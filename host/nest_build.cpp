@@ -763,7 +763,8 @@ void plan::connect_dilutors() {
         syn.weight = quantity_in(nest_weight(spec, tgt), weight_unit_of(tgt), w, "weight");
         syn.delay = units::time_q(d_in + spec.value("delay", json(1.0)).get<double>());
         syn.transmit_probability = p.at("p_copy").get<double>();
-        syn.use_payload = src.model == "parrot_neuron";  // a parrot's multiplicity n: n spikes, each kept alike
+        // a parrot's or a gif_pop_psc_exp's multiplicity n: n spikes, each kept alike
+        syn.use_payload = src.model == "parrot_neuron" || src.model == "gif_pop_psc_exp";
         const auto b = in.pre.first_id - src.first_id, e = out.post.first_id - tgt.first_id;
         net->connect(selector(src, b, b + in.pre.count), selector(tgt, e, e + out.post.count), connection_rule{}, syn,
                      "spike_dilutor " + std::to_string(node) + ": " + src.population + " -> " + tgt.population);

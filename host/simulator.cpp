@@ -44,6 +44,15 @@ simulator::simulator(network& net, run_options options) : net_(net), options_(st
     decision_.kind = backend_kind::cpu;
     decision_.note = "cpu: NEST gap junctions (waveform relaxation) run on the CPU only";
   }
+  for (const auto& p : net_.populations()) {
+    if (!p->model().cpu_only || decision_.kind != backend_kind::gpu) continue;
+    if (options_.backend != backend_kind::automatic)
+      throw parameter_error("population '" + p->name() + "'", "model", p->model().name,
+                            "the CPU backend (--backend cpu): this model has no GPU kernel");
+    decision_.kind = backend_kind::cpu;
+    decision_.note = "cpu: population '" + p->name() + "' (" + p->model().name + ") runs on the CPU only";
+    break;
+  }
   if (options_.threads < 0)
     throw parameter_error("run options", "threads", std::to_string(options_.threads), "0 (default) or more");
   if (decision_.kind == backend_kind::gpu && options_.gpu_draw_synapses) {

@@ -29,6 +29,9 @@
 //                                           returns true in every step so that the payload (the rate sent) reaches
 //                                           the targets; these are not spikes: the simulator neither counts nor
 //                                           records them, and the NEST layer keeps rate and spiking nodes apart
+//   cpu_only                                (optional) true when the model has no GPU kernel (its state does not
+//                                           fit a GPU thread: gif_pop_psc_exp's history); update() may then be
+//                                           host code, the GPU families skip it and the simulator takes the CPU
 //   spike_schedule                          (optional) true for SpikeTime-like sources: the population's spike table
 //                                           gives the spikes and update() is not called (engine/model_population.hpp)
 //

@@ -17,6 +17,7 @@
 #include "models/fhn_hr.hpp"
 #include "models/gif.hpp"
 #include "models/gif_cond_exp.hpp"
+#include "models/gif_pop_psc_exp.hpp"
 #include "models/gif_psc_exp.hpp"
 #include "models/hh.hpp"
 #include "models/hh_cond_exp_traub.hpp"
@@ -91,6 +92,6 @@ using all_neuron_models =
                gauss_rate_ipn, lin_rate_opn, tanh_rate_opn, threshold_lin_rate_opn, rate_transformer_lin,
                rate_transformer_tanh, rate_transformer_threshold_lin, rate_transformer_sigmoid,
                rate_transformer_sigmoid_gg_1998, rate_transformer_gauss, rate_source,
-               siegert_neuron, hh_psc_alpha_gap, spike_train_injector>;
+               siegert_neuron, hh_psc_alpha_gap, spike_train_injector, gif_pop_psc_exp>;
 
 }  // namespace volley::models

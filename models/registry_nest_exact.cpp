@@ -2,6 +2,7 @@
 #include "models/binary_neurons.hpp"
 #include "models/glif_psc.hpp"
 #include "models/gif_multisynapse.hpp"
+#include "models/gif_pop_psc_exp.hpp"
 #include "models/gif_psc_exp.hpp"
 #include "models/glif_psc_double_alpha.hpp"
 #include "models/iaf_chs_2007.hpp"
@@ -56,6 +57,7 @@ std::vector<neuron_model_entry> nest_exact_model_entries() {
       entry<ginzburg_neuron>("nest"),
       entry<erfc_neuron>("nest"),
       entry<spike_train_injector>("nest"),
+      entry<gif_pop_psc_exp>("nest"),
   };
 }
 

@@ -193,6 +193,16 @@ class model_family_runner final : public family_runner {
   int n_entries_ = 0;
 };
 
+// A new runner for Model; nullptr for CPU-only models (no kernel is instantiated: the simulator never puts them on
+// the GPU, host/simulator.cpp).
+template <class Model>
+std::unique_ptr<family_runner> make_runner() {
+  if constexpr (requires { requires Model::cpu_only; })
+    return nullptr;
+  else
+    return std::make_unique<model_family_runner<Model>>();
+}
+
 // The runner for `model` among models [Begin, End) of the list, or nullptr.
 template <std::size_t Begin, std::size_t End, class... Models>
 std::unique_ptr<family_runner> runner_for_slice(const std::string& model, models::model_list<Models...>) {
@@ -200,7 +210,7 @@ std::unique_ptr<family_runner> runner_for_slice(const std::string& model, models
   std::unique_ptr<family_runner> r;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     ((r == nullptr && model == std::tuple_element_t<Begin + I, all>::name
-          ? void(r = std::make_unique<model_family_runner<std::tuple_element_t<Begin + I, all>>>())
+          ? void(r = make_runner<std::tuple_element_t<Begin + I, all>>())
           : void()),
      ...);
   }(std::make_index_sequence<End - Begin>{});
