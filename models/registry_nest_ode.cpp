@@ -24,6 +24,7 @@
 #include "models/iaf_cond_exp.hpp"
 #include "models/iaf_cond_exp_sfa_rr.hpp"
 #include "models/model_json.hpp"
+#include "models/pp_cond_exp_mc_urbanczik.hpp"
 #include "models/registry_parts.hpp"
 
 namespace volley::models {
@@ -57,6 +58,7 @@ std::vector<neuron_model_entry> nest_ode_model_entries() {
       entry<aeif_cond_alpha_astro>("nest"),
       entry<aeif_psc_delta_clopath>("nest"),
       entry<hh_psc_alpha_clopath>("nest"),
+      entry<pp_cond_exp_mc_urbanczik>("nest"),
   };
 }
 
