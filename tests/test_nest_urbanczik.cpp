@@ -66,7 +66,7 @@ TEST(NestUrbanczik, NeuronTracesMatchNest) {
   const json ref = load_reference(kModel);
   const double dt = ref.at("dt_ms").get<double>();
   const std::size_t stride = ref.at("stride").get<std::size_t>();
-  const auto& proto = ref.at("protocol");
+  const auto& proto = ref.at("stimulus");
   for (const auto& c : ref.at("single")) {
     const std::string name = c.at("name");
     SCOPED_TRACE(name);

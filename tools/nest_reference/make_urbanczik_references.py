@@ -174,7 +174,7 @@ def main():
     doc = {"nest_version": nest.__version__, "model": MODEL, "dt_ms": DT, "stride": STRIDE,
            "recordables": RECORDABLES, "receptor_types": d["receptor_types"], "defaults": defaults,
            "synapse_defaults": {k: r(sd[k]) for k in ("weight", "delay", "eta", "tau_Delta", "Wmin", "Wmax")},
-           "protocol": {"spikes": SPIKES, "currents": CURRENTS, "dc": DC},
+           "stimulus": {"spikes": SPIKES, "currents": CURRENTS, "dc": DC},  # not "protocol": that key marks make_references.py runs
            "single": [run_single(c) for c in SINGLE],
            "synapse": [run_synapse(c) for c in SYNAPSE],
            "rate": [run_rate(c) for c in RATE]}
