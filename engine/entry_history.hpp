@@ -21,7 +21,7 @@ struct history_entry {
 };
 
 struct entry_history {
-  std::vector<std::uint32_t> n_incoming;         // [neuron] plastic synapses into it
+  std::vector<std::uint32_t> n_incoming;           // [neuron] plastic synapses into it
   std::vector<std::deque<history_entry>> entries;  // [neuron]
 
   void assign(index_t n) {

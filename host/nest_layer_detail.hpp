@@ -255,8 +255,8 @@ std::string receptor_of(const json& syn, const node_group& target, const std::st
 // The syn_spec's weight (NEST's units), or 1 where NEST ignores it (parrot_neuron counts spikes).
 json nest_weight(const json& syn, const node_group& target);
 // The weight unit of connections onto a neuron model: its first port's, or mV (delta input) without ports.
-// The unit NEST's weights onto `target` are in: that of the port syn's receptor_type names where the ports' units
-// differ (pp_cond_exp_mc_urbanczik: nS at the soma, pA at the dendrite), else that of the first port (mV without).
+// The unit NEST's weights onto `target` are in: that of the first port (mV without ports); for
+// pp_cond_exp_mc_urbanczik, whose ports differ (nS at the soma, pA at the dendrite), that of syn's receptor_type.
 std::string weight_unit_of(const node_group& target, const json& syn = json::object());
 
 // A NEST value (number in NEST's units, list, distribution, or a volley quantity string) as volley spec JSON

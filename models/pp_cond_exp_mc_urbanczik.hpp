@@ -73,12 +73,12 @@ struct pp_cond_exp_mc_urbanczik_params {
 };
 
 struct pp_cond_exp_mc_urbanczik_constants {
-  double g_sp, g_ps;                 // nS
-  double g_L[2], C_m[2], E_L[2];     // nS, pF, mV
-  double E_ex_s, E_in_s;             // mV
-  double tau_ex[2], tau_in[2];       // ms
-  double I_e_s;                      // pA
-  urbanczik_rule rule;               // phi and the archive's prediction error
+  double g_sp, g_ps;              // nS
+  double g_L[2], C_m[2], E_L[2];  // nS, pF, mV
+  double E_ex_s, E_in_s;          // mV
+  double tau_ex[2], tau_in[2];    // ms
+  double I_e_s;                   // pA
+  urbanczik_rule rule;            // phi and the archive's prediction error
   double ref_steps;
   double dt;  // ms
 };
@@ -147,8 +147,8 @@ struct pp_cond_exp_mc_urbanczik {
     static constexpr const char* names[2][8] = {
         {"soma.g_L", "soma.C_m", "soma.E_ex", "soma.E_in", "soma.E_L", "soma.tau_syn_ex", "soma.tau_syn_in",
          "soma.I_e"},
-        {"dendritic.g_L", "dendritic.C_m", "dendritic.E_ex", "dendritic.E_in", "dendritic.E_L",
-         "dendritic.tau_syn_ex", "dendritic.tau_syn_in", "dendritic.I_e"}};
+        {"dendritic.g_L", "dendritic.C_m", "dendritic.E_ex", "dendritic.E_in", "dendritic.E_L", "dendritic.tau_syn_ex",
+         "dendritic.tau_syn_in", "dendritic.I_e"}};
     for (int n = 0; n < 2; ++n) {
       auto& q = p.comp[n];
       f(names[n][0], q.g_L, range_check::any);
@@ -163,10 +163,18 @@ struct pp_cond_exp_mc_urbanczik {
   }
   static const char* validate(const params&) { return nullptr; }  // NEST's checks are the ranges above
   static urbanczik_rule lower_urbanczik_rule(const params& p, double h) {
-    return {p.phi_max.value,           p.rate_slope.value,         p.beta.value,
-            p.theta.value,             p.g_sp.value,               p.comp[0].g_L.value,
-            p.comp[0].E_L.value,       p.comp[1].C_m.value,        p.comp[1].g_L.value,
-            p.comp[1].tau_syn_ex.value, p.comp[1].tau_syn_in.value, h};
+    return {p.phi_max.value,
+            p.rate_slope.value,
+            p.beta.value,
+            p.theta.value,
+            p.g_sp.value,
+            p.comp[0].g_L.value,
+            p.comp[0].E_L.value,
+            p.comp[1].C_m.value,
+            p.comp[1].g_L.value,
+            p.comp[1].tau_syn_ex.value,
+            p.comp[1].tau_syn_in.value,
+            h};
   }
   static constants derive(const params& p, double h) {
     constants c{};

@@ -80,7 +80,12 @@ struct urbanczik_update {
 
   VOLLEY_HD urbanczik_update(const urbanczik_rule& rule, const urbanczik_synapse_constants& cc,
                              urbanczik_synapse_state& st, double w, double t_last_ms, double t_spike_ms)
-      : r(rule), c(cc), s(st), t_last(t_last_ms), t_spike(t_spike_ms), tau_L(rule.C_m_dend / rule.g_L_dend),
+      : r(rule),
+        c(cc),
+        s(st),
+        t_last(t_last_ms),
+        t_spike(t_spike_ms),
+        tau_L(rule.C_m_dend / rule.g_L_dend),
         tau_s(w > 0.0 ? rule.tau_syn_ex_dend : rule.tau_syn_in_dend) {}
 
   // One history entry (t_j ms, dPI_j); d: the synapse's delay, ms.
@@ -88,8 +93,7 @@ struct urbanczik_update {
     const double t_up = t_j + d;
     const double minus_delta_t_up = t_last - t_up;
     const double PI =
-        (s.tau_L_trace * std::exp(minus_delta_t_up / tau_L) - s.tau_s_trace * std::exp(minus_delta_t_up / tau_s)) *
-        dPI;
+        (s.tau_L_trace * std::exp(minus_delta_t_up / tau_L) - s.tau_s_trace * std::exp(minus_delta_t_up / tau_s)) * dPI;
     s.PI_integral += PI;
     dPI_exp += std::exp((t_up - t_spike) / c.tau_Delta) * PI;
   }

@@ -11,7 +11,7 @@
 //   urbanczik_synapse from three parrots onto the dendrite, soma silenced (the weights fall by the dendritic
 //   prediction alone) or driven to spike in every step out of the dead time (spike and prediction terms): every
 //   weight_recorder event and the final weights within kWeightTolerance relative, the potentials within
-//   kTraceTolerance, identical postsynaptic spike steps.
+//   kTraceTolerance, identical postsynaptic spike steps; on 1 and 2 threads.
 // Statistics: N neurons held at a constant potential (theta = E_L: phi = phi_max / (1 + rate_slope)) spike at the
 // rate the dead time and phi give, 1 / (dt (dead_steps + 1 / p)), p = 1 - exp(-phi dt) (t_ref 0: p / dt), and at
 // NEST's measured rate, within 5 %; the same trains on 1 and 2 threads.
@@ -74,7 +74,9 @@ TEST(NestUrbanczik, NeuronTracesMatchNest) {
     const auto n = k.create(kModel, 1, c.at("params"));
     for (const auto& s : proto.at("spikes"))
       k.connect(k.create("spike_generator", 1, {{"spike_times", s.at("times_ms")}}), n, "all_to_all",
-                {{"weight", s.at("weight")}, {"delay", s.at("delay_ms")}, {"receptor_type", receptor(ref, s.at("receptor"))}});
+                {{"weight", s.at("weight")},
+                 {"delay", s.at("delay_ms")},
+                 {"receptor_type", receptor(ref, s.at("receptor"))}});
     for (const auto& g : proto.at("currents"))
       k.connect(k.create("step_current_generator", 1,
                          {{"amplitude_times", g.at("amplitude_times_ms")},
@@ -108,60 +110,62 @@ TEST(NestUrbanczik, SynapseWeightsMatchNest) {
   const json ref = load_reference(kModel);
   const double dt = ref.at("dt_ms").get<double>();
   const std::size_t stride = ref.at("stride").get<std::size_t>();
-  for (const auto& c : ref.at("synapse")) {
-    const std::string name = c.at("name");
-    SCOPED_TRACE(name);
-    nest::kernel k({.resolution_ms = dt, .rng_seed = 1, .local_num_threads = 1});
-    const auto post = k.create(kModel, 1, c.at("params"));
-    const auto wr = k.create("weight_recorder");
-    k.copy_model("urbanczik_synapse", "urbanczik_rec", {{"weight_recorder", wr.first_id}});
-    const auto& pre = c.at("pre");
-    const auto parrots = k.create("parrot_neuron", pre.size());
-    for (std::size_t i = 0; i < pre.size(); ++i) {
-      k.connect(k.create("spike_generator", 1, {{"spike_times", pre[i].at("times_ms")}}), parrots[i], "all_to_all",
-                {{"delay", dt}});
-      json syn = c.at("syn");
-      syn["synapse_model"] = "urbanczik_rec";
-      syn["delay"] = pre[i].at("delay_ms");
-      syn["receptor_type"] = ref.at("receptor_types").at("dendritic_exc");
-      k.connect(parrots[i], post, "all_to_all", syn);
-    }
-    const auto mm = k.create("multimeter", 1, {{"interval", dt}, {"record_from", {"V_m.s", "V_m.p", "I_ex.p"}}});
-    k.connect(mm, post);
-    const auto sr = k.create("spike_recorder");
-    k.connect(post, sr);
-    k.simulate(c.at("t_sim_ms").get<double>());
+  for (int threads : {1, 2})
+    for (const auto& c : ref.at("synapse")) {
+      const std::string name = c.at("name");
+      SCOPED_TRACE(name + ", " + std::to_string(threads) + " thread(s)");
+      nest::kernel k({.resolution_ms = dt, .rng_seed = 1, .local_num_threads = threads});
+      const auto post = k.create(kModel, 1, c.at("params"));
+      const auto wr = k.create("weight_recorder");
+      k.copy_model("urbanczik_synapse", "urbanczik_rec", {{"weight_recorder", wr.first_id}});
+      const auto& pre = c.at("pre");
+      const auto parrots = k.create("parrot_neuron", pre.size());
+      for (std::size_t i = 0; i < pre.size(); ++i) {
+        k.connect(k.create("spike_generator", 1, {{"spike_times", pre[i].at("times_ms")}}), parrots[i], "all_to_all",
+                  {{"delay", dt}});
+        json syn = c.at("syn");
+        syn["synapse_model"] = "urbanczik_rec";
+        syn["delay"] = pre[i].at("delay_ms");
+        syn["receptor_type"] = ref.at("receptor_types").at("dendritic_exc");
+        k.connect(parrots[i], post, "all_to_all", syn);
+      }
+      const auto mm = k.create("multimeter", 1, {{"interval", dt}, {"record_from", {"V_m.s", "V_m.p", "I_ex.p"}}});
+      k.connect(mm, post);
+      const auto sr = k.create("spike_recorder");
+      k.connect(post, sr);
+      k.simulate(c.at("t_sim_ms").get<double>());
 
-    EXPECT_EQ(stamps(k.get_events(sr), dt), c.at("post_spike_stamps_steps").get<std::vector<std::uint64_t>>());
-    const json ev = k.get_events(wr);
-    const auto& want = c.at("weights");
-    ASSERT_EQ(ev.at("weights").size(), want.at("weights").size());
-    double worst = 0;
-    for (std::size_t e = 0; e < want.at("weights").size(); ++e) {
-      EXPECT_EQ(ev.at("senders")[e].get<std::uint64_t>() - parrots.first_id, want.at("sender_index")[e].get<std::uint64_t>());
-      EXPECT_NEAR(ev.at("times")[e].get<double>(), want.at("times_ms")[e].get<double>(), 1e-9);
-      const double w = ev.at("weights")[e], w_nest = want.at("weights")[e];
-      worst = std::max(worst, std::abs(w - w_nest) / std::max(1.0, std::abs(w_nest)));
-      EXPECT_NEAR(w, w_nest, kWeightTolerance * std::max(1.0, std::abs(w_nest))) << "event " << e;
+      EXPECT_EQ(stamps(k.get_events(sr), dt), c.at("post_spike_stamps_steps").get<std::vector<std::uint64_t>>());
+      const json ev = k.get_events(wr);
+      const auto& want = c.at("weights");
+      ASSERT_EQ(ev.at("weights").size(), want.at("weights").size());
+      double worst = 0;
+      for (std::size_t e = 0; e < want.at("weights").size(); ++e) {
+        EXPECT_EQ(ev.at("senders")[e].get<std::uint64_t>() - parrots.first_id,
+                  want.at("sender_index")[e].get<std::uint64_t>());
+        EXPECT_NEAR(ev.at("times")[e].get<double>(), want.at("times_ms")[e].get<double>(), 1e-9);
+        const double w = ev.at("weights")[e], w_nest = want.at("weights")[e];
+        worst = std::max(worst, std::abs(w - w_nest) / std::max(1.0, std::abs(w_nest)));
+        EXPECT_NEAR(w, w_nest, kWeightTolerance * std::max(1.0, std::abs(w_nest))) << "event " << e;
+      }
+      const json conns = k.get_connections(parrots, post);
+      for (std::size_t i = 0; i < c.at("final_weights").size(); ++i) {
+        const std::uint64_t src = c.at("final_sources")[i];
+        const double w = conns.at("weight")[src], w_nest = c.at("final_weights")[i];
+        worst = std::max(worst, relative(w, w_nest) * (w_nest == 0 ? 0.0 : 1.0));
+        EXPECT_NEAR(w, w_nest, kWeightTolerance * std::max(1.0, std::abs(w_nest))) << "final weight " << i;
+      }
+      std::printf("  %-16s %zu weight events: max relative |w volley - w NEST| %.3g\n", name.c_str(),
+                  want.at("weights").size(), worst);
+      const json mev = k.get_events(mm);
+      for (const char* what : {"V_m.s", "V_m.p", "I_ex.p"}) {
+        std::size_t at = 0;
+        const double d = worst_difference(mev.at(what).get<std::vector<double>>(),
+                                          c.at("traces").at(what).get<std::vector<double>>(), stride, at);
+        std::printf("  %-16s %-8s max |volley - NEST| %.3g\n", name.c_str(), what, d);
+        EXPECT_LE(d, kTraceTolerance) << what << " at sample " << at;
+      }
     }
-    const json conns = k.get_connections(parrots, post);
-    for (std::size_t i = 0; i < c.at("final_weights").size(); ++i) {
-      const std::uint64_t src = c.at("final_sources")[i];
-      const double w = conns.at("weight")[src], w_nest = c.at("final_weights")[i];
-      worst = std::max(worst, relative(w, w_nest) * (w_nest == 0 ? 0.0 : 1.0));
-      EXPECT_NEAR(w, w_nest, kWeightTolerance * std::max(1.0, std::abs(w_nest))) << "final weight " << i;
-    }
-    std::printf("  %-16s %zu weight events: max relative |w volley - w NEST| %.3g\n", name.c_str(),
-                want.at("weights").size(), worst);
-    const json mev = k.get_events(mm);
-    for (const char* what : {"V_m.s", "V_m.p", "I_ex.p"}) {
-      std::size_t at = 0;
-      const double d = worst_difference(mev.at(what).get<std::vector<double>>(),
-                                        c.at("traces").at(what).get<std::vector<double>>(), stride, at);
-      std::printf("  %-16s %-8s max |volley - NEST| %.3g\n", name.c_str(), what, d);
-      EXPECT_LE(d, kTraceTolerance) << what << " at sample " << at;
-    }
-  }
 }
 
 // Spike steps of n neurons at a constant potential (phi = phi_max / (1 + rate_slope)).
