@@ -9,7 +9,6 @@ void clopath_archive::allocate(const population& target, double dt, std::uint32_
   rules = target.clopath_rules(dt);
   const index_t n = target.size();
   ltd_slots = longest_delay + 1;
-  n_incoming.assign(n, 0);
   recorded = 0;
   ring_begin.assign(std::size_t(n) + 1, 0);
   for (index_t i = 0; i < n; ++i) ring_begin[i + 1] = ring_begin[i] + rule(i).delay_steps + 1;
@@ -17,7 +16,7 @@ void clopath_archive::allocate(const population& target, double dt, std::uint32_
   delayed_minus.assign(ring_begin.back(), 0.0);
   ltd.assign(std::size_t(n) * ltd_slots, 0.0);
   ltd_t.assign(std::size_t(n) * ltd_slots, ~std::uint64_t(0));
-  ltp.assign(n, {});
+  ltp.assign(n);
 }
 
 void clopath_archive::record(std::uint64_t step) {
@@ -34,14 +33,10 @@ void clopath_archive::record(std::uint64_t step) {
     delayed_minus[ring_begin[i] + recorded % len] = u_bar_minus[i];
     const double del_plus = delayed_plus[ring_begin[i] + (recorded + 1) % len];
     const double del_minus = delayed_minus[ring_begin[i] + (recorded + 1) % len];
-    if (n_incoming[i] == 0) continue;  // NEST writes no history for a neuron without Clopath synapses
+    if (ltp.n_incoming[i] == 0) continue;  // NEST writes no history for a neuron without Clopath synapses
     const models::clopath_rule& r = rule(i);
     double dw = 0;
-    if (models::clopath_ltp(r, u[i], del_plus, dw)) {
-      auto& h = ltp[i];
-      while (h.size() > 1 && h.front().reads >= n_incoming[i]) h.pop_front();  // NEST keeps the last one
-      h.push_back({now, dw, 0});
-    }
+    if (models::clopath_ltp(r, u[i], del_plus, dw)) ltp.push(i, now, dw);
     const std::size_t slot = std::size_t(i) * ltd_slots + now % ltd_slots;
     ltd[slot] = models::clopath_ltd(r, del_minus, u_bar_bar[i]);
     ltd_t[slot] = now;
@@ -56,10 +51,8 @@ double clopath_archive::ltd_at(index_t i, std::int64_t t) const {
 }
 
 std::uint64_t clopath_archive::bytes() const {
-  std::uint64_t b = (delayed_plus.size() + delayed_minus.size() + ltd.size()) * sizeof(double) +
-                    ltd_t.size() * sizeof(std::uint64_t) + n_incoming.size() * sizeof(std::uint32_t);
-  for (const auto& h : ltp) b += h.size() * sizeof(clopath_ltp_entry);
-  return b;
+  return (delayed_plus.size() + delayed_minus.size() + ltd.size()) * sizeof(double) +
+         ltd_t.size() * sizeof(std::uint64_t) + ltp.bytes();
 }
 
 }  // namespace volley

@@ -6,36 +6,32 @@
 // the thread that owns the neuron. CPU only, batch 1.
 //
 // Memory: NEST keeps an LTP entry until every incoming Clopath synapse has read it (its access counter reaches the
-// number of incoming synapses), dropping the rest from the front; so does this archive. As in NEST, entries of a
-// neuron one of whose presynaptic neurons never spikes are kept for the whole run.
+// number of incoming synapses), dropping the rest from the front; so does this archive (engine/entry_history.hpp,
+// shared with urbanczik_synapse's archive). As in NEST, entries of a neuron one of whose presynaptic neurons never
+// spikes are kept for the whole run.
 #include <cstdint>
-#include <deque>
 #include <vector>
 
 #include "engine/config.hpp"
+#include "engine/entry_history.hpp"
 #include "models/clopath.hpp"
 
 namespace volley {
 
 class population;
 
-struct clopath_ltp_entry {
-  std::uint64_t t;      // steps (the end of the step that wrote it)
-  double dw;            // ms: A_LTP (u - theta_plus) (u+ - theta_minus) dt, times x_bar at the synapse
-  std::uint32_t reads;  // synapses that have read it (NEST's access counter)
-};
-
 struct clopath_archive {
   const population* pop = nullptr;
   std::vector<models::clopath_rule> rules;  // one (homogeneous) or one per neuron
   std::uint32_t ltd_slots = 2;              // the longest delay of the clopath projections into it + 1, steps
-  std::vector<std::uint32_t> n_incoming;    // [neuron] clopath synapses into it
   std::uint64_t recorded = 0;               // steps recorded so far (position in the delay rings)
   std::vector<std::size_t> ring_begin;      // [neuron + 1] offsets of each neuron's delay ring (delay_steps + 1)
   std::vector<double> delayed_plus, delayed_minus;  // mV, the rings; 0 before the first writes (NEST's)
   std::vector<double> ltd;                          // [neuron][ltd_slots] LTD value of time t at slot t % ltd_slots
   std::vector<std::uint64_t> ltd_t;                 // [neuron][ltd_slots] the time of each slot's value
-  std::vector<std::deque<clopath_ltp_entry>> ltp;   // [neuron]
+  // [neuron] LTP entries, value dw (ms): A_LTP (u - theta_plus) (u+ - theta_minus) dt, times x_bar at the synapse;
+  // ltp.n_incoming: the clopath synapses into each neuron
+  entry_history ltp;
 
   bool enabled() const { return pop != nullptr; }
   const models::clopath_rule& rule(index_t i) const { return rules[rules.size() == 1 ? 0 : i]; }

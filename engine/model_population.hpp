@@ -28,6 +28,7 @@ model_info describe_model() {
   m.membrane = Model::membrane;
   if constexpr (requires { Model::cpu_only; }) m.cpu_only = Model::cpu_only;
   if constexpr (requires { Model::clopath; }) m.clopath = Model::clopath;
+  if constexpr (requires { Model::urbanczik_dendrite; }) m.urbanczik_dendrite = Model::urbanczik_dendrite;
   return m;
 }
 
@@ -56,6 +57,13 @@ class model_population final : public population {
     std::vector<models::clopath_rule> rules;
     if constexpr (requires { Model::clopath; })
       for (const auto& p : params_) rules.push_back(models::lower_clopath_rule(p.clopath, dt));
+    return rules;
+  }
+
+  std::vector<models::urbanczik_rule> urbanczik_rules(double dt) const override {
+    std::vector<models::urbanczik_rule> rules;
+    if constexpr (requires { Model::urbanczik_dendrite; })
+      for (const auto& p : params_) rules.push_back(Model::lower_urbanczik_rule(p, dt));
     return rules;
   }
 

@@ -150,6 +150,7 @@ void check_stdp(const models::stdp_constants& c, const std::string& model, const
   positive("tau_plus", c.tau_plus);
   positive("tau_plus_triplet", c.tau_plus_triplet);
   positive("tau_x", c.tau_x);
+  positive("tau_Delta", c.tau_Delta);
   for (auto [name, v] : {std::pair{"lambda", c.lambda}, {"alpha", c.alpha}, {"mu_plus", c.mu_plus},
                          {"mu_minus", c.mu_minus}, {"mu", c.mu}, {"Wmax", c.Wmax}, {"Aplus", c.Aplus},
                          {"Aminus", c.Aminus}, {"Aplus_triplet", c.Aplus_triplet},
@@ -305,7 +306,7 @@ projection& network::connect(const std::string& source, const std::string& targe
   }
   // NEST unrolls a spike of multiplicity m into m events for a plastic synapse: the rule runs m times
   if (syn.use_payload && p.source->model().spike_payload >= 0 && counts && stdp && !p.facetshw() && !p.dopamine() &&
-      !p.clopath())
+      !p.clopath() && !p.urbanczik())
     p.unroll_var = p.source->model().spike_payload;
   p.target->mark_channel_used(p.channel);
   projections_.push_back(std::move(p));
@@ -357,6 +358,10 @@ void network::set_stdp(projection& p, const synapse_spec& syn, const std::string
                           "a target that archives its filtered potentials (aeif_psc_delta_clopath, "
                           "hh_psc_alpha_clopath; NEST: Clopath archiving), not '" +
                               p.target->model().name + "'");
+  if (c.rule == models::stdp_rule::urbanczik && p.target->model().urbanczik_dendrite < 0)
+    throw parameter_error(where, "synapse_model", model,
+                          "a target that archives its dendritic prediction error (pp_cond_exp_mc_urbanczik; NEST: "
+                          "Urbanczik archiving), not '" + p.target->model().name + "'");
   if (p.weights.empty()) p.weights.assign(p.size(), p.weight);  // per-synapse weights from here on
   for (real_t w : p.weights) {
     if (!std::isfinite(double(w))) throw parameter_error(where, "weight", number(double(w)), "a finite value");
@@ -369,6 +374,13 @@ void network::set_stdp(projection& p, const synapse_spec& syn, const std::string
         throw parameter_error(where, "weight", number(double(w)),
                               "the sign of Wmin " + number(c.Wmin) + " (" + model + ")");
       if (positive != (c.Wmax > 0))
+        throw parameter_error(where, "weight", number(double(w)),
+                              "the sign of Wmax " + number(c.Wmax) + " (" + model + ")");
+      continue;
+    }
+    if (c.rule == models::stdp_rule::urbanczik) {
+      // NEST: weight and Wmax of one sign bit, and weight >= 0 exactly when Wmax > 0
+      if (std::signbit(double(w)) != std::signbit(c.Wmax) || (w >= 0) != (c.Wmax > 0))
         throw parameter_error(where, "weight", number(double(w)),
                               "the sign of Wmax " + number(c.Wmax) + " (" + model + ")");
       continue;
@@ -421,6 +433,11 @@ void network::set_stdp(projection& p, const synapse_spec& syn, const std::string
   initial.kplus_triplet = syn.stdp_initial_kplus_triplet;
   p.stdp_pre.assign(p.source_range.size(), initial);
   if (c.rule == models::stdp_rule::nn_pre_centered) p.stdp_synapse_kplus.assign(p.size(), syn.stdp_initial_kplus);
+  if (c.rule == models::stdp_rule::urbanczik) {
+    p.stdp_urbanczik_constants = {c.tau_Delta, c.eta, c.Wmin, c.Wmax};
+    p.stdp_urbanczik_synapses.resize(p.size());
+    for (std::uint64_t k = 0; k < p.size(); ++k) p.stdp_urbanczik_synapses[k].init_weight = double(p.weights[k]);
+  }
   if (c.rule == models::stdp_rule::facetshw) {
     // NEST's common properties: one object per synapse model, however many Connect calls use it
     auto it = std::find_if(facetshw_models_.begin(), facetshw_models_.end(),
@@ -545,6 +562,8 @@ void network::archive_spikes(std::uint64_t step) {
   for (std::size_t i = 0; i < archives_.size(); ++i)
     if (archives_[i].enabled()) archives_[i].record(populations_[i]->spikes()[0], step, dt_);
   for (auto& a : clopath_archives_)
+    if (a) a->record(step);
+  for (auto& a : urbanczik_archives_)
     if (a) a->record(step);
 }
 
@@ -725,8 +744,9 @@ void network::finalize(bool draw_device_resident) {
   archives_.resize(populations_.size());
   archive_options_.resize(populations_.size());
   finalize_clopath_archives();
+  finalize_urbanczik_archives();
   for (auto& p : projections_) {
-    if (!p.weight_plastic() || p.clopath()) continue;
+    if (!p.weight_plastic() || p.clopath() || p.urbanczik()) continue;
     const auto id = p.target->id();
     spike_archive& a = archives_[id];
     if (!a.enabled()) {
@@ -757,14 +777,37 @@ void network::finalize_clopath_archives() {
                             "at most " + std::to_string(a->ltd_slots - 1) +
                                 " steps (the longest delay into it when the network first ran)");
     }
-    std::fill(a->n_incoming.begin(), a->n_incoming.end(), 0u);
+    std::fill(a->ltp.n_incoming.begin(), a->ltp.n_incoming.end(), 0u);
   }
   for (auto& p : projections_) {
     if (!p.clopath()) continue;
     clopath_archive& a = *clopath_archives_[p.target->id()];
     for (std::uint64_t k = 0; k < p.size(); ++k)
-      ++a.n_incoming[p.target_range.begin + (p.narrow() ? p.targets16[k] : p.targets32[k])];
+      ++a.ltp.n_incoming[p.target_range.begin + (p.narrow() ? p.targets16[k] : p.targets32[k])];
     p.stdp_clopath = &a;
+  }
+}
+
+// urbanczik_synapse: an archive for every population an urbanczik projection targets (allocated on the first
+// finalize that sees one; later finalizes recount the incoming synapses).
+void network::finalize_urbanczik_archives() {
+  urbanczik_archives_.resize(populations_.size());
+  for (const auto& p : projections_) {
+    if (!p.urbanczik()) continue;
+    auto& a = urbanczik_archives_[p.target->id()];
+    if (!a) {
+      a = std::make_unique<urbanczik_archive>();
+      a->allocate(*p.target, dt_);
+    }
+  }
+  for (auto& a : urbanczik_archives_)
+    if (a) std::fill(a->history.n_incoming.begin(), a->history.n_incoming.end(), 0u);
+  for (auto& p : projections_) {
+    if (!p.urbanczik()) continue;
+    urbanczik_archive& a = *urbanczik_archives_[p.target->id()];
+    for (std::uint64_t k = 0; k < p.size(); ++k)
+      ++a.history.n_incoming[p.target_range.begin + (p.narrow() ? p.targets16[k] : p.targets32[k])];
+    p.stdp_urbanczik = &a;
   }
 }
 

@@ -298,6 +298,7 @@ class network {
                      double sign, const std::string& where);
   void set_stdp(projection& p, const synapse_spec& syn, const std::string& where);
   void finalize_clopath_archives();
+  void finalize_urbanczik_archives();
   void set_align_pre(projection& p, const synapse_spec& syn, const std::string& where);
   models::synapse_constants checked_synapse(const models::synapse_params& syn, const std::string& where) const;
   void build_synapses(projection& p, const connection_rule& rule, const synapse_spec& syn, std::uint32_t id,
@@ -312,6 +313,7 @@ class network {
   std::vector<spike_times_input> spike_inputs_;
   std::vector<spike_archive> archives_;          // per population; enabled for targets of STDP projections
   std::vector<std::unique_ptr<clopath_archive>> clopath_archives_;  // per population; targets of clopath_synapse
+  std::vector<std::unique_ptr<urbanczik_archive>> urbanczik_archives_;  // per population; of urbanczik_synapse
   std::vector<stdp_archive_options> archive_options_;  // per population
   std::vector<std::pair<std::string, std::shared_ptr<models::facetshw_model>>> facetshw_models_;  // by stdp_model
   std::vector<std::shared_ptr<volume_transmitter>> volume_transmitters_;

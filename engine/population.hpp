@@ -11,6 +11,7 @@
 #include "engine/param.hpp"
 #include "engine/units.hpp"
 #include "models/clopath.hpp"
+#include "models/urbanczik.hpp"
 #include "models/current_sources.hpp"
 #include "models/receptor.hpp"
 
@@ -74,6 +75,8 @@ struct model_info {
   bool cpu_only = false;
   // Clopath neurons (models/clopath.hpp): the state variables clopath_synapse reads; u = -1 for other models.
   models::clopath_voltages clopath{-1, -1, -1, -1};
+  // pp_cond_exp_mc_urbanczik (models/urbanczik.hpp): the dendritic potential urbanczik_synapse's archive reads, or -1.
+  int urbanczik_dendrite = -1;
 };
 
 class population {
@@ -155,6 +158,8 @@ class population {
   // Clopath neurons: the rule clopath_synapse applies, one per parameter set (one for a homogeneous population,
   // else one per neuron); empty for other models.
   virtual std::vector<models::clopath_rule> clopath_rules(double /*dt*/) const { return {}; }
+  // Urbanczik neurons: the rule urbanczik_synapse applies, one per parameter set; empty for other models.
+  virtual std::vector<models::urbanczik_rule> urbanczik_rules(double /*dt*/) const { return {}; }
 
  protected:
   std::string name_;

@@ -39,6 +39,7 @@ std::uint64_t projection::bytes() const {
          stdp_synapse_kplus.size() * sizeof(double) +
          stdp_facetshw_synapses.size() * sizeof(models::facetshw_synapse) +
          stdp_dopamine_synapses.size() * sizeof(models::dopamine_synapse) +
+         stdp_urbanczik_synapses.size() * sizeof(models::urbanczik_synapse_state) +
          row_ptr.size() * sizeof(std::uint64_t) + targets32.size() * sizeof(index_t) +
          targets16.size() * sizeof(std::uint16_t) + weights.size() * sizeof(real_t) +
          delays.size() * sizeof(std::uint16_t) + (stp_u.size() + stp_x.size() + stp_y.size()) * sizeof(double) +
@@ -177,15 +178,35 @@ void deliver_clopath_owned(projection& p, const Index* targets, std::uint64_t ro
     const std::int64_t d = p.delays.empty() ? p.delay : p.delays[k];
     const index_t target = tb + targets[k];
     double w = p.weights[k];
-    for (auto& e : archive.ltp[target]) {  // the window (t_last - d, t - d], oldest first
-      const auto tj = static_cast<std::int64_t>(e.t);
-      if (tj <= t_last - d) continue;
-      if (tj > t - d) break;
-      ++e.reads;
-      w = models::clopath_facilitate(c, w, e.dw, pre.kplus, static_cast<double>(t_last - (tj + d)) * dt);
-    }
+    archive.ltp.read_window(target, t_last - d, t - d, [&](std::uint64_t tj, double dw) {
+      w = models::clopath_facilitate(c, w, dw, pre.kplus, static_cast<double>(t_last - (std::int64_t(tj) + d)) * dt);
+    });
     w = models::clopath_depress(c, w, archive.ltd_at(target, t - d));
     p.weights[k] = static_cast<real_t>(w);
+    ring.base[((step + d) & ring.slot_mask) * ring.slot_stride + offset + targets[k]] += p.weights[k];
+  }
+}
+
+// urbanczik_synapse (models/urbanczik.hpp): the synapses [k0, k1) of `row` (source spiked in `step`) read their
+// targets' prediction errors of the window (t_last - d, t - d], then deliver the new weights.
+template <class Index>
+void deliver_urbanczik_owned(projection& p, const Index* targets, std::uint64_t row, index_t lo, index_t hi,
+                             const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset) {
+  const auto [k0, k1] = owned_synapses(p, targets, row, lo, hi);
+  const double dt = p.stdp.dt;
+  const std::int64_t t = static_cast<std::int64_t>(step + 1), t_last = static_cast<std::int64_t>(p.stdp_pre[row].t_last);
+  urbanczik_archive& archive = *p.stdp_urbanczik;
+  const index_t tb = p.target_range.begin;
+  for (std::uint64_t k = k0; k < k1; ++k) {
+    const std::int64_t d = p.delays.empty() ? p.delay : p.delays[k];
+    const index_t target = tb + targets[k];
+    models::urbanczik_update u(archive.rule(target), p.stdp_urbanczik_constants, p.stdp_urbanczik_synapses[k],
+                               double(p.weights[k]), double(t_last) * dt, double(t) * dt);
+    archive.history.read_window(target, t_last - d, t - d, [&](std::uint64_t tj, double dPI) {
+      u.add(double(tj) * dt, dPI, double(d) * dt);
+    });
+    p.weights[k] = static_cast<real_t>(u.weight());
+    u.after_spike();
     ring.base[((step + d) & ring.slot_mask) * ring.slot_stride + offset + targets[k]] += p.weights[k];
   }
 }
@@ -229,6 +250,13 @@ bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
           deliver_quantal_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset, payload, seed);
         else
           deliver_quantal_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset, payload, seed);
+        continue;
+      }
+      if (p.urbanczik()) {  // batch 1 (checked at connect)
+        if (p.narrow())
+          deliver_urbanczik_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset);
+        else
+          deliver_urbanczik_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset);
         continue;
       }
       if (p.clopath()) {  // batch 1 (checked at connect)
@@ -275,6 +303,10 @@ void advance_stdp_traces(std::vector<projection>& projections, std::uint64_t ste
         const models::clopath_synapse_constants c{p.stdp.tau_x, p.stdp.Wmin, p.stdp.Wmax};
         p.stdp_pre[row].kplus =
             models::clopath_x_bar_after(c, p.stdp_pre[row].kplus, p.stdp_pre[row].t_last, step + 1, p.stdp.dt);
+        p.stdp_pre[row].t_last = step + 1;
+        continue;
+      }
+      if (p.urbanczik()) {  // the traces are per synapse (advanced at the delivery)
         p.stdp_pre[row].t_last = step + 1;
         continue;
       }

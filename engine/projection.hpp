@@ -16,6 +16,7 @@
 #include "engine/population.hpp"
 #include "engine/random.hpp"
 #include "engine/spike_archive.hpp"
+#include "engine/urbanczik_archive.hpp"
 #include "models/short_term_plasticity.hpp"
 #include "models/stdp.hpp"
 #include "models/stdp_dopamine.hpp"
@@ -109,6 +110,12 @@ struct projection {
   // potentials and LTP / LTD history in its Clopath archive (set at finalize; read and marked by the owning thread).
   clopath_archive* stdp_clopath = nullptr;
   bool clopath() const { return stdp.rule == models::stdp_rule::clopath; }
+  // urbanczik_synapse: t_last per source row in stdp_pre; each synapse's traces and integrals (models/urbanczik.hpp);
+  // the target's prediction-error history in its Urbanczik archive (set at finalize; read by the owning thread).
+  urbanczik_archive* stdp_urbanczik = nullptr;
+  models::urbanczik_synapse_constants stdp_urbanczik_constants;
+  std::vector<models::urbanczik_synapse_state> stdp_urbanczik_synapses;  // [synapse]
+  bool urbanczik() const { return stdp.rule == models::stdp_rule::urbanczik; }
   bool weight_plastic() const { return stdp.rule != models::stdp_rule::none; }
 
   // NEST's weight_recorder: every transmitted spike's weight (after plasticity), appended after propagation.

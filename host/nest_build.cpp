@@ -118,6 +118,11 @@ std::string receptor_of(const json& syn, const node_group& target, const std::st
     throw parameter_error(where, "receptor_type", r.dump(),
                           "1 .. 6 (soma_exc, soma_inh, proximal_exc, proximal_inh, distal_exc, distal_inh): "
                           "iaf_cond_alpha_mc's receptor " + r.dump() + " takes no spikes (NEST refuses it)");
+  // NEST: pp_cond_exp_mc_urbanczik's spike receptors are 1 .. 4; 5, 6 take currents only (host/nest_devices.cpp)
+  if (target.model == "pp_cond_exp_mc_urbanczik" && (k == 0 || k > 4))
+    throw parameter_error(where, "receptor_type", r.dump(),
+                          "1 .. 4 (soma_exc, soma_inh, dendritic_exc, dendritic_inh): pp_cond_exp_mc_urbanczik's "
+                          "receptor " + r.dump() + " takes no spikes (NEST refuses it)");
   // the NEST layer's NMDA slot of an iaf_bw_2001_exact connection (plan::claim_nmda_slot); NEST: receptors 1 .. 3
   if (syn.contains("volley_port")) return syn.at("volley_port").get<std::string>();
   if (target.model == "iaf_bw_2001_exact" && (k == 0 || k > 3))
@@ -197,7 +202,9 @@ json expand_vector_params(const node_group& g, const json& params, const std::st
       // NEST's per-compartment sub-dictionary (iaf_cond_alpha_mc: "soma": {"g_L": ..., "V_m": ...}): parameters
       // "<compartment>.<name>", the compartment's V_m the state "V_m.<first letter>" (NEST's recordable name)
       for (const auto& [sub, v] : value.items()) {
-        const std::string name = key + "." + sub, state = sub + "." + key.substr(0, 1);
+        // pp_cond_exp_mc_urbanczik records its "dendritic" compartment as ".p"
+        const std::string letter = key == "dendritic" ? "p" : key.substr(0, 1);
+        const std::string name = key + "." + sub, state = sub + "." + letter;
         if (parameter_entry(g, name) != nullptr) {
           out[name] = v;
         } else if (sub == "V_m" && is_state_key(g, state)) {
@@ -229,11 +236,15 @@ json expand_vector_params(const node_group& g, const json& params, const std::st
   return out;
 }
 
-std::string weight_unit_of(const node_group& target) {
+std::string weight_unit_of(const node_group& target, const json& syn) {
   if (is_cm(target)) return "uS";  // NEST's cm_default
   const auto& ports = target.description.at("ports");
-  if (!ports.empty()) return ports.at(0).at("weight_unit").get<std::string>();
-  return "mV";
+  if (ports.empty()) return "mV";
+  const json r = syn.is_object() ? syn.value("receptor_type", json(0)) : json(0);
+  if (target.model == "pp_cond_exp_mc_urbanczik" && r.is_number_integer() && r.get<long long>() >= 1 &&
+      r.get<std::uint64_t>() <= ports.size())
+    return ports.at(r.get<std::uint64_t>() - 1).at("weight_unit").get<std::string>();
+  return ports.at(0).at("weight_unit").get<std::string>();
 }
 
 recordable recordable_of(const node_group& g, const std::string& nest_name, double resolution_ms) {
@@ -404,7 +415,7 @@ void plan::check_connection(const connection& c) const {
     if (!d.is_number() || !(d.get<double>() >= options.resolution_ms * (1 - 1e-9)))
       throw parameter_error(where, "delay", d.dump(), "one number of ms, at least the resolution");
     if (!into) {
-      quantity_in(nest_weight(spec, post), weight_unit_of(post), where, "weight");
+      quantity_in(nest_weight(spec, post), weight_unit_of(post, spec), where, "weight");
       receptor_of(spec, post, where);
       const json r = spec.value("receptor_type", json(0));
       if (is_binary_neuron(post.model) || (post.model == "iaf_tum_2000" && r == json(1)) ||
@@ -492,7 +503,7 @@ void plan::check_connection(const connection& c) const {
   if (pre.model == "iaf_bw_2001" && (post.model.ends_with("_ps") || post.model.ends_with("_ps_lossless")))
     throw parameter_error(where, "post", post.model, "a target without precise spike times: NEST takes the NMDA "
                                                      "jump an iaf_bw_2001 spike carries as its offset in the step");
-  quantity_in(nest_weight(syn, post), weight_unit_of(post), where, "weight");
+  quantity_in(nest_weight(syn, post), weight_unit_of(post, syn), where, "weight");
   const json delay = syn.value("delay", json(1.0));
   const auto d = quantity_in(delay, "ms", where, "delay");
   if (d.dist.is_constant() && d.per_item.empty() && d.dist.a < options.resolution_ms * (1 - 1e-9))
@@ -550,7 +561,7 @@ void plan::connect_neurons(const connection& c) {
   // iaf_bw_2001 sends its NMDA jump k0 + k1 s_pre; only iaf_bw_2001 targets read it, through receptor 3 (NMDA)
   if (pre.model == "iaf_bw_2001")
     syn.use_payload = post.model == "iaf_bw_2001" && spec.value("receptor_type", json(0)) == json(3);
-  syn.weight = quantity_in(nest_weight(spec, post), weight_unit_of(post), where, "weight");
+  syn.weight = quantity_in(nest_weight(spec, post), weight_unit_of(post, spec), where, "weight");
   // NEST's default delay is 1 ms; a delay below the resolution is an error there
   const json delay = spec.value("delay", json(1.0));
   syn.delay = quantity_in(delay, "ms", where, "delay");
@@ -760,7 +771,7 @@ void plan::connect_dilutors() {
       for (std::uint64_t node = lo; node < hi; ++node) {
         synapse_spec syn;
         syn.receptor = receptor_of(spec, tgt, w);
-        syn.weight = quantity_in(nest_weight(spec, tgt), weight_unit_of(tgt), w, "weight");
+        syn.weight = quantity_in(nest_weight(spec, tgt), weight_unit_of(tgt, spec), w, "weight");
         syn.delay = units::time_q(d_in + spec.value("delay", json(1.0)).get<double>());
         syn.transmit_probability = p.at("p_copy").get<double>();
         // a parrot's or a gif_pop_psc_exp's multiplicity n: n spikes, each kept alike

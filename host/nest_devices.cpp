@@ -117,7 +117,7 @@ poisson_shape spike_window(const json& p, double shift) {
 }
 
 quantity_value spike_weight(const json& syn, const node_group& target_group, const std::string& where) {
-  return quantity_in(nest_weight(syn, target_group), weight_unit_of(target_group), where, "weight");
+  return quantity_in(nest_weight(syn, target_group), weight_unit_of(target_group, syn), where, "weight");
 }
 
 }  // namespace
@@ -505,6 +505,16 @@ void lower_generator(network& net, const node_group& g, const std::string& targe
                               "dc_generator and step_current_generator only");
       current_port = r.get<long long>() == 8 ? "proximal_curr" : "distal_curr";
     }
+  }
+  // pp_cond_exp_mc_urbanczik: currents only on receptors 5 (soma: the model's current input) and 6 (dendritic_curr,
+  // which NEST accepts and whose current its dendrite never sees: nothing to lower)
+  if (target_group.model == "pp_cond_exp_mc_urbanczik" && current_generator) {
+    const json r = syn.value("receptor_type", json(0));
+    if (!r.is_number_integer() || r.get<long long>() < 5 || r.get<long long>() > 6)
+      throw parameter_error(where, "receptor_type", r.dump(),
+                            "5 or 6 (soma_curr, dendritic_curr: pp_cond_exp_mc_urbanczik's current receptors; NEST "
+                            "refuses others)");
+    if (r.get<long long>() == 6) return;
   }
   // A step current into a current port: each change of the amplitude, arriving at step_times[k], is a weight on the
   // port that reaches the neuron in the step ending there (a spike at step_times[k] - dt with delay dt).

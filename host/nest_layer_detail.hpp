@@ -277,7 +277,9 @@ std::string receptor_of(const json& syn, const node_group& target, const std::st
 // The syn_spec's weight (NEST's units), or 1 where NEST ignores it (parrot_neuron counts spikes).
 json nest_weight(const json& syn, const node_group& target);
 // The weight unit of connections onto a neuron model: its first port's, or mV (delta input) without ports.
-std::string weight_unit_of(const node_group& target);
+// The unit NEST's weights onto `target` are in: that of the first port (mV without ports); for
+// pp_cond_exp_mc_urbanczik, whose ports differ (nS at the soma, pA at the dendrite), that of syn's receptor_type.
+std::string weight_unit_of(const node_group& target, const json& syn = json::object());
 
 // A NEST value (number in NEST's units, list, distribution, or a volley quantity string) as volley spec JSON
 // in `unit`: numbers become "x unit"; rates given in Hz when unit is 1/ms.

@@ -65,6 +65,7 @@ models::stdp_rule rule_of_base(const std::string& base) {
   if (base == "stdp_facetshw_synapse_hom") return stdp_rule::facetshw;
   if (base == "stdp_dopamine_synapse") return stdp_rule::dopamine;
   if (base == "clopath_synapse") return stdp_rule::clopath;
+  if (base == "urbanczik_synapse") return stdp_rule::urbanczik;
   return stdp_rule::none;
 }
 
@@ -181,6 +182,8 @@ std::vector<synapse_model> builtin_synapse_models() {
         {"volume_transmitter", nullptr}}},
       {"clopath_synapse", "clopath_synapse",
        {{"weight", 1.0}, {"delay", 1.0}, {"tau_x", 15.0}, {"Wmin", 0.0}, {"Wmax", 100.0}, {"x_bar", 0.0}}},
+      {"urbanczik_synapse", "urbanczik_synapse",
+       {{"weight", 1.0}, {"delay", 1.0}, {"tau_Delta", 100.0}, {"eta", 0.07}, {"Wmin", 0.0}, {"Wmax", 100.0}}},
       // rate models (host/nest_rate.cpp); NEST's instantaneous connection has no delay
       {"rate_connection_delayed", "rate_connection_delayed", {{"weight", 1.0}, {"delay", 1.0}}},
       {"rate_connection_instantaneous", "rate_connection_instantaneous", {{"weight", 1.0}}},
@@ -325,7 +328,8 @@ void lower_plasticity(const synapse_model& m, const json& merged, synapse_spec& 
   take("eta", c.eta);
   take("beta", c.beta);
   take("tau_x", c.tau_x);
-  if (rule == models::stdp_rule::clopath) take("Wmin", c.Wmin);
+  if (rule == models::stdp_rule::clopath || rule == models::stdp_rule::urbanczik) take("Wmin", c.Wmin);
+  take("tau_Delta", c.tau_Delta);
   if (rule == models::stdp_rule::facetshw) lower_facetshw(merged, syn, where);
   if (rule == models::stdp_rule::dopamine) {  // the volume transmitter is resolved by the caller (its node id)
     models::dopamine_constants& d = syn.stdp_dopamine;

@@ -57,6 +57,7 @@
 #include "models/siegert_neuron.hpp"
 #include "models/morris_lecar.hpp"
 #include "models/parrot_neuron.hpp"
+#include "models/pp_cond_exp_mc_urbanczik.hpp"
 #include "models/pp_psc_delta.hpp"
 #include "models/quaif.hpp"
 #include "models/readout.hpp"
@@ -86,7 +87,7 @@ using all_neuron_models =
                mcculloch_pitts_neuron, ginzburg_neuron, erfc_neuron, gamma_sup_generator,
                ppd_sup_generator, poisson_generator_ps, sinusoidal_gamma_generator, iaf_bw_2001,
                ht_neuron, iaf_cond_alpha_mc, iaf_bw_2001_exact, astrocyte_lr_1994, aeif_cond_alpha_astro,
-               aeif_psc_delta_clopath, hh_psc_alpha_clopath, cm_default,
+               aeif_psc_delta_clopath, hh_psc_alpha_clopath, cm_default, pp_cond_exp_mc_urbanczik,
                // NEST's rate models (models/nest_rate.hpp)
                lin_rate_ipn, tanh_rate_ipn, threshold_lin_rate_ipn, sigmoid_rate_ipn, sigmoid_rate_gg_1998_ipn,
                gauss_rate_ipn, lin_rate_opn, tanh_rate_opn, threshold_lin_rate_opn, rate_transformer_lin,

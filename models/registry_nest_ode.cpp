@@ -25,6 +25,7 @@
 #include "models/iaf_cond_exp.hpp"
 #include "models/iaf_cond_exp_sfa_rr.hpp"
 #include "models/model_json.hpp"
+#include "models/pp_cond_exp_mc_urbanczik.hpp"
 #include "models/registry_parts.hpp"
 
 namespace volley::models {
@@ -59,6 +60,7 @@ std::vector<neuron_model_entry> nest_ode_model_entries() {
       entry<aeif_psc_delta_clopath>("nest"),
       entry<hh_psc_alpha_clopath>("nest"),
       entry<cm_default>("nest"),
+      entry<pp_cond_exp_mc_urbanczik>("nest"),
   };
 }
 

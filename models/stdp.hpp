@@ -38,6 +38,7 @@
 //   stdp_facetshw_synapse_hom: a different update altogether (readout cycles, look-up tables), models/stdp_facetshw.hpp
 //   stdp_dopamine_synapse: eligibility and dopamine traces, models/stdp_dopamine.hpp
 //   clopath_synapse: voltage-based (Clopath et al. 2010), models/clopath.hpp and engine/clopath_archive.hpp
+//   urbanczik_synapse: dendritic prediction (Urbanczik & Senn 2014), models/urbanczik.hpp, engine/urbanczik_archive.hpp
 // Nothing here differs from NEST knowingly. NEST's initial t_lastspike_ of 0 acts as a presynaptic spike at t = 0
 // for the nn_symm/nn_restr rules (they use exp(...) with K+ = 1): reproduced.
 #include <cmath>
@@ -60,6 +61,7 @@ enum class stdp_rule : std::uint32_t {
   facetshw,          // stdp_facetshw_synapse_hom (models/stdp_facetshw.hpp; not through stdp_on_pre_spike)
   dopamine,          // stdp_dopamine_synapse (models/stdp_dopamine.hpp; not through stdp_on_pre_spike)
   clopath,           // clopath_synapse (models/clopath.hpp; not through stdp_on_pre_spike)
+  urbanczik,         // urbanczik_synapse (models/urbanczik.hpp; not through stdp_on_pre_spike)
 };
 
 // A projection's rule and parameters, lowered once (ms; weights in the projection's weight unit).
@@ -74,7 +76,8 @@ struct stdp_constants {
   double eta = 0.001;
   double beta = 0;                 // jonke: constant offset of both updates (weight units per lambda)
   double tau_x = 15;               // ms, clopath: the presynaptic trace x_bar
-  double Wmin = 0;                 // clopath: the lower bound of the weight
+  double Wmin = 0;                 // clopath, urbanczik: the lower bound of the weight
+  double tau_Delta = 100;          // ms, urbanczik: the low-pass filter of the weight change (eta: its learning rate)
 };
 
 // The presynaptic traces of one source, before its present spike (per source: equal for every synapse of the
@@ -178,6 +181,7 @@ VOLLEY_HD inline stdp_outcome stdp_on_pre_spike(const stdp_constants& c, double 
       case stdp_rule::facetshw:
       case stdp_rule::dopamine:
       case stdp_rule::clopath:
+      case stdp_rule::urbanczik:
       case stdp_rule::none: break;
     }
   }
@@ -225,6 +229,7 @@ VOLLEY_HD inline stdp_outcome stdp_on_pre_spike(const stdp_constants& c, double 
     case stdp_rule::facetshw:
     case stdp_rule::dopamine:
     case stdp_rule::clopath:
+    case stdp_rule::urbanczik:
     case stdp_rule::none: break;
   }
   return {w, complete};

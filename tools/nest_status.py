@@ -92,6 +92,9 @@ def nest_layer_devices():
                                               "tests/reference/nest_plasticity.json")
     if os.path.exists(os.path.join(ROOT, "tests", "reference", "clopath_synapse.json")):  # pairing protocols
         checked["clopath_synapse"] = "tests/test_nest_clopath.cpp against tests/reference/clopath_synapse.json"
+    if os.path.exists(os.path.join(ROOT, "tests", "reference", "pp_cond_exp_mc_urbanczik.json")):  # its "synapse" runs
+        checked["urbanczik_synapse"] = ("tests/test_nest_urbanczik.cpp against "
+                                        "tests/reference/pp_cond_exp_mc_urbanczik.json")
     det_ref = os.path.join(ROOT, "tests", "reference", "nest_detectors.json")
     if os.path.exists(det_ref):  # correlation / spin devices: results replayed against NEST's
         doc = json.load(open(det_ref))
