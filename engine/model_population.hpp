@@ -15,6 +15,8 @@ namespace volley {
 
 template <class Model>
 model_info describe_model() {
+  static_assert(Model::n_ports + 1 + max_receptors <= max_channels && max_channels <= kernels::view_max_channels,
+                "the model's ports, the delta channel and max_receptors receptors must fit the channel tables");
   model_info m;
   m.name = Model::name;
   m.description = Model::description;

@@ -14,6 +14,10 @@ population::population(std::string name, model_info model, index_t size, std::ui
     channels_.push_back({channel_kind::port, int(p), model_.ports[p].name, model_.ports[p].dim});
   delta_channel_ = static_cast<int>(channels_.size());
   channels_.push_back({channel_kind::delta, 0, "delta", units::dims::voltage});
+  if (channels_.size() + max_receptors > std::size_t(max_channels))
+    throw spec_error("population '" + name_ + "': model '" + model_.name + "' has " +
+                     std::to_string(model_.ports.size()) + " ports; at most " +
+                     std::to_string(max_channels - max_receptors - 1) + " fit (engine/population.hpp max_channels)");
   channel_used_.assign(channels_.size(), 0);
   spikes_.resize(batch);
 }

@@ -17,7 +17,8 @@
 
 namespace volley {
 
-inline constexpr int max_channels = 16;
+// a model's ports (cm_default: 16), the delta channel and up to max_receptors receptors
+inline constexpr int max_channels = 32;
 inline constexpr int max_receptors = 8;
 inline constexpr int max_poisson_drives = 8;
 inline constexpr int max_current_sources = 8;

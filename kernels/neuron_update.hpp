@@ -12,7 +12,7 @@
 
 namespace volley::kernels {
 
-inline constexpr int view_max_channels = 16;
+inline constexpr int view_max_channels = 32;  // engine/population.hpp's max_channels
 inline constexpr int view_max_receptors = 8;
 inline constexpr int view_max_poisson = 8;
 inline constexpr int view_max_currents = 8;

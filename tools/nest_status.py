@@ -187,6 +187,7 @@ def main():
     for f in glob.glob(os.path.join(ROOT, "tests", "reference", "*.json")):
         with open(f) as fh:
             doc = json.load(fh)
+        referenced.add(os.path.splitext(os.path.basename(f))[0])  # tests/reference/<model>.json
         if doc.get("model"):
             referenced.add(doc["model"])
         for model in doc.get("models", []) if isinstance(doc.get("models"), list) else []:

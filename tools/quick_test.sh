@@ -10,7 +10,7 @@ shift 2
 sources=()
 while [[ $# -gt 0 && "$1" != "--" ]]; do sources+=("$1"); shift; done
 [[ "${1:-}" == "--" ]] && shift
-c++ -std=c++20 -O2 -ffp-contract=off -fopenmp -Wall -Wextra -Wpedantic -Wno-unknown-pragmas \
+c++ -std=c++20 ${QT_OPT:--O2} -ffp-contract=off -fopenmp -Wall -Wextra -Wpedantic -Wno-unknown-pragmas \
   -DVOLLEY_HAVE_OPENMP=1 -DVOLLEY_SOURCE_DIR="\"$PWD\"" -DVOLLEY_CLI_PATH="\"$PWD/$build/volley\"" \
   -I"$PWD" -I/usr/include/hdf5/serial "${sources[@]}" -o "$out" \
   -L"$build" -Wl,-rpath,"$PWD/$build" -lvolley -lgtest -lgtest_main -lpthread
