@@ -3,6 +3,7 @@
 # without rebuilding the library or the whole suite: for developing a model and its test in isolation.
 #   tools/quick_test.sh BUILD_DIR OUT_BINARY SOURCE.cpp... [-- GTEST_ARGS...]
 # BUILD_DIR is a CMake build of volley (VOLLEY_GPU=none); its libvolley.so is linked, not rebuilt.
+# QT_OPT replaces -O2 (e.g. QT_OPT="-O1 -g -fsanitize=address,undefined" to find a memory error in a model).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=$1 out=$2
