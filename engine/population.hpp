@@ -3,6 +3,7 @@
 // State is structure-of-arrays: one array per state variable, laid out [batch][neuron].
 // Input arrives through channels; each channel owns a ring buffer of summed weights, [slot][batch][neuron],
 // with one slot per delay step (slot = step mod n_slots).
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,7 +67,8 @@ struct model_info {
   // (the NMDA gating jump). Projections use it unless connect() is told otherwise (synapse_spec::use_payload).
   int spike_payload = -1;
   // The payload is a spike count (parrot_neuron's multiplicity, NEST's stateful generators): unreliable synapses
-  // draw per spike (binomial), STDP and align-pre synapses see one spike and ignore it.
+  // draw per spike (binomial), STDP synapses run their rule once per spike of the count (engine/network.cpp lists
+  // the rules that take it as one spike), align-pre synapses see one spike; spike records keep the count.
   bool spike_payload_counts = false;
   // NEST's rate models: every step's "spike" only carries the rate (the payload) to the targets; not a spike, so
   // not counted or recorded (models/model_kit.hpp emits_rate).
@@ -185,5 +187,10 @@ class population {
   std::vector<real_t> gap_current_;                 // pA, [batch][neuron]; empty without gap junctions
   std::vector<std::vector<index_t>> spikes_;
 };
+
+// The state column holding the count each spike of p carries (spike_payload_counts), or nullptr.
+inline const real_t* spike_count_column(const population& p) {
+  return p.model().spike_payload >= 0 && p.model().spike_payload_counts ? p.state(p.model().spike_payload) : nullptr;
+}
 
 }  // namespace volley

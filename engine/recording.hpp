@@ -17,8 +17,17 @@ struct spike_record {
   std::vector<step_t> step;
   std::vector<index_t> neuron;
   std::vector<std::uint32_t> batch;  // batch instance, 0 when the run has batch size 1
+  // Models whose spike carries a count (parrot_neuron, spike_train_injector, gif_pop_psc_exp: NEST's multiplicity):
+  // entry k stands for multiplicity[k] spikes; empty for every other model (one spike each).
+  std::vector<std::uint32_t> multiplicity;
   std::size_t size() const { return step.size(); }
+  std::uint32_t spikes_at(std::size_t k) const { return multiplicity.empty() ? 1u : multiplicity[k]; }
 };
+
+// A spike's count as recorded from its model's count payload: rounded, at least 1 (host and device).
+VOLLEY_HD inline std::uint32_t spike_multiplicity(real_t count) {
+  return count >= real_t(1.5) ? static_cast<std::uint32_t>(count + real_t(0.5)) : 1u;
+}
 
 // Samples of one state variable of chosen neurons of one population, every interval_steps steps.
 // values is [sample][batch][neuron k of `neurons`], row-major.

@@ -88,6 +88,10 @@ void check_link_name(const std::string& path, const std::string& what, const std
 }
 
 void check_spike_lengths(const std::string& writer, const std::string& path, const spike_record& s) {
+  if (!s.multiplicity.empty() && s.multiplicity.size() != s.step.size())
+    reject(writer, path,
+           "spike record of population '" + s.population + "' has " + std::to_string(s.step.size()) + " steps and " +
+               std::to_string(s.multiplicity.size()) + " multiplicities: expected equal lengths (or none)");
   if (s.neuron.size() != s.step.size() || s.batch.size() != s.step.size()) {
     reject(writer, path,
            "spike record of population '" + s.population + "' has " + std::to_string(s.step.size()) + " steps, " +
@@ -329,6 +333,7 @@ void write_spikes(const h5_writer& w, hid_t file, hid_t lcpl, const recording& r
     write_vector(w, group.get(), path, "neuron", s.neuron);
     write_vector(w, group.get(), path, "batch", s.batch);
     write_vector(w, group.get(), path, "step", s.step);
+    if (!s.multiplicity.empty()) write_vector(w, group.get(), path, "multiplicity", s.multiplicity);
   }
 }
 

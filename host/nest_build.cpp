@@ -826,7 +826,9 @@ json plan::events(const node_collection& recorder) const {
       const std::size_t nn = src.end - src.begin;
       double offset = 0;  // precise-spike models: the spike_offset trace at the spike's step (sample = step)
       if (!src.as.empty()) offset = rec.traces[src.first_trace].values[sr.step[k] * nn + (sr.neuron[k] - src.begin)];
-      ev.emplace_back(sr.step[k], groups[src.group].first_id + sr.neuron[k], offset);
+      // a spike of multiplicity m is m events (NEST's spike_recorder writes each)
+      for (std::uint32_t c = sr.spikes_at(k); c > 0; --c)
+        ev.emplace_back(sr.step[k], groups[src.group].first_id + sr.neuron[k], offset);
     });
     std::sort(ev.begin(), ev.end());
     for (const auto& [step, id, offset] : ev) {

@@ -17,8 +17,8 @@
 //   order is therefore not chronological: a later spike of a lower id arrives first. This matters for Tstart/Tstop
 //   (a pair is counted when its second spike arrives and that spike's stamp is in [Tstart, Tstop]) and for the
 //   pruning of old spikes, and NEST's results depend on it.
-// - Connection delays are ignored (as NEST documents); weights are the connections' (NEST: weight x multiplicity;
-//   volley's spikes are one bit per step, so a parrot_neuron repeating two arrivals in one step counts once).
+// - Connection delays are ignored (as NEST documents); weights are the connections'. A spike of multiplicity m
+//   (parrot_neuron, spike_train_injector, gif_pop_psc_exp) arrives as m spikes, as NEST's spike exchange sends it.
 //
 // correlation_detector (ports 0 and 1), bin width D = delta_tau, K = tau_max / D, E = tau_max + D / 2, for a spike
 // at stamp t on port s with weight w, if the device is active at t (origin + start < t <= origin + stop):
@@ -72,7 +72,7 @@ struct detector_input {
   std::uint32_t port = 0;        // receptor_type
   double weight = 1;             // the connection's weight
   bool up = false;               // binary neurons: a transition to 1 (else to 0)
-  std::uint8_t copy = 0;         // the second of the two spikes NEST's exchange makes of an up transition
+  std::uint32_t copy = 0;        // which of the m spikes NEST's exchange makes of a spike of multiplicity m
   std::uint64_t part = 0;        // set by nest_delivery_order: the first step of the node update that emitted it
 };
 

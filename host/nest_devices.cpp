@@ -797,9 +797,11 @@ std::vector<detector_input> plan::detector_spikes(const node_group& d, bool exch
       const auto& transition = sim->record().traces[src.first_trace].values;
       e.up = transition[std::size_t(sr.step[k]) * (src.end - src.begin) + (sr.neuron[k] - src.begin)] > 0;
     }
-    in.push_back(e);
-    if (unroll && e.up) {
-      e.copy = 1;
+    // NEST's spike exchange sends a spike of multiplicity m as m spikes: a binary neuron's up transition (2) and
+    // a count model's spikes (parrot_neuron, spike_train_injector, gif_pop_psc_exp)
+    const std::uint32_t copies = unroll ? (src.binary ? (e.up ? 2u : 1u) : sr.spikes_at(k)) : 1u;
+    for (std::uint32_t c = 0; c < copies; ++c) {
+      e.copy = c;
       in.push_back(e);
     }
   });

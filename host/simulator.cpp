@@ -98,7 +98,7 @@ void simulator::record_spikes(const std::string& population) {
                           "a spiking model: " + p.model().name + " sends rates, not spikes (record its 'rate')");
   if (spike_record_of_[p.id()] >= 0) return;
   spike_record_of_[p.id()] = static_cast<int>(record_.spikes.size());
-  record_.spikes.push_back({p.name(), {}, {}, {}});
+  record_.spikes.push_back({p.name(), {}, {}, {}, {}});
   gpu_stale_ = true;
 }
 
@@ -173,11 +173,13 @@ void simulator::record_step() {
     const int r = spike_record_of_[p->id()];
     if (r < 0 || n == 0) continue;
     auto& rec = record_.spikes[r];
+    const real_t* count = spike_count_column(*p);
     for (std::uint32_t b = 0; b < p->batch(); ++b)
       for (index_t i : p->spikes()[b]) {
         rec.step.push_back(static_cast<step_t>(step_));
         rec.neuron.push_back(i);
         rec.batch.push_back(b);
+        if (count) rec.multiplicity.push_back(spike_multiplicity(count[std::size_t(b) * p->size() + i]));
       }
   }
   for (auto& t : traces_) {

@@ -175,8 +175,8 @@ volley::recording two_population_record() {
   rec.interrupted = true;
   rec.attributes = {{"backend", "cpu"}, {"spec", "examples/coba.json"}, {"note", "\xc2\xb5s, UTF-8"}};
   // Not sorted: the HDF5 file keeps the record's order, the CSV sorts.
-  rec.spikes.push_back({"exc", {4, 2, 2, 4}, {7, 3, 1, 0}, {1, 0, 1, 0}});
-  rec.spikes.push_back({"inh", {}, {}, {}});  // no spikes: zero-length datasets
+  rec.spikes.push_back({"exc", {4, 2, 2, 4}, {7, 3, 1, 0}, {1, 0, 1, 0}, {}});
+  rec.spikes.push_back({"inh", {}, {}, {}, {}});  // no spikes: zero-length datasets
   volley::trace_record v_m;
   v_m.population = "exc";
   v_m.variable = "V_m";
@@ -290,6 +290,24 @@ TEST_F(recording_io, hdf5_holds_every_dataset_and_attribute_exactly) {
   const h5 g_ex(H5Dopen2(id, "/traces/inh/g_ex/values", H5P_DEFAULT), H5Dclose);
   EXPECT_EQ(read_string_attribute(g_ex.get(), "unit"), "nS");
   EXPECT_EQ(layout_of(id, "/spikes/exc/step"), H5D_CONTIGUOUS);  // small: stored plain
+}
+
+TEST_F(recording_io, hdf5_keeps_the_multiplicity_of_count_models) {
+  volley::recording rec;
+  rec.spikes.push_back({"parrots", {3, 3, 7}, {0, 2, 1}, {0, 0, 0}, {2, 1, 4}});  // a spike of each entry x m
+  rec.spikes.push_back({"iaf", {5}, {1}, {0}, {}});
+  const auto path = file("m.h5");
+  volley::write_hdf5(rec, path);
+  const h5 f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  ASSERT_TRUE(f.valid());
+  EXPECT_EQ(link_names(f.get(), "/spikes/parrots"),
+            (std::set<std::string>{"times_ms", "neuron", "batch", "step", "multiplicity"}));
+  EXPECT_EQ(read_dataset<std::uint32_t>(f.get(), "/spikes/parrots/multiplicity", H5T_STD_U32LE, {3}),
+            (std::vector<std::uint32_t>{2, 1, 4}));
+  EXPECT_EQ(link_names(f.get(), "/spikes/iaf"), (std::set<std::string>{"times_ms", "neuron", "batch", "step"}));
+  rec.spikes[0].multiplicity.pop_back();
+  const auto msg = user_error_message([&] { volley::write_hdf5(rec, file("bad.h5")); });
+  EXPECT_NE(msg.find("3 steps and 2 multiplicities"), std::string::npos) << msg;
 }
 
 TEST_F(recording_io, hdf5_of_an_empty_record_has_both_groups) {
@@ -439,9 +457,9 @@ TEST_F(recording_io, csv_is_sorted_by_step_then_population_order_then_neuron_the
   volley::recording rec;
   rec.dt_ms = 0.1;
   // Population order is the record's ("zeta" first), not alphabetical.
-  rec.spikes.push_back({"zeta", {2, 0, 2, 2}, {5, 9, 1, 5}, {1, 0, 0, 0}});
-  rec.spikes.push_back({"empty", {}, {}, {}});
-  rec.spikes.push_back({"alpha", {2, 0, 9}, {0, 3, 4}, {0, 0, 0}});
+  rec.spikes.push_back({"zeta", {2, 0, 2, 2}, {5, 9, 1, 5}, {1, 0, 0, 0}, {}});
+  rec.spikes.push_back({"empty", {}, {}, {}, {}});
+  rec.spikes.push_back({"alpha", {2, 0, 9}, {0, 3, 4}, {0, 0, 0}, {}});
   const auto path = file("spikes.csv");
   volley::write_spikes_csv(rec, path);
   EXPECT_EQ(files_in_dir(), std::set<std::string>{"spikes.csv"});
@@ -461,14 +479,14 @@ TEST_F(recording_io, csv_times_are_exact_decimals_in_long_runs) {
   volley::recording rec;
   rec.dt_ms = 0.025;
   // 400'000'001 * 0.025 ms = 10'000'000.025 ms: 13 significant digits, more than "%.10g" keeps.
-  rec.spikes.push_back({"p", {0, 3, 399'999'999, 400'000'000, 4'294'967'295u}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}});
+  rec.spikes.push_back({"p", {0, 3, 399'999'999, 400'000'000, 4'294'967'295u}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}, {}});
   const auto path = file("long.csv");
   volley::write_spikes_csv(rec, path);
   EXPECT_EQ(lines_of(path), (std::vector<std::string>{"time_ms,population,neuron,batch", "0.025,p,0,0", "0.1,p,0,0",
                                                       "10000000,p,0,0", "10000000.025,p,0,0", "107374182.4,p,0,0"}));
 
   rec.dt_ms = 1.0 / 3.0;  // no short decimal: 17 significant digits, which read back to the same double
-  rec.spikes[0] = {"p", {2}, {0}, {0}};
+  rec.spikes[0] = {"p", {2}, {0}, {0}, {}};
   volley::write_spikes_csv(rec, path);
   const auto lines = lines_of(path);
   ASSERT_EQ(lines.size(), 2u);
@@ -477,7 +495,7 @@ TEST_F(recording_io, csv_times_are_exact_decimals_in_long_runs) {
 
 TEST_F(recording_io, csv_quotes_population_names_with_commas_or_quotes) {
   volley::recording rec;
-  rec.spikes.push_back({"L2/3, \"exc\"", {0}, {1}, {0}});
+  rec.spikes.push_back({"L2/3, \"exc\"", {0}, {1}, {0}, {}});
   const auto path = file("quoted.csv");
   volley::write_spikes_csv(rec, path);
   EXPECT_EQ(lines_of(path),

@@ -4,6 +4,7 @@
 // projection; spike-time inputs; end of step (totals, trace rows, clock + 1). The step number lives in device
 // memory, so a captured block replays for any start step.
 #include <algorithm>
+#include <utility>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -148,6 +149,7 @@ class gpu_engine final : public engine {
     std::size_t record_index, capacity = 0;
     device_spike_record r{};
     device_array<index_t> neurons;
+    device_array<std::uint32_t> multiplicity;  // beside neurons, for models whose spikes carry a count
     device_array<std::uint32_t> base, count;
     device_array<unsigned int> cursor;
   };
@@ -228,6 +230,7 @@ class gpu_engine final : public engine {
       const auto& p = *net_.populations()[s.population];
       plan.capacity = std::size_t(p.size()) * p.batch() * block_steps_;
       planned_bytes_ += plan.capacity * sizeof(index_t) + 2 * block_steps_ * p.batch() * sizeof(std::uint32_t);
+      if (spike_count_column(p)) planned_bytes_ += plan.capacity * sizeof(std::uint32_t);
     }
     for (const auto& t : traces) {
       auto& plan = trace_plans_.emplace_back();
@@ -426,7 +429,14 @@ class gpu_engine final : public engine {
                 plan.neurons.get(),
                 plan.base.get(),
                 plan.count.get(),
-                plan.cursor.get()};
+                plan.cursor.get(),
+                nullptr,
+                nullptr};
+      if (const real_t* count = spike_count_column(p)) {
+        plan.multiplicity.allocate(plan.capacity);
+        plan.r.payload = mirror_.translate(count);
+        plan.r.multiplicity = plan.multiplicity.get();
+      }
     }
     for (auto& plan : trace_plans_) {
       population& p = *net_.populations()[plan.request.population];
@@ -564,16 +574,31 @@ class gpu_engine final : public engine {
       std::vector<std::uint32_t> base(steps * p.batch()), count(steps * p.batch());
       plan.base.download(base.data(), base.size());
       plan.count.download(count.data(), count.size());
+      std::vector<std::uint32_t> multiplicity(plan.r.multiplicity ? used : 0);
+      if (plan.r.multiplicity) plan.multiplicity.download(multiplicity.data(), used);
       auto& out = rec.spikes[plan.record_index];
+      std::vector<std::pair<index_t, std::uint32_t>> counted;  // (neuron, multiplicity) of one step
       for (std::uint64_t row = 0; row < steps; ++row)
         for (std::uint32_t b = 0; b < p.batch(); ++b) {
           const std::size_t k = row * p.batch() + b;
           auto* seg = neurons.data() + base[k];
-          std::sort(seg, seg + count[k]);  // the CPU order: ascending neuron within (step, batch)
-          for (std::uint32_t j = 0; j < count[k]; ++j) {
+          if (!plan.r.multiplicity) {
+            std::sort(seg, seg + count[k]);  // the CPU order: ascending neuron within (step, batch)
+            for (std::uint32_t j = 0; j < count[k]; ++j) {
+              out.step.push_back(static_cast<step_t>(first + row));
+              out.neuron.push_back(seg[j]);
+              out.batch.push_back(b);
+            }
+            continue;
+          }
+          counted.clear();
+          for (std::uint32_t j = 0; j < count[k]; ++j) counted.emplace_back(seg[j], multiplicity[base[k] + j]);
+          std::sort(counted.begin(), counted.end());
+          for (const auto& [neuron, m] : counted) {
             out.step.push_back(static_cast<step_t>(first + row));
-            out.neuron.push_back(seg[j]);
+            out.neuron.push_back(neuron);
             out.batch.push_back(b);
+            out.multiplicity.push_back(m);
           }
         }
       plan.cursor.zero(stream_);

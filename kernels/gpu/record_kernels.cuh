@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "engine/config.hpp"
+#include "engine/recording.hpp"
 #include "kernels/gpu/gpu_api.hpp"
 
 namespace volley::gpu {
@@ -19,6 +20,8 @@ struct device_spike_record {
   std::uint32_t* base;   // [row][batch]
   std::uint32_t* count;  // [row][batch]
   unsigned int* cursor;
+  const real_t* payload;        // the population's spike counts [batch][n] (spike_count_column), or nullptr
+  std::uint32_t* multiplicity;  // capacity entries beside `neurons`, or nullptr (no count payload)
 };
 
 // One block per batch instance.
@@ -34,7 +37,11 @@ __global__ void record_spikes_kernel(device_spike_record r, const std::uint64_t*
     r.count[row * r.batch + b] = c;
   }
   __syncthreads();
-  for (std::uint32_t k = threadIdx.x; k < c; k += blockDim.x) r.neurons[base + k] = r.spikes[std::size_t(b) * r.n + k];
+  for (std::uint32_t k = threadIdx.x; k < c; k += blockDim.x) {
+    const index_t i = r.spikes[std::size_t(b) * r.n + k];
+    r.neurons[base + k] = i;
+    if (r.payload) r.multiplicity[base + k] = spike_multiplicity(r.payload[std::size_t(b) * r.n + i]);
+  }
 }
 
 // Samples of one state column: values[(row * batch + b) * n_neurons + k], row counted by *rows.

@@ -5,6 +5,7 @@
 // test is skipped with the reason.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -251,8 +252,14 @@ void check_model() {
     net->add_poisson_input("drv", 1500.0_Hz, quantity_value(0.6_mV));
     net->add_population<Model>("M", 333, equivalence_params<Model>());
     net->add_poisson_input("M", 800.0_Hz, quantity_value(0.8_mV));
-    net->connect("drv", "M", rule_of(rule_kind::fixed_probability, 0.05, 0),
-                 {"delta", quantity_value::uniform(0.1_mV, 0.9_mV), quantity_value::uniform(0.1_ms, 3.0_ms)});
+    if constexpr (requires { Model::spike_payload_counts; } && Model::n_ports > 0) {
+      // a count model (parrot_neuron): its spikes repeat the arrivals of a step, several at a time
+      net->connect("drv", "M", rule_of(rule_kind::fixed_probability, 0.05, 0),
+                   {Model::ports[0].name, units::dimensionless_q(1.0), quantity_value::uniform(0.1_ms, 3.0_ms)});
+    } else {
+      net->connect("drv", "M", rule_of(rule_kind::fixed_probability, 0.05, 0),
+                   {"delta", quantity_value::uniform(0.1_mV, 0.9_mV), quantity_value::uniform(0.1_ms, 3.0_ms)});
+    }
     return net;
   };
   auto record = [](network&, simulator& sim) {
@@ -277,6 +284,12 @@ void check_model() {
   }
   EXPECT_EQ(cpu.rec.spikes[1].step, gpu.rec.spikes[1].step);
   EXPECT_EQ(cpu.rec.spikes[1].neuron, gpu.rec.spikes[1].neuron);
+  EXPECT_EQ(cpu.rec.spikes[1].multiplicity, gpu.rec.spikes[1].multiplicity);  // count models (parrot_neuron)
+  if constexpr (requires { Model::spike_payload_counts; } && Model::n_ports > 0) {
+    const auto& m = cpu.rec.spikes[1].multiplicity;
+    EXPECT_TRUE(!m.empty() && *std::max_element(m.begin(), m.end()) > 1u)
+        << "the count model should see several arrivals in a step";
+  }
   expect_close_traces(cpu.rec, gpu.rec, adaptive_upstroke(name) ? upstroke_tolerance : trace_tolerance,
                       name);
   EXPECT_EQ(cpu.stats.synaptic_events, gpu.stats.synaptic_events);
