@@ -156,6 +156,7 @@ bool deliver_plastic_owned(projection& p, const Index* targets, std::uint64_t ro
       complete = complete && out.complete;
       p.weights[k] = static_cast<real_t>(out.weight);
       ring.base[((step + d) & ring.slot_mask) * ring.slot_stride + offset + targets[k]] += p.weights[k];
+      if (s + 1 < spikes && !p.unrolled_weights.empty()) p.unrolled_weights[k].push_back(p.weights[k]);
       pre = models::stdp_after_pre_spike(p.stdp, pre, step + 1);
     }
   }
@@ -470,7 +471,7 @@ void update_dopamine_synapses(std::vector<projection>& projections, std::uint64_
         p.weights[k] = static_cast<real_t>(out.weight);
         // d >= min_delay: the arrival step lies after this slice, its ring slot not read yet
         ring.base[((spike_step + d) & ring.slot_mask) * ring.slot_stride + p.target_range.begin + target] += p.weights[k];
-        if (p.record_weights) p.weight_log.push_back({spike_step, row, target, p.weights[k]});
+        if (p.record_weights) p.weight_log.push_back({spike_step, row, target, p.weights[k], 0});
       }
     }
     p.stdp_dopamine_queue.clear();
@@ -478,6 +479,8 @@ void update_dopamine_synapses(std::vector<projection>& projections, std::uint64_
 }
 
 void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, int threads, std::uint64_t seed) {
+  for (auto& p : projections)  // each synapse's list is written by the one thread owning its target
+    if (p.record_weights && p.unroll_var >= 0 && p.unrolled_weights.size() != p.size()) p.unrolled_weights.resize(p.size());
   update_short_term_plasticity(projections, step);
   update_facetshw_weights(projections, step);
   advance_presynaptic_synapses(projections);
@@ -521,7 +524,13 @@ void log_transmitted_weights(std::vector<projection>& projections, std::uint64_t
         if (counted ? passed == 0 : !p.transmits(seed, k, step)) continue;
         const index_t t = p.narrow() ? p.targets16[k] : p.targets32[k];
         const real_t w = p.weights.empty() ? p.weight : p.weights[k];
-        p.weight_log.push_back({step, static_cast<index_t>(row), t, p.weight_plastic() ? w : w * passed});
+        std::uint32_t copy = 0;
+        if (!p.unrolled_weights.empty()) {  // an unrolled count: every spike's weight, the last one's below
+          for (const real_t earlier : p.unrolled_weights[k])
+            p.weight_log.push_back({step, static_cast<index_t>(row), t, earlier, copy++});
+          p.unrolled_weights[k].clear();
+        }
+        p.weight_log.push_back({step, static_cast<index_t>(row), t, p.weight_plastic() ? w : w * passed, copy});
       }
     }
   }

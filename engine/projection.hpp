@@ -124,9 +124,13 @@ struct projection {
     index_t source_row;      // relative to source_range
     index_t target;          // relative to target_range
     real_t weight;           // as delivered: STDP's new weight, or weight x short-term efficacy
+    std::uint32_t copy = 0;  // which spike of an unrolled count (NEST logs each), 0 otherwise
   };
   bool record_weights = false;
   std::vector<weight_event> weight_log;
+  // weight_recorder on an unrolled count source (unroll_var): per synapse, the weights delivered this step before
+  // the last of its spikes (filled by the delivery, logged and cleared by log_transmitted_weights)
+  std::vector<std::vector<real_t>> unrolled_weights;
 
   // Unreliable transmission (NEST's bernoulli_synapse): each synapse passes each spike with this probability,
   // drawn from the stream (seed, transmit_tag, synapse index, step), so the same on every thread count and backend.

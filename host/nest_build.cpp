@@ -923,7 +923,7 @@ namespace volley::nest::detail {
 // time order, then by sender, then by connection and synapse.
 json plan::weight_events(const node_group& recorder) const {
   struct event {
-    std::uint64_t step, sender, connection, order, target;
+    std::uint64_t step, sender, copy, connection, order, target;
     double weight;
   };
   std::vector<event> ev;
@@ -934,12 +934,14 @@ json plan::weight_events(const node_group& recorder) const {
     const node_group& post = group_of(connections[ci].post, "GetEvents");
     for (std::size_t k = 0; k < p.weight_log.size(); ++k) {
       const auto& e = p.weight_log[k];
-      ev.push_back({e.step, pre.first_id + p.source_range.begin + e.source_row, ci, k,
+      ev.push_back({e.step, pre.first_id + p.source_range.begin + e.source_row, e.copy, ci, k,
                     post.first_id + p.target_range.begin + e.target, double(e.weight)});
     }
   }
   std::sort(ev.begin(), ev.end(), [](const event& a, const event& b) {
-    return std::tie(a.step, a.sender, a.connection, a.order) < std::tie(b.step, b.sender, b.connection, b.order);
+    // NEST's exchange sends the m spikes of a count one after the other, each to all of the sender's synapses
+    return std::tie(a.step, a.sender, a.copy, a.connection, a.order) <
+           std::tie(b.step, b.sender, b.copy, b.connection, b.order);
   });
   json out = {{"senders", json::array()}, {"targets", json::array()}, {"times", json::array()}, {"weights", json::array()}};
   for (const auto& e : ev) {
