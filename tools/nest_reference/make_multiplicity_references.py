@@ -17,15 +17,10 @@ import json
 import os
 import random
 
+# the parrot cases' runner and NEST's status keys are the detector references' (same folder)
+from make_detector_references import quiet_nest, run_parrot_case
+
 DT = 0.1
-
-
-def quiet_nest():
-    import warnings
-    warnings.filterwarnings("ignore")
-    import nest
-    nest.verbosity = nest.VerbosityLevel.ERROR
-    return nest
 
 
 def as_ints(values):
@@ -53,38 +48,6 @@ def recorder(nest):
     ev = sr.get("events")
     return {"generators": gens, "injectors": injectors, "delay": 1.0, "simulate": 15.0,
             "senders": as_ints(ev["senders"]), "times": [round(float(t), 9) for t in ev["times"]]}
-
-
-def status_of(det, model):
-    keys = {"correlation_detector": ["n_events", "histogram", "histogram_correction", "count_histogram"],
-            "correlomatrix_detector": ["n_events", "covariance", "count_covariance"]}[model]
-    st = det.get(keys)
-    out = {}
-    for k in keys:
-        v = st[k]
-        out[k] = v.tolist() if hasattr(v, "tolist") else list(v)
-        if k in ("count_histogram", "count_covariance", "n_events"):
-            out[k] = json.loads(json.dumps(out[k]), parse_float=lambda x: int(float(x)))
-    return out
-
-
-def run_case(nest, case):
-    nest.ResetKernel()
-    nest.resolution = case["dt"]
-    nest.local_num_threads = 1
-    gens = [nest.Create("spike_generator", params={"spike_times": g["spike_times"]}) for g in case["generators"]]
-    parrots = nest.Create("parrot_neuron", len(gens))
-    for i, g in enumerate(case["generators"]):
-        nest.Connect(gens[i], parrots[i], syn_spec={"delay": g["delay"]})
-    det = nest.Create(case["detector"], params=case["params"])
-    for c in case["connections"]:
-        nest.Connect(parrots[c["parrot"]], det,
-                     syn_spec={"receptor_type": c["receptor_type"], "weight": c["weight"], "delay": c["delay"]})
-    results = []
-    for t in case["sims"]:
-        nest.Simulate(t)
-        results.append(status_of(det, case["detector"]))
-    return dict(case, min_delay=nest.min_delay, results=results)
 
 
 def repeated_times(rng, t_sim, n):
@@ -130,7 +93,7 @@ def main():
     out = {"nest_version": nest.__version__,
            "stamps": "times in ms are NEST's stamps: a spike in the step [t - dt, t) has stamp t",
            "recorder": recorder(nest),
-           "detector_cases": [run_case(nest, c) for c in detector_cases()]}
+           "detector_cases": [run_parrot_case(nest, c) for c in detector_cases()]}
     path = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "reference", "nest_multiplicity.json")
     with open(path, "w") as f:
         json.dump(out, f, separators=(",", ":"))
