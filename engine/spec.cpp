@@ -144,7 +144,7 @@ models::synapse_params parse_align_pre(const json& j, const std::string& where) 
 std::string plasticity_kind_names() {
   std::string names = kind_names<models::plasticity_params>();
   const std::string none = std::string(models::no_plasticity::name);
-  for (const std::string cut : {none + ", ", ", " + none})
+  for (const std::string& cut : {none + ", ", ", " + none})
     if (const auto at = names.find(cut); at != std::string::npos) return names.erase(at, cut.size());
   return names;
 }
