@@ -1,10 +1,5 @@
 // The NEST layer's recorded calls turned into a volley network and simulator (host/nest_layer_detail.hpp).
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <limits>
-#include <set>
-#include <tuple>
 
 #include "engine/error.hpp"
 #include "engine/spec_values.hpp"
@@ -16,73 +11,8 @@ namespace volley::nest::detail {
 
 namespace {
 
-std::string number_text(double x) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", x);
-  return buf;
-}
-
 std::string selector(const node_group& g, std::uint64_t begin, std::uint64_t end) {
   return g.population + "[" + std::to_string(begin) + ":" + std::to_string(end) + "]";
-}
-
-// NEST's connection rule as volley's.
-connection_rule rule_of(const json& spec, const std::string& where) {
-  connection_rule r;
-  std::string name;
-  if (spec.is_string()) {
-    name = spec.get<std::string>();
-  } else if (spec.is_object() && spec.contains("rule") && spec.at("rule").is_string()) {
-    name = spec.at("rule").get<std::string>();
-  } else {
-    throw parameter_error(where, "conn_spec", spec.dump(), "a rule name or an object with \"rule\"");
-  }
-  auto count = [&](const char* key) {
-    if (!spec.is_object() || !spec.contains(key) || !spec.at(key).is_number_integer() || spec.at(key).get<long long>() < 0)
-      throw parameter_error(where, std::string("conn_spec.") + key, spec.is_object() && spec.contains(key) ? spec.at(key).dump() : "missing",
-                            "a non-negative integer (rule " + name + ")");
-    return spec.at(key).get<std::uint64_t>();
-  };
-  std::set<std::string> allowed{"rule", "allow_autapses", "allow_multapses"};
-  if (name == "all_to_all") {
-    r.kind = rule_kind::all_to_all;
-  } else if (name == "one_to_one") {
-    r.kind = rule_kind::one_to_one;
-  } else if (name == "pairwise_bernoulli") {
-    r.kind = rule_kind::fixed_probability;
-    if (!spec.is_object() || !spec.contains("p") || !spec.at("p").is_number())
-      throw parameter_error(where, "conn_spec.p", spec.is_object() && spec.contains("p") ? spec.at("p").dump() : "missing",
-                            "a probability in [0, 1]");
-    r.probability = spec.at("p").get<double>();
-    allowed.insert("p");
-  } else if (name == "fixed_indegree") {
-    r.kind = rule_kind::fixed_indegree;
-    r.count = count("indegree");
-    allowed.insert("indegree");
-  } else if (name == "fixed_outdegree") {
-    r.kind = rule_kind::fixed_outdegree;
-    r.count = count("outdegree");
-    allowed.insert("outdegree");
-  } else if (name == "fixed_total_number") {
-    r.kind = rule_kind::fixed_total_number;
-    r.count = count("N");
-    allowed.insert("N");
-  } else {
-    throw parameter_error(where, "conn_spec.rule", "'" + name + "'",
-                          "one of all_to_all, one_to_one, pairwise_bernoulli, fixed_indegree, fixed_outdegree, "
-                          "fixed_total_number");
-  }
-  if (spec.is_object()) {
-    for (const auto& [key, value] : spec.items()) {
-      if (!allowed.count(key))
-        throw parameter_error(where, "conn_spec." + key, value.dump(), "a parameter of rule " + name);
-      if ((key == "allow_autapses" || key == "allow_multapses") && !value.is_boolean())
-        throw parameter_error(where, "conn_spec." + key, value.dump(), "true or false");
-    }
-    r.allow_autapses = spec.value("allow_autapses", true);
-    r.allow_multapses = spec.value("allow_multapses", true);
-  }
-  return r;
 }
 
 // Devices take static synapses only (as in NEST) and their syn_spec's weight, delay, receptor_type.
@@ -96,215 +26,6 @@ void check_device_syn_keys(const std::vector<synapse_model>& models, const json&
 }
 
 }  // namespace
-
-connection_rule nest_rule(const json& spec, const std::string& where) { return rule_of(spec, where); }
-
-// NEST's receptor_type as volley's receptor name ("" = by the sign of the weight; parrot_neuron: its ports).
-std::string receptor_of(const json& syn, const node_group& target, const std::string& where) {
-  const json r = syn.value("receptor_type", json(0));
-  if (!r.is_number_integer() || r.get<long long>() < 0)
-    throw parameter_error(where, "receptor_type", r.dump(), "a non-negative integer");
-  const auto k = r.get<std::uint64_t>();
-  if (target.model == "parrot_neuron") {  // NEST: port 0 repeats spikes, port 1 takes them without repeating
-    if (k > 1) throw parameter_error(where, "receptor_type", r.dump(), "0 or 1 (the ports of parrot_neuron)");
-    return k == 0 ? "spikes" : "ignored";
-  }
-  // NEST: ht_neuron's spike receptors are 1 .. 4 (AMPA, NMDA, GABA_A, GABA_B); receptor 0 is refused
-  if (target.model == "ht_neuron" && (k == 0 || k > 4))
-    throw parameter_error(where, "receptor_type", r.dump(), "1 (AMPA), 2 (NMDA), 3 (GABA_A) or 4 (GABA_B): ht_neuron "
-                                                            "has no receptor " + r.dump() + " (NEST refuses it)");
-  // NEST: iaf_cond_alpha_mc's spike receptors are 1 .. 6; 7 .. 9 take currents only (host/nest_devices.cpp)
-  if (target.model == "iaf_cond_alpha_mc" && (k == 0 || k > 6))
-    throw parameter_error(where, "receptor_type", r.dump(),
-                          "1 .. 6 (soma_exc, soma_inh, proximal_exc, proximal_inh, distal_exc, distal_inh): "
-                          "iaf_cond_alpha_mc's receptor " + r.dump() + " takes no spikes (NEST refuses it)");
-  // NEST: pp_cond_exp_mc_urbanczik's spike receptors are 1 .. 4; 5, 6 take currents only (host/nest_devices.cpp)
-  if (target.model == "pp_cond_exp_mc_urbanczik" && (k == 0 || k > 4))
-    throw parameter_error(where, "receptor_type", r.dump(),
-                          "1 .. 4 (soma_exc, soma_inh, dendritic_exc, dendritic_inh): pp_cond_exp_mc_urbanczik's "
-                          "receptor " + r.dump() + " takes no spikes (NEST refuses it)");
-  // the NEST layer's NMDA slot of an iaf_bw_2001_exact connection (plan::claim_nmda_slot); NEST: receptors 1 .. 3
-  if (syn.contains("volley_port")) return syn.at("volley_port").get<std::string>();
-  if (target.model == "iaf_bw_2001_exact" && (k == 0 || k > 3))
-    throw parameter_error(where, "receptor_type", r.dump(), "1 (AMPA), 2 (GABA) or 3 (NMDA): iaf_bw_2001_exact has "
-                                                            "no receptor " + r.dump() + " (NEST refuses it)");
-  if (target.model == "astrocyte_lr_1994") {  // NEST: receptor 0 only
-    if (k != 0) throw parameter_error(where, "receptor_type", r.dump(), "0 (astrocyte_lr_1994)");
-    return "spikes";
-  }
-  if (is_cm(target)) return cm_spike_port(syn, target, k, where);
-  if (k == 0) return "";
-  if (target.model == "iaf_tum_2000") {  // receptor 1: the weight times the sender's released u x (the payload)
-    if (k > 1) throw parameter_error(where, "receptor_type", r.dump(), "0 or 1 (iaf_tum_2000)");
-    return "";
-  }
-  const auto& ports = target.description.at("ports");
-  const bool by_sign = target.entry != nullptr && target.entry->info().routes_by_sign;
-  if (by_sign || k > ports.size())
-    throw parameter_error(where, "receptor_type", r.dump(),
-                          by_sign ? "0 (" + target.model + " routes weights by their sign)"
-                                  : "at most " + std::to_string(ports.size()) + " (the ports of " + target.model + ")");
-  return ports.at(k - 1).at("name").get<std::string>();
-}
-
-json nest_weight(const json& syn, const node_group& target) {
-  // NEST ignores the weights of spikes a parrot repeats (port 0); volley's parrot counts them as multiplicity 1
-  const bool repeated = target.model == "parrot_neuron" && syn.value("receptor_type", json(0)) == json(0);
-  return repeated ? json(1.0) : syn.value("weight", json(1.0));
-}
-
-std::string unit_of_key(const node_group& g, const std::string& key, const std::string& where) {
-  std::string known;
-  for (const char* part : {"parameters", "state"}) {
-    for (const auto& p : g.description.at(part)) {
-      if (p.at("name") != key) {
-        known += (known.empty() ? "" : ", ") + p.at("name").get<std::string>();
-        continue;
-      }
-      const auto unit = p.at("unit").get<std::string>();
-      if (is_cm(g)) return cm_unit(unit);
-      // NEST gives firing rates in Hz (spikes/s) but rate constants (amat2's beta, Izhikevich's a) in 1/ms.
-      // pp_psc_delta's escape rate c_1 V + c_2 exp(c_3 V) is in Hz too.
-      if (g.model == "pp_psc_delta" && key == "c_1") return "Hz/mV";
-      const bool in_hz = key == "rate" || key == "freqs" || key == "lambda_0" ||
-                         (g.model == "pp_psc_delta" && key == "c_2") || (g.model == "iaf_tum_2000" && key == "rho");
-      if (g.model == "astrocyte_lr_1994") {  // NEST's concentrations are in µM
-        std::string u = unit;
-        for (auto at = u.find("mM"); at != std::string::npos; at = u.find("mM")) u.replace(at, 2, "uM");
-        return u;
-      }
-      return unit == "1/ms" && in_hz ? "Hz" : unit;
-    }
-  }
-  throw parameter_error(where, key, "(any)", "a parameter or state variable of " + g.model + ": " + known);
-}
-
-namespace {
-const json* parameter_entry(const node_group& g, const std::string& name) {
-  for (const auto& p : g.description.at("parameters"))
-    if (p.at("name") == name) return &p;
-  return nullptr;
-}
-}  // namespace
-
-namespace {
-bool is_compartment(const node_group& g, const std::string& key) {
-  for (const auto& p : g.description.at("parameters"))
-    if (p.at("name").get<std::string>().rfind(key + ".", 0) == 0) return true;
-  return false;
-}
-}  // namespace
-
-json expand_vector_params(const node_group& g, const json& params, const std::string& where) {
-  json out = json::object();
-  for (const auto& [key, value] : params.items()) {
-    if (value.is_object() && parameter_entry(g, key) == nullptr && is_compartment(g, key)) {
-      // NEST's per-compartment sub-dictionary (iaf_cond_alpha_mc: "soma": {"g_L": ..., "V_m": ...}): parameters
-      // "<compartment>.<name>", the compartment's V_m the state "V_m.<first letter>" (NEST's recordable name)
-      for (const auto& [sub, v] : value.items()) {
-        // pp_cond_exp_mc_urbanczik records its "dendritic" compartment as ".p"
-        const std::string letter = key == "dendritic" ? "p" : key.substr(0, 1);
-        const std::string name = key + "." + sub, state = sub + "." + letter;
-        if (parameter_entry(g, name) != nullptr) {
-          out[name] = v;
-        } else if (sub == "V_m" && is_state_key(g, state)) {
-          out[state] = v;
-        } else {
-          throw parameter_error(where, name, v.dump(), "a parameter of compartment " + key + " of " + g.model +
-                                                           " (or its V_m)");
-        }
-      }
-      continue;
-    }
-    if (!value.is_array() || parameter_entry(g, key) != nullptr || parameter_entry(g, key + "_1") == nullptr) {
-      out[key] = value;
-      continue;
-    }
-    std::size_t slots = 0;
-    while (parameter_entry(g, key + "_" + std::to_string(slots + 1)) != nullptr) ++slots;
-    if (value.size() > slots)
-      throw parameter_error(where, key, value.dump(), "at most " + std::to_string(slots) + " entries (" + g.model +
-                                                          " in volley has " + key + "_1.." + key + "_" +
-                                                          std::to_string(slots) + ")");
-    for (std::size_t i = 0; i < slots; ++i) {
-      const std::string name = key + "_" + std::to_string(i + 1);
-      if (i < value.size() && !value[i].is_number())
-        throw parameter_error(where, key, value.dump(), "one list of numbers for all nodes of the call");
-      out[name] = i < value.size() ? value[i] : parameter_entry(g, name)->at("default");
-    }
-  }
-  return out;
-}
-
-std::string weight_unit_of(const node_group& target, const json& syn) {
-  if (is_cm(target)) return "uS";  // NEST's cm_default
-  const auto& ports = target.description.at("ports");
-  if (ports.empty()) return "mV";
-  const json r = syn.is_object() ? syn.value("receptor_type", json(0)) : json(0);
-  if (target.model == "pp_cond_exp_mc_urbanczik" && r.is_number_integer() && r.get<long long>() >= 1 &&
-      r.get<std::uint64_t>() <= ports.size())
-    return ports.at(r.get<std::uint64_t>() - 1).at("weight_unit").get<std::string>();
-  return ports.at(0).at("weight_unit").get<std::string>();
-}
-
-recordable recordable_of(const node_group& g, const std::string& nest_name, double resolution_ms) {
-  if (!is_state_key(g, nest_name) && nest_name == "t_ref_remaining" && is_state_key(g, "refractory_steps"))
-    return {"refractory_steps", resolution_ms, 0.0};
-  if (g.model == "iaf_psc_exp_htum" && nest_name == "V_m") {
-    double E_L = 0;
-    for (const auto& p : g.description.at("parameters"))
-      if (p.at("name") == "E_L") E_L = p.at("default").get<double>();
-    if (g.params.contains("E_L")) {
-      if (!g.params.at("E_L").is_number())
-        throw parameter_error("Connect", "record_from", "V_m of iaf_psc_exp_htum",
-                              "one E_L for the whole Create() call (NEST's multimeter records V_m - E_L)");
-      E_L = g.params.at("E_L").get<double>();
-    }
-    return {"V_m", 1.0, -E_L};
-  }
-  if (is_cm(g)) return {cm_state_name(nest_name), 1.0, 0.0};
-  return {nest_name, astro_unit_scale(g, nest_name), 0.0};
-}
-
-bool is_state_key(const node_group& g, const std::string& key) {
-  // A name that is both (iaf_chxk_2008's g_ahp: the AHP amplitude and the AHP conductance) is the parameter, as in
-  // NEST's status dictionary; the state is still recorded by that name.
-  for (const auto& p : g.description.at("parameters"))
-    if (p.at("name") == key) return false;
-  for (const auto& p : g.description.at("state"))
-    if (p.at("name") == key) return true;
-  return false;
-}
-
-json with_unit(const json& value, const std::string& unit) {
-  if (value.is_number_float() && std::isinf(value.get<double>())) {
-    // NEST's infinite bounds (iaf_psc_alpha's V_min = -inf) as the largest finite value: they bound nothing
-    const double x = std::copysign(std::numeric_limits<double>::max(), value.get<double>());
-    return with_unit(json(x), unit);
-  }
-  if (value.is_number()) {
-    if (unit == "1") return value;
-    return number_text(value.get<double>()) + " " + unit;
-  }
-  if (value.is_array()) {
-    json out = json::array();
-    for (const auto& v : value) out.push_back(with_unit(v, unit));
-    return out;
-  }
-  if (value.is_object()) {
-    json out = value;
-    for (const char* key : {"mean", "std", "low", "high", "value"})
-      if (out.contains(key)) out[key] = with_unit(out[key], unit);
-    return out;
-  }
-  return value;  // strings carry their own unit; anything else is rejected where it is read
-}
-
-quantity_value quantity_in(const json& value, const std::string& unit, const std::string& where,
-                           const std::string& name) {
-  const auto dim = units::parse_quantity(unit == "1" ? "1" : "1 " + unit).dim;
-  return spec::value_of(with_unit(value, unit), dim, where, name);
-}
 
 void plan::check_not_built(const char* call) const {
   if (sim)
@@ -481,7 +202,7 @@ void plan::check_connection(const connection& c) const {
   if (m.base == "stdp_dopamine_synapse") volume_transmitter_index(syn, where);
   synapse_spec probe;
   lower_plasticity(m, syn, probe, where);
-  rule_of(c.conn_spec, where);
+  nest_rule(c.conn_spec, where);
   receptor_of(syn, post, where);
   if (is_binary_neuron(pre.model) != is_binary_neuron(post.model) && pre.model != "parrot_neuron" &&
       post.model != "parrot_neuron")
@@ -574,7 +295,7 @@ void plan::connect_neurons(const connection& c) {
   const auto b = c.pre.first_id - pre.first_id, e = c.post.first_id - post.first_id;
   if (post.model == "iaf_bw_2001_exact" && spec.value("receptor_type", json(0)) == json(3)) {
     // each NMDA connection of a neuron gets its own slot (NEST: its own receptor port and gating variables)
-    const connection_rule rule = rule_of(c.conn_spec, where);
+    const connection_rule rule = nest_rule(c.conn_spec, where);
     if (rule.kind == rule_kind::one_to_one) {
       syn.receptor = claim_nmda_slot(post, where);
     } else if (rule.kind == rule_kind::all_to_all) {
@@ -591,7 +312,7 @@ void plan::connect_neurons(const connection& c) {
                             "NMDA connection of a neuron its own slot)");
     }
   }
-  net->connect(selector(pre, b, b + c.pre.count), selector(post, e, e + c.post.count), rule_of(c.conn_spec, where),
+  net->connect(selector(pre, b, b + c.pre.count), selector(post, e, e + c.post.count), nest_rule(c.conn_spec, where),
                syn);
   projection_of[static_cast<std::size_t>(&c - connections.data())] = static_cast<long long>(net->projections().size()) - 1;
 }
@@ -782,175 +503,6 @@ void plan::connect_dilutors() {
       }
     }
   }
-}
-
-json plan::status(const node_collection& nodes) const {
-  const node_group& g = group_of(nodes, "GetStatus");
-  json out = {{"model", g.model}, {"global_id", json::array()}};
-  for (std::uint64_t i = 0; i < nodes.count; ++i) out["global_id"].push_back(nodes.first_id + i);
-  if (g.kind != device_kind::none) {
-    for (const auto& [k, v] : g.params.items()) out[k] = v;
-    if (is_recorder(g.kind)) out["n_events"] = sim ? events(nodes).at("times").size() : 0;
-    if (is_detector(g.kind)) out.update(detector_results(g));
-    return out;
-  }
-  if (is_injector(g)) out.update(injector_status(g, nodes));
-  if (!net) return out;
-  const population& p = net->find(g.population);
-  const auto b = nodes.first_id - g.first_id;
-  for (std::size_t var = 0; var < p.model().state.size(); ++var) {
-    json values = json::array();
-    const real_t* s = p.state(static_cast<int>(var));
-    const double scale = astro_unit_scale(g, p.model().state[var].name);
-    for (std::uint64_t i = 0; i < nodes.count; ++i) values.push_back(double(s[b + i]) * scale);
-    out[p.model().state[var].name] = values;
-  }
-  return out;
-}
-
-json plan::events(const node_collection& recorder) const {
-  const node_group& g = group_of(recorder, "GetEvents");
-  if (g.kind == device_kind::spin_detector) return spin_events(g);
-  if (!is_recorder(g.kind))
-    throw parameter_error("GetEvents", "nodes", g.model, is_detector(g.kind) ? "a recorder (" + g.model + "'s results "
-                                                                               "are in GetStatus)" : "a recorder");
-  json out = {{"senders", json::array()}, {"times", json::array()}};
-  if (!sim) return out;
-  const auto& rec = sim->record();
-  const double dt = options.resolution_ms;
-  if (g.kind == device_kind::weight_recorder) return weight_events(g);
-  if (g.kind == device_kind::spike_recorder) {
-    // NEST's order: by time, then by sender within a step
-    std::vector<std::tuple<std::uint64_t, std::uint64_t, double>> ev;  // (step, id, offset)
-    each_recorded_spike(g, [&](const recorder_source& src, const auto& sr, std::size_t k) {
-      const std::size_t nn = src.end - src.begin;
-      double offset = 0;  // precise-spike models: the spike_offset trace at the spike's step (sample = step)
-      if (!src.as.empty()) offset = rec.traces[src.first_trace].values[sr.step[k] * nn + (sr.neuron[k] - src.begin)];
-      // a spike of multiplicity m is m events (NEST's spike_recorder writes each)
-      for (std::uint32_t c = sr.spikes_at(k); c > 0; --c)
-        ev.emplace_back(sr.step[k], groups[src.group].first_id + sr.neuron[k], offset);
-    });
-    std::sort(ev.begin(), ev.end());
-    for (const auto& [step, id, offset] : ev) {
-      out["senders"].push_back(id);
-      out["times"].push_back(double(step + 1) * dt - offset);
-    }
-    return out;
-  }
-  // multimeter / voltmeter: samples in time order, the recorded nodes in id order within a sample
-  const auto& vars = g.params.at("record_from");
-  for (const auto& v : vars) out[v.get<std::string>()] = json::array();
-  for (const auto& src : recorded[index_of(g)]) {
-    const node_group& n = groups[src.group];
-    const std::size_t nn = src.end - src.begin;
-    for (std::size_t q = 0; q < vars.size(); ++q) {
-      const auto& t = rec.traces[src.first_trace + q];
-      for (std::size_t s = 0; s < t.samples(); ++s)
-        for (std::size_t i = 0; i < nn; ++i) {
-          if (q == 0) {
-            out["senders"].push_back(n.first_id + src.begin + i);
-            out["times"].push_back(t.times_ms[s]);
-          }
-          out[vars[q].get<std::string>()].push_back(double(t.values[s * nn + i]) * src.as[q].scale + src.as[q].offset);
-        }
-    }
-  }
-  return out;
-}
-
-}  // namespace volley::nest::detail
-
-namespace volley::nest::detail {
-
-json plan::connections_between(const node_collection& source, const node_collection& target) const {
-  if (!net) throw user_error("GetConnections: the network is built at the first Simulate(); there is none yet");
-  auto inside = [](const node_collection& nodes, std::uint64_t id) {
-    return nodes.count == 0 || (id >= nodes.first_id && id < nodes.first_id + nodes.count);
-  };
-  struct row {
-    std::uint64_t source, target;
-    double weight, delay;
-    const std::string* model;
-    synapse_ref synapse;  // for the plastic synapses' state
-  };
-  std::vector<row> rows;
-  for (std::size_t ci = 0; ci < connections.size(); ++ci) {
-    if (projection_of[ci] < 0) continue;
-    const connection& c = connections[ci];
-    const node_group& pre = group_of(c.pre, "GetConnections");
-    const node_group& post = group_of(c.post, "GetConnections");
-    const projection& p = net->projections()[static_cast<std::size_t>(projection_of[ci])];
-    const synapse_model& sm = synapse_model_of(synapse_models, c.syn_spec, "GetConnections");
-    const std::string& model = sm.name;
-    const cont_delay cd = cont_delay_of(sm, c.syn_spec, options.resolution_ms);  // NEST reports steps h - offset
-    for (std::uint64_t r = 0; r + 1 < p.row_ptr.size(); ++r) {
-      const std::uint64_t src = pre.first_id + p.source_range.begin + r;
-      if (!inside(source, src)) continue;
-      for (std::uint64_t k = p.row_ptr[r]; k < p.row_ptr[r + 1]; ++k) {
-        const std::uint64_t t = p.narrow() ? p.targets16[k] : p.targets32[k];
-        const std::uint64_t tgt = post.first_id + p.target_range.begin + t;
-        if (!inside(target, tgt)) continue;
-        const double w = p.weights.empty() ? double(p.weight) : double(p.weights[k]);
-        const double d = cd.continuous ? double(cd.steps) * options.resolution_ms - cd.offset_ms
-                                       : double(p.delays.empty() ? p.delay : p.delays[k]) * options.resolution_ms;
-        rows.push_back({src, tgt, w, d, &model, {&p, k}});
-      }
-    }
-  }
-  std::stable_sort(rows.begin(), rows.end(), [](const row& a, const row& b) {
-    return a.source != b.source ? a.source < b.source : a.target < b.target;
-  });
-  json out = {{"source", json::array()}, {"target", json::array()}, {"weight", json::array()},
-              {"delay", json::array()}, {"synapse_model", json::array()}};
-  for (const auto& r : rows) {
-    out["source"].push_back(r.source);
-    out["target"].push_back(r.target);
-    out["weight"].push_back(r.weight);
-    out["delay"].push_back(r.delay);
-    out["synapse_model"].push_back(*r.model);
-  }
-  std::vector<synapse_ref> refs;
-  for (const auto& r : rows) refs.push_back(r.synapse);
-  add_synapse_state(out, refs);
-  return out;
-}
-
-}  // namespace volley::nest::detail
-
-namespace volley::nest::detail {
-
-// NEST's weight_recorder events: senders, targets, times (the presynaptic spike's), weights (as transmitted), in
-// time order, then by sender, then by connection and synapse.
-json plan::weight_events(const node_group& recorder) const {
-  struct event {
-    std::uint64_t step, sender, copy, connection, order, target;
-    double weight;
-  };
-  std::vector<event> ev;
-  for (std::size_t ci = 0; ci < connections.size(); ++ci) {
-    if (weight_recorder_of.empty() || weight_recorder_of[ci] != static_cast<long long>(index_of(recorder))) continue;
-    const projection& p = net->projections()[static_cast<std::size_t>(projection_of[ci])];
-    const node_group& pre = group_of(connections[ci].pre, "GetEvents");
-    const node_group& post = group_of(connections[ci].post, "GetEvents");
-    for (std::size_t k = 0; k < p.weight_log.size(); ++k) {
-      const auto& e = p.weight_log[k];
-      ev.push_back({e.step, pre.first_id + p.source_range.begin + e.source_row, e.copy, ci, k,
-                    post.first_id + p.target_range.begin + e.target, double(e.weight)});
-    }
-  }
-  std::sort(ev.begin(), ev.end(), [](const event& a, const event& b) {
-    // NEST's exchange sends the m spikes of a count one after the other, each to all of the sender's synapses
-    return std::tie(a.step, a.sender, a.copy, a.connection, a.order) <
-           std::tie(b.step, b.sender, b.copy, b.connection, b.order);
-  });
-  json out = {{"senders", json::array()}, {"targets", json::array()}, {"times", json::array()}, {"weights", json::array()}};
-  for (const auto& e : ev) {
-    out["senders"].push_back(e.sender);
-    out["targets"].push_back(e.target);
-    out["times"].push_back(double(e.step + 1) * options.resolution_ms);
-    out["weights"].push_back(e.weight);
-  }
-  return out;
 }
 
 }  // namespace volley::nest::detail

@@ -259,6 +259,8 @@ long long cont_delay_steps(const cont_delay& c, const node_group& pre, const nod
 // Refuses what volley cannot deliver as NEST does: off-grid delays onto or from precise-time (_ps) neurons.
 void check_cont_delay(const synapse_model& m, const json& syn_spec, const node_group& pre, const node_group& post,
                       double h, const std::string& where);
+// x with all 17 significant digits (a double that reads back exactly).
+std::string number_text(double x);
 // NEST's conn_spec as volley's connection rule.
 connection_rule nest_rule(const json& spec, const std::string& where);
 
@@ -276,7 +278,6 @@ recordable recordable_of(const node_group& g, const std::string& nest_name, doub
 std::string receptor_of(const json& syn, const node_group& target, const std::string& where);
 // The syn_spec's weight (NEST's units), or 1 where NEST ignores it (parrot_neuron counts spikes).
 json nest_weight(const json& syn, const node_group& target);
-// The weight unit of connections onto a neuron model: its first port's, or mV (delta input) without ports.
 // The unit NEST's weights onto `target` are in: that of the first port (mV without ports); for
 // pp_cond_exp_mc_urbanczik, whose ports differ (nS at the soma, pA at the dendrite), that of syn's receptor_type.
 std::string weight_unit_of(const node_group& target, const json& syn = json::object());

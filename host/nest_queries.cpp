@@ -1,0 +1,180 @@
+// The NEST layer's queries of a built network: GetStatus, the recorders' events, GetConnections and the
+// weight_recorder's events (host/nest_layer_detail.hpp).
+#include <algorithm>
+#include <tuple>
+
+#include "engine/error.hpp"
+#include "host/nest_layer_detail.hpp"
+
+namespace volley::nest::detail {
+
+json plan::status(const node_collection& nodes) const {
+  const node_group& g = group_of(nodes, "GetStatus");
+  json out = {{"model", g.model}, {"global_id", json::array()}};
+  for (std::uint64_t i = 0; i < nodes.count; ++i) out["global_id"].push_back(nodes.first_id + i);
+  if (g.kind != device_kind::none) {
+    for (const auto& [k, v] : g.params.items()) out[k] = v;
+    if (is_recorder(g.kind)) out["n_events"] = sim ? events(nodes).at("times").size() : 0;
+    if (is_detector(g.kind)) out.update(detector_results(g));
+    return out;
+  }
+  if (is_injector(g)) out.update(injector_status(g, nodes));
+  if (!net) return out;
+  const population& p = net->find(g.population);
+  const auto b = nodes.first_id - g.first_id;
+  for (std::size_t var = 0; var < p.model().state.size(); ++var) {
+    json values = json::array();
+    const real_t* s = p.state(static_cast<int>(var));
+    const double scale = astro_unit_scale(g, p.model().state[var].name);
+    for (std::uint64_t i = 0; i < nodes.count; ++i) values.push_back(double(s[b + i]) * scale);
+    out[p.model().state[var].name] = values;
+  }
+  return out;
+}
+
+json plan::events(const node_collection& recorder) const {
+  const node_group& g = group_of(recorder, "GetEvents");
+  if (g.kind == device_kind::spin_detector) return spin_events(g);
+  if (!is_recorder(g.kind))
+    throw parameter_error("GetEvents", "nodes", g.model, is_detector(g.kind) ? "a recorder (" + g.model + "'s results "
+                                                                               "are in GetStatus)" : "a recorder");
+  json out = {{"senders", json::array()}, {"times", json::array()}};
+  if (!sim) return out;
+  const auto& rec = sim->record();
+  const double dt = options.resolution_ms;
+  if (g.kind == device_kind::weight_recorder) return weight_events(g);
+  if (g.kind == device_kind::spike_recorder) {
+    // NEST's order: by time, then by sender within a step
+    std::vector<std::tuple<std::uint64_t, std::uint64_t, double>> ev;  // (step, id, offset)
+    each_recorded_spike(g, [&](const recorder_source& src, const auto& sr, std::size_t k) {
+      const std::size_t nn = src.end - src.begin;
+      double offset = 0;  // precise-spike models: the spike_offset trace at the spike's step (sample = step)
+      if (!src.as.empty()) offset = rec.traces[src.first_trace].values[sr.step[k] * nn + (sr.neuron[k] - src.begin)];
+      // a spike of multiplicity m is m events (NEST's spike_recorder writes each)
+      for (std::uint32_t c = sr.spikes_at(k); c > 0; --c)
+        ev.emplace_back(sr.step[k], groups[src.group].first_id + sr.neuron[k], offset);
+    });
+    std::sort(ev.begin(), ev.end());
+    for (const auto& [step, id, offset] : ev) {
+      out["senders"].push_back(id);
+      out["times"].push_back(double(step + 1) * dt - offset);
+    }
+    return out;
+  }
+  // multimeter / voltmeter: samples in time order, the recorded nodes in id order within a sample
+  const auto& vars = g.params.at("record_from");
+  for (const auto& v : vars) out[v.get<std::string>()] = json::array();
+  for (const auto& src : recorded[index_of(g)]) {
+    const node_group& n = groups[src.group];
+    const std::size_t nn = src.end - src.begin;
+    for (std::size_t q = 0; q < vars.size(); ++q) {
+      const auto& t = rec.traces[src.first_trace + q];
+      for (std::size_t s = 0; s < t.samples(); ++s)
+        for (std::size_t i = 0; i < nn; ++i) {
+          if (q == 0) {
+            out["senders"].push_back(n.first_id + src.begin + i);
+            out["times"].push_back(t.times_ms[s]);
+          }
+          out[vars[q].get<std::string>()].push_back(double(t.values[s * nn + i]) * src.as[q].scale + src.as[q].offset);
+        }
+    }
+  }
+  return out;
+}
+
+}  // namespace volley::nest::detail
+
+namespace volley::nest::detail {
+
+json plan::connections_between(const node_collection& source, const node_collection& target) const {
+  if (!net) throw user_error("GetConnections: the network is built at the first Simulate(); there is none yet");
+  auto inside = [](const node_collection& nodes, std::uint64_t id) {
+    return nodes.count == 0 || (id >= nodes.first_id && id < nodes.first_id + nodes.count);
+  };
+  struct row {
+    std::uint64_t source, target;
+    double weight, delay;
+    const std::string* model;
+    synapse_ref synapse;  // for the plastic synapses' state
+  };
+  std::vector<row> rows;
+  for (std::size_t ci = 0; ci < connections.size(); ++ci) {
+    if (projection_of[ci] < 0) continue;
+    const connection& c = connections[ci];
+    const node_group& pre = group_of(c.pre, "GetConnections");
+    const node_group& post = group_of(c.post, "GetConnections");
+    const projection& p = net->projections()[static_cast<std::size_t>(projection_of[ci])];
+    const synapse_model& sm = synapse_model_of(synapse_models, c.syn_spec, "GetConnections");
+    const std::string& model = sm.name;
+    const cont_delay cd = cont_delay_of(sm, c.syn_spec, options.resolution_ms);  // NEST reports steps h - offset
+    for (std::uint64_t r = 0; r + 1 < p.row_ptr.size(); ++r) {
+      const std::uint64_t src = pre.first_id + p.source_range.begin + r;
+      if (!inside(source, src)) continue;
+      for (std::uint64_t k = p.row_ptr[r]; k < p.row_ptr[r + 1]; ++k) {
+        const std::uint64_t t = p.narrow() ? p.targets16[k] : p.targets32[k];
+        const std::uint64_t tgt = post.first_id + p.target_range.begin + t;
+        if (!inside(target, tgt)) continue;
+        const double w = p.weights.empty() ? double(p.weight) : double(p.weights[k]);
+        const double d = cd.continuous ? double(cd.steps) * options.resolution_ms - cd.offset_ms
+                                       : double(p.delays.empty() ? p.delay : p.delays[k]) * options.resolution_ms;
+        rows.push_back({src, tgt, w, d, &model, {&p, k}});
+      }
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const row& a, const row& b) {
+    return a.source != b.source ? a.source < b.source : a.target < b.target;
+  });
+  json out = {{"source", json::array()}, {"target", json::array()}, {"weight", json::array()},
+              {"delay", json::array()}, {"synapse_model", json::array()}};
+  for (const auto& r : rows) {
+    out["source"].push_back(r.source);
+    out["target"].push_back(r.target);
+    out["weight"].push_back(r.weight);
+    out["delay"].push_back(r.delay);
+    out["synapse_model"].push_back(*r.model);
+  }
+  std::vector<synapse_ref> refs;
+  for (const auto& r : rows) refs.push_back(r.synapse);
+  add_synapse_state(out, refs);
+  return out;
+}
+
+}  // namespace volley::nest::detail
+
+namespace volley::nest::detail {
+
+// NEST's weight_recorder events: senders, targets, times (the presynaptic spike's), weights (as transmitted), in
+// time order, then by sender, then by connection and synapse.
+json plan::weight_events(const node_group& recorder) const {
+  struct event {
+    std::uint64_t step, sender, copy, connection, order, target;
+    double weight;
+  };
+  std::vector<event> ev;
+  for (std::size_t ci = 0; ci < connections.size(); ++ci) {
+    if (weight_recorder_of.empty() || weight_recorder_of[ci] != static_cast<long long>(index_of(recorder))) continue;
+    const projection& p = net->projections()[static_cast<std::size_t>(projection_of[ci])];
+    const node_group& pre = group_of(connections[ci].pre, "GetEvents");
+    const node_group& post = group_of(connections[ci].post, "GetEvents");
+    for (std::size_t k = 0; k < p.weight_log.size(); ++k) {
+      const auto& e = p.weight_log[k];
+      ev.push_back({e.step, pre.first_id + p.source_range.begin + e.source_row, e.copy, ci, k,
+                    post.first_id + p.target_range.begin + e.target, double(e.weight)});
+    }
+  }
+  std::sort(ev.begin(), ev.end(), [](const event& a, const event& b) {
+    // NEST's exchange sends the m spikes of a count one after the other, each to all of the sender's synapses
+    return std::tie(a.step, a.sender, a.copy, a.connection, a.order) <
+           std::tie(b.step, b.sender, b.copy, b.connection, b.order);
+  });
+  json out = {{"senders", json::array()}, {"targets", json::array()}, {"times", json::array()}, {"weights", json::array()}};
+  for (const auto& e : ev) {
+    out["senders"].push_back(e.sender);
+    out["targets"].push_back(e.target);
+    out["times"].push_back(double(e.step + 1) * options.resolution_ms);
+    out["weights"].push_back(e.weight);
+  }
+  return out;
+}
+
+}  // namespace volley::nest::detail
