@@ -297,16 +297,19 @@ projection& network::connect(const std::string& source, const std::string& targe
   }
   if (syn.align_pre) set_align_pre(p, syn, where);
   const bool counts = p.source->model().spike_payload_counts;  // STDP and align-pre see one spike per step
-  if (syn.use_payload && p.source->model().spike_payload >= 0 && !(counts && (stdp || syn.align_pre))) {
+  // NEST unrolls a spike of multiplicity m into m events: a plastic synapse runs its rule m times (short-term
+  // plasticity: m jumps at the same time; the summed efficacy carries the count, not the payload)
+  const bool unrolled_stp = counts && p.plastic() && !p.quantal();
+  if (syn.use_payload && p.source->model().spike_payload >= 0 && !(counts && (stdp || syn.align_pre)) &&
+      !unrolled_stp) {
     if (stdp)
       throw parameter_error(where, "synapse_model", syn.stdp_model,
                             "a synapse without STDP: '" + p.source->model().name + "' sends spike payloads");
     p.payload_var = p.source->model().spike_payload;
     p.payload_counts = counts;
   }
-  // NEST unrolls a spike of multiplicity m into m events for a plastic synapse: the rule runs m times
-  if (syn.use_payload && p.source->model().spike_payload >= 0 && counts && stdp && !p.facetshw() && !p.dopamine() &&
-      !p.clopath() && !p.urbanczik())
+  if (syn.use_payload && p.source->model().spike_payload >= 0 &&
+      ((counts && stdp && !p.facetshw() && !p.dopamine() && !p.clopath() && !p.urbanczik()) || unrolled_stp))
     p.unroll_var = p.source->model().spike_payload;
   p.target->mark_channel_used(p.channel);
   projections_.push_back(std::move(p));

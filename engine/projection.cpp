@@ -268,7 +268,7 @@ bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
         continue;
       }
       if (p.weight_plastic() && !p.facetshw()) {  // batch 1 (checked at connect); facetshw: weights set already
-        const std::uint64_t m = p.unrolled_spikes(*it);
+        const std::uint64_t m = p.unrolled_spikes(0, *it);
         complete = (p.narrow() ? deliver_plastic_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset, m)
                                : deliver_plastic_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset, m)) &&
                    complete;
@@ -311,7 +311,7 @@ void advance_stdp_traces(std::vector<projection>& projections, std::uint64_t ste
         p.stdp_pre[row].t_last = step + 1;
         continue;
       }
-      for (std::uint64_t m = p.unrolled_spikes(*it); m > 0; --m)
+      for (std::uint64_t m = p.unrolled_spikes(0, *it); m > 0; --m)
         p.stdp_pre[row] = models::stdp_after_pre_spike(p.stdp, p.stdp_pre[row], step + 1);
     }
   }
@@ -331,8 +331,22 @@ void update_short_term_plasticity(std::vector<projection>& projections, std::uin
         double unused_u = 0, unused_y = 0;
         double& u = p.stp_u.empty() ? unused_u : p.stp_u[i];
         double& y = p.stp_y.empty() ? unused_y : p.stp_y[i];
-        const double e = models::plasticity_on_spike(p.plasticity, u, p.stp_x[i], y, p.stp_since[i], step);
-        p.efficacy[i] = static_cast<real_t>(e);
+        if (p.unroll_var < 0) {
+          p.efficacy[i] = static_cast<real_t>(
+              models::plasticity_on_spike(p.plasticity, u, p.stp_x[i], y, p.stp_since[i], step));
+          continue;
+        }
+        std::vector<real_t>* each = nullptr;  // the weight_recorder's: every spike's efficacy
+        if (p.record_weights) {
+          if (p.unrolled_efficacies.size() != rows) p.unrolled_efficacies.resize(rows);
+          each = &p.unrolled_efficacies[i];
+          each->clear();
+        }
+        p.efficacy[i] = static_cast<real_t>(models::plasticity_on_spikes(
+            p.plasticity, u, p.stp_x[i], y, p.stp_since[i], step, p.unrolled_spikes(b, *it),
+            [&](std::uint64_t, double e) {
+              if (each) each->push_back(static_cast<real_t>(e));
+            }));
       }
     }
   }
@@ -480,7 +494,7 @@ void update_dopamine_synapses(std::vector<projection>& projections, std::uint64_
 
 void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, int threads, std::uint64_t seed) {
   for (auto& p : projections)  // each synapse's list is written by the one thread owning its target
-    if (p.record_weights && p.unroll_var >= 0 && p.unrolled_weights.size() != p.size()) p.unrolled_weights.resize(p.size());
+    if (p.record_weights && p.weight_plastic() && p.unroll_var >= 0 && p.unrolled_weights.size() != p.size()) p.unrolled_weights.resize(p.size());
   update_short_term_plasticity(projections, step);
   update_facetshw_weights(projections, step);
   advance_presynaptic_synapses(projections);
@@ -518,6 +532,9 @@ void log_transmitted_weights(std::vector<projection>& projections, std::uint64_t
       const std::uint64_t row = *it - p.source_range.begin;
       const real_t e = (p.plastic() ? p.efficacy[row] : real_t(1)) * p.payload(0, *it);
       const bool counted = p.counted_transmission();
+      // NEST passes a count of m spikes on as m events and logs each: a static synapse's m weights
+      const bool static_count = p.payload_counts && !p.plastic() && !p.weight_plastic();
+      const bool stp_count = p.plastic() && p.unroll_var >= 0;  // every spike's weight x its efficacy
       for (std::uint64_t k = p.row_ptr[row]; k < p.row_ptr[row + 1]; ++k) {
         // NEST records the spikes a synapse passed on (a count payload: how many of them passed)
         const real_t passed = counted ? static_cast<real_t>(p.transmitted_count(seed, k, step, std::llround(e))) : e;
@@ -525,6 +542,15 @@ void log_transmitted_weights(std::vector<projection>& projections, std::uint64_t
         const index_t t = p.narrow() ? p.targets16[k] : p.targets32[k];
         const real_t w = p.weights.empty() ? p.weight : p.weights[k];
         std::uint32_t copy = 0;
+        if (static_count) {
+          for (auto m = std::llround(passed); m > 0; --m) p.weight_log.push_back({step, static_cast<index_t>(row), t, w, copy++});
+          continue;
+        }
+        if (stp_count) {
+          for (const real_t each : p.unrolled_efficacies[row])
+            p.weight_log.push_back({step, static_cast<index_t>(row), t, w * each, copy++});
+          continue;
+        }
         if (!p.unrolled_weights.empty()) {  // an unrolled count: every spike's weight, the last one's below
           for (const real_t earlier : p.unrolled_weights[k])
             p.weight_log.push_back({step, static_cast<index_t>(row), t, earlier, copy++});

@@ -131,6 +131,9 @@ struct projection {
   // weight_recorder on an unrolled count source (unroll_var): per synapse, the weights delivered this step before
   // the last of its spikes (filled by the delivery, logged and cleared by log_transmitted_weights)
   std::vector<std::vector<real_t>> unrolled_weights;
+  // weight_recorder on short-term plasticity with an unrolled count: per source row, the efficacies of this step's
+  // spikes (filled by update_short_term_plasticity, batch 1)
+  std::vector<std::vector<real_t>> unrolled_efficacies;
 
   // Unreliable transmission (NEST's bernoulli_synapse): each synapse passes each spike with this probability,
   // drawn from the stream (seed, transmit_tag, synapse index, step), so the same on every thread count and backend.
@@ -158,13 +161,13 @@ struct projection {
   real_t payload(std::uint32_t b, index_t src) const {
     return payload_var < 0 ? real_t(1) : source->state(payload_var)[std::size_t(b) * source->size() + src];
   }
-  // A count payload of the source that plastic synapses (the stdp_on_pre_spike rules) take as that many separate
-  // spikes in one step, each running the rule and delivering its weight (NEST's unrolled multiplicity): state
-  // variable index, or -1 (one spike per step).
+  // A count payload of the source that plastic synapses (the stdp_on_pre_spike rules, short-term plasticity but
+  // quantal) take as that many separate spikes in one step, each running the rule and delivering its weight (NEST's
+  // unrolled multiplicity): state variable index, or -1 (one spike per step). payload_var is -1 then.
   int unroll_var = -1;
-  std::uint64_t unrolled_spikes(index_t src) const {
+  std::uint64_t unrolled_spikes(std::uint32_t b, index_t src) const {
     if (unroll_var < 0) return 1;
-    const real_t m = source->state(unroll_var)[src];  // batch 1 (STDP)
+    const real_t m = source->state(unroll_var)[std::size_t(b) * source->size() + src];
     return m > 0 ? static_cast<std::uint64_t>(std::llround(m)) : 0;
   }
   // Align-pre (brainpy.state's AlignPreProj): a synapse per source neuron (models/synapses.hpp

@@ -1,6 +1,7 @@
 // The NEST layer's queries of a built network: GetStatus, the recorders' events, GetConnections and the
 // weight_recorder's events (host/nest_layer_detail.hpp).
 #include <algorithm>
+#include <cmath>
 #include <tuple>
 
 #include "engine/error.hpp"
@@ -147,25 +148,31 @@ namespace volley::nest::detail {
 // time order, then by sender, then by connection and synapse.
 json plan::weight_events(const node_group& recorder) const {
   struct event {
-    std::uint64_t step, sender, copy, connection, order, target;
+    std::uint64_t slice, sender, step, synapse_id, copy, connection, order, target;
     double weight;
   };
+  const auto slice_steps = static_cast<std::uint64_t>(std::max(1LL, std::llround(min_delay_ms / options.resolution_ms)));
   std::vector<event> ev;
   for (std::size_t ci = 0; ci < connections.size(); ++ci) {
     if (weight_recorder_of.empty() || weight_recorder_of[ci] != static_cast<long long>(index_of(recorder))) continue;
     const projection& p = net->projections()[static_cast<std::size_t>(projection_of[ci])];
     const node_group& pre = group_of(connections[ci].pre, "GetEvents");
     const node_group& post = group_of(connections[ci].post, "GetEvents");
+    const std::size_t synapse_id = nest_synapse_id(
+        synapse_models, synapse_model_of(synapse_models, connections[ci].syn_spec, "GetEvents").name);
     for (std::size_t k = 0; k < p.weight_log.size(); ++k) {
       const auto& e = p.weight_log[k];
-      ev.push_back({e.step, pre.first_id + p.source_range.begin + e.source_row, e.copy, ci, k,
-                    post.first_id + p.target_range.begin + e.target, double(e.weight)});
+      ev.push_back({e.step / slice_steps, pre.first_id + p.source_range.begin + e.source_row, e.step, synapse_id,
+                    e.copy, ci, k, post.first_id + p.target_range.begin + e.target, double(e.weight)});
     }
   }
   std::sort(ev.begin(), ev.end(), [](const event& a, const event& b) {
-    // NEST's exchange sends the m spikes of a count one after the other, each to all of the sender's synapses
-    return std::tie(a.step, a.sender, a.copy, a.connection, a.order) <
-           std::tie(b.step, b.sender, b.copy, b.connection, b.order);
+    // NEST's order of delivery (one thread): the spikes of a min_delay slice together, sender by sender (a node
+    // emits all its spikes of a slice before the next node updates), then by time; a sender's spike connector by
+    // connector (synapse model id), and a count of m spikes within a connector one spike after the other, each to
+    // all of the sender's synapses there
+    return std::tie(a.slice, a.sender, a.step, a.synapse_id, a.copy, a.connection, a.order) <
+           std::tie(b.slice, b.sender, b.step, b.synapse_id, b.copy, b.connection, b.order);
   });
   json out = {{"senders", json::array()}, {"targets", json::array()}, {"times", json::array()}, {"weights", json::array()}};
   for (const auto& e : ev) {

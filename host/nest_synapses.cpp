@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "engine/error.hpp"
 #include "models/short_term_plasticity.hpp"
@@ -137,6 +138,39 @@ void lower_facetshw(const json& merged, synapse_spec& syn, const std::string& wh
 }
 
 }  // namespace
+
+std::size_t nest_synapse_id(const std::vector<synapse_model>& models, const std::string& name) {
+  // nest.GetDefaults(m)["synapse_modelid"] of NEST 3.10's synapse models, in order
+  static const char* const registered[] = {
+      "bernoulli_synapse", "bernoulli_synapse_hpc", "bernoulli_synapse_lbl", "clopath_synapse",
+      "clopath_synapse_hpc", "clopath_synapse_lbl", "cont_delay_synapse", "cont_delay_synapse_hpc",
+      "cont_delay_synapse_lbl", "diffusion_connection", "eprop_synapse_bsshslm_2020",
+      "eprop_synapse_bsshslm_2020_hpc", "eprop_learning_signal_connection_bsshslm_2020", "eprop_synapse",
+      "eprop_synapse_hpc", "eprop_learning_signal_connection", "gap_junction", "ht_synapse", "ht_synapse_hpc",
+      "ht_synapse_lbl", "jonke_synapse", "jonke_synapse_hpc", "jonke_synapse_lbl", "quantal_stp_synapse",
+      "quantal_stp_synapse_hpc", "quantal_stp_synapse_lbl", "rate_connection_delayed",
+      "rate_connection_instantaneous", "sic_connection", "static_synapse", "static_synapse_hpc",
+      "static_synapse_lbl", "static_synapse_hom_w", "static_synapse_hom_w_hpc", "static_synapse_hom_w_lbl",
+      "stdp_dopamine_synapse", "stdp_dopamine_synapse_hpc", "stdp_dopamine_synapse_lbl",
+      "stdp_nn_pre_centered_synapse", "stdp_nn_pre_centered_synapse_hpc", "stdp_nn_pre_centered_synapse_lbl",
+      "stdp_nn_restr_synapse", "stdp_nn_restr_synapse_hpc", "stdp_nn_restr_synapse_lbl", "stdp_nn_symm_synapse",
+      "stdp_nn_symm_synapse_hpc", "stdp_nn_symm_synapse_lbl", "stdp_pl_synapse_hom", "stdp_pl_synapse_hom_hpc",
+      "stdp_pl_synapse_hom_lbl", "stdp_synapse", "stdp_synapse_hpc", "stdp_synapse_lbl",
+      "stdp_facetshw_synapse_hom", "stdp_facetshw_synapse_hom_hpc", "stdp_facetshw_synapse_hom_lbl",
+      "stdp_synapse_hom", "stdp_synapse_hom_hpc", "stdp_synapse_hom_lbl", "stdp_triplet_synapse",
+      "stdp_triplet_synapse_hpc", "stdp_triplet_synapse_lbl", "tsodyks2_synapse", "tsodyks2_synapse_hpc",
+      "tsodyks2_synapse_lbl", "tsodyks_synapse", "tsodyks_synapse_hpc", "tsodyks_synapse_lbl",
+      "tsodyks_synapse_hom", "tsodyks_synapse_hom_hpc", "tsodyks_synapse_hom_lbl", "urbanczik_synapse",
+      "urbanczik_synapse_hpc", "urbanczik_synapse_lbl", "vogels_sprekeler_synapse",
+      "vogels_sprekeler_synapse_hpc", "vogels_sprekeler_synapse_lbl"};
+  constexpr std::size_t n_registered = std::size(registered);
+  for (std::size_t i = 0; i < n_registered; ++i)
+    if (name == registered[i]) return i;
+  const std::size_t builtins = builtin_synapse_models().size();
+  for (std::size_t i = builtins; i < models.size(); ++i)
+    if (models[i].name == name) return n_registered + (i - builtins);
+  return n_registered + models.size();  // not a NEST model (not reached: names are checked at Connect)
+}
 
 std::vector<synapse_model> builtin_synapse_models() {
   json nn = stdp_guetig_defaults();

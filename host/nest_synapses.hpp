@@ -22,6 +22,10 @@ struct synapse_model {
 // The built-in synapse models, with NEST 3.10's defaults.
 std::vector<synapse_model> builtin_synapse_models();
 std::string synapse_model_names(const std::vector<synapse_model>& models);
+// NEST 3.10's synapse_modelid of model `name`: its place in NEST's registration order for a built-in model, after
+// all of them in CopyModel order for a copy. NEST delivers (and logs) a sender's spike connector by connector, in
+// this order.
+std::size_t nest_synapse_id(const std::vector<synapse_model>& models, const std::string& name);
 // The model named in a syn_spec ("static_synapse" when none is named); throws listing the known models.
 const synapse_model& synapse_model_of(const std::vector<synapse_model>& models, const json& syn_spec,
                                       const std::string& where);

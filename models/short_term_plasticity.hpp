@@ -337,4 +337,20 @@ VOLLEY_HD inline double plasticity_on_spike(const plasticity_constants& c, doubl
   return x;
 }
 
+// A count of m spikes of a source in step `step` (a parrot's or spike_train_injector's multiplicity): NEST 3.10
+// passes them on as m events at the same time, so the synapse relaxes over zero time and jumps m times.
+// each(i, efficacy) sees the i-th spike's efficacy; returns the sum, the factor of the weight delivered.
+// Not for quantal (its release is per synapse, in the delivery).
+template <class Each>
+VOLLEY_HD inline double plasticity_on_spikes(const plasticity_constants& c, double& u, double& x, double& y,
+                                             std::uint64_t& since, std::uint64_t step, std::uint64_t m, Each&& each) {
+  double sum = 0;
+  for (std::uint64_t i = 0; i < m; ++i) {
+    const double e = plasticity_on_spike(c, u, x, y, since, step);
+    each(i, e);
+    sum += e;
+  }
+  return sum;
+}
+
 }  // namespace volley::models

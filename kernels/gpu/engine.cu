@@ -343,7 +343,8 @@ class gpu_engine final : public engine {
         plan.sp = {pj.plasticity, mirror_.translate(pj.stp_u.empty() ? nullptr : pj.stp_u.data()),
                    mirror_.translate(pj.stp_x.data()),
                    mirror_.translate(pj.stp_y.empty() ? nullptr : pj.stp_y.data()),
-                   mirror_.translate(pj.stp_since.data()), plan.efficacy.get()};
+                   mirror_.translate(pj.stp_since.data()), plan.efficacy.get(),
+                   pj.unroll_var >= 0 ? mirror_.translate(src.state(pj.unroll_var)) : nullptr};
         plan.stp_blocks = grid_for(src.size(), update_block, 1024);
       }
       // Long rows: a warp per chunk of a spiking row; short rows (mean below a quarter warp): a lane per row.

@@ -242,8 +242,8 @@ __global__ void __launch_bounds__(propagate_block)
 
 // Short-term plasticity (models/short_term_plasticity.hpp), run before the projection's propagation: one thread
 // per spike of the source population (grid-stride over batch instances and spikes) relaxes and jumps u, x of its
-// source and writes the spike's efficacy. Each source spikes at most once per step, so no two threads share a
-// state; the body is the one the CPU pre-pass runs.
+// source and writes the spike's efficacy (a count of m spikes: m jumps, the summed efficacy). Each source spikes at
+// most once per step, so no two threads share a state; the body is the one the CPU pre-pass runs.
 struct device_plasticity {
   models::plasticity_constants c;
   double* u;                // [batch][source row] (nullptr under STD)
@@ -251,6 +251,7 @@ struct device_plasticity {
   double* y;                // [batch][source row] (NEST's tsodyks_synapse; else nullptr)
   std::uint64_t* since;     // [batch][source row], steps
   real_t* efficacy;         // [batch][source row]
+  const real_t* counts;     // the source's count payload [batch][source_n] (projection::unroll_var), or nullptr
 };
 
 __global__ void short_term_plasticity_kernel(device_projection pj, device_plasticity sp,
@@ -268,7 +269,10 @@ __global__ void short_term_plasticity_kernel(device_projection pj, device_plasti
       double unused_u = 0, unused_y = 0;
       double& u = sp.u ? sp.u[i] : unused_u;
       double& y = sp.y ? sp.y[i] : unused_y;
-      sp.efficacy[i] = static_cast<real_t>(models::plasticity_on_spike(sp.c, u, sp.x[i], y, sp.since[i], step));
+      const real_t m = sp.counts ? sp.counts[std::size_t(b) * pj.source_n + src] : real_t(1);
+      sp.efficacy[i] = static_cast<real_t>(models::plasticity_on_spikes(
+          sp.c, u, sp.x[i], y, sp.since[i], step, m > 0 ? static_cast<std::uint64_t>(m + real_t(0.5)) : 0,
+          [](std::uint64_t, double) {}));
     }
   }
 }
