@@ -11,7 +11,7 @@
 // receptor_type k is compartment k: the soma's current (k = 0) is the model's current input, any generator; a
 // dendrite's (k > 0) is its current port, which takes the steps of dc_generator and step_current_generator.
 // NEST's cm_default adds a CurrentEvent in the step it arrives (an iaf in the next step): the layer delivers the
-// currents one step earlier (host/nest_devices.cpp).
+// currents one step earlier (host/nest_generators.cpp).
 #include <set>
 #include <string>
 

@@ -1,6 +1,8 @@
 #pragma once
 // Inside the NEST layer (host/nest_layer.hpp): what create/connect/set_status record, and how it becomes a volley
-// network at the first simulate(). Devices are lowered in host/nest_devices.cpp, the rest in host/nest_build.cpp.
+// network at the first simulate(). NEST's names and values become volley's in host/nest_translate.cpp; devices are
+// checked in host/nest_device_params.cpp and lowered in host/nest_generators.cpp; the network is built in
+// host/nest_build.cpp and queried in host/nest_queries.cpp.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -151,7 +153,7 @@ struct plan {
   json events(const node_collection& recorder) const;
   json connections_between(const node_collection& source, const node_collection& target) const;
   json weight_events(const node_group& recorder) const;
-  // A correlation device's results as NEST's GetStatus gives them (host/nest_devices.cpp); spin_detector's events.
+  // A correlation device's results as NEST's GetStatus gives them (host/nest_detector_results.cpp); spin_detector's events.
   json detector_results(const node_group& detector) const;
   json spin_events(const node_group& detector) const;
   // The spikes a detector has received so far, in NEST's order of delivery (host/nest_correlation.hpp); `unroll`:

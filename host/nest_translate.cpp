@@ -96,12 +96,12 @@ std::string receptor_of(const json& syn, const node_group& target, const std::st
   if (target.model == "ht_neuron" && (k == 0 || k > 4))
     throw parameter_error(where, "receptor_type", r.dump(), "1 (AMPA), 2 (NMDA), 3 (GABA_A) or 4 (GABA_B): ht_neuron "
                                                             "has no receptor " + r.dump() + " (NEST refuses it)");
-  // NEST: iaf_cond_alpha_mc's spike receptors are 1 .. 6; 7 .. 9 take currents only (host/nest_devices.cpp)
+  // NEST: iaf_cond_alpha_mc's spike receptors are 1 .. 6; 7 .. 9 take currents only (host/nest_generators.cpp)
   if (target.model == "iaf_cond_alpha_mc" && (k == 0 || k > 6))
     throw parameter_error(where, "receptor_type", r.dump(),
                           "1 .. 6 (soma_exc, soma_inh, proximal_exc, proximal_inh, distal_exc, distal_inh): "
                           "iaf_cond_alpha_mc's receptor " + r.dump() + " takes no spikes (NEST refuses it)");
-  // NEST: pp_cond_exp_mc_urbanczik's spike receptors are 1 .. 4; 5, 6 take currents only (host/nest_devices.cpp)
+  // NEST: pp_cond_exp_mc_urbanczik's spike receptors are 1 .. 4; 5, 6 take currents only (host/nest_generators.cpp)
   if (target.model == "pp_cond_exp_mc_urbanczik" && (k == 0 || k > 4))
     throw parameter_error(where, "receptor_type", r.dump(),
                           "1 .. 4 (soma_exc, soma_inh, dendritic_exc, dendritic_inh): pp_cond_exp_mc_urbanczik's "

@@ -15,7 +15,7 @@
 // the soma is refractory dV/dt = 0 in EVERY compartment (NEST's refractory flag, set in the soma's pass of its
 // loop, also freezes the dendrites; its documentation says the dendrites are left alone).
 //
-// Ports (NEST's receptor_type k is volley's port k - 1, the NEST layer maps them; host/nest_devices.cpp):
+// Ports (NEST's receptor_type k is volley's port k - 1, the NEST layer maps them; host/nest_generators.cpp):
 //   1 soma_exc, 2 soma_inh, 3 proximal_exc, 4 proximal_inh, 5 distal_exc, 6 distal_inh   spike weights, nS
 //   7 soma_curr, 8 proximal_curr, 9 distal_curr                                          current steps, pA
 // NEST's current receptors 7..9 take CurrentEvents (generators); volley's model input has one current (in.current,
@@ -33,7 +33,7 @@
 //
 // Parameters: NEST keeps the per-compartment ones in sub-dictionaries "soma", "proximal", "distal"; volley names
 // them "<compartment>.<name>" (soma.g_L, proximal.C_m, distal.tau_syn_in, ...) and the NEST layer flattens the
-// sub-dictionaries into these names (host/nest_build.cpp expand_vector_params). V_th, V_reset, t_ref, g_sp, g_pd
+// sub-dictionaries into these names (host/nest_translate.cpp expand_vector_params). V_th, V_reset, t_ref, g_sp, g_pd
 // are global, as in NEST. State: NEST's recordables V_m.s, g_ex.s, g_in.s, V_m.p, ..., g_in.d by their names, plus
 // dg_ex.n, dg_in.n (nS/ms), I_stim.n (pA), refractory_steps (t_ref_remaining = refractory_steps * dt), h_ode (ms).
 // A compartment's V_m in a NEST sub-dictionary ({"soma": {"V_m": -60}}) is the state V_m.s.

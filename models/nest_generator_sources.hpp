@@ -1,7 +1,7 @@
 #pragma once
 // NEST 3.10's stateful spike generators as spike-source models: gamma_sup_generator, ppd_sup_generator,
 // poisson_generator_ps and sinusoidal_gamma_generator. One neuron of such a population is ONE spike train of the
-// generator (NEST keeps one train per target; the NEST layer, host/nest_devices.cpp, makes a hidden population with
+// generator (NEST keeps one train per target; the NEST layer, host/nest_generators.cpp, makes a hidden population with
 // one neuron per target, or one neuron for a shared train, and connects it with the connection's weight and delay).
 // No membrane, no current input (takes_current = false), like models/spike_sources.hpp.
 //

@@ -1,4 +1,4 @@
-// NEST's stateful spike generators (models/nest_generator_sources.hpp, lowered by host/nest_devices.cpp):
+// NEST's stateful spike generators (models/nest_generator_sources.hpp, lowered by host/nest_generators.cpp):
 // gamma_sup_generator, ppd_sup_generator, poisson_generator_ps, sinusoidal_gamma_generator.
 //   (1) statistics against their definitions (models run directly, several seeds, long runs): rates, ISI laws
 //       (minimum ISIs of the dead times, CV^2), Fano factors of superpositions, sinusoidal rate profiles, Poisson

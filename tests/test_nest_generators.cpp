@@ -1,4 +1,4 @@
-// NEST's spike generators in the NEST layer (host/nest_devices.cpp) against NEST 3.10
+// NEST's spike generators in the NEST layer (host/nest_generators.cpp) against NEST 3.10
 // (tests/reference/nest_generators.json, made by tools/nest_reference/make_generator_references.py) and against
 // their definitions: poisson_generator and mip_generator windows, sinusoidal_poisson_generator's rate profile and
 // phase, mip_generator's correlations, inhomogeneous_poisson_generator's pieces, pulsepacket_generator's packets.

@@ -59,9 +59,9 @@ def volley_models(volley):
 
 
 def nest_layer_devices():
-    """Device names of the NEST layer's table (host/nest_devices.cpp), and those NEST's own traces check
+    """Device names of the NEST layer's table (host/nest_device_params.cpp), and those NEST's own traces check
     (tests/reference/nest_devices.json)."""
-    text = open(os.path.join(ROOT, "host", "nest_devices.cpp")).read()
+    text = open(os.path.join(ROOT, "host", "nest_device_params.cpp")).read()
     names = set(re.findall(r'\{"([a-z_]+)", device_kind::', text))
     checked = set()
     ref = os.path.join(ROOT, "tests", "reference", "nest_devices.json")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference numbers from NEST 3.10 for volley's stateful NEST generators (issue 5): gamma_sup_generator,
 ppd_sup_generator, poisson_generator_ps and sinusoidal_gamma_generator (models/nest_generator_sources.hpp, lowered
-by host/nest_devices.cpp).
+by host/nest_generators.cpp).
 
 Each generator drives parrot_neurons through a connection of delay d; a parrot's spike stamp is the end of the step
 in which the generator's spikes reach it, and a spike_recorder records one event per arriving spike (multiplicity).
