@@ -145,11 +145,11 @@ json device_defaults(device_kind k, double dt) {
            {"individual_spike_trains", true}};
       break;
     case device_kind::spike_dilutor: p = {{"p_copy", 1.0}}; break;
-    case device_kind::spike_recorder: return json::object();
-    case device_kind::weight_recorder: return json::object();
+    case device_kind::spike_recorder:
+    case device_kind::weight_recorder: p = json::object(); break;
     case device_kind::volume_transmitter: return {{"deliver_interval", 1}};  // min_delay slices
-    case device_kind::multimeter: return {{"record_from", json::array()}, {"interval", 1.0}};
-    case device_kind::voltmeter: return {{"record_from", json::array({"V_m"})}, {"interval", 0.1}};
+    case device_kind::multimeter: p = {{"record_from", json::array()}, {"interval", 1.0}}; break;
+    case device_kind::voltmeter: p = {{"record_from", json::array({"V_m"})}, {"interval", 1.0}}; break;
     case device_kind::none: return json::object();
   }
   p.update(timing);
@@ -286,6 +286,15 @@ void set_device_params(node_group& g, const json& params, const std::string& whe
     throw parameter_error(where, "std_mod", p.at("std_mod").dump(), "at most std (NEST: the variance must stay >= 0)");
   if (p.contains("interval") && !(p.at("interval").get<double>() > 0))
     throw parameter_error(where, "interval", p.at("interval").dump(), "a positive time in ms");
+  if (is_recorder(g.kind))  // NEST 3.10's check of a recording device's window
+    for (const char* key : {"origin", "start", "stop"}) {
+      const double t = p.at(key).get<double>();
+      const double steps = std::round(t / dt);
+      if (!(key == std::string("stop") && t >= nest_forever) &&
+          std::abs(steps * dt - t) > 1e-9 * std::max(1.0, std::abs(steps)) * dt)
+        throw parameter_error(where, key, p.at(key).dump() + " ms",
+                              "a multiple of the resolution " + std::to_string(dt) + " ms (as NEST requires)");
+    }
   if (is_detector(g.kind) && g.kind != device_kind::spin_detector) check_detector_params(g, p, where, dt);
   if (g.kind == device_kind::volume_transmitter) {
     const double di = p.at("deliver_interval").get<double>();
@@ -294,6 +303,14 @@ void set_device_params(node_group& g, const json& params, const std::string& whe
                             "a whole number of min_delay slices >= 1");
   }
   g.params = std::move(p);
+}
+
+recording_window recording_window_of(const json& params, double dt) {
+  recording_window w;
+  const double origin = number(params, "origin"), start = number(params, "start"), stop = number(params, "stop");
+  w.after = std::llround((origin + start) / dt);
+  if (stop < nest_forever) w.through = std::llround((origin + stop) / dt);
+  return w;
 }
 
 double planned_min_delay(const std::vector<json>& delays, double dt) {

@@ -1,6 +1,8 @@
 #pragma once
 // What the NEST layer's device files share (host/nest_device_params.cpp, host/nest_generators.cpp,
 // host/nest_detector_results.cpp).
+#include <cstdint>
+#include <limits>
 #include <string>
 
 #include "host/nest_layer_detail.hpp"
@@ -14,6 +16,15 @@ inline double number(const json& params, const char* key) { return params.at(key
 
 // The delay of a connection from a device, in ms on the grid of dt (NEST rounds delays to steps); at least dt.
 double connection_delay(const json& syn, const std::string& where, double dt);
+
+// NEST's recording window of a recorder (origin, start, stop in ms): it records an event of time t (a spike's
+// stamp, a weight event's spike stamp, a sample's time) when origin + start < t <= origin + stop.
+struct recording_window {
+  std::int64_t after = 0;                                       // steps
+  std::int64_t through = std::numeric_limits<std::int64_t>::max();  // steps
+  bool contains(std::int64_t stamp_steps) const { return stamp_steps > after && stamp_steps <= through; }
+};
+recording_window recording_window_of(const json& params, double dt);
 
 // The stateful generators that become hidden source populations (models/nest_generator_sources.hpp).
 bool is_train_generator(device_kind k);

@@ -151,6 +151,8 @@ struct plan {
   void build();
   json status(const node_collection& nodes) const;
   json events(const node_collection& recorder) const;
+  // NEST's min_delay in steps: the slices its recorders receive events in
+  std::uint64_t slice_steps() const;
   json connections_between(const node_collection& source, const node_collection& target) const;
   json weight_events(const node_group& recorder) const;
   // A correlation device's results as NEST's GetStatus gives them (host/nest_detector_results.cpp); spin_detector's events.

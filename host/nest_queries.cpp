@@ -5,7 +5,7 @@
 #include <tuple>
 
 #include "engine/error.hpp"
-#include "host/nest_layer_detail.hpp"
+#include "host/nest_device_values.hpp"
 
 namespace volley::nest::detail {
 
@@ -44,43 +44,65 @@ json plan::events(const node_collection& recorder) const {
   const auto& rec = sim->record();
   const double dt = options.resolution_ms;
   if (g.kind == device_kind::weight_recorder) return weight_events(g);
+  const recording_window window = recording_window_of(g.params, dt);
+  // NEST's order of delivery (one thread): the events of a min_delay slice together, sender by sender (a node emits
+  // its spikes, or answers a multimeter with its samples, for a whole slice before the next node), then by time
+  const std::uint64_t slice = slice_steps();
   if (g.kind == device_kind::spike_recorder) {
-    // NEST's order: by time, then by sender within a step
-    std::vector<std::tuple<std::uint64_t, std::uint64_t, double>> ev;  // (step, id, offset)
+    std::vector<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t, double>> ev;  // (slice, id, step, offset)
     each_recorded_spike(g, [&](const recorder_source& src, const auto& sr, std::size_t k) {
+      if (!window.contains(static_cast<std::int64_t>(sr.step[k]) + 1)) return;  // the stamp in steps
       const std::size_t nn = src.end - src.begin;
       double offset = 0;  // precise-spike models: the spike_offset trace at the spike's step (sample = step)
       if (!src.as.empty()) offset = rec.traces[src.first_trace].values[sr.step[k] * nn + (sr.neuron[k] - src.begin)];
       // a spike of multiplicity m is m events (NEST's spike_recorder writes each)
       for (std::uint32_t c = sr.spikes_at(k); c > 0; --c)
-        ev.emplace_back(sr.step[k], groups[src.group].first_id + sr.neuron[k], offset);
+        ev.emplace_back(sr.step[k] / slice, groups[src.group].first_id + sr.neuron[k], sr.step[k], offset);
     });
     std::sort(ev.begin(), ev.end());
-    for (const auto& [step, id, offset] : ev) {
+    for (const auto& [slice_index, id, step, offset] : ev) {
       out["senders"].push_back(id);
       out["times"].push_back(double(step + 1) * dt - offset);
     }
     return out;
   }
-  // multimeter / voltmeter: samples in time order, the recorded nodes in id order within a sample
+  // multimeter / voltmeter: a sample at time t is the state after the step ending at t
   const auto& vars = g.params.at("record_from");
   for (const auto& v : vars) out[v.get<std::string>()] = json::array();
-  for (const auto& src : recorded[index_of(g)]) {
-    const node_group& n = groups[src.group];
-    const std::size_t nn = src.end - src.begin;
-    for (std::size_t q = 0; q < vars.size(); ++q) {
-      const auto& t = rec.traces[src.first_trace + q];
-      for (std::size_t s = 0; s < t.samples(); ++s)
-        for (std::size_t i = 0; i < nn; ++i) {
-          if (q == 0) {
-            out["senders"].push_back(n.first_id + src.begin + i);
-            out["times"].push_back(t.times_ms[s]);
-          }
-          out[vars[q].get<std::string>()].push_back(double(t.values[s * nn + i]) * src.as[q].scale + src.as[q].offset);
-        }
+  struct sample {
+    std::uint64_t slice, id, time_steps;
+    std::size_t source, s, i;  // recorded[index_of(g)][source], sample s, node i of the source
+  };
+  std::vector<sample> samples;
+  const auto& sources = recorded[index_of(g)];
+  for (std::size_t n = 0; n < sources.size() && !vars.empty(); ++n) {
+    const auto& src = sources[n];
+    const auto& t = rec.traces[src.first_trace];
+    for (std::size_t s = 0; s < t.samples(); ++s) {
+      const std::int64_t at = std::llround(t.times_ms[s] / dt);
+      if (!window.contains(at) || at < 1) continue;
+      for (std::size_t i = 0; i < src.end - src.begin; ++i)
+        samples.push_back({std::uint64_t(at - 1) / slice, groups[src.group].first_id + src.begin + i,
+                           std::uint64_t(at), n, s, i});
     }
   }
+  std::sort(samples.begin(), samples.end(), [](const sample& a, const sample& b) {
+    return std::tie(a.slice, a.id, a.time_steps) < std::tie(b.slice, b.id, b.time_steps);
+  });
+  for (const auto& e : samples) {
+    const auto& src = sources[e.source];
+    const std::size_t nn = src.end - src.begin;
+    out["senders"].push_back(e.id);
+    out["times"].push_back(rec.traces[src.first_trace].times_ms[e.s]);
+    for (std::size_t v = 0; v < vars.size(); ++v)
+      out[vars[v].get<std::string>()].push_back(
+          double(rec.traces[src.first_trace + v].values[e.s * nn + e.i]) * src.as[v].scale + src.as[v].offset);
+  }
   return out;
+}
+
+std::uint64_t plan::slice_steps() const {
+  return static_cast<std::uint64_t>(std::max(1LL, std::llround(min_delay_ms / options.resolution_ms)));
 }
 
 }  // namespace volley::nest::detail
@@ -151,7 +173,8 @@ json plan::weight_events(const node_group& recorder) const {
     std::uint64_t slice, sender, step, synapse_id, copy, connection, order, target;
     double weight;
   };
-  const auto slice_steps = static_cast<std::uint64_t>(std::max(1LL, std::llround(min_delay_ms / options.resolution_ms)));
+  const std::uint64_t slice = slice_steps();
+  const recording_window window = recording_window_of(recorder.params, options.resolution_ms);
   std::vector<event> ev;
   for (std::size_t ci = 0; ci < connections.size(); ++ci) {
     if (weight_recorder_of.empty() || weight_recorder_of[ci] != static_cast<long long>(index_of(recorder))) continue;
@@ -162,7 +185,8 @@ json plan::weight_events(const node_group& recorder) const {
         synapse_models, synapse_model_of(synapse_models, connections[ci].syn_spec, "GetEvents").name);
     for (std::size_t k = 0; k < p.weight_log.size(); ++k) {
       const auto& e = p.weight_log[k];
-      ev.push_back({e.step / slice_steps, pre.first_id + p.source_range.begin + e.source_row, e.step, synapse_id,
+      if (!window.contains(static_cast<std::int64_t>(e.step) + 1)) continue;  // the spike's stamp
+      ev.push_back({e.step / slice, pre.first_id + p.source_range.begin + e.source_row, e.step, synapse_id,
                     e.copy, ci, k, post.first_id + p.target_range.begin + e.target, double(e.weight)});
     }
   }

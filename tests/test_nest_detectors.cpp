@@ -18,6 +18,7 @@
 #include "host/nest_correlation.hpp"
 #include "host/nest_layer.hpp"
 #include "host/simulator.hpp"
+#include "tests/support/multimeter_order.hpp"
 #include "tests/support/nest_parrot_case.hpp"
 #include "models/registry.hpp"
 
@@ -312,9 +313,10 @@ TEST(NestDetectors, BinaryNeuronsThroughTheLayer) {
   };
   std::vector<transition> tr;
   std::vector<double> before(n, 0.0);
-  for (std::size_t s = 0; s * n < S.at("S").size(); ++s)
+  const auto S_values = nest_ref::sample_major(S, "S");
+  for (std::size_t s = 0; s * n < S_values.size(); ++s)
     for (int i = 0; i < n; ++i) {
-      const double v = S.at("S")[s * n + i].get<double>();
+      const double v = S_values[s * n + i];
       if (v != before[i]) tr.push_back({static_cast<std::int64_t>(s) + 1, i, v > 0.5});
       before[i] = v;
     }

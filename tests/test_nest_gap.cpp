@@ -110,7 +110,7 @@ replay_result replay(const json& c, int threads = 1) {
   }
   for (const auto& [node, mm] : meters) {
     const json ev = k.get_events(mm);
-    const auto ours = ev.at("V_m").get<std::vector<double>>();              // sample-major
+    const auto ours = nest_ref::sample_major(ev, "V_m");                   // samples x nodes
     const auto& theirs = c.at("traces").at(std::to_string(node) + ".V_m");  // node-major
     // NEST's multimeter hands over its last min_delay slice only at the next Simulate (here 1 ms with wfr, one
     // step without): volley's record has every step, NEST's is a prefix of it

@@ -15,6 +15,7 @@
 #include "engine/network.hpp"
 #include "host/nest_layer.hpp"
 #include "host/simulator.hpp"
+#include "tests/support/multimeter_order.hpp"
 
 using namespace volley;
 using nest::json;
@@ -34,8 +35,9 @@ json integrator_params() {
 }
 
 std::vector<double> per_step_current(const json& events, std::size_t n_nodes, std::size_t node, double dt) {
+  const auto samples = nest_ref::sample_major(events, "V_m");  // samples x nodes
   std::vector<double> v;
-  for (std::size_t k = node; k < events.at("V_m").size(); k += n_nodes) v.push_back(events.at("V_m")[k].get<double>());
+  for (std::size_t k = node; k < samples.size(); k += n_nodes) v.push_back(samples[k]);
   std::vector<double> current(v.size());
   for (std::size_t k = 0; k < v.size(); ++k) current[k] = (v[k] - (k ? v[k - 1] : 0.0)) / dt;
   return current;

@@ -66,7 +66,7 @@ replay_result replay(const json& c) {
     const std::size_t n = made[std::stoul(node)].count;
     for (const auto& v : c.at("record").at(node)) {
       const std::string name = v.get<std::string>();
-      const auto ours = ev.at(name).get<std::vector<double>>();   // sample-major: samples x nodes
+      const auto ours = nest_ref::sample_major(ev, name);         // samples x nodes
       const auto& theirs = c.at("traces").at(node + "." + name);  // node-major
       const std::size_t samples = theirs.size() / n;
       EXPECT_EQ(ours.size(), theirs.size()) << c.at("name") << " " << node << "." << name;

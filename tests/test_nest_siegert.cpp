@@ -127,7 +127,7 @@ double replay(const json& c) {
   for (const auto& [node, mm] : meters) {
     const json ev = k.get_events(mm);
     const std::size_t n = made[std::stoul(node)].count;
-    const auto ours = ev.at("rate").get<std::vector<double>>();  // samples x nodes
+    const auto ours = nest_ref::sample_major(ev, "rate");       // samples x nodes
     const auto& theirs = c.at("traces").at(node + ".rate");      // nodes x samples
     EXPECT_EQ(ours.size(), theirs.size()) << c.at("name") << " " << node;
     const std::size_t samples = theirs.size() / n;

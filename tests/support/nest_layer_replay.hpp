@@ -48,14 +48,14 @@ inline replay_result replay(const json& c) {
   for (const auto& [node, mm] : meters) {
     const json ev = k.get_events(mm);
     const std::size_t n = made[std::stoul(node)].count;
-    const auto times = ev.at("times").get<std::vector<double>>();
+    const auto times = nest_ref::sample_major(ev, "times");
     const auto& want_times = c.at("times");
     EXPECT_EQ(times.size(), want_times.size() * n) << c.at("name") << " " << node;
     for (std::size_t s = 0; s < want_times.size() && s * n < times.size(); ++s)
       EXPECT_NEAR(times[s * n], want_times[s].get<double>(), 1e-9) << c.at("name") << " sample " << s;
     for (const auto& v : c.at("record").at(node)) {
       const std::string name = v.get<std::string>();
-      const auto ours = ev.at(name).get<std::vector<double>>();   // sample-major: samples x nodes
+      const auto ours = nest_ref::sample_major(ev, name);         // samples x nodes
       const auto& theirs = c.at("traces").at(node + "." + name);  // node-major
       const std::size_t samples = theirs.size() / n;
       EXPECT_EQ(ours.size(), theirs.size()) << c.at("name") << " " << node << "." << name;

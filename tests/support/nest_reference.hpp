@@ -30,6 +30,7 @@
 #include "engine/network.hpp"
 #include "host/simulator.hpp"
 #include "models/spike_sources.hpp"
+#include "tests/support/multimeter_order.hpp"
 
 namespace volley::nest_ref {
 
