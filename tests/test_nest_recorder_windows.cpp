@@ -9,13 +9,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "engine/error.hpp"
 #include "host/nest_layer.hpp"
 #include "host/simulator.hpp"
+#include "tests/support/nest_reference.hpp"
 
 using namespace volley;
 using nest::json;
@@ -23,11 +23,7 @@ using nest::json;
 namespace {
 
 const json& reference() {
-  static const json ref = [] {
-    std::ifstream in(std::string(VOLLEY_SOURCE_DIR) + "/tests/reference/nest_recorder_windows.json");
-    if (!in) throw std::runtime_error("cannot read tests/reference/nest_recorder_windows.json");
-    return json::parse(in);
-  }();
+  static const json ref = nest_ref::load_reference("nest_recorder_windows");
   return ref;
 }
 
