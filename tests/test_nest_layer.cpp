@@ -34,8 +34,9 @@ json integrator_params() {
   return {{"C_m", 1.0}, {"tau_m", 1e12}, {"E_L", 0.0}, {"V_m", 0.0}, {"V_reset", 0.0}, {"V_th", 1e12}, {"t_ref", 0.0}};
 }
 
-std::vector<double> per_step_current(const json& events, std::size_t n_nodes, std::size_t node, double dt) {
-  const auto samples = nest_ref::sample_major(events, "V_m");  // samples x nodes
+// samples: a multimeter's V_m, samples x nodes (nest_ref::sample_major).
+std::vector<double> per_step_current(const std::vector<double>& samples, std::size_t n_nodes, std::size_t node,
+                                     double dt) {
   std::vector<double> v;
   for (std::size_t k = node; k < samples.size(); k += n_nodes) v.push_back(samples[k]);
   std::vector<double> current(v.size());
@@ -108,12 +109,13 @@ TEST(NestLayer, NoiseGeneratorHoldsGaussianValuesForItsIntervalIndependentlyPerT
   k.connect(mm, n);
   k.simulate(200.0);
   const json ev = k.get_events(mm);
+  const auto V = nest_ref::sample_major(ev, "V_m");
   const int hold_steps = 10, first = static_cast<int>(std::lround((delay + dt) / dt));  // block grid origin
   double sum = 0, sum2 = 0, cross = 0;
   long count = 0;
   std::vector<double> previous;
   for (int i = 0; i < nodes; ++i) {
-    const auto I = per_step_current(ev, nodes, i, dt);
+    const auto I = per_step_current(V, nodes, i, dt);
     ASSERT_EQ(I.size(), 2000u);
     for (int s = 0; s < first; ++s) ASSERT_NEAR(I[s], 0.0, 1e-6) << "before the delay has passed";
     for (std::size_t s = first; s + hold_steps <= I.size(); s += hold_steps) {
@@ -151,10 +153,11 @@ TEST(NestLayer, NoiseGeneratorStdModModulatesTheVariance) {
   k.connect(mm, n);
   k.simulate(400.0);
   const json ev = k.get_events(mm);
+  const auto V = nest_ref::sample_major(ev, "V_m");
   double v_pos = 0, v_neg = 0;
   long n_pos = 0, n_neg = 0;
   for (int i = 0; i < nodes; ++i) {
-    const auto I = per_step_current(ev, nodes, i, dt);
+    const auto I = per_step_current(V, nodes, i, dt);
     for (std::size_t s = 2; s < I.size(); s += 10) {
       const double t_block = double(s - 2) * dt;  // the generator's clock
       (std::sin(2 * M_PI * 5e-3 * t_block) > 0 ? v_pos : v_neg) += I[s] * I[s];
