@@ -331,13 +331,8 @@ void update_short_term_plasticity(std::vector<projection>& projections, std::uin
         double unused_u = 0, unused_y = 0;
         double& u = p.stp_u.empty() ? unused_u : p.stp_u[i];
         double& y = p.stp_y.empty() ? unused_y : p.stp_y[i];
-        if (p.unroll_var < 0) {
-          p.efficacy[i] = static_cast<real_t>(
-              models::plasticity_on_spike(p.plasticity, u, p.stp_x[i], y, p.stp_since[i], step));
-          continue;
-        }
-        std::vector<real_t>* each = nullptr;  // the weight_recorder's: every spike's efficacy
-        if (p.record_weights) {
+        std::vector<real_t>* each = nullptr;  // the weight_recorder's: every spike's efficacy of an unrolled count
+        if (p.record_weights && p.unroll_var >= 0) {
           if (p.unrolled_efficacies.size() != rows) p.unrolled_efficacies.resize(rows);
           each = &p.unrolled_efficacies[i];
           each->clear();
