@@ -86,7 +86,7 @@ void network::add_current_input(const std::string& target, const current_input& 
   s.begin = r.begin;
   s.end = r.end;
   s.dt = dt_;
-  s.tag = rng::make_tag(rng::purpose::input, next_input_id_);
+  s.tag = next_input_tag();
   real_t initial = 0;  // OU / integrated Wiener state at t = 0
 
   if (const auto* in = std::get_if<section_input>(&source)) {
@@ -224,8 +224,7 @@ void network::add_current_input(const std::string& target, const current_input& 
     s.hold_steps = static_cast<std::uint32_t>(hold_steps);
     s.clock_shift = static_cast<std::uint32_t>(origin_steps);
   }
-  p.add_current_source(s, initial);
-  ++next_input_id_;
+  p.add_current_source(s, initial, input_owner_);
 }
 
 void network::set_spike_schedule(const std::string& population_name, const std::vector<index_t>& indices,

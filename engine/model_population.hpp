@@ -2,11 +2,13 @@
 // A population of one concrete neuron model: its parameters, derived constants and the fused-update launcher.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include "engine/error.hpp"
 #include "engine/population.hpp"
 #include "kernels/cpu_parallel.hpp"
 #include "kernels/neuron_update.hpp"
@@ -54,6 +56,36 @@ class model_population final : public population {
   }
 
   const std::vector<params>& parameters() const { return params_; }
+
+  void take_parameters(const population& fresh, const std::vector<std::string>& keys, index_t begin, index_t end,
+                       double dt) override {
+    static_assert(std::is_trivially_copyable_v<params>, "parameters are copied field by field");
+    const auto* from = dynamic_cast<const model_population*>(&fresh);
+    if (from == nullptr || from->size_ != size_ || begin > end || end > size_)
+      throw internal_error("take_parameters: population '" + fresh.name() + "' does not match '" + name_ + "'");
+    std::vector<params> next = params_;
+    if (next.size() == 1 && !(begin == 0 && end == size_ && from->params_.size() == 1)) next.assign(size_, params_[0]);
+    for (index_t i = begin; i < end; ++i) {
+      params& to = next[next.size() == 1 ? 0 : i];
+      const params& src = from->params_[from->params_.size() == 1 ? 0 : i];
+      // a field named in `keys`: copied byte for byte from the same offset of src
+      Model::each_param(to, [&](const char* name, auto& field, range_check) {
+        if (std::find(keys.begin(), keys.end(), name) == keys.end()) return;
+        const auto offset = reinterpret_cast<const char*>(&field) - reinterpret_cast<const char*>(&to);
+        std::memcpy(&field, reinterpret_cast<const char*>(&src) + offset, sizeof(field));
+      });
+      if (next.size() == 1) break;
+    }
+    for (std::size_t i = 0; i < next.size(); ++i)
+      if (const char* problem = Model::validate(next[i]))
+        throw parameter_error("population '" + name_ + "' (" + Model::name + ")", "params",
+                              next.size() > 1 ? "neuron " + std::to_string(i) : "values", problem);
+    std::vector<typename decltype(constants_)::value_type> derived;
+    derived.reserve(next.size());
+    for (const auto& p : next) derived.push_back(Model::derive(p, dt));
+    params_ = std::move(next);
+    constants_ = std::move(derived);
+  }
 
   std::vector<models::clopath_rule> clopath_rules(double dt) const override {
     std::vector<models::clopath_rule> rules;

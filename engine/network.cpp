@@ -689,7 +689,7 @@ void network::add_poisson_input(const std::string& target, units::rate_q rate, c
   d.end = r.end;
   d.mean_count = static_cast<real_t>(rate.value * dt_);
   d.weight = static_cast<real_t>(weight.dist.a);
-  d.tag = rng::make_tag(rng::purpose::input, next_input_id_++);
+  d.tag = next_input_tag();
   d.step_begin = first_step_at(shape.start.value);
   d.step_end = first_step_at(shape.stop.value);
   d.amplitude_count = static_cast<real_t>(shape.amplitude.value * dt_);
@@ -698,7 +698,7 @@ void network::add_poisson_input(const std::string& target, units::rate_q rate, c
   d.shared = shape.shared;
   d.copy_p = static_cast<real_t>(shape.copy_probability);
   p.mark_channel_used(d.channel);
-  p.add_poisson_drive(d);
+  p.add_poisson_drive(d, input_owner_);
 }
 
 void network::add_spike_times(const std::string& target, const std::vector<double>& times_ms,
@@ -719,7 +719,32 @@ void network::add_spike_times(const std::string& target, const std::vector<doubl
   in.weight = static_cast<real_t>(weight.dist.a);
   in.target->mark_channel_used(in.channel);
   in.delay = delay_steps(delay.value, where);
+  in.owner = input_owner_;
   spike_inputs_.push_back(std::move(in));
+}
+
+std::uint32_t network::next_input_tag() {
+  if (next_reuse_ < reuse_tags_.size()) return reuse_tags_[next_reuse_++];
+  return rng::make_tag(rng::purpose::input, next_input_id_++);
+}
+
+void network::begin_inputs(std::uint32_t owner, std::vector<std::uint32_t> reuse_tags) {
+  input_owner_ = owner;
+  reuse_tags_ = std::move(reuse_tags);
+  next_reuse_ = 0;
+}
+
+void network::end_inputs() { begin_inputs(0); }
+
+std::vector<std::uint32_t> network::remove_inputs(std::uint32_t owner) {
+  std::vector<std::uint32_t> tags;
+  if (owner == 0) return tags;
+  for (auto& p : populations_) {
+    const auto t = p->remove_inputs(owner);
+    tags.insert(tags.end(), t.begin(), t.end());
+  }
+  std::erase_if(spike_inputs_, [&](const spike_times_input& in) { return in.owner == owner; });
+  return tags;
 }
 
 std::uint64_t network::synapse_count() const {

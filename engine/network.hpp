@@ -110,6 +110,7 @@ struct spike_times_input {
   real_t weight = 0;
   std::uint32_t delay = 1;            // steps
   std::size_t next = 0;               // cursor into emit_steps while running
+  std::uint32_t owner = 0;            // who added it (network::begin_inputs), 0: nobody
 };
 
 // brainpy.state's analog current generators, evaluated inside the fused update (models/current_sources.hpp has
@@ -260,6 +261,13 @@ class network {
   // A time-varying current into every neuron of `target` ("P" or "P[a:b]"), each batch instance alike (OU and
   // Wiener draw independent noise per neuron and instance). `where` names the input in errors (spec: its index).
   void add_current_input(const std::string& target, const current_input& source, const std::string& where = "");
+  // Inputs that can be taken back (NEST's generators changed between simulate() calls, host/nest_layer.cpp): the
+  // Poisson, spike-time and current inputs added between begin_inputs(owner) and end_inputs() belong to `owner`
+  // (> 0), and remove_inputs(owner) removes them all again, returning their rng tags. Where `reuse_tags` is given,
+  // the inputs added take those tags in order (then fresh ones): an input lowered again draws the same numbers.
+  void begin_inputs(std::uint32_t owner, std::vector<std::uint32_t> reuse_tags = {});
+  void end_inputs();
+  std::vector<std::uint32_t> remove_inputs(std::uint32_t owner);
   // The spikes of a SpikeTime population: neuron indices[k] spikes at times[k] (emission time, on the dt grid,
   // >= dt), in every batch instance. Replaces an earlier schedule.
   void set_spike_schedule(const std::string& population, const std::vector<index_t>& indices,
@@ -308,6 +316,10 @@ class network {
   std::uint64_t seed_;
   std::uint32_t batch_;
   std::uint32_t next_input_id_ = 0;
+  std::uint32_t input_owner_ = 0;              // begin_inputs
+  std::vector<std::uint32_t> reuse_tags_;      // begin_inputs: tags handed out before fresh ones
+  std::size_t next_reuse_ = 0;
+  std::uint32_t next_input_tag();              // a reused tag, else a fresh one (advances next_input_id_)
   std::vector<std::unique_ptr<population>> populations_;
   std::vector<projection> projections_;
   std::vector<spike_times_input> spike_inputs_;

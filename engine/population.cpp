@@ -59,14 +59,15 @@ void population::allocate_ring_buffers(int n_slots) {
   ring_.assign(channels_.size(), std::vector<real_t>(std::size_t(ring_slots_) * batch_ * size_, real_t(0)));
 }
 
-void population::add_poisson_drive(const poisson_drive& d) {
+void population::add_poisson_drive(const poisson_drive& d, std::uint32_t owner) {
   if (poisson_.size() >= std::size_t(max_poisson_drives))
     throw spec_error("population '" + name_ + "': at most " + std::to_string(max_poisson_drives) +
                      " Poisson inputs");
   poisson_.push_back(d);
+  poisson_owner_.push_back(owner);
 }
 
-void population::add_current_source(const models::current_source& s, real_t initial) {
+void population::add_current_source(const models::current_source& s, real_t initial, std::uint32_t owner) {
   if (currents_.size() >= std::size_t(max_current_sources))
     throw spec_error("population '" + name_ + "': at most " + std::to_string(max_current_sources) +
                      " time-varying current inputs");
@@ -74,6 +75,37 @@ void population::add_current_source(const models::current_source& s, real_t init
   currents_.back().state = nullptr;
   current_state_.emplace_back();
   if (models::current_source_has_state(s)) current_state_.back().assign(std::size_t(size_) * batch_, initial);
+  current_owner_.push_back(owner);
+}
+
+std::vector<std::uint32_t> population::remove_inputs(std::uint32_t owner) {
+  std::vector<std::uint32_t> tags;
+  if (owner == 0) return tags;
+  std::size_t kept = 0;
+  for (std::size_t k = 0; k < currents_.size(); ++k) {
+    if (current_owner_[k] == owner) {
+      tags.push_back(currents_[k].tag);
+      continue;
+    }
+    currents_[kept] = currents_[k];
+    current_state_[kept] = std::move(current_state_[k]);
+    current_owner_[kept++] = current_owner_[k];
+  }
+  currents_.resize(kept);
+  current_state_.resize(kept);
+  current_owner_.resize(kept);
+  kept = 0;
+  for (std::size_t k = 0; k < poisson_.size(); ++k) {
+    if (poisson_owner_[k] == owner) {
+      tags.push_back(poisson_[k].tag);
+      continue;
+    }
+    poisson_[kept] = poisson_[k];
+    poisson_owner_[kept++] = poisson_owner_[k];
+  }
+  poisson_.resize(kept);
+  poisson_owner_.resize(kept);
+  return tags;
 }
 
 void population::add_bias(index_t begin, index_t end, real_t amplitude) {

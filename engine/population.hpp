@@ -133,11 +133,15 @@ class population {
   void mark_channel_used(int channel) { channel_used_[channel] = true; }
   bool channel_used(int channel) const { return channel_used_[channel]; }
   const std::vector<poisson_drive>& poisson_drives() const { return poisson_; }
-  void add_poisson_drive(const poisson_drive& d);
+  // owner: a tag of whoever added the input (network::begin_inputs), so that remove_inputs can take it back
+  void add_poisson_drive(const poisson_drive& d, std::uint32_t owner = 0);
 
   // Current sources evaluated in the fused update (models/current_sources.hpp). OU and integrated Wiener sources
   // get a state array [batch][neuron] (pA) starting at `initial`; the descriptor's state pointer is set by view().
-  void add_current_source(const models::current_source& s, real_t initial);
+  void add_current_source(const models::current_source& s, real_t initial, std::uint32_t owner = 0);
+  // Removes the Poisson drives and current sources added with `owner` (> 0); returns their rng tags, current
+  // sources first, each kind in the order it was added.
+  std::vector<std::uint32_t> remove_inputs(std::uint32_t owner);
   const std::vector<models::current_source>& current_sources() const { return currents_; }
   real_t* current_state(int s) { return current_state_[s].empty() ? nullptr : current_state_[s].data(); }
 
@@ -158,6 +162,11 @@ class population {
                              int threads) = 0;
   // Sets state `var` of neuron i in batch b (all batches when b < 0).
   void set_state(int var, index_t i, real_t value);
+  // Takes the parameters named in `keys` of neurons [begin, end) from `fresh` (a population of the same model and
+  // size, built from changed parameters) and derives the constants again; the state is kept. Throws a
+  // parameter_error, changing nothing, where a neuron's parameters are inconsistent (Model::validate).
+  virtual void take_parameters(const population& fresh, const std::vector<std::string>& keys, index_t begin,
+                               index_t end, double dt) = 0;
   // Clopath neurons: the rule clopath_synapse applies, one per parameter set (one for a homogeneous population,
   // else one per neuron); empty for other models.
   virtual std::vector<models::clopath_rule> clopath_rules(double /*dt*/) const { return {}; }
@@ -184,6 +193,7 @@ class population {
   std::vector<poisson_drive> poisson_;
   std::vector<models::current_source> currents_;
   std::vector<std::vector<real_t>> current_state_;  // per source: [batch][neuron] or empty
+  std::vector<std::uint32_t> poisson_owner_, current_owner_;  // per drive / source: who added it (0: nobody)
   std::vector<real_t> gap_current_;                 // pA, [batch][neuron]; empty without gap junctions
   std::vector<std::vector<index_t>> spikes_;
 };

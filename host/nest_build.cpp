@@ -50,10 +50,8 @@ node_group& plan::group_of(const node_collection& nodes, const std::string& wher
   return const_cast<node_group&>(static_cast<const plan*>(this)->group_of(nodes, where));
 }
 
-void plan::build_population(node_group& g) {
-  check_cm_built(g);
+std::unique_ptr<population> plan::create_population(const node_group& g, std::uint32_t id) const {
   const std::string where = "Create('" + g.model + "')";
-  g.population = g.model + "_" + std::to_string(g.first_id);
   json params = json::object(), initial = json::object();
   for (const auto& [key, value] : g.params.items()) {
     const std::string unit = unit_of_key(g, key, where);
@@ -75,10 +73,17 @@ void plan::build_population(node_group& g) {
   req.batch = 1;
   req.dt = options.resolution_ms;
   req.seed = options.rng_seed;
-  req.id = static_cast<std::uint32_t>(net->populations().size());
+  req.id = id;
   req.params = &params;
   req.initial = &initial;
-  population& p = net->adopt(g.entry->create(req));
+  return g.entry->create(req);
+}
+
+void plan::build_population(node_group& g) {
+  check_cm_built(g);
+  const std::string where = "Create('" + g.model + "')";
+  g.population = g.model + "_" + std::to_string(g.first_id);
+  population& p = net->adopt(create_population(g, static_cast<std::uint32_t>(net->populations().size())));
   for (const auto& [key, values] : g.state_overrides.items()) {
     int var = 0;
     while (p.model().state[var].name != key) ++var;
@@ -401,15 +406,20 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
                             "one generator per Connect for NMDA connections into iaf_bw_2001_exact");
     spec["volley_port"] = claim_nmda_slot(post, where);
   }
-  const generator_context ctx{options.resolution_ms, min_delay_ms,
-                              options.rng_seed, static_cast<std::uint32_t>(&c - connections.data())};
-  lower_generator(*net, pre, selector(post, b, b + c.post.count), post, spec, ctx);
+  const std::size_t index = static_cast<std::size_t>(&c - connections.data());
+  const generator_context ctx{options.resolution_ms, min_delay_ms, options.rng_seed, static_cast<std::uint32_t>(index)};
+  // kept (with the inputs' owner index + 1) so that a SetStatus after simulate() can lower it again
+  lowered_generators[index] = {selector(post, b, b + c.post.count), spec, ctx, {}, false};
+  lower_generator_connection(index, pre);
 }
 
 void plan::build() {
   net = std::make_unique<network>(network_options{units::time_q(options.resolution_ms), options.rng_seed, 1});
   recorded.assign(groups.size(), {});
   resets.assign(groups.size(), {});
+  cleared_at.assign(groups.size(), 0);
+  generator_history.assign(groups.size(), {});
+  lowered_generators.clear();
   projection_of.assign(connections.size(), -1);
   weight_recorder_of.assign(connections.size(), -1);
   std::vector<json> delays;  // each connection's delay over its synapse model's default (once, not per generator)

@@ -68,16 +68,9 @@ node_collection kernel::create(const std::string& model, std::uint64_t n, const 
 }
 
 void kernel::set_status(const node_collection& nodes, const json& params) {
-  if (plan_->sim) {  // after Simulate: only NEST's reset of a correlation_detector, n_events = [0, 0]
-    const node_group& g = plan_->group_of(nodes, "SetStatus");
-    if (g.kind == device_kind::correlation_detector && params.is_object() && params.size() == 1 &&
-        params.contains("n_events")) {
-      if (params.at("n_events") != json::array({0, 0}))
-        throw parameter_error("SetStatus(" + g.model + ")", "n_events", params.at("n_events").dump(),
-                              "[0, 0] (NEST: n_events can only be set to [0 0], which clears the histograms)");
-      plan_->resets[plan_->index_of(g)].push_back(plan_->sim->current_step());
-      return;
-    }
+  if (plan_->sim) {  // between Simulate calls (host/nest_later_changes.cpp)
+    plan_->set_status_after_simulate(nodes, params);
+    return;
   }
   plan_->check_not_built("SetStatus");
   node_group& g = plan_->group_of(nodes, "SetStatus");

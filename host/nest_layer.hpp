@@ -15,7 +15,8 @@
 // Numbers are in NEST's units (ms, mV, pA, nS, pF, Hz, degrees for phases); volley's internal units are NEST's
 // except rates, which this layer converts. Nothing is built until the first simulate(): create, connect and
 // set_status only record what to build, so parameters can be set in any order, as in NEST. After the first
-// simulate() the network is fixed (further simulate() calls continue the run). The timing of every device is
+// simulate() the nodes and connections are fixed (further simulate() calls continue the run); set_status can still
+// change neurons and generators, and clear recorders. The timing of every device is
 // NEST's, measured against NEST 3.10 (tests/test_nest_layer.cpp, docs/nest_layer.md).
 #include <cstdint>
 #include <memory>
@@ -87,7 +88,15 @@ class kernel {
   // "static_synapse", weight, delay (numbers or distributions), receptor_type (0: by the sign of the weight).
   void connect(const node_collection& pre, const node_collection& post, const json& conn_spec = "all_to_all",
                const json& syn_spec = json::object());
-  // Before the first simulate() only, except {"n_events": [0, 0]} on a correlation_detector (clears it, as NEST).
+  // After a simulate() (as between NEST's Simulate calls): neurons' parameters and state variables (numbers or
+  // per-node lists; not those of spike_train_injector, rate, cm_default, astrocyte, siegert, gif_pop_psc_exp,
+  // clopath and urbanczik neurons, whose parameters are lowered into the network: their states can be set); the
+  // parameters of dc_generator, ac_generator, step_current_generator, noise_generator, poisson_generator,
+  // mip_generator and spike_generator, which act from the next step on as NEST's
+  // (old parameters for what the generator emitted up to now, the new ones after); {"n_events": 0} on a
+  // spike_recorder, multimeter or voltmeter and {"n_events": [0, 0]} on a correlation_detector clear them, as in
+  // NEST (the samples of the last min_delay slice run, which NEST has not delivered yet, stay). Anything else is
+  // set before the first simulate().
   void set_status(const node_collection& nodes, const json& params);
   // Synapse models (host/nest_synapses.hpp): static_synapse, static_synapse_hom_w, tsodyks_synapse(_hom),
   // tsodyks2_synapse, stdp_synapse, stdp_synapse_hom, stdp_pl_synapse_hom, stdp_triplet_synapse,

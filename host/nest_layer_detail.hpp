@@ -104,6 +104,16 @@ struct recorder_source {
 };
 
 
+// What lowering a generator needs beyond the connection: the resolution, NEST's min_delay (the shortest
+// connection delay of the network: mip_generator's spikes arrive min_delay - dt later than a
+// poisson_generator's in NEST 3.10, measured), and the seed and a number for host-drawn spike trains.
+struct generator_context {
+  double dt = 0.1;         // ms
+  double min_delay = 0.1;  // ms
+  std::uint64_t seed = 1;
+  std::uint32_t connection = 0;  // index of the connection (stream of pulsepacket_generator's draws)
+};
+
 struct plan {
   kernel_options options;
   std::uint64_t next_id = 1;
@@ -141,6 +151,30 @@ struct plan {
   std::vector<std::vector<std::uint64_t>> resets;     // per group: steps at which SetStatus(n_events: [0, 0]) reset
                                                       // a correlation_detector after a simulate()
 
+  // SetStatus after a simulate() (host/nest_later_changes.cpp). A generator changed at time T acts as two: its old
+  // parameters for what it emits up to T, its new ones after (each a window origin/start/stop inside its own),
+  // lowered again onto its targets; the inputs of a connection carry the owner index + 1 (network::begin_inputs).
+  struct generator_segment {
+    double from_ms;  // the segment covers emissions after from_ms (-inf: from the start)
+    json params;
+  };
+  std::vector<std::vector<generator_segment>> generator_history;  // per group; empty: never changed
+  struct lowered_generator {  // per device -> neuron connection: what it was lowered with at build
+    std::string target;       // volley selector
+    json syn_spec;
+    generator_context ctx;
+    std::vector<std::uint32_t> tags;  // rng tags of its first lowering, reused by each segment
+    bool tags_known = false;
+  };
+  std::map<std::size_t, lowered_generator> lowered_generators;  // by connection index
+  std::vector<std::uint64_t> cleared_at;  // per group (recorders): SetStatus(n_events: 0) hid the events up to it
+  void set_status_after_simulate(const node_collection& nodes, const json& params);
+  void change_neurons(node_group& g, const node_collection& nodes, const json& params);
+  void change_generator(node_group& g, const json& params);
+  void lower_generator_connection(std::size_t connection, const node_group& g);
+  // A neuron group's population built from g.params (id: the rng streams of its per-neuron draws)
+  std::unique_ptr<population> create_population(const node_group& g, std::uint32_t id) const;
+
   void check_not_built(const char* call) const;
   node_group& group_of(const node_collection& nodes, const std::string& where);
   const node_group& group_of(const node_collection& nodes, const std::string& where) const;
@@ -151,6 +185,7 @@ struct plan {
   void build();
   json status(const node_collection& nodes) const;
   json events(const node_collection& recorder) const;
+  json recorded_events(const node_collection& recorder) const;  // events() before SetStatus(n_events: 0) clears
   // NEST's min_delay in steps: the slices its recorders receive events in
   std::uint64_t slice_steps() const;
   json connections_between(const node_collection& source, const node_collection& target) const;
@@ -295,15 +330,6 @@ quantity_value quantity_in(const json& value, const std::string& unit, const std
 
 // Checks everything first, then commits (as NEST's SetStatus); dt: the resolution (detectors' time grid).
 void set_device_params(node_group& g, const json& params, const std::string& where, double dt);
-// What lowering a generator needs beyond the connection: the resolution, NEST's min_delay (the shortest
-// connection delay of the network: mip_generator's spikes arrive min_delay - dt later than a
-// poisson_generator's in NEST 3.10, measured), and the seed and a number for host-drawn spike trains.
-struct generator_context {
-  double dt = 0.1;         // ms
-  double min_delay = 0.1;  // ms
-  std::uint64_t seed = 1;
-  std::uint32_t connection = 0;  // index of the connection (stream of pulsepacket_generator's draws)
-};
 // NEST's min_delay over the planned connections' delays (their syn_specs over their synapse models' defaults):
 // numbers and lists count with their smallest value, distributions with their "low" bound where they give one
 // (else the resolution).

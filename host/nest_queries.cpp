@@ -34,6 +34,30 @@ json plan::status(const node_collection& nodes) const {
 }
 
 json plan::events(const node_collection& recorder) const {
+  json out = recorded_events(recorder);
+  const node_group& g = group_of(recorder, "GetEvents");
+  const std::uint64_t cleared = index_of(g) < cleared_at.size() ? cleared_at[index_of(g)] : 0;
+  if (cleared == 0 || !is_recorder(g.kind)) return out;
+  // SetStatus(n_events: 0) after `cleared` steps removes the events NEST had delivered by then: every spike, the
+  // samples up to the start of the last min_delay slice run (NEST delivers a slice's samples in the next slice)
+  const json& times = out.at("times");
+  const std::uint64_t slice = slice_steps();
+  const std::uint64_t delivered = g.kind == device_kind::spike_recorder ? cleared : (cleared - 1) / slice * slice;
+  const double limit = (double(delivered) + 1e-9) * options.resolution_ms;
+  json kept = json::object();
+  for (const auto& [key, values] : out.items()) {
+    if (!values.is_array() || values.size() != times.size()) {
+      kept[key] = values;
+      continue;
+    }
+    json& k = kept[key] = json::array();
+    for (std::size_t i = 0; i < values.size(); ++i)
+      if (times[i].get<double>() > limit) k.push_back(values[i]);
+  }
+  return kept;
+}
+
+json plan::recorded_events(const node_collection& recorder) const {
   const node_group& g = group_of(recorder, "GetEvents");
   if (g.kind == device_kind::spin_detector) return spin_events(g);
   if (!is_recorder(g.kind))

@@ -76,6 +76,10 @@ class simulator {
   // Advances the network by `duration` (rounded to whole steps). May be called again to continue.
   run_stats run(units::time_q duration);
 
+  // The network's parameters or inputs changed between runs (NEST's SetStatus after Simulate): the next GPU run
+  // uploads everything again. State changes need no call (every run uploads the state).
+  void invalidate_device() { gpu_stale_ = true; }
+
   const recording& record() const { return record_; }
   recording& record() { return record_; }
   std::uint64_t current_step() const { return step_; }

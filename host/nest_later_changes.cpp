@@ -1,0 +1,210 @@
+// SetStatus after a simulate() (host/nest_layer_detail.hpp): neurons' parameters and states, generators' parameters,
+// and clearing a recorder's events, as NEST applies them between two Simulate calls.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "engine/error.hpp"
+#include "host/nest_device_values.hpp"
+#include "host/nest_layer_detail.hpp"
+
+namespace volley::nest::detail {
+
+namespace {
+
+// Generators whose lowering honours origin / start / stop (host/nest_generators.cpp): a change is the old
+// parameters up to the change and the new ones after, each in its own window.
+bool changeable_generator(device_kind k) {
+  switch (k) {
+    case device_kind::dc_generator:
+    case device_kind::ac_generator:
+    case device_kind::step_current_generator:
+    case device_kind::noise_generator:
+    case device_kind::poisson_generator:
+    case device_kind::mip_generator:
+    case device_kind::spike_generator:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// `params` restricted to emissions in (from, to] (ms, absolute): origin 0, start and stop the window's ends, or
+// null where nothing of the window is left.
+json clipped(json params, double from, double to) {
+  const double o = params.at("origin").get<double>(), s = params.at("start").get<double>();
+  const double e = params.at("stop").get<double>();
+  const double lo = std::max(o + s, from);
+  const double hi = e >= nest_forever ? to : std::min(o + e, to);
+  if (!(hi > lo)) return nullptr;
+  params["origin"] = 0.0;
+  params["start"] = std::max(lo, 0.0);
+  params["stop"] = std::isfinite(hi) ? hi : nest_forever;
+  return params;
+}
+
+}  // namespace
+
+void plan::set_status_after_simulate(const node_collection& nodes, const json& params) {
+  node_group& g = group_of(nodes, "SetStatus");
+  const std::string where = "SetStatus(" + g.model + ") after Simulate()";
+  if (!params.is_object()) throw parameter_error(where, "params", params.dump(), "an object {name: value}");
+  if (g.kind == device_kind::correlation_detector && params.size() == 1 && params.contains("n_events")) {
+    if (params.at("n_events") != json::array({0, 0}))
+      throw parameter_error("SetStatus(" + g.model + ")", "n_events", params.at("n_events").dump(),
+                            "[0, 0] (NEST: n_events can only be set to [0, 0], which clears the histograms)");
+    resets[index_of(g)].push_back(sim->current_step());
+    return;
+  }
+  if (g.kind == device_kind::none) return change_neurons(g, nodes, params);
+  if (changeable_generator(g.kind)) {
+    if (nodes.count != g.count)
+      throw parameter_error(where, "nodes", std::to_string(nodes.count) + " of " + std::to_string(g.count),
+                            "all devices of one Create() call (volley keeps one parameter set per call)");
+    return change_generator(g, params);
+  }
+  if (g.kind == device_kind::spike_recorder || g.kind == device_kind::multimeter || g.kind == device_kind::voltmeter) {
+    for (const auto& [key, value] : params.items())
+      if (key != "n_events" || value != json(0))
+        throw parameter_error(where, key, value.dump(), key == "n_events"
+                                                            ? "0 (NEST: n_events can only be set to 0, which clears "
+                                                              "the recorded events)"
+                                                            : "n_events: 0; a recorder's other parameters are set "
+                                                              "before the first Simulate() in volley");
+    cleared_at[index_of(g)] = sim->current_step();
+    return;
+  }
+  throw user_error(where + ": volley changes neurons, the generators dc_generator, ac_generator, "
+                   "step_current_generator, noise_generator, poisson_generator, mip_generator and spike_generator, "
+                   "and clears spike_recorder, multimeter and voltmeter (n_events: 0) after the first Simulate(); set " + g.model + "'s parameters before it");
+}
+
+void plan::change_neurons(node_group& g, const node_collection& nodes, const json& params) {
+  const std::string where = "SetStatus(" + g.model + ") after Simulate()";
+  population& pop = net->find(g.population);
+  // parameters the layer lowered into other parts of the network at build time stay as built
+  const bool lowered_elsewhere = is_injector(g) || is_rate_model(g) || is_cm(g) || is_astrocyte(g) || is_siegert(g) ||
+                                 g.model == "gif_pop_psc_exp" || pop.model().clopath.u >= 0 ||
+                                 pop.model().urbanczik_dendrite >= 0;
+  const std::uint64_t offset = nodes.first_id - g.first_id;
+  const bool whole = offset == 0 && nodes.count == g.count;
+  for (const auto& [key, value] : params.items())
+    if (is_archive_key(key))
+      throw parameter_error(where, key, value.dump(),
+                            "set before the first Simulate() (the STDP archive is built then)");
+  const json expanded = lowered_elsewhere ? params : expand_vector_params(g, params, where);
+  json updated = g.params;
+  std::vector<std::string> changed;                       // parameters
+  std::vector<std::pair<int, std::vector<real_t>>> states;  // state variable -> values of the nodes
+  for (const auto& [key, value] : expanded.items()) {
+    const std::string unit = unit_of_key(g, key, where);  // rejects unknown names, naming the known ones
+    if (value.is_object())
+      throw parameter_error(where, key, value.dump(), "a number or a list with one value per node (a distribution "
+                                                      "only before the first Simulate())");
+    if (value.is_array() && value.size() != nodes.count)
+      throw parameter_error(where, key, std::to_string(value.size()) + " values",
+                            std::to_string(nodes.count) + " values, one per node");
+    auto at = [&](std::uint64_t i) -> const json& { return value.is_array() ? value.at(i) : value; };
+    if (is_state_key(g, key)) {
+      std::vector<real_t> values;
+      for (std::uint64_t i = 0; i < nodes.count; ++i)
+        values.push_back(static_cast<real_t>(quantity_in(at(i), unit, where, key).dist.a));
+      states.emplace_back(pop.find_state(key), std::move(values));
+      continue;
+    }
+    if (lowered_elsewhere)
+      throw parameter_error(where, key, value.dump(), "set before the first Simulate(): volley lowers " + g.model +
+                                                          "'s parameters into the network when it is built (its "
+                                                          "state variables can be set)");
+    json& slot = updated[key];
+    if (whole) {
+      slot = value;
+    } else {
+      if (slot.is_object())
+        throw parameter_error(where, key, value.dump(), "a value for all nodes of the Create() call: it holds a "
+                                                        "distribution, which volley does not split per node");
+      if (!slot.is_array()) slot = json::array_t(g.count, slot);
+      for (std::uint64_t i = 0; i < nodes.count; ++i) slot[offset + i] = at(i);
+    }
+    changed.push_back(key);
+  }
+  if (!changed.empty()) {  // checked as NEST checks (ranges, consistency), then committed
+    node_group next = g;
+    next.params = updated;
+    check_neuron_params(next);
+    const auto fresh = create_population(next, pop.id());
+    pop.take_parameters(*fresh, changed, static_cast<index_t>(offset), static_cast<index_t>(offset + nodes.count),
+                        options.resolution_ms);
+    g.params = std::move(updated);
+    sim->invalidate_device();
+  }
+  for (const auto& [var, values] : states)
+    for (std::uint64_t i = 0; i < nodes.count; ++i) pop.set_state(var, static_cast<index_t>(offset + i), values[i]);
+}
+
+void plan::change_generator(node_group& g, const json& params) {
+  const std::string where = "SetStatus(" + g.model + ") after Simulate()";
+  node_group next = g;
+  set_device_params(next, params, where, options.resolution_ms);
+  const double dt = options.resolution_ms;
+  const double now = double(sim->current_step()) * dt;
+  auto& history = generator_history[index_of(g)];
+  if (history.empty()) history.push_back({-std::numeric_limits<double>::infinity(), g.params});
+  if (history.back().from_ms == now) {
+    history.back().params = next.params;
+  } else {
+    history.push_back({now, next.params});
+  }
+  // a segment that ended longer ago than any of its effects can reach no target any more
+  const double reach = max_delay_ms + min_delay_ms + 2 * dt;
+  while (history.size() > 1 && history[1].from_ms + reach < now) history.erase(history.begin());
+  g.params = next.params;
+  for (const auto& [index, lowered] : lowered_generators)
+    if (&group_of(connections[index].pre, "SetStatus") == &g) lower_generator_connection(index, g);
+  sim->invalidate_device();
+}
+
+void plan::lower_generator_connection(std::size_t index, const node_group& g) {
+  lowered_generator& l = lowered_generators.at(index);
+  const connection& c = connections[index];
+  const node_group& post = group_of(c.post, "Connect");
+  const auto owner = static_cast<std::uint32_t>(index + 1);
+  const auto removed = net->remove_inputs(owner);
+  if (!l.tags_known && sim) {
+    l.tags = removed;
+    l.tags_known = true;
+  }
+  const auto& history = generator_history[index_of(g)];
+  if (history.empty()) {  // as created
+    net->begin_inputs(owner);
+    lower_generator(*net, g, l.target, post, l.syn_spec, l.ctx);
+    net->end_inputs();
+    return;
+  }
+  // The window start that makes a generator first emit in the step starting at the change's time T, as NEST's
+  // changed generator does (measured against NEST 3.10): current generators T + h (their window start s first acts
+  // in the step starting at s - h), poisson_generator and mip_generator T - h (first in the step starting at s + h);
+  // spike_generator sends the times after T (half a step keeps a time at T before the change, whatever rounding).
+  const double h = options.resolution_ms;
+  const double shift = g.kind == device_kind::spike_generator                                        ? 0.5 * h
+                       : g.kind == device_kind::poisson_generator || g.kind == device_kind::mip_generator ? -h
+                                                                                                            : h;
+  for (std::size_t k = 0; k < history.size(); ++k) {
+    const double from = history[k].from_ms + shift;
+    const double to = k + 1 < history.size() ? history[k + 1].from_ms + shift : std::numeric_limits<double>::infinity();
+    const json p = clipped(history[k].params, from, to);
+    if (p.is_null()) continue;
+    node_group segment = g;
+    segment.params = p;
+    net->begin_inputs(owner, l.tags);
+    try {
+      lower_generator(*net, segment, l.target, post, l.syn_spec, l.ctx);
+    } catch (...) {
+      net->end_inputs();
+      throw;
+    }
+    net->end_inputs();
+  }
+}
+
+}  // namespace volley::nest::detail
