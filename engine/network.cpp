@@ -341,6 +341,112 @@ void network::set_align_pre(projection& p, const synapse_spec& syn, const std::s
   p.presynaptic_state.assign(std::size_t(models::receptor_state_count(c.kind)) * p.presynaptic_cells(), real_t(0));
 }
 
+void check_stdp_weight(double w, const models::stdp_constants& c, const models::dopamine_constants& dc,
+                       double weight_per_lut_entry, const model_info& target, const std::string& model,
+                       const std::string& where) {
+  if (!std::isfinite(w)) throw parameter_error(where, "weight", number(w), "a finite value");
+  bool ok = true;
+  if (c.rule == models::stdp_rule::clopath) {
+    // NEST: weight and Wmin of one sign (0 counting as positive), weight and Wmax too (0 counting as negative);
+    // the weight then keeps its sign, so the port a target routing by sign gets stays right
+    const bool positive = w >= 0;
+    if (positive != (c.Wmin >= 0))
+      throw parameter_error(where, "weight", number(w),
+                            "the sign of Wmin " + number(c.Wmin) + " (" + model + ")");
+    if (positive != (c.Wmax > 0))
+      throw parameter_error(where, "weight", number(w),
+                            "the sign of Wmax " + number(c.Wmax) + " (" + model + ")");
+    return;
+  }
+  if (c.rule == models::stdp_rule::urbanczik) {
+    // NEST: weight and Wmax of one sign bit, and weight >= 0 exactly when Wmax > 0
+    if (std::signbit(w) != std::signbit(c.Wmax) || (w >= 0) != (c.Wmax > 0))
+      throw parameter_error(where, "weight", number(w),
+                            "the sign of Wmax " + number(c.Wmax) + " (" + model + ")");
+    return;
+  }
+  if (c.rule == models::stdp_rule::jonke) {
+    // NEST takes any weight; a negative one floors at 0 at the first spike (lambda != 0) and may grow, while the
+    // port of a target that routes by sign is picked here, once
+    if (w < 0 && c.lambda != 0 && target.routes_by_sign)
+      throw parameter_error(where, "weight", number(w),
+                            ">= 0 for " + model + " into '" + target.name +
+                                "' (it turns positive at the first spike; volley picks the port by the sign once)");
+    return;
+  }
+  if (c.rule == models::stdp_rule::dopamine) {
+    // every delivered weight lies in [Wmin, Wmax]: one sign there, and the same for the port chosen now
+    if (target.routes_by_sign && !((dc.Wmin >= 0 && w >= 0) || (dc.Wmax <= 0 && w <= 0)))
+      throw parameter_error(where, "weight", number(w),
+                            "of the sign of [Wmin, Wmax] = [" + number(dc.Wmin) + ", " + number(dc.Wmax) +
+                                "], which may not hold 0 inside, for " + model + " into '" +
+                                target.name + "' (volley picks the port by the sign once)");
+    return;
+  }
+  if (c.rule == models::stdp_rule::facetshw) {
+    // the first readout looks w's 4-bit entry up in a table: NEST would index past it outside [0, 15]
+    const double e = std::round(w / weight_per_lut_entry);
+    if (!(e >= 0 && e < models::facetshw_lut_size))
+      throw parameter_error(where, "weight", number(w),
+                            "within [-0.5, 15.5) x weight_per_lut_entry " +
+                                number(weight_per_lut_entry) + " (" + model +
+                                ": 4-bit weights, Wmax / 15 per step)");
+    return;
+  }
+  if (c.rule == models::stdp_rule::power_law)
+    ok = w >= 0;  // w^mu
+  else if (c.rule == models::stdp_rule::vogels_sprekeler)
+    ok = w == 0 || std::signbit(w) == std::signbit(c.Wmax);
+  else
+    ok = (w >= 0) == (c.Wmax >= 0);  // NEST: weight and Wmax of one sign, 0 counting as positive
+  if (!ok)
+    throw parameter_error(where, "weight", number(w),
+                          c.rule == models::stdp_rule::power_law ? ">= 0 (" + model + ")"
+                                                                 : "the sign of Wmax " + number(c.Wmax) + " (" + model + ")");
+}
+
+void network::set_weights(std::size_t index, const std::vector<std::uint64_t>& synapses,
+                          const std::vector<double>& weights, const std::string& where) {
+  if (index >= projections_.size())
+    throw parameter_error(where, "projection", std::to_string(index), "< " + std::to_string(projections_.size()));
+  projection& p = projections_[index];
+  if (p.on_device || p.pending)
+    throw parameter_error(where, "weight", "set", "synapses drawn on the host (these are " +
+                                                      std::string(p.on_device ? "held on the GPU" : "not drawn yet") + ")");
+  if (synapses.size() != weights.size())
+    throw parameter_error(where, "weight", std::to_string(weights.size()) + " values",
+                          std::to_string(synapses.size()) + " (one per synapse)");
+  if (p.urbanczik())
+    throw parameter_error(where, "synapse_model", p.stdp_model, "a synapse model other than urbanczik_synapse "
+                                                                "(its initial weight is kept; not supported yet)");
+  for (std::size_t i = 0; i < synapses.size(); ++i) {  // all checked before any is changed
+    const double w = weights[i];
+    if (synapses[i] >= p.size())
+      throw parameter_error(where, "synapse", std::to_string(synapses[i]), "< " + std::to_string(p.size()));
+    if (!std::isfinite(w)) throw parameter_error(where, "weight", number(w), "a finite value");
+    if (p.port_by_sign) {
+      const bool positive_port = p.channel == 0;  // "ex" takes weights >= 0, "in" those < 0 (choose_channel)
+      if (w != 0 && (w > 0) != positive_port)
+        throw parameter_error(where, "weight", number(w),
+                              std::string(positive_port ? ">= 0" : "<= 0") + ": the sign of the weights at Connect (" +
+                                  p.target->model().name + " routes by the sign and volley picks the port once)");
+    }
+    if (p.weight_plastic())
+      check_stdp_weight(w, p.stdp, p.stdp_dopamine,
+                        p.facetshw() ? p.stdp_facetshw->constants.weight_per_lut_entry : 1.0, p.target->model(),
+                        p.stdp_model, where);
+  }
+  const bool every_synapse_alike =
+      p.weights.empty() && synapses.size() == p.size() &&
+      std::all_of(weights.begin(), weights.end(), [&](double w) { return w == weights.front(); });
+  if (every_synapse_alike && !synapses.empty()) {
+    p.weight = static_cast<real_t>(weights.front());
+    return;
+  }
+  if (p.weights.empty()) p.weights.assign(p.size(), p.weight);
+  for (std::size_t i = 0; i < synapses.size(); ++i) p.weights[synapses[i]] = static_cast<real_t>(weights[i]);
+}
+
 void network::set_stdp(projection& p, const synapse_spec& syn, const std::string& where) {
   const std::string model = syn.stdp_model;
   if (batch_ != 1)
@@ -366,68 +472,9 @@ void network::set_stdp(projection& p, const synapse_spec& syn, const std::string
                           "a target that archives its dendritic prediction error (pp_cond_exp_mc_urbanczik; NEST: "
                           "Urbanczik archiving), not '" + p.target->model().name + "'");
   if (p.weights.empty()) p.weights.assign(p.size(), p.weight);  // per-synapse weights from here on
-  for (real_t w : p.weights) {
-    if (!std::isfinite(double(w))) throw parameter_error(where, "weight", number(double(w)), "a finite value");
-    bool ok = true;
-    if (c.rule == models::stdp_rule::clopath) {
-      // NEST: weight and Wmin of one sign (0 counting as positive), weight and Wmax too (0 counting as negative);
-      // the weight then keeps its sign, so the port a target routing by sign gets stays right
-      const bool positive = w >= 0;
-      if (positive != (c.Wmin >= 0))
-        throw parameter_error(where, "weight", number(double(w)),
-                              "the sign of Wmin " + number(c.Wmin) + " (" + model + ")");
-      if (positive != (c.Wmax > 0))
-        throw parameter_error(where, "weight", number(double(w)),
-                              "the sign of Wmax " + number(c.Wmax) + " (" + model + ")");
-      continue;
-    }
-    if (c.rule == models::stdp_rule::urbanczik) {
-      // NEST: weight and Wmax of one sign bit, and weight >= 0 exactly when Wmax > 0
-      if (std::signbit(double(w)) != std::signbit(c.Wmax) || (w >= 0) != (c.Wmax > 0))
-        throw parameter_error(where, "weight", number(double(w)),
-                              "the sign of Wmax " + number(c.Wmax) + " (" + model + ")");
-      continue;
-    }
-    if (c.rule == models::stdp_rule::jonke) {
-      // NEST takes any weight; a negative one floors at 0 at the first spike (lambda != 0) and may grow, while the
-      // port of a target that routes by sign is picked here, once
-      if (w < 0 && c.lambda != 0 && p.target->model().routes_by_sign)
-        throw parameter_error(where, "weight", number(double(w)),
-                              ">= 0 for " + model + " into '" + p.target->model().name +
-                                  "' (it turns positive at the first spike; volley picks the port by the sign once)");
-      continue;
-    }
-    if (c.rule == models::stdp_rule::dopamine) {
-      // every delivered weight lies in [Wmin, Wmax]: one sign there, and the same for the port chosen now
-      const auto& dc = syn.stdp_dopamine;
-      if (p.target->model().routes_by_sign && !((dc.Wmin >= 0 && w >= 0) || (dc.Wmax <= 0 && w <= 0)))
-        throw parameter_error(where, "weight", number(double(w)),
-                              "of the sign of [Wmin, Wmax] = [" + number(dc.Wmin) + ", " + number(dc.Wmax) +
-                                  "], which may not hold 0 inside, for " + model + " into '" +
-                                  p.target->model().name + "' (volley picks the port by the sign once)");
-      continue;
-    }
-    if (c.rule == models::stdp_rule::facetshw) {
-      // the first readout looks w's 4-bit entry up in a table: NEST would index past it outside [0, 15]
-      const double e = std::round(double(w) / syn.stdp_facetshw.weight_per_lut_entry);
-      if (!(e >= 0 && e < models::facetshw_lut_size))
-        throw parameter_error(where, "weight", number(double(w)),
-                              "within [-0.5, 15.5) x weight_per_lut_entry " +
-                                  number(syn.stdp_facetshw.weight_per_lut_entry) + " (" + model +
-                                  ": 4-bit weights, Wmax / 15 per step)");
-      continue;
-    }
-    if (c.rule == models::stdp_rule::power_law)
-      ok = w >= 0;  // w^mu
-    else if (c.rule == models::stdp_rule::vogels_sprekeler)
-      ok = w == 0 || std::signbit(double(w)) == std::signbit(c.Wmax);
-    else
-      ok = (w >= 0) == (c.Wmax >= 0);  // NEST: weight and Wmax of one sign, 0 counting as positive
-    if (!ok)
-      throw parameter_error(where, "weight", number(double(w)),
-                            c.rule == models::stdp_rule::power_law ? ">= 0 (" + model + ")"
-                                                                   : "the sign of Wmax " + number(c.Wmax) + " (" + model + ")");
-  }
+  for (real_t w : p.weights)
+    check_stdp_weight(double(w), c, syn.stdp_dopamine, syn.stdp_facetshw.weight_per_lut_entry, p.target->model(),
+                      model, where);
   p.stdp = c;
   p.stdp.dt = dt_;
   p.stdp_model = model;
@@ -577,6 +624,8 @@ void network::plan_synapses(projection& p, const connection_rule& rule, const sy
   if (!std::isfinite(syn.weight.dist.a))
     throw parameter_error(where, "weight", number(syn.weight.dist.a), "a finite value");
   p.channel = choose_channel(*p.target, syn.receptor, syn.weight.dim, sign, where);
+  p.port_by_sign = syn.receptor.empty() && p.target->model().routes_by_sign &&
+                  syn.weight.dim == p.target->model().ports[0].dim;
   if (syn.weight.dist.is_constant()) p.weight = static_cast<real_t>(syn.weight.dist.a);
   validate(syn.delay.dist, where + " delay");
   if (syn.delay.dist.is_constant()) p.delay = static_cast<std::uint16_t>(delay_steps(syn.delay.dist.a, where));
@@ -609,6 +658,8 @@ void network::build_synapses(projection& p, const connection_rule& rule, const s
   if (!std::isfinite(syn.weight.dist.a))
     throw parameter_error(where, "weight", number(syn.weight.dist.a), "a finite value");
   p.channel = choose_channel(*p.target, syn.receptor, syn.weight.dim, sign, where);
+  p.port_by_sign = syn.receptor.empty() && p.target->model().routes_by_sign &&
+                  syn.weight.dim == p.target->model().ports[0].dim;
   if (w.empty()) p.weight = static_cast<real_t>(syn.weight.dist.a);
   else p.weights.assign(w.begin(), w.end());
 

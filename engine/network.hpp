@@ -185,6 +185,10 @@ void check_plasticity(const models::plasticity_params& plasticity, const std::st
 void check_stdp(const models::stdp_constants& c, const std::string& model, const std::string& where);
 void check_facetshw(const models::facetshw_constants& c, const std::string& model, const std::string& where);
 void check_dopamine(const synapse_spec& syn, const std::string& model, const std::string& where);
+// An STDP synapse's weight w: finite and in the range its rule keeps (set at connect and by set_weights).
+void check_stdp_weight(double w, const models::stdp_constants& c, const models::dopamine_constants& dc,
+                       double weight_per_lut_entry, const model_info& target, const std::string& model,
+                       const std::string& where);
 
 class network {
  public:
@@ -227,6 +231,11 @@ class network {
 
   projection& connect(const std::string& source, const std::string& target, const connection_rule& rule,
                       const synapse_spec& syn, std::string name = "");
+  // Sets synapse synapses[i] (an index into projection `index`'s rows) to weights[i] (the channel's weight unit),
+  // after finalize() (NEST's SetStatus on connections). All are checked first (finite; of the sign that picked the
+  // port of a target routing by sign; in the range of the STDP rule), so a refused call changes nothing.
+  void set_weights(std::size_t index, const std::vector<std::uint64_t>& synapses, const std::vector<double>& weights,
+                   const std::string& where);
 
   // Gap junctions (engine/gap_junction.hpp): pairs from `rule` (source -> target, as for connect), weight a
   // conductance >= 0 (nS; a value, distribution or per-pair list). symmetric: each pair couples both ways with

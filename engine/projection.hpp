@@ -60,6 +60,7 @@ struct projection {
   population* target = nullptr;
   neuron_range target_range;
   int channel = 0;                          // input channel of the target population
+  bool port_by_sign = false;                // the channel was picked by the weights' sign (routes_by_sign)
 
   std::vector<std::uint64_t> row_ptr;       // source_range.size() + 1
   std::vector<index_t> targets32;           // relative to target_range.begin, ascending per row

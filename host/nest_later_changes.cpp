@@ -1,8 +1,11 @@
 // SetStatus after a simulate() (host/nest_layer_detail.hpp): neurons' parameters and states, generators' parameters,
-// and clearing a recorder's events, as NEST applies them between two Simulate calls.
+// clearing a recorder's events, and the weights of connections, as NEST applies them between two Simulate calls.
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <utility>
+#include <vector>
 
 #include "engine/error.hpp"
 #include "host/nest_device_values.hpp"
@@ -205,6 +208,64 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
     }
     net->end_inputs();
   }
+}
+
+// NEST's GetConnections(...).set({"weight": w}): one number for all, or one per connection in GetConnections' order.
+void plan::set_connections(const node_collection& source, const node_collection& target,
+                           const std::string& synapse_model, const json& params) {
+  const char* call = "SetStatus(connections)";
+  const std::vector<connection_row> rows = connection_rows(source, target, synapse_model, call);
+  if (!params.is_object()) throw parameter_error(call, "params", params.dump(), "an object {name: value}");
+  for (const auto& [key, value] : params.items()) {
+    if (key == "delay")
+      throw parameter_error(call, "delay", value.dump(),
+                            "unchanged after the first Simulate (volley sizes the delay buffers when it builds)");
+    if (key != "weight")
+      throw parameter_error(call, key, value.dump(), "weight (the one connection parameter volley changes yet)");
+  }
+  if (!params.contains("weight")) return;
+  const json& weight = params.at("weight");
+  if (weight.is_array() && weight.size() != rows.size())
+    throw parameter_error(call, "weight", std::to_string(weight.size()) + " values",
+                          std::to_string(rows.size()) + " (one per connection, in GetConnections' order) or one number");
+  if (!weight.is_number() && !weight.is_array())
+    throw parameter_error(call, "weight", weight.dump(), "a number or a list of numbers");
+  // Per projection: its synapses and their new weights in volley's units (the conversion is one factor per Connect)
+  std::map<std::size_t, std::pair<std::vector<std::uint64_t>, std::vector<double>>> changes;
+  std::map<std::size_t, double> unit_factor;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const connection_row& r = rows[i];
+    const json& v = weight.is_array() ? weight[i] : weight;
+    if (!v.is_number())
+      throw parameter_error(call, "weight[" + std::to_string(i) + "]", v.dump(), "a number (NEST's weight unit)");
+    const connection& c = connections[r.connection];
+    const node_group& post = group_of(c.post, call);
+    if (*r.model == "static_synapse_hom_w")
+      throw parameter_error(call, "weight", v.dump(), "unchanged per connection for static_synapse_hom_w (as NEST: "
+                                                      "its weight is the model's, set by CopyModel or SetDefaults)");
+    if (post.model == "parrot_neuron" && c.syn_spec.value("receptor_type", json(0)) == json(0))
+      continue;  // a parrot repeats the spike whatever the weight (NEST ignores it too)
+    auto f = unit_factor.find(r.connection);
+    if (f == unit_factor.end())
+      f = unit_factor.emplace(r.connection, quantity_in(json(1.0), weight_unit_of(post, c.syn_spec), call, "weight").dist.a)
+              .first;
+    auto& [synapses, weights] = changes[r.projection];
+    synapses.push_back(r.synapse);
+    weights.push_back(v.get<double>() * f->second);
+  }
+  // Checked and applied projection by projection; a refusal restores those already changed (nothing changes)
+  std::vector<std::pair<std::size_t, std::pair<real_t, std::vector<real_t>>>> before;
+  for (const auto& [index, change] : changes) before.push_back({index, {net->projections()[index].weight, net->projections()[index].weights}});
+  try {
+    for (const auto& [index, change] : changes) net->set_weights(index, change.first, change.second, call);
+  } catch (...) {
+    for (auto& [index, saved] : before) {
+      net->projections()[index].weight = saved.first;
+      net->projections()[index].weights = std::move(saved.second);
+    }
+    throw;
+  }
+  if (!changes.empty()) sim->invalidate_device();
 }
 
 }  // namespace volley::nest::detail

@@ -195,8 +195,14 @@ json kernel::get_defaults(const std::string& model) const {
                         "a synapse model (" + synapse_model_names(plan_->synapse_models) + ")");
 }
 
-json kernel::get_connections(const node_collection& source, const node_collection& target) const {
-  return plan_->connections_between(source, target);
+json kernel::get_connections(const node_collection& source, const node_collection& target,
+                             const std::string& synapse_model) const {
+  return plan_->connections_between(source, target, synapse_model);
+}
+
+void kernel::set_connections(const node_collection& source, const node_collection& target, const json& params,
+                             const std::string& synapse_model) {
+  plan_->set_connections(source, target, synapse_model, params);
 }
 
 void kernel::connect(const node_collection& pre, const node_collection& post, const json& conn_spec,

@@ -16,7 +16,7 @@
 // except rates, which this layer converts. Nothing is built until the first simulate(): create, connect and
 // set_status only record what to build, so parameters can be set in any order, as in NEST. After the first
 // simulate() the nodes and connections are fixed (further simulate() calls continue the run); set_status can still
-// change neurons and generators, and clear recorders. The timing of every device is
+// change neurons and generators, and clear recorders, and set_connections the weights of connections. The timing of every device is
 // NEST's, measured against NEST 3.10 (tests/test_nest_layer.cpp, docs/nest_layer.md).
 #include <cstdint>
 #include <memory>
@@ -107,10 +107,19 @@ class kernel {
   void copy_model(const std::string& existing, const std::string& name, const json& params = json::object());
   void set_defaults(const std::string& model, const json& params);
   json get_defaults(const std::string& model) const;
-  // NEST's GetConnections(source, target).get(): {"source", "target", "weight", "delay", "synapse_model"} lists
-  // over the synapses between neurons (after the first simulate(); weights as they are now), ordered by source,
-  // then target, then creation. An empty collection (count 0) stands for all nodes.
-  json get_connections(const node_collection& source = {}, const node_collection& target = {}) const;
+  // NEST's GetConnections(source, target, synapse_model).get(): {"source", "target", "weight", "delay",
+  // "synapse_model"} lists over the synapses between neurons (after the first simulate(); weights as they are now),
+  // in NEST's order: by synapse model (NEST's model id), then source, then creation. An empty collection (count 0) stands for all nodes; an empty
+  // synapse_model for every model.
+  json get_connections(const node_collection& source = {}, const node_collection& target = {},
+                       const std::string& synapse_model = "") const;
+  // NEST's GetConnections(source, target, synapse_model).set(params), after the first simulate(): {"weight": w}
+  // with one number for all of them or a list with one per connection in get_connections' order (NEST's units),
+  // from the next spike on. Checked as a whole first (static_synapse_hom_w: refused, as in NEST; an STDP rule's
+  // range; the sign that picked the port of a target routing by sign), so a refused call changes nothing. Delays
+  // and plastic states cannot be set yet.
+  void set_connections(const node_collection& source, const node_collection& target, const json& params,
+                       const std::string& synapse_model = "");
   // Neurons: {"model", "global_id"} plus, after a simulate(), every state variable (lists over the nodes);
   // recorders: {"model", "n_events"}; generators: their parameters; correlation devices: their parameters and
   // results (correlation_detector: histogram, histogram_correction, count_histogram, n_events; correlomatrix_detector:

@@ -188,7 +188,22 @@ struct plan {
   json recorded_events(const node_collection& recorder) const;  // events() before SetStatus(n_events: 0) clears
   // NEST's min_delay in steps: the slices its recorders receive events in
   std::uint64_t slice_steps() const;
-  json connections_between(const node_collection& source, const node_collection& target) const;
+  // The synapses from `source` to `target` (an empty collection: all nodes) of `synapse_model` ("": any), in
+  // NEST's order of GetConnections: by synapse model id, then source, then creation.
+  struct connection_row {
+    std::uint64_t source, target;  // global ids
+    double weight, delay;          // as GetConnections reports them (ms)
+    const std::string* model;
+    std::size_t connection, projection;
+    std::uint64_t synapse;         // index into the projection's rows
+    std::size_t synapse_id;        // NEST's synapse_modelid (nest_synapse_id)
+  };
+  std::vector<connection_row> connection_rows(const node_collection& source, const node_collection& target,
+                                              const std::string& synapse_model, const char* call) const;
+  json connections_between(const node_collection& source, const node_collection& target,
+                           const std::string& synapse_model) const;
+  void set_connections(const node_collection& source, const node_collection& target, const std::string& synapse_model,
+                       const json& params);
   json weight_events(const node_group& recorder) const;
   // A correlation device's results as NEST's GetStatus gives them (host/nest_detector_results.cpp); spin_detector's events.
   json detector_results(const node_group& detector) const;

@@ -133,27 +133,24 @@ std::uint64_t plan::slice_steps() const {
 
 namespace volley::nest::detail {
 
-json plan::connections_between(const node_collection& source, const node_collection& target) const {
-  if (!net) throw user_error("GetConnections: the network is built at the first Simulate(); there is none yet");
+std::vector<plan::connection_row> plan::connection_rows(const node_collection& source, const node_collection& target,
+                                                       const std::string& synapse_model, const char* call) const {
+  if (!net) throw user_error(std::string(call) + ": the network is built at the first Simulate(); there is none yet");
   auto inside = [](const node_collection& nodes, std::uint64_t id) {
     return nodes.count == 0 || (id >= nodes.first_id && id < nodes.first_id + nodes.count);
   };
-  struct row {
-    std::uint64_t source, target;
-    double weight, delay;
-    const std::string* model;
-    synapse_ref synapse;  // for the plastic synapses' state
-  };
-  std::vector<row> rows;
+  std::vector<connection_row> rows;
   for (std::size_t ci = 0; ci < connections.size(); ++ci) {
     if (projection_of[ci] < 0) continue;
     const connection& c = connections[ci];
-    const node_group& pre = group_of(c.pre, "GetConnections");
-    const node_group& post = group_of(c.post, "GetConnections");
-    const projection& p = net->projections()[static_cast<std::size_t>(projection_of[ci])];
-    const synapse_model& sm = synapse_model_of(synapse_models, c.syn_spec, "GetConnections");
-    const std::string& model = sm.name;
+    const node_group& pre = group_of(c.pre, call);
+    const node_group& post = group_of(c.post, call);
+    const auto pi = static_cast<std::size_t>(projection_of[ci]);
+    const projection& p = net->projections()[pi];
+    const detail::synapse_model& sm = synapse_model_of(synapse_models, c.syn_spec, call);
+    if (!synapse_model.empty() && sm.name != synapse_model) continue;
     const cont_delay cd = cont_delay_of(sm, c.syn_spec, options.resolution_ms);  // NEST reports steps h - offset
+    const std::size_t synapse_id = nest_synapse_id(synapse_models, sm.name);
     for (std::uint64_t r = 0; r + 1 < p.row_ptr.size(); ++r) {
       const std::uint64_t src = pre.first_id + p.source_range.begin + r;
       if (!inside(source, src)) continue;
@@ -164,24 +161,32 @@ json plan::connections_between(const node_collection& source, const node_collect
         const double w = p.weights.empty() ? double(p.weight) : double(p.weights[k]);
         const double d = cd.continuous ? double(cd.steps) * options.resolution_ms - cd.offset_ms
                                        : double(p.delays.empty() ? p.delay : p.delays[k]) * options.resolution_ms;
-        rows.push_back({src, tgt, w, d, &model, {&p, k}});
+        rows.push_back({src, tgt, w, d, &sm.name, ci, pi, k, synapse_id});
       }
     }
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const row& a, const row& b) {
-    return a.source != b.source ? a.source < b.source : a.target < b.target;
+  // NEST 3.10's order (measured): synapse model by model id, then source; a source's connections in the order they
+  // were made (the rows above are in Connect order, each row's targets ascending as all_to_all makes them)
+  std::stable_sort(rows.begin(), rows.end(), [](const connection_row& a, const connection_row& b) {
+    return a.synapse_id != b.synapse_id ? a.synapse_id < b.synapse_id : a.source < b.source;
   });
+  return rows;
+}
+
+json plan::connections_between(const node_collection& source, const node_collection& target,
+                               const std::string& synapse_model) const {
+  const std::vector<connection_row> rows = connection_rows(source, target, synapse_model, "GetConnections");
   json out = {{"source", json::array()}, {"target", json::array()}, {"weight", json::array()},
               {"delay", json::array()}, {"synapse_model", json::array()}};
+  std::vector<synapse_ref> refs;
   for (const auto& r : rows) {
     out["source"].push_back(r.source);
     out["target"].push_back(r.target);
     out["weight"].push_back(r.weight);
     out["delay"].push_back(r.delay);
     out["synapse_model"].push_back(*r.model);
+    refs.push_back({&net->projections()[r.projection], r.synapse});
   }
-  std::vector<synapse_ref> refs;
-  for (const auto& r : rows) refs.push_back(r.synapse);
   add_synapse_state(out, refs);
   return out;
 }
