@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <typeinfo>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -190,6 +191,15 @@ void check_stdp_weight(double w, const models::stdp_constants& c, const models::
                        double weight_per_lut_entry, const model_info& target, const std::string& model,
                        const std::string& where);
 
+namespace models {
+// A model_population<Model> (type: typeid(Model)) of `per_neuron`, a std::vector<Model::params>, built by the model
+// registry (models/registry.cpp), which compiles every model's update once: network::add_population<Model> calls it,
+// so the files that add populations (tests, the NEST layer) do not compile those updates again.
+std::unique_ptr<population> create_registered_population(const std::type_info& type, const char* model,
+                                                         const std::string& name, index_t size, std::uint32_t batch,
+                                                         const void* per_neuron, double dt);
+}  // namespace models
+
 class network {
  public:
   explicit network(network_options options = {});
@@ -205,9 +215,9 @@ class network {
     check_population_name(name, size);
     const char* problem = Model::validate(params);
     if (problem) throw parameter_error("population '" + name + "'", "params", Model::name, problem);
-    auto p = std::make_unique<model_population<Model>>(name, size, batch_,
-                                                       std::vector<typename Model::params>{params}, dt_);
-    auto& ref = *p;
+    const std::vector<typename Model::params> per_neuron{params};
+    auto p = models::create_registered_population(typeid(Model), Model::name, name, size, batch_, &per_neuron, dt_);
+    auto& ref = static_cast<model_population<Model>&>(*p);
     adopt(std::move(p));
     return ref;
   }

@@ -28,7 +28,9 @@ std::unique_ptr<population> create_population(const population_request& req) {
   std::vector<std::pair<std::string, quantity_value>> varying;  // per-neuron parameters
   if (req.params && !req.params->is_null()) {
     if (!req.params->is_object()) throw spec_error(where + ": 'params' must be an object");
-    for (const auto& [key, val] : req.params->items()) {
+    for (const auto& item : req.params->items()) {  // named, not bound: lambdas below capture them (clang 14)
+      const std::string& key = item.key();
+      const auto& val = item.value();
       bool known = false;
       Model::each_param(base, [&](const char* name, auto& field, range_check check) {
         if (key != name) return;
@@ -63,7 +65,8 @@ std::unique_ptr<population> create_population(const population_request& req) {
   if (!varying.empty()) {
     per_neuron.assign(req.size, base);
     for (std::size_t v = 0; v < varying.size(); ++v) {
-      const auto& [key, qv] = varying[v];
+      const std::string& key = varying[v].first;  // named, not bound: the lambda below captures it (clang 14)
+      const quantity_value& qv = varying[v].second;
       const auto values = spec::per_neuron(qv, req.size, req.seed, rng::make_tag(rng::purpose::initial_state, req.id),
                                            0xFFFF0000u + static_cast<std::uint32_t>(v), where, key);
       for (index_t i = 0; i < req.size; ++i)
@@ -133,8 +136,16 @@ void describe_model_json(nlohmann::json& out) {
 }
 
 template <class Model>
+std::unique_ptr<population> create_typed_population(const std::string& name, index_t size, std::uint32_t batch,
+                                                    const void* per_neuron, double dt) {
+  return std::make_unique<model_population<Model>>(
+      name, size, batch, *static_cast<const std::vector<typename Model::params>*>(per_neuron), dt);
+}
+
+template <class Model>
 neuron_model_entry entry(const char* family) {
-  return {Model::name, family, &describe_model<Model>, &create_population<Model>, &describe_model_json<Model>};
+  return {Model::name, family, &describe_model<Model>, &create_population<Model>, &describe_model_json<Model>,
+          &typeid(Model), &create_typed_population<Model>};
 }
 
 }  // namespace volley::models

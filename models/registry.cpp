@@ -3,6 +3,7 @@
 // and the descriptions of the receptor kinds.
 #include "models/registry.hpp"
 
+#include <deque>
 #include <utility>
 #include <variant>
 
@@ -25,10 +26,37 @@ const std::vector<neuron_model_entry>& neuron_models() {
   return table;
 }
 
+namespace {
+std::deque<neuron_model_entry>& added_models() {  // a deque: find_neuron_model's pointers stay valid
+  static std::deque<neuron_model_entry> added;
+  return added;
+}
+}  // namespace
+
 const neuron_model_entry* find_neuron_model(const std::string& name) {
   for (const auto& e : neuron_models())
     if (name == e.name) return &e;
+  for (const auto& e : added_models())
+    if (name == e.name) return &e;
   return nullptr;
+}
+
+void add_neuron_model(const neuron_model_entry& entry) {
+  if (find_neuron_model(entry.name) != nullptr)
+    throw parameter_error("add_neuron_model", "name", std::string("'") + entry.name + "'",
+                          "a name no other neuron model has");
+  added_models().push_back(entry);
+}
+
+std::unique_ptr<population> create_registered_population(const std::type_info& type, const char* model,
+                                                         const std::string& name, index_t size, std::uint32_t batch,
+                                                         const void* per_neuron, double dt) {
+  const neuron_model_entry* e = find_neuron_model(model);
+  if (e == nullptr || *e->type != type)
+    throw user_error(std::string("add_population: model '") + model +
+                     "' is not registered: add a model of your own once with "
+                     "volley::models::add_neuron_model(volley::models::entry<Model>(\"user\")) (models/model_json.hpp)");
+  return e->create_typed(name, size, batch, per_neuron, dt);
 }
 
 namespace {
