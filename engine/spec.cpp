@@ -164,7 +164,9 @@ models::plasticity_params parse_plasticity(const json& j, const std::string& whe
         if constexpr (!std::is_same_v<P, models::no_plasticity>) {
           std::string known;
           P::each_param(p, [&](const char* n, auto&, models::plasticity_range) { known += std::string(", ") + n; });
-          for (const auto& [key, val] : j.items()) {
+          for (const auto& item : j.items()) {  // named, not bound: the lambda below captures them (clang 14)
+            const std::string& key = item.key();
+            const auto& val = item.value();
             if (key == "kind") continue;
             bool found = false;
             P::each_param(p, [&](const char* n, auto& field, models::plasticity_range) {

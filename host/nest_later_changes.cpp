@@ -99,7 +99,9 @@ void plan::change_neurons(node_group& g, const node_collection& nodes, const jso
   json updated = g.params;
   std::vector<std::string> changed;                       // parameters
   std::vector<std::pair<int, std::vector<real_t>>> states;  // state variable -> values of the nodes
-  for (const auto& [key, value] : expanded.items()) {
+  for (const auto& item : expanded.items()) {  // named, not bound: lambdas below capture them (clang 14)
+    const std::string& key = item.key();
+    const auto& value = item.value();
     const std::string unit = unit_of_key(g, key, where);  // rejects unknown names, naming the known ones
     if (value.is_object())
       throw parameter_error(where, key, value.dump(), "a number or a list with one value per node (a distribution "

@@ -39,7 +39,7 @@ namespace {
 // The seeds of a statistical check: all of them, or the first alone under AddressSanitizer (CI's sanitizer stage
 // runs the code paths; the release stage runs every seed).
 std::vector<std::uint64_t> seeds(std::initializer_list<std::uint64_t> all) {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(VOLLEY_SANITIZED)  // CMakeLists.txt, VOLLEY_SANITIZE
   return {*all.begin()};
 #else
   return all;
@@ -677,7 +677,7 @@ TEST(NestGeneratorSources, BadParametersNameTheParameter) {
   };
   for (const auto& [model, params, name] : bad) {
     nest::kernel k({.resolution_ms = dt});
-    const std::string m = message_of([&] { k.create(model, 1, params); });
+    const std::string m = message_of([&, &model = model, &params = params] { k.create(model, 1, params); });
     EXPECT_NE(m.find("'" + name + "'"), std::string::npos) << model << " " << params.dump() << ": " << m;
   }
   {  // NEST accepts these: negative frequencies, the dead time equal to the inverse rate of poisson_generator_ps

@@ -221,7 +221,7 @@ TEST(NestRate, BadParametersAreRefusedNamingThem) {
                                                                  {"lin_rate_opn", "tau", -2.0},
                                                                  {"tanh_rate_opn", "sigma", -0.1},
                                                                  {"gauss_rate_ipn", "std", -1.0}}) {
-    const std::string e = error_of([&] { k.create(model, 1, {{key, value}}); });
+    const std::string e = error_of([&, &model = model, &key = key, &value = value] { k.create(model, 1, {{key, value}}); });
     EXPECT_NE(e.find(key), std::string::npos) << model << ": " << e;
   }
   EXPECT_NE(error_of([&] {

@@ -201,7 +201,8 @@ TEST(Surrogate, WidthAndPeakAreWhatWasAsked) {
   double worst = 0;
   for (const auto& d : surrogate_descs()) {
     if (!d.width_peak) continue;
-    for (const auto& [w, p] : std::vector<std::pair<double, double>>{{1, 1}, {0.3, 2.5}, {4, 0.1}}) {
+    for (const auto& wp : std::vector<std::pair<double, double>>{{1, 1}, {0.3, 2.5}, {4, 0.1}}) {
+      const double w = wp.first, p = wp.second;  // variables, not bindings: the lambdas below capture them (clang 14)
       const surrogate s = surrogate_from_width_peak(d.kind, w, p);
       const auto g = [&](double x) { return double(surrogate_grad(s, x)); };
       double x_peak = 0, peak = g(0);

@@ -8,6 +8,7 @@ for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(python3 python3-brian python3-numpy) ;;
     --hip) packages+=(hipcc librocprim-dev) ;;  # HIP backend for AMD GPUs (Debian's ROCm 5.2)
+    --sanitize) packages+=(clang libomp-dev) ;;  # the ASan + UBSan build (tools/test.sh --sanitize): clang, LLVM's OpenMP
   esac
 done
 missing=()
