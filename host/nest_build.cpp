@@ -34,6 +34,9 @@ void plan::check_not_built(const char* call) const {
 }
 
 const node_group& plan::group_of(const node_collection& nodes, const std::string& where) const {
+  if (nodes.composite())  // the kernel's calls split composite collections into runs first (plan::runs)
+    throw parameter_error(where, "nodes", std::to_string(nodes.parts.size()) + " ranges of ids",
+                          "the nodes of one Create() call here");
   for (const auto& g : groups)
     if (nodes.first_id >= g.first_id && nodes.first_id < g.first_id + g.count) {
       if (nodes.count == 0 || nodes.first_id + nodes.count > g.first_id + g.count)
@@ -207,7 +210,7 @@ void plan::check_connection(const connection& c) const {
   if (m.base == "stdp_dopamine_synapse") volume_transmitter_index(syn, where);
   synapse_spec probe;
   lower_plasticity(m, syn, probe, where);
-  nest_rule(c.conn_spec, where);
+  rule_of(c, where);
   receptor_of(syn, post, where);
   if (is_binary_neuron(pre.model) != is_binary_neuron(post.model) && pre.model != "parrot_neuron" &&
       post.model != "parrot_neuron")
@@ -300,25 +303,15 @@ void plan::connect_neurons(const connection& c) {
   const auto b = c.pre.first_id - pre.first_id, e = c.post.first_id - post.first_id;
   if (post.model == "iaf_bw_2001_exact" && spec.value("receptor_type", json(0)) == json(3)) {
     // each NMDA connection of a neuron gets its own slot (NEST: its own receptor port and gating variables)
-    const connection_rule rule = nest_rule(c.conn_spec, where);
-    if (rule.kind == rule_kind::one_to_one) {
-      syn.receptor = claim_nmda_slot(post, where);
-    } else if (rule.kind == rule_kind::all_to_all) {
-      for (std::uint64_t i = 0; i < c.pre.count; ++i) {
-        syn.receptor = claim_nmda_slot(post, where);
-        net->connect(selector(pre, b + i, b + i + 1), selector(post, e, e + c.post.count), rule, syn);
-      }
-      projection_of[static_cast<std::size_t>(&c - connections.data())] =
-          static_cast<long long>(net->projections().size()) - 1;
-      return;
-    } else {
+    // (kernel::connect makes an all_to_all one connection per source: plan::connection_pieces)
+    const connection_rule rule = rule_of(c, where);
+    if (rule.kind != rule_kind::one_to_one && !(rule.kind == rule_kind::all_to_all && c.pre.count == 1))
       throw parameter_error(where, "conn_spec", c.conn_spec.dump(),
                             "one_to_one or all_to_all for NMDA connections into iaf_bw_2001_exact (volley gives each "
                             "NMDA connection of a neuron its own slot)");
-    }
+    syn.receptor = claim_nmda_slot(post, where);
   }
-  net->connect(selector(pre, b, b + c.pre.count), selector(post, e, e + c.post.count), nest_rule(c.conn_spec, where),
-               syn);
+  net->connect(selector(pre, b, b + c.pre.count), selector(post, e, e + c.post.count), rule_of(c, where), syn);
   projection_of[static_cast<std::size_t>(&c - connections.data())] = static_cast<long long>(net->projections().size()) - 1;
 }
 

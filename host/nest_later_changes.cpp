@@ -48,7 +48,7 @@ json clipped(json params, double from, double to) {
 
 }  // namespace
 
-void plan::set_status_after_simulate(const node_collection& nodes, const json& params) {
+void plan::set_status_after_simulate(const node_collection& nodes, const json& params, bool commit) {
   node_group& g = group_of(nodes, "SetStatus");
   const std::string where = "SetStatus(" + g.model + ") after Simulate()";
   if (!params.is_object()) throw parameter_error(where, "params", params.dump(), "an object {name: value}");
@@ -56,15 +56,15 @@ void plan::set_status_after_simulate(const node_collection& nodes, const json& p
     if (params.at("n_events") != json::array({0, 0}))
       throw parameter_error("SetStatus(" + g.model + ")", "n_events", params.at("n_events").dump(),
                             "[0, 0] (NEST: n_events can only be set to [0, 0], which clears the histograms)");
-    resets[index_of(g)].push_back(sim->current_step());
+    if (commit) resets[index_of(g)].push_back(sim->current_step());
     return;
   }
-  if (g.kind == device_kind::none) return change_neurons(g, nodes, params);
+  if (g.kind == device_kind::none) return change_neurons(g, nodes, params, commit);
   if (changeable_generator(g.kind)) {
     if (nodes.count != g.count)
       throw parameter_error(where, "nodes", std::to_string(nodes.count) + " of " + std::to_string(g.count),
                             "all devices of one Create() call (volley keeps one parameter set per call)");
-    return change_generator(g, params);
+    return change_generator(g, params, commit);
   }
   if (g.kind == device_kind::spike_recorder || g.kind == device_kind::multimeter || g.kind == device_kind::voltmeter) {
     for (const auto& [key, value] : params.items())
@@ -74,7 +74,7 @@ void plan::set_status_after_simulate(const node_collection& nodes, const json& p
                                                               "the recorded events)"
                                                             : "n_events: 0; a recorder's other parameters are set "
                                                               "before the first Simulate() in volley");
-    cleared_at[index_of(g)] = sim->current_step();
+    if (commit) cleared_at[index_of(g)] = sim->current_step();
     return;
   }
   throw user_error(where + ": volley changes neurons, the generators dc_generator, ac_generator, "
@@ -82,7 +82,7 @@ void plan::set_status_after_simulate(const node_collection& nodes, const json& p
                    "and clears spike_recorder, multimeter and voltmeter (n_events: 0) after the first Simulate(); set " + g.model + "'s parameters before it");
 }
 
-void plan::change_neurons(node_group& g, const node_collection& nodes, const json& params) {
+void plan::change_neurons(node_group& g, const node_collection& nodes, const json& params, bool commit) {
   const std::string where = "SetStatus(" + g.model + ") after Simulate()";
   population& pop = net->find(g.population);
   // parameters the layer lowered into other parts of the network at build time stay as built
@@ -137,20 +137,23 @@ void plan::change_neurons(node_group& g, const node_collection& nodes, const jso
     node_group next = g;
     next.params = updated;
     check_neuron_params(next);
+    if (!commit) return;
     const auto fresh = create_population(next, pop.id());
     pop.take_parameters(*fresh, changed, static_cast<index_t>(offset), static_cast<index_t>(offset + nodes.count),
                         options.resolution_ms);
     g.params = std::move(updated);
     sim->invalidate_device();
   }
+  if (!commit) return;
   for (const auto& [var, values] : states)
     for (std::uint64_t i = 0; i < nodes.count; ++i) pop.set_state(var, static_cast<index_t>(offset + i), values[i]);
 }
 
-void plan::change_generator(node_group& g, const json& params) {
+void plan::change_generator(node_group& g, const json& params, bool commit) {
   const std::string where = "SetStatus(" + g.model + ") after Simulate()";
   node_group next = g;
   set_device_params(next, params, where, options.resolution_ms);
+  if (!commit) return;
   const double dt = options.resolution_ms;
   const double now = double(sim->current_step()) * dt;
   auto& history = generator_history[index_of(g)];
@@ -242,9 +245,9 @@ void plan::set_connections(const node_collection& source, const node_collection&
       throw parameter_error(call, "weight[" + std::to_string(i) + "]", v.dump(), "a number (NEST's weight unit)");
     const connection& c = connections[r.connection];
     const node_group& post = group_of(c.post, call);
-    if (*r.model == "static_synapse_hom_w")
-      throw parameter_error(call, "weight", v.dump(), "unchanged per connection for static_synapse_hom_w (as NEST: "
-                                                      "its weight is the model's, set by CopyModel or SetDefaults)");
+    if (synapse_model_of(synapse_models, c.syn_spec, call).origin == "static_synapse_hom_w")  // or a copy of it
+      throw parameter_error(call, "weight", v.dump(), "unchanged per connection for " + *r.model + " (as NEST: its "
+                                                      "weight is the model's, set by CopyModel or SetDefaults)");
     if (post.model == "parrot_neuron" && c.syn_spec.value("receptor_type", json(0)) == json(0))
       continue;  // a parrot repeats the spike whatever the weight (NEST ignores it too)
     auto f = unit_factor.find(r.connection);

@@ -16,19 +16,6 @@ namespace volley::nest {
 
 using namespace detail;
 
-node_collection node_collection::operator[](std::uint64_t i) const {
-  if (i >= count)
-    throw parameter_error("node collection", "index", std::to_string(i), "an index below its size " + std::to_string(count));
-  return {first_id + i, 1};
-}
-
-node_collection node_collection::slice(std::uint64_t begin, std::uint64_t end) const {
-  if (begin >= end || end > count)
-    throw parameter_error("node collection", "slice", "[" + std::to_string(begin) + ":" + std::to_string(end) + "]",
-                          "a non-empty range inside [0:" + std::to_string(count) + "]");
-  return {first_id + begin, end - begin};
-}
-
 kernel::kernel(kernel_options options) : plan_(std::make_unique<detail::plan>()) {
   if (!(options.resolution_ms > 0) || !std::isfinite(options.resolution_ms))
     throw parameter_error("kernel", "resolution", std::to_string(options.resolution_ms) + " ms", "a positive time step");
@@ -68,6 +55,37 @@ node_collection kernel::create(const std::string& model, std::uint64_t n, const 
 }
 
 void kernel::set_status(const node_collection& nodes, const json& params) {
+  const std::vector<node_collection> runs = plan_->runs(nodes, "SetStatus");
+  if (runs.size() > 1 || nodes.composite()) {
+    set_status_of_runs(nodes, runs, params);
+    return;
+  }
+  set_status_of_run(runs.front(), params);
+}
+
+void kernel::set_status_of_runs(const node_collection& nodes, const std::vector<node_collection>& runs,
+                                const json& params) {
+  std::vector<json> parts;
+  std::uint64_t offset = 0;
+  for (const auto& r : runs) {
+    parts.push_back(plan_->params_of_run(nodes, r, offset, params, "SetStatus"));
+    offset += r.count;
+  }
+  if (plan_->sim) {  // every part is checked before any changes (as one call)
+    for (std::size_t k = 0; k < runs.size(); ++k) plan_->set_status_after_simulate(runs[k], parts[k], false);
+    for (std::size_t k = 0; k < runs.size(); ++k) plan_->set_status_after_simulate(runs[k], parts[k], true);
+    return;
+  }
+  const std::vector<node_group> before = plan_->groups;  // a refused part undoes the parts before it
+  try {
+    for (std::size_t k = 0; k < runs.size(); ++k) set_status_of_run(runs[k], parts[k]);
+  } catch (...) {
+    plan_->groups = before;
+    throw;
+  }
+}
+
+void kernel::set_status_of_run(const node_collection& nodes, const json& params) {
   if (plan_->sim) {  // between Simulate calls (host/nest_later_changes.cpp)
     plan_->set_status_after_simulate(nodes, params);
     return;
@@ -208,11 +226,11 @@ void kernel::set_connections(const node_collection& source, const node_collectio
 void kernel::connect(const node_collection& pre, const node_collection& post, const json& conn_spec,
                      const json& syn_spec) {
   plan_->check_not_built("Connect");
-  plan_->group_of(pre, "Connect (pre)");
-  plan_->group_of(post, "Connect (post)");
   if (!syn_spec.is_object()) throw parameter_error("Connect", "syn_spec", syn_spec.dump(), "an object");
-  plan_->check_connection({pre, post, conn_spec, syn_spec});
-  plan_->connections.push_back({pre, post, conn_spec, syn_spec});
+  // one connection per pair of Create() calls the collections span (host/nest_composite.cpp), all checked first
+  const std::vector<connection> pieces = plan_->connection_pieces(pre, post, conn_spec, syn_spec);
+  for (const auto& c : pieces) plan_->check_connection(c);
+  for (const auto& c : pieces) plan_->connections.push_back(c);
 }
 
 run_stats kernel::simulate(double t_ms) {
@@ -237,8 +255,18 @@ const simulator* kernel::sim() const { return plan_->sim.get(); }
 
 double kernel::build_seconds() const { return plan_->build_s; }
 
-json kernel::get_status(const node_collection& nodes) const { return plan_->status(nodes); }
+json kernel::get_status(const node_collection& nodes) const {
+  const std::vector<node_collection> runs = plan_->runs(nodes, "GetStatus");
+  if (runs.size() == 1 && !nodes.composite()) return plan_->status(runs.front());
+  return plan_->composite_status(runs);  // NEST's shape: one value per node
+}
 
-json kernel::get_events(const node_collection& recorder) const { return plan_->events(recorder); }
+json kernel::get_events(const node_collection& recorder) const {
+  const std::vector<node_collection> runs = plan_->runs(recorder, "GetEvents");
+  if (runs.size() != 1)
+    throw parameter_error("GetEvents", "nodes", std::to_string(runs.size()) + " Create() calls' nodes",
+                          "one recorder");
+  return plan_->events(runs.front());
+}
 
 }  // namespace volley::nest

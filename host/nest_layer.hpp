@@ -40,13 +40,31 @@ namespace detail {
 struct plan;
 }
 
-// NEST's NodeCollection, restricted to consecutive global ids (1-based, as NEST numbers nodes).
+// NEST's NodeCollection: global ids (1-based, as NEST numbers nodes), ascending. A primitive collection is one
+// range first_id .. first_id + count - 1 (it may span several Create() calls); a + b joins two disjoint collections
+// into a composite one, as NEST's NodeCollection addition: the ids of both, sorted (overlapping ones are refused,
+// adjacent ranges merge). The calls below take either; Connect draws its rule over the whole collections.
 struct node_collection {
-  std::uint64_t first_id = 0;
-  std::uint64_t count = 0;
-  std::uint64_t size() const { return count; }
+  std::uint64_t first_id = 0;  // primitive: its first id (0 for an empty collection)
+  std::uint64_t count = 0;     // primitive: its number of nodes
+  // composite: its ranges (primitive collections), ascending, disjoint and not adjacent; empty for a primitive one
+  std::vector<node_collection> parts;
+
+  node_collection() = default;
+  node_collection(std::uint64_t first, std::uint64_t n) : first_id(first), count(n) {}
+  std::uint64_t size() const;
+  bool empty() const { return size() == 0; }
+  bool composite() const { return !parts.empty(); }
+  bool contains(std::uint64_t id) const;
+  std::vector<node_collection> ranges() const;  // its primitive ranges, ascending (one for a primitive collection)
+  std::vector<std::uint64_t> ids() const;       // every global id, ascending (NEST's tolist())
   node_collection operator[](std::uint64_t i) const;                 // the i-th node alone
   node_collection slice(std::uint64_t begin, std::uint64_t end) const;  // nodes [begin, end), as nodes[begin:end]
+  friend node_collection operator+(const node_collection& a, const node_collection& b);
+  friend bool operator==(const node_collection& a, const node_collection& b) { return a.ranges_equal(b); }
+
+ private:
+  bool ranges_equal(const node_collection& other) const;
 };
 
 struct kernel_options {
@@ -85,7 +103,9 @@ class kernel {
   // conn_spec: "all_to_all" | "one_to_one" | {"rule": "pairwise_bernoulli", "p": ...} | {"rule": "fixed_indegree",
   // "indegree": ...} | {"rule": "fixed_outdegree", "outdegree": ...} | {"rule": "fixed_total_number", "N": ...},
   // each with optional allow_autapses / allow_multapses (NEST's defaults: true). syn_spec: synapse_model
-  // "static_synapse", weight, delay (numbers or distributions), receptor_type (0: by the sign of the weight).
+  // "static_synapse", weight, delay (numbers or distributions; with one_to_one also lists, one per connection),
+  // receptor_type (0: by the sign of the weight). pre and post may span several create() calls (a + b): the rule is
+  // drawn over the whole collections (host/nest_composite.cpp).
   void connect(const node_collection& pre, const node_collection& post, const json& conn_spec = "all_to_all",
                const json& syn_spec = json::object());
   // After a simulate() (as between NEST's Simulate calls): neurons' parameters and state variables (numbers or
@@ -97,6 +117,8 @@ class kernel {
   // spike_recorder, multimeter or voltmeter and {"n_events": [0, 0]} on a correlation_detector clear them, as in
   // NEST (the samples of the last min_delay slice run, which NEST has not delivered yet, stay). Anything else is
   // set before the first simulate().
+  // Over several create() calls' nodes, a list with one value per node is split among them; every part is checked
+  // before any changes.
   void set_status(const node_collection& nodes, const json& params);
   // Synapse models (host/nest_synapses.hpp): static_synapse, static_synapse_hom_w, tsodyks_synapse(_hom),
   // tsodyks2_synapse, stdp_synapse, stdp_synapse_hom, stdp_pl_synapse_hom, stdp_triplet_synapse,
@@ -120,6 +142,7 @@ class kernel {
   // and plastic states cannot be set yet.
   void set_connections(const node_collection& source, const node_collection& target, const json& params,
                        const std::string& synapse_model = "");
+  // Over several create() calls' nodes: NEST's shape, one value per node for every key (null where a node lacks it).
   // Neurons: {"model", "global_id"} plus, after a simulate(), every state variable (lists over the nodes);
   // recorders: {"model", "n_events"}; generators: their parameters; correlation devices: their parameters and
   // results (correlation_detector: histogram, histogram_correction, count_histogram, n_events; correlomatrix_detector:
@@ -137,6 +160,8 @@ class kernel {
   double build_seconds() const;        // wall time of building the network and drawing the synapses
 
  private:
+  void set_status_of_run(const node_collection& nodes, const json& params);  // nodes of one Create() call
+  void set_status_of_runs(const node_collection& nodes, const std::vector<node_collection>& runs, const json& params);
   std::unique_ptr<detail::plan> plan_;
 };
 

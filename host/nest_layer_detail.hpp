@@ -76,9 +76,17 @@ struct node_group {
 // The receptor_types a detector accepts: 2 (correlation_detector), N_channels, or 1 (spin_detector).
 std::uint64_t detector_ports(const node_group& g);
 
+// Pairs drawn over collections spanning several Create() calls (host/nest_composite.cpp), relative to the
+// connection's pre and post nodes: pair k is pre[k] -> post[k].
+struct drawn_pairs {
+  std::vector<index_t> pre, post;
+};
+
+// One Connect between the nodes of two Create() calls (a Connect over more calls is one connection per pair).
 struct connection {
-  node_collection pre, post;
+  node_collection pre, post;  // primitive collections
   json conn_spec, syn_spec;
+  std::shared_ptr<const drawn_pairs> pairs;  // set: these pairs instead of drawing the rule
 };
 
 // A NEST recordable of a neuron group as volley records it: NEST's value = volley's variable * scale + offset.
@@ -168,12 +176,32 @@ struct plan {
   };
   std::map<std::size_t, lowered_generator> lowered_generators;  // by connection index
   std::vector<std::uint64_t> cleared_at;  // per group (recorders): SetStatus(n_events: 0) hid the events up to it
-  void set_status_after_simulate(const node_collection& nodes, const json& params);
-  void change_neurons(node_group& g, const node_collection& nodes, const json& params);
-  void change_generator(node_group& g, const json& params);
+  // commit false: only the checks (a SetStatus over several Create() calls checks every part before changing any)
+  void set_status_after_simulate(const node_collection& nodes, const json& params, bool commit = true);
+  void change_neurons(node_group& g, const node_collection& nodes, const json& params, bool commit);
+  void change_generator(node_group& g, const json& params, bool commit);
   void lower_generator_connection(std::size_t connection, const node_group& g);
   // A neuron group's population built from g.params (id: the rng streams of its per-neuron draws)
   std::unique_ptr<population> create_population(const node_group& g, std::uint32_t id) const;
+
+  // Collections spanning several Create() calls (host/nest_composite.cpp). runs: the nodes split at the calls'
+  // boundaries (ids outside every call are refused). connection_pieces: one Connect as connections between runs
+  // (each checked and built as any other). params_of_run: a SetStatus's params for one run (per-node lists cut to
+  // it). composite_status: GetStatus over several runs, NEST's shape (one value per node, null where a node lacks
+  // the key).
+  std::vector<node_collection> runs(const node_collection& nodes, const std::string& where) const;
+  std::vector<connection> connection_pieces(const node_collection& pre, const node_collection& post,
+                                            const json& conn_spec, const json& syn_spec) const;
+  std::vector<connection> split_connection(const node_collection& pre, const node_collection& post,
+                                           const json& conn_spec, const json& syn_spec) const;
+  std::vector<connection> drawn_pieces(const node_collection& pre, const node_collection& post,
+                                       const std::vector<node_collection>& from, const std::vector<node_collection>& to,
+                                       const json& conn_spec, const json& syn_spec, const std::string& where) const;
+  json params_of_run(const node_collection& nodes, const node_collection& run, std::uint64_t offset, const json& params,
+                     const std::string& where) const;
+  json composite_status(const std::vector<node_collection>& runs) const;
+  // A connection's rule: its conn_spec's, or the explicit list of its drawn pairs.
+  connection_rule rule_of(const connection& c, const std::string& where) const;
 
   void check_not_built(const char* call) const;
   node_group& group_of(const node_collection& nodes, const std::string& where);
@@ -327,6 +355,7 @@ bool is_state_key(const node_group& g, const std::string& key);
 // components key_1..key_n: a list for `key` where the model has no `key` but key_1.. sets key_i to entry i and the
 // components past the list to their defaults (absent); more entries than components is an error naming the limit.
 json expand_vector_params(const node_group& g, const json& params, const std::string& where);
+bool is_vector_param(const node_group& g, const std::string& key);  // such a key (its value is a list itself)
 recordable recordable_of(const node_group& g, const std::string& nest_name, double resolution_ms);
 // NEST's receptor_type of a connection onto `target` as volley's receptor (port) name; "" routes by the weight's sign.
 std::string receptor_of(const json& syn, const node_group& target, const std::string& where);

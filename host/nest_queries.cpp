@@ -136,9 +136,7 @@ namespace volley::nest::detail {
 std::vector<plan::connection_row> plan::connection_rows(const node_collection& source, const node_collection& target,
                                                        const std::string& synapse_model, const char* call) const {
   if (!net) throw user_error(std::string(call) + ": the network is built at the first Simulate(); there is none yet");
-  auto inside = [](const node_collection& nodes, std::uint64_t id) {
-    return nodes.count == 0 || (id >= nodes.first_id && id < nodes.first_id + nodes.count);
-  };
+  auto inside = [](const node_collection& nodes, std::uint64_t id) { return nodes.empty() || nodes.contains(id); };
   std::vector<connection_row> rows;
   for (std::size_t ci = 0; ci < connections.size(); ++ci) {
     if (projection_of[ci] < 0) continue;

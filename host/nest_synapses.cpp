@@ -32,7 +32,7 @@ json facetshw_defaults() {
 }
 
 // NEST's common properties: one value per synapse model, settable by SetDefaults / CopyModel only.
-const std::vector<std::string>& common_keys(const std::string& base, const std::string& name) {
+const std::vector<std::string>& common_keys(const std::string& base, const std::string& origin) {
   static const std::vector<std::string> none, weight{"weight"},
       tsodyks_hom{"tau_psc", "tau_rec", "tau_fac", "U"},
       stdp_hom{"tau_plus", "lambda", "alpha", "mu_plus", "mu_minus", "Wmax"},
@@ -48,8 +48,8 @@ const std::vector<std::string>& common_keys(const std::string& base, const std::
   if (base == "jonke_synapse") return jonke;
   if (base == "stdp_dopamine_synapse") return dopamine;
   if (base == "stdp_facetshw_synapse_hom") return facetshw;
-  if (name == "static_synapse_hom_w") return weight;  // aliases of static_synapse / tsodyks_synapse here
-  if (name == "tsodyks_synapse_hom") return tsodyks_hom;
+  if (origin == "static_synapse_hom_w") return weight;  // aliases of static_synapse / tsodyks_synapse here
+  if (origin == "tsodyks_synapse_hom") return tsodyks_hom;
   return none;
 }
 
@@ -175,7 +175,7 @@ std::size_t nest_synapse_id(const std::vector<synapse_model>& models, const std:
 std::vector<synapse_model> builtin_synapse_models() {
   json nn = stdp_guetig_defaults();
   nn.erase("Kplus");
-  return {
+  std::vector<synapse_model> models{
       {"static_synapse", "static_synapse", {{"weight", 1.0}, {"delay", 1.0}}},
       {"static_synapse_hom_w", "static_synapse", {{"weight", 1.0}, {"delay", 1.0}}},
       {"bernoulli_synapse", "bernoulli_synapse", {{"weight", 1.0}, {"delay", 1.0}, {"p_transmit", 1.0}}},
@@ -229,6 +229,8 @@ std::vector<synapse_model> builtin_synapse_models() {
       // astrocyte -> aeif_cond_alpha_astro (host/nest_astro.cpp)
       {"sic_connection", "sic_connection", {{"weight", 1.0}, {"delay", 1.0}}},
   };
+  for (auto& m : models) m.origin = m.name;
+  return models;
 }
 
 std::string synapse_model_names(const std::vector<synapse_model>& models) {
@@ -280,7 +282,7 @@ json merged_syn_spec(const synapse_model& m, const json& syn_spec, const std::st
 }
 
 void check_connect_syn_keys(const synapse_model& m, const json& syn_spec, const std::string& where) {
-  for (const auto& key : common_keys(m.base, m.name))
+  for (const auto& key : common_keys(m.base, m.origin))
     if (syn_spec.contains(key))
       throw parameter_error(where, "syn_spec." + key, syn_spec.at(key).dump(),
                             "no value in Connect: a common property of " + m.name +

@@ -17,6 +17,7 @@ struct synapse_model {
   std::string name;  // as used in syn_spec["synapse_model"]
   std::string base;  // the built-in model it copies
   json params;       // every parameter with its present default (weight and delay included), NEST's units
+  std::string origin = {};  // the built-in model's NEST name (a copy keeps its original's): its common properties
 };
 
 // The built-in synapse models, with NEST 3.10's defaults.

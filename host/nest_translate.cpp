@@ -178,6 +178,10 @@ bool is_compartment(const node_group& g, const std::string& key) {
 }
 }  // namespace
 
+bool is_vector_param(const node_group& g, const std::string& key) {
+  return parameter_entry(g, key) == nullptr && parameter_entry(g, key + "_1") != nullptr;
+}
+
 json expand_vector_params(const node_group& g, const json& params, const std::string& where) {
   json out = json::object();
   for (const auto& [key, value] : params.items()) {

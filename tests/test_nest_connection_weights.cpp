@@ -136,6 +136,13 @@ TEST(NestConnectionWeights, RefusedChangesNameTheReasonAndChangeNothing) {
   k.connect(src, exc, "all_to_all", {{"weight", 10.0}});
   k.connect(src, plastic, "all_to_all", {{"synapse_model", "stdp_synapse"}, {"weight", 5.0}, {"Wmax", 100.0}});
   k.connect(src, hom, "all_to_all", {{"synapse_model", "static_synapse_hom_w"}});
+  k.copy_model("static_synapse_hom_w", "hom_copy", {{"weight", 3.0}});
+  k.connect(src, hom, "all_to_all", {{"synapse_model", "hom_copy"}});
+  // a copy keeps its original's common properties (NEST 3.10 refuses both, measured)
+  EXPECT_THROW(k.connect(src, hom, "all_to_all", {{"synapse_model", "hom_copy"}, {"weight", 2.0}}), parameter_error);
+  k.copy_model("tsodyks_synapse_hom", "tsodyks_hom_copy");
+  EXPECT_THROW(k.connect(src, exc, "all_to_all", {{"synapse_model", "tsodyks_hom_copy"}, {"U", 0.3}}),
+               parameter_error);
   EXPECT_THROW(k.set_connections(src, exc, {{"weight", 1.0}}), user_error);  // no network before the first run
   k.simulate(2.0);
   const json before = k.get_connections();
@@ -150,6 +157,7 @@ TEST(NestConnectionWeights, RefusedChangesNameTheReasonAndChangeNothing) {
   EXPECT_THROW(k.set_connections(src, both, {{"weight", json::array({1, 1, 2, 2, 3, 3, -1, -1, -2, -2, -3, -3})}}),
                parameter_error);
   EXPECT_THROW(k.set_connections(src, hom, {{"weight", 2.0}}), parameter_error);  // the model's weight (NEST too)
+  EXPECT_THROW(k.set_connections(src, hom, {{"weight", 2.0}}, "hom_copy"), parameter_error);  // so is a copy's
   EXPECT_THROW(k.set_connections(src, exc, {{"weight", json::array({1.0, 2.0})}}), parameter_error);  // 6 needed
   EXPECT_THROW(k.set_connections(src, exc, {{"weight", "heavy"}}), parameter_error);
   EXPECT_THROW(k.set_connections(src, exc, {{"delay", 2.0}}), parameter_error);

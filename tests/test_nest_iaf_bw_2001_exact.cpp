@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "host/nest_layer.hpp"
 #include "host/simulator.hpp"
 #include "models/iaf_bw_2001_exact.hpp"
 #include "tests/support/nest_reference.hpp"
@@ -268,6 +269,36 @@ TEST(NestIafBw2001Exact, SlotWeightIsKeptAndArrivalsCountSpikes) {
   EXPECT_DOUBLE_EQ(double(x[19]), 1.0);  // arrival at the end of step 19
   const double decay = std::exp(-9.0 / 2.0);
   EXPECT_NEAR(double(x[109]), decay + 2.0, 1e-3);  // two more spikes in step 109
+}
+
+// Through the NEST layer an all_to_all NMDA Connect is one connection per source (each its own slot in the targets):
+// GetConnections lists all of them in NEST's order and set_connections reaches each (it saw only the last source's
+// before), and the targets' NMDA input is the same as from one Connect per source.
+TEST(NestIafBw2001Exact, NestLayerAllToAllNmdaIsOneConnectionPerSource) {
+  auto run = [](bool one_connect) {
+    nest::kernel k({.resolution_ms = 0.1, .local_num_threads = 1});
+    const auto pre = k.create("iaf_bw_2001_exact", 3, {{"V_m", json::array({-60.0, -57.0, -54.0})}});
+    const auto post = k.create("iaf_bw_2001_exact", 2, {{"V_th", 1e9}});
+    k.connect(k.create("dc_generator", 1, {{"amplitude", 600.0}}), pre);
+    const nest::json syn = {{"weight", 5.0}, {"receptor_type", 3}, {"delay", 1.0}};
+    if (one_connect) {
+      k.connect(pre, post, "all_to_all", syn);
+    } else {
+      for (std::uint64_t i = 0; i < 3; ++i) k.connect(pre[i], post, "all_to_all", syn);
+    }
+    k.simulate(60.0);
+    const nest::json conns = k.get_connections(pre, post);
+    EXPECT_EQ(conns.at("source"), nest::json({1, 1, 2, 2, 3, 3}));
+    EXPECT_EQ(conns.at("target"), nest::json({4, 5, 4, 5, 4, 5}));
+    EXPECT_GT(k.get_status(post).at("s_NMDA")[0].get<double>(), 0.0);
+    k.set_connections(pre[0], post, {{"weight", 50.0}});
+    EXPECT_EQ(k.get_connections(pre, post).at("weight"), nest::json({50.0, 50.0, 5.0, 5.0, 5.0, 5.0}));
+    k.simulate(60.0);
+    return k.get_status(post).at("V_m");
+  };
+  const nest::json v = run(true);
+  EXPECT_EQ(v, run(false));
+  EXPECT_GT(v[0].get<double>(), -70.0 + 0.1);  // the NMDA input arrived
 }
 
 }  // namespace
