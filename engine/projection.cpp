@@ -164,10 +164,13 @@ bool deliver_plastic_owned(projection& p, const Index* targets, std::uint64_t ro
 }
 
 // clopath_synapse (models/clopath.hpp): the synapses [k0, k1) of `row` (source spiked in `step`) read their
-// targets' LTP entries of the window and the LTD value, then deliver the new weights.
+// targets' LTP entries of the window and the LTD value, then deliver the new weights. A count payload of m
+// (projection::unroll_var) runs the rule m times, as NEST's m events: the later ones find an empty window and
+// depress again, and each weight is delivered.
 template <class Index>
 void deliver_clopath_owned(projection& p, const Index* targets, std::uint64_t row, index_t lo, index_t hi,
-                           const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset) {
+                           const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset,
+                           std::uint64_t spikes) {
   const auto [k0, k1] = owned_synapses(p, targets, row, lo, hi);
   const models::stdp_pre_state& pre = p.stdp_pre[row];  // x_bar and t_last after the source's previous spike
   const models::clopath_synapse_constants c{p.stdp.tau_x, p.stdp.Wmin, p.stdp.Wmax};
@@ -182,17 +185,23 @@ void deliver_clopath_owned(projection& p, const Index* targets, std::uint64_t ro
     archive.ltp.read_window(target, t_last - d, t - d, [&](std::uint64_t tj, double dw) {
       w = models::clopath_facilitate(c, w, dw, pre.kplus, static_cast<double>(t_last - (std::int64_t(tj) + d)) * dt);
     });
-    w = models::clopath_depress(c, w, archive.ltd_at(target, t - d));
-    p.weights[k] = static_cast<real_t>(w);
-    ring.base[((step + d) & ring.slot_mask) * ring.slot_stride + offset + targets[k]] += p.weights[k];
+    for (std::uint64_t s = 0; s < spikes; ++s) {
+      w = models::clopath_depress(c, w, archive.ltd_at(target, t - d));
+      p.weights[k] = static_cast<real_t>(w);
+      ring.base[((step + d) & ring.slot_mask) * ring.slot_stride + offset + targets[k]] += p.weights[k];
+      if (s + 1 < spikes && !p.unrolled_weights.empty()) p.unrolled_weights[k].push_back(p.weights[k]);
+    }
   }
 }
 
 // urbanczik_synapse (models/urbanczik.hpp): the synapses [k0, k1) of `row` (source spiked in `step`) read their
-// targets' prediction errors of the window (t_last - d, t - d], then deliver the new weights.
+// targets' prediction errors of the window (t_last - d, t - d], then deliver the new weights. A count payload of m
+// (projection::unroll_var) runs the rule m times, as NEST's m events: the later ones, with t_last = t, find an empty
+// window (the same weight) and add 1 to the PSP traces again; each weight is delivered.
 template <class Index>
 void deliver_urbanczik_owned(projection& p, const Index* targets, std::uint64_t row, index_t lo, index_t hi,
-                             const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset) {
+                             const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset,
+                             std::uint64_t spikes) {
   const auto [k0, k1] = owned_synapses(p, targets, row, lo, hi);
   const double dt = p.stdp.dt;
   const std::int64_t t = static_cast<std::int64_t>(step + 1), t_last = static_cast<std::int64_t>(p.stdp_pre[row].t_last);
@@ -201,14 +210,18 @@ void deliver_urbanczik_owned(projection& p, const Index* targets, std::uint64_t 
   for (std::uint64_t k = k0; k < k1; ++k) {
     const std::int64_t d = p.delays.empty() ? p.delay : p.delays[k];
     const index_t target = tb + targets[k];
-    models::urbanczik_update u(archive.rule(target), p.stdp_urbanczik_constants, p.stdp_urbanczik_synapses[k],
-                               double(p.weights[k]), double(t_last) * dt, double(t) * dt);
-    archive.history.read_window(target, t_last - d, t - d, [&](std::uint64_t tj, double dPI) {
-      u.add(double(tj) * dt, dPI, double(d) * dt);
-    });
-    p.weights[k] = static_cast<real_t>(u.weight());
-    u.after_spike();
-    ring.base[((step + d) & ring.slot_mask) * ring.slot_stride + offset + targets[k]] += p.weights[k];
+    for (std::uint64_t s = 0; s < spikes; ++s) {
+      const std::int64_t since = s == 0 ? t_last : t;
+      models::urbanczik_update u(archive.rule(target), p.stdp_urbanczik_constants, p.stdp_urbanczik_synapses[k],
+                                 double(p.weights[k]), double(since) * dt, double(t) * dt);
+      archive.history.read_window(target, since - d, t - d, [&](std::uint64_t tj, double dPI) {
+        u.add(double(tj) * dt, dPI, double(d) * dt);
+      });
+      p.weights[k] = static_cast<real_t>(u.weight());
+      u.after_spike();
+      ring.base[((step + d) & ring.slot_mask) * ring.slot_stride + offset + targets[k]] += p.weights[k];
+      if (s + 1 < spikes && !p.unrolled_weights.empty()) p.unrolled_weights[k].push_back(p.weights[k]);
+    }
   }
 }
 
@@ -254,17 +267,19 @@ bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
         continue;
       }
       if (p.urbanczik()) {  // batch 1 (checked at connect)
+        const std::uint64_t m = p.unrolled_spikes(0, *it);
         if (p.narrow())
-          deliver_urbanczik_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset);
+          deliver_urbanczik_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset, m);
         else
-          deliver_urbanczik_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset);
+          deliver_urbanczik_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset, m);
         continue;
       }
       if (p.clopath()) {  // batch 1 (checked at connect)
+        const std::uint64_t m = p.unrolled_spikes(0, *it);
         if (p.narrow())
-          deliver_clopath_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset);
+          deliver_clopath_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset, m);
         else
-          deliver_clopath_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset);
+          deliver_clopath_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset, m);
         continue;
       }
       if (p.weight_plastic() && !p.facetshw()) {  // batch 1 (checked at connect); facetshw: weights set already
@@ -300,11 +315,13 @@ void advance_stdp_traces(std::vector<projection>& projections, std::uint64_t ste
     const auto first = std::lower_bound(spikes.begin(), spikes.end(), p.source_range.begin);
     for (auto it = first; it != spikes.end() && *it < p.source_range.end; ++it) {
       const std::uint64_t row = *it - p.source_range.begin;
-      if (p.clopath()) {
+      if (p.clopath()) {  // each of an unrolled count's spikes adds 1 / tau_x
         const models::clopath_synapse_constants c{p.stdp.tau_x, p.stdp.Wmin, p.stdp.Wmax};
-        p.stdp_pre[row].kplus =
-            models::clopath_x_bar_after(c, p.stdp_pre[row].kplus, p.stdp_pre[row].t_last, step + 1, p.stdp.dt);
-        p.stdp_pre[row].t_last = step + 1;
+        for (std::uint64_t m = p.unrolled_spikes(0, *it); m > 0; --m) {
+          p.stdp_pre[row].kplus =
+              models::clopath_x_bar_after(c, p.stdp_pre[row].kplus, p.stdp_pre[row].t_last, step + 1, p.stdp.dt);
+          p.stdp_pre[row].t_last = step + 1;
+        }
         continue;
       }
       if (p.urbanczik()) {  // the traces are per synapse (advanced at the delivery)

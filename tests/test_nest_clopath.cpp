@@ -8,6 +8,9 @@
 // Pairing (Clopath et al. 2010, Fig. 2b): 5 pre/post pairings, pre 10 ms before or after post, at 1 to 50 Hz;
 // every transmitted weight (weight_recorder) and the final weights within 1e-9 relative, the pre and post spike
 // steps identical; and the classic frequency dependence (LTD for post-pre at low rates, LTP at high rates).
+// aeif_pairing_multiplicity doubles and triples the presynaptic spikes: a parrot's spike of multiplicity m runs the
+// rule m times, as NEST's m events (LTD again, x_bar + 1/tau_x again, each weight recorded). Planted bug, caught:
+// the count taken as one spike (the weight events of a run: 5 instead of 10).
 // Without NEST: parameter errors, a clopath_synapse onto a neuron without the archive, weight sign rules.
 #include <gtest/gtest.h>
 

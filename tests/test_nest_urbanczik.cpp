@@ -11,7 +11,9 @@
 //   urbanczik_synapse from three parrots onto the dendrite, soma silenced (the weights fall by the dendritic
 //   prediction alone) or driven to spike in every step out of the dead time (spike and prediction terms): every
 //   weight_recorder event and the final weights within kWeightTolerance relative, the potentials within
-//   kTraceTolerance, identical postsynaptic spike steps; on 1 and 2 threads.
+//   kTraceTolerance, identical postsynaptic spike steps; on 1 and 2 threads. teacher_multiplicity repeats spike
+//   times: a parrot's spike of multiplicity 2 or 3 runs the rule that many times, as NEST's events (each recorded).
+//   Planted bug, caught: the count taken as one spike (fewer weight events than NEST's).
 // Statistics: N neurons held at a constant potential (theta = E_L: phi = phi_max / (1 + rate_slope)) spike at the
 // rate the dead time and phi give, 1 / (dt (dead_steps + 1 / p)), p = 1 - exp(-phi dt) (t_ref 0: p / dt), and at
 // NEST's measured rate, within 5 %; the same trains on 1 and 2 threads.

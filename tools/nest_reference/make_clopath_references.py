@@ -100,6 +100,13 @@ PAIRING = [
                 "A_LTD": 3.0e-4, "theta_minus": -69.0},
      "syn": {"weight": 1.0, "tau_x": 10.0, "Wmin": 0.2, "Wmax": 1.02, "x_bar": 0.05}, "force_weight": 1000.0,
      "freqs": [1.0, 10.0, 40.0]},
+    # every presynaptic spike doubled or tripled: the parrot sends one spike of multiplicity 2 or 3, which NEST
+    # delivers as that many events (each runs the rule: LTD again, x_bar + 1/tau_x again, each weight recorded)
+    {"name": "aeif_pairing_multiplicity", "model": "aeif_psc_delta_clopath",
+     "params": {"V_reset": -70.6 + 21.0, "b": 0.0805, "delay_u_bars": 4.0, "A_LTD": 14.0e-5, "A_LTP": 8.0e-5,
+                "theta_plus": -45.3, "theta_minus": -70.6},
+     "syn": {"weight": 0.5, "tau_x": 15.0, "Wmin": 0.0, "Wmax": 5.0}, "force_weight": 1000.0,
+     "freqs": [1.0, 10.0, 40.0], "pre_repeat": [2, 3]},
     {"name": "hh_pairing", "model": "hh_psc_alpha_clopath",
      "params": {"A_LTD": 1.4e-4, "A_LTP": 8.0e-5, "theta_plus": -45.3, "theta_minus": -70.6},
      "syn": {"weight": 50.0, "tau_x": 15.0, "Wmin": 0.0, "Wmax": 500.0}, "force_weight": 4000.0,
@@ -148,22 +155,24 @@ DEFAULT_KEYS = {
 }
 
 
-def pairing_runs(freqs):
-    """(frequency, offset, pre times, post times) with spike times of the generators (ms)."""
+def pairing_runs(freqs, repeats=(1,)):
+    """(frequency, offset, pre times, post times) with spike times of the generators (ms); each pre time `repeat`
+    times (a spike of that multiplicity from the parrot), one run per repeat."""
     runs = []
-    for f in freqs:
-        for offset in (OFFSET_MS, -OFFSET_MS):
-            period = 1000.0 / f
-            pre = [round(T0 + k * period + (0.0 if offset > 0 else -offset), 1) for k in range(PAIRS)]
-            post = [round(t + offset, 1) for t in pre]
-            runs.append((f, offset, pre, post))
+    for repeat in repeats:
+        for f in freqs:
+            for offset in (OFFSET_MS, -OFFSET_MS):
+                period = 1000.0 / f
+                pre = [round(T0 + k * period + (0.0 if offset > 0 else -offset), 1) for k in range(PAIRS)]
+                post = [round(t + offset, 1) for t in pre]
+                runs.append((f, offset, [t for t in pre for _ in range(repeat)], post))
     return runs
 
 
 def run_pairing(case):
     nest.ResetKernel()
     nest.set(resolution=DT, local_num_threads=1)
-    runs = pairing_runs(case["freqs"])
+    runs = pairing_runs(case["freqs"], case.get("pre_repeat", [1]))
     n = len(runs)
     posts = nest.Create(case["model"], n, params=case["params"])
     parrots = nest.Create("parrot_neuron", n)

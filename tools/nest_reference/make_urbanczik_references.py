@@ -90,6 +90,14 @@ SYNAPSE = [
      "pre": [{"times_ms": [10.0, 14.0, 30.0, 31.0, 32.0, 80.0, 150.0, 151.5, 200.0, 260.0], "delay_ms": 0.1},
              {"times_ms": [12.0, 40.0, 41.0, 120.0, 122.0, 124.0, 250.0], "delay_ms": 1.0},
              {"times_ms": [5.0, 100.0, 180.0, 181.0, 182.0, 183.0, 290.0], "delay_ms": 2.0}]},
+    # repeated times: a parrot spike of multiplicity 2 or 3, which NEST delivers as that many events (each runs the
+    # rule: the later ones with an empty window, the PSP traces + 1 each time; every weight recorded)
+    {"name": "teacher_multiplicity", "t_sim_ms": 300.0,
+     "params": {"phi_max": 400.0, "t_ref": 0.3, "soma": {"I_e": 80000.0}, "g_ps": 10.0},
+     "syn": {"weight": 300.0, "eta": 0.1, "tau_Delta": 100.0, "Wmin": 0.0, "Wmax": 2000.0},
+     "pre": [{"times_ms": [10.0, 10.0, 14.0, 30.0, 31.0, 31.0, 31.0, 32.0, 80.0, 150.0, 150.0, 200.0, 260.0],
+              "delay_ms": 0.1},
+             {"times_ms": [12.0, 40.0, 40.0, 41.0, 120.0, 122.0, 124.0, 124.0, 250.0], "delay_ms": 1.0}]},
 ]
 
 RATE = [
