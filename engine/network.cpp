@@ -406,11 +406,11 @@ void check_stdp_weight(double w, const models::stdp_constants& c, const models::
                                                                  : "the sign of Wmax " + number(c.Wmax) + " (" + model + ")");
 }
 
-void network::set_weights(std::size_t index, const std::vector<std::uint64_t>& synapses,
-                          const std::vector<double>& weights, const std::string& where) {
+void network::check_weights(std::size_t index, const std::vector<std::uint64_t>& synapses,
+                            const std::vector<double>& weights, const std::string& where) const {
   if (index >= projections_.size())
     throw parameter_error(where, "projection", std::to_string(index), "< " + std::to_string(projections_.size()));
-  projection& p = projections_[index];
+  const projection& p = projections_[index];
   if (p.on_device || p.pending)
     throw parameter_error(where, "weight", "set", "synapses drawn on the host (these are " +
                                                       std::string(p.on_device ? "held on the GPU" : "not drawn yet") + ")");
@@ -437,6 +437,12 @@ void network::set_weights(std::size_t index, const std::vector<std::uint64_t>& s
                         p.facetshw() ? p.stdp_facetshw->constants.weight_per_lut_entry : 1.0, p.target->model(),
                         p.stdp_model, where);
   }
+}
+
+void network::set_weights(std::size_t index, const std::vector<std::uint64_t>& synapses,
+                          const std::vector<double>& weights, const std::string& where) {
+  check_weights(index, synapses, weights, where);
+  projection& p = projections_[index];
   const bool every_synapse_alike =
       p.weights.empty() && synapses.size() == p.size() &&
       std::all_of(weights.begin(), weights.end(), [&](double w) { return w == weights.front(); });

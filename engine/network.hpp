@@ -242,10 +242,13 @@ class network {
   projection& connect(const std::string& source, const std::string& target, const connection_rule& rule,
                       const synapse_spec& syn, std::string name = "");
   // Sets synapse synapses[i] (an index into projection `index`'s rows) to weights[i] (the channel's weight unit),
-  // after finalize() (NEST's SetStatus on connections). All are checked first (finite; of the sign that picked the
-  // port of a target routing by sign; in the range of the STDP rule), so a refused call changes nothing.
+  // after finalize() (NEST's SetStatus on connections). All are checked first (check_weights: finite; of the sign
+  // that picked the port of a target routing by sign; in the range of the STDP rule), so a refused call changes
+  // nothing; a change over several projections checks each with check_weights before setting any.
   void set_weights(std::size_t index, const std::vector<std::uint64_t>& synapses, const std::vector<double>& weights,
                    const std::string& where);
+  void check_weights(std::size_t index, const std::vector<std::uint64_t>& synapses, const std::vector<double>& weights,
+                     const std::string& where) const;
 
   // Gap junctions (engine/gap_junction.hpp): pairs from `rule` (source -> target, as for connect), weight a
   // conductance >= 0 (nS; a value, distribution or per-pair list). symmetric: each pair couples both ways with

@@ -258,37 +258,9 @@ void plan::set_connections(const node_collection& source, const node_collection&
     synapses.push_back(r.synapse);
     weights.push_back(v.get<double>() * f->second);
   }
-  // Checked and applied projection by projection; a refusal restores what was already changed (nothing changes):
-  // the weights set, and the homogeneous form of projections that had one
-  struct saved {
-    std::size_t index;
-    real_t weight;
-    bool homogeneous;
-    std::vector<real_t> old;  // of the synapses changed
-  };
-  std::vector<saved> before;
-  try {
-    for (const auto& [index, change] : changes) {
-      const projection& p = net->projections()[index];
-      saved s{index, p.weight, p.weights.empty(), {}};
-      if (!s.homogeneous)
-        for (std::uint64_t k : change.first) s.old.push_back(p.weights[k]);
-      net->set_weights(index, change.first, change.second, call);
-      before.push_back(std::move(s));
-    }
-  } catch (...) {
-    for (const saved& s : before) {
-      projection& p = net->projections()[s.index];
-      p.weight = s.weight;
-      if (s.homogeneous) {
-        std::vector<real_t>().swap(p.weights);  // its memory too
-        continue;
-      }
-      const auto& synapses = changes.at(s.index).first;
-      for (std::size_t i = 0; i < synapses.size(); ++i) p.weights[synapses[i]] = s.old[i];
-    }
-    throw;
-  }
+  // every projection checked before any changes (a refused call changes nothing)
+  for (const auto& [index, change] : changes) net->check_weights(index, change.first, change.second, call);
+  for (const auto& [index, change] : changes) net->set_weights(index, change.first, change.second, call);
   if (!changes.empty()) sim->invalidate_device();
 }
 

@@ -6,7 +6,7 @@
 // Planted bug, caught (then removed): GetConnections' order by source, then target (volley's order before this test;
 // NEST lists by synapse model first). The selection spanning static and tsodyks2 synapses comes out in another order,
 // its list of weights lands on other synapses, the weights after the run differ and an iaf_psc_exp spike is lost.
-// And: a refused call not restoring the weights it had set in an earlier projection (RefusedChanges...).
+// And: a refused call setting the weights of a projection checked before the refused one (RefusedChanges...).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -150,10 +150,9 @@ TEST(NestConnectionWeights, RefusedChangesNameTheReasonAndChangeNothing) {
   // a sign flip: iaf_psc_exp's port was picked by the sign at Connect
   EXPECT_THROW(k.set_connections(src, exc, {{"weight", -3.0}}), parameter_error);
   // STDP: weight and Wmax of one sign. The iaf_psc_exp and iaf_psc_alpha nodes (consecutive ids) in one call, in
-  // GetConnections' order the 6 static weights (valid) before the 6 STDP ones (not): the static ones, set first,
-  // are restored
+  // GetConnections' order the 6 static weights (valid) before the 6 STDP ones (not): the static ones are not set
   EXPECT_THROW(k.set_connections(src, {}, {{"weight", -2.0}}), parameter_error);
-  const nest::node_collection both{exc.first_id, exc.count + plastic.count};
+  const nest::node_collection both = exc + plastic;
   EXPECT_THROW(k.set_connections(src, both, {{"weight", json::array({1, 1, 2, 2, 3, 3, -1, -1, -2, -2, -3, -3})}}),
                parameter_error);
   EXPECT_THROW(k.set_connections(src, hom, {{"weight", 2.0}}), parameter_error);  // the model's weight (NEST too)
