@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "engine/error.hpp"
+#include "engine/recording.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -433,7 +434,8 @@ void update_dopamine_synapses(std::vector<projection>& projections, std::uint64_
     const auto& spikes = p.source->spikes()[0];  // batch 1 (checked at connect)
     for (auto it = std::lower_bound(spikes.begin(), spikes.end(), p.source_range.begin);
          it != spikes.end() && *it < p.source_range.end; ++it)
-      p.stdp_dopamine_queue.emplace_back(step, *it - p.source_range.begin);
+      for (std::uint64_t m = p.unrolled_spikes(0, *it); m > 0; --m)  // a count: NEST's m events, one after another
+        p.stdp_dopamine_queue.emplace_back(step, *it - p.source_range.begin);
   }
   if (!any) return;
   for (volume_transmitter* vt : transmitters) {  // this step's dopamine spikes set off towards the transmitter
@@ -441,9 +443,12 @@ void update_dopamine_synapses(std::vector<projection>& projections, std::uint64_
     vt->last_step = step;
     for (const auto& src : vt->sources) {
       const auto& spikes = src.pop->spikes()[0];
+      const model_info& m = src.pop->model();  // a count (a parrot's multiplicity) raises n that many times
+      const real_t* count = m.spike_payload_counts ? src.pop->state(m.spike_payload) : nullptr;
       for (auto it = std::lower_bound(spikes.begin(), spikes.end(), src.range.begin);
            it != spikes.end() && *it < src.range.end; ++it)
-        vt->arriving.push_back({static_cast<std::int64_t>(step + 1 + src.delay), 1.0});
+        vt->arriving.push_back({static_cast<std::int64_t>(step + 1 + src.delay),
+                                count ? double(spike_multiplicity(count[*it])) : 1.0});
     }
   }
   const std::uint64_t t_end = step + 1;  // the slice's end, steps
@@ -486,7 +491,10 @@ void update_dopamine_synapses(std::vector<projection>& projections, std::uint64_
     const kernels::ring_view ring{tgt.ring_slot(p.channel, 0), std::uint64_t(tgt.size()),
                                   static_cast<std::uint32_t>(tgt.ring_slots() - 1)};
     const models::dopa_list_view list{p.stdp_volume->list.data(), static_cast<std::uint32_t>(p.stdp_volume->list.size())};
-    for (const auto& [spike_step, row] : p.stdp_dopamine_queue) {
+    std::uint32_t copy = 0;  // which spike of a count (consecutive equal entries), logged as NEST orders them
+    for (std::size_t q = 0; q < p.stdp_dopamine_queue.size(); ++q) {
+      const auto [spike_step, row] = p.stdp_dopamine_queue[q];
+      copy = q > 0 && p.stdp_dopamine_queue[q - 1] == p.stdp_dopamine_queue[q] ? copy + 1 : 0;
       for (std::uint64_t k = p.row_ptr[row]; k < p.row_ptr[row + 1]; ++k) {
         const index_t target = target_of(p, k);
         const std::uint64_t d = p.delays.empty() ? p.delay : p.delays[k];
@@ -497,7 +505,7 @@ void update_dopamine_synapses(std::vector<projection>& projections, std::uint64_
         p.weights[k] = static_cast<real_t>(out.weight);
         // d >= min_delay: the arrival step lies after this slice, its ring slot not read yet
         ring.base[((spike_step + d) & ring.slot_mask) * ring.slot_stride + p.target_range.begin + target] += p.weights[k];
-        if (p.record_weights) p.weight_log.push_back({spike_step, row, target, p.weights[k], 0});
+        if (p.record_weights) p.weight_log.push_back({spike_step, row, target, p.weights[k], copy});
       }
     }
     p.stdp_dopamine_queue.clear();

@@ -14,7 +14,7 @@ after each run and the spikes. One thread; every rule is deterministic.
 import json
 import os
 
-from make_detector_references import quiet_nest
+from make_detector_references import fresh_nodes, quiet_nest
 
 DT = 0.1
 A, B, SG, C, SR = 0, 1, 2, 3, 4
@@ -46,10 +46,7 @@ VM_OF = [[B, 0, 2], [A, 0, 3], [C, 0, 2]]
 
 def main():
     nest = quiet_nest()
-    nest.ResetKernel()
-    nest.resolution = DT
-    nest.local_num_threads = 1
-    nodes = [nest.Create(n["model"], n["n"], params=n["params"]) for n in NODES]
+    nodes = fresh_nodes(nest, NODES, DT)
 
     def collection(ranges):
         out = None

@@ -37,6 +37,14 @@ def quiet_nest():
     return nest
 
 
+def fresh_nodes(nest, nodes, dt):
+    """A reset kernel (resolution dt, one thread) with the nodes [{"model", "n", "params"}, ...] created in order."""
+    nest.ResetKernel()
+    nest.resolution = dt
+    nest.local_num_threads = 1
+    return [nest.Create(n["model"], n["n"], params=n["params"]) for n in nodes]
+
+
 def status_of(det, model):
     keys = {"correlation_detector": ["n_events", "histogram", "histogram_correction", "count_histogram"],
             "correlomatrix_detector": ["n_events", "covariance", "count_covariance"]}[model]

@@ -13,7 +13,7 @@ cleared with n_events: 0. A run ends inside a min_delay slice. One thread.
 import json
 import os
 
-from make_detector_references import quiet_nest
+from make_detector_references import fresh_nodes, quiet_nest
 
 DT = 0.1
 NODES = [
@@ -85,10 +85,7 @@ def events(rec):
 
 def main():
     nest = quiet_nest()
-    nest.ResetKernel()
-    nest.resolution = DT
-    nest.local_num_threads = 1
-    nodes = [nest.Create(n["model"], n["n"], params=n["params"]) for n in NODES]
+    nodes = fresh_nodes(nest, NODES, DT)
     for c in CONNECTIONS:
         pre = nodes[c["pre"][0]][c["pre"][1]:c["pre"][2]]
         post = nodes[c["post"][0]][c["post"][1]:c["post"][2]]

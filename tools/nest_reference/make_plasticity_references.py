@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""NEST references for jonke_synapse and stdp_facetshw_synapse_hom (tests/test_nest_plasticity.cpp reads them).
+"""NEST references for jonke_synapse, stdp_facetshw_synapse_hom and stdp_dopamine_synapse (tests/test_nest_plasticity.cpp
+reads them; dopamine_multiplicity doubles some presynaptic and dopamine spikes: parrot spikes of multiplicity 2).
 
     /path/to/venv/bin/python tools/nest_reference/make_plasticity_references.py [OUT.json]
 
@@ -117,6 +118,13 @@ DOPA_CASES = [
      [([0, 3], [0, 3], {"weight": -30.0, "delay": 1.0}), ([1, 2], [2, 3], {"weight": -10.0, "delay": 0.3})],
      35.0, "iaf_psc_alpha", {}, [390.0, 420.0, 450.0], None,
      {"deliver_interval": 7, "gen_delay": DT, "trains": [[20.0, 0.4, []]]}),
+    # counts: every third presynaptic spike and every second dopamine spike doubled at its generator, so the
+    # parrots send spikes of multiplicity 2 (NEST: two events through the synapse, n raised twice)
+    ("dopamine_multiplicity", "stdp_dopamine_synapse",
+     {"A_plus": 0.5, "A_minus": 0.6, "b": 0.01, "tau_c": 50.0, "tau_n": 30.0, "Wmax": 80.0, "tau_plus": 15.0},
+     [([0, 2], [0, 4], {"weight": 30.0, "delay": 1.0}), ([2, 3], [0, 4], {"weight": 25.0, "delay": 1.5})],
+     30.0, "iaf_psc_alpha", {"tau_minus": 25.0}, [340.0, 360.0, 380.0, 400.0], None,
+     {"deliver_interval": 2, "gen_delay": 1.0, "trains": [[15.0, 1.0, []]], "repeat_pre": 3, "repeat_dopa": 2}),
 ]
 
 
@@ -142,6 +150,9 @@ def run_case(index, case, vt_spec=None):
             times = sorted(set(times) | set(extra[i]))
             times = [t for k, t in enumerate(times) if k == 0 or t - times[k - 1] > DT + 1e-9]
         pre_times.append([t for t in times if ok(t)])
+    if vt_spec and vt_spec.get("repeat_pre"):  # every k-th spike twice: a parrot spike of multiplicity 2
+        pre_times = [[t for j, t in enumerate(ts) for _ in range(2 if j % vt_spec["repeat_pre"] == 0 else 1)]
+                     for ts in pre_times]
     drive_times = grid_times(rng, 60.0, t_end)
     n_post = len(post_i_e)
     nest.ResetKernel()
@@ -162,6 +173,8 @@ def run_case(index, case, vt_spec=None):
         for rate_d, delay_d, extra_d in vt_spec["trains"]:
             times = sorted(set(grid_times(rng, rate_d, t_end - 1.0)) | set(extra_d))
             times = [t for k, t in enumerate(times) if k == 0 or t - times[k - 1] > DT + 1e-9]
+            if vt_spec.get("repeat_dopa"):
+                times = [t for j, t in enumerate(times) for _ in range(2 if j % vt_spec["repeat_dopa"] == 0 else 1)]
             dopa_times.append(times)
             g = nest.Create("spike_generator", params={"spike_times": times})
             dp = nest.Create("parrot_neuron")
