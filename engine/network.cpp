@@ -299,7 +299,7 @@ projection& network::connect(const std::string& source, const std::string& targe
   const bool counts = p.source->model().spike_payload_counts;  // STDP and align-pre see one spike per step
   // NEST unrolls a spike of multiplicity m into m events: a plastic synapse runs its rule m times (short-term
   // plasticity: m jumps at the same time; the summed efficacy carries the count, not the payload). Not yet:
-  // facetshw synapses (one spike) and quantal_stp (one release attempt, times the count)
+  // quantal_stp (one release attempt, times the count)
   const bool unrolled_stp = counts && p.plastic() && !p.quantal();
   if (syn.use_payload && p.source->model().spike_payload >= 0 && !(counts && (stdp || syn.align_pre)) &&
       !unrolled_stp) {
@@ -310,7 +310,7 @@ projection& network::connect(const std::string& source, const std::string& targe
     p.payload_counts = counts;
   }
   if (syn.use_payload && p.source->model().spike_payload >= 0 &&
-      ((counts && stdp && !p.facetshw()) || unrolled_stp))
+      ((counts && stdp) || unrolled_stp))
     p.unroll_var = p.source->model().spike_payload;
   p.target->mark_channel_used(p.channel);
   projections_.push_back(std::move(p));

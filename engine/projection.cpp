@@ -290,7 +290,8 @@ bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
                    complete;
         continue;
       }
-      const real_t e = (efficacy ? efficacy[b * rows + row] : real_t(1)) * p.payload(b, *it);
+      real_t e = (efficacy ? efficacy[b * rows + row] : real_t(1)) * p.payload(b, *it);
+      if (p.facetshw()) e *= static_cast<real_t>(p.unrolled_spikes(b, *it));  // a count: its weight once per spike
       if (p.narrow())
         deliver_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset, e, seed);
       else
@@ -419,6 +420,10 @@ void update_facetshw_weights(std::vector<projection>& projections, std::uint64_t
                                                      step + 1, d);
       if (!out.complete) throw_archive_overflow(p);
       p.weights[k] = static_cast<real_t>(out.weight);
+      // the later spikes of a count (NEST's events at the same time) find no readout due and an empty window:
+      // the same weight, delivered and logged once per spike (deliver_projection, log_transmitted_weights)
+      if (!p.unrolled_weights.empty())
+        for (std::uint64_t m = p.unrolled_spikes(0, s.neuron); m > 1; --m) p.unrolled_weights[k].push_back(p.weights[k]);
     }
   }
 }

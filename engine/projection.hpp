@@ -162,8 +162,8 @@ struct projection {
   real_t payload(std::uint32_t b, index_t src) const {
     return payload_var < 0 ? real_t(1) : source->state(payload_var)[std::size_t(b) * source->size() + src];
   }
-  // A count payload of the source that plastic synapses (the stdp_on_pre_spike rules, clopath, urbanczik,
-  // short-term plasticity but quantal) take as that many separate spikes in one step, each running the rule and delivering its weight (NEST's
+  // A count payload of the source that plastic synapses (every STDP rule, short-term plasticity but quantal) take
+  // as that many separate spikes in one step, each running the rule and delivering its weight (NEST's
   // unrolled multiplicity): state variable index, or -1 (one spike per step). payload_var is -1 then.
   int unroll_var = -1;
   std::uint64_t unrolled_spikes(std::uint32_t b, index_t src) const {

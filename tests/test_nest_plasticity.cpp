@@ -2,10 +2,11 @@
 // host/nest_synapses.cpp), replayed call for call against NEST 3.10
 // (tools/nest_reference/make_plasticity_references.py -> tests/reference/nest_plasticity.json): every weight a
 // weight_recorder logged, the weights (and facetshw's ids, readout times, capacitors) after every chunk, the
-// targets' spikes and V_m; stdp_dopamine_synapse with volume_transmitter too, and in dopamine_multiplicity with
-// spikes of multiplicity 2 from the presynaptic and dopamine parrots (NEST: two events through the synapse, the
-// dopamine trace raised twice; planted bugs, caught: a count taken as one spike, a dopamine count raising the trace
-// once). Plus checks without NEST: a facetshw readout worked out by hand, parameter errors,
+// targets' spikes and V_m; stdp_dopamine_synapse with volume_transmitter too. facetshw_multiplicity and
+// dopamine_multiplicity send spikes of multiplicity 2 from the presynaptic (and dopamine) parrots (NEST: two events
+// through the synapse, the dopamine trace raised twice). Planted bugs, caught: a count taken as one spike, facetshw
+// delivering a count's weight once, a dopamine count raising the trace once. Plus checks without NEST: a facetshw
+// readout worked out by hand, parameter errors,
 // derived common properties, thread-count independence.
 #include <gtest/gtest.h>
 
@@ -170,7 +171,7 @@ TEST_P(PlasticityMatchesNest, WeightsStateSpikesAndPotentials) {
       post_spikes.size(), worst_v);
 }
 
-constexpr int kCases = 12;
+constexpr int kCases = 13;
 INSTANTIATE_TEST_SUITE_P(Cases, PlasticityMatchesNest, ::testing::Range(0, kCases));
 
 TEST(NestPlasticity, EveryReferenceCaseIsReplayed) { EXPECT_EQ(reference().at("cases").size(), std::size_t(kCases)); }

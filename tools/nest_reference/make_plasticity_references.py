@@ -90,7 +90,14 @@ CASES = [
       ([2, 3], [0, 4], {"weight": 15.0, "delay": 3.0, "synapse_id": 110, "next_readout_time": 31.0,
                         "a_thresh_th": 0.8, "a_thresh_tl": 0.7, "a_acausal": 0.3})],
      40.0, "iaf_psc_alpha", {}, [340.0, 360.0, 380.0, 400.0], None),
+    # counts: every second presynaptic spike doubled at its generator (REPEAT_PRE), a parrot spike of multiplicity
+    # 2: NEST's two events, each delivered and logged (the second finds no readout due and an empty window)
+    ("facetshw_multiplicity", "stdp_facetshw_synapse_hom", {"driver_readout_time": 5.0},
+     [([0, 2], [0, 4], {"weight": 40.0, "delay": 1.0, "a_thresh_th": 1.2, "a_thresh_tl": 1.0}),
+      ([2, 3], [0, 4], {"weight": 60.0, "delay": 2.3, "a_thresh_th": 0.8, "a_thresh_tl": 0.9})],
+     40.0, "iaf_psc_alpha", {}, [340.0, 360.0, 380.0, 400.0], None),
 ]
+REPEAT_PRE = {"facetshw_multiplicity": 2}  # every k-th presynaptic spike twice
 
 # stdp_dopamine_synapse: as above, plus dopamine parrots -> volume_transmitter. "vt": its deliver_interval, the
 # dopamine trains (rate Hz, delay to the transmitter ms, extra times ms) and the generator -> parrot delay, which with
@@ -150,9 +157,9 @@ def run_case(index, case, vt_spec=None):
             times = sorted(set(times) | set(extra[i]))
             times = [t for k, t in enumerate(times) if k == 0 or t - times[k - 1] > DT + 1e-9]
         pre_times.append([t for t in times if ok(t)])
-    if vt_spec and vt_spec.get("repeat_pre"):  # every k-th spike twice: a parrot spike of multiplicity 2
-        pre_times = [[t for j, t in enumerate(ts) for _ in range(2 if j % vt_spec["repeat_pre"] == 0 else 1)]
-                     for ts in pre_times]
+    every = vt_spec.get("repeat_pre") if vt_spec else REPEAT_PRE.get(name)
+    if every:  # every k-th spike twice: a parrot spike of multiplicity 2
+        pre_times = [[t for j, t in enumerate(ts) for _ in range(2 if j % every == 0 else 1)] for ts in pre_times]
     drive_times = grid_times(rng, 60.0, t_end)
     n_post = len(post_i_e)
     nest.ResetKernel()
