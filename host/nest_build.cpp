@@ -301,17 +301,17 @@ void plan::connect_neurons(const connection& c) {
   if (const cont_delay cd = cont_delay_of(model, c.syn_spec, options.resolution_ms); cd.continuous)
     syn.delay = units::time_q(double(cont_delay_steps(cd, pre, post, options.resolution_ms)) * options.resolution_ms);
   const auto b = c.pre.first_id - pre.first_id, e = c.post.first_id - post.first_id;
+  const connection_rule rule = rule_of(c, where);
   if (post.model == "iaf_bw_2001_exact" && spec.value("receptor_type", json(0)) == json(3)) {
     // each NMDA connection of a neuron gets its own slot (NEST: its own receptor port and gating variables)
     // (kernel::connect makes an all_to_all one connection per source: plan::connection_pieces)
-    const connection_rule rule = rule_of(c, where);
     if (rule.kind != rule_kind::one_to_one && !(rule.kind == rule_kind::all_to_all && c.pre.count == 1))
       throw parameter_error(where, "conn_spec", c.conn_spec.dump(),
                             "one_to_one or all_to_all for NMDA connections into iaf_bw_2001_exact (volley gives each "
                             "NMDA connection of a neuron its own slot)");
     syn.receptor = claim_nmda_slot(post, where);
   }
-  net->connect(selector(pre, b, b + c.pre.count), selector(post, e, e + c.post.count), rule_of(c, where), syn);
+  net->connect(selector(pre, b, b + c.pre.count), selector(post, e, e + c.post.count), rule, syn);
   projection_of[static_cast<std::size_t>(&c - connections.data())] = static_cast<long long>(net->projections().size()) - 1;
 }
 

@@ -55,8 +55,8 @@ node_collection kernel::create(const std::string& model, std::uint64_t n, const 
 }
 
 void kernel::set_status(const node_collection& nodes, const json& params) {
-  const std::vector<node_collection> runs = plan_->runs(nodes, "SetStatus");
-  if (runs.size() > 1 || nodes.composite()) {
+  const std::vector<node_collection> runs = plan_->runs(nodes, "SetStatus");  // a composite has 2 or more
+  if (runs.size() > 1) {
     set_status_of_runs(nodes, runs, params);
     return;
   }
@@ -257,7 +257,7 @@ double kernel::build_seconds() const { return plan_->build_s; }
 
 json kernel::get_status(const node_collection& nodes) const {
   const std::vector<node_collection> runs = plan_->runs(nodes, "GetStatus");
-  if (runs.size() == 1 && !nodes.composite()) return plan_->status(runs.front());
+  if (runs.size() == 1) return plan_->status(runs.front());
   return plan_->composite_status(runs);  // NEST's shape: one value per node
 }
 
