@@ -817,13 +817,29 @@ std::uint64_t network::neuron_count() const {
   return n;
 }
 
-void network::finalize(bool draw_device_resident) {
-  for (auto& p : projections_)
-    if (p.pending && (draw_device_resident || !p.on_device)) draw_pending_synapses(p);
+std::vector<int> network::ring_slots_needed() const {
   std::vector<int> slots(populations_.size(), 2);
   for (const auto& p : projections_) slots[p.target->id()] = std::max(slots[p.target->id()], p.max_delay() + 1);
   for (const auto& s : spike_inputs_)
     slots[s.target->id()] = std::max(slots[s.target->id()], static_cast<int>(s.delay) + 1);
+  return slots;
+}
+
+bool network::fit_ring_buffers(std::uint64_t step) {
+  const std::vector<int> slots = ring_slots_needed();
+  bool grew = false;
+  for (auto& p : populations_)
+    if (p->ring_slots() > 0 && p->ring_slots() < slots[p->id()]) {
+      p->grow_ring_buffers(slots[p->id()], step);
+      grew = true;
+    }
+  return grew;
+}
+
+void network::finalize(bool draw_device_resident) {
+  for (auto& p : projections_)
+    if (p.pending && (draw_device_resident || !p.on_device)) draw_pending_synapses(p);
+  const std::vector<int> slots = ring_slots_needed();
   for (auto& p : populations_)
     if (!p->ring_buffers_fit(slots[p->id()])) p->allocate_ring_buffers(slots[p->id()]);
   // STDP: an archive for every population an STDP projection targets (allocated once, on the first finalize)

@@ -313,11 +313,15 @@ class network {
   // delay; called by the simulator before the first step. draw_device_resident false: projections a GPU
   // simulator drew on the device (projection::on_device) keep their host arrays empty.
   void finalize(bool draw_device_resident = true);
+  // Between runs: grows the ring buffers of populations that got inputs with longer delays after finalize (spike
+  // times added by a later NEST Connect), keeping what they hold from `step` on; true when one grew.
+  bool fit_ring_buffers(std::uint64_t step);
   // The synapses of one pending projection, drawn on the host (what finalize does).
   void draw_pending_synapses(projection& p);
 
  private:
   void check_population_name(const std::string& name, index_t size) const;
+  std::vector<int> ring_slots_needed() const;  // per population: its longest input delay in steps + 1 (at least 2)
   void check_takes_current(const population& p, const std::string& where) const;
   int choose_channel(population& target, const std::string& receptor, units::dimension weight_dim,
                      double sign_hint, const std::string& where) const;

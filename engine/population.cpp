@@ -59,6 +59,16 @@ void population::allocate_ring_buffers(int n_slots) {
   ring_.assign(channels_.size(), std::vector<real_t>(std::size_t(ring_slots_) * batch_ * size_, real_t(0)));
 }
 
+void population::grow_ring_buffers(int n_slots, std::uint64_t step) {
+  const int old_slots = ring_slots_;
+  auto old = std::move(ring_);
+  allocate_ring_buffers(std::max(n_slots, old_slots));
+  const std::size_t slot = std::size_t(batch_) * size_;
+  for (std::size_t c = 0; c < old.size(); ++c)
+    for (std::uint64_t s = step; s < step + std::uint64_t(old_slots); ++s)
+      std::copy_n(old[c].data() + (s & std::uint64_t(old_slots - 1)) * slot, slot, ring_slot(int(c), s));
+}
+
 void population::add_poisson_drive(const poisson_drive& d, std::uint32_t owner) {
   if (poisson_.size() >= std::size_t(max_poisson_drives))
     throw spec_error("population '" + name_ + "': at most " + std::to_string(max_poisson_drives) +

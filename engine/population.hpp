@@ -116,6 +116,9 @@ class population {
   // Ring buffers; call once all projections are known. n_slots (max delay in steps + 1) is rounded up to a power
   // of two so a slot index is a mask, not a division, per synapse.
   void allocate_ring_buffers(int n_slots);
+  // Grows the ring buffers to n_slots (rounded up as above) between runs, keeping the input already summed for the
+  // steps from `step` on (inputs added after a run with a longer delay than the population had).
+  void grow_ring_buffers(int n_slots, std::uint64_t step);
   // True when every channel has a ring buffer of at least n_slots slots (channels may be added between runs).
   bool ring_buffers_fit(int n_slots) const { return ring_slots_ >= n_slots && ring_.size() == channels_.size(); }
   int ring_slots() const { return ring_slots_; }

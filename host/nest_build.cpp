@@ -1,5 +1,6 @@
 // The NEST layer's recorded calls turned into a volley network and simulator (host/nest_layer_detail.hpp).
 #include <algorithm>
+#include <limits>
 
 #include "engine/error.hpp"
 #include "engine/spec_values.hpp"
@@ -10,6 +11,8 @@
 namespace volley::nest::detail {
 
 namespace {
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 std::string selector(const node_group& g, std::uint64_t begin, std::uint64_t end) {
   return g.population + "[" + std::to_string(begin) + ":" + std::to_string(end) + "]";
@@ -402,7 +405,8 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
   const std::size_t index = static_cast<std::size_t>(&c - connections.data());
   const generator_context ctx{options.resolution_ms, min_delay_ms, options.rng_seed, static_cast<std::uint32_t>(index)};
   // kept (with the inputs' owner index + 1) so that a SetStatus after simulate() can lower it again
-  lowered_generators[index] = {selector(post, b, b + c.post.count), spec, ctx, {}, false};
+  lowered_generators[index] = {selector(post, b, b + c.post.count), spec, ctx, {}, false, -kInfinity};
+  if (sim) lowered_generators[index].from_ms = double(sim->current_step()) * options.resolution_ms;  // a late one
   lower_generator_connection(index, pre);
 }
 
@@ -411,6 +415,7 @@ void plan::build() {
   recorded.assign(groups.size(), {});
   resets.assign(groups.size(), {});
   cleared_at.assign(groups.size(), 0);
+  window_history.assign(groups.size(), {});
   generator_history.assign(groups.size(), {});
   lowered_generators.clear();
   projection_of.assign(connections.size(), -1);

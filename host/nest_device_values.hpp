@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "host/nest_layer_detail.hpp"
 
@@ -25,6 +26,17 @@ struct recording_window {
   bool contains(std::int64_t stamp_steps) const { return stamp_steps > after && stamp_steps <= through; }
 };
 recording_window recording_window_of(const json& params, double dt);
+
+// A recorder's windows over the run (plan::window_history): the window that applied to an event, by the event's
+// key: a spike's step (spike and weight recorders: NEST delivers a step's spikes within the run, so a change at step
+// C applies to the spikes of steps >= C) or a sample's time in steps (multimeters: NEST delivers a min_delay slice's
+// samples in the next slice, so a change at step C applies to the samples after the last whole slice before C).
+struct window_schedule {
+  std::vector<std::uint64_t> from;  // keys from which windows[i] applies (from[0] = 0)
+  std::vector<recording_window> windows;
+  const recording_window& at(std::uint64_t key) const;
+};
+window_schedule recorder_windows(const plan& p, const node_group& recorder);
 
 // The stateful generators that become hidden source populations (models/nest_generator_sources.hpp).
 bool is_train_generator(device_kind k);

@@ -46,7 +46,40 @@ json clipped(json params, double from, double to) {
   return params;
 }
 
+// A step_current_generator's amplitude at time t (ms): the value of its last amplitude time up to t, else 0.
+double amplitude_at(const json& params, double t, double dt) {
+  if (!params.contains("amplitude_times")) return 0.0;
+  const json& times = params.at("amplitude_times");
+  double value = 0.0;
+  for (std::size_t i = 0; i < times.size(); ++i)
+    if (std::llround(times[i].get<double>() / dt) <= std::llround(t / dt))
+      value = params.at("amplitude_values")[i].get<double>();
+  return value;
+}
+
 }  // namespace
+
+json plan::segment_params(const node_group& g, const json& params, double from_ms, double held) const {
+  if (g.kind != device_kind::step_current_generator) return params;
+  const double dt = options.resolution_ms;
+  const long long now = std::llround(from_ms / dt);
+  json times = json::array(), values = json::array();
+  const json &t = params.at("amplitude_times"), &v = params.at("amplitude_values");
+  for (std::size_t i = 0; i < t.size(); ++i)
+    if (std::llround(t[i].get<double>() / dt) > now) {
+      times.push_back(t[i]);
+      values.push_back(v[i]);
+    }
+  // NEST sets an amplitude one step ahead: the value of time now + dt is the first the generator still reaches
+  if (held != 0.0 && (times.empty() || std::llround(times[0].get<double>() / dt) > now + 1)) {
+    times.insert(times.begin(), double(now + 1) * dt);
+    values.insert(values.begin(), held);
+  }
+  json out = params;
+  out["amplitude_times"] = std::move(times);
+  out["amplitude_values"] = std::move(values);
+  return out;
+}
 
 void plan::set_status_after_simulate(const node_collection& nodes, const json& params, bool commit) {
   node_group& g = group_of(nodes, "SetStatus");
@@ -66,20 +99,50 @@ void plan::set_status_after_simulate(const node_collection& nodes, const json& p
                             "all devices of one Create() call (volley keeps one parameter set per call)");
     return change_generator(g, params, commit);
   }
-  if (g.kind == device_kind::spike_recorder || g.kind == device_kind::multimeter || g.kind == device_kind::voltmeter) {
-    for (const auto& [key, value] : params.items())
-      if (key != "n_events" || value != json(0))
-        throw parameter_error(where, key, value.dump(), key == "n_events"
-                                                            ? "0 (NEST: n_events can only be set to 0, which clears "
-                                                              "the recorded events)"
-                                                            : "n_events: 0; a recorder's other parameters are set "
-                                                              "before the first Simulate() in volley");
-    if (commit) cleared_at[index_of(g)] = sim->current_step();
-    return;
-  }
+  if (is_recorder(g.kind)) return change_recorder(g, params, commit);
   throw user_error(where + ": volley changes neurons, the generators dc_generator, ac_generator, "
                    "step_current_generator, noise_generator, poisson_generator, mip_generator and spike_generator, "
-                   "and clears spike_recorder, multimeter and voltmeter (n_events: 0) after the first Simulate(); set " + g.model + "'s parameters before it");
+                   "and the recorders' windows (origin, start, stop) or events (n_events: 0) after the first "
+                   "Simulate(); set " + g.model + "'s parameters before it");
+}
+
+// A recorder between runs: n_events 0 clears its events, origin / start / stop change its window from now on; one
+// not connected yet takes any of its parameters.
+void plan::change_recorder(node_group& g, const json& params, bool commit) {
+  const std::string where = "SetStatus(" + g.model + ") after Simulate()";
+  const std::size_t index = index_of(g);
+  const bool unconnected = g.kind != device_kind::weight_recorder && recorded[index].empty();
+  json window = json::object();
+  for (const auto& [key, value] : params.items()) {
+    if (key == "n_events") {
+      if (value != json(0))
+        throw parameter_error(where, key, value.dump(), "0 (NEST: n_events can only be set to 0, which clears the "
+                                                        "recorded events)");
+    } else if (key == "origin" || key == "start" || key == "stop" || unconnected) {
+      window[key] = value;
+    } else {
+      throw parameter_error(where, key, value.dump(), "origin, start, stop or n_events: 0; a connected recorder's "
+                                                      "other parameters are set before the first Simulate() in volley");
+    }
+  }
+  node_group next = g;
+  set_device_params(next, window, where, options.resolution_ms);  // checks the window as NEST does
+  if (!commit) return;
+  const std::uint64_t now = sim->current_step();
+  if (params.contains("n_events")) cleared_at[index] = now;
+  if (window.empty()) return;
+  if (unconnected) {  // nothing recorded yet: simply its parameters
+    g.params = next.params;
+    return;
+  }
+  auto& history = window_history[index];
+  if (history.empty()) history.push_back({0, g.params});
+  if (history.back().from_step == now) {
+    history.back().params = next.params;
+  } else {
+    history.push_back({now, next.params});
+  }
+  g.params = next.params;
 }
 
 void plan::change_neurons(node_group& g, const node_collection& nodes, const json& params, bool commit) {
@@ -158,10 +221,14 @@ void plan::change_generator(node_group& g, const json& params, bool commit) {
   const double now = double(sim->current_step()) * dt;
   auto& history = generator_history[index_of(g)];
   if (history.empty()) history.push_back({-std::numeric_limits<double>::infinity(), g.params});
-  if (history.back().from_ms == now) {
-    history.back().params = next.params;
+  const bool replace = history.back().from_ms == now;  // a second change at the same time, or a device created now
+  const generator_segment* before = !replace ? &history.back() : history.size() > 1 ? &history[history.size() - 2]
+                                                                                    : nullptr;
+  const json stored = segment_params(g, next.params, now, before ? amplitude_at(before->params, now, dt) : 0.0);
+  if (replace) {
+    history.back().params = stored;
   } else {
-    history.push_back({now, next.params});
+    history.push_back({now, stored});
   }
   // a segment that ended longer ago than any of its effects can reach no target any more
   const double reach = max_delay_ms + min_delay_ms + 2 * dt;
@@ -178,11 +245,13 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
   const node_group& post = group_of(c.post, "Connect");
   const auto owner = static_cast<std::uint32_t>(index + 1);
   const auto removed = net->remove_inputs(owner);
-  if (!l.tags_known && sim) {
+  if (!l.tags_known && sim && !removed.empty()) {
     l.tags = removed;
     l.tags_known = true;
   }
-  const auto& history = generator_history[index_of(g)];
+  std::vector<generator_segment> history = generator_history[index_of(g)];
+  if (history.empty() && std::isfinite(l.from_ms))  // an unchanged generator connected after a simulate()
+    history.push_back({-std::numeric_limits<double>::infinity(), g.params});
   if (history.empty()) {  // as created
     net->begin_inputs(owner);
     lower_generator(*net, g, l.target, post, l.syn_spec, l.ctx);
@@ -198,7 +267,7 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
                        : g.kind == device_kind::poisson_generator || g.kind == device_kind::mip_generator ? -h
                                                                                                             : h;
   for (std::size_t k = 0; k < history.size(); ++k) {
-    const double from = history[k].from_ms + shift;
+    const double from = std::max(history[k].from_ms, l.from_ms) + shift;
     const double to = k + 1 < history.size() ? history[k + 1].from_ms + shift : std::numeric_limits<double>::infinity();
     const json p = clipped(history[k].params, from, to);
     if (p.is_null()) continue;

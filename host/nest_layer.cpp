@@ -26,7 +26,6 @@ kernel::kernel(kernel_options options) : plan_(std::make_unique<detail::plan>())
 kernel::~kernel() = default;
 
 node_collection kernel::create(const std::string& model, std::uint64_t n, const json& params) {
-  plan_->check_not_built("Create");
   const std::string where = "Create('" + model + "')";
   if (n < 1 || n > 4'000'000'000ULL) throw parameter_error(where, "n", std::to_string(n), "a positive number of nodes");
   if (!params.is_object()) throw parameter_error(where, "params", params.dump(), "an object {name: value}");
@@ -46,6 +45,12 @@ node_collection kernel::create(const std::string& model, std::uint64_t n, const 
     g.entry->describe(g.description);
   } else {
     g.params = device_defaults(g.kind, plan_->options.resolution_ms);
+  }
+  if (plan_->sim) {  // between Simulate calls: devices only (host/nest_late_devices.cpp)
+    if (!params.is_object()) throw parameter_error(where, "params", params.dump(), "an object {name: value}");
+    plan_->create_late(std::move(g), params);
+    plan_->next_id += n;
+    return node_collection{plan_->groups.back().first_id, n};
   }
   plan_->next_id += n;
   plan_->groups.push_back(std::move(g));
@@ -225,10 +230,14 @@ void kernel::set_connections(const node_collection& source, const node_collectio
 
 void kernel::connect(const node_collection& pre, const node_collection& post, const json& conn_spec,
                      const json& syn_spec) {
-  plan_->check_not_built("Connect");
   if (!syn_spec.is_object()) throw parameter_error("Connect", "syn_spec", syn_spec.dump(), "an object");
   // one connection per pair of Create() calls the collections span (host/nest_composite.cpp), all checked first
   const std::vector<connection> pieces = plan_->connection_pieces(pre, post, conn_spec, syn_spec);
+  if (plan_->sim) {  // between Simulate calls: devices onto the built network (host/nest_late_devices.cpp)
+    for (const auto& c : pieces) plan_->check_late_connection(c);
+    for (const auto& c : pieces) plan_->connect_late(c);
+    return;
+  }
   for (const auto& c : pieces) plan_->check_connection(c);
   for (const auto& c : pieces) plan_->connections.push_back(c);
 }

@@ -4,6 +4,7 @@
 // checked in host/nest_device_params.cpp and lowered in host/nest_generators.cpp; the network is built in
 // host/nest_build.cpp and queried in host/nest_queries.cpp.
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -109,6 +110,7 @@ struct recorder_source {
   double weight = 1;
   std::size_t connection = 0;
   bool binary = false;              // a binary neuron (payload +1 up / -1 down at its spikes, trace first_trace)
+  std::uint64_t from_step = 0;      // connected after a simulate(): its spikes from this step on (traces: its own)
 };
 
 
@@ -173,14 +175,33 @@ struct plan {
     generator_context ctx;
     std::vector<std::uint32_t> tags;  // rng tags of its first lowering, reused by each segment
     bool tags_known = false;
+    double from_ms = -std::numeric_limits<double>::infinity();  // connected after a simulate(): emissions after it
   };
   std::map<std::size_t, lowered_generator> lowered_generators;  // by connection index
   std::vector<std::uint64_t> cleared_at;  // per group (recorders): SetStatus(n_events: 0) hid the events up to it
+  // A recorder's origin / start / stop changed after a simulate(): per group, the parameters in force from each
+  // change's step on (empty: never changed; else the first entry holds the parameters before the first change, from
+  // step 0). An event takes the window in force when NEST delivered it to the recorder (recorder_windows in
+  // host/nest_device_values.hpp).
+  struct window_segment {
+    std::uint64_t from_step;
+    json params;
+  };
+  std::vector<std::vector<window_segment>> window_history;
+  // Devices created and connected after a simulate() (host/nest_late_devices.cpp): generators onto neurons that
+  // exist, spike_recorder, multimeter and voltmeter; they act from the current time on, as in NEST.
+  void create_late(node_group g, const json& params);
+  void check_late_connection(const connection& c) const;
+  void connect_late(const connection& c);
   // commit false: only the checks (a SetStatus over several Create() calls checks every part before changing any)
   void set_status_after_simulate(const node_collection& nodes, const json& params, bool commit = true);
   void change_neurons(node_group& g, const node_collection& nodes, const json& params, bool commit);
   void change_generator(node_group& g, const json& params, bool commit);
+  void change_recorder(node_group& g, const json& params, bool commit);
   void lower_generator_connection(std::size_t connection, const node_group& g);
+  // A generator's parameters as a segment of its history from `from_ms` on: for a step_current_generator, NEST
+  // 3.10 (measured) skips the amplitude times up to from_ms and keeps the amplitude it had (`held`) until the next.
+  json segment_params(const node_group& g, const json& params, double from_ms, double held) const;
   // A neuron group's population built from g.params (id: the rng streams of its per-neuron draws)
   std::unique_ptr<population> create_population(const node_group& g, std::uint32_t id) const;
 
@@ -248,7 +269,7 @@ struct plan {
       for (const auto& sr : sim->record().spikes) {
         if (sr.population != groups[src.group].population) continue;
         for (std::size_t k = 0; k < sr.size(); ++k)
-          if (sr.neuron[k] >= src.begin && sr.neuron[k] < src.end) f(src, sr, k);
+          if (sr.neuron[k] >= src.begin && sr.neuron[k] < src.end && sr.step[k] >= src.from_step) f(src, sr, k);
       }
   }
   // The group index of the weight_recorder a merged syn_spec names (its global id), or -1 for none.

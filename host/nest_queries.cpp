@@ -42,7 +42,8 @@ json plan::events(const node_collection& recorder) const {
   // samples up to the start of the last min_delay slice run (NEST delivers a slice's samples in the next slice)
   const json& times = out.at("times");
   const std::uint64_t slice = slice_steps();
-  const std::uint64_t delivered = g.kind == device_kind::spike_recorder ? cleared : (cleared - 1) / slice * slice;
+  const bool spikes = g.kind == device_kind::spike_recorder || g.kind == device_kind::weight_recorder;
+  const std::uint64_t delivered = spikes ? cleared : (cleared - 1) / slice * slice;
   const double limit = (double(delivered) + 1e-9) * options.resolution_ms;
   json kept = json::object();
   for (const auto& [key, values] : out.items()) {
@@ -68,17 +69,18 @@ json plan::recorded_events(const node_collection& recorder) const {
   const auto& rec = sim->record();
   const double dt = options.resolution_ms;
   if (g.kind == device_kind::weight_recorder) return weight_events(g);
-  const recording_window window = recording_window_of(g.params, dt);
+  const window_schedule windows = recorder_windows(*this, g);
   // NEST's order of delivery (one thread): the events of a min_delay slice together, sender by sender (a node emits
   // its spikes, or answers a multimeter with its samples, for a whole slice before the next node), then by time
   const std::uint64_t slice = slice_steps();
   if (g.kind == device_kind::spike_recorder) {
     std::vector<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t, double>> ev;  // (slice, id, step, offset)
     each_recorded_spike(g, [&](const recorder_source& src, const auto& sr, std::size_t k) {
-      if (!window.contains(static_cast<std::int64_t>(sr.step[k]) + 1)) return;  // the stamp in steps
+      if (!windows.at(sr.step[k]).contains(static_cast<std::int64_t>(sr.step[k]) + 1)) return;  // the stamp in steps
       const std::size_t nn = src.end - src.begin;
-      double offset = 0;  // precise-spike models: the spike_offset trace at the spike's step (sample = step)
-      if (!src.as.empty()) offset = rec.traces[src.first_trace].values[sr.step[k] * nn + (sr.neuron[k] - src.begin)];
+      double offset = 0;  // precise-spike models: the spike_offset trace at the spike's step (sampled from from_step)
+      if (!src.as.empty())
+        offset = rec.traces[src.first_trace].values[(sr.step[k] - src.from_step) * nn + (sr.neuron[k] - src.begin)];
       // a spike of multiplicity m is m events (NEST's spike_recorder writes each)
       for (std::uint32_t c = sr.spikes_at(k); c > 0; --c)
         ev.emplace_back(sr.step[k] / slice, groups[src.group].first_id + sr.neuron[k], sr.step[k], offset);
@@ -104,7 +106,7 @@ json plan::recorded_events(const node_collection& recorder) const {
     const auto& t = rec.traces[src.first_trace];
     for (std::size_t s = 0; s < t.samples(); ++s) {
       const std::int64_t at = std::llround(t.times_ms[s] / dt);
-      if (!window.contains(at) || at < 1) continue;
+      if (at < 1 || !windows.at(std::uint64_t(at)).contains(at)) continue;
       for (std::size_t i = 0; i < src.end - src.begin; ++i)
         samples.push_back({std::uint64_t(at - 1) / slice, groups[src.group].first_id + src.begin + i,
                            std::uint64_t(at), n, s, i});
@@ -201,7 +203,7 @@ json plan::weight_events(const node_group& recorder) const {
     double weight;
   };
   const std::uint64_t slice = slice_steps();
-  const recording_window window = recording_window_of(recorder.params, options.resolution_ms);
+  const window_schedule windows = recorder_windows(*this, recorder);
   std::vector<event> ev;
   for (std::size_t ci = 0; ci < connections.size(); ++ci) {
     if (weight_recorder_of.empty() || weight_recorder_of[ci] != static_cast<long long>(index_of(recorder))) continue;
@@ -212,7 +214,7 @@ json plan::weight_events(const node_group& recorder) const {
         synapse_models, synapse_model_of(synapse_models, connections[ci].syn_spec, "GetEvents").name);
     for (std::size_t k = 0; k < p.weight_log.size(); ++k) {
       const auto& e = p.weight_log[k];
-      if (!window.contains(static_cast<std::int64_t>(e.step) + 1)) continue;  // the spike's stamp
+      if (!windows.at(e.step).contains(static_cast<std::int64_t>(e.step) + 1)) continue;  // the spike's stamp
       ev.push_back({e.step / slice, pre.first_id + p.source_range.begin + e.source_row, e.step, synapse_id,
                     e.copy, ci, k, post.first_id + p.target_range.begin + e.target, double(e.weight)});
     }

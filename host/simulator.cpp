@@ -205,6 +205,7 @@ run_stats simulator::run(units::time_q duration) {
   if (!(duration.value >= 0) || !std::isfinite(duration.value))
     throw parameter_error("run", "duration", std::to_string(duration.value) + " ms", "a non-negative time");
   const auto steps = static_cast<std::uint64_t>(std::llround(duration.value / net_.dt()));
+  if (net_.fit_ring_buffers(step_)) gpu_stale_ = true;  // inputs with longer delays added since the last run
   if (decision_.kind == backend_kind::gpu) return run_on_gpu(steps);
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();

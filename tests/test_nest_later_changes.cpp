@@ -204,7 +204,7 @@ TEST(NestLaterChanges, RefusalsNameWhatCanBeChanged) {
   EXPECT_THROW(k.set_status(n, {{"no_such_parameter", 1.0}}), parameter_error);
   EXPECT_THROW(k.set_status(n, {{"I_e", json::array({1.0, 2.0})}}), parameter_error);  // 2 values for 5 nodes
   EXPECT_THROW(k.set_status(sr, {{"n_events", 3}}), parameter_error);
-  EXPECT_THROW(k.set_status(sr, {{"start", 10.0}}), parameter_error);
+  EXPECT_THROW(k.set_status(sr, {{"time_in_steps", true}}), parameter_error);  // a window can change, not this
   EXPECT_THROW(k.set_status(n, {{"tau_minus", 30.0}}), parameter_error);
   EXPECT_THROW(k.create("iaf_psc_alpha"), user_error);
   // an inconsistent value changes nothing: V_reset above V_th is refused, the run goes on as before

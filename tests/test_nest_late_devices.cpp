@@ -1,0 +1,219 @@
+// Devices created and connected between Simulate calls, and recorder windows changed between them, against NEST
+// 3.10 (tests/reference/nest_late_devices.json, made by tools/nest_reference/make_late_device_references.py, which
+// stores the protocol replayed here): dc, ac, step_current (an amplitude time in the past), spike (times before, at
+// and after the current time) and Poisson generators created after the first run and connected to neurons that
+// exist; a spike_recorder and a multimeter created then, a voltmeter after the second run (which ends inside a
+// min_delay slice), new sources for the late spike_recorder; windows of a spike_recorder and a multimeter changed
+// twice; a weight_recorder cleared; a step_current_generator changed to times before and after the change.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "engine/error.hpp"
+#include "host/nest_layer.hpp"
+#include "tests/support/nest_reference.hpp"
+
+using namespace volley;
+using nest::json;
+
+namespace {
+
+const json& reference() {
+  static const json ref = nest_ref::load_reference("nest_late_devices");
+  return ref;
+}
+
+constexpr std::size_t kPoissonParrots = 2;  // node group driven by the Poisson generator (its node 1)
+
+struct replayed {
+  std::vector<nest::node_collection> nodes;
+  std::vector<std::vector<std::size_t>> n_events;  // after each simulate, per recorder of the reference
+};
+
+// The reference's steps through the NEST layer.
+replayed replay(nest::kernel& k) {
+  const json& r = reference();
+  replayed out;
+  auto part = [&](const json& range) {
+    return out.nodes[range[0].get<std::size_t>()].slice(range[1].get<std::uint64_t>(), range[2].get<std::uint64_t>());
+  };
+  for (const auto& s : r.at("steps")) {
+    if (s.contains("create")) {
+      out.nodes.push_back(k.create(s.at("create"), s.at("n"), s.at("params")));
+    } else if (s.contains("copy_model")) {
+      json p = s.at("params");
+      if (p.contains("weight_recorder")) p["weight_recorder"] = out.nodes[p.at("weight_recorder").get<std::size_t>()].first_id;
+      k.copy_model(s.at("copy_model"), s.at("name"), p);
+    } else if (s.contains("connect")) {
+      k.connect(part(s.at("connect")), part(s.at("to")), s.at("conn"), s.at("syn"));
+    } else if (s.contains("set")) {
+      k.set_status(part(s.at("set")), s.at("params"));
+    } else {
+      k.simulate(s.at("simulate").get<double>());
+      out.n_events.emplace_back();
+      for (const auto& rec : r.at("recorders")) {
+        const auto i = rec.get<std::size_t>();
+        out.n_events.back().push_back(
+            i < out.nodes.size() ? k.get_status(out.nodes[i]).at("n_events").get<std::size_t>() : 0);
+      }
+    }
+  }
+  return out;
+}
+
+std::size_t group_of(double id) {
+  const json& first = reference().at("first_ids");
+  std::size_t g = 0;
+  while (g + 1 < first.size() && first[g + 1].get<double>() <= id) ++g;
+  return g;
+}
+
+bool poisson_driven(double id) {
+  return group_of(id) == kPoissonParrots && id == reference().at("first_ids")[kPoissonParrots].get<double>() + 1;
+}
+
+// A spike recorder's events split into the deterministic ones and the Poisson-driven parrot's times.
+struct split_events {
+  json fixed = {{"senders", json::array()}, {"times", json::array()}};
+  std::vector<double> poisson;
+};
+split_events split(const json& ev) {
+  split_events out;
+  for (std::size_t i = 0; i < ev.at("times").size(); ++i) {
+    if (poisson_driven(ev.at("senders")[i].get<double>())) {
+      out.poisson.push_back(ev.at("times")[i].get<double>());
+      continue;
+    }
+    out.fixed["senders"].push_back(ev.at("senders")[i]);
+    out.fixed["times"].push_back(ev.at("times")[i]);
+  }
+  return out;
+}
+
+void expect_same_spikes(const json& got_events, const json& want_events, const std::string& what) {
+  const split_events got = split(got_events), want = split(want_events);
+  ASSERT_EQ(got.fixed.at("times").size(), want.fixed.at("times").size())
+      << what << "\nvolley " << got.fixed.dump() << "\nNEST " << want.fixed.dump();
+  for (std::size_t i = 0; i < want.fixed.at("times").size(); ++i) {
+    EXPECT_EQ(got.fixed.at("senders")[i], want.fixed.at("senders")[i]) << what << " spike " << i;
+    EXPECT_NEAR(got.fixed.at("times")[i].get<double>(), want.fixed.at("times")[i].get<double>(), 1e-9)
+        << what << " spike " << i;
+  }
+  // the Poisson generator created after the first run: first and last arrival steps, count within sampling error
+  ASSERT_EQ(got.poisson.empty(), want.poisson.empty()) << what;
+  if (want.poisson.empty()) return;
+  EXPECT_NEAR(*std::min_element(got.poisson.begin(), got.poisson.end()),
+              *std::min_element(want.poisson.begin(), want.poisson.end()), 1e-9) << what;
+  EXPECT_NEAR(*std::max_element(got.poisson.begin(), got.poisson.end()),
+              *std::max_element(want.poisson.begin(), want.poisson.end()), 1e-9) << what;
+  const double n = double(got.poisson.size()), m = double(want.poisson.size());
+  EXPECT_NEAR(n, m, 5 * std::sqrt(n + m)) << what;
+}
+
+// NEST's samples (one min_delay slice behind at the end of a run) are a prefix of volley's: same senders and
+// times, V_m within `tol` mV; `exact_count`: the recorder's window ended before the run did, so nothing lags.
+void expect_same_samples(const json& got, const json& want, const std::string& what, bool exact_count) {
+  ASSERT_LE(want.at("times").size(), got.at("times").size()) << what;
+  if (exact_count) {
+    ASSERT_EQ(want.at("times").size(), got.at("times").size()) << what;
+  }
+  ASSERT_GT(want.at("times").size(), 0u) << what;
+  double worst = 0;
+  for (std::size_t i = 0; i < want.at("times").size(); ++i) {
+    ASSERT_EQ(got.at("senders")[i], want.at("senders")[i]) << what << " sample " << i;
+    ASSERT_NEAR(got.at("times")[i].get<double>(), want.at("times")[i].get<double>(), 1e-9) << what << " sample " << i;
+    worst = std::max(worst, std::abs(got.at("V_m")[i].get<double>() - want.at("V_m")[i].get<double>()));
+  }
+  EXPECT_LT(worst, 1e-6) << what << ": mV (exact-integration models)";
+}
+
+}  // namespace
+
+TEST(NestLateDevices, DevicesCreatedAndConnectedBetweenRunsGiveNestsEvents) {
+  const json& r = reference();
+  nest::kernel k({.resolution_ms = r.at("dt").get<double>(), .local_num_threads = 1});
+  const replayed run = replay(k);
+  ASSERT_EQ(run.nodes.size(), r.at("first_ids").size());
+  for (std::size_t g = 0; g < run.nodes.size(); ++g)
+    ASSERT_EQ(run.nodes[g].first_id, r.at("first_ids")[g].get<std::uint64_t>()) << "node " << g;
+  const auto events = [&](std::size_t i) { return k.get_events(run.nodes[r.at("recorders")[i].get<std::size_t>()]); };
+  const json& want = r.at("events");
+
+  // every neuron's spikes (the late generators' effects on them included), and the same from the late recorder
+  expect_same_spikes(events(0), want[0], "spike_recorder connected before the first run");
+  expect_same_spikes(events(5), want[5], "spike_recorder created after the first run, sources added after the second");
+  EXPECT_GE(want[0].at("times").size(), 30u);
+
+  // V_m of every neuron at every step; the late multimeter and voltmeter from their creation on
+  expect_same_samples(events(1), want[1], "multimeter (every step)", false);
+  expect_same_samples(events(6), want[6], "multimeter created after the first run", false);
+  expect_same_samples(events(7), want[7], "voltmeter created after the second run", false);
+
+  // windows changed between runs: each event kept or dropped by the window in force when NEST delivered it
+  expect_same_spikes(events(2), want[2], "spike_recorder whose window changed");
+  expect_same_samples(events(3), want[3], "multimeter whose window changed", true);
+
+  // the weight_recorder cleared after the second run
+  const json wg = events(4);
+  for (const char* key : {"senders", "targets", "times", "weights"}) {
+    ASSERT_EQ(wg.at(key).size(), want[4].at(key).size()) << key << ": " << wg.dump();
+    for (std::size_t i = 0; i < want[4].at(key).size(); ++i)
+      EXPECT_NEAR(wg.at(key)[i].get<double>(), want[4].at(key)[i].get<double>(), 1e-9) << key << " " << i;
+  }
+
+  // n_events after each run where no Poisson spike or lagging sample enters: the window-changed spike_recorder and
+  // the weight_recorder
+  const json& nw = r.at("n_events_after_each_simulate");
+  ASSERT_EQ(run.n_events.size(), nw.size());
+  for (std::size_t s = 0; s < nw.size(); ++s)
+    for (std::size_t i : {2u, 4u}) EXPECT_EQ(run.n_events[s][i], nw[s][i].get<std::size_t>()) << "run " << s << " rec " << i;
+}
+
+TEST(NestLateDevices, WhatCannotBeAddedAfterSimulateIsRefusedByName) {
+  nest::kernel k({.resolution_ms = 0.1, .local_num_threads = 1});
+  const auto n = k.create("iaf_psc_alpha", 3, {{"I_e", 400.0}});
+  const auto sr = k.create("spike_recorder", 1);
+  k.connect(n.slice(0, 1), n.slice(1, 2), "all_to_all", {{"weight", 10.0}, {"delay", 1.0}});
+  k.connect(n.slice(0, 1), n.slice(2, 3), "all_to_all", {{"weight", 10.0}, {"delay", 2.0}});
+  k.connect(n, sr, "all_to_all", json::object());
+  k.simulate(30.0);
+  const std::uint64_t next = sr.first_id + 1;
+  auto message = [](auto&& f) {
+    try {
+      f();
+    } catch (const user_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message([&] { k.create("iaf_psc_alpha", 2); }).find("Create('iaf_psc_alpha') after Simulate()"),
+            std::string::npos);
+  EXPECT_NE(message([&] { k.create("correlation_detector", 1); }).find("creates only"), std::string::npos);
+  EXPECT_NE(message([&] { k.connect(n.slice(1, 2), n.slice(0, 1), "all_to_all", json::object()); })
+                .find("Connect(iaf_psc_alpha -> iaf_psc_alpha) after Simulate()"),
+            std::string::npos);
+  const auto dc = k.create("dc_generator", 1, {{"amplitude", 100.0}});
+  EXPECT_EQ(dc.first_id, next) << "a refused Create takes no ids";
+  for (double d : {0.5, 2.5}) {
+    const std::string m = message([&] { k.connect(dc, n.slice(0, 1), "all_to_all", {{"delay", d}}); });
+    EXPECT_NE(m.find("delay"), std::string::npos) << m;
+    EXPECT_NE(m.find("min_delay 1 ms and max_delay 2 ms"), std::string::npos) << m;
+  }
+  EXPECT_NE(message([&] { k.set_status(sr, {{"record_to", "ascii"}}); }).find("record_to"), std::string::npos);
+  EXPECT_NE(message([&] { k.set_status(sr, {{"start", 0.05}}); }).find("multiple of the resolution"), std::string::npos);
+  // the refused calls changed nothing: the run goes on with the same spikes as a kernel that never saw them
+  k.simulate(20.0);
+  nest::kernel plain({.resolution_ms = 0.1, .local_num_threads = 1});
+  const auto pn = plain.create("iaf_psc_alpha", 3, {{"I_e", 400.0}});
+  const auto psr = plain.create("spike_recorder", 1);
+  plain.connect(pn.slice(0, 1), pn.slice(1, 2), "all_to_all", {{"weight", 10.0}, {"delay", 1.0}});
+  plain.connect(pn.slice(0, 1), pn.slice(2, 3), "all_to_all", {{"weight", 10.0}, {"delay", 2.0}});
+  plain.connect(pn, psr, "all_to_all", json::object());
+  plain.simulate(30.0);
+  plain.simulate(20.0);
+  EXPECT_EQ(k.get_events(sr), plain.get_events(psr));
+  EXPECT_GE(k.get_events(sr).at("times").size(), 3u);
+}
