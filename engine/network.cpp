@@ -298,9 +298,9 @@ projection& network::connect(const std::string& source, const std::string& targe
   if (syn.align_pre) set_align_pre(p, syn, where);
   const bool counts = p.source->model().spike_payload_counts;  // STDP and align-pre see one spike per step
   // NEST unrolls a spike of multiplicity m into m events: a plastic synapse runs its rule m times (short-term
-  // plasticity: m jumps at the same time; the summed efficacy carries the count, not the payload). Not yet:
-  // quantal_stp (one release attempt, times the count)
-  const bool unrolled_stp = counts && p.plastic() && !p.quantal();
+  // plasticity: m jumps at the same time; the summed efficacy carries the count, not the payload; quantal_stp: m
+  // release attempts)
+  const bool unrolled_stp = counts && p.plastic();
   if (syn.use_payload && p.source->model().spike_payload >= 0 && !(counts && (stdp || syn.align_pre)) &&
       !unrolled_stp) {
     if (stdp)

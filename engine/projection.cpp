@@ -52,7 +52,8 @@ void projection::set_plasticity(const models::plasticity_constants& c, std::uint
   const std::size_t n = plastic() ? std::size_t(batch) * source_range.size() : 0;
   stp_u.assign(models::uses_u(c) ? n : 0, models::initial_u(c));
   stp_x.assign(n, models::initial_x(c));
-  stp_y.assign(c.kind == models::plasticity_kind::tsodyks ? n : 0, c.y0);
+  // tsodyks: y; quantal: the u of a step's first spike (models::quantal_on_spikes)
+  stp_y.assign(c.kind == models::plasticity_kind::tsodyks || c.kind == models::plasticity_kind::quantal ? n : 0, c.y0);
   stp_since.assign(n, 0);
   efficacy.assign(n, real_t(1));
 }
@@ -114,24 +115,33 @@ void deliver_owned(const projection& p, const Index* targets, std::uint64_t row,
 }
 
 // quantal_stp_synapse: the owned synapses of `row` (source spiked in `step`, batch 1) recover sites over the
-// interval, release Binomial(a, u) of their a available sites and deliver released * weight.
+// interval, release Binomial(a, u) of their a available sites and deliver released * weight. A count of m spikes
+// (projection::unroll_var) is m attempts in a row, as NEST's m events at the same time: u rises between them
+// (models::quantal_next_u), nothing recovers.
 template <class Index>
 void deliver_quantal_owned(projection& p, const Index* targets, std::uint64_t row, index_t lo, index_t hi,
-                           const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset, real_t payload,
-                           std::uint64_t seed) {
+                           const kernels::ring_view& ring, std::uint64_t step, std::uint64_t offset,
+                           std::uint64_t spikes, std::uint64_t seed) {
   const auto [k0, k1] = owned_synapses(p, targets, row, lo, hi);
-  const double u = p.stp_u[row], recover = p.stp_x[row];
+  const double first_u = p.stp_y[row], first_recover = p.stp_x[row];
   const std::uint64_t sites = p.plasticity.sites;
   for (std::uint64_t k = k0; k < k1; ++k) {
     auto rs = rng::random_stream::for_element(seed, p.transmit_tag, k, static_cast<std::uint32_t>(step));
-    std::uint64_t available = p.quantal_available[k];
-    if (recover > 0 && available < sites) available += rs.binomial(sites - available, recover);
-    const std::uint64_t released = available > 0 ? rs.binomial(available, u) : 0;
-    p.quantal_available[k] = static_cast<std::uint16_t>(available - released);
+    std::uint64_t available = p.quantal_available[k], released = 0;
+    double u = first_u, recover = first_recover;
+    for (std::uint64_t s = 0; s < spikes; ++s) {
+      if (recover > 0 && available < sites) available += rs.binomial(sites - available, recover);
+      const std::uint64_t now = available > 0 ? rs.binomial(available, u) : 0;
+      available -= now;
+      released += now;
+      u = models::quantal_next_u(p.plasticity, u);
+      recover = 0;
+    }
+    p.quantal_available[k] = static_cast<std::uint16_t>(available);
     if (released == 0) continue;  // NEST sends no spike
     const std::uint64_t d = p.delays.empty() ? p.delay : p.delays[k];
     ring.base[((step + d) & ring.slot_mask) * ring.slot_stride + offset + targets[k]] +=
-        static_cast<real_t>(released) * (p.weights.empty() ? p.weight : p.weights[k]) * payload;
+        static_cast<real_t>(released) * (p.weights.empty() ? p.weight : p.weights[k]);
   }
 }
 
@@ -260,11 +270,11 @@ bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
     for (auto it = first; it != spikes.end() && *it < p.source_range.end; ++it) {
       const std::uint64_t row = *it - p.source_range.begin;
       if (p.quantal()) {  // batch 1 (checked at connect)
-        const real_t payload = p.payload(b, *it);
+        const std::uint64_t m = p.unrolled_spikes(0, *it);
         if (p.narrow())
-          deliver_quantal_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset, payload, seed);
+          deliver_quantal_owned(p, p.targets16.data(), row, lo - tb, hi - tb, ring, step, offset, m, seed);
         else
-          deliver_quantal_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset, payload, seed);
+          deliver_quantal_owned(p, p.targets32.data(), row, lo - tb, hi - tb, ring, step, offset, m, seed);
         continue;
       }
       if (p.urbanczik()) {  // batch 1 (checked at connect)
@@ -350,6 +360,11 @@ void update_short_term_plasticity(std::vector<projection>& projections, std::uin
         double unused_u = 0, unused_y = 0;
         double& u = p.stp_u.empty() ? unused_u : p.stp_u[i];
         double& y = p.stp_y.empty() ? unused_y : p.stp_y[i];
+        if (p.quantal()) {  // the release attempts are per synapse, in the delivery
+          const std::uint64_t m = p.unrolled_spikes(b, *it);
+          if (m > 0) models::quantal_on_spikes(p.plasticity, u, p.stp_x[i], y, p.stp_since[i], step, m);
+          continue;
+        }
         std::vector<real_t>* each = nullptr;  // the weight_recorder's: every spike's efficacy of an unrolled count
         if (p.record_weights && p.unroll_var >= 0) {
           if (p.unrolled_efficacies.size() != rows) p.unrolled_efficacies.resize(rows);

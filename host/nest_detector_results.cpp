@@ -86,7 +86,9 @@ std::vector<detector_input> plan::detector_spikes(const node_group& d, bool exch
     e.weight = src.weight;
     if (src.binary) {  // the transition trace at the spike's step: +1 up, -1 down
       const auto& transition = sim->record().traces[src.first_trace].values;
-      e.up = transition[std::size_t(sr.step[k]) * (src.end - src.begin) + (sr.neuron[k] - src.begin)] > 0;
+      e.up = transition[std::size_t(sr.step[k] - src.from_step) * (src.end - src.begin) + (sr.neuron[k] - src.begin)] > 0;
+    } else if (!unroll) {  // NEST 3.10's spin_detector (local delivery) reads a multiplicity of 2 as an up transition
+      e.up = sr.spikes_at(k) == 2;
     }
     // NEST's spike exchange sends a spike of multiplicity m as m spikes: a binary neuron's up transition (2) and
     // a count model's spikes (parrot_neuron, spike_train_injector, gif_pop_psc_exp)

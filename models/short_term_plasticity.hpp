@@ -337,10 +337,25 @@ VOLLEY_HD inline double plasticity_on_spike(const plasticity_constants& c, doubl
   return x;
 }
 
+// quantal: u of the next of m spikes at the same time (a count): NEST's update over zero time.
+VOLLEY_HD inline double quantal_next_u(const plasticity_constants& c, double u) {
+  return c.U + u * (1.0 - c.U) * (c.tau_fac < 1.0e-10 ? 0.0 : 1.0);
+}
+
+// quantal, a count of m >= 1 spikes in step `step`: the first as plasticity_on_spike (leaving the recovery
+// probability in x), its u kept in first_u for the delivery, which replays the m release attempts per synapse
+// (engine/projection.cpp); u goes on from the last of them.
+VOLLEY_HD inline void quantal_on_spikes(const plasticity_constants& c, double& u, double& x, double& first_u,
+                                        std::uint64_t& since, std::uint64_t step, std::uint64_t m) {
+  double unused_y = 0;
+  first_u = plasticity_on_spike(c, u, x, unused_y, since, step);
+  for (std::uint64_t i = 1; i < m; ++i) u = quantal_next_u(c, u);
+}
+
 // A count of m spikes of a source in step `step` (a parrot's or spike_train_injector's multiplicity): NEST 3.10
 // passes them on as m events at the same time, so the synapse relaxes over zero time and jumps m times.
 // each(i, efficacy) sees the i-th spike's efficacy; returns the sum, the factor of the weight delivered.
-// Not for quantal (its release is per synapse, in the delivery).
+// Not for quantal (its release is per synapse, in the delivery: quantal_on_spikes).
 template <class Each>
 VOLLEY_HD inline double plasticity_on_spikes(const plasticity_constants& c, double& u, double& x, double& y,
                                              std::uint64_t& since, std::uint64_t step, std::uint64_t m, Each&& each) {

@@ -417,6 +417,27 @@ TEST(NestDetectors, DeterministicBinaryNetworkEqualsNestAfterEverySimulate) {
               b.at("results").back().at("spin_events").at("times").size(), b.at("sims").size());
 }
 
+// A parrot's spike of multiplicity m reaches a spin_detector as one event, an up transition when m is 2 (NEST's
+// encoding of up), else a down (make_detector_references.py spin_multiplicity). Planted bug caught: every parrot
+// spike taken as a down event.
+TEST(NestDetectors, SpinDetectorReadsAParrotsCountOfTwoAsUp) {
+  const json& c = reference().at("spin_multiplicity");
+  nest::kernel k({.resolution_ms = 0.1, .local_num_threads = 1});
+  const auto g1 = k.create("spike_generator", 1, {{"spike_times", c.at("spike_times").at("first")}});
+  const auto g2 = k.create("spike_generator", 1, {{"spike_times", c.at("spike_times").at("second")}});
+  const auto parrots = k.create("parrot_neuron", 2);
+  const auto sd = k.create("spin_detector");
+  k.connect(g1, parrots[0], "all_to_all", {{"delay", 1.0}});
+  k.connect(g2, parrots[1], "all_to_all", {{"delay", 1.0}});
+  k.connect(parrots, sd);
+  k.simulate(40.0);
+  const json ev = k.get_events(sd);
+  const json& want = c.at("spin_events");
+  EXPECT_EQ(ev.at("senders"), want.at("senders")) << ev.dump();
+  EXPECT_EQ(ev.at("state"), want.at("state")) << ev.dump();
+  EXPECT_LE(worst_difference(ev.at("times"), want.at("times")), 1e-9) << ev.dump();
+}
+
 TEST(NestDetectors, ParametersAndReceptorTypesAreCheckedAsNestDoes) {
   const json& errors = reference().at("errors");
   for (const auto& e : errors.at("parameters")) {

@@ -83,6 +83,46 @@ TEST(QuantalStp, MeanReleaseFollowsTheExpectationRecursion) {
   EXPECT_LT(measured[n_spikes - 1], 0.8 * measured[0]);  // it does depress
 }
 
+// A parrot's spike of multiplicity m (several spike_generator spikes at one time) is m release attempts at that
+// time, as NEST 3.10's m events (tools/nest_reference/check_quantal_stp.py, second protocol: NEST within 0.6
+// standard errors of this recursion): u rises between them, nothing recovers. Planted bug caught: one attempt
+// delivering m x the released sites (3.7 expected, 4.8 delivered at the first arrival).
+TEST(QuantalStp, ASpikeCountIsThatManyReleaseAttempts) {
+  const std::vector<int> counts = {3, 2, 1, 4, 1, 2};
+  nest::kernel k({.resolution_ms = 0.1, .rng_seed = 5, .local_num_threads = 2});
+  nest::json times = nest::json::array();
+  for (std::size_t a = 0; a < counts.size(); ++a)
+    for (int c = 0; c < counts[a]; ++c) times.push_back(10.0 + period * double(a));
+  const auto sg = k.create("spike_generator", 1, {{"spike_times", times}});
+  const auto src = k.create("parrot_neuron", 1);
+  k.connect(sg, src, "all_to_all", {{"delay", 0.1}});
+  const auto tgt = k.create("iaf_psc_delta", n_targets, {{"V_th", 1e9}, {"tau_m", 1e12}});
+  k.connect(src, tgt, "all_to_all",
+            {{"synapse_model", "quantal_stp_synapse"}, {"U", 0.3}, {"u", 0.4}, {"tau_rec", 100.0}, {"tau_fac", 50.0},
+             {"n", 5}, {"a", 4}, {"weight", 1.0}, {"delay", 1.0}});
+  const double U = 0.3, tau_rec = 100.0, tau_fac = 50.0, n = 5;
+  double u = 0.4, a = 4, before = 0;
+  for (std::size_t arrival = 0; arrival < counts.size(); ++arrival) {
+    k.simulate(arrival == 0 ? 15.0 : period);
+    double sum = 0;
+    const nest::json status = k.get_status(tgt);
+    for (const auto& v : status.at("V_m")) sum += v.get<double>() + 70.0;
+    const double measured = (sum - before) / n_targets;
+    before = sum;
+    double expected = 0;
+    for (int c = 0; c < counts[arrival]; ++c) {
+      if (arrival > 0 || c > 0) {
+        const double h = c == 0 ? period : 0.0;
+        u = U + u * (1 - U) * std::exp(-h / tau_fac);
+        a += (n - a) * (1 - std::exp(-h / tau_rec));
+      }
+      expected += u * a;
+      a -= u * a;
+    }
+    EXPECT_NEAR(measured, expected, 5 * std::sqrt(n * n / 4.0 / n_targets)) << "arrival " << arrival;
+  }
+}
+
 TEST(QuantalStp, SameReleasesOnOneAndTwoThreads) { EXPECT_EQ(mean_release(1), mean_release(2)); }
 
 TEST(QuantalStp, BadParametersNameThemselves) {

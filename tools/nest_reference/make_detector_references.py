@@ -367,13 +367,34 @@ def errors(nest):
     return {"parameters": out, "receptor_types": ports, "defaults_by_resolution": defaults}
 
 
+SPIN_COUNTS = {"first": [5.0, 5.0, 10.0, 15.0, 15.0, 15.0, 20.0, 25.0, 25.0, 25.0, 25.0, 30.0, 30.0],
+               "second": [12.0, 12.0, 22.0, 30.0]}
+
+
+def spin_multiplicity(nest):
+    """Two parrots repeating 1-4 spike_generator spikes at a time into a spin_detector: NEST 3.10 reads a
+    multiplicity of 2 as an up transition (state 1) and any other count as one down event."""
+    nodes = fresh_nodes(nest, [{"model": "spike_generator", "n": 1, "params": {"spike_times": SPIN_COUNTS["first"]}},
+                               {"model": "spike_generator", "n": 1, "params": {"spike_times": SPIN_COUNTS["second"]}},
+                               {"model": "parrot_neuron", "n": 2, "params": {}},
+                               {"model": "spin_detector", "n": 1, "params": {}}], 0.1)
+    nest.Connect(nodes[0], nodes[2][0], syn_spec={"delay": 1.0})
+    nest.Connect(nodes[1], nodes[2][1], syn_spec={"delay": 1.0})
+    nest.Connect(nodes[2], nodes[3])
+    nest.Simulate(40.0)
+    ev = nodes[3].get("events")
+    return {"spike_times": SPIN_COUNTS, "spin_events": {"senders": [int(x) for x in ev["senders"]],
+                                                       "state": [int(x) for x in ev["state"]],
+                                                       "times": [float(x) for x in ev["times"]]}}
+
+
 def main():
     nest = quiet_nest()
     out = {"nest_version": nest.__version__,
            "stamps": "times in ms are NEST's stamps: a spike in the step [t - dt, t) has stamp t",
            "parrot_cases": [run_parrot_case(nest, c) for c in parrot_cases()],
            "spin_streams": spin_streams(nest), "binary_network": binary_network(nest), "poisson": poisson(nest),
-           "errors": errors(nest)}
+           "errors": errors(nest), "spin_multiplicity": spin_multiplicity(nest)}
     for c in out["parrot_cases"]:
         r = c["results"][-1]
         print(c["name"], c["detector"], "n_events", r["n_events"], "min_delay", c["min_delay"])
