@@ -320,7 +320,7 @@ bool deliver_projection(projection& p, std::uint64_t step, index_t lo_pop, index
 }
 
 // STDP: the traces of this step's spiking sources advanced past their spike (after the synapses read them).
-void advance_stdp_traces(std::vector<projection>& projections, std::uint64_t step) {
+void advance_stdp_traces(std::span<projection> projections, std::uint64_t step) {
   for (auto& p : projections) {
     if (!p.weight_plastic()) continue;
     const auto& spikes = p.source->spikes()[0];
@@ -348,7 +348,7 @@ void advance_stdp_traces(std::vector<projection>& projections, std::uint64_t ste
 
 }  // namespace
 
-void update_short_term_plasticity(std::vector<projection>& projections, std::uint64_t step) {
+void update_short_term_plasticity(std::span<projection> projections, std::uint64_t step) {
   for (auto& p : projections) {
     if (!p.plastic()) continue;
     const std::uint64_t rows = p.source_range.size();
@@ -381,7 +381,7 @@ void update_short_term_plasticity(std::vector<projection>& projections, std::uin
   }
 }
 
-void advance_presynaptic_synapses(std::vector<projection>& projections) {
+void advance_presynaptic_synapses(std::span<projection> projections) {
   for (auto& p : projections) {
     if (!p.align_pre) continue;
     real_t* columns[models::max_receptor_vars];
@@ -401,7 +401,7 @@ void advance_presynaptic_synapses(std::vector<projection>& projections) {
   }
 }
 
-void update_facetshw_weights(std::vector<projection>& projections, std::uint64_t step) {
+void update_facetshw_weights(std::span<projection> projections, std::uint64_t step) {
   struct spike {
     std::uint32_t population;
     index_t neuron;
@@ -443,7 +443,7 @@ void update_facetshw_weights(std::vector<projection>& projections, std::uint64_t
   }
 }
 
-void update_dopamine_synapses(std::vector<projection>& projections, std::uint64_t step) {
+void update_dopamine_synapses(std::span<projection> projections, std::uint64_t step) {
   std::vector<volume_transmitter*> transmitters;  // each once, in the order projections name them
   bool any = false;
   for (auto& p : projections) {
@@ -532,7 +532,7 @@ void update_dopamine_synapses(std::vector<projection>& projections, std::uint64_
   }
 }
 
-void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, int threads, std::uint64_t seed) {
+void propagate_spikes(std::span<projection> projections, std::uint64_t step, int threads, std::uint64_t seed) {
   for (auto& p : projections)  // each synapse's list is written by the one thread owning its target
     if (p.record_weights && p.weight_plastic() && p.unroll_var >= 0 && p.unrolled_weights.size() != p.size()) p.unrolled_weights.resize(p.size());
   update_short_term_plasticity(projections, step);
@@ -563,7 +563,7 @@ void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, 
   if (incomplete.load() >= 0) throw_archive_overflow(projections[std::size_t(incomplete.load())]);
 }
 
-void log_transmitted_weights(std::vector<projection>& projections, std::uint64_t step, std::uint64_t seed) {
+void log_transmitted_weights(std::span<projection> projections, std::uint64_t step, std::uint64_t seed) {
   for (auto& p : projections) {
     if (!p.record_weights || p.dopamine()) continue;  // dopamine synapses log when they deliver
     const auto& spikes = p.source->spikes()[0];

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <span>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -201,17 +202,17 @@ struct projection {
 
 // Efficacies of this step's spikes for every projection with short-term plasticity (u, x relax and jump): serial
 // over the spikes, each source touched once, so the result does not depend on the thread count.
-void update_short_term_plasticity(std::vector<projection>& projections, std::uint64_t step);
+void update_short_term_plasticity(std::span<projection> projections, std::uint64_t step);
 
 // stdp_facetshw_synapse_hom projections: the weights of this step's spiking rows (models/stdp_facetshw.hpp),
 // serially in NEST's order: presynaptic neuron (population id, then index), then projection, then row order.
 // Throws if a target's archive had dropped a spike a synapse needed.
-void update_facetshw_weights(std::vector<projection>& projections, std::uint64_t step);
+void update_facetshw_weights(std::span<projection> projections, std::uint64_t step);
 
 // stdp_dopamine_synapse projections: queues this step's presynaptic spikes and the volume transmitters' incoming
 // dopamine spikes; at the end of a min_delay slice, each volume transmitter takes the spikes that reached it,
 // delivers (every deliver_interval slices), and the queued spikes are weighted, delivered and logged (serial).
-void update_dopamine_synapses(std::vector<projection>& projections, std::uint64_t step);
+void update_dopamine_synapses(std::span<projection> projections, std::uint64_t step);
 
 // Adds the spikes of this step to the target ring buffers, each weight times its spike's efficacy under
 // plasticity (calls update_short_term_plasticity and update_facetshw_weights first); STDP projections first update the weights of the
@@ -219,15 +220,15 @@ void update_dopamine_synapses(std::vector<projection>& projections, std::uint64_
 // contiguous range of target neurons, and every target receives its inputs in the same order (projection order,
 // then ascending source neuron, then row order).
 // `seed`: the network's, for unreliable synapses.
-void propagate_spikes(std::vector<projection>& projections, std::uint64_t step, int threads, std::uint64_t seed);
+void propagate_spikes(std::span<projection> projections, std::uint64_t step, int threads, std::uint64_t seed);
 
 // Align-pre projections: every source's synapse one step on, with this step's spikes (serial; per source, so the
 // result does not depend on threads). Called by propagate_spikes before delivery.
-void advance_presynaptic_synapses(std::vector<projection>& projections);
+void advance_presynaptic_synapses(std::span<projection> projections);
 
 // Appends this step's transmitted weights to the weight_log of every projection that records them (after
 // propagate_spikes, serial, in row order).
-void log_transmitted_weights(std::vector<projection>& projections, std::uint64_t step, std::uint64_t seed);
+void log_transmitted_weights(std::span<projection> projections, std::uint64_t step, std::uint64_t seed);
 
 // For `volley models --json`: out["plasticity"] = [{name, spec_key "stp", parameters: name, unit, default, range}]
 // for brainpy.state's STP and STD.

@@ -30,12 +30,6 @@ void check_device_syn_keys(const std::vector<synapse_model>& models, const json&
 
 }  // namespace
 
-void plan::check_not_built(const char* call) const {
-  if (sim)
-    throw user_error(std::string(call) + " after Simulate(): volley builds the network at the first Simulate(), "
-                     "so create, connect and set parameters before it (later Simulate() calls continue the run)");
-}
-
 const node_group& plan::group_of(const node_collection& nodes, const std::string& where) const {
   if (nodes.composite())  // the kernel's calls split composite collections into runs first (plan::runs)
     throw parameter_error(where, "nodes", std::to_string(nodes.parts.size()) + " ranges of ids",
@@ -467,10 +461,12 @@ void plan::build() {
     }
   }
   connect_dilutors();
+  built_connections = connections.size();
   run_options ro;
   ro.backend = options.backend;
   ro.gpu_draw_synapses = rate_wfr_projections.empty();  // their synapses are read on the host (host/nest_rate.cpp)
   ro.threads = options.local_num_threads;
+  ro.recent_spike_steps = static_cast<std::uint32_t>(slice_steps());  // for connections made after a run (extend)
   sim = std::make_unique<simulator>(*net, ro);
   apply_rate_preloads();
   for (const auto& s : spikes) sim->record_spikes(s);

@@ -46,11 +46,21 @@ node_collection kernel::create(const std::string& model, std::uint64_t n, const 
   } else {
     g.params = device_defaults(g.kind, plan_->options.resolution_ms);
   }
-  if (plan_->sim) {  // between Simulate calls: devices only (host/nest_late_devices.cpp)
-    if (!params.is_object()) throw parameter_error(where, "params", params.dump(), "an object {name: value}");
-    plan_->create_late(std::move(g), params);
+  if (!params.is_object()) throw parameter_error(where, "params", params.dump(), "an object {name: value}");
+  if (plan_->sim) {  // between Simulate calls (host/nest_late_additions.cpp)
+    const bool neuron = g.kind == device_kind::none;
+    plan_->add_late_group(std::move(g), params);
     plan_->next_id += n;
-    return node_collection{plan_->groups.back().first_id, n};
+    const node_collection nodes{plan_->groups.back().first_id, n};
+    if (neuron && !params.empty()) {
+      try {
+        set_status(nodes, params);  // as before the first Simulate: the group is built at the next one
+      } catch (...) {
+        plan_->drop_last_group();
+        throw;
+      }
+    }
+    return nodes;
   }
   plan_->next_id += n;
   plan_->groups.push_back(std::move(g));
@@ -76,9 +86,14 @@ void kernel::set_status_of_runs(const node_collection& nodes, const std::vector<
     parts.push_back(plan_->params_of_run(nodes, r, offset, params, "SetStatus"));
     offset += r.count;
   }
-  if (plan_->sim) {  // every part is checked before any changes (as one call)
-    for (std::size_t k = 0; k < runs.size(); ++k) plan_->set_status_after_simulate(runs[k], parts[k], false);
-    for (std::size_t k = 0; k < runs.size(); ++k) plan_->set_status_after_simulate(runs[k], parts[k], true);
+  if (plan_->sim) {  // every part is checked before any changes (as one call); neurons not built yet as before it
+    auto built = [&](std::size_t k) { return !plan_->pending(plan_->group_of(runs[k], "SetStatus")); };
+    for (std::size_t k = 0; k < runs.size(); ++k)
+      if (built(k)) plan_->set_status_after_simulate(runs[k], parts[k], false);
+    for (std::size_t k = 0; k < runs.size(); ++k)
+      if (!built(k)) set_status_of_run(runs[k], parts[k]);
+    for (std::size_t k = 0; k < runs.size(); ++k)
+      if (built(k)) plan_->set_status_after_simulate(runs[k], parts[k], true);
     return;
   }
   const std::vector<node_group> before = plan_->groups;  // a refused part undoes the parts before it
@@ -91,12 +106,11 @@ void kernel::set_status_of_runs(const node_collection& nodes, const std::vector<
 }
 
 void kernel::set_status_of_run(const node_collection& nodes, const json& params) {
-  if (plan_->sim) {  // between Simulate calls (host/nest_later_changes.cpp)
+  node_group& g = plan_->group_of(nodes, "SetStatus");
+  if (plan_->sim && !plan_->pending(g)) {  // between Simulate calls (host/nest_later_changes.cpp)
     plan_->set_status_after_simulate(nodes, params);
     return;
   }
-  plan_->check_not_built("SetStatus");
-  node_group& g = plan_->group_of(nodes, "SetStatus");
   const std::string where = "SetStatus(" + g.model + ")";
   if (!params.is_object()) throw parameter_error(where, "params", params.dump(), "an object {name: value}");
   if (g.kind != device_kind::none) {
@@ -176,7 +190,6 @@ synapse_model* find_synapse(std::vector<synapse_model>& models, const std::strin
 }  // namespace
 
 void kernel::copy_model(const std::string& existing, const std::string& name, const json& params) {
-  plan_->check_not_built("CopyModel");
   const std::string where = "CopyModel('" + existing + "', '" + name + "')";
   const synapse_model* base = find_synapse(plan_->synapse_models, existing);
   if (base == nullptr)
@@ -197,12 +210,16 @@ void kernel::copy_model(const std::string& existing, const std::string& name, co
 }
 
 void kernel::set_defaults(const std::string& model, const json& params) {
-  plan_->check_not_built("SetDefaults");
   const std::string where = "SetDefaults('" + model + "')";
   synapse_model* m = find_synapse(plan_->synapse_models, model);
   if (m == nullptr)
     throw parameter_error(where, "model", "'" + model + "'",
                           "a synapse model (" + synapse_model_names(plan_->synapse_models) + ")");
+  if (plan_->sim)  // a model's connections are built with its defaults (common properties included)
+    for (const auto& c : plan_->connections)
+      if (&synapse_model_of(plan_->synapse_models, c.syn_spec, where) == m)
+        throw user_error(where + " after Simulate(): " + model + " has connections, built with its defaults; "
+                         "set them before the first Simulate() (or CopyModel a new model now)");
   if (!params.is_object()) throw parameter_error(where, "params", params.dump(), "an object {name: value}");
   json merged = merged_syn_spec(*m, params, where);
   merged.erase("receptor_type");
@@ -233,9 +250,13 @@ void kernel::connect(const node_collection& pre, const node_collection& post, co
   if (!syn_spec.is_object()) throw parameter_error("Connect", "syn_spec", syn_spec.dump(), "an object");
   // one connection per pair of Create() calls the collections span (host/nest_composite.cpp), all checked first
   const std::vector<connection> pieces = plan_->connection_pieces(pre, post, conn_spec, syn_spec);
-  if (plan_->sim) {  // between Simulate calls: devices onto the built network (host/nest_late_devices.cpp)
+  if (plan_->sim) {  // between Simulate calls: built at the next one (host/nest_late_additions.cpp)
     for (const auto& c : pieces) plan_->check_late_connection(c);
-    for (const auto& c : pieces) plan_->connect_late(c);
+    for (const auto& c : pieces) {
+      plan_->connections.push_back(c);
+      plan_->projection_of.push_back(-1);
+      plan_->weight_recorder_of.push_back(-1);
+    }
     return;
   }
   for (const auto& c : pieces) plan_->check_connection(c);
@@ -249,6 +270,9 @@ run_stats kernel::simulate(double t_ms) {
     const auto t0 = std::chrono::steady_clock::now();
     plan_->build();
     plan_->build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  } else if (plan_->built_connections < plan_->connections.size() ||
+             std::any_of(plan_->groups.begin(), plan_->groups.end(), [&](const auto& g) { return plan_->pending(g); })) {
+    plan_->extend();  // nodes and connections added since the last run
   }
   run_stats stats = plan_->sim->run(units::time_q(t_ms));
   plan_->run_ends.push_back(plan_->sim->current_step());  // the detectors' order of delivery depends on them

@@ -188,11 +188,15 @@ struct plan {
     json params;
   };
   std::vector<std::vector<window_segment>> window_history;
-  // Devices created and connected after a simulate() (host/nest_late_devices.cpp): generators onto neurons that
-  // exist, spike_recorder, multimeter and voltmeter; they act from the current time on, as in NEST.
-  void create_late(node_group g, const json& params);
+  // Nodes and connections added after a simulate() (host/nest_late_additions.cpp): add_late_group creates neurons
+  // (built at the next simulate) or generators and recorders; connections are checked at Connect and built by
+  // extend() at the next simulate, acting from the current time on, as in NEST.
+  std::size_t built_connections = 0;  // connections [0, built_connections) are in the network
+  bool pending(const node_group& g) const;  // neurons created after a simulate(), not built yet
+  void add_late_group(node_group g, const json& device_params);
+  void drop_last_group();  // a late Create whose parameters were refused
   void check_late_connection(const connection& c) const;
-  void connect_late(const connection& c);
+  void extend();
   // commit false: only the checks (a SetStatus over several Create() calls checks every part before changing any)
   void set_status_after_simulate(const node_collection& nodes, const json& params, bool commit = true);
   void change_neurons(node_group& g, const node_collection& nodes, const json& params, bool commit);
@@ -224,7 +228,6 @@ struct plan {
   // A connection's rule: its conn_spec's, or the explicit list of its drawn pairs.
   connection_rule rule_of(const connection& c, const std::string& where) const;
 
-  void check_not_built(const char* call) const;
   node_group& group_of(const node_collection& nodes, const std::string& where);
   const node_group& group_of(const node_collection& nodes, const std::string& where) const;
   std::size_t index_of(const node_group& g) const { return static_cast<std::size_t>(&g - groups.data()); }

@@ -20,7 +20,7 @@ json plan::status(const node_collection& nodes) const {
     return out;
   }
   if (is_injector(g)) out.update(injector_status(g, nodes));
-  if (!net) return out;
+  if (!net || g.population.empty()) return out;  // not built yet (created after the last simulate)
   const population& p = net->find(g.population);
   const auto b = nodes.first_id - g.first_id;
   for (std::size_t var = 0; var < p.model().state.size(); ++var) {

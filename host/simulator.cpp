@@ -1,6 +1,8 @@
 #include "host/simulator.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <span>
 #include <map>
 
 #include "engine/error.hpp"
@@ -61,17 +63,28 @@ simulator::simulator(network& net, run_options options) : net_(net), options_(st
   } else {
     net_.finalize();
   }
+  adopt_new_populations();
+  record_.dt_ms = net_.dt();
+  record_.seed = net_.seed();
+}
+
+void simulator::adopt_new_populations() {
   // group populations by model: one fused launch per family
+  families_.clear();
   std::map<std::string, std::size_t> family_of;
   for (auto& p : net_.populations()) {
+    if (p->model().cpu_only && decision_.kind == backend_kind::gpu)
+      throw parameter_error("population '" + p->name() + "'", "model", p->model().name,
+                            "a model with a GPU kernel: this run is on the GPU, and " + p->model().name +
+                                " runs on the CPU only (add it before the first run)");
     auto [it, fresh] = family_of.try_emplace(p->model().name, families_.size());
     if (fresh) families_.emplace_back();
     families_[it->second].push_back(p.get());
   }
-  spike_record_of_.assign(net_.populations().size(), -1);
-  record_.dt_ms = net_.dt();
-  record_.seed = net_.seed();
-  for (auto& p : net_.populations()) totals_.populations.push_back({p->name(), p->size(), 0});
+  spike_record_of_.resize(net_.populations().size(), -1);
+  for (std::size_t i = totals_.populations.size(); i < net_.populations().size(); ++i)
+    totals_.populations.push_back({net_.populations()[i]->name(), net_.populations()[i]->size(), 0});
+  gpu_stale_ = true;
 }
 
 simulator::~simulator() = default;
@@ -164,7 +177,73 @@ void simulator::deliver_external_spikes() {
   }
 }
 
+void simulator::keep_recent_spikes() {
+  if (options_.recent_spike_steps == 0) return;
+  if (recent_.size() != options_.recent_spike_steps) recent_.assign(options_.recent_spike_steps, {});
+  recent_step& r = recent_[step_ % recent_.size()];
+  r.step = step_;
+  const auto& pops = net_.populations();
+  r.spikes.resize(pops.size());
+  r.payloads.resize(pops.size());
+  for (std::size_t i = 0; i < pops.size(); ++i) {
+    const population& p = *pops[i];
+    r.spikes[i].resize(p.spikes().size());
+    r.payloads[i].clear();
+    const int var = p.model().spike_payload;
+    for (std::size_t b = 0; b < p.spikes().size(); ++b) {
+      r.spikes[i][b].assign(p.spikes()[b].begin(), p.spikes()[b].end());
+      if (var >= 0)
+        for (index_t n : p.spikes()[b]) r.payloads[i].push_back(p.state(var)[b * p.size() + n]);
+    }
+  }
+}
+
+void simulator::deliver_recent_spikes(std::size_t first_projection, std::uint64_t from_step) {
+  auto& all = net_.projections();
+  if (first_projection >= all.size()) return;
+  const std::span<projection> added(all.data() + first_projection, all.size() - first_projection);
+  std::vector<const recent_step*> steps;
+  for (const auto& r : recent_)
+    if (!r.spikes.empty() && r.step >= from_step && r.step < step_) steps.push_back(&r);
+  std::sort(steps.begin(), steps.end(), [](const auto* a, const auto* b) { return a->step < b->step; });
+  auto& pops = net_.populations();
+  for (const recent_step* r : steps) {
+    bool any = false;
+    for (const auto& p : added)
+      if (p.source->id() < r->spikes.size())
+        for (const auto& list : r->spikes[p.source->id()]) any = any || !list.empty();
+    if (!any) continue;
+    // every population's spikes and payloads of that step in place, the added projections fed, then restored
+    std::vector<std::vector<std::vector<index_t>>> now(pops.size());
+    std::vector<std::vector<real_t>> payload_now(pops.size());
+    for (std::size_t i = 0; i < pops.size(); ++i) {
+      population& p = *pops[i];
+      now[i] = std::move(p.spikes());
+      p.spikes() = i < r->spikes.size() ? r->spikes[i] : std::vector<std::vector<index_t>>(now[i].size());
+      const int var = p.model().spike_payload;
+      std::size_t k = 0;
+      for (std::size_t b = 0; b < p.spikes().size() && var >= 0; ++b)
+        for (index_t n : p.spikes()[b]) {
+          real_t& cell = p.state(var)[b * p.size() + n];
+          payload_now[i].push_back(cell);
+          cell = r->payloads[i][k++];
+        }
+    }
+    propagate_spikes(added, r->step, options_.threads, net_.seed());
+    log_transmitted_weights(added, r->step, net_.seed());
+    for (std::size_t i = 0; i < pops.size(); ++i) {
+      population& p = *pops[i];
+      const int var = p.model().spike_payload;
+      std::size_t k = 0;
+      for (std::size_t b = 0; b < p.spikes().size() && var >= 0; ++b)
+        for (index_t n : p.spikes()[b]) p.state(var)[b * p.size() + n] = payload_now[i][k++];
+      p.spikes() = std::move(now[i]);
+    }
+  }
+}
+
 void simulator::record_step() {
+  keep_recent_spikes();
   for (auto& p : net_.populations()) {
     if (p->model().emits_rate) continue;  // rates carried every step, not spikes (models/model_kit.hpp)
     std::uint64_t n = 0;

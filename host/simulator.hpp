@@ -32,6 +32,8 @@ struct run_options {
   std::uint32_t gpu_block_steps = 256;               // GPU: steps between recording flushes (one graph)
   bool gpu_deterministic = false;                    // GPU: fixed-point accumulation, same spikes every run
   bool gpu_draw_synapses = true;                     // GPU: draw pending synapses on the device (else the host)
+  std::uint32_t recent_spike_steps = 0;              // CPU: keep every population's spikes of this many last steps
+                                                     // (deliver_recent_spikes); 0: none
   non_finite_policy on_non_finite = non_finite_policy::error;
   const std::atomic<bool>* stop = nullptr;           // set (e.g. by SIGINT) to stop after the current step
   std::function<void(double done_fraction, double elapsed_s)> progress;  // called about once a second
@@ -79,6 +81,13 @@ class simulator {
   // The network's parameters or inputs changed between runs (NEST's SetStatus after Simulate): the next GPU run
   // uploads everything again. State changes need no call (every run uploads the state).
   void invalidate_device() { gpu_stale_ = true; }
+  // Populations were added to the network between runs (NEST's Create after Simulate): they join their families,
+  // the spike totals and the recordable populations; call network::finalize after adding their projections.
+  void adopt_new_populations();
+  // Projections [first_projection, end) were added between runs: they carry the spikes their sources emitted in
+  // the kept recent steps from `from_step` on (run_options::recent_spike_steps; CPU), as NEST delivers through a new
+  // connection the spikes of the min_delay slice still in its spike exchange at Connect.
+  void deliver_recent_spikes(std::size_t first_projection, std::uint64_t from_step);
 
   const recording& record() const { return record_; }
   recording& record() { return record_; }
@@ -117,6 +126,13 @@ class simulator {
   std::unique_ptr<gpu::engine> gpu_;      // built at the first GPU run (after the recording requests)
   bool gpu_stale_ = false;                // recording requests changed since gpu_ was built
   std::vector<std::uint64_t> gpu_base_spikes_;  // spike totals when gpu_ was built
+  struct recent_step {
+    std::uint64_t step = 0;
+    std::vector<std::vector<std::vector<index_t>>> spikes;  // [population][batch], as population::spikes()
+    std::vector<std::vector<real_t>> payloads;              // [population]: the spike payload of each, in order
+  };
+  std::vector<recent_step> recent_;  // a ring of run_options::recent_spike_steps entries
+  void keep_recent_spikes();
 };
 
 }  // namespace volley

@@ -4,7 +4,9 @@
 // and after the current time) and Poisson generators created after the first run and connected to neurons that
 // exist; a spike_recorder and a multimeter created then, a voltmeter after the second run (which ends inside a
 // min_delay slice), new sources for the late spike_recorder; windows of a spike_recorder and a multimeter changed
-// twice; a weight_recorder cleared; a step_current_generator changed to times before and after the change.
+// twice; a weight_recorder cleared; a step_current_generator changed to times before and after the change. And
+// neurons created after a run (tests/reference/nest_late_neurons.json, same script): connected with the existing
+// ones both ways through static and (copied) stdp synapses, recorded by existing recorders.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -26,6 +28,11 @@ const json& reference() {
   return ref;
 }
 
+const json& neurons_reference() {
+  static const json ref = nest_ref::load_reference("nest_late_neurons");
+  return ref;
+}
+
 constexpr std::size_t kPoissonParrots = 2;  // node group driven by the Poisson generator (its node 1)
 
 struct replayed {
@@ -34,8 +41,7 @@ struct replayed {
 };
 
 // The reference's steps through the NEST layer.
-replayed replay(nest::kernel& k) {
-  const json& r = reference();
+replayed replay(nest::kernel& k, const json& r = reference()) {
   replayed out;
   auto part = [&](const json& range) {
     return out.nodes[range[0].get<std::size_t>()].slice(range[1].get<std::uint64_t>(), range[2].get<std::uint64_t>());
@@ -172,15 +178,63 @@ TEST(NestLateDevices, DevicesCreatedAndConnectedBetweenRunsGiveNestsEvents) {
     for (std::size_t i : {2u, 4u}) EXPECT_EQ(run.n_events[s][i], nw[s][i].get<std::size_t>()) << "run " << s << " rec " << i;
 }
 
+TEST(NestLateDevices, NeuronsCreatedAndConnectedBetweenRunsGiveNestsSpikesTracesAndWeights) {
+  const json& r = neurons_reference();
+  nest::kernel k({.resolution_ms = r.at("dt").get<double>(), .local_num_threads = 1});
+  const replayed run = replay(k, r);
+  for (std::size_t g = 0; g < run.nodes.size(); ++g)
+    ASSERT_EQ(run.nodes[g].first_id, r.at("first_ids")[g].get<std::uint64_t>()) << "node " << g;
+  const auto node = [&](std::size_t i) { return run.nodes[r.at("recorders")[i].get<std::size_t>()]; };
+  // every spike, old and new neurons, at NEST's time
+  const json sg = k.get_events(node(0)), &sw = r.at("events")[0];
+  EXPECT_EQ(sg.at("senders"), sw.at("senders")) << sg.dump();
+  ASSERT_EQ(sg.at("times").size(), sw.at("times").size());
+  for (std::size_t i = 0; i < sw.at("times").size(); ++i)
+    EXPECT_NEAR(sg.at("times")[i].get<double>(), sw.at("times")[i].get<double>(), 1e-9) << "spike " << i;
+  EXPECT_GE(sw.at("times").size(), 10u);
+  // V_m of every neuron at every step (the new ones from their creation): exact models 1e-6 mV, aeif 1e-3 mV
+  const json vg = k.get_events(node(1)), &vw = r.at("events")[1];
+  ASSERT_LE(vw.at("times").size(), vg.at("times").size());
+  const double aeif = r.at("first_ids")[5].get<double>();
+  double worst_exact = 0, worst_rkf = 0;
+  for (std::size_t i = 0; i < vw.at("times").size(); ++i) {
+    ASSERT_EQ(vg.at("senders")[i], vw.at("senders")[i]) << "sample " << i;
+    ASSERT_NEAR(vg.at("times")[i].get<double>(), vw.at("times")[i].get<double>(), 1e-9) << "sample " << i;
+    const double d = std::abs(vg.at("V_m")[i].get<double>() - vw.at("V_m")[i].get<double>());
+    double& worst = vw.at("senders")[i].get<double>() == aeif ? worst_rkf : worst_exact;
+    worst = std::max(worst, d);
+  }
+  EXPECT_LT(worst_exact, 1e-6) << "mV";
+  EXPECT_LT(worst_rkf, 1e-3) << "mV (aeif_cond_alpha, RKF45)";
+  // the connections between neurons in NEST's order, the STDP weight after its updates included
+  const json cg = k.get_connections(), &cw = r.at("connections");
+  const double first_device = r.at("first_ids")[2].get<double>(), first_late = r.at("first_ids")[4].get<double>();
+  auto neuron = [&](double id) { return id < first_device || id >= first_late; };
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < cw.at("source").size(); ++i) {
+    if (!neuron(cw.at("source")[i].get<double>()) || !neuron(cw.at("target")[i].get<double>())) continue;
+    ASSERT_LT(n, cg.at("source").size());
+    EXPECT_EQ(cg.at("source")[n], cw.at("source")[i]) << "connection " << n;
+    EXPECT_EQ(cg.at("target")[n], cw.at("target")[i]) << "connection " << n;
+    EXPECT_NEAR(cg.at("weight")[n].get<double>(), cw.at("weight")[i].get<double>(),
+                1e-9 * std::abs(cw.at("weight")[i].get<double>())) << "connection " << n;
+    EXPECT_NEAR(cg.at("delay")[n].get<double>(), cw.at("delay")[i].get<double>(), 1e-9) << "connection " << n;
+    ++n;
+  }
+  EXPECT_EQ(n, cg.at("source").size());
+  EXPECT_EQ(n, 12u);
+}
+
 TEST(NestLateDevices, WhatCannotBeAddedAfterSimulateIsRefusedByName) {
   nest::kernel k({.resolution_ms = 0.1, .local_num_threads = 1});
   const auto n = k.create("iaf_psc_alpha", 3, {{"I_e", 400.0}});
   const auto sr = k.create("spike_recorder", 1);
+  const auto cd = k.create("correlation_detector", 1);
   k.connect(n.slice(0, 1), n.slice(1, 2), "all_to_all", {{"weight", 10.0}, {"delay", 1.0}});
   k.connect(n.slice(0, 1), n.slice(2, 3), "all_to_all", {{"weight", 10.0}, {"delay", 2.0}});
   k.connect(n, sr, "all_to_all", json::object());
   k.simulate(30.0);
-  const std::uint64_t next = sr.first_id + 1;
+  const std::uint64_t next = cd.first_id + 1;
   auto message = [](auto&& f) {
     try {
       f();
@@ -189,14 +243,22 @@ TEST(NestLateDevices, WhatCannotBeAddedAfterSimulateIsRefusedByName) {
     }
     return std::string("no error");
   };
-  EXPECT_NE(message([&] { k.create("iaf_psc_alpha", 2); }).find("Create('iaf_psc_alpha') after Simulate()"),
+  EXPECT_NE(message([&] { k.create("gif_pop_psc_exp", 1); }).find("Create('gif_pop_psc_exp') after Simulate()"),
             std::string::npos);
-  EXPECT_NE(message([&] { k.create("correlation_detector", 1); }).find("creates only"), std::string::npos);
-  EXPECT_NE(message([&] { k.connect(n.slice(1, 2), n.slice(0, 1), "all_to_all", json::object()); })
-                .find("Connect(iaf_psc_alpha -> iaf_psc_alpha) after Simulate()"),
+  EXPECT_NE(message([&] { k.create("correlation_detector", 1); }).find("it creates neurons, the generators"),
+            std::string::npos);
+  EXPECT_NE(message([&] { k.create("iaf_psc_alpha", 2, {{"tau_m", -1.0}}); }).find("tau_m"), std::string::npos);
+  EXPECT_NE(message([&] { k.connect(n.slice(1, 2), cd, "all_to_all", json::object()); })
+                .find("Connect(iaf_psc_alpha -> correlation_detector) after Simulate()"),
+            std::string::npos);
+  EXPECT_NE(message([&] { k.connect(n.slice(1, 2), n.slice(0, 1), "all_to_all", {{"delay", 2.5}}); })
+                .find("min_delay 1 ms and max_delay 2 ms"),
+            std::string::npos);
+  EXPECT_NE(message([&] { k.set_defaults("static_synapse", {{"weight", 2.0}}); }).find("has connections"),
             std::string::npos);
   const auto dc = k.create("dc_generator", 1, {{"amplitude", 100.0}});
   EXPECT_EQ(dc.first_id, next) << "a refused Create takes no ids";
+  k.copy_model("static_synapse", "static_later", {{"weight", 3.0}});  // a new model, for connections to come
   for (double d : {0.5, 2.5}) {
     const std::string m = message([&] { k.connect(dc, n.slice(0, 1), "all_to_all", {{"delay", d}}); });
     EXPECT_NE(m.find("delay"), std::string::npos) << m;
@@ -209,6 +271,7 @@ TEST(NestLateDevices, WhatCannotBeAddedAfterSimulateIsRefusedByName) {
   nest::kernel plain({.resolution_ms = 0.1, .local_num_threads = 1});
   const auto pn = plain.create("iaf_psc_alpha", 3, {{"I_e", 400.0}});
   const auto psr = plain.create("spike_recorder", 1);
+  plain.create("correlation_detector", 1);
   plain.connect(pn.slice(0, 1), pn.slice(1, 2), "all_to_all", {{"weight", 10.0}, {"delay", 1.0}});
   plain.connect(pn.slice(0, 1), pn.slice(2, 3), "all_to_all", {{"weight", 10.0}, {"delay", 2.0}});
   plain.connect(pn, psr, "all_to_all", json::object());

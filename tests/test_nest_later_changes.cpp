@@ -206,7 +206,7 @@ TEST(NestLaterChanges, RefusalsNameWhatCanBeChanged) {
   EXPECT_THROW(k.set_status(sr, {{"n_events", 3}}), parameter_error);
   EXPECT_THROW(k.set_status(sr, {{"time_in_steps", true}}), parameter_error);  // a window can change, not this
   EXPECT_THROW(k.set_status(n, {{"tau_minus", 30.0}}), parameter_error);
-  EXPECT_THROW(k.create("iaf_psc_alpha"), user_error);
+  EXPECT_THROW(k.create("gif_pop_psc_exp"), user_error);  // built specially: only before the first Simulate
   // an inconsistent value changes nothing: V_reset above V_th is refused, the run goes on as before
   const json before = k.get_status(n);
   EXPECT_THROW(k.set_status(n[2], {{"V_reset", -40.0}}), parameter_error);

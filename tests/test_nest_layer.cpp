@@ -287,6 +287,6 @@ TEST(NestLayer, ErrorsNameTheCallTheParameterAndWhatIsExpected) {
   nest::kernel k3;
   const auto b = k3.create("iaf_psc_exp", 4);
   k3.simulate(1.0);
-  EXPECT_NE(message([&] { k3.create("iaf_psc_exp"); }).find("after Simulate"), std::string::npos);
+  EXPECT_NE(message([&] { k3.create("spike_train_injector"); }).find("after Simulate"), std::string::npos);
   EXPECT_NE(message([&] { b.slice(2, 9); }).find("slice"), std::string::npos);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""NEST 3.10's devices created and connected between Simulate calls, and recorder windows changed between them
-(tests/test_nest_late_devices.cpp): writes tests/reference/nest_late_devices.json.
+"""NEST 3.10's devices and neurons created and connected between Simulate calls, and recorder windows changed between
+them (tests/test_nest_late_devices.cpp): writes tests/reference/nest_late_devices.json and nest_late_neurons.json.
 
     PYNEST_QUIET=1 /tmp/nestvenv/bin/python tools/nest_reference/make_late_device_references.py
 
@@ -9,7 +9,9 @@ through volley's NEST layer. After the first run: generators (dc, ac, step_curre
 spike_generator with times before, at and after the current time, poisson_generator) are created and connected to
 neurons that exist, a spike_recorder and a multimeter are created and connected, and two recorders' windows
 change; after the second run (which ends inside a min_delay slice) a late generator changes, a voltmeter is
-created, an existing recorder gets new sources, and a window changes again. One thread.
+created, an existing recorder gets new sources, and a window changes again. The second protocol (NEURON_STEPS)
+creates neurons after a run and connects them with the existing ones both ways (static and stdp_synapse, an
+exact-integration and an RKF45 model), and a CopyModel after the run. One thread.
 """
 import json
 import os
@@ -82,20 +84,50 @@ STEPS = [
 ]
 RECORDERS = [4, 5, 6, 7, 10, 16, 17, 18]
 
+NEURON_STEPS = [
+    {"create": "iaf_psc_alpha", "n": 3, "params": {"I_e": 400.0}},                           # 0
+    {"create": "iaf_psc_exp", "n": 2, "params": {}},                                         # 1
+    {"create": "spike_recorder", "n": 1, "params": {}},                                      # 2
+    {"create": "multimeter", "n": 1, "params": {"record_from": ["V_m"], "interval": 0.1}},   # 3
+    {"connect": [0, 0, 3], "to": [0, 0, 3], "conn": "one_to_one", "syn": {"weight": 5.0, "delay": 1.0}},
+    {"connect": [0, 0, 1], "to": [1, 0, 2], "conn": "all_to_all", "syn": {"weight": 300.0, "delay": 3.0}},
+    {"connect": [0, 0, 3], "to": [2, 0, 1], "conn": "all_to_all", "syn": {}},
+    {"connect": [1, 0, 2], "to": [2, 0, 1], "conn": "all_to_all", "syn": {}},
+    {"connect": [3, 0, 1], "to": [0, 0, 3], "conn": "all_to_all", "syn": {}},
+    {"connect": [3, 0, 1], "to": [1, 0, 2], "conn": "all_to_all", "syn": {}},
+    {"simulate": 28.0},  # spikes of 27.8 ms still in flight to group 0, whose ring must grow
+    {"create": "iaf_psc_alpha", "n": 2, "params": {"I_e": 450.0, "V_m": -60.0}},             # 4
+    {"create": "aeif_cond_alpha", "n": 1, "params": {"I_e": 700.0}},                         # 5
+    {"copy_model": "stdp_synapse", "name": "stdp_late", "params": {"tau_plus": 15.0}},
+    {"connect": [0, 1, 2], "to": [4, 0, 2], "conn": "all_to_all", "syn": {"weight": 200.0, "delay": 2.0}},
+    {"connect": [4, 0, 1], "to": [1, 1, 2], "conn": "all_to_all", "syn": {"weight": 400.0, "delay": 1.5}},
+    {"connect": [4, 0, 2], "to": [4, 0, 2], "conn": "one_to_one", "syn": {"weight": -10.0, "delay": 1.0}},
+    {"connect": [4, 1, 2], "to": [0, 2, 3], "conn": "all_to_all",
+     "syn": {"synapse_model": "stdp_late", "weight": 50.0, "delay": 1.0}},
+    {"connect": [5, 0, 1], "to": [0, 0, 1], "conn": "all_to_all", "syn": {"weight": 30.0, "delay": 2.5}},
+    {"connect": [4, 0, 2], "to": [2, 0, 1], "conn": "all_to_all", "syn": {}},
+    {"connect": [5, 0, 1], "to": [2, 0, 1], "conn": "all_to_all", "syn": {}},
+    {"connect": [3, 0, 1], "to": [4, 0, 2], "conn": "all_to_all", "syn": {}},
+    {"connect": [3, 0, 1], "to": [5, 0, 1], "conn": "all_to_all", "syn": {}},
+    {"simulate": 25.3},
+    {"set": [4, 0, 1], "params": {"I_e": 0.0}},
+    {"simulate": 30.0},
+]
+NEURON_RECORDERS = [2, 3]
+
 
 def events(rec):
     ev = rec.get("events")
     return {k: [round(float(x), 9) for x in v] for k, v in ev.items() if k in ("senders", "targets", "times", "V_m", "weights")}
 
 
-def main():
-    nest = quiet_nest()
+def run(nest, steps, recorders):
     nest.ResetKernel()
     nest.resolution = DT
     nest.local_num_threads = 1
     nodes = []
     n_events = []
-    for s in STEPS:
+    for s in steps:
         if "create" in s:
             nodes.append(nest.Create(s["create"], s["n"], params=s["params"]))
         elif "connect" in s:
@@ -111,26 +143,39 @@ def main():
             nodes[s["set"][0]][s["set"][1]:s["set"][2]].set(s["params"])
         else:
             nest.Simulate(s["simulate"])
-            n_events.append([int(nodes[r].get("n_events")) if r < len(nodes) else 0 for r in RECORDERS])
-    out = {"nest_version": nest.__version__, "dt": DT, "steps": STEPS, "recorders": RECORDERS,
-           "n_events_after_each_simulate": n_events, "events": [events(nodes[r]) for r in RECORDERS],
+            n_events.append([int(nodes[r].get("n_events")) if r < len(nodes) else 0 for r in recorders])
+    out = {"nest_version": nest.__version__, "dt": DT, "steps": steps, "recorders": recorders,
+           "n_events_after_each_simulate": n_events, "events": [events(nodes[r]) for r in recorders],
            "first_ids": [int(n[0].global_id) for n in nodes]}
-    path = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "reference", "nest_late_devices.json")
+    conns = nest.GetConnections()
+    out["connections"] = {k: [round(float(x), 12) if k == "weight" else x for x in conns.get(k)]
+                          for k in ("source", "target", "weight", "delay")}
+    return out, nodes
+
+
+def write(out, name):
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "reference", name)
     with open(path, "w") as f:
         json.dump(out, f, separators=(",", ":"))
         f.write("\n")
     print("wrote", path, os.path.getsize(path) // 1024, "kB")
-    print("n_events", n_events)
+
+
+def main():
+    nest = quiet_nest()
+    out, _ = run(nest, STEPS, RECORDERS)
+    del out["connections"]
+    write(out, "nest_late_devices.json")
+    print("n_events", out["n_events_after_each_simulate"])
     for i, r in enumerate(RECORDERS):
         ev = out["events"][i]
         print("recorder", r, STEPS[[k for k, s in enumerate(STEPS) if "create" in s][r]]["create"],
               len(ev["times"]), "first", ev["times"][:6], "last", ev["times"][-3:])
+    out, _ = run(nest, NEURON_STEPS, NEURON_RECORDERS)
+    write(out, "nest_late_neurons.json")
     sr = out["events"][0]
-    for node in range(4):
-        first = out["first_ids"][node]
-        n = [s for s in STEPS if "create" in s][node]["n"]
-        print("node", node, [(int(s) - first, t) for s, t in zip(sr["senders"], sr["times"])
-                             if first <= s < first + n][:25])
+    print("late neurons: spikes", list(zip(sr["senders"], sr["times"])))
+    print("connections", len(out["connections"]["source"]), "weights", out["connections"]["weight"])
 
 
 if __name__ == "__main__":
