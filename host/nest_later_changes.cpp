@@ -329,8 +329,48 @@ void plan::set_connections(const node_collection& source, const node_collection&
   }
   // every projection checked before any changes (a refused call changes nothing)
   for (const auto& [index, change] : changes) net->check_weights(index, change.first, change.second, call);
-  for (const auto& [index, change] : changes) net->set_weights(index, change.first, change.second, call);
+  const std::uint64_t now = sim->current_step(), slice = slice_steps();
+  for (const auto& [index, change] : changes) {
+    projection& p = net->projections()[index];
+    std::vector<double> before;  // the weights the spikes still in transit were delivered with
+    for (std::uint64_t k : change.first) before.push_back(p.weights.empty() ? double(p.weight) : double(p.weights[k]));
+    net->set_weights(index, change.first, change.second, call);
+    if (now > 0) redeliver_in_transit(p, change.first, before, (now - 1) / slice * slice);
+  }
   if (!changes.empty()) sim->invalidate_device();
+}
+
+// NEST delivers the spikes of the min_delay slice still in its spike exchange after a SetStatus between runs, so
+// they carry the new weight; volley delivered them when they were emitted: the difference is added to the target
+// rings where they wait. Static synapses (payloads, Bernoulli transmission and short-term efficacies of a single
+// spike per row included); an STDP synapse's in-transit spike keeps the weight it was delivered with.
+void plan::redeliver_in_transit(projection& p, const std::vector<std::uint64_t>& synapses,
+                                const std::vector<double>& before, std::uint64_t from_step) {
+  if (p.weight_plastic() || p.quantal() || p.align_pre) return;
+  const auto spikes = sim->recent_spikes(p.source->id(), from_step);
+  if (spikes.empty()) return;
+  std::vector<std::uint64_t> row_of(synapses.size());
+  for (std::size_t i = 0; i < synapses.size(); ++i)
+    row_of[i] = static_cast<std::uint64_t>(std::upper_bound(p.row_ptr.begin(), p.row_ptr.end(), synapses[i]) -
+                                           p.row_ptr.begin()) - 1;
+  const int channel = p.channel;
+  for (const auto& s : spikes) {
+    if (s.neuron < p.source_range.begin || s.neuron >= p.source_range.end) continue;
+    const std::uint64_t row = s.neuron - p.source_range.begin;
+    // short-term plasticity: the efficacy of the row's last spike (exact when it spiked once in the slice)
+    const double efficacy = p.plastic() ? double(p.efficacy[std::size_t(s.batch) * p.source_range.size() + row]) : 1.0;
+    const double payload = p.payload_var >= 0 || p.unroll_var >= 0 ? double(s.payload) : 1.0;
+    for (std::size_t i = 0; i < synapses.size(); ++i) {
+      if (row_of[i] != row) continue;
+      const std::uint64_t k = synapses[i];
+      if (p.unreliable() && !p.transmits(net->seed(), k, s.step)) continue;
+      const std::uint64_t d = p.delays.empty() ? p.delay : p.delays[k];
+      const std::uint64_t t = p.narrow() ? p.targets16[k] : p.targets32[k];
+      real_t* slot = p.target->ring_slot(channel, s.step + d) + std::size_t(s.batch) * p.target->size();
+      const double after = p.weights.empty() ? double(p.weight) : double(p.weights[k]);
+      slot[p.target_range.begin + t] += static_cast<real_t>((after - before[i]) * efficacy * payload);
+    }
+  }
 }
 
 }  // namespace volley::nest::detail

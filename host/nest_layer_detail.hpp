@@ -256,6 +256,8 @@ struct plan {
                            const std::string& synapse_model) const;
   void set_connections(const node_collection& source, const node_collection& target, const std::string& synapse_model,
                        const json& params);
+  void redeliver_in_transit(projection& p, const std::vector<std::uint64_t>& synapses, const std::vector<double>& before,
+                            std::uint64_t from_step);
   json weight_events(const node_group& recorder) const;
   // A correlation device's results as NEST's GetStatus gives them (host/nest_detector_results.cpp); spin_detector's events.
   json detector_results(const node_group& detector) const;

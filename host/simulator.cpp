@@ -242,6 +242,22 @@ void simulator::deliver_recent_spikes(std::size_t first_projection, std::uint64_
   }
 }
 
+std::vector<simulator::kept_spike> simulator::recent_spikes(std::uint32_t population, std::uint64_t from_step) const {
+  std::vector<kept_spike> out;
+  for (const auto& r : recent_) {
+    if (r.spikes.empty() || r.step < from_step || r.step >= step_ || population >= r.spikes.size()) continue;
+    std::size_t k = 0;
+    for (std::size_t b = 0; b < r.spikes[population].size(); ++b)
+      for (index_t n : r.spikes[population][b]) {
+        const real_t payload = r.payloads[population].empty() ? real_t(1) : r.payloads[population][k];
+        ++k;
+        out.push_back({r.step, n, static_cast<std::uint32_t>(b), payload});
+      }
+  }
+  std::sort(out.begin(), out.end(), [](const kept_spike& a, const kept_spike& b) { return a.step < b.step; });
+  return out;
+}
+
 void simulator::record_step() {
   keep_recent_spikes();
   for (auto& p : net_.populations()) {

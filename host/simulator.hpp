@@ -88,6 +88,15 @@ class simulator {
   // the kept recent steps from `from_step` on (run_options::recent_spike_steps; CPU), as NEST delivers through a new
   // connection the spikes of the min_delay slice still in its spike exchange at Connect.
   void deliver_recent_spikes(std::size_t first_projection, std::uint64_t from_step);
+  // The kept recent spikes (run_options::recent_spike_steps) of population `population` from `from_step` on, with
+  // their payloads (1 where the model has none).
+  struct kept_spike {
+    std::uint64_t step;
+    index_t neuron;
+    std::uint32_t batch;
+    real_t payload;
+  };
+  std::vector<kept_spike> recent_spikes(std::uint32_t population, std::uint64_t from_step) const;
 
   const recording& record() const { return record_; }
   recording& record() { return record_; }

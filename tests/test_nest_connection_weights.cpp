@@ -184,3 +184,34 @@ TEST(NestConnectionWeights, RefusedChangesNameTheReasonAndChangeNothing) {
 }
 
 }  // namespace
+
+// A weight set while a spike is in transit (emitted in the run's last min_delay slice): NEST delivers it after the
+// change, with the new weight, through static synapses (two delays) and tsodyks2_synapse (times its efficacy)
+// (reference key in_transit). Planted bug caught: the in-transit spike keeping the old weight (1 and 2 x 0.5 mV).
+TEST(NestConnectionWeights, ASpikeInTransitCarriesTheWeightSetAfterTheRun) {
+  const json& r = reference().at("in_transit");
+  nest::kernel k({.resolution_ms = 0.1, .local_num_threads = 1});
+  const auto a = k.create("iaf_psc_alpha", 1, {{"I_e", 400.0}});
+  const auto b = k.create("iaf_psc_delta", 2, {{"tau_m", 1e9}, {"V_th", 1e9}});
+  k.connect(a, b[0], "all_to_all", {{"weight", 1.0}, {"delay", 1.0}});
+  k.connect(a, b[0], "all_to_all", {{"weight", 1.0}, {"delay", 1.5}});
+  k.connect(a, b[1], "all_to_all", {{"synapse_model", "tsodyks2_synapse"}, {"weight", 2.0}, {"delay", 1.0}, {"U", 0.4}});
+  const auto mm = k.create("multimeter", 1, {{"record_from", {"V_m"}}, {"interval", 0.1}});
+  k.connect(mm, b);
+  ASSERT_EQ(a.first_id, r.at("first_ids")[0].get<std::uint64_t>());
+  k.simulate(r.at("sims")[0].get<double>());
+  k.set_connections(a, b[0], {{"weight", 5.0}});
+  k.set_connections(a, b[1], {{"weight", 7.0}});
+  k.simulate(r.at("sims")[1].get<double>());
+  const json got = k.get_events(mm);
+  const json& want = r.at("multimeter");
+  ASSERT_LE(want.at("times").size(), got.at("times").size());
+  double worst = 0;
+  for (std::size_t i = 0; i < want.at("times").size(); ++i) {
+    ASSERT_EQ(got.at("senders")[i], want.at("senders")[i]) << "sample " << i;
+    ASSERT_NEAR(got.at("times")[i].get<double>(), want.at("times")[i].get<double>(), 1e-9) << "sample " << i;
+    worst = std::max(worst, std::abs(got.at("V_m")[i].get<double>() - want.at("V_m")[i].get<double>()));
+  }
+  EXPECT_LT(worst, 1e-9) << "mV";
+  EXPECT_GT(want.at("times").size(), 500u);
+}

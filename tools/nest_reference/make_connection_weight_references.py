@@ -61,6 +61,28 @@ STEPS = [
 TARGETS = [PSC_EXP, COND_ALPHA, PSC_ALPHA]
 
 
+def in_transit(nest):
+    """A weight set while a spike is still in NEST's spike exchange (emitted in the last min_delay slice of the run):
+    NEST delivers it after the change, with the new weight (static_synapse through two delays, tsodyks2_synapse)."""
+    nest.ResetKernel()
+    nest.resolution = DT
+    nest.local_num_threads = 1
+    a = nest.Create("iaf_psc_alpha", params={"I_e": 400.0})  # spikes at 27.8 ms
+    b = nest.Create("iaf_psc_delta", 2, params={"tau_m": 1e9, "V_th": 1e9})
+    nest.Connect(a, b[0], syn_spec={"weight": 1.0, "delay": 1.0})
+    nest.Connect(a, b[0], syn_spec={"weight": 1.0, "delay": 1.5})
+    nest.Connect(a, b[1], syn_spec={"synapse_model": "tsodyks2_synapse", "weight": 2.0, "delay": 1.0, "U": 0.4})
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.1})
+    nest.Connect(mm, b)
+    nest.Simulate(28.0)
+    nest.GetConnections(a, b[0]).set(weight=5.0)
+    nest.GetConnections(a, b[1]).set(weight=7.0)
+    nest.Simulate(5.0)
+    ev = mm.get("events")
+    return {"first_ids": [int(a.global_id), int(b[0].global_id)], "sims": [28.0, 5.0],
+            "multimeter": {k: [round(float(x), 10) for x in ev[k]] for k in ("senders", "times", "V_m")}}
+
+
 def main():
     nest = quiet_nest()
     nest.ResetKernel()
@@ -106,7 +128,8 @@ def main():
            "first_ids": [int(n[0].global_id) for n in nodes], "set_orders": orders,
            "weights_after_each_simulate": weights_after,
            "multimeter": {k: [round(float(x), 10) for x in mm[k]] for k in ("senders", "times", "V_m")},
-           "spikes": {k: [round(float(x), 9) for x in sr[k]] for k in ("senders", "times")}}
+           "spikes": {k: [round(float(x), 9) for x in sr[k]] for k in ("senders", "times")},
+           "in_transit": in_transit(nest)}
     path = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "reference", "nest_connection_weights.json")
     with open(path, "w") as f:
         json.dump(out, f, separators=(",", ":"))
