@@ -81,9 +81,13 @@ std::unique_ptr<population> plan::create_population(const node_group& g, std::ui
 
 void plan::build_population(node_group& g) {
   check_cm_built(g);
-  const std::string where = "Create('" + g.model + "')";
   g.population = g.model + "_" + std::to_string(g.first_id);
   population& p = net->adopt(create_population(g, static_cast<std::uint32_t>(net->populations().size())));
+  apply_state_overrides(p, g);
+}
+
+void plan::apply_state_overrides(population& p, const node_group& g) const {
+  const std::string where = "Create('" + g.model + "')";
   for (const auto& [key, values] : g.state_overrides.items()) {
     int var = 0;
     while (p.model().state[var].name != key) ++var;

@@ -208,6 +208,7 @@ struct plan {
   json segment_params(const node_group& g, const json& params, double from_ms, double held) const;
   // A neuron group's population built from g.params (id: the rng streams of its per-neuron draws)
   std::unique_ptr<population> create_population(const node_group& g, std::uint32_t id) const;
+  void apply_state_overrides(population& p, const node_group& g) const;  // states set on part of the nodes
 
   // Collections spanning several Create() calls (host/nest_composite.cpp). runs: the nodes split at the calls'
   // boundaries (ids outside every call are refused). connection_pieces: one Connect as connections between runs

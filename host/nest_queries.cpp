@@ -20,10 +20,45 @@ json plan::status(const node_collection& nodes) const {
     return out;
   }
   if (is_injector(g)) out.update(injector_status(g, nodes));
-  if (!net || g.population.empty()) return out;  // not built yet (created after the last simulate)
-  const population& p = net->find(g.population);
   const auto b = nodes.first_id - g.first_id;
+  // parameters, one value per node: the value set (NEST's units) or the model's default (converted to them)
+  for (const auto& param : g.description.at("parameters")) {
+    const std::string key = param.at("name").get<std::string>();
+    const json* set = g.params.contains(key) ? &g.params.at(key) : nullptr;
+    json fallback = nullptr;
+    if (param.contains("default") && param.at("default").is_number()) {
+      const std::string unit = unit_of_key(g, key, "GetStatus");
+      const double one = unit == "1" ? 1.0 : quantity_in(json(1.0), unit, "GetStatus", key).dist.a;
+      fallback = param.at("default").get<double>() / one;
+    }
+    json values = json::array();
+    for (std::uint64_t i = 0; i < nodes.count; ++i) {
+      const json& v = set == nullptr ? fallback : set->is_array() ? set->at(b + i) : *set;
+      values.push_back(v.is_null() ? fallback : v);
+    }
+    out[key] = std::move(values);
+  }
+  // state variables: the population's, or before it is built the initial values it will start from
+  std::unique_ptr<population> preview;
+  if (!net || g.population.empty()) {
+    std::uint32_t id = net ? static_cast<std::uint32_t>(net->populations().size()) : 0;
+    for (const auto& other : groups) {
+      if (&other == &g) break;
+      if (other.kind == device_kind::none && other.population.empty()) ++id;  // built before g (same streams)
+    }
+    node_group named = g;
+    named.population = "preview";
+    try {
+      preview = create_population(named, id);
+      apply_state_overrides(*preview, g);
+    } catch (const user_error&) {
+      return out;  // not buildable yet (a cm_default without compartments): its parameters only
+    }
+  }
+  const population& p = preview ? *preview : net->find(g.population);
   for (std::size_t var = 0; var < p.model().state.size(); ++var) {
+    // a name that is both (iaf_chxk_2008's g_ahp): NEST's GetStatus gives the parameter
+    if (out.contains(p.model().state[var].name) && !is_state_key(g, p.model().state[var].name)) continue;
     json values = json::array();
     const real_t* s = p.state(static_cast<int>(var));
     const double scale = astro_unit_scale(g, p.model().state[var].name);
