@@ -80,10 +80,16 @@ node_collection node_collection::operator[](std::uint64_t i) const {
   return slice(i, i + 1);
 }
 
-node_collection node_collection::slice(std::uint64_t begin, std::uint64_t end) const {
+node_collection node_collection::slice(std::uint64_t begin, std::uint64_t end, std::uint64_t step) const {
   if (begin >= end || end > size())
     throw parameter_error("node collection", "slice", "[" + std::to_string(begin) + ":" + std::to_string(end) + "]",
                           "a non-empty range inside [0:" + std::to_string(size()) + "]");
+  if (step == 0) throw parameter_error("node collection", "slice step", "0", "a positive step (NEST: nodes[a:b:step])");
+  if (step > 1) {  // single nodes, never adjacent
+    std::vector<node_collection> nodes;
+    for (std::uint64_t i = begin; i < end; i += step) nodes.push_back((*this)[i]);
+    return from_ranges(std::move(nodes));
+  }
   std::vector<node_collection> out;
   std::uint64_t at = 0;  // position of the range's first node in the collection
   for (const auto& r : ranges()) {

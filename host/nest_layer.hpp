@@ -59,7 +59,9 @@ struct node_collection {
   std::vector<node_collection> ranges() const;  // its primitive ranges, ascending (one for a primitive collection)
   std::vector<std::uint64_t> ids() const;       // every global id, ascending (NEST's tolist())
   node_collection operator[](std::uint64_t i) const;                 // the i-th node alone
-  node_collection slice(std::uint64_t begin, std::uint64_t end) const;  // nodes [begin, end), as nodes[begin:end]
+  // nodes [begin, end), every step-th, as nodes[begin:end:step]; a step above 1 gives a composite collection of
+  // single nodes (each costs what a Create() call's range costs: a projection per Connect)
+  node_collection slice(std::uint64_t begin, std::uint64_t end, std::uint64_t step = 1) const;
   friend node_collection operator+(const node_collection& a, const node_collection& b);
   friend bool operator==(const node_collection& a, const node_collection& b) { return a.ranges_equal(b); }
 

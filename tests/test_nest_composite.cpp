@@ -87,6 +87,36 @@ TEST(NestComposite, ReplayGivesNestsIdsConnectionsVoltagesAndSpikes) {
   }
 }
 
+// NEST's stepped slices nodes[a:b:step]: every step-th node, a composite of single nodes, usable wherever a
+// collection is (here: a Connect from it, a recorder reading it, SetStatus on it), with the same network as the
+// nodes joined one by one with +.
+TEST(NestComposite, SteppedSlicesSelectEveryStepthNode) {
+  nest::kernel k({.resolution_ms = 0.1, .local_num_threads = 1});
+  const auto pop = k.create("iaf_psc_alpha", 10, {{"I_e", 376.0}});
+  const auto post = k.create("iaf_psc_delta", 2, {{"V_th", 1e9}, {"tau_m", 1e9}});
+  const auto sr = k.create("spike_recorder");
+  EXPECT_EQ(pop.slice(0, 10, 3).ids(), (std::vector<std::uint64_t>{1, 4, 7, 10}));
+  EXPECT_EQ(pop.slice(1, 6, 2).ids(), (std::vector<std::uint64_t>{2, 4, 6}));
+  EXPECT_EQ(pop.slice(2, 5, 1), pop.slice(2, 5));
+  EXPECT_EQ((pop.slice(0, 2) + post).slice(0, 4, 2).ids(), (std::vector<std::uint64_t>{1, 11}));
+  EXPECT_THROW(pop.slice(0, 10, 0), parameter_error);
+  const auto odd = pop.slice(1, 10, 2);  // ids 2, 4, 6, 8, 10
+  k.set_status(odd, {{"I_e", 500.0}});
+  k.connect(odd, post[0], "all_to_all", {{"weight", 2.0}});
+  k.connect(pop[1] + pop[3] + pop[5] + pop[7] + pop[9], post[1], "all_to_all", {{"weight", 2.0}});
+  k.connect(odd, sr);
+  k.simulate(50.0);
+  const json st = k.get_status(pop);
+  for (std::uint64_t i = 0; i < 10; ++i) EXPECT_EQ(st.at("I_e")[i].get<double>(), i % 2 ? 500.0 : 376.0) << i;
+  const json ev = k.get_events(sr);
+  ASSERT_FALSE(ev.at("senders").empty());
+  for (const auto& s : ev.at("senders")) EXPECT_EQ(s.get<std::uint64_t>() % 2, 0u) << "sender " << s;
+  const json v = k.get_status(post).at("V_m");
+  EXPECT_GT(v[0].get<double>(), -70.0);
+  EXPECT_EQ(v[0], v[1]);  // the stepped slice connects as the nodes joined one by one
+  EXPECT_EQ(k.get_connections(odd, post[0]).at("source"), json::array({2, 4, 6, 8, 10}));
+}
+
 TEST(NestComposite, AdditionSortsMergesAndRefusesOverlaps) {
   nest::kernel k;
   const auto a = k.create("iaf_psc_alpha", 3), b = k.create("iaf_psc_exp", 2), c = k.create("parrot_neuron", 4);
