@@ -84,6 +84,12 @@ void plan::build_population(node_group& g) {
   g.population = g.model + "_" + std::to_string(g.first_id);
   population& p = net->adopt(create_population(g, static_cast<std::uint32_t>(net->populations().size())));
   apply_state_overrides(p, g);
+  stdp_archive_options a;  // NEST's tau_minus, tau_minus_triplet of the neurons (their STDP archive)
+  a.capacity = options.stdp_archive_capacity;
+  if (g.archive.contains("tau_minus")) a.tau_minus = units::time_q(g.archive.at("tau_minus").get<double>());
+  if (g.archive.contains("tau_minus_triplet"))
+    a.tau_minus_triplet = units::time_q(g.archive.at("tau_minus_triplet").get<double>());
+  net->set_stdp_archive(g.population, a);
 }
 
 void plan::apply_state_overrides(population& p, const node_group& g) const {
@@ -446,12 +452,6 @@ void plan::build() {
     if (g.kind != device_kind::none) continue;
     build_population(g);
     if (is_injector(g)) schedule_injector(*net, g, options.resolution_ms);
-    stdp_archive_options a;
-    a.capacity = options.stdp_archive_capacity;
-    if (g.archive.contains("tau_minus")) a.tau_minus = units::time_q(g.archive.at("tau_minus").get<double>());
-    if (g.archive.contains("tau_minus_triplet"))
-      a.tau_minus_triplet = units::time_q(g.archive.at("tau_minus_triplet").get<double>());
-    net->set_stdp_archive(g.population, a);
   }
   std::vector<trace_request> traces;
   std::vector<std::string> spikes;

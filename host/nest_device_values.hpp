@@ -38,6 +38,11 @@ struct window_schedule {
 };
 window_schedule recorder_windows(const plan& p, const node_group& recorder);
 
+// Generators whose lowering honours origin / start / stop (host/nest_generators.cpp): a change between runs is the
+// old parameters up to it and the new ones after, each in its own window (host/nest_later_changes.cpp); they can
+// also be created and connected after a run (host/nest_late_additions.cpp).
+bool changeable_generator(device_kind k);
+
 // The stateful generators that become hidden source populations (models/nest_generator_sources.hpp).
 bool is_train_generator(device_kind k);
 

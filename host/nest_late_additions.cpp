@@ -18,21 +18,6 @@ namespace volley::nest::detail {
 
 namespace {
 
-bool late_generator(device_kind k) {
-  switch (k) {
-    case device_kind::dc_generator:
-    case device_kind::ac_generator:
-    case device_kind::step_current_generator:
-    case device_kind::noise_generator:
-    case device_kind::poisson_generator:
-    case device_kind::mip_generator:
-    case device_kind::spike_generator:
-      return true;
-    default:
-      return false;
-  }
-}
-
 bool late_recorder(device_kind k) {
   return k == device_kind::spike_recorder || k == device_kind::multimeter || k == device_kind::voltmeter;
 }
@@ -54,7 +39,7 @@ bool plan::pending(const node_group& g) const { return sim && g.kind == device_k
 void plan::add_late_group(node_group g, const json& device_params) {
   const std::string where = "Create('" + g.model + "') after Simulate()";
   const bool neuron = g.kind == device_kind::none;
-  if ((neuron && built_specially(g)) || (!neuron && !late_generator(g.kind) && !late_recorder(g.kind)))
+  if ((neuron && built_specially(g)) || (!neuron && !changeable_generator(g.kind) && !late_recorder(g.kind)))
     throw user_error(where + ": volley builds the network at the first Simulate(); after it, it creates " +
                      late_devices + " (create " + g.model + " before the first Simulate())");
   if (!neuron) set_device_params(g, device_params, where, options.resolution_ms);  // checked, then committed
@@ -65,21 +50,22 @@ void plan::add_late_group(node_group g, const json& device_params) {
   volume_transmitters.emplace_back();
   window_history.emplace_back();
   generator_history.emplace_back();
-  if (late_generator(groups.back().kind))  // emitting nothing before now: a change from off at this time
+  if (changeable_generator(groups.back().kind))  // emitting nothing before now: a change from off at this time
     generator_history.back().push_back({double(sim->current_step()) * options.resolution_ms,
                                         segment_params(groups.back(), groups.back().params,
                                                        double(sim->current_step()) * options.resolution_ms, 0.0)});
 }
 
 void plan::drop_last_group() {
+  const std::size_t n = groups.size();  // the per-group lists exist once the network is built
   next_id -= groups.back().count;
   groups.pop_back();
-  recorded.pop_back();
-  resets.pop_back();
-  cleared_at.pop_back();
-  volume_transmitters.pop_back();
-  window_history.pop_back();
-  generator_history.pop_back();
+  if (recorded.size() == n) recorded.pop_back();
+  if (resets.size() == n) resets.pop_back();
+  if (cleared_at.size() == n) cleared_at.pop_back();
+  if (volume_transmitters.size() == n) volume_transmitters.pop_back();
+  if (window_history.size() == n) window_history.pop_back();
+  if (generator_history.size() == n) generator_history.pop_back();
 }
 
 void plan::check_late_connection(const connection& c) const {
@@ -87,7 +73,7 @@ void plan::check_late_connection(const connection& c) const {
   const node_group& post = group_of(c.post, "Connect");
   const std::string where = "Connect(" + pre.model + " -> " + post.model + ") after Simulate()";
   const bool neurons_in = pre.kind == device_kind::none, neurons_out = post.kind == device_kind::none;
-  const bool generator = late_generator(pre.kind) && neurons_out;
+  const bool generator = changeable_generator(pre.kind) && neurons_out;
   const bool recorder = (neurons_in && post.kind == device_kind::spike_recorder) ||
                         ((pre.kind == device_kind::multimeter || pre.kind == device_kind::voltmeter) && neurons_out);
   if (!generator && !recorder && !(neurons_in && neurons_out))
@@ -117,12 +103,6 @@ void plan::extend() {
   for (auto& g : groups) {
     if (!pending(g)) continue;
     build_population(g);
-    stdp_archive_options a;
-    a.capacity = options.stdp_archive_capacity;
-    if (g.archive.contains("tau_minus")) a.tau_minus = units::time_q(g.archive.at("tau_minus").get<double>());
-    if (g.archive.contains("tau_minus_triplet"))
-      a.tau_minus_triplet = units::time_q(g.archive.at("tau_minus_triplet").get<double>());
-    net->set_stdp_archive(g.population, a);
   }
   sim->adopt_new_populations();
   const std::size_t first_projection = net->projections().size();

@@ -15,23 +15,6 @@ namespace volley::nest::detail {
 
 namespace {
 
-// Generators whose lowering honours origin / start / stop (host/nest_generators.cpp): a change is the old
-// parameters up to the change and the new ones after, each in its own window.
-bool changeable_generator(device_kind k) {
-  switch (k) {
-    case device_kind::dc_generator:
-    case device_kind::ac_generator:
-    case device_kind::step_current_generator:
-    case device_kind::noise_generator:
-    case device_kind::poisson_generator:
-    case device_kind::mip_generator:
-    case device_kind::spike_generator:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // `params` restricted to emissions in (from, to] (ms, absolute): origin 0, start and stop the window's ends, or
 // null where nothing of the window is left.
 json clipped(json params, double from, double to) {
@@ -58,6 +41,21 @@ double amplitude_at(const json& params, double t, double dt) {
 }
 
 }  // namespace
+
+bool changeable_generator(device_kind k) {
+  switch (k) {
+    case device_kind::dc_generator:
+    case device_kind::ac_generator:
+    case device_kind::step_current_generator:
+    case device_kind::noise_generator:
+    case device_kind::poisson_generator:
+    case device_kind::mip_generator:
+    case device_kind::spike_generator:
+      return true;
+    default:
+      return false;
+  }
+}
 
 json plan::segment_params(const node_group& g, const json& params, double from_ms, double held) const {
   if (g.kind != device_kind::step_current_generator) return params;

@@ -46,26 +46,23 @@ node_collection kernel::create(const std::string& model, std::uint64_t n, const 
   } else {
     g.params = device_defaults(g.kind, plan_->options.resolution_ms);
   }
-  if (!params.is_object()) throw parameter_error(where, "params", params.dump(), "an object {name: value}");
-  if (plan_->sim) {  // between Simulate calls (host/nest_late_additions.cpp)
-    const bool neuron = g.kind == device_kind::none;
-    plan_->add_late_group(std::move(g), params);
-    plan_->next_id += n;
-    const node_collection nodes{plan_->groups.back().first_id, n};
-    if (neuron && !params.empty()) {
-      try {
-        set_status(nodes, params);  // as before the first Simulate: the group is built at the next one
-      } catch (...) {
-        plan_->drop_last_group();
-        throw;
-      }
-    }
-    return nodes;
+  // between Simulate calls: checked now, built at the next one (host/nest_late_additions.cpp)
+  const bool late = plan_->sim != nullptr, neuron = g.kind == device_kind::none;
+  if (late) {
+    plan_->add_late_group(std::move(g), params);  // a device's parameters are set there
+  } else {
+    plan_->groups.push_back(std::move(g));
   }
   plan_->next_id += n;
-  plan_->groups.push_back(std::move(g));
   const node_collection nodes{plan_->groups.back().first_id, n};
-  if (!params.empty()) set_status(nodes, params);
+  if ((neuron || !late) && !params.empty()) {
+    try {
+      set_status(nodes, params);
+    } catch (...) {
+      plan_->drop_last_group();  // as NEST: a refused Create creates nothing
+      throw;
+    }
+  }
   return nodes;
 }
 

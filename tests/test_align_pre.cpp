@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/error.hpp"
+#include "tests/support/error_text.hpp"
 #include "engine/network.hpp"
 #include "engine/spec.hpp"
 #include "host/simulator.hpp"
@@ -269,14 +270,7 @@ TEST(AlignPre, RefusesWhatItCannotDo) {
     net->add_receptor("T", "expo", models::expon_params{}, models::coba_params{0.0_mV});
     return net;
   };
-  auto message = [](auto&& f) {
-    try {
-      f();
-    } catch (const user_error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  const auto message = [](auto&& f) { return test::error_text(f); };
   synapse_spec s{"expo", 1.0_nS, 1.0_ms};
   s.align_pre = models::ampa_params{};
   auto net = fresh();

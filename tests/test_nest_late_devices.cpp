@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/error.hpp"
+#include "tests/support/error_text.hpp"
 #include "host/nest_layer.hpp"
 #include "tests/support/nest_reference.hpp"
 
@@ -227,7 +228,10 @@ TEST(NestLateDevices, NeuronsCreatedAndConnectedBetweenRunsGiveNestsSpikesTraces
 
 TEST(NestLateDevices, WhatCannotBeAddedAfterSimulateIsRefusedByName) {
   nest::kernel k({.resolution_ms = 0.1, .local_num_threads = 1});
+  EXPECT_THROW(k.create("iaf_psc_alpha", 2, {{"tau_m", -1.0}}), parameter_error);  // before the first Simulate too
+  EXPECT_THROW(k.create("spike_recorder", 1, {{"start", 10.0}, {"stop", 5.0}}), parameter_error);
   const auto n = k.create("iaf_psc_alpha", 3, {{"I_e", 400.0}});
+  EXPECT_EQ(n.first_id, 1u) << "a refused Create takes no ids";
   const auto sr = k.create("spike_recorder", 1);
   const auto cd = k.create("correlation_detector", 1);
   k.connect(n.slice(0, 1), n.slice(1, 2), "all_to_all", {{"weight", 10.0}, {"delay", 1.0}});
@@ -235,14 +239,7 @@ TEST(NestLateDevices, WhatCannotBeAddedAfterSimulateIsRefusedByName) {
   k.connect(n, sr, "all_to_all", json::object());
   k.simulate(30.0);
   const std::uint64_t next = cd.first_id + 1;
-  auto message = [](auto&& f) {
-    try {
-      f();
-    } catch (const user_error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  const auto message = [](auto&& f) { return test::error_text(f); };
   EXPECT_NE(message([&] { k.create("gif_pop_psc_exp", 1); }).find("Create('gif_pop_psc_exp') after Simulate()"),
             std::string::npos);
   EXPECT_NE(message([&] { k.create("correlation_detector", 1); }).find("it creates neurons, the generators"),

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/error.hpp"
+#include "tests/support/error_text.hpp"
 #include "engine/network.hpp"
 #include "host/nest_layer.hpp"
 #include "host/simulator.hpp"
@@ -249,14 +250,7 @@ TEST(NestLayer, ConnectionRulesFollowNestsNames) {
 
 TEST(NestLayer, ErrorsNameTheCallTheParameterAndWhatIsExpected) {
   nest::kernel k;
-  auto message = [](auto&& f) {
-    try {
-      f();
-    } catch (const user_error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  const auto message = [](auto&& f) { return test::error_text(f); };
   EXPECT_NE(message([&] { k.create("iaf_psc_expo"); }).find("'iaf_psc_expo'"), std::string::npos);
   EXPECT_NE(message([&] { k.create("iaf_psc_exp", 1, {{"tau_mem", 10.0}}); }).find("tau_m"), std::string::npos)
       << "lists the known names";
