@@ -133,8 +133,7 @@ void plan::extend() {
   net->fit_ring_buffers(sim->current_step());  // longer delays into populations that had rings: keep their input
   net->finalize();                             // new synapses drawn, rings of new populations, STDP archives
   // NEST delivers the spikes of the min_delay slice still in its spike exchange through the new connections too
-  const std::uint64_t now = sim->current_step(), slice = slice_steps();
-  if (now > 0) sim->deliver_recent_spikes(first_projection, (now - 1) / slice * slice);
+  if (sim->current_step() > 0) sim->deliver_recent_spikes(first_projection, last_slice_start(sim->current_step()));
   sim->invalidate_device();
 }
 
@@ -153,10 +152,9 @@ window_schedule recorder_windows(const plan& p, const node_group& recorder) {
     return out;
   }
   const bool sampled = recorder.kind == device_kind::multimeter || recorder.kind == device_kind::voltmeter;
-  const std::uint64_t slice = p.slice_steps();
   for (const auto& s : p.window_history[index]) {
     // samples up to the last whole slice before the change were delivered under the window before it
-    const std::uint64_t key = s.from_step == 0 ? 0 : sampled ? (s.from_step - 1) / slice * slice + 1 : s.from_step;
+    const std::uint64_t key = s.from_step == 0 ? 0 : sampled ? p.last_slice_start(s.from_step) + 1 : s.from_step;
     if (!out.from.empty() && out.from.back() >= key) {  // no event falls between the two changes
       out.windows.back() = recording_window_of(s.params, dt);
       continue;

@@ -327,13 +327,13 @@ void plan::set_connections(const node_collection& source, const node_collection&
   }
   // every projection checked before any changes (a refused call changes nothing)
   for (const auto& [index, change] : changes) net->check_weights(index, change.first, change.second, call);
-  const std::uint64_t now = sim->current_step(), slice = slice_steps();
+  const std::uint64_t now = sim->current_step();
   for (const auto& [index, change] : changes) {
     projection& p = net->projections()[index];
     std::vector<double> before;  // the weights the spikes still in transit were delivered with
     for (std::uint64_t k : change.first) before.push_back(p.weights.empty() ? double(p.weight) : double(p.weights[k]));
     net->set_weights(index, change.first, change.second, call);
-    if (now > 0) redeliver_in_transit(p, change.first, before, (now - 1) / slice * slice);
+    if (now > 0) redeliver_in_transit(p, change.first, before, last_slice_start(now));
   }
   if (!changes.empty()) sim->invalidate_device();
 }

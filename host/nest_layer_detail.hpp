@@ -241,6 +241,9 @@ struct plan {
   json recorded_events(const node_collection& recorder) const;  // events() before SetStatus(n_events: 0) clears
   // NEST's min_delay in steps: the slices its recorders receive events in
   std::uint64_t slice_steps() const;
+  // The first step of the min_delay slice that a run ending after `step` steps was in (0 for step 0): NEST's
+  // spikes from there on are still in its spike exchange, its multimeter samples up to there are delivered.
+  std::uint64_t last_slice_start(std::uint64_t step) const { return step == 0 ? 0 : (step - 1) / slice_steps() * slice_steps(); }
   // The synapses from `source` to `target` (an empty collection: all nodes) of `synapse_model` ("": any), in
   // NEST's order of GetConnections: by synapse model id, then source, then creation.
   struct connection_row {

@@ -76,9 +76,8 @@ json plan::events(const node_collection& recorder) const {
   // SetStatus(n_events: 0) after `cleared` steps removes the events NEST had delivered by then: every spike, the
   // samples up to the start of the last min_delay slice run (NEST delivers a slice's samples in the next slice)
   const json& times = out.at("times");
-  const std::uint64_t slice = slice_steps();
   const bool spikes = g.kind == device_kind::spike_recorder || g.kind == device_kind::weight_recorder;
-  const std::uint64_t delivered = spikes ? cleared : (cleared - 1) / slice * slice;
+  const std::uint64_t delivered = spikes ? cleared : last_slice_start(cleared);
   const double limit = (double(delivered) + 1e-9) * options.resolution_ms;
   json kept = json::object();
   for (const auto& [key, values] : out.items()) {

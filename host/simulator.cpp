@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <span>
 #include <map>
+#include <span>
 
 #include "engine/error.hpp"
 #include "engine/units.hpp"
