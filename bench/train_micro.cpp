@@ -2,6 +2,9 @@
 // neurons, batch 16, T = 500 steps, random input spikes at 5 %, loss = sum of output spikes; forward + backward
 // time and the bytes kept per neuron-step. Prints one JSON document (stdout).
 //   volley_bench_train [--n 1024,2048,4096] [--repeats 3] [--threads 0] [--batch 16] [--steps 500]
+//                      [--backend cpu|gpu|auto]
+// The first repeat of each N also uploads the weights (GPU); every repeat uploads the batch's input (as bits) and
+// downloads the gradients: the JSON gives the median of the whole call and of its compute part alone.
 
 #include <algorithm>
 #include <chrono>
@@ -50,6 +53,7 @@ int main(int argc, char** argv) {
   std::vector<std::size_t> sizes{1024, 2048, 4096};
   int repeats = 3, threads = 0;
   std::size_t batch = 16, steps = 500;
+  std::string backend = "cpu";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--n") {
@@ -65,6 +69,8 @@ int main(int argc, char** argv) {
       batch = std::stoul(v);
     } else if (k == "--steps") {
       steps = std::stoul(v);
+    } else if (k == "--backend") {
+      backend = v;
     } else {
       std::cerr << "volley_bench_train: unknown option " << k << "\n";
       return 2;
@@ -73,7 +79,7 @@ int main(int argc, char** argv) {
   nlohmann::json out;
   out["benchmark"] = "training micro-benchmark (shared/benchmarks.md): Linear(N, N) -> N LIF, batch " +
                      std::to_string(batch) + ", T " + std::to_string(steps) + ", 5 % input spikes, loss = spike sum";
-  out["hardware"] = {{"cpu", host::cpu_model()}, {"threads", kernels::cpu_thread_count(threads)}, {"device", "cpu"}};
+  out["hardware"] = {{"cpu", host::cpu_model()}, {"threads", kernels::cpu_thread_count(threads)}};
   out["build"] = {{"real", sizeof(real_t) == 8 ? "double" : "float"},
 #ifdef NDEBUG
                   {"type", "release"}
@@ -92,20 +98,26 @@ int main(int argc, char** argv) {
     std::vector<int> y(batch, 0);
     train::loss_spec loss;
     loss.kind = train::loss_kind::spike_sum;
-    train::engine e(net, {threads, 0});
+    std::string note;
+    auto e = train::make_engine(net, {threads, 0}, backend, &note);
+    if (!note.empty()) std::cerr << "volley_bench_train: backend auto -> cpu: " << note << "\n";
+    out["hardware"]["device"] = e->device();
     train::gradients g;
-    std::vector<double> seconds;
+    std::vector<double> seconds, compute;
     train::batch_result r;
     for (int k = 0; k < repeats; ++k) {
       const auto t0 = std::chrono::steady_clock::now();
-      r = e.forward_backward({batch, steps, x.data()}, y.data(), loss, g);
+      r = e->forward_backward({batch, steps, x.data()}, y.data(), loss, g);
       seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      compute.push_back(e->times().compute);
     }
     std::sort(seconds.begin(), seconds.end());
-    const auto m = e.memory();
+    std::sort(compute.begin(), compute.end());
+    const auto m = e->memory();
     out["results"].push_back({{"N", n},
                               {"forward_backward_s_median", seconds[seconds.size() / 2]},
                               {"forward_backward_s_min", seconds.front()},
+                              {"compute_s_median", compute[compute.size() / 2]},
                               {"bytes_per_neuron_step", m.bytes_per_neuron_step()},
                               {"checkpoint_every", m.checkpoint_every},
                               {"output_spikes_per_neuron_and_sample", r.spikes_per_neuron[0]},

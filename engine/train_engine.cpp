@@ -3,6 +3,7 @@
 #include "engine/train_engine.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "engine/error.hpp"
@@ -215,10 +216,17 @@ batch_result engine::forward_only(const batch_input& in, const int* labels, cons
 }
 
 batch_result engine::forward_backward(const batch_input& in, const int* labels, const loss_spec& loss, gradients& g) {
+  const auto start = std::chrono::steady_clock::now();
   batch_result res = forward(in, labels, loss, true);
   g.zero_like(net_);
   backward(in, loss, g);
+  times_ = {0, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 0};
   return res;
+}
+
+std::string engine::device() const {
+  const int n = kernels::cpu_thread_count(options_.threads);
+  return "cpu (" + std::to_string(n) + (n == 1 ? " thread)" : " threads)");
 }
 
 }  // namespace volley::train

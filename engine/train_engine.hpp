@@ -6,6 +6,8 @@
 // Design, equations and the memory budget: docs/training.md.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "engine/config.hpp"
@@ -55,16 +57,49 @@ struct memory_report {
   double bytes_per_neuron_step() const;
 };
 
-class engine {
+// Where the last forward_backward of an engine spent its time (s): copies to the device (data, and weights and
+// parameters when network::revision changed), the passes themselves, copies of the gradients back. The CPU
+// engine reports everything as compute.
+struct phase_times {
+  double upload = 0, compute = 0, download = 0;
+};
+
+// A training engine: the CPU engine below, or the portable engine (engine/train_portable.hpp) on a GPU.
+class engine_interface {
+ public:
+  virtual ~engine_interface() = default;
+  // Forward, loss and backward; g (shaped like the network) receives the batch's gradients (overwritten).
+  virtual batch_result forward_backward(const batch_input& in, const int* labels, const loss_spec& loss,
+                                        gradients& g) = 0;
+  // Forward and loss only (evaluation): keeps no spike history and no checkpoints.
+  virtual batch_result forward_only(const batch_input& in, const int* labels, const loss_spec& loss) = 0;
+  // Of the last forward_backward: what was kept for the backward pass, and where the time went.
+  virtual memory_report memory() const = 0;
+  virtual phase_times times() const = 0;
+  // "cpu (2 threads)", "NVIDIA H100 80GB HBM3 (CUDA)", ...
+  virtual std::string device() const = 0;
+};
+
+// The engine for a backend request ("cpu", "gpu", "cuda", "hip", "auto"; host/backend.hpp): the CPU engine or the
+// portable engine on a GPU. `note` receives why "auto" chose the CPU. Throws as host/backend.hpp's
+// resolve_backend does for a GPU that is not compiled in or does not answer.
+std::unique_ptr<engine_interface> make_engine(network& net, engine_options options, const std::string& backend,
+                                              std::string* note = nullptr);
+
+// The portable engine run on the CPU (engine/train_portable_host.cpp): the GPU engine's code, scheduling and
+// kernel bodies, in OpenMP loops. For tests: it must give the CPU engine's results bit for bit.
+std::unique_ptr<engine_interface> make_portable_host_engine(network& net, engine_options options);
+
+class engine final : public engine_interface {
  public:
   explicit engine(network& net, engine_options options = {});
-  ~engine();
-  // Forward, loss and backward; g (shaped like the network) receives the batch's gradients (overwritten).
-  batch_result forward_backward(const batch_input& in, const int* labels, const loss_spec& loss, gradients& g);
-  // Forward and loss only (evaluation): keeps no spike history and no checkpoints.
-  batch_result forward_only(const batch_input& in, const int* labels, const loss_spec& loss);
-  // Of the last forward_backward: what was kept for the backward pass.
-  memory_report memory() const { return memory_; }
+  ~engine() override;
+  batch_result forward_backward(const batch_input& in, const int* labels, const loss_spec& loss,
+                                gradients& g) override;
+  batch_result forward_only(const batch_input& in, const int* labels, const loss_spec& loss) override;
+  memory_report memory() const override { return memory_; }
+  phase_times times() const override { return times_; }
+  std::string device() const override;
   // Spike of layer l, step t, instance b * n + i in the last forward_backward.
   real_t spike(int l, std::size_t t, std::size_t instance) const;
 
@@ -97,6 +132,7 @@ class engine {
   std::size_t B_ = 0, T_ = 0, K_ = 1, ring_ = 2;
   bool short_history_ = false;  // evaluation without delays: spikes of the current step only
   memory_report memory_;
+  phase_times times_;
   std::vector<loss_tracker> tracker_;  // 0 or 1: the tracker of the current batch
 };
 

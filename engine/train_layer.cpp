@@ -104,6 +104,18 @@ class model_layer final : public layer_kernel {
     return takes_current() ? units::dims::current : M::ports[0].weight_dim;
   }
   std::string state_name(int q) const override { return M::state_fields[q].name; }
+  constants_view constants() const override {
+    constants_view v;
+    v.shared = &c_;
+    v.bytes = sizeof(typename M::constants);
+    if (!per_neuron_.empty()) {
+      v.per_neuron = per_neuron_.data();
+      v.plus = plus_.data();
+      v.minus = minus_.data();
+      v.inv_2h = inv_2h_.data();
+    }
+    return v;
+  }
 
   void initial_state(real_t* s, std::size_t count) const override {
     for (int q = 0; q < M::n_state; ++q)

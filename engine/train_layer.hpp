@@ -50,6 +50,19 @@ class layer_kernel {
   virtual void refresh() = 0;
   const kernels::train::step_options& options() const { return options_; }
 
+  // The model's derived constants as bytes (M::constants, `bytes` each), for engines that copy them to a device
+  // (engine/train_portable.hpp): the layer's set; one per neuron (nullptr without trainable parameters); and with
+  // each trainable parameter moved by +h / -h ([param][neuron]) with 1 / (2h).
+  struct constants_view {
+    const void* shared = nullptr;
+    const void* per_neuron = nullptr;
+    const void* plus = nullptr;
+    const void* minus = nullptr;
+    const real_t* inv_2h = nullptr;
+    std::size_t bytes = 0;
+  };
+  virtual constants_view constants() const = 0;
+
  protected:
   kernels::train::step_options options_;
   std::vector<std::string> param_names_;

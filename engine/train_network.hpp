@@ -42,6 +42,9 @@ struct network {
   double dt = 1.0;           // ms
   std::size_t n_in = 0;      // data input width
   std::vector<layer> layers; // the last one is the output (readout)
+  // Bumped by whatever changes weights, biases or trainable neuron parameters (optimizer::step, checkpoint loads):
+  // an engine that keeps a copy of them on a device uploads them again when it differs from the copy's.
+  std::uint64_t revision = 0;
 
   // Checks sources, delays and sizes; throws spec_error naming the layer and projection.
   void validate() const;

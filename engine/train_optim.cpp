@@ -53,6 +53,7 @@ double optimizer::step(network& net, gradients& g, int epoch, int epochs) {
   const double scale = spec_.clip > 0 && norm > spec_.clip ? spec_.clip / norm : 1.0;
   const double lr = learning_rate(epoch, epochs);
   ++k_;
+  ++net.revision;
   std::size_t q = 0;
   if (spec_.kind == "sgd") {
     for_each_parameter(net, g, [&](real_t& p, real_t grad) {

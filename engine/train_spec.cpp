@@ -1,5 +1,7 @@
 #include "engine/train_spec.hpp"
 
+#include "host/backend.hpp"
+
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -141,13 +143,15 @@ train_spec parse_train_spec(const json& j, const std::string& where) {
 
   const json tr = j.value("training", json::object());
   const std::string tw = where + ", training";
-  check_keys(tr, {"epochs", "batch", "optimizer", "threads", "checkpoint_every"}, tw);
+  check_keys(tr, {"epochs", "batch", "optimizer", "threads", "checkpoint_every", "backend"}, tw);
   s.epochs = number<int>(tr, "epochs", 10, tw);
   if (s.epochs < 0) throw parameter_error(tw, "epochs", std::to_string(s.epochs), "at least 0");
   s.batch = number<std::size_t>(tr, "batch", 32, tw);
   if (s.batch == 0) throw parameter_error(tw, "batch", "0", "at least 1 sample");
   s.threads = number<int>(tr, "threads", 0, tw);
   s.checkpoint_every = number<int>(tr, "checkpoint_every", 0, tw);
+  s.backend = text(tr, "backend", s.backend, tw);
+  parse_backend(s.backend, tw);  // a parameter_error naming the key's value for anything else
   if (s.checkpoint_every < 0)
     throw parameter_error(tw, "checkpoint_every", std::to_string(s.checkpoint_every), "steps >= 0 (0: sqrt(steps))");
   const json opt = tr.value("optimizer", json::object());

@@ -49,6 +49,7 @@ struct train_spec {
   std::size_t batch = 32;
   int threads = 0;
   int checkpoint_every = 0;
+  std::string backend = "cpu";  // "cpu", "gpu", "cuda", "hip" or "auto" (host/backend.hpp)
   nlohmann::json layers;  // kept as written; build_network() turns it into layers
 };
 

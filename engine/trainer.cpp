@@ -27,7 +27,7 @@ data::dataset head(const data::dataset& d, std::size_t n) {
 trainer::trainer(train_spec spec)
     : spec_(std::move(spec)),
       net_((load_data(), build_network(spec_, train_.n_features, train_.n_classes))),
-      engine_(net_, {spec_.threads, spec_.checkpoint_every}),
+      engine_(make_engine(net_, {spec_.threads, spec_.checkpoint_every}, spec_.backend, &backend_note_)),
       optimizer_(spec_.optimizer, net_) {}
 
 void trainer::load_data() {
@@ -94,7 +94,7 @@ evaluation trainer::evaluate(const data::dataset& d) {
   for (std::size_t first = 0; first < d.size(); first += spec_.batch) {
     const std::size_t B = std::min(spec_.batch, d.size() - first);
     encode(d, first, B, x);
-    const batch_result r = engine_.forward_only({B, spec_.steps, x.data()}, d.y.data() + first, spec_.loss);
+    const batch_result r = engine_->forward_only({B, spec_.steps, x.data()}, d.y.data() + first, spec_.loss);
     ev.loss += r.loss * double(B);
     ev.accuracy += double(r.correct);
     ev.samples += B;
@@ -123,7 +123,7 @@ train_summary trainer::run(const progress_fn& progress, const std::function<void
     for (std::size_t first = 0; first < order.size(); first += spec_.batch) {
       const std::size_t B = std::min(spec_.batch, order.size() - first);
       encode(order, first, B, x);
-      const batch_result r = engine_.forward_backward({B, spec_.steps, x.data()}, order.y.data() + first, spec_.loss, g);
+      const batch_result r = engine_->forward_backward({B, spec_.steps, x.data()}, order.y.data() + first, spec_.loss, g);
       st.gradient_norm = optimizer_.step(net_, g, epoch, spec_.epochs);
       st.loss += r.loss * double(B);
       st.regularization += r.regularization * double(B);
@@ -144,7 +144,7 @@ train_summary trainer::run(const progress_fn& progress, const std::function<void
     summary.epochs.push_back(st);
     if (on_epoch) on_epoch(st);
   }
-  summary.memory = engine_.memory();
+  summary.memory = engine_->memory();
   summary.test = evaluate(test_);
   return summary;
 }
@@ -236,6 +236,7 @@ void trainer::load(const std::string& path) {
     for (std::size_t k = 0; k < params[l].size(); ++k) net_.layers[l].kernel->param_values(int(k)) = std::move(params[l][k]);
     net_.layers[l].kernel->refresh();
   }
+  ++net_.revision;
   epochs_done_ = j.value("epochs_done", 0);
 }
 

@@ -2,6 +2,7 @@
 // The training loop behind `volley train` and the C++ API: data, encoding, epochs of shuffled mini-batches through
 // engine (BPTT) and optimizer, evaluation, and checkpoints of the trained weights (JSON, written atomically).
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,9 @@ class trainer {
   void load(const std::string& path);
 
   network& net() { return net_; }
+  // "cpu (2 threads)", "NVIDIA H100 80GB HBM3 (CUDA)"; and why an automatic choice took the CPU ("" otherwise)
+  std::string device() const { return engine_->device(); }
+  const std::string& backend_note() const { return backend_note_; }
   const train_spec& spec() const { return spec_; }
   const data::dataset& train_set() const { return train_; }
   const data::dataset& validation_set() const { return validation_; }
@@ -62,7 +66,8 @@ class trainer {
   train_spec spec_;
   data::dataset train_, validation_, test_;
   network net_;
-  engine engine_;
+  std::string backend_note_;  // why "auto" chose the CPU
+  std::unique_ptr<engine_interface> engine_;
   optimizer optimizer_;
   int epochs_done_ = 0;
 };

@@ -72,6 +72,7 @@ TEST(CliTrain, BadSpecsExitTwoNamingTheProblem) {
       {[](auto& j) { j["layers"][0]["tau_syn"] = "5 pA"; }, "tau_syn"},
       {[](auto& j) { j["training"]["epoch"] = 3; }, "unknown key 'epoch'"},
       {[](auto& j) { j["data"]["name"] = "mnist"; }, "'name' = \"mnist\""},
+      {[](auto& j) { j["training"]["backend"] = "tpu"; }, "'backend' = 'tpu'"},
   };
   for (std::size_t k = 0; k < cases.size(); ++k) {
     const auto spec = small_spec("bad_" + std::to_string(k) + ".json", cases[k].edit);
@@ -82,6 +83,30 @@ TEST(CliTrain, BadSpecsExitTwoNamingTheProblem) {
   const auto r = run_cli("train " + small_spec("ok.json") + " --resume " + small_spec("not_a_checkpoint.json") + " --quiet");
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("not a volley training checkpoint"), std::string::npos) << r.output;
+}
+
+// The training backend: "auto" says which device it took and why; an explicit GPU without one (or not compiled
+// in) is refused with the reason, exit 2 or 3 as for `volley run`, nothing trained.
+TEST(CliTrain, BackendIsNamedAndAGpuWithoutADeviceIsRefused) {
+  const auto spec = small_spec("yy_backend.json", [](auto& j) { j["training"]["epochs"] = 1; });
+  const auto summary = scratch("yy_backend_summary.json");
+  const auto a = run_cli("train " + spec + " --backend auto --summary-json " + summary.string());
+  ASSERT_EQ(a.code, 0) << a.output;
+  EXPECT_NE(a.output.find(", on "), std::string::npos) << a.output;
+  const auto s = nlohmann::json::parse(std::ifstream(summary));
+  const std::string device = s["hardware"]["device"];
+  if (device.starts_with("cpu")) {  // no GPU here: auto names the reason, an explicit gpu is refused
+    EXPECT_NE(a.output.find("backend auto -> cpu"), std::string::npos) << a.output;
+    const auto g = run_cli("train " + spec + " --backend gpu --quiet");
+    EXPECT_NE(g.code, 0) << g.output;
+    EXPECT_TRUE(g.output.find("not compiled") != std::string::npos ||
+                g.output.find("no CUDA device is usable") != std::string::npos ||
+                g.output.find("no HIP device is usable") != std::string::npos)
+        << g.output;
+  }
+  const auto bad = run_cli("train " + spec + " --backend tpu --quiet");
+  EXPECT_EQ(bad.code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("'backend' = 'tpu'"), std::string::npos) << bad.output;
 }
 
 }  // namespace

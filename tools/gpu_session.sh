@@ -32,7 +32,8 @@ if [[ -n "$prebuilt" ]]; then
 else
   cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DVOLLEY_GPU=cuda -DVOLLEY_NATIVE=OFF > "$out/build.log" 2>&1 &&
     cmake --build build-gpu -j"$(nproc)" >> "$out/build.log" 2>&1 || { tail -60 "$out/build.log"; exit 1; }
-  mkdir -p build-gpu/bin && ln -sf ../volley ../tests/volley_gpu_tests ../tests/volley_tests build-gpu/bin/ 2>/dev/null
+  mkdir -p build-gpu/bin &&
+    ln -sf ../volley ../tests/volley_gpu_tests ../tests/volley_tests ../bench/volley_bench_train build-gpu/bin/ 2>/dev/null
   bin=build-gpu/bin
 fi
 "$bin/volley" info 2>&1 | tee -a "$out/info.txt"
@@ -44,6 +45,10 @@ python3 tools/make_spec.py coba --scale 0.25 --duration "50 ms" > /tmp/coba_smal
   timeout 120 compute-sanitizer --tool memcheck --error-exitcode 3 "$bin/volley" run /tmp/coba_small.json \
     --backend gpu --no-record >> "$out/sanitizer.txt" 2>&1
 echo "compute-sanitizer exit $?"
+# ... and over the training kernels (portable training engine on the GPU executor)
+timeout 200 compute-sanitizer --tool memcheck --error-exitcode 3 "$bin/volley_gpu_tests" \
+  --gtest_filter='GpuTrain.SparseRecurrent*:GpuTrain.TwoHidden*' >> "$out/sanitizer.txt" 2>&1
+echo "compute-sanitizer (training) exit $?"
 tail -8 "$out/sanitizer.txt"
 ((tests_only)) && exit 0
 # Where a step's time goes (VOLLEY_GPU_PROFILE=1: CUDA events between the phases, steps launched one by one).
@@ -78,6 +83,14 @@ if [[ -n "$prebuilt" && -e "$prebuilt/alt/libvolley.so" ]]; then
   LD_LIBRARY_PATH="$PWD/$prebuilt/alt:$LD_LIBRARY_PATH" timeout 400 python3 bench/run_cpu.py --volley "$bin/volley" \
     --backend gpu --no-save "${bench_args[@]}" > "$out/bench_gpu_alt.json" 2>> "$out/bench.err"
 fi
+# Training on the GPU: the micro-benchmark of shared/benchmarks.md (TRAIN_ARGS), then seconds per epoch of the
+# Yin-Yang example, both into train_gpu.txt.
+if [[ -x "$bin/volley_bench_train" ]]; then
+  eval "train_args=(${TRAIN_ARGS:---n 4096,8192,16384 --repeats 3})"
+  timeout 400 "$bin/volley_bench_train" --backend gpu "${train_args[@]}" > "$out/train_gpu.txt" 2>> "$out/bench.err"
+fi
+timeout 200 "$bin/volley" train examples/yin_yang_train.json --backend gpu --epochs 3 --quiet \
+  --summary-json /tmp/train_yy_gpu.json >> "$out/bench.err" 2>&1 && cat /tmp/train_yy_gpu.json >> "$out/train_gpu.txt"
 # CPU_BENCH_ARGS: the same driver on the machine's CPU (all cores), for a GPU-vs-CPU comparison on one machine.
 if [[ -n "${CPU_BENCH_ARGS:-}" ]]; then
   eval "cpu_args=($CPU_BENCH_ARGS)"

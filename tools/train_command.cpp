@@ -10,6 +10,7 @@
 
 #include "engine/error.hpp"
 #include "engine/trainer.hpp"
+#include "host/backend.hpp"
 #include "host/machine_info.hpp"
 #include "kernels/cpu_parallel.hpp"
 
@@ -31,6 +32,10 @@ int train_command(const train_args& a) {
   train::train_spec spec = train::load_train_spec(a.spec);
   if (a.epochs >= 0) spec.epochs = a.epochs;
   if (a.threads >= 0) spec.threads = a.threads;
+  if (!a.backend.empty()) {
+    parse_backend(a.backend, "--backend");
+    spec.backend = a.backend;
+  }
   train::trainer t(spec);
   if (!a.resume.empty()) t.load(a.resume);
   const bool tty = isatty(STDERR_FILENO) != 0;
@@ -38,7 +43,8 @@ int train_command(const train_args& a) {
     std::cerr << "volley train: " << spec.name << ": " << t.train_set().size() << " training, "
               << t.validation_set().size() << " validation, " << t.test_set().size() << " test samples of '"
               << spec.data.name << "', " << t.net().parameter_count() << " parameters, " << spec.steps
-              << " steps of " << spec.dt << " ms\n";
+              << " steps of " << spec.dt << " ms, on " << t.device()
+              << (t.backend_note().empty() ? "" : " (backend auto -> cpu: " + t.backend_note() + ")") << "\n";
   train::progress_fn progress;
   if (!a.quiet && tty) progress = progress_bar;
   const train::train_summary s = t.run(progress, [&](const train::epoch_stats& e) {
@@ -62,7 +68,7 @@ int train_command(const train_args& a) {
     j["spec"] = a.spec;
     j["name"] = spec.name;
     j["data"] = spec.data.name;
-    j["hardware"] = {{"cpu", host::cpu_model()}, {"threads", kernels::cpu_thread_count(spec.threads)}, {"device", "cpu"}};
+    j["hardware"] = {{"cpu", host::cpu_model()}, {"threads", kernels::cpu_thread_count(spec.threads)}, {"device", t.device()}};
     j["build"] = {{"real", sizeof(real_t) == 8 ? "double" : "float"}};
     s.to_json(j);
     std::ofstream out(a.summary_json);

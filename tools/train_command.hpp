@@ -9,6 +9,7 @@ struct train_args {
   std::string spec;
   int epochs = -1;           // override the spec's
   int threads = -1;          // override the spec's
+  std::string backend;       // override the spec's (cpu, gpu, cuda, hip, auto)
   std::string save;          // checkpoint of the trained weights (after every epoch)
   std::string resume;        // start from this checkpoint
   std::string summary_json;  // final summary as JSON

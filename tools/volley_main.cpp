@@ -234,6 +234,7 @@ int main(int argc, char** argv) {
   train->add_option("spec", ta.spec, "training spec file (JSON)")->required()->check(CLI::ExistingFile);
   train->add_option("--epochs", ta.epochs, "override the spec's epochs")->check(CLI::NonNegativeNumber);
   train->add_option("--threads", ta.threads, "CPU threads (default: the spec's, else all)")->check(CLI::NonNegativeNumber);
+  train->add_option("--backend", ta.backend, "cpu, gpu, cuda, hip or auto (default: the spec's training.backend, else cpu)");
   train->add_option("--save", ta.save, "write a checkpoint of the trained weights here after every epoch");
   train->add_option("--resume", ta.resume, "continue from this checkpoint")->check(CLI::ExistingFile);
   train->add_option("--summary-json", ta.summary_json, "write the final summary (test accuracy, epochs) as JSON");

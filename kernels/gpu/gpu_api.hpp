@@ -47,6 +47,10 @@ inline error_t copy_to_host_async(void* dst, const void* src, std::size_t bytes,
   return hipMemcpyAsync(dst, src, bytes, hipMemcpyDeviceToHost, s);
 }
 inline error_t fill_zero_async(void* p, std::size_t bytes, stream_t s) { return hipMemsetAsync(p, 0, bytes, s); }
+inline error_t copy_on_device_async(void* dst, const void* src, std::size_t bytes, stream_t s) {
+  return hipMemcpyAsync(dst, src, bytes, hipMemcpyDeviceToDevice, s);
+}
+inline error_t device_sync() { return hipDeviceSynchronize(); }
 inline error_t stream_create(stream_t* s) { return hipStreamCreateWithFlags(s, hipStreamNonBlocking); }
 inline error_t stream_destroy(stream_t s) { return hipStreamDestroy(s); }
 inline error_t stream_sync(stream_t s) { return hipStreamSynchronize(s); }
@@ -101,6 +105,10 @@ inline error_t copy_to_host_async(void* dst, const void* src, std::size_t bytes,
   return cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, s);
 }
 inline error_t fill_zero_async(void* p, std::size_t bytes, stream_t s) { return cudaMemsetAsync(p, 0, bytes, s); }
+inline error_t copy_on_device_async(void* dst, const void* src, std::size_t bytes, stream_t s) {
+  return cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, s);
+}
+inline error_t device_sync() { return cudaDeviceSynchronize(); }
 inline error_t stream_create(stream_t* s) { return cudaStreamCreateWithFlags(s, cudaStreamNonBlocking); }
 inline error_t stream_destroy(stream_t s) { return cudaStreamDestroy(s); }
 inline error_t stream_sync(stream_t s) { return cudaStreamSynchronize(s); }

@@ -1,6 +1,7 @@
 // Linked into builds without a GPU backend (VOLLEY_GPU=none): the GPU entry points say so.
 #include "engine/error.hpp"
 #include "host/gpu_engine.hpp"
+#include "host/gpu_train.hpp"
 
 namespace volley::gpu {
 
@@ -24,6 +25,10 @@ std::uint64_t device_bytes(const device_connectivity&) { return 0; }
 
 std::unique_ptr<engine> make_engine(network&, const std::vector<spike_recording>&, const std::vector<trace_recording>&,
                                     const engine_options&, const device_connectivity*) {
+  throw not_compiled_error("this build of volley has no GPU backend (configure with -DVOLLEY_GPU=cuda or hip)");
+}
+
+std::unique_ptr<train::engine_interface> make_train_engine(train::network&, const train::engine_options&, int) {
   throw not_compiled_error("this build of volley has no GPU backend (configure with -DVOLLEY_GPU=cuda or hip)");
 }
 

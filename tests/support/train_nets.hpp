@@ -2,6 +2,7 @@
 // Small trainable networks for the trainer's tests: data input -> hidden layer(s) -> readout, with the options the
 // gradient checks sweep (reset modes, recurrent/sparse/delayed projections, synaptic filter, loss).
 #include <cmath>
+#include <ostream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -31,6 +32,9 @@ struct net_case {
   train::loss_spec loss;
   std::vector<std::string> hidden_trainable, readout_trainable;  // neuron parameters that train
 };
+
+// gtest prints a parameter by its name (not its bytes)
+inline void PrintTo(const net_case& c, std::ostream* os) { *os << c.name; }
 
 inline net_case lif_case(const std::string& name) {
   net_case c;

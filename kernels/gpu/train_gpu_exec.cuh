@@ -1,0 +1,84 @@
+#pragma once
+// The GPU executor of the portable training engine (engine/train_portable.hpp): buffers in device memory, a launch
+// runs the index-parallel body (kernels/train_batch.hpp) one thread per index, everything in stream order on the
+// default stream. The CPU executor (engine/train_host_exec.hpp) has the same members.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+
+#include "kernels/gpu/device_array.cuh"
+#include "kernels/gpu/gpu_api.hpp"
+
+namespace volley::gpu {
+
+template <class F>
+__global__ void train_for_each_kernel(std::size_t n, F f) {
+  const std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) f(i);
+}
+
+// A bound the device wrote: a grid-stride loop over (*count) * scale indices, launched for at most max_n.
+template <class F>
+__global__ void train_for_each_counted_kernel(const std::uint32_t* count, std::size_t scale, F f) {
+  const std::size_t n = std::size_t(*count) * scale;
+  const std::size_t stride = std::size_t(gridDim.x) * blockDim.x;
+  for (std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) f(i);
+}
+
+struct gpu_exec {
+  static constexpr unsigned block = 256;
+
+  template <class T>
+  class buffer {
+   public:
+    void allocate(std::size_t n) {  // zero-filled
+      if (a_.size() != n) a_.allocate(n);
+      a_.zero(nullptr);
+    }
+    void upload(const T* p, std::size_t n) { a_.upload(p, n); }
+    void download(T* p, std::size_t n) const { a_.download(p, n); }
+    T* data() { return a_.get(); }
+    const T* data() const { return a_.get(); }
+    std::size_t size() const { return a_.size(); }
+
+   private:
+    device_array<T> a_;
+  };
+
+  int device = 0;
+  std::string device_name;
+
+  // A body travels as a kernel argument: plain bytes, well within the 4 KiB of kernel parameters.
+  template <class F>
+  static constexpr bool launchable = std::is_trivially_copyable_v<F> && sizeof(F) <= 4000;
+
+  template <class F>
+  void for_each(std::size_t n, const F& f) const {
+    static_assert(launchable<F>, "a training kernel body must be trivially copyable and at most 4000 bytes");
+    if (n == 0) return;
+    const std::size_t blocks = (n + block - 1) / block;
+    train_for_each_kernel<<<unsigned(blocks), block>>>(n, f);
+    VOLLEY_GPU_CHECK(last_error());
+  }
+  template <class F>
+  void for_each_counted(std::size_t max_n, const std::uint32_t* count, std::size_t scale, const F& f) const {
+    static_assert(launchable<F>, "a training kernel body must be trivially copyable and at most 4000 bytes");
+    if (max_n == 0) return;
+    const std::size_t blocks = std::min<std::size_t>((max_n + block - 1) / block, 65536);
+    train_for_each_counted_kernel<<<unsigned(blocks), block>>>(count, scale, f);
+    VOLLEY_GPU_CHECK(last_error());
+  }
+  template <class T>
+  void copy(T* dst, const T* src, std::size_t n) const {
+    if (n) VOLLEY_GPU_CHECK(copy_on_device_async(dst, src, n * sizeof(T), nullptr));
+  }
+  template <class T>
+  void zero(T* p, std::size_t n) const {
+    if (n) VOLLEY_GPU_CHECK(fill_zero_async(p, n * sizeof(T), nullptr));
+  }
+  void finish() const { VOLLEY_GPU_CHECK(device_sync()); }
+  std::string name() const { return device_name + " (" + dialect + ")"; }
+};
+
+}  // namespace volley::gpu

@@ -1,0 +1,153 @@
+// CPU-vs-GPU equivalence of training (ctest label "gpu"): the same network built twice from one seed, one batch
+// through the CPU engine and through the GPU engine (the portable engine on the GPU executor), compared: the same
+// spike counts and predictions, the loss and every gradient within a tolerance. Both sides sum in the same order
+// (kernels/train_batch.hpp), so what differs is the GPU math library's last bits (exp, log), amplified by the
+// dynamics: in double 1e-9 of the largest gradient of each array; in float 2e-3. Networks are larger than a warp
+// and a 64-bit spike word and have odd sizes. Without a GPU every test is skipped, saying why;
+// VOLLEY_EQUIVALENCE_SELF_CHECK=1 runs the "GPU" side as the portable engine on the CPU instead (which must then be
+// exact: tests/test_train_portable.cpp), so the harness itself is checked in CI.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/train_engine.hpp"
+#include "host/gpu_engine.hpp"
+#include "host/gpu_train.hpp"
+#include "tests/support/train_nets.hpp"
+
+namespace {
+
+using namespace volley;
+using namespace volley::train;
+using volley::test::build_net;
+using volley::test::net_case;
+
+bool self_check() { return std::getenv("VOLLEY_EQUIVALENCE_SELF_CHECK") != nullptr; }
+
+std::string no_gpu_reason() {
+  if (self_check()) return "";
+  static const gpu::probe_result probe = gpu::probe();
+  if (probe.usable) return "";
+  return "no usable GPU (" + (probe.dialect.empty() ? std::string("none compiled in") : probe.problem) +
+         "): CPU-vs-GPU training equivalence not checked";
+}
+
+std::unique_ptr<engine_interface> device_engine(train::network& net, const engine_options& o) {
+  if (self_check()) return make_portable_host_engine(net, {1, o.checkpoint_every});
+  return gpu::make_train_engine(net, o, 0);
+}
+
+double tolerance() {
+  if (self_check()) return 0;
+  return sizeof(real_t) == sizeof(double) ? 1e-9 : 2e-3;
+}
+
+// Worst difference |a - b| / max|a| over one gradient array (0 for an all-zero array that stays zero).
+double worst_relative(const std::vector<real_t>& a, const std::vector<real_t>& b) {
+  double scale = 0, worst = 0;
+  for (real_t v : a) scale = std::max(scale, std::fabs(double(v)));
+  for (std::size_t k = 0; k < a.size(); ++k) worst = std::max(worst, std::fabs(double(a[k]) - double(b[k])));
+  return scale > 0 ? worst / scale : worst;
+}
+
+void compare(const net_case& c, std::size_t B, bool binary) {
+  train::network cpu_net = build_net(c), gpu_net = build_net(c);
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> U(0, 1);
+  std::vector<real_t> x(c.steps * B * c.n_in);
+  for (auto& v : x) v = U(rng) < c.input_density ? (binary ? real_t(1) : real_t(U(rng))) : real_t(0);
+  std::vector<int> y(B);
+  for (std::size_t b = 0; b < B; ++b) y[b] = int(b % c.n_out);
+  engine cpu(cpu_net, {2, c.checkpoint_every});
+  auto dev = device_engine(gpu_net, {0, c.checkpoint_every});
+  gradients gc, gd;
+  const auto rc = cpu.forward_backward({B, c.steps, x.data()}, y.data(), c.loss, gc);
+  const auto rd = dev->forward_backward({B, c.steps, x.data()}, y.data(), c.loss, gd);
+  const auto t = dev->times();
+  std::printf("[ %s ] %s: upload %.3f s, compute %.3f s, download %.3f s\n", c.name.c_str(), dev->device().c_str(),
+              t.upload, t.compute, t.download);
+  const double tol = tolerance();
+  EXPECT_EQ(rc.spikes_per_neuron, rd.spikes_per_neuron) << c.name << ": spike counts differ";
+  EXPECT_EQ(rc.predictions, rd.predictions) << c.name;
+  EXPECT_LE(std::fabs(rc.loss - rd.loss), tol * std::max(1.0, std::fabs(rc.loss))) << c.name;
+  double worst = 0;
+  std::string where;
+  auto check = [&](const std::vector<real_t>& a, const std::vector<real_t>& b, const std::string& name) {
+    ASSERT_EQ(a.size(), b.size()) << name;
+    const double w = worst_relative(a, b);
+    if (w > worst) {
+      worst = w;
+      where = name;
+    }
+  };
+  for (std::size_t l = 0; l < gc.w.size(); ++l) {
+    for (std::size_t p = 0; p < gc.w[l].size(); ++p) check(gc.w[l][p], gd.w[l][p], "w" + std::to_string(l) + std::to_string(p));
+    check(gc.bias[l], gd.bias[l], "bias" + std::to_string(l));
+    for (std::size_t k = 0; k < gc.param[l].size(); ++k)
+      check(gc.param[l][k], gd.param[l][k], "param" + std::to_string(l) + std::to_string(k));
+  }
+  std::printf("[ %s ] worst gradient difference %.2e of the array's largest (%s)\n", c.name.c_str(), worst,
+              where.c_str());
+  EXPECT_LE(worst, tol) << c.name << ": " << where;
+  EXPECT_GT(gc.norm(), 0) << c.name;
+}
+
+net_case wide(const std::string& name) {
+  auto c = test::lif_case(name);
+  c.smooth = false;
+  c.n_in = 131;
+  c.n_hidden = 97;
+  c.n_out = 5;
+  c.steps = 41;
+  c.input_sd = 4;
+  return c;
+}
+
+TEST(GpuTrain, DenseRecurrentSynapseTrainableParameters) {
+  if (const auto why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << why;
+  auto c = wide("dense_recurrent");
+  c.recurrent = true;
+  c.tau_syn_ms = 4;
+  c.hidden_trainable = {"tau", "V_th"};
+  compare(c, 7, false);
+}
+
+TEST(GpuTrain, SparseRecurrentDelayedBinaryInput) {
+  if (const auto why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << why;
+  auto c = wide("sparse_recurrent");
+  c.sparse = true;
+  c.recurrent = true;
+  c.input_delay = 2;
+  c.input_density = 0.1;
+  compare(c, 5, true);
+}
+
+TEST(GpuTrain, TwoHiddenLayersNextStepResetCountLoss) {
+  if (const auto why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << why;
+  auto c = wide("two_layers_next_step");
+  c.second_hidden = true;
+  c.next_step = true;
+  c.detach = true;
+  c.loss.kind = loss_kind::count_mse;
+  c.readout = "LeakySpikeReadout";
+  c.readout_params = {{"tau", "5 ms"}, {"V_th", "0.5 mV"}};
+  compare(c, 4, false);
+}
+
+// Every trainable model once, smooth spikes and a per-step loss (the gradient checks' model cases).
+TEST(GpuTrain, EveryModelCase) {
+  if (const auto why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << why;
+  for (auto c : test::model_cases()) {
+    c.loss.kind = loss_kind::ce_per_step;
+    compare(c, 3, false);
+  }
+}
+
+}  // namespace
