@@ -99,6 +99,13 @@ void plan::check_late_connection(const connection& c) const {
                               " ms (NEST: they cannot change after Simulate)");
 }
 
+void plan::build_additions() {
+  if (!sim) return;
+  if (built_connections < connections.size() ||
+      std::any_of(groups.begin(), groups.end(), [&](const auto& g) { return pending(g); }))
+    extend();
+}
+
 void plan::extend() {
   for (auto& g : groups) {
     if (!pending(g)) continue;

@@ -232,13 +232,18 @@ json kernel::get_defaults(const std::string& model) const {
                         "a synapse model (" + synapse_model_names(plan_->synapse_models) + ")");
 }
 
+// NEST makes a connection at Connect: one made between Simulate calls is listed (and can be set) at once. volley
+// draws it when it builds the additions (host/nest_late_additions.cpp), so a query builds what was added so far,
+// as the next Simulate would (the network's state is not touched: no step runs).
 json kernel::get_connections(const node_collection& source, const node_collection& target,
                              const std::string& synapse_model) const {
+  plan_->build_additions();
   return plan_->connections_between(source, target, synapse_model);
 }
 
 void kernel::set_connections(const node_collection& source, const node_collection& target, const json& params,
                              const std::string& synapse_model) {
+  plan_->build_additions();
   plan_->set_connections(source, target, synapse_model, params);
 }
 
@@ -267,9 +272,8 @@ run_stats kernel::simulate(double t_ms) {
     const auto t0 = std::chrono::steady_clock::now();
     plan_->build();
     plan_->build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  } else if (plan_->built_connections < plan_->connections.size() ||
-             std::any_of(plan_->groups.begin(), plan_->groups.end(), [&](const auto& g) { return plan_->pending(g); })) {
-    plan_->extend();  // nodes and connections added since the last run
+  } else {
+    plan_->build_additions();  // nodes and connections added since the last run
   }
   run_stats stats = plan_->sim->run(units::time_q(t_ms));
   plan_->run_ends.push_back(plan_->sim->current_step());  // the detectors' order of delivery depends on them

@@ -197,6 +197,9 @@ struct plan {
   void drop_last_group();  // a late Create whose parameters were refused
   void check_late_connection(const connection& c) const;
   void extend();
+  // extend() when anything was added since the last build (after the first simulate; nothing before it): at
+  // simulate, and at GetConnections / SetStatus of connections, which NEST answers with the new ones at once
+  void build_additions();
   // commit false: only the checks (a SetStatus over several Create() calls checks every part before changing any)
   void set_status_after_simulate(const node_collection& nodes, const json& params, bool commit = true);
   void change_neurons(node_group& g, const node_collection& nodes, const json& params, bool commit);

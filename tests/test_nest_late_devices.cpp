@@ -39,6 +39,7 @@ constexpr std::size_t kPoissonParrots = 2;  // node group driven by the Poisson 
 struct replayed {
   std::vector<nest::node_collection> nodes;
   std::vector<std::vector<std::size_t>> n_events;  // after each simulate, per recorder of the reference
+  std::vector<json> connections_at;                // get_connections() at the protocol's get_connections steps
 };
 
 // The reference's steps through the NEST layer.
@@ -58,6 +59,11 @@ replayed replay(nest::kernel& k, const json& r = reference()) {
       k.connect(part(s.at("connect")), part(s.at("to")), s.at("conn"), s.at("syn"));
     } else if (s.contains("set")) {
       k.set_status(part(s.at("set")), s.at("params"));
+    } else if (s.contains("get_connections")) {
+      out.connections_at.push_back(k.get_connections());
+    } else if (s.contains("set_connections")) {
+      const json& sel = s.at("set_connections");
+      k.set_connections(part(sel.at("source")), part(sel.at("target")), s.at("params"), sel.at("synapse_model"));
     } else {
       k.simulate(s.at("simulate").get<double>());
       out.n_events.emplace_back();
@@ -207,23 +213,32 @@ TEST(NestLateDevices, NeuronsCreatedAndConnectedBetweenRunsGiveNestsSpikesTraces
   }
   EXPECT_LT(worst_exact, 1e-6) << "mV";
   EXPECT_LT(worst_rkf, 1e-3) << "mV (aeif_cond_alpha, RKF45)";
-  // the connections between neurons in NEST's order, the STDP weight after its updates included
-  const json cg = k.get_connections(), &cw = r.at("connections");
+  // the connections between neurons in NEST's order: right after the Connect calls made after the first run (NEST
+  // lists them at once), after their weights were set before the next run, and at the end (the STDP weights after
+  // their updates, from the weight set)
   const double first_device = r.at("first_ids")[2].get<double>(), first_late = r.at("first_ids")[4].get<double>();
   auto neuron = [&](double id) { return id < first_device || id >= first_late; };
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < cw.at("source").size(); ++i) {
-    if (!neuron(cw.at("source")[i].get<double>()) || !neuron(cw.at("target")[i].get<double>())) continue;
-    ASSERT_LT(n, cg.at("source").size());
-    EXPECT_EQ(cg.at("source")[n], cw.at("source")[i]) << "connection " << n;
-    EXPECT_EQ(cg.at("target")[n], cw.at("target")[i]) << "connection " << n;
-    EXPECT_NEAR(cg.at("weight")[n].get<double>(), cw.at("weight")[i].get<double>(),
-                1e-9 * std::abs(cw.at("weight")[i].get<double>())) << "connection " << n;
-    EXPECT_NEAR(cg.at("delay")[n].get<double>(), cw.at("delay")[i].get<double>(), 1e-9) << "connection " << n;
-    ++n;
-  }
-  EXPECT_EQ(n, cg.at("source").size());
-  EXPECT_EQ(n, 12u);
+  auto same_connections = [&](const json& cg, const json& cw, const std::string& when) {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < cw.at("source").size(); ++i) {
+      if (!neuron(cw.at("source")[i].get<double>()) || !neuron(cw.at("target")[i].get<double>())) continue;
+      if (n >= cg.at("source").size()) break;
+      EXPECT_EQ(cg.at("source")[n], cw.at("source")[i]) << when << ", connection " << n;
+      EXPECT_EQ(cg.at("target")[n], cw.at("target")[i]) << when << ", connection " << n;
+      EXPECT_NEAR(cg.at("weight")[n].get<double>(), cw.at("weight")[i].get<double>(),
+                  1e-9 * std::abs(cw.at("weight")[i].get<double>())) << when << ", connection " << n;
+      EXPECT_NEAR(cg.at("delay")[n].get<double>(), cw.at("delay")[i].get<double>(), 1e-9) << when << ", connection " << n;
+      ++n;
+    }
+    EXPECT_EQ(n, cg.at("source").size()) << when;
+    return n;
+  };
+  const json& snapshots = r.at("connections_at");
+  ASSERT_EQ(snapshots.size(), run.connections_at.size());
+  for (std::size_t s = 0; s < snapshots.size(); ++s)
+    EXPECT_EQ(same_connections(run.connections_at[s], snapshots[s], "before the second run, query " + std::to_string(s)),
+              12u);
+  EXPECT_EQ(same_connections(k.get_connections(), r.at("connections"), "at the end"), 12u);
 }
 
 TEST(NestLateDevices, WhatCannotBeAddedAfterSimulateIsRefusedByName) {

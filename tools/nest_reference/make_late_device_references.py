@@ -11,7 +11,8 @@ neurons that exist, a spike_recorder and a multimeter are created and connected,
 change; after the second run (which ends inside a min_delay slice) a late generator changes, a voltmeter is
 created, an existing recorder gets new sources, and a window changes again. The second protocol (NEURON_STEPS)
 creates neurons after a run and connects them with the existing ones both ways (static and stdp_synapse, an
-exact-integration and an RKF45 model), and a CopyModel after the run. One thread.
+exact-integration and an RKF45 model), and a CopyModel after the run; GetConnections right after those Connect
+calls (NEST lists them at once) and SetStatus of the new connections' weights before the next run. One thread.
 """
 import json
 import os
@@ -109,6 +110,13 @@ NEURON_STEPS = [
     {"connect": [5, 0, 1], "to": [2, 0, 1], "conn": "all_to_all", "syn": {}},
     {"connect": [3, 0, 1], "to": [4, 0, 2], "conn": "all_to_all", "syn": {}},
     {"connect": [3, 0, 1], "to": [5, 0, 1], "conn": "all_to_all", "syn": {}},
+    # NEST makes, lists and sets the new connections at once, before the next Simulate
+    {"set_connections": {"source": [4, 1, 2], "target": [0, 2, 3], "synapse_model": "stdp_late"},
+     "params": {"weight": 80.0}},
+    {"get_connections": True},
+    {"set_connections": {"source": [4, 0, 1], "target": [1, 1, 2], "synapse_model": "static_synapse"},
+     "params": {"weight": 350.0}},
+    {"get_connections": True},
     {"simulate": 25.3},
     {"set": [4, 0, 1], "params": {"I_e": 0.0}},
     {"simulate": 30.0},
@@ -127,6 +135,7 @@ def run(nest, steps, recorders):
     nest.local_num_threads = 1
     nodes = []
     n_events = []
+    snapshots = []
     for s in steps:
         if "create" in s:
             nodes.append(nest.Create(s["create"], s["n"], params=s["params"]))
@@ -141,16 +150,29 @@ def run(nest, steps, recorders):
             nest.CopyModel(s["copy_model"], s["name"], p)
         elif "set" in s:
             nodes[s["set"][0]][s["set"][1]:s["set"][2]].set(s["params"])
+        elif "get_connections" in s:
+            snapshots.append(connections(nest))
+        elif "set_connections" in s:
+            sel = s["set_connections"]
+            src = nodes[sel["source"][0]][sel["source"][1]:sel["source"][2]]
+            tgt = nodes[sel["target"][0]][sel["target"][1]:sel["target"][2]]
+            nest.GetConnections(src, tgt, synapse_model=sel["synapse_model"]).set(s["params"])
         else:
             nest.Simulate(s["simulate"])
             n_events.append([int(nodes[r].get("n_events")) if r < len(nodes) else 0 for r in recorders])
     out = {"nest_version": nest.__version__, "dt": DT, "steps": steps, "recorders": recorders,
            "n_events_after_each_simulate": n_events, "events": [events(nodes[r]) for r in recorders],
            "first_ids": [int(n[0].global_id) for n in nodes]}
-    conns = nest.GetConnections()
-    out["connections"] = {k: [round(float(x), 12) if k == "weight" else x for x in conns.get(k)]
-                          for k in ("source", "target", "weight", "delay")}
+    out["connections"] = connections(nest)
+    if snapshots:
+        out["connections_at"] = snapshots
     return out, nodes
+
+
+def connections(nest):
+    conns = nest.GetConnections()
+    return {k: [round(float(x), 12) if k == "weight" else x for x in conns.get(k)]
+            for k in ("source", "target", "weight", "delay")}
 
 
 def write(out, name):
