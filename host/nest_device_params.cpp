@@ -269,6 +269,13 @@ void set_device_params(node_group& g, const json& params, const std::string& whe
       throw parameter_error(where, key, "true", "false (volley's NEST layer keeps spike and step times on the grid)");
     p[key] = value;
   }
+  // these lower their schedules without a window (a changed inhomogeneous_poisson_generator's segments set one
+  // internally, host/nest_later_changes.cpp)
+  if (g.kind == device_kind::inhomogeneous_poisson_generator || g.kind == device_kind::pulsepacket_generator)
+    for (const char* key : {"origin", "start", "stop"})
+      if (params.contains(key) && params.at(key) != g.params.at(key))
+        throw parameter_error(where, key, params.at(key).dump(), "the default " + g.params.at(key).dump() +
+                                                                     " (not yet supported for " + g.model + ")");
   auto non_negative = [&](const char* key) {
     if (p.contains(key) && !(p.at(key).get<double>() >= 0))
       throw parameter_error(where, key, p.at(key).dump(), "a non-negative value");

@@ -341,9 +341,11 @@ void lower_generator(network& net, const node_group& g, const std::string& targe
     }
     case device_kind::inhomogeneous_poisson_generator: {
       // NEST 3.10 (measured): rate_values[k] drives the spikes that reach the target in the steps starting in
-      // [rate_times[k] + d - dt, rate_times[k + 1] + d - dt); one Poisson input per piece.
-      if (number(p, "start") != 0 || number(p, "origin") != 0 || number(p, "stop") < nest_forever)
-        throw parameter_error(where, "start/stop/origin", "set", "the defaults (not yet supported for this generator)");
+      // [rate_times[k] + d - dt, rate_times[k + 1] + d - dt); one Poisson input per piece. start / stop (set by
+      // the segments of a generator changed between runs only: set_device_params refuses them from users) keep
+      // the spikes emitted in the steps starting in [start, stop), which reach the target d later.
+      const double clip_lo = number(p, "start") + d;
+      const double clip_hi = number(p, "stop") >= nest_forever ? forever_ms : number(p, "stop") + d;
       const auto times = number_list(p, "rate_times", where);
       const auto values = number_list(p, "rate_values", where);
       if (times.size() != values.size())
@@ -360,8 +362,9 @@ void lower_generator(network& net, const node_group& g, const std::string& targe
       for (std::size_t k = 0; k < times.size(); ++k) {
         if (values[k] == 0) continue;
         poisson_shape shape;
-        shape.start = units::time_q(times[k] + d - dt);
-        shape.stop = units::time_q(k + 1 < times.size() ? times[k + 1] + d - dt : forever_ms);
+        shape.start = units::time_q(std::max(times[k] + d - dt, clip_lo));
+        shape.stop = units::time_q(std::min(k + 1 < times.size() ? times[k + 1] + d - dt : forever_ms, clip_hi));
+        if (!(shape.stop.value > shape.start.value)) continue;
         net.add_poisson_input(target, units::rate_q(values[k] * 1e-3), spike_weight(syn, target_group, where),
                               receptor_of(syn, target_group, where), shape);
       }

@@ -24,7 +24,8 @@ bool late_recorder(device_kind k) {
 
 const char* late_devices =
     "neurons, the generators dc_generator, ac_generator, step_current_generator, noise_generator, "
-    "poisson_generator, mip_generator, spike_generator and the recorders spike_recorder, multimeter, voltmeter";
+    "poisson_generator, sinusoidal_poisson_generator, inhomogeneous_poisson_generator, mip_generator, "
+    "spike_generator and the recorders spike_recorder, multimeter, voltmeter";
 
 // Neuron models whose parameters the layer lowers into other parts of the network when it builds it.
 bool built_specially(const node_group& g) {

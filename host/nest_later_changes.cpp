@@ -29,14 +29,23 @@ json clipped(json params, double from, double to) {
   return params;
 }
 
-// A step_current_generator's amplitude at time t (ms): the value of its last amplitude time up to t, else 0.
-double amplitude_at(const json& params, double t, double dt) {
-  if (!params.contains("amplitude_times")) return 0.0;
-  const json& times = params.at("amplitude_times");
+// The keys of a generator's schedule of values: step_current_generator's amplitudes, inhomogeneous_poisson_generator's
+// rates; nullptr for the others.
+std::pair<const char*, const char*> schedule_keys(device_kind k) {
+  if (k == device_kind::step_current_generator) return {"amplitude_times", "amplitude_values"};
+  if (k == device_kind::inhomogeneous_poisson_generator) return {"rate_times", "rate_values"};
+  return {nullptr, nullptr};
+}
+
+// A scheduled generator's value at time t (ms): the value of its last time up to t, else 0.
+double scheduled_value_at(device_kind k, const json& params, double t, double dt) {
+  const auto [times_key, values_key] = schedule_keys(k);
+  if (!times_key || !params.contains(times_key)) return 0.0;
+  const json& times = params.at(times_key);
   double value = 0.0;
   for (std::size_t i = 0; i < times.size(); ++i)
     if (std::llround(times[i].get<double>() / dt) <= std::llround(t / dt))
-      value = params.at("amplitude_values")[i].get<double>();
+      value = params.at(values_key)[i].get<double>();
   return value;
 }
 
@@ -51,6 +60,8 @@ bool changeable_generator(device_kind k) {
     case device_kind::poisson_generator:
     case device_kind::mip_generator:
     case device_kind::spike_generator:
+    case device_kind::sinusoidal_poisson_generator:
+    case device_kind::inhomogeneous_poisson_generator:
       return true;
     default:
       return false;
@@ -58,24 +69,25 @@ bool changeable_generator(device_kind k) {
 }
 
 json plan::segment_params(const node_group& g, const json& params, double from_ms, double held) const {
-  if (g.kind != device_kind::step_current_generator) return params;
+  const auto [times_key, values_key] = schedule_keys(g.kind);
+  if (!times_key) return params;
   const double dt = options.resolution_ms;
   const long long now = std::llround(from_ms / dt);
   json times = json::array(), values = json::array();
-  const json &t = params.at("amplitude_times"), &v = params.at("amplitude_values");
+  const json &t = params.at(times_key), &v = params.at(values_key);
   for (std::size_t i = 0; i < t.size(); ++i)
     if (std::llround(t[i].get<double>() / dt) > now) {
       times.push_back(t[i]);
       values.push_back(v[i]);
     }
-  // NEST sets an amplitude one step ahead: the value of time now + dt is the first the generator still reaches
+  // NEST sets a value one step ahead: the value of time now + dt is the first the generator still reaches
   if (held != 0.0 && (times.empty() || std::llround(times[0].get<double>() / dt) > now + 1)) {
     times.insert(times.begin(), double(now + 1) * dt);
     values.insert(values.begin(), held);
   }
   json out = params;
-  out["amplitude_times"] = std::move(times);
-  out["amplitude_values"] = std::move(values);
+  out[times_key] = std::move(times);
+  out[values_key] = std::move(values);
   return out;
 }
 
@@ -92,6 +104,15 @@ void plan::set_status_after_simulate(const node_collection& nodes, const json& p
   }
   if (g.kind == device_kind::none) return change_neurons(g, nodes, params, commit);
   if (changeable_generator(g.kind)) {
+    if (g.kind == device_kind::inhomogeneous_poisson_generator && params.contains("rate_times") &&
+        params.at("rate_times").is_array())
+      for (const auto& t : params.at("rate_times"))
+        if (t.is_number() &&
+            !(std::llround(t.get<double>() / options.resolution_ms) > static_cast<long long>(sim->current_step())))
+          throw parameter_error(where, "rate_times", t.dump() + " ms",
+                                "times after the current time " +
+                                    std::to_string(double(sim->current_step()) * options.resolution_ms) +
+                                    " ms (NEST: Time points must lie strictly in the future)");
     if (nodes.count != g.count)
       throw parameter_error(where, "nodes", std::to_string(nodes.count) + " of " + std::to_string(g.count),
                             "all devices of one Create() call (volley keeps one parameter set per call)");
@@ -99,8 +120,8 @@ void plan::set_status_after_simulate(const node_collection& nodes, const json& p
   }
   if (is_recorder(g.kind)) return change_recorder(g, params, commit);
   throw user_error(where + ": volley changes neurons, the generators dc_generator, ac_generator, "
-                   "step_current_generator, noise_generator, poisson_generator, mip_generator and spike_generator, "
-                   "and the recorders' windows (origin, start, stop) or events (n_events: 0) after the first "
+                   "step_current_generator, noise_generator, poisson_generator, sinusoidal_poisson_generator, "
+                   "inhomogeneous_poisson_generator, mip_generator and spike_generator, and the recorders' windows (origin, start, stop) or events (n_events: 0) after the first "
                    "Simulate(); set " + g.model + "'s parameters before it");
 }
 
@@ -222,7 +243,8 @@ void plan::change_generator(node_group& g, const json& params, bool commit) {
   const bool replace = history.back().from_ms == now;  // a second change at the same time, or a device created now
   const generator_segment* before = !replace ? &history.back() : history.size() > 1 ? &history[history.size() - 2]
                                                                                     : nullptr;
-  const json stored = segment_params(g, next.params, now, before ? amplitude_at(before->params, now, dt) : 0.0);
+  const json stored =
+      segment_params(g, next.params, now, before ? scheduled_value_at(g.kind, before->params, now, dt) : 0.0);
   if (replace) {
     history.back().params = stored;
   } else {
@@ -259,10 +281,13 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
   // The window start that makes a generator first emit in the step starting at the change's time T, as NEST's
   // changed generator does (measured against NEST 3.10): current generators T + h (their window start s first acts
   // in the step starting at s - h), poisson_generator and mip_generator T - h (first in the step starting at s + h);
-  // spike_generator sends the times after T (half a step keeps a time at T before the change, whatever rounding).
+  // spike_generator sends the times after T (half a step keeps a time at T before the change, whatever rounding);
+  // sinusoidal_poisson_generator T + h (its window start s first emits in the step starting at s - h);
+  // inhomogeneous_poisson_generator T (its pieces are clipped to the steps emitted in [start, stop)).
   const double h = options.resolution_ms;
   const double shift = g.kind == device_kind::spike_generator                                        ? 0.5 * h
                        : g.kind == device_kind::poisson_generator || g.kind == device_kind::mip_generator ? -h
+                       : g.kind == device_kind::inhomogeneous_poisson_generator                         ? 0.0
                                                                                                             : h;
   for (std::size_t k = 0; k < history.size(); ++k) {
     const double from = std::max(history[k].from_ms, l.from_ms) + shift;
