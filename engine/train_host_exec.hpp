@@ -50,6 +50,7 @@ struct host_exec {
     std::fill_n(p, n, T{});
   }
   void finish() const {}
+  void activate() const {}
   std::string name() const {
     const int n = kernels::cpu_thread_count(threads);
     return "cpu, portable engine (" + std::to_string(n) + (n == 1 ? " thread)" : " threads)");

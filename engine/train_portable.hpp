@@ -157,6 +157,7 @@ class portable_engine final : public engine_interface {
 
   batch_result forward_backward(const batch_input& in, const int* labels, const loss_spec& loss,
                                 gradients& g) override {
+    x_.activate();
     const auto start = clock::now();
     batch_result res = forward(in, labels, loss, true);
     backward(loss);
@@ -169,6 +170,7 @@ class portable_engine final : public engine_interface {
     return res;
   }
   batch_result forward_only(const batch_input& in, const int* labels, const loss_spec& loss) override {
+    x_.activate();
     return forward(in, labels, loss, net_.max_delay() > 0);  // delays need the spike history
   }
   memory_report memory() const override { return memory_; }
@@ -480,6 +482,8 @@ class portable_engine final : public engine_interface {
   }
 
   void backward(const loss_spec& loss) {
+    // the spike sources' one_step mode (evaluation without delays) reads slot 0 for every step: never here
+    if (short_history_) throw internal_error("portable training engine: backward pass after an evaluation forward");
     const int last = int(runs_.size()) - 1;
     for (std::size_t l = 0; l < runs_.size(); ++l) {
       auto& r = runs_[l];

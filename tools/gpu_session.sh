@@ -49,6 +49,9 @@ echo "compute-sanitizer exit $?"
 timeout 200 compute-sanitizer --tool memcheck --error-exitcode 3 "$bin/volley_gpu_tests" \
   --gtest_filter='GpuTrain.SparseRecurrent*:GpuTrain.TwoHidden*' >> "$out/sanitizer.txt" 2>&1
 echo "compute-sanitizer (training) exit $?"
+timeout 200 compute-sanitizer --tool initcheck --error-exitcode 3 "$bin/volley_gpu_tests" \
+  --gtest_filter='GpuTrain.Dense*' >> "$out/sanitizer.txt" 2>&1
+echo "compute-sanitizer initcheck (training) exit $?"
 tail -8 "$out/sanitizer.txt"
 ((tests_only)) && exit 0
 # Where a step's time goes (VOLLEY_GPU_PROFILE=1: CUDA events between the phases, steps launched one by one).

@@ -2,6 +2,7 @@
 // The GPU executor of the portable training engine (engine/train_portable.hpp): buffers in device memory, a launch
 // runs the index-parallel body (kernels/train_batch.hpp) one thread per index, everything in stream order on the
 // default stream. The CPU executor (engine/train_host_exec.hpp) has the same members.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -12,22 +13,24 @@
 
 namespace volley::gpu {
 
+// Grid-stride loops: a grid of at most max_blocks blocks covers any n.
 template <class F>
 __global__ void train_for_each_kernel(std::size_t n, F f) {
-  const std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i < n) f(i);
+  const std::size_t stride = std::size_t(gridDim.x) * blockDim.x;
+  for (std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) f(i);
 }
 
-// A bound the device wrote: a grid-stride loop over (*count) * scale indices, launched for at most max_n.
+// A bound the device wrote: (*count) * scale indices, at most max_n (as the CPU executor clamps it).
 template <class F>
-__global__ void train_for_each_counted_kernel(const std::uint32_t* count, std::size_t scale, F f) {
-  const std::size_t n = std::size_t(*count) * scale;
+__global__ void train_for_each_counted_kernel(const std::uint32_t* count, std::size_t scale, std::size_t max_n, F f) {
+  const std::size_t wanted = std::size_t(*count) * scale, n = wanted < max_n ? wanted : max_n;
   const std::size_t stride = std::size_t(gridDim.x) * blockDim.x;
   for (std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) f(i);
 }
 
 struct gpu_exec {
   static constexpr unsigned block = 256;
+  static constexpr std::size_t max_blocks = 65536;
 
   template <class T>
   class buffer {
@@ -57,7 +60,7 @@ struct gpu_exec {
   void for_each(std::size_t n, const F& f) const {
     static_assert(launchable<F>, "a training kernel body must be trivially copyable and at most 4000 bytes");
     if (n == 0) return;
-    const std::size_t blocks = (n + block - 1) / block;
+    const std::size_t blocks = std::min<std::size_t>((n + block - 1) / block, max_blocks);
     train_for_each_kernel<<<unsigned(blocks), block>>>(n, f);
     VOLLEY_GPU_CHECK(last_error());
   }
@@ -65,8 +68,8 @@ struct gpu_exec {
   void for_each_counted(std::size_t max_n, const std::uint32_t* count, std::size_t scale, const F& f) const {
     static_assert(launchable<F>, "a training kernel body must be trivially copyable and at most 4000 bytes");
     if (max_n == 0) return;
-    const std::size_t blocks = std::min<std::size_t>((max_n + block - 1) / block, 65536);
-    train_for_each_counted_kernel<<<unsigned(blocks), block>>>(count, scale, f);
+    const std::size_t blocks = std::min<std::size_t>((max_n + block - 1) / block, max_blocks);
+    train_for_each_counted_kernel<<<unsigned(blocks), block>>>(count, scale, max_n, f);
     VOLLEY_GPU_CHECK(last_error());
   }
   template <class T>
@@ -78,6 +81,8 @@ struct gpu_exec {
     if (n) VOLLEY_GPU_CHECK(fill_zero_async(p, n * sizeof(T), nullptr));
   }
   void finish() const { VOLLEY_GPU_CHECK(device_sync()); }
+  // Before an engine's work: its device is the current one (another engine or thread may have switched).
+  void activate() const { VOLLEY_GPU_CHECK(set_device(device)); }
   std::string name() const { return device_name + " (" + dialect + ")"; }
 };
 
