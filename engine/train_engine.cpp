@@ -38,6 +38,15 @@ double gradients::norm() const {
   return std::sqrt(s);
 }
 
+batch_result result_of(const loss_tracker& tracker, std::size_t batch) {
+  batch_result res;
+  res.loss = tracker.loss();
+  res.batch = batch;
+  res.correct = tracker.correct();
+  for (std::size_t b = 0; b < batch; ++b) res.predictions.push_back(tracker.prediction(b));
+  return res;
+}
+
 double memory_report::bytes_per_neuron_step() const {
   return neuron_steps ? double(spike_bytes + checkpoint_bytes + segment_bytes + adjoint_bytes) / double(neuron_steps)
                       : 0.0;
@@ -196,11 +205,7 @@ batch_result engine::forward(const batch_input& in, const int* labels, const los
     tracker_[0].observe(t, runs_[last].s.data(), runs_[last].z.data());
   }
   tracker_[0].finish();
-  batch_result res;
-  res.loss = tracker_[0].loss();
-  res.batch = B_;
-  res.correct = tracker_[0].correct();
-  for (std::size_t b = 0; b < B_; ++b) res.predictions.push_back(tracker_[0].prediction(b));
+  batch_result res = result_of(tracker_[0], B_);
   for (std::size_t l = 0; l < runs_.size(); ++l) {
     double sum = 0;
     for (real_t c : runs_[l].counts) sum += c;

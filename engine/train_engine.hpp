@@ -49,6 +49,10 @@ struct batch_result {
   std::vector<double> spikes_per_neuron;  // per layer: mean spike count per neuron and sample
 };
 
+// The batch's loss, accuracy and predictions from its finished loss tracker (the engines add spike counts and
+// regularisers).
+batch_result result_of(const loss_tracker& tracker, std::size_t batch);
+
 // Bytes kept for the backward pass (weights and gradients excluded), per neuron-step.
 struct memory_report {
   std::size_t spike_bytes = 0, checkpoint_bytes = 0, segment_bytes = 0, adjoint_bytes = 0;

@@ -429,11 +429,7 @@ class portable_engine final : public engine_interface {
     tracker_.emplace_back(loss, B_, net_.layers[last].n, T_, labels);
     for (std::size_t t = 0; t < T_; ++t) tracker_[0].observe(t, o.data() + t * out.count, z.data() + t * out.count);
     tracker_[0].finish();
-    batch_result res;
-    res.loss = tracker_[0].loss();
-    res.batch = B_;
-    res.correct = tracker_[0].correct();
-    for (std::size_t b = 0; b < B_; ++b) res.predictions.push_back(tracker_[0].prediction(b));
+    batch_result res = result_of(tracker_[0], B_);
     counts_.assign(runs_.size(), {});
     for (std::size_t l = 0; l < runs_.size(); ++l) {
       counts_[l].resize(runs_[l].count);

@@ -1,6 +1,6 @@
 // sinusoidal_poisson_generator and inhomogeneous_poisson_generator changed, and created, between Simulate calls,
 // against NEST 3.10 (tests/reference/nest_generator_changes.json, tools/nest_reference/
-// make_generator_change_references.py). Edges: at 1e7 Hz a parrot spikes in every step the rate is on, so the spike
+// make_generator_change_references.py). Edges: at 1e6 Hz a parrot spikes in every step the rate is on, so the spike
 // times say to the step when each change takes effect: they must equal NEST's. Profiles: 2000 parrots' PSTH in 5 ms
 // bins after a change of a sinusoid (NEST's phase runs on in absolute time) or of a rate schedule (the rate in force
 // is held until the first new time) against NEST's PSTH: mean two-sample chi2 per bin below 5 standard deviations of

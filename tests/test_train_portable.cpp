@@ -1,6 +1,7 @@
 // The portable training engine (the GPU training path's code: engine/train_portable.hpp with the index-parallel
 // bodies of kernels/train_batch.hpp) run on the CPU executor must give the CPU engine's results bit for bit: loss,
-// predictions, spike counts and every gradient, for every case of the gradient checks (smooth spikes) and for
+// predictions, spike counts and every gradient, for every case of the gradient checks (smooth spikes; the detached
+// ones through the reset's dependence, not frozen_reset, which only the CPU engine has) and for
 // hard-spike networks larger than a 64-bit spike word with odd sizes (binary and real-valued data, dense and
 // sparse, recurrent and delayed projections, synaptic filters, every loss, trainable neuron parameters). On a GPU
 // the same code runs with the GPU executor (tests/gpu/test_gpu_train.cpp).
@@ -82,68 +83,20 @@ class PortableEngine : public ::testing::TestWithParam<net_case> {};
 
 TEST_P(PortableEngine, EqualsTheCpuEngineBitForBit) { run_case(GetParam(), 3, false, 2); }
 
+// Every gradient-check case (smooth spikes), then hard-spike networks wider than a spike word.
 std::vector<net_case> cases() {
-  using test::lif_case;
-  std::vector<net_case> v;
-  v.push_back(lif_case("smooth_same_step"));
-  auto c = lif_case("smooth_detached");
-  c.detach = true;
-  v.push_back(c);
-  c = lif_case("hard_reset_next_step");
+  std::vector<net_case> v = test::gradient_cases();
+  auto c = test::lif_case("hard_reset_next_step");
   c.hidden_params["spk_reset"] = "hard";
   c.next_step = true;
   v.push_back(c);
-  c = lif_case("recurrent_dense_delay2_synapse");
-  c.recurrent = true;
-  c.input_delay = 2;
-  c.tau_syn_ms = 5;
-  v.push_back(c);
-  c = lif_case("sparse_input_and_recurrent");
-  c.sparse = true;
-  c.recurrent = true;
-  v.push_back(c);
-  c = lif_case("two_hidden_layers_delay1");
-  c.second_hidden = true;
-  c.input_delay = 1;
-  v.push_back(c);
-  for (auto k : {loss_kind::ce_max, loss_kind::ce_per_step}) {
-    c = lif_case(std::string("loss_") + loss_name(k));
-    c.loss.kind = k;
-    v.push_back(c);
-  }
-  c = lif_case("loss_count_mse_spiking_readout");
-  c.loss.kind = loss_kind::count_mse;
-  c.readout = "LeakySpikeReadout";
-  c.readout_params = {{"tau", "5 ms"}, {"V_th", "0.5 mV"}};
-  v.push_back(c);
-  c = lif_case("rate_regularizer");
-  c.loss.regularizers.push_back({0, 1.0, 3.0, 0.05});
-  v.push_back(c);
-  c = lif_case("trainable_next_step_detached_synapse");
-  c.hidden_trainable = {"tau", "V_th"};
-  c.next_step = true;
-  c.detach = true;
-  c.tau_syn_ms = 3;
-  v.push_back(c);
-  c = lif_case("checkpoint_every_4");
-  c.checkpoint_every = 4;
-  v.push_back(c);
-  for (auto& m : test::model_cases()) v.push_back(m);
-  // hard spikes (bits), more than one spike word per step
-  c = lif_case("hard_wide_recurrent_sparse");
-  c.smooth = false;
-  c.n_in = 131;
-  c.n_hidden = 97;
-  c.n_out = 5;
-  c.steps = 41;
-  c.input_sd = 4;
+  c = test::wide_case("hard_wide_recurrent_sparse");
   c.recurrent = true;
   c.sparse = true;
   c.tau_syn_ms = 4;
   c.hidden_trainable = {"tau"};
   v.push_back(c);
-  c = lif_case("hard_wide_dense_two_layers_spike_sum");
-  c.smooth = false;
+  c = test::wide_case("hard_wide_dense_two_layers_spike_sum");
   c.n_in = 77;
   c.n_hidden = 129;
   c.n_out = 3;
@@ -157,7 +110,7 @@ std::vector<net_case> cases() {
   c.readout_params = {{"tau", "5 ms"}, {"R", "1 Gohm"}, {"V_th", "0.5 mV"}};
   c.readout_sd = 2;
   v.push_back(c);
-  c = lif_case("hard_refractory_alif_count_mse");
+  c = test::lif_case("hard_refractory_count_mse");
   c.smooth = false;
   c.hidden_model = "LIFRef";
   c.hidden_params = {{"tau", "10 ms"}, {"R", "1 Gohm"}, {"V_th", "1 mV"}, {"tau_ref", "2 ms"}};

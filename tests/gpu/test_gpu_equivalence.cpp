@@ -18,6 +18,7 @@
 #include "engine/spec.hpp"
 #include "host/gpu_engine.hpp"
 #include "host/simulator.hpp"
+#include "tests/support/gpu_skip.hpp"
 #include "models/iaf_psc_exp.hpp"
 #include "models/model_list.hpp"
 
@@ -41,16 +42,8 @@ bool adaptive_upstroke(const std::string& name) { return name.starts_with("ExpIF
 
 // VOLLEY_EQUIVALENCE_SELF_CHECK=1 runs the "GPU" side on the CPU with one thread instead (checks the test
 // harness itself where no GPU is lent; 2 threads vs 1 must agree bitwise).
-bool self_check() { return std::getenv("VOLLEY_EQUIVALENCE_SELF_CHECK") != nullptr; }
-
-// Empty when a GPU answers, else why not (GTEST_SKIP must be called in the test body itself).
-std::string no_gpu_reason() {
-  if (self_check()) return "";
-  static const gpu::probe_result probe = gpu::probe();
-  if (probe.usable) return "";
-  return "no usable GPU (" + (probe.dialect.empty() ? std::string("none compiled in") : probe.problem) +
-         "): CPU-vs-GPU equivalence not checked";
-}
+using test::self_check;
+std::string no_gpu_reason() { return test::no_gpu_reason("CPU-vs-GPU equivalence not checked"); }
 
 // The equivalence tests below hold the GPU to the CPU within double-precision rounding (identical spikes, traces
 // within 1e-6). A float build is compared with NEST instead (tests/gpu/test_gpu_nest_references.cpp): in float the

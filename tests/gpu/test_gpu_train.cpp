@@ -24,6 +24,7 @@
 #include "engine/train_optim.hpp"
 #include "host/gpu_engine.hpp"
 #include "host/gpu_train.hpp"
+#include "tests/support/gpu_skip.hpp"
 #include "tests/support/train_nets.hpp"
 
 namespace {
@@ -33,15 +34,8 @@ using namespace volley::train;
 using volley::test::build_net;
 using volley::test::net_case;
 
-bool self_check() { return std::getenv("VOLLEY_EQUIVALENCE_SELF_CHECK") != nullptr; }
-
-std::string no_gpu_reason() {
-  if (self_check()) return "";
-  static const gpu::probe_result probe = gpu::probe();
-  if (probe.usable) return "";
-  return "no usable GPU (" + (probe.dialect.empty() ? std::string("none compiled in") : probe.problem) +
-         "): CPU-vs-GPU training equivalence not checked";
-}
+using test::self_check;
+std::string no_gpu_reason() { return test::no_gpu_reason("CPU-vs-GPU training equivalence not checked"); }
 
 std::unique_ptr<engine_interface> device_engine(train::network& net, const engine_options& o) {
   if (self_check()) return make_portable_host_engine(net, {1, o.checkpoint_every});
@@ -127,20 +121,9 @@ void compare(const net_case& c, std::size_t B, bool binary) {
       EXPECT_LE(worst_relative(gc2.w[l][p], gd2.w[l][p]), tol) << c.name << " second batch, w" << l << p;
 }
 
-net_case wide(const std::string& name) {
-  auto c = test::lif_case(name);
-  c.smooth = false;
-  c.n_in = 131;
-  c.n_hidden = 97;
-  c.n_out = 5;
-  c.steps = 41;
-  c.input_sd = 4;
-  return c;
-}
-
 TEST(GpuTrain, DenseRecurrentSynapseTrainableParameters) {
   if (const auto why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << why;
-  auto c = wide("dense_recurrent");
+  auto c = test::wide_case("dense_recurrent");
   c.recurrent = true;
   c.tau_syn_ms = 4;
   c.hidden_trainable = {"tau", "V_th"};
@@ -149,7 +132,7 @@ TEST(GpuTrain, DenseRecurrentSynapseTrainableParameters) {
 
 TEST(GpuTrain, SparseRecurrentDelayedBinaryInput) {
   if (const auto why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << why;
-  auto c = wide("sparse_recurrent");
+  auto c = test::wide_case("sparse_recurrent");
   c.sparse = true;
   c.recurrent = true;
   c.input_delay = 2;
@@ -159,7 +142,7 @@ TEST(GpuTrain, SparseRecurrentDelayedBinaryInput) {
 
 TEST(GpuTrain, TwoHiddenLayersNextStepResetCountLoss) {
   if (const auto why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << why;
-  auto c = wide("two_layers_next_step");
+  auto c = test::wide_case("two_layers_next_step");
   c.second_hidden = true;
   c.next_step = true;
   c.detach = true;

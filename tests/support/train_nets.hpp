@@ -72,6 +72,96 @@ inline std::vector<net_case> model_cases() {
   return v;
 }
 
+// The gradient checks' cases (tests/test_train_gradients.cpp): every reset mode, projection kind, loss, regulariser,
+// trainable parameter and model; the portable engine's equality test runs them too.
+inline std::vector<net_case> gradient_cases() {
+  std::vector<net_case> v;
+  v.push_back(lif_case("lif_soft_same_step"));
+  auto c = lif_case("lif_soft_detached");
+  c.detach = true;
+  v.push_back(c);
+  c = lif_case("lif_hard_reset");
+  c.hidden_params["spk_reset"] = "hard";
+  v.push_back(c);
+  c = lif_case("lif_hard_reset_to_value");
+  c.hidden_params["spk_reset"] = "hard";
+  c.hidden_params["V_reset"] = "-0.5 mV";
+  v.push_back(c);
+  c = lif_case("lif_reset_next_step");
+  c.next_step = true;
+  v.push_back(c);
+  c = lif_case("lif_reset_next_step_detached");
+  c.next_step = true;
+  c.detach = true;
+  v.push_back(c);
+  c = lif_case("recurrent_dense_delay2_synapse");
+  c.recurrent = true;
+  c.input_delay = 2;
+  c.tau_syn_ms = 5;
+  v.push_back(c);
+  c = lif_case("sparse_input_and_recurrent");
+  c.sparse = true;
+  c.recurrent = true;
+  v.push_back(c);
+  c = lif_case("two_hidden_layers_delay1");
+  c.second_hidden = true;
+  c.input_delay = 1;
+  v.push_back(c);
+  for (auto k : {train::loss_kind::ce_max, train::loss_kind::ce_per_step}) {
+    c = lif_case(std::string("loss_") + train::loss_name(k));
+    c.loss.kind = k;
+    v.push_back(c);
+  }
+  c = lif_case("loss_count_mse_spiking_readout");
+  c.loss.kind = train::loss_kind::count_mse;
+  c.loss.count_correct = 2;
+  c.readout = "LeakySpikeReadout";
+  c.readout_params = {{"tau", "5 ms"}, {"V_th", "0.5 mV"}};
+  v.push_back(c);
+  c = lif_case("loss_spike_sum_lif_output");
+  c.loss.kind = train::loss_kind::spike_sum;
+  c.readout = "LIF";
+  c.readout_params = {{"tau", "5 ms"}, {"R", "1 Gohm"}, {"V_th", "0.5 mV"}};
+  c.readout_sd = 2;
+  v.push_back(c);
+  c = lif_case("rate_regularizer");
+  c.loss.regularizers.push_back({0, 1.0, 3.0, 0.05});
+  v.push_back(c);
+  c = lif_case("trainable_tau_and_threshold");
+  c.hidden_trainable = {"tau", "V_th", "V_reset"};
+  c.readout_trainable = {"tau"};
+  v.push_back(c);
+  c = lif_case("trainable_next_step_detached_synapse");
+  c.hidden_trainable = {"tau", "V_th"};
+  c.next_step = true;
+  c.detach = true;
+  c.tau_syn_ms = 3;
+  v.push_back(c);
+  c = lif_case("trainable_spiking_readout");
+  c.loss.kind = train::loss_kind::count_mse;
+  c.readout = "LeakySpikeReadout";
+  c.readout_params = {{"tau", "5 ms"}, {"V_th", "0.5 mV"}};
+  c.readout_trainable = {"tau", "V_th"};
+  v.push_back(c);
+  c = lif_case("checkpoint_every_4");
+  c.checkpoint_every = 4;
+  v.push_back(c);
+  for (auto& m : model_cases()) v.push_back(m);
+  return v;
+}
+
+// A hard-spike case wider than a 64-bit spike word and a warp, with odd sizes (the portable and GPU engines' tests).
+inline net_case wide_case(const std::string& name) {
+  net_case c = lif_case(name);
+  c.smooth = false;
+  c.n_in = 131;
+  c.n_hidden = 97;
+  c.n_out = 5;
+  c.steps = 41;
+  c.input_sd = 4;
+  return c;
+}
+
 inline train::layer make_layer(const std::string& name, const std::string& model, std::size_t n,
                                const nlohmann::json& params, double dt, const kernels::train::step_options& o,
                                const std::vector<std::string>& trainable = {}) {

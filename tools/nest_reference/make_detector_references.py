@@ -29,6 +29,16 @@ import random
 DT = 0.1
 
 
+def write_reference(out, name):
+    """Writes tests/reference/<name> (compact JSON) and says where."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.normpath(os.path.join(here, "..", "..", "tests", "reference", name))
+    with open(path, "w") as f:
+        json.dump(out, f, separators=(",", ":"))
+        f.write("\n")
+    print("wrote", path, os.path.getsize(path) // 1024, "kB")
+
+
 def quiet_nest():
     import warnings
     warnings.filterwarnings("ignore")
@@ -402,12 +412,7 @@ def main():
     print("binary_network", len(b["results"][-1]["spin_events"]["times"]), "spin events,", b["spike_count"], "spikes")
     for s in out["spin_streams"]:
         print(s["name"], len(s["transitions"]["steps"]), "transitions,", len(s["spin_events"]["times"]), "spin events")
-    here = os.path.dirname(os.path.abspath(__file__))
-    path = os.path.normpath(os.path.join(here, "..", "..", "tests", "reference", "nest_detectors.json"))
-    with open(path, "w") as f:
-        json.dump(out, f, separators=(",", ":"))
-        f.write("\n")
-    print("wrote", path, os.path.getsize(path) // 1024, "kB")
+    write_reference(out, "nest_detectors.json")
 
 
 if __name__ == "__main__":

@@ -8,8 +8,7 @@ rebuilds every case through volley's NEST layer and compares.
 
 Needs NEST's Python module (pip install --only-binary=:all: nest-simulator, in a venv).
 """
-import json
-import os
+from make_detector_references import write_reference
 
 DT = 0.1       # ms
 T_SIM = 300.0  # ms
@@ -59,12 +58,7 @@ def main():
         spikes = [round(float(t), 10) for t in sr.get("events")["times"] if t <= T_SIM + 1e-9]
         out["cases"].append(dict(case, V_m=v, spike_times_ms=spikes))
         print(case["name"], len(spikes), "spikes")
-    here = os.path.dirname(os.path.abspath(__file__))
-    path = os.path.normpath(os.path.join(here, "..", "..", "tests", "reference", "nest_devices.json"))
-    with open(path, "w") as f:
-        json.dump(out, f, separators=(",", ":"))
-        f.write("\n")
-    print("wrote", path, os.path.getsize(path) // 1024, "kB")
+    write_reference(out, "nest_devices.json")
 
 
 if __name__ == "__main__":

@@ -5,23 +5,20 @@ Simulate calls (tests/test_nest_generator_changes.cpp): writes tests/reference/n
     PYNEST_QUIET=1 /tmp/nestvenv/bin/python tools/nest_reference/make_generator_change_references.py
 
 Two kinds of protocol, each a list of runs with the parameters set before each:
-- "edges": rates of 1e7 Hz, so that a parrot fed by the generator spikes in every step its rate is on (the chance
-  of a step without a spike is e^-1000): the set of spike times is deterministic and gives, to the step, when each
+- "edges": rates of 1e6 Hz, so that a parrot fed by the generator spikes in every step its rate is on (the chance
+  of a step without a spike is e^-100): the set of spike times is deterministic and gives, to the step, when each
   change takes effect (a generator switched on and off, a held rate, generators created after a run).
 - "profiles": 2000 parrots, PSTHs in 5 ms bins before and after a change (a sinusoid's frequency and amplitude:
   NEST's phase runs on in absolute time; an inhomogeneous schedule replaced, the rate in force held until the first
   new time), compared in the test with the definitions and with NEST's histograms.
 One thread.
 """
-import json
-import os
-
 import numpy as np
 
-from make_detector_references import quiet_nest
+from make_detector_references import quiet_nest, write_reference
 
 DT = 0.1
-ON = 1e7
+ON = 1e6
 
 EDGES = [
     {"name": "sinusoidal_on_off_on", "model": "sinusoidal_poisson_generator", "delay": 1.0,
@@ -91,11 +88,7 @@ def main():
         hist, _ = np.histogram(np.asarray(ev["times"]) - DT / 2, edges)  # a spike at t lies in the step before t
         out["profiles"].append(dict(case, histogram=[int(h) for h in hist]))
         print(case["name"], int(hist.sum()), "spikes in", len(hist), "bins")
-    path = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "reference", "nest_generator_changes.json")
-    with open(path, "w") as f:
-        json.dump(out, f, separators=(",", ":"))
-        f.write("\n")
-    print("wrote", path, os.path.getsize(path) // 1024, "kB")
+    write_reference(out, "nest_generator_changes.json")
 
 
 if __name__ == "__main__":

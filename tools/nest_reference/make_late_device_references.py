@@ -14,10 +14,7 @@ creates neurons after a run and connects them with the existing ones both ways (
 exact-integration and an RKF45 model), and a CopyModel after the run; GetConnections right after those Connect
 calls (NEST lists them at once) and SetStatus of the new connections' weights before the next run. One thread.
 """
-import json
-import os
-
-from make_detector_references import quiet_nest
+from make_detector_references import quiet_nest, write_reference as write
 
 DT = 0.1
 STEPS = [
@@ -173,14 +170,6 @@ def connections(nest):
     conns = nest.GetConnections()
     return {k: [round(float(x), 12) if k == "weight" else x for x in conns.get(k)]
             for k in ("source", "target", "weight", "delay")}
-
-
-def write(out, name):
-    path = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "reference", name)
-    with open(path, "w") as f:
-        json.dump(out, f, separators=(",", ":"))
-        f.write("\n")
-    print("wrote", path, os.path.getsize(path) // 1024, "kB")
 
 
 def main():
