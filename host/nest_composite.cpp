@@ -19,6 +19,7 @@
 #include "engine/random.hpp"
 #include "host/nest_layer.hpp"
 #include "host/nest_layer_detail.hpp"
+#include "host/nest_syn_arrays.hpp"
 
 namespace volley::nest {
 
@@ -149,15 +150,17 @@ std::size_t run_of(const std::vector<std::uint64_t>& offsets, std::uint64_t i) {
   return static_cast<std::size_t>(std::upper_bound(offsets.begin(), offsets.end(), i) - offsets.begin()) - 1;
 }
 
-// A one_to_one connection with a weight list of both signs as two, by sign, each with its listed pairs: NEST routes
-// each connection by its weight's sign, volley a projection once. Each source keeps its one connection, so
-// GetConnections' order does not change. Other connections (and malformed lists, which rule_of reports) pass.
+// A connection with a weight list of both signs (one_to_one's, or drawn pairs') as two, by sign, each with its
+// listed pairs: NEST routes each connection by its weight's sign, volley a projection once. GetConnections' order
+// does not change (plan::connection_rows: a Connect's connections by source, then target). Other connections (and
+// malformed lists, which rule_of reports) pass.
 void split_by_sign(const connection& c, std::vector<connection>& out) {
   const std::vector<std::string> listed = listed_keys(c.syn_spec);
-  const bool applies = !c.pairs && c.pre.count == c.post.count && c.syn_spec.contains("weight") &&
+  const std::uint64_t n = c.pairs ? c.pairs->pre.size() : c.pre.count;
+  const bool applies = (c.pairs || c.pre.count == c.post.count) && c.syn_spec.contains("weight") &&
                        c.syn_spec.at("weight").is_array() &&
                        std::all_of(listed.begin(), listed.end(),
-                                   [&](const std::string& k) { return c.syn_spec.at(k).size() == c.pre.count; });
+                                   [&](const std::string& k) { return c.syn_spec.at(k).size() == n; });
   auto negative = [](const json& w) { return w.is_number() && w.get<double>() < 0; };
   if (!applies || std::all_of(c.syn_spec.at("weight").begin(), c.syn_spec.at("weight").end(), negative) ||
       std::none_of(c.syn_spec.at("weight").begin(), c.syn_spec.at("weight").end(), negative)) {
@@ -168,10 +171,10 @@ void split_by_sign(const connection& c, std::vector<connection>& out) {
     drawn_pairs pairs;
     json syn = c.syn_spec;
     for (const auto& key : listed) syn[key] = json::array();
-    for (std::uint64_t i = 0; i < c.pre.count; ++i) {
+    for (std::uint64_t i = 0; i < n; ++i) {
       if (negative(c.syn_spec.at("weight")[i]) != sign) continue;
-      pairs.pre.push_back(static_cast<index_t>(i));
-      pairs.post.push_back(static_cast<index_t>(i));
+      pairs.pre.push_back(c.pairs ? c.pairs->pre[i] : static_cast<index_t>(i));
+      pairs.post.push_back(c.pairs ? c.pairs->post[i] : static_cast<index_t>(i));
       for (const auto& key : listed) syn[key].push_back(c.syn_spec.at(key)[i]);
     }
     out.push_back({c.pre, c.post, c.conn_spec, syn, std::make_shared<const drawn_pairs>(std::move(pairs))});
@@ -226,6 +229,8 @@ std::vector<connection> plan::split_connection(const node_collection& pre, const
                                                const json& conn_spec, const json& syn_spec) const {
   const std::vector<node_collection> from = runs(pre, "Connect (pre)"), to = runs(post, "Connect (post)");
   const std::string rule = rule_name(conn_spec);
+  if (rule != "one_to_one" && !listed_keys(syn_spec).empty())  // NEST's arrays: drawn at Connect, values by shape
+    return drawn_pieces(pre, post, from, to, conn_spec, syn_spec, "Connect(" + rule + " with syn_spec arrays)");
   if (from.size() == 1 && to.size() == 1) {
     std::vector<connection> one;
     if (rule == "one_to_one")
@@ -263,10 +268,6 @@ std::vector<connection> plan::split_connection(const node_collection& pre, const
     }
     return pieces;
   }
-  if (!listed.empty())
-    throw parameter_error(where, "syn_spec." + listed.front(), "a list",
-                          "one value or a distribution: volley splits per-connection lists over several Create() "
-                          "calls for one_to_one only");
   const bool separable = rule == "all_to_all" || rule == "pairwise_bernoulli" ||
                          (rule == "fixed_indegree" && from.size() == 1) || (rule == "fixed_outdegree" && to.size() == 1);
   if (separable || (rule != "fixed_indegree" && rule != "fixed_outdegree" && rule != "fixed_total_number")) {
@@ -282,18 +283,20 @@ std::vector<connection> plan::drawn_pieces(const node_collection& pre, const nod
                                            const std::vector<node_collection>& from,
                                            const std::vector<node_collection>& to, const json& conn_spec,
                                            const json& syn_spec, const std::string& where) const {
+  const connection_rule rule = nest_rule(conn_spec, where);
+  const connection_arrays arrays =
+      read_connection_arrays(rule_name(conn_spec), rule, syn_spec, pre.size(), post.size(), where);
+  const std::string drawn_here = " for rule " + rule_name(conn_spec) +
+                                 (arrays.empty() ? " over several Create() calls' nodes" : " with syn_spec arrays");
   const synapse_model& model = synapse_model_of(synapse_models, syn_spec, where);
   if (is_rate_synapse(model) || is_gap_synapse(model) || is_sic_synapse(model))
-    throw parameter_error(where, "synapse_model", model.name,
-                          "a spike synapse for rule " + rule_name(conn_spec) + " over several Create() calls' nodes");
+    throw parameter_error(where, "synapse_model", model.name, "a spike synapse" + drawn_here);
   for (const auto* side : {&from, &to})
     for (const auto& r : *side) {
       const node_group& g = group_of(r, where);
       if (g.kind != device_kind::none || is_rate_model(g) || is_siegert(g) || is_astrocyte(g))
-        throw parameter_error(where, "nodes", g.model,
-                              "spiking neurons for rule " + rule_name(conn_spec) + " over several Create() calls' nodes");
+        throw parameter_error(where, "nodes", g.model, "spiking neurons" + drawn_here);
     }
-  const connection_rule rule = nest_rule(conn_spec, where);
   const bool same = pre == post;
   if (!rule.allow_autapses && !same)
     for (const auto id : pre.ids())
@@ -313,13 +316,22 @@ std::vector<connection> plan::drawn_pieces(const node_collection& pre, const nod
   const csr_connectivity drawn = build_connectivity(rule, source, target, seed, id, where);
   const auto at_from = offsets_of(from), at_to = offsets_of(to);
   std::vector<drawn_pairs> pairs(from.size() * to.size());
+  std::vector<json> specs(pairs.size(), syn_spec);  // each piece's syn_spec: its connections' values in its order
+  for (auto& spec : specs)
+    for (const auto& key : arrays.keys) spec[key] = json::array();
+  std::vector<std::uint64_t> earlier_to_target(arrays.empty() ? 0 : drawn.n_target, 0);
   for (index_t i = 0; i < drawn.n_source; ++i) {
     const std::size_t a = run_of(at_from, i);
     for (std::uint64_t k = drawn.row_ptr[i]; k < drawn.row_ptr[i + 1]; ++k) {
-      const std::size_t b = run_of(at_to, drawn.targets[k]);
+      const index_t t = drawn.targets[k];
+      const std::size_t b = run_of(at_to, t);
       drawn_pairs& p = pairs[a * to.size() + b];
       p.pre.push_back(static_cast<index_t>(i - at_from[a]));
-      p.post.push_back(static_cast<index_t>(drawn.targets[k] - at_to[b]));
+      p.post.push_back(static_cast<index_t>(t - at_to[b]));
+      if (arrays.empty()) continue;
+      const std::uint64_t v = arrays.value_index(i, k - drawn.row_ptr[i], k, t, earlier_to_target[t]++);
+      for (std::size_t key = 0; key < arrays.keys.size(); ++key)
+        specs[a * to.size() + b][arrays.keys[key]].push_back(arrays.flat[key][v]);
     }
   }
   std::vector<connection> pieces;
@@ -327,7 +339,9 @@ std::vector<connection> plan::drawn_pieces(const node_collection& pre, const nod
     for (std::size_t b = 0; b < to.size(); ++b) {
       drawn_pairs& p = pairs[a * to.size() + b];
       if (p.pre.empty()) continue;
-      pieces.push_back({from[a], to[b], conn_spec, syn_spec, std::make_shared<const drawn_pairs>(std::move(p))});
+      split_by_sign({from[a], to[b], conn_spec, std::move(specs[a * to.size() + b]),
+                     std::make_shared<const drawn_pairs>(std::move(p))},
+                    pieces);
     }
   return pieces;
 }

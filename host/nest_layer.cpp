@@ -251,7 +251,9 @@ void kernel::connect(const node_collection& pre, const node_collection& post, co
                      const json& syn_spec) {
   if (!syn_spec.is_object()) throw parameter_error("Connect", "syn_spec", syn_spec.dump(), "an object");
   // one connection per pair of Create() calls the collections span (host/nest_composite.cpp), all checked first
-  const std::vector<connection> pieces = plan_->connection_pieces(pre, post, conn_spec, syn_spec);
+  std::vector<connection> pieces = plan_->connection_pieces(pre, post, conn_spec, syn_spec);
+  for (auto& c : pieces) c.call = plan_->connect_calls;
+  ++plan_->connect_calls;
   if (plan_->sim) {  // between Simulate calls: built at the next one (host/nest_late_additions.cpp)
     for (const auto& c : pieces) plan_->check_late_connection(c);
     for (const auto& c : pieces) {

@@ -88,6 +88,7 @@ struct connection {
   node_collection pre, post;  // primitive collections
   json conn_spec, syn_spec;
   std::shared_ptr<const drawn_pairs> pairs;  // set: these pairs instead of drawing the rule
+  std::uint64_t call = 0;                    // the Connect it came from (kernel::connect numbers them)
 };
 
 // A NEST recordable of a neuron group as volley records it: NEST's value = volley's variable * scale + offset.
@@ -129,6 +130,7 @@ struct plan {
   std::uint64_t next_id = 1;
   std::vector<node_group> groups;
   std::vector<connection> connections;
+  std::uint64_t connect_calls = 0;  // Connect calls so far (connection::call)
   std::unique_ptr<network> net;
   std::unique_ptr<simulator> sim;
   double build_s = 0;

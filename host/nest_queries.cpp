@@ -169,6 +169,18 @@ std::uint64_t plan::slice_steps() const {
 
 namespace volley::nest::detail {
 
+namespace {
+
+// A delay of `steps` steps in ms as NEST reports it: tics (1000 per ms, NEST's default) over tics per ms, so 19
+// steps of 0.1 ms are 1.9, not 19 * 0.1 = 1.9000000000000001.
+double ms_of_steps(std::uint64_t steps, double resolution_ms) {
+  const double tics = std::round(resolution_ms * 1000.0);
+  if (tics < 1 || std::abs(tics - resolution_ms * 1000.0) > 1e-6 * tics) return double(steps) * resolution_ms;
+  return double(steps) * tics / 1000.0;
+}
+
+}  // namespace
+
 std::vector<plan::connection_row> plan::connection_rows(const node_collection& source, const node_collection& target,
                                                        const std::string& synapse_model, const char* call) const {
   if (!net) throw user_error(std::string(call) + ": the network is built at the first Simulate(); there is none yet");
@@ -194,15 +206,19 @@ std::vector<plan::connection_row> plan::connection_rows(const node_collection& s
         if (!inside(target, tgt)) continue;
         const double w = p.weights.empty() ? double(p.weight) : double(p.weights[k]);
         const double d = cd.continuous ? double(cd.steps) * options.resolution_ms - cd.offset_ms
-                                       : double(p.delays.empty() ? p.delay : p.delays[k]) * options.resolution_ms;
+                                       : ms_of_steps(p.delays.empty() ? p.delay : p.delays[k], options.resolution_ms);
         rows.push_back({src, tgt, w, d, &sm.name, ci, pi, k, synapse_id});
       }
     }
   }
   // NEST 3.10's order (measured): synapse model by model id, then source; a source's connections in the order they
-  // were made (the rows above are in Connect order, each row's targets ascending as all_to_all makes them)
-  std::stable_sort(rows.begin(), rows.end(), [](const connection_row& a, const connection_row& b) {
-    return a.synapse_id != b.synapse_id ? a.synapse_id < b.synapse_id : a.source < b.source;
+  // were made: Connect by Connect, targets ascending within one (as all_to_all makes them; the rows above are in
+  // Connect order, but one Connect may be several connections: over several Create() calls, or split by sign)
+  std::stable_sort(rows.begin(), rows.end(), [&](const connection_row& a, const connection_row& b) {
+    if (a.synapse_id != b.synapse_id) return a.synapse_id < b.synapse_id;
+    if (a.source != b.source) return a.source < b.source;
+    const std::uint64_t call_a = connections[a.connection].call, call_b = connections[b.connection].call;
+    return call_a != call_b ? call_a < call_b : a.target < b.target;
   });
   return rows;
 }
