@@ -339,9 +339,17 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
   if (pre.kind == device_kind::step_rate_generator) return connect_rate(c);
   const bool pre_neuron = pre.kind == device_kind::none, post_neuron = post.kind == device_kind::none;
   const json rule = c.conn_spec.is_object() ? c.conn_spec.value("rule", json("")) : c.conn_spec;
-  if (rule != "all_to_all")
-    throw parameter_error(where, "conn_spec", c.conn_spec.dump(), "\"all_to_all\" for a device (each target "
-                                                                  "gets its own copy of a generator's output)");
+  // generators into neurons: all_to_all (each target gets every generator's output: n generators, n copies) or
+  // one_to_one (generator i drives target i), as NEST
+  const bool generator = !pre_neuron && post_neuron && !is_recorder(pre.kind) &&
+                         pre.kind != device_kind::spike_recorder && pre.kind != device_kind::spike_dilutor;
+  if (rule != "all_to_all" && !(generator && rule == "one_to_one"))
+    throw parameter_error(where, "conn_spec", c.conn_spec.dump(),
+                          generator ? "\"all_to_all\" or \"one_to_one\" for generators into neurons"
+                                    : "\"all_to_all\" for a device");
+  if (rule == "one_to_one" && c.pre.count != c.post.count)
+    throw parameter_error(where, "conn_spec", "one_to_one", "as many pre (" + std::to_string(c.pre.count) +
+                                                                ") as post (" + std::to_string(c.post.count) + ") nodes");
   if (is_detector(post.kind)) {
     check_connection(c);  // N_channels may have changed since Connect
     connect_detector(c, traces, spikes);
@@ -409,7 +417,10 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
   const std::size_t index = static_cast<std::size_t>(&c - connections.data());
   const generator_context ctx{options.resolution_ms, min_delay_ms, options.rng_seed, static_cast<std::uint32_t>(index)};
   // kept (with the inputs' owner index + 1) so that a SetStatus after simulate() can lower it again
-  lowered_generators[index] = {selector(post, b, b + c.post.count), spec, ctx, {}, false, -kInfinity};
+  std::vector<std::string> copies;  // one lowering per generator: all its targets, or (one_to_one) its own
+  for (std::uint64_t k = 0; k < c.pre.count; ++k)
+    copies.push_back(rule == "one_to_one" ? selector(post, b + k, b + k + 1) : selector(post, b, b + c.post.count));
+  lowered_generators[index] = {std::move(copies), spec, ctx, {}, false, -kInfinity};
   if (sim) lowered_generators[index].from_ms = double(sim->current_step()) * options.resolution_ms;  // a late one
   lower_generator_connection(index, pre);
 }

@@ -110,7 +110,8 @@ void lower_train_generator(network& net, const node_group& g, const std::string&
       g.kind == device_kind::sinusoidal_gamma_generator && !p.at("individual_spike_trains").get<bool>();
   const auto targets = net.range(target).size();
   const std::string name = g.model + "_" + std::to_string(g.first_id) +
-                           (shared ? std::string(".shared") : ".train" + std::to_string(ctx.connection));
+                           (shared ? std::string(".shared") : ".train" + std::to_string(ctx.connection)) +
+                           (ctx.copy > 0 ? "_" + std::to_string(ctx.copy) : std::string());
   const index_t n = shared ? 1 : targets;
   switch (g.kind) {
     case device_kind::gamma_sup_generator: {
@@ -373,7 +374,8 @@ void lower_generator(network& net, const node_group& g, const std::string& targe
     case device_kind::pulsepacket_generator: {
       // One train for all targets (as NEST sends it): `activity` spikes per pulse at pulse_time + N(0, sdev^2),
       // each emitted at ceil(x / dt) dt + dt (NEST 3.10, measured), reaching the target d later; spikes emitted
-      // before dt are dropped. Drawn on the host from the stream (seed, input tag of the connection, pulse, 0).
+      // before dt are dropped. Drawn on the host from the stream (seed, input tag of the connection, pulse, copy:
+      // which of the connection's generators).
       if (number(p, "start") != 0 || number(p, "origin") != 0 || number(p, "stop") < nest_forever)
         throw parameter_error(where, "start/stop/origin", "set", "the defaults (not yet supported for this generator)");
       const auto pulses = number_list(p, "pulse_times", where);
@@ -382,7 +384,7 @@ void lower_generator(network& net, const node_group& g, const std::string& targe
       std::vector<double> times;
       for (std::size_t k = 0; k < pulses.size(); ++k) {
         rng::random_stream rs(ctx.seed, rng::make_tag(rng::purpose::input, rng::max_object_id - ctx.connection),
-                              static_cast<std::uint32_t>(k), 0);
+                              static_cast<std::uint32_t>(k), ctx.copy);
         for (std::uint32_t a = 0; a < activity; ++a) {
           const double x = pulses[k] + (sdev > 0 ? sdev * rs.normal() : 0.0);
           const double emitted = (std::ceil(x / dt - 1e-9) + 1) * dt;

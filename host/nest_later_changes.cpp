@@ -272,9 +272,17 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
   std::vector<generator_segment> history = generator_history[index_of(g)];
   if (history.empty() && std::isfinite(l.from_ms))  // an unchanged generator connected after a simulate()
     history.push_back({-std::numeric_limits<double>::infinity(), g.params});
+  // each of the connection's generators alone (its own streams, and names: ctx.copy)
+  auto lower_copies = [&](const node_group& as) {
+    generator_context ctx = l.ctx;
+    for (std::size_t k = 0; k < l.targets.size(); ++k) {
+      ctx.copy = static_cast<std::uint32_t>(k);
+      lower_generator(*net, as, l.targets[k], post, l.syn_spec, ctx);
+    }
+  };
   if (history.empty()) {  // as created
     net->begin_inputs(owner);
-    lower_generator(*net, g, l.target, post, l.syn_spec, l.ctx);
+    lower_copies(g);
     net->end_inputs();
     return;
   }
@@ -298,7 +306,7 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
     segment.params = p;
     net->begin_inputs(owner, l.tags);
     try {
-      lower_generator(*net, segment, l.target, post, l.syn_spec, l.ctx);
+      lower_copies(segment);
     } catch (...) {
       net->end_inputs();
       throw;

@@ -123,6 +123,7 @@ struct generator_context {
   double min_delay = 0.1;  // ms
   std::uint64_t seed = 1;
   std::uint32_t connection = 0;  // index of the connection (stream of pulsepacket_generator's draws)
+  std::uint32_t copy = 0;        // which of the connection's generators (each lowered alone)
 };
 
 struct plan {
@@ -172,7 +173,7 @@ struct plan {
   };
   std::vector<std::vector<generator_segment>> generator_history;  // per group; empty: never changed
   struct lowered_generator {  // per device -> neuron connection: what it was lowered with at build
-    std::string target;       // volley selector
+    std::vector<std::string> targets;  // volley selectors, one per generator of the connection (each lowered alone)
     json syn_spec;
     generator_context ctx;
     std::vector<std::uint32_t> tags;  // rng tags of its first lowering, reused by each segment

@@ -1,0 +1,143 @@
+// Several generators made by one Create() call (host/nest_build.cpp, host/nest_later_changes.cpp), against NEST 3.10
+// (tests/reference/nest_generator_copies.json, made by tools/nest_reference/make_generator_copy_references.py, which
+// stores the protocol replayed here). Connect(generators, targets, "all_to_all") gives every target the output of
+// every generator, "one_to_one" gives target i the output of generator i. Deterministic generators (dc, ac,
+// step_current, spike_generator): V_m at every sample and every parrot spike equal NEST's. Random ones (poisson,
+// pulsepacket): each generator its own stream, so counts match NEST's in distribution and no two trains coincide.
+// Planted bugs, caught (then removed): each target given one generator's output only (3 dc_generators: V_m -66.60
+// mV where NEST has -59.81 mV); every copy of a poisson_generator drawing the same stream.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "host/nest_layer.hpp"
+#include "tests/support/nest_reference.hpp"
+
+using namespace volley;
+using nest::json;
+using nest::node_collection;
+
+namespace {
+
+const json& reference() {
+  static const json ref = nest_ref::load_reference("nest_generator_copies");
+  return ref;
+}
+
+// A step's side: a whole group (its index) or a slice [group, begin, end).
+node_collection side(const std::vector<node_collection>& nodes, const json& s) {
+  if (s.is_number_integer()) return nodes[s.get<std::size_t>()];
+  return nodes[s[0].get<std::size_t>()].slice(s[1].get<std::uint64_t>(), s[2].get<std::uint64_t>());
+}
+
+struct replay {
+  nest::kernel k;
+  std::vector<node_collection> nodes;
+  explicit replay(const json& r) : k({.resolution_ms = r.at("dt").get<double>(), .local_num_threads = 1}) {
+    for (const auto& n : r.at("nodes")) nodes.push_back(k.create(n.at("model"), n.at("n"), n.at("params")));
+    for (const auto& s : r.at("steps")) {
+      if (s.contains("connect"))
+        k.connect(side(nodes, s.at("connect")[0]), side(nodes, s.at("connect")[1]), s.at("conn"), s.at("syn"));
+      else
+        k.simulate(s.at("simulate").get<double>());
+    }
+  }
+  json spikes() { return k.get_events(nodes.back()); }
+};
+
+// Spike times (ms) per sender.
+std::map<std::uint64_t, std::vector<double>> trains(const json& ev) {
+  std::map<std::uint64_t, std::vector<double>> out;
+  for (std::size_t i = 0; i < ev.at("senders").size(); ++i)
+    out[ev.at("senders")[i].get<std::uint64_t>()].push_back(ev.at("times")[i].get<double>());
+  return out;
+}
+
+std::uint64_t node_id(const json& r, std::size_t group, std::uint64_t offset) {
+  return r.at("first_ids")[group].get<std::uint64_t>() + offset;
+}
+
+TEST(NestGeneratorCopies, CurrentGeneratorsAddUpAsInNest) {
+  const json& r = reference();
+  replay run(r);
+  for (std::size_t i = 0; i < run.nodes.size(); ++i)
+    ASSERT_EQ(run.nodes[i].first_id, r.at("first_ids")[i].get<std::uint64_t>());
+  const json got = run.k.get_events(run.nodes[13]);
+  std::map<std::pair<std::uint64_t, long long>, double> vm;  // (sender, time in 0.1 ms) -> V_m (mV)
+  for (std::size_t i = 0; i < got.at("senders").size(); ++i)
+    vm[{got.at("senders")[i].get<std::uint64_t>(), std::llround(got.at("times")[i].get<double>() * 10)}] =
+        got.at("V_m")[i].get<double>();
+  const json& want = r.at("multimeter");
+  // NEST hands the samples of a run's last min_delay slice over only in the next run; volley has them at once
+  ASSERT_GE(vm.size(), want.at("senders").size());
+  ASSERT_GT(want.at("senders").size(), 1500u);
+  std::map<std::uint64_t, double> worst, spread;  // per target: largest difference to NEST, largest |V_m - E_L|
+  for (std::size_t i = 0; i < want.at("senders").size(); ++i) {
+    const auto key = std::make_pair(want.at("senders")[i].get<std::uint64_t>(),
+                                    std::llround(want.at("times")[i].get<double>() * 10));
+    ASSERT_TRUE(vm.count(key)) << "no sample of node " << key.first << " at " << key.second / 10.0 << " ms";
+    const double nest_vm = want.at("V_m")[i].get<double>();
+    worst[key.first] = std::max(worst[key.first], std::abs(vm[key] - nest_vm));
+    spread[key.first] = std::max(spread[key.first], std::abs(nest_vm + 70.0));
+  }
+  // targets: 3 dc_generators, 2 ac_generators, 2 step_current_generators one_to_one (two targets), 2 spike_generators
+  const char* what[] = {"3 dc_generators", "2 ac_generators", "step_current_generator 0", "step_current_generator 1",
+                        "2 spike_generators"};
+  ASSERT_EQ(worst.size(), 5u);
+  for (std::uint64_t t = 0; t < 5; ++t) {
+    const std::uint64_t id = node_id(r, 5, t);
+    EXPECT_LT(worst[id], 1e-6) << what[t] << ": largest V_m difference to NEST (mV)";
+    EXPECT_GT(spread[id], 1.0) << what[t] << ": the input moves V_m";
+  }
+}
+
+TEST(NestGeneratorCopies, SpikeGeneratorsOneToOneGiveNestsParrotSpikes) {
+  const json& r = reference();
+  replay run(r);
+  auto got = trains(run.spikes()), want = trains(r.at("spikes"));
+  for (std::uint64_t p = 0; p < 3; ++p) {
+    const std::uint64_t id = node_id(r, 6, p);
+    ASSERT_EQ(want[id].size(), 3u);
+    ASSERT_EQ(got[id].size(), want[id].size()) << "parrot " << id;
+    for (std::size_t i = 0; i < want[id].size(); ++i) EXPECT_NEAR(got[id][i], want[id][i], 1e-9) << id;
+  }
+}
+
+TEST(NestGeneratorCopies, RandomGeneratorsDrawOneStreamEach) {
+  const json& r = reference();
+  replay run(r);
+  auto got = trains(run.spikes()), want = trains(r.at("spikes"));
+  auto total = [&](std::map<std::uint64_t, std::vector<double>>& t, std::size_t group, std::uint64_t n) {
+    std::size_t sum = 0;
+    for (std::uint64_t i = 0; i < n; ++i) sum += t[node_id(r, group, i)].size();
+    return sum;
+  };
+  // 4 poisson_generators at 150 Hz one_to_one: each parrot 30 expected in 200 ms, sd sqrt(30)
+  const double mean4 = 4 * 150.0 * 0.2, mean5 = 5 * 80.0 * 0.2;
+  for (auto* t : {&got, &want}) {
+    EXPECT_NEAR(double(total(*t, 8, 4)), mean4, 4.5 * std::sqrt(mean4)) << (t == &got ? "volley" : "NEST");
+    EXPECT_NEAR(double(total(*t, 10, 1)), mean5, 4.5 * std::sqrt(mean5)) << (t == &got ? "volley" : "NEST");
+  }
+  for (std::uint64_t a = 0; a < 4; ++a) {
+    EXPECT_GT(got[node_id(r, 8, a)].size(), 10u);
+    for (std::uint64_t b = a + 1; b < 4; ++b)
+      EXPECT_NE(got[node_id(r, 8, a)], got[node_id(r, 8, b)]) << "parrots " << a << " and " << b << " repeat one stream";
+  }
+  // 5 poisson_generators all_to_all into one parrot: 5 streams, so nearly every spike at its own time (one shared
+  // stream would give ~16 distinct times, each 5 times)
+  const auto& merged = got[node_id(r, 10, 0)];
+  EXPECT_GT(std::set<double>(merged.begin(), merged.end()).size(), 50u);
+  // 2 pulsepacket_generators (3 pulses of 6 spikes each) into one parrot: 36 spikes in NEST and volley
+  const auto& packets = got[node_id(r, 12, 0)];
+  EXPECT_EQ(want[node_id(r, 12, 0)].size(), 36u);
+  EXPECT_EQ(packets.size(), 36u);
+  EXPECT_GT(std::set<double>(packets.begin(), packets.end()).size(), 25u);
+}
+
+}  // namespace
