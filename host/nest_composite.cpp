@@ -20,6 +20,7 @@
 #include "host/nest_layer.hpp"
 #include "host/nest_layer_detail.hpp"
 #include "host/nest_syn_arrays.hpp"
+#include "host/nest_synapses.hpp"
 
 namespace volley::nest {
 
@@ -229,8 +230,15 @@ std::vector<connection> plan::split_connection(const node_collection& pre, const
                                                const json& conn_spec, const json& syn_spec) const {
   const std::vector<node_collection> from = runs(pre, "Connect (pre)"), to = runs(post, "Connect (post)");
   const std::string rule = rule_name(conn_spec);
-  if (rule != "one_to_one" && !listed_keys(syn_spec).empty())  // NEST's arrays: drawn at Connect, values by shape
-    return drawn_pieces(pre, post, from, to, conn_spec, syn_spec, "Connect(" + rule + " with syn_spec arrays)");
+  if (rule != "one_to_one" && !listed_keys(syn_spec).empty()) {  // NEST's arrays: drawn at Connect, values by shape
+    const std::string where = "Connect(" + rule + " with syn_spec arrays)";
+    const synapse_model& model = synapse_model_of(synapse_models, syn_spec, where);
+    // gap, rate and sic connections take one value per key: refused by their own checks below
+    if (!is_rate_synapse(model) && !is_gap_synapse(model) && !is_sic_synapse(model)) {
+      check_connect_syn_keys(model, syn_spec, where);  // a common property (a list, say) is no per-connection value
+      return drawn_pieces(pre, post, from, to, conn_spec, syn_spec, where);
+    }
+  }
   if (from.size() == 1 && to.size() == 1) {
     std::vector<connection> one;
     if (rule == "one_to_one")
