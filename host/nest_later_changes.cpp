@@ -345,6 +345,16 @@ void plan::set_connections(const node_collection& source, const node_collection&
       throw parameter_error(call, "weight[" + std::to_string(i) + "]", v.dump(), "a number (NEST's weight unit)");
     const connection& c = connections[r.connection];
     const node_group& post = group_of(c.post, call);
+    if (r.projection == no_projection) {  // a device's connection: lowered at build with its weight
+      if (v.get<double>() != r.weight)
+        throw parameter_error(call, "weight", v.dump(),
+                              "unchanged (" + number_text(r.weight) + ") for the connection " + std::to_string(r.source) +
+                                  " -> " + std::to_string(r.target) + " from or to a " +
+                                  (group_of(c.pre, call).kind != device_kind::none ? group_of(c.pre, call).model
+                                                                                   : post.model) +
+                                  " (volley sets a device connection's weight at Connect)");
+      continue;
+    }
     if (synapse_model_of(synapse_models, c.syn_spec, call).origin == "static_synapse_hom_w")  // or a copy of it
       throw parameter_error(call, "weight", v.dump(), "unchanged per connection for " + *r.model + " (as NEST: its "
                                                       "weight is the model's, set by CopyModel or SetDefaults)");

@@ -256,12 +256,16 @@ struct plan {
     std::uint64_t source, target;  // global ids
     double weight, delay;          // as GetConnections reports them (ms)
     const std::string* model;
-    std::size_t connection, projection;
-    std::uint64_t synapse;         // index into the projection's rows
+    std::size_t connection, projection;  // projection: no_projection for a device's connection
+    std::uint64_t synapse;         // index into the projection's rows (a device's: the pair's index in its Connect)
     std::size_t synapse_id;        // NEST's synapse_modelid (nest_synapse_id)
+    int block = 0;                 // NEST's listing: 0 between neurons, 1 neurons into devices, 2 from devices
   };
+  static constexpr std::size_t no_projection = static_cast<std::size_t>(-1);
   std::vector<connection_row> connection_rows(const node_collection& source, const node_collection& target,
                                               const std::string& synapse_model, const char* call) const;
+  void device_rows(const node_collection& source, const node_collection& target, const std::string& synapse_model,
+                   const char* call, std::vector<connection_row>& rows) const;
   json connections_between(const node_collection& source, const node_collection& target,
                            const std::string& synapse_model) const;
   void set_connections(const node_collection& source, const node_collection& target, const std::string& synapse_model,

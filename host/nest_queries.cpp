@@ -2,6 +2,7 @@
 // weight_recorder's events (host/nest_layer_detail.hpp).
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <tuple>
 
 #include "engine/error.hpp"
@@ -171,13 +172,9 @@ namespace volley::nest::detail {
 
 namespace {
 
-// A delay of `steps` steps in ms as NEST reports it: tics (1000 per ms, NEST's default) over tics per ms, so 19
-// steps of 0.1 ms are 1.9, not 19 * 0.1 = 1.9000000000000001.
-double ms_of_steps(std::uint64_t steps, double resolution_ms) {
-  const double tics = std::round(resolution_ms * 1000.0);
-  if (tics < 1 || std::abs(tics - resolution_ms * 1000.0) > 1e-6 * tics) return double(steps) * resolution_ms;
-  return double(steps) * tics / 1000.0;
-}
+// A delay of `steps` steps in ms as NEST 3.10 reports it: steps times the resolution (19 x 0.1 ms:
+// 1.9000000000000001, 15 x 0.1 ms: 1.5; measured).
+double ms_of_steps(std::uint64_t steps, double resolution_ms) { return double(steps) * resolution_ms; }
 
 }  // namespace
 
@@ -207,20 +204,62 @@ std::vector<plan::connection_row> plan::connection_rows(const node_collection& s
         const double w = p.weights.empty() ? double(p.weight) : double(p.weights[k]);
         const double d = cd.continuous ? double(cd.steps) * options.resolution_ms - cd.offset_ms
                                        : ms_of_steps(p.delays.empty() ? p.delay : p.delays[k], options.resolution_ms);
-        rows.push_back({src, tgt, w, d, &sm.name, ci, pi, k, synapse_id});
+        rows.push_back({src, tgt, w, d, &sm.name, ci, pi, k, synapse_id, 0});
       }
     }
   }
-  // NEST 3.10's order (measured): synapse model by model id, then source; a source's connections in the order they
-  // were made: Connect by Connect, targets ascending within one (as all_to_all makes them; the rows above are in
-  // Connect order, but one Connect may be several connections: over several Create() calls, or split by sign)
+  device_rows(source, target, synapse_model, call, rows);
+  // NEST 3.10's order (measured): synapse model by model id; per model the connections between neurons, then those
+  // of neurons into devices, then those from devices. Between neurons: by source, a source's connections in the
+  // order they were made: Connect by Connect, targets ascending within one (as all_to_all makes them; one Connect
+  // may be several connections: over several Create() calls, or split by sign). Those of devices likewise, but by
+  // target, then source, when GetConnections names targets.
+  const bool by_target = !target.empty();
   std::stable_sort(rows.begin(), rows.end(), [&](const connection_row& a, const connection_row& b) {
     if (a.synapse_id != b.synapse_id) return a.synapse_id < b.synapse_id;
+    if (a.block != b.block) return a.block < b.block;
+    if (a.block > 0 && by_target && a.target != b.target) return a.target < b.target;
     if (a.source != b.source) return a.source < b.source;
     const std::uint64_t call_a = connections[a.connection].call, call_b = connections[b.connection].call;
     return call_a != call_b ? call_a < call_b : a.target < b.target;
   });
   return rows;
+}
+
+// The connections from and to devices (generators into neurons, neurons into recorders and detectors, a multimeter
+// into neurons), which volley lowers without a projection: NEST lists them with the weight and delay they were made
+// with (the synapse model's defaults where not given). Gap, rate and other connections without a projection are not
+// listed yet.
+void plan::device_rows(const node_collection& source, const node_collection& target, const std::string& synapse_model,
+                       const char* call, std::vector<connection_row>& rows) const {
+  auto inside = [](const node_collection& nodes, std::uint64_t id) { return nodes.empty() || nodes.contains(id); };
+  for (std::size_t ci = 0; ci < connections.size(); ++ci) {
+    if (projection_of[ci] >= 0) continue;
+    const connection& c = connections[ci];
+    if (group_of(c.pre, call).kind == device_kind::none && group_of(c.post, call).kind == device_kind::none) continue;
+    const detail::synapse_model& sm = synapse_model_of(synapse_models, c.syn_spec, call);
+    if (!synapse_model.empty() && sm.name != synapse_model) continue;
+    // one value, a list with one per connection (one_to_one), or the model's default
+    auto value = [&](const char* key, std::uint64_t i) {
+      const json& v = c.syn_spec.contains(key) ? c.syn_spec.at(key) : sm.params.value(key, json(1.0));
+      const json& one = v.is_array() && i < v.size() ? v[i] : v;
+      return one.is_number() ? one.get<double>() : std::numeric_limits<double>::quiet_NaN();
+    };
+    const bool one_to_one = nest_rule(c.conn_spec, call).kind == rule_kind::one_to_one;
+    const std::uint64_t n = one_to_one ? std::min(c.pre.count, c.post.count) : c.pre.count * c.post.count;
+    const std::size_t synapse_id = nest_synapse_id(synapse_models, sm.name);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const std::uint64_t src = c.pre.first_id + (one_to_one ? i : i / c.post.count);
+      const std::uint64_t tgt = c.post.first_id + (one_to_one ? i : i % c.post.count);
+      if (!inside(source, src) || !inside(target, tgt)) continue;
+      const double d = value("delay", i);
+      const double steps = std::round(d / options.resolution_ms);
+      rows.push_back({src, tgt, value("weight", i),
+                      std::isfinite(d) && steps >= 0 ? ms_of_steps(static_cast<std::uint64_t>(steps), options.resolution_ms) : d,
+                      &sm.name, ci, no_projection, i, synapse_id,
+                      group_of(c.pre, call).kind != device_kind::none ? 2 : 1});
+    }
+  }
 }
 
 json plan::connections_between(const node_collection& source, const node_collection& target,
@@ -235,7 +274,7 @@ json plan::connections_between(const node_collection& source, const node_collect
     out["weight"].push_back(r.weight);
     out["delay"].push_back(r.delay);
     out["synapse_model"].push_back(*r.model);
-    refs.push_back({&net->projections()[r.projection], r.synapse});
+    refs.push_back({r.projection == no_projection ? nullptr : &net->projections()[r.projection], r.synapse});
   }
   add_synapse_state(out, refs);
   return out;

@@ -403,20 +403,20 @@ std::uint64_t volume_transmitter_id(const json& merged, const std::string& where
 
 void add_synapse_state(json& out, const std::vector<synapse_ref>& synapses) {
   auto any = [&](auto pred) { return std::any_of(synapses.begin(), synapses.end(), pred); };
-  if (any([](const synapse_ref& s) { return s.p->facetshw(); })) {
+  if (any([](const synapse_ref& s) { return s.p && s.p->facetshw(); })) {
     for (const char* key : {"synapse_id", "next_readout_time", "a_causal", "a_acausal"}) out[key] = json::array();
     for (const auto& s : synapses) {
-      const auto* f = s.p->facetshw() ? &s.p->stdp_facetshw_synapses[s.k] : nullptr;
+      const auto* f = s.p && s.p->facetshw() ? &s.p->stdp_facetshw_synapses[s.k] : nullptr;
       out["synapse_id"].push_back(f ? json(f->synapse_id) : json(nullptr));
       out["next_readout_time"].push_back(f ? json(f->next_readout) : json(nullptr));
       out["a_causal"].push_back(f ? json(f->a_causal) : json(nullptr));
       out["a_acausal"].push_back(f ? json(f->a_acausal) : json(nullptr));
     }
   }
-  if (any([](const synapse_ref& s) { return s.p->dopamine(); })) {
+  if (any([](const synapse_ref& s) { return s.p && s.p->dopamine(); })) {
     for (const char* key : {"c", "n", "Kplus"}) out[key] = json::array();
     for (const auto& s : synapses) {  // as of the synapse's last update (NEST's too)
-      const auto* d = s.p->dopamine() ? &s.p->stdp_dopamine_synapses[s.k] : nullptr;
+      const auto* d = s.p && s.p->dopamine() ? &s.p->stdp_dopamine_synapses[s.k] : nullptr;
       out["c"].push_back(d ? json(d->c) : json(nullptr));
       out["n"].push_back(d ? json(d->n) : json(nullptr));
       out["Kplus"].push_back(d ? json(d->kplus) : json(nullptr));

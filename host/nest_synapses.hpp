@@ -43,7 +43,7 @@ std::uint64_t volume_transmitter_id(const json& merged, const std::string& where
 // synapse_id, next_readout_time, a_causal, a_acausal (stdp_facetshw_synapse_hom), c, n, Kplus
 // (stdp_dopamine_synapse); null for the synapses of other models.
 struct synapse_ref {
-  const projection* p;
+  const projection* p;  // null: a device's connection (no synapse state)
   std::uint64_t k;
 };
 void add_synapse_state(json& out, const std::vector<synapse_ref>& synapses);

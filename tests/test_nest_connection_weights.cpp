@@ -56,7 +56,9 @@ replayed replay(nest::kernel& k) {
   for (const auto& s : r.at("steps")) {
     if (s.contains("simulate")) {
       k.simulate(s.at("simulate").get<double>());
-      out.weights_after.push_back(as_rows(k.get_connections(), true));
+      // NEST's query: GetConnections(source=neurons, target=neurons), the parrots and the three targets
+      const nest::node_collection neurons = out.nodes[4] + out.nodes[5] + out.nodes[6] + out.nodes[7];
+      out.weights_after.push_back(as_rows(k.get_connections(neurons, neurons), true));
       continue;
     }
     const std::string model = s.at("synapse_model").is_null() ? "" : s.at("synapse_model").get<std::string>();

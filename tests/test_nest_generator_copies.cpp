@@ -4,8 +4,11 @@
 // every generator, "one_to_one" gives target i the output of generator i. Deterministic generators (dc, ac,
 // step_current, spike_generator): V_m at every sample and every parrot spike equal NEST's. Random ones (poisson,
 // pulsepacket): each generator its own stream, so counts match NEST's in distribution and no two trains coincide.
+// GetConnections lists the connections from the generators and the multimeter and into the spike_recorder as NEST
+// does: weight, delay (steps x resolution: 1.23 ms gives 1.2000000000000002), synapse model and NEST's order.
 // Planted bugs, caught (then removed): each target given one generator's output only (3 dc_generators: V_m -66.60
-// mV where NEST has -59.81 mV); every copy of a poisson_generator drawing the same stream.
+// mV where NEST has -59.81 mV); every copy of a poisson_generator drawing the same stream; the devices' connections
+// listed by source when targets are named; delays as tics / 1000 (1.7 instead of 1.7000000000000002).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -16,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/error.hpp"
 #include "host/nest_layer.hpp"
 #include "tests/support/nest_reference.hpp"
 
@@ -107,6 +111,40 @@ TEST(NestGeneratorCopies, SpikeGeneratorsOneToOneGiveNestsParrotSpikes) {
     ASSERT_EQ(got[id].size(), want[id].size()) << "parrot " << id;
     for (std::size_t i = 0; i < want[id].size(); ++i) EXPECT_NEAR(got[id][i], want[id][i], 1e-9) << id;
   }
+}
+
+TEST(NestGeneratorCopies, GetConnectionsListsTheDevicesConnectionsInNestsOrder) {
+  const json& r = reference();
+  replay run(r);
+  auto query_side = [&](const json& s) { return s.is_null() ? node_collection{} : side(run.nodes, s); };
+  std::size_t compared = 0;
+  for (const auto& q : r.at("queries")) {
+    const json c = run.k.get_connections(query_side(q.at("source")), query_side(q.at("target")));
+    json rows = json::array();
+    for (std::size_t i = 0; i < c.at("source").size(); ++i)
+      rows.push_back({c.at("source")[i], c.at("target")[i], c.at("weight")[i], c.at("delay")[i],
+                      c.at("synapse_model")[i]});
+    EXPECT_EQ(rows, q.at("rows")) << "GetConnections(source " << q.at("source") << ", target " << q.at("target") << ")";
+    ++compared;
+  }
+  EXPECT_EQ(compared, 9u);
+  EXPECT_EQ(r.at("queries")[0].at("rows").size(), 43u);
+}
+
+TEST(NestGeneratorCopies, DeviceConnectionsKeepTheirWeight) {
+  const json& r = reference();
+  replay run(r);
+  const node_collection dc = run.nodes[0], none;
+  run.k.set_connections(dc, none, {{"weight", 1.0}});  // unchanged: accepted
+  try {
+    run.k.set_connections(dc, none, {{"weight", 2.0}});
+    ADD_FAILURE() << "a generator connection's weight changed without an error";
+  } catch (const parameter_error& e) {
+    EXPECT_EQ(e.parameter_name, "weight");
+    EXPECT_NE(std::string(e.what()).find("dc_generator"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unchanged (1)"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(run.k.get_connections(dc, none).at("weight"), json({1.0, 1.0, 1.0}));
 }
 
 TEST(NestGeneratorCopies, RandomGeneratorsDrawOneStreamEach) {

@@ -95,7 +95,7 @@ def main():
     queries = []
     for q in QUERIES:
         c = nest.GetConnections(source=collection(q["source"]), target=collection(q["target"]))
-        rows = [[int(a), int(b), float(w), round(float(d), 9)] for a, b, w, d in
+        rows = [[int(a), int(b), float(w), float(d)] for a, b, w, d in
                 zip(c.get("source"), c.get("target"), c.get("weight"), c.get("delay"))]
         queries.append(dict(q, rows=rows))
     mm = nodes[MM].get("events")
