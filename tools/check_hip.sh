@@ -5,10 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install_deps.sh --hip
 dir=build-hip
-# The C++ side at -O0 (the release stage already compiles it optimised; here it only has to run a 20 ms check);
-# hipcc compiles kernels/gpu/*.cu for gfx90a at -O1 (a real HIP build: -O3, cmake/volley_gpu.cmake): the same
-# sources through the same front end and device back end, in about half the time; nothing runs on an AMD GPU here.
-cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0 -DVOLLEY_GPU=hip -DVOLLEY_HIP_OPT=-O1 \
+# The C++ side at -O0 with clang (the release stage already compiles it optimised with GCC; here it only has to run
+# a 20 ms check; clang 14 at -O0: 162 CPU-s, GCC 12: 256); hipcc compiles kernels/gpu/*.cu for gfx90a at -O1 (a
+# real HIP build: -O3, cmake/volley_gpu.cmake): the same sources through the same front end and device back end,
+# in about half the time; nothing runs on an AMD GPU here.
+cxx=()
+if command -v clang++ > /dev/null 2>&1; then cxx=(-DCMAKE_CXX_COMPILER=clang++); fi
+cmake -S . -B "$dir" "${cxx[@]}" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0 -DVOLLEY_GPU=hip -DVOLLEY_HIP_OPT=-O1 \
   -DVOLLEY_BUILD_TESTS=OFF \
   -DVOLLEY_BUILD_BENCH=OFF \
   > "$dir.log" 2>&1 || { cat "$dir.log"; exit 1; }
