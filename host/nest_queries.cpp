@@ -97,8 +97,11 @@ json plan::recorded_events(const node_collection& recorder) const {
   const node_group& g = group_of(recorder, "GetEvents");
   if (g.kind == device_kind::spin_detector) return spin_events(g);
   if (!is_recorder(g.kind))
-    throw parameter_error("GetEvents", "nodes", g.model, is_detector(g.kind) ? "a recorder (" + g.model + "'s results "
-                                                                               "are in GetStatus)" : "a recorder");
+    throw parameter_error("GetEvents", "nodes", g.model,
+                          is_detector(g.kind) ? "a recorder (" + g.model +
+                                                    "'s results "
+                                                    "are in GetStatus)"
+                                              : "a recorder");
   json out = {{"senders", json::array()}, {"times", json::array()}};
   if (!sim) return out;
   const auto& rec = sim->record();
@@ -143,8 +146,8 @@ json plan::recorded_events(const node_collection& recorder) const {
       const std::int64_t at = std::llround(t.times_ms[s] / dt);
       if (at < 1 || !windows.at(std::uint64_t(at)).contains(at)) continue;
       for (std::size_t i = 0; i < src.end - src.begin; ++i)
-        samples.push_back({std::uint64_t(at - 1) / slice, groups[src.group].first_id + src.begin + i,
-                           std::uint64_t(at), n, s, i});
+        samples.push_back(
+            {std::uint64_t(at - 1) / slice, groups[src.group].first_id + src.begin + i, std::uint64_t(at), n, s, i});
     }
   }
   std::sort(samples.begin(), samples.end(), [](const sample& a, const sample& b) {
@@ -179,7 +182,7 @@ double ms_of_steps(std::uint64_t steps, double resolution_ms) { return double(st
 }  // namespace
 
 std::vector<plan::connection_row> plan::connection_rows(const node_collection& source, const node_collection& target,
-                                                       const std::string& synapse_model, const char* call) const {
+                                                        const std::string& synapse_model, const char* call) const {
   if (!net) throw user_error(std::string(call) + ": the network is built at the first Simulate(); there is none yet");
   auto inside = [](const node_collection& nodes, std::uint64_t id) { return nodes.empty() || nodes.contains(id); };
   std::vector<connection_row> rows;
@@ -252,11 +255,10 @@ void plan::device_rows(const node_collection& source, const node_collection& tar
       const std::uint64_t src = c.pre.first_id + (one_to_one ? i : i / c.post.count);
       const std::uint64_t tgt = c.post.first_id + (one_to_one ? i : i % c.post.count);
       if (!inside(source, src) || !inside(target, tgt)) continue;
-      const double d = value("delay", i);
-      const double steps = std::round(d / options.resolution_ms);
-      rows.push_back({src, tgt, value("weight", i),
-                      std::isfinite(d) && steps >= 0 ? ms_of_steps(static_cast<std::uint64_t>(steps), options.resolution_ms) : d,
-                      &sm.name, ci, no_projection, i, synapse_id,
+      const double d = value("delay", i), steps = std::round(d / options.resolution_ms);  // NEST rounds to steps
+      const double reported =
+          std::isfinite(d) && steps >= 0 ? ms_of_steps(static_cast<std::uint64_t>(steps), options.resolution_ms) : d;
+      rows.push_back({src, tgt, value("weight", i), reported, &sm.name, ci, no_projection, i, synapse_id,
                       group_of(c.pre, call).kind != device_kind::none ? 2 : 1});
     }
   }
@@ -265,8 +267,11 @@ void plan::device_rows(const node_collection& source, const node_collection& tar
 json plan::connections_between(const node_collection& source, const node_collection& target,
                                const std::string& synapse_model) const {
   const std::vector<connection_row> rows = connection_rows(source, target, synapse_model, "GetConnections");
-  json out = {{"source", json::array()}, {"target", json::array()}, {"weight", json::array()},
-              {"delay", json::array()}, {"synapse_model", json::array()}};
+  json out = {{"source", json::array()},
+              {"target", json::array()},
+              {"weight", json::array()},
+              {"delay", json::array()},
+              {"synapse_model", json::array()}};
   std::vector<synapse_ref> refs;
   for (const auto& r : rows) {
     out["source"].push_back(r.source);
@@ -299,13 +304,13 @@ json plan::weight_events(const node_group& recorder) const {
     const projection& p = net->projections()[static_cast<std::size_t>(projection_of[ci])];
     const node_group& pre = group_of(connections[ci].pre, "GetEvents");
     const node_group& post = group_of(connections[ci].post, "GetEvents");
-    const std::size_t synapse_id = nest_synapse_id(
-        synapse_models, synapse_model_of(synapse_models, connections[ci].syn_spec, "GetEvents").name);
+    const std::size_t synapse_id =
+        nest_synapse_id(synapse_models, synapse_model_of(synapse_models, connections[ci].syn_spec, "GetEvents").name);
     for (std::size_t k = 0; k < p.weight_log.size(); ++k) {
       const auto& e = p.weight_log[k];
       if (!windows.at(e.step).contains(static_cast<std::int64_t>(e.step) + 1)) continue;  // the spike's stamp
-      ev.push_back({e.step / slice, pre.first_id + p.source_range.begin + e.source_row, e.step, synapse_id,
-                    e.copy, ci, k, post.first_id + p.target_range.begin + e.target, double(e.weight)});
+      ev.push_back({e.step / slice, pre.first_id + p.source_range.begin + e.source_row, e.step, synapse_id, e.copy, ci,
+                    k, post.first_id + p.target_range.begin + e.target, double(e.weight)});
     }
   }
   std::sort(ev.begin(), ev.end(), [](const event& a, const event& b) {
@@ -316,7 +321,8 @@ json plan::weight_events(const node_group& recorder) const {
     return std::tie(a.slice, a.sender, a.step, a.synapse_id, a.copy, a.connection, a.order) <
            std::tie(b.slice, b.sender, b.step, b.synapse_id, b.copy, b.connection, b.order);
   });
-  json out = {{"senders", json::array()}, {"targets", json::array()}, {"times", json::array()}, {"weights", json::array()}};
+  json out = {
+      {"senders", json::array()}, {"targets", json::array()}, {"times", json::array()}, {"weights", json::array()}};
   for (const auto& e : ev) {
     out["senders"].push_back(e.sender);
     out["targets"].push_back(e.target);

@@ -31,9 +31,8 @@ std::string dims_text(std::uint64_t rows, std::uint64_t cols) {
 
 }  // namespace
 
-std::uint64_t connection_arrays::value_index(std::uint64_t source, std::uint64_t position_in_row,
-                                             std::uint64_t entry, std::uint64_t target,
-                                             std::uint64_t earlier_to_target) const {
+std::uint64_t connection_arrays::value_index(std::uint64_t source, std::uint64_t position_in_row, std::uint64_t entry,
+                                             std::uint64_t target, std::uint64_t earlier_to_target) const {
   switch (shape) {
     case array_shape::post_by_pre: return target * columns + source;
     case array_shape::post_by_indegree: return target * columns + earlier_to_target;
@@ -67,22 +66,21 @@ connection_arrays read_connection_arrays(const std::string& rule, const connecti
   for (const auto& [key, value] : syn_spec.items()) {
     if (!value.is_array()) continue;
     const bool nested = !value.empty() && value.front().is_array();
-    if (rule != "all_to_all" && rule != "fixed_indegree" && rule != "fixed_outdegree" &&
-        rule != "fixed_total_number")
+    if (rule != "all_to_all" && rule != "fixed_indegree" && rule != "fixed_outdegree" && rule != "fixed_total_number")
       wrong_shape(where, key, value,
                   nested ? "two-dimensional arrays only with rule all_to_all, fixed_indegree or fixed_outdegree"
                          : "one-dimensional arrays only with rule one_to_one or fixed_total_number");
-    const std::string want =
-        two_d ? "an array of dimension " + dims_text(rows, out.columns) +
-                    (out.shape == array_shape::pre_by_outdegree ? " (n_sources x outdegree)"
-                     : out.shape == array_shape::post_by_indegree ? " (n_target x indegree)"
-                                                                   : " (n_target x n_sources)")
-              : "an array of dimension " + std::to_string(rows);
+    const std::string want = two_d ? "an array of dimension " + dims_text(rows, out.columns) +
+                                         (out.shape == array_shape::pre_by_outdegree   ? " (n_sources x outdegree)"
+                                          : out.shape == array_shape::post_by_indegree ? " (n_target x indegree)"
+                                                                                       : " (n_target x n_sources)")
+                                   : "an array of dimension " + std::to_string(rows);
     if (two_d != nested && !value.empty())
       wrong_shape(where, key, value,
                   two_d ? want + " (one-dimensional arrays only with rule one_to_one or fixed_total_number)"
-                        : want + " (two-dimensional arrays only with rule all_to_all, fixed_indegree or "
-                                 "fixed_outdegree)");
+                        : want +
+                              " (two-dimensional arrays only with rule all_to_all, fixed_indegree or "
+                              "fixed_outdegree)");
     json flat = json::array();
     if (!two_d) {
       if (value.size() != rows) wrong_shape(where, key, value, want);

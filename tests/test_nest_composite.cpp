@@ -17,24 +17,19 @@
 
 #include "engine/error.hpp"
 #include "host/nest_layer.hpp"
+#include "tests/support/nest_collections.hpp"
 #include "tests/support/nest_reference.hpp"
 
 using namespace volley;
 using nest::json;
 using nest::node_collection;
+using nest_ref::collection;
 
 namespace {
 
 const json& reference() {
   static const json ref = nest_ref::load_reference("nest_composite");
   return ref;
-}
-
-node_collection collection(const std::vector<node_collection>& nodes, const json& ranges) {
-  node_collection out;
-  for (const auto& r : ranges)
-    out = out + nodes[r[0].get<std::size_t>()].slice(r[1].get<std::uint64_t>(), r[2].get<std::uint64_t>());
-  return out;
 }
 
 std::vector<double> as_doubles(const json& values) {
@@ -48,7 +43,8 @@ TEST(NestComposite, ReplayGivesNestsIdsConnectionsVoltagesAndSpikes) {
   nest::kernel k({.resolution_ms = r.at("dt").get<double>(), .local_num_threads = 1});
   std::vector<node_collection> nodes;
   for (const auto& n : r.at("nodes")) nodes.push_back(k.create(n.at("model"), n.at("n"), n.at("params")));
-  for (std::size_t i = 0; i < nodes.size(); ++i) ASSERT_EQ(nodes[i].first_id, r.at("first_ids")[i].get<std::uint64_t>());
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    ASSERT_EQ(nodes[i].first_id, r.at("first_ids")[i].get<std::uint64_t>());
   for (std::size_t i = 0; i < r.at("collections").size(); ++i) {
     const auto ids = collection(nodes, r.at("collections")[i]).ids();
     EXPECT_EQ(json(ids), r.at("collection_ids")[i]) << "collection " << i;
@@ -75,7 +71,8 @@ TEST(NestComposite, ReplayGivesNestsIdsConnectionsVoltagesAndSpikes) {
   for (std::size_t run = 0; run < vm_after.size(); ++run) {
     const auto want = as_doubles(r.at("vm_after_each_simulate")[run]);
     ASSERT_EQ(vm_after[run].size(), want.size());
-    for (std::size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(vm_after[run][i], want[i], 1e-6) << "run " << run << " node " << i;
+    for (std::size_t i = 0; i < want.size(); ++i)
+      EXPECT_NEAR(vm_after[run][i], want[i], 1e-6) << "run " << run << " node " << i;
   }
   const json ev = k.get_events(nodes[4]);
   const json& want = r.at("spikes");
@@ -191,10 +188,10 @@ struct populations {
 TEST(NestComposite, FixedIndegreeOverSeveralPreCallsDrawsFromTheWholeCollection) {
   populations n(1);
   const node_collection pre = n.p1 + n.p2;
-  n.k.connect(pre, n.p3, {{"rule", "fixed_indegree"}, {"indegree", 20}, {"allow_multapses", false}},
-              {{"weight", 5.0}});
-  n.k.connect(pre, pre, {{"rule", "fixed_indegree"}, {"indegree", 30}, {"allow_autapses", false},
-                         {"allow_multapses", false}}, {{"weight", 1.0}, {"synapse_model", "static_synapse"}});
+  n.k.connect(pre, n.p3, {{"rule", "fixed_indegree"}, {"indegree", 20}, {"allow_multapses", false}}, {{"weight", 5.0}});
+  n.k.connect(pre, pre,
+              {{"rule", "fixed_indegree"}, {"indegree", 30}, {"allow_autapses", false}, {"allow_multapses", false}},
+              {{"weight", 1.0}, {"synapse_model", "static_synapse"}});
   n.k.simulate(0.0);
   const tally into3 = count(n.k.get_connections(pre, n.p3));
   ASSERT_EQ(into3.in.size(), n.p3.size());

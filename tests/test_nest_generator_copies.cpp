@@ -21,11 +21,13 @@
 
 #include "engine/error.hpp"
 #include "host/nest_layer.hpp"
+#include "tests/support/nest_collections.hpp"
 #include "tests/support/nest_reference.hpp"
 
 using namespace volley;
 using nest::json;
 using nest::node_collection;
+using nest_ref::collection;
 
 namespace {
 
@@ -34,26 +36,8 @@ const json& reference() {
   return ref;
 }
 
-// A step's side: a whole group (its index) or a slice [group, begin, end).
-node_collection side(const std::vector<node_collection>& nodes, const json& s) {
-  if (s.is_number_integer()) return nodes[s.get<std::size_t>()];
-  return nodes[s[0].get<std::size_t>()].slice(s[1].get<std::uint64_t>(), s[2].get<std::uint64_t>());
-}
-
-struct replay {
-  nest::kernel k;
-  std::vector<node_collection> nodes;
-  explicit replay(const json& r) : k({.resolution_ms = r.at("dt").get<double>(), .local_num_threads = 1}) {
-    for (const auto& n : r.at("nodes")) nodes.push_back(k.create(n.at("model"), n.at("n"), n.at("params")));
-    for (const auto& s : r.at("steps")) {
-      if (s.contains("connect"))
-        k.connect(side(nodes, s.at("connect")[0]), side(nodes, s.at("connect")[1]), s.at("conn"), s.at("syn"));
-      else
-        k.simulate(s.at("simulate").get<double>());
-    }
-  }
-  json spikes() { return k.get_events(nodes.back()); }
-};
+// The spike_recorder's events (the protocol's last node).
+json spikes_of(nest_ref::protocol_replay& run) { return run.k.get_events(run.nodes.back()); }
 
 // Spike times (ms) per sender.
 std::map<std::uint64_t, std::vector<double>> trains(const json& ev) {
@@ -69,7 +53,7 @@ std::uint64_t node_id(const json& r, std::size_t group, std::uint64_t offset) {
 
 TEST(NestGeneratorCopies, CurrentGeneratorsAddUpAsInNest) {
   const json& r = reference();
-  replay run(r);
+  nest_ref::protocol_replay run(r);
   for (std::size_t i = 0; i < run.nodes.size(); ++i)
     ASSERT_EQ(run.nodes[i].first_id, r.at("first_ids")[i].get<std::uint64_t>());
   const json got = run.k.get_events(run.nodes[13]);
@@ -103,8 +87,8 @@ TEST(NestGeneratorCopies, CurrentGeneratorsAddUpAsInNest) {
 
 TEST(NestGeneratorCopies, SpikeGeneratorsOneToOneGiveNestsParrotSpikes) {
   const json& r = reference();
-  replay run(r);
-  auto got = trains(run.spikes()), want = trains(r.at("spikes"));
+  nest_ref::protocol_replay run(r);
+  auto got = trains(spikes_of(run)), want = trains(r.at("spikes"));
   for (std::uint64_t p = 0; p < 3; ++p) {
     const std::uint64_t id = node_id(r, 6, p);
     ASSERT_EQ(want[id].size(), 3u);
@@ -115,15 +99,14 @@ TEST(NestGeneratorCopies, SpikeGeneratorsOneToOneGiveNestsParrotSpikes) {
 
 TEST(NestGeneratorCopies, GetConnectionsListsTheDevicesConnectionsInNestsOrder) {
   const json& r = reference();
-  replay run(r);
-  auto query_side = [&](const json& s) { return s.is_null() ? node_collection{} : side(run.nodes, s); };
+  nest_ref::protocol_replay run(r);
   std::size_t compared = 0;
   for (const auto& q : r.at("queries")) {
-    const json c = run.k.get_connections(query_side(q.at("source")), query_side(q.at("target")));
+    const json c = run.k.get_connections(collection(run.nodes, q.at("source")), collection(run.nodes, q.at("target")));
     json rows = json::array();
     for (std::size_t i = 0; i < c.at("source").size(); ++i)
-      rows.push_back({c.at("source")[i], c.at("target")[i], c.at("weight")[i], c.at("delay")[i],
-                      c.at("synapse_model")[i]});
+      rows.push_back(
+          {c.at("source")[i], c.at("target")[i], c.at("weight")[i], c.at("delay")[i], c.at("synapse_model")[i]});
     EXPECT_EQ(rows, q.at("rows")) << "GetConnections(source " << q.at("source") << ", target " << q.at("target") << ")";
     ++compared;
   }
@@ -133,7 +116,7 @@ TEST(NestGeneratorCopies, GetConnectionsListsTheDevicesConnectionsInNestsOrder) 
 
 TEST(NestGeneratorCopies, DeviceConnectionsKeepTheirWeight) {
   const json& r = reference();
-  replay run(r);
+  nest_ref::protocol_replay run(r);
   const node_collection dc = run.nodes[0], none;
   run.k.set_connections(dc, none, {{"weight", 1.0}});  // unchanged: accepted
   try {
@@ -149,8 +132,8 @@ TEST(NestGeneratorCopies, DeviceConnectionsKeepTheirWeight) {
 
 TEST(NestGeneratorCopies, RandomGeneratorsDrawOneStreamEach) {
   const json& r = reference();
-  replay run(r);
-  auto got = trains(run.spikes()), want = trains(r.at("spikes"));
+  nest_ref::protocol_replay run(r);
+  auto got = trains(spikes_of(run)), want = trains(r.at("spikes"));
   auto total = [&](std::map<std::uint64_t, std::vector<double>>& t, std::size_t group, std::uint64_t n) {
     std::size_t sum = 0;
     for (std::uint64_t i = 0; i < n; ++i) sum += t[node_id(r, group, i)].size();
@@ -165,7 +148,8 @@ TEST(NestGeneratorCopies, RandomGeneratorsDrawOneStreamEach) {
   for (std::uint64_t a = 0; a < 4; ++a) {
     EXPECT_GT(got[node_id(r, 8, a)].size(), 10u);
     for (std::uint64_t b = a + 1; b < 4; ++b)
-      EXPECT_NE(got[node_id(r, 8, a)], got[node_id(r, 8, b)]) << "parrots " << a << " and " << b << " repeat one stream";
+      EXPECT_NE(got[node_id(r, 8, a)], got[node_id(r, 8, b)])
+          << "parrots " << a << " and " << b << " repeat one stream";
   }
   // 5 poisson_generators all_to_all into one parrot: 5 streams, so nearly every spike at its own time (one shared
   // stream would give ~16 distinct times, each 5 times)

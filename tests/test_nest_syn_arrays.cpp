@@ -22,24 +22,19 @@
 #include "engine/error.hpp"
 #include "host/nest_layer.hpp"
 #include "tests/support/error_text.hpp"
+#include "tests/support/nest_collections.hpp"
 #include "tests/support/nest_reference.hpp"
 
 using namespace volley;
 using nest::json;
 using nest::node_collection;
+using nest_ref::collection;
 
 namespace {
 
 const json& reference() {
   static const json ref = nest_ref::load_reference("nest_syn_arrays");
   return ref;
-}
-
-node_collection collection(const std::vector<node_collection>& nodes, const json& ranges) {
-  node_collection out;
-  for (const auto& r : ranges)
-    out = out + nodes[r[0].get<std::size_t>()].slice(r[1].get<std::uint64_t>(), r[2].get<std::uint64_t>());
-  return out;
 }
 
 json rows_of(const json& conns) {
@@ -59,38 +54,24 @@ std::map<std::uint64_t, std::multiset<std::pair<double, double>>> grouped(const 
   return out;
 }
 
-struct replay {
-  nest::kernel k;
-  std::vector<node_collection> nodes;
-  explicit replay(const json& r) : k({.resolution_ms = r.at("dt").get<double>(), .local_num_threads = 1}) {
-    for (const auto& n : r.at("nodes")) nodes.push_back(k.create(n.at("model"), n.at("n"), n.at("params")));
-    for (const auto& s : r.at("steps")) {
-      if (s.contains("connect"))
-        k.connect(collection(nodes, s.at("connect")[0]), collection(nodes, s.at("connect")[1]), s.at("conn"),
-                  s.at("syn"));
-      else
-        k.simulate(s.at("simulate").get<double>());
-    }
-  }
-};
-
 TEST(NestSynArrays, AllToAllGivesNestsConnectionsVoltagesAndSpikes) {
   const json& r = reference();
-  replay run(r);
+  nest_ref::protocol_replay run(r);
   for (std::size_t i = 0; i < run.nodes.size(); ++i)
     ASSERT_EQ(run.nodes[i].first_id, r.at("first_ids")[i].get<std::uint64_t>());
   std::size_t compared = 0;
   for (const auto& q : r.at("queries")) {
     if (q.at("drawn").get<bool>()) continue;
-    const json got = rows_of(run.k.get_connections(collection(run.nodes, q.at("source")),
-                                                   collection(run.nodes, q.at("target"))));
+    const json got =
+        rows_of(run.k.get_connections(collection(run.nodes, q.at("source")), collection(run.nodes, q.at("target"))));
     // NEST lists by source; within a source its (unstable) sort of the connections by source decides, so rows
     // are compared as sorted lists: every connection with its weight and delay
     auto sorted = [](json rows) {
       std::sort(rows.begin(), rows.end());
       return rows;
     };
-    EXPECT_EQ(sorted(got), sorted(q.at("rows"))) << "GetConnections(" << q.at("source") << ", " << q.at("target") << ")";
+    EXPECT_EQ(sorted(got), sorted(q.at("rows")))
+        << "GetConnections(" << q.at("source") << ", " << q.at("target") << ")";
     json sources = json::array();
     for (const auto& row : got) sources.push_back(row[0]);
     EXPECT_TRUE(std::is_sorted(sources.begin(), sources.end())) << "GetConnections lists by source";
@@ -131,14 +112,14 @@ TEST(NestSynArrays, AllToAllGivesNestsConnectionsVoltagesAndSpikes) {
 
 TEST(NestSynArrays, DrawnRulesGiveEachNodeItsRowOfValues) {
   const json& r = reference();
-  replay run(r);
+  nest_ref::protocol_replay run(r);
   std::vector<int> by = {1, 0, -1};  // fixed_indegree: per target; fixed_outdegree: per source; total: all
   std::size_t q_at = 0;
   for (const auto& q : r.at("queries")) {
     if (!q.at("drawn").get<bool>()) continue;
     ASSERT_LT(q_at, by.size());
-    const json got = rows_of(run.k.get_connections(collection(run.nodes, q.at("source")),
-                                                   collection(run.nodes, q.at("target"))));
+    const json got =
+        rows_of(run.k.get_connections(collection(run.nodes, q.at("source")), collection(run.nodes, q.at("target"))));
     ASSERT_EQ(got.size(), q.at("rows").size()) << q.at("source");
     EXPECT_EQ(grouped(got, by[q_at]), grouped(q.at("rows"), by[q_at])) << "query " << q_at;
     ++q_at;
@@ -169,19 +150,24 @@ TEST(NestSynArrays, RefusedShapesNameTheKeyAndTheShape) {
     return test::error_text([&] { k.connect(a, b, conn, syn); });
   };
   const json w23 = {{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}};
-  EXPECT_NE(connect("all_to_all", {{"weight", {{1.0, 2.0}, {3.0, 4.0}, {5.0, 6.0}}}}).find("dimension 2x3 (n_target x n_sources)"),
+  EXPECT_NE(connect("all_to_all", {{"weight", {{1.0, 2.0}, {3.0, 4.0}, {5.0, 6.0}}}})
+                .find("dimension 2x3 (n_target x n_sources)"),
             std::string::npos);
-  EXPECT_NE(connect("all_to_all", {{"weight", {1.0, 2.0, 3.0, 4.0, 5.0, 6.0}}}).find("one-dimensional arrays only with rule one_to_one or fixed_total_number"),
+  EXPECT_NE(connect("all_to_all", {{"weight", {1.0, 2.0, 3.0, 4.0, 5.0, 6.0}}})
+                .find("one-dimensional arrays only with rule one_to_one or fixed_total_number"),
             std::string::npos);
   EXPECT_NE(connect({{"rule", "pairwise_bernoulli"}, {"p", 0.5}}, {{"weight", w23}}).find("syn_spec.weight"),
             std::string::npos);
   EXPECT_NE(connect({{"rule", "fixed_total_number"}, {"N", 6}}, {{"weight", w23}}).find("two-dimensional arrays only"),
             std::string::npos);
-  EXPECT_NE(connect({{"rule", "fixed_indegree"}, {"indegree", 2}}, {{"delay", w23}}).find("dimension 2x2 (n_target x indegree)"),
+  EXPECT_NE(connect({{"rule", "fixed_indegree"}, {"indegree", 2}}, {{"delay", w23}})
+                .find("dimension 2x2 (n_target x indegree)"),
             std::string::npos);
-  EXPECT_NE(connect({{"rule", "fixed_outdegree"}, {"outdegree", 1}}, {{"weight", w23}}).find("dimension 3x1 (n_sources x outdegree)"),
+  EXPECT_NE(connect({{"rule", "fixed_outdegree"}, {"outdegree", 1}}, {{"weight", w23}})
+                .find("dimension 3x1 (n_sources x outdegree)"),
             std::string::npos);
-  EXPECT_NE(connect("all_to_all", {{"weight", {{1.0, "x", 3.0}, {4.0, 5.0, 6.0}}}}).find("of numbers"), std::string::npos);
+  EXPECT_NE(connect("all_to_all", {{"weight", {{1.0, "x", 3.0}, {4.0, 5.0, 6.0}}}}).find("of numbers"),
+            std::string::npos);
   EXPECT_EQ(connect("all_to_all", {{"weight", w23}}), "no error");  // the shape NEST takes
 }
 

@@ -14,7 +14,7 @@ after each run and the spikes. One thread; every rule is deterministic.
 import json
 import os
 
-from make_detector_references import fresh_nodes, quiet_nest
+from make_detector_references import collection_of, fresh_nodes, quiet_nest
 
 DT = 0.1
 A, B, SG, C, SR = 0, 1, 2, 3, 4
@@ -48,12 +48,8 @@ def main():
     nest = quiet_nest()
     nodes = fresh_nodes(nest, NODES, DT)
 
-    def collection(ranges):
-        out = None
-        for node, first, end in ranges:
-            part = nodes[node][first:end]
-            out = part if out is None else out + part
-        return out
+    def collection(spec):
+        return collection_of(nodes, spec)
 
     vm_after = []
     for s in STEPS:

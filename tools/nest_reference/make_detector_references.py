@@ -55,6 +55,22 @@ def fresh_nodes(nest, nodes, dt):
     return [nest.Create(n["model"], n["n"], params=n["params"]) for n in nodes]
 
 
+def collection_of(nodes, spec):
+    """A collection of a protocol (tests/support/nest_collections.hpp reads the same forms): None (no collection),
+    a group index, a slice [group, begin, end), or a list of slices joined with +."""
+    if spec is None:
+        return None
+    if isinstance(spec, int):
+        return nodes[spec]
+    if isinstance(spec[0], int):
+        return nodes[spec[0]][spec[1]:spec[2]]
+    out = None
+    for node, first, end in spec:
+        part = nodes[node][first:end]
+        out = part if out is None else out + part
+    return out
+
+
 def status_of(det, model):
     keys = {"correlation_detector": ["n_events", "histogram", "histogram_correction", "count_histogram"],
             "correlomatrix_detector": ["n_events", "covariance", "count_covariance"]}[model]

@@ -16,7 +16,7 @@ model, in its order (per synapse model: between neurons by source, then neurons 
 devices' by target when targets are named). Delays unrounded: NEST reports steps x resolution (1.23 ms:
 1.2000000000000002).
 """
-from make_detector_references import fresh_nodes, quiet_nest, write_reference
+from make_detector_references import collection_of, fresh_nodes, quiet_nest, write_reference
 
 DT = 0.1
 T = 200.0
@@ -75,8 +75,8 @@ def main():
     nest = quiet_nest()
     nodes = fresh_nodes(nest, NODES, DT)
 
-    def side(x):
-        return nodes[x] if isinstance(x, int) else nodes[x[0]][x[1]:x[2]]
+    def side(spec):
+        return collection_of(nodes, spec)
 
     for s in STEPS:
         if "connect" in s:

@@ -16,7 +16,7 @@ One thread.
 """
 import os
 
-from make_detector_references import fresh_nodes, quiet_nest, write_reference
+from make_detector_references import collection_of, fresh_nodes, quiet_nest, write_reference
 
 DT = 0.1
 SG0, SG1, SG2, P, E, R, Q, Z, SR, MM = range(10)
@@ -79,12 +79,8 @@ def main():
     nest = quiet_nest()
     nodes = fresh_nodes(nest, NODES, DT)
 
-    def collection(ranges):
-        out = None
-        for node, first, end in ranges:
-            part = nodes[node][first:end]
-            out = part if out is None else out + part
-        return out
+    def collection(spec):
+        return collection_of(nodes, spec)
 
     for s in STEPS:
         if "connect" in s:
