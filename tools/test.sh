@@ -37,6 +37,9 @@ exclude=()
 # And the noise moments (the Ornstein-Uhlenbeck variance of rate neurons and of the input noise, poisson_generator's
 # per-target trains, ppd_sup's modulation: about 48 s of ASan time); their noise paths run under ASan in
 # NestRate.InputNoiseWithoutDecayIsARandomWalk, InputNoise.BitwiseIdentical* and the generator tests.
+# And, as NestStdp's above, the facetshw and dopamine thread-count checks (their synapses run under ASan in every
+# NEST reference case), and the COBA and gap-junction example networks' behaviour (COBA runs under ASan in the CLI,
+# spec and recording tests, gap junctions in five short tests): about 42 s of ASan time.
 [[ "$dir" == build-sanitize ]] &&
-  exclude=(-E "TrainYinYang|StatisticsMatchNest|HazardGivesBernoulli|ConstantRateGivesGeometricIsis|MipCopiesOneParentTrain|PoissonEncoderRatesDifferPerBatch|PoissonSpikeRatesPerNeuronAndFano|FollowsItsDefinition|FollowsItsRateProfile|FollowsItsPiecesAndNest|PoissonParrotsEqualAllPairsAndNestsStatistics|StdModModulatesTheVariance|Examples[.](Adex|Cobahh)|NestStdp[.]WeightsIndependentOfThreadCount|ProfilesAfterAChangeFollowNests|InputNoiseReachesTheStationaryOrnsteinUhlenbeckVariance|OUMeanAndVarianceFollowTheAnalyticMoments|PoissonGeneratorGivesEachTargetItsOwnPoissonTrain|PpdSupModulationPeaksWhereTheHazardDoes")
+  exclude=(-E "TrainYinYang|StatisticsMatchNest|HazardGivesBernoulli|ConstantRateGivesGeometricIsis|MipCopiesOneParentTrain|PoissonEncoderRatesDifferPerBatch|PoissonSpikeRatesPerNeuronAndFano|FollowsItsDefinition|FollowsItsRateProfile|FollowsItsPiecesAndNest|PoissonParrotsEqualAllPairsAndNestsStatistics|StdModModulatesTheVariance|Examples[.](Adex|Cobahh)|NestStdp[.]WeightsIndependentOfThreadCount|ProfilesAfterAChangeFollowNests|InputNoiseReachesTheStationaryOrnsteinUhlenbeckVariance|OUMeanAndVarianceFollowTheAnalyticMoments|PoissonGeneratorGivesEachTargetItsOwnPoissonTrain|PpdSupModulationPeaksWhereTheHazardDoes|NestPlasticity[.](Facetshw|Dopamine)IndependentOfThreadCount|Coba[.]RateInTheBenchmarkBand|ExampleGapJunctionsIncreaseSynchrony")
 cd "$dir" && ctest -j"$(nproc)" --output-on-failure --timeout 900 "${exclude[@]}"
