@@ -292,8 +292,10 @@ std::vector<connection> plan::drawn_pieces(const node_collection& pre, const nod
                                            const std::vector<node_collection>& to, const json& conn_spec,
                                            const json& syn_spec, const std::string& where) const {
   const connection_rule rule = nest_rule(conn_spec, where);
-  const connection_arrays arrays =
-      read_connection_arrays(rule_name(conn_spec), rule, syn_spec, pre.size(), post.size(), where);
+  const std::uint64_t seed = options.rng_seed ^ 0x636f6d706f736974ULL;  // streams of their own ("composit")
+  const auto id = static_cast<std::uint32_t>(connections.size() & rng::max_object_id);
+  const connection_arrays arrays = read_connection_arrays(rule_name(conn_spec), rule, syn_spec, pre.size(), post.size(),
+                                                          seed, rng::make_tag(rng::purpose::weight, id), where);
   const std::string drawn_here = " for rule " + rule_name(conn_spec) +
                                  (arrays.empty() ? " over several Create() calls' nodes" : " with syn_spec arrays");
   const synapse_model& model = synapse_model_of(synapse_models, syn_spec, where);
@@ -319,8 +321,6 @@ std::vector<connection> plan::drawn_pieces(const node_collection& pre, const nod
   // the virtual ranges: one population (autapse i -> i) when pre and post are the same collection
   const neuron_range source{0, 0, static_cast<index_t>(pre.size())};
   const neuron_range target{same ? 0u : 1u, 0, static_cast<index_t>(post.size())};
-  const std::uint64_t seed = options.rng_seed ^ 0x636f6d706f736974ULL;  // streams of their own ("composit")
-  const auto id = static_cast<std::uint32_t>(connections.size() & rng::max_object_id);
   const csr_connectivity drawn = build_connectivity(rule, source, target, seed, id, where);
   const auto at_from = offsets_of(from), at_to = offsets_of(to);
   std::vector<drawn_pairs> pairs(from.size() * to.size());

@@ -3,6 +3,8 @@
 //   fixed_indegree      [n_post][indegree]   row i: the values of target i's connections, in the order drawn
 //   fixed_outdegree     [n_pre][outdegree]   row j: the values of source j's connections, in the order drawn
 //   fixed_total_number  [N]                  one per connection, in the order drawn
+// NEST's draw order is random; volley's builder lists a row's connections by id, so each row's values are handed
+// out in an order drawn from a stream of its own (the same on any thread count).
 // pairwise_bernoulli takes none (NEST's TypeError). The rule is drawn at Connect over the whole collections
 // (plan::drawn_pieces), and each connection takes its value by these shapes. NEST on several threads restarts
 // fixed_total_number's array on every thread (values repeat, others go unused; measured): volley uses each value
@@ -10,8 +12,10 @@
 #include "host/nest_syn_arrays.hpp"
 
 #include <string>
+#include <utility>
 
 #include "engine/error.hpp"
+#include "engine/random.hpp"
 
 namespace volley::nest::detail {
 
@@ -35,15 +39,16 @@ std::uint64_t connection_arrays::value_index(std::uint64_t source, std::uint64_t
                                              std::uint64_t target, std::uint64_t earlier_to_target) const {
   switch (shape) {
     case array_shape::post_by_pre: return target * columns + source;
-    case array_shape::post_by_indegree: return target * columns + earlier_to_target;
-    case array_shape::pre_by_outdegree: return source * columns + position_in_row;
-    case array_shape::per_connection: return entry;
+    case array_shape::post_by_indegree: return target * columns + order[target * columns + earlier_to_target];
+    case array_shape::pre_by_outdegree: return source * columns + order[source * columns + position_in_row];
+    case array_shape::per_connection: return order[entry];
   }
   return entry;
 }
 
 connection_arrays read_connection_arrays(const std::string& rule, const connection_rule& drawn, const json& syn_spec,
-                                         std::uint64_t n_pre, std::uint64_t n_post, const std::string& where) {
+                                         std::uint64_t n_pre, std::uint64_t n_post, std::uint64_t seed,
+                                         std::uint32_t tag, const std::string& where) {
   connection_arrays out;
   std::uint64_t rows = 0;
   if (rule == "all_to_all") {
@@ -96,6 +101,16 @@ connection_arrays read_connection_arrays(const std::string& rule, const connecti
       if (!x.is_number()) wrong_shape(where, key, value, want + " of numbers");
     out.keys.push_back(key);
     out.flat.push_back(std::move(flat));
+  }
+  if (!out.empty() && out.shape != array_shape::post_by_pre) {  // each row shuffled (Fisher-Yates)
+    const std::uint64_t width = two_d ? out.columns : rows, n_rows = two_d ? rows : 1;
+    out.order.resize(n_rows * width);
+    for (std::uint64_t r = 0; r < n_rows; ++r) {
+      std::uint64_t* row = out.order.data() + r * width;
+      for (std::uint64_t c = 0; c < width; ++c) row[c] = c;
+      rng::random_stream rs(seed, tag, static_cast<std::uint32_t>(r), 0);
+      for (std::uint64_t c = width; c > 1; --c) std::swap(row[c - 1], row[rs.uniform_index64(c)]);
+    }
   }
   return out;
 }

@@ -18,6 +18,10 @@ struct connection_arrays {
   std::uint64_t columns = 0;      // the second dimension of a two-dimensional array
   std::vector<std::string> keys;  // the syn_spec keys given as arrays
   std::vector<json> flat;         // their values, row by row
+  // The drawn rules: per row, the column each connection takes, by its place in the row (source or target order).
+  // NEST hands a row's values out in the order it draws the connections, a random one, so which partner takes
+  // which value does not follow the ids: volley shuffles each row with its own stream (draw_value_order).
+  std::vector<std::uint64_t> order;
   bool empty() const { return keys.empty(); }
   // The flat index of the value of a drawn connection: source -> target, the position_in_row-th of the source's
   // row, the entry-th in the drawing, after earlier_to_target others to the same target.
@@ -26,8 +30,10 @@ struct connection_arrays {
 };
 
 // The arrays of syn_spec for a Connect by `rule` (its name; `drawn`: the rule as read, for the degrees and N) from
-// n_pre to n_post nodes. Throws parameter_error naming the key and the shape NEST expects.
+// n_pre to n_post nodes. Throws parameter_error naming the key and the shape NEST expects. The rows' value orders
+// are drawn from the streams (seed, tag, row).
 connection_arrays read_connection_arrays(const std::string& rule, const connection_rule& drawn, const json& syn_spec,
-                                         std::uint64_t n_pre, std::uint64_t n_post, const std::string& where);
+                                         std::uint64_t n_pre, std::uint64_t n_post, std::uint64_t seed,
+                                         std::uint32_t tag, const std::string& where);
 
 }  // namespace volley::nest::detail

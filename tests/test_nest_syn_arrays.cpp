@@ -7,7 +7,8 @@
 // arrays fix is compared: each target's (indegree) or source's (outdegree) set of (weight, delay) pairs, the whole
 // set (total number). Refusals follow PyNEST's checks.
 // Planted bugs, caught (then removed): all_to_all's values read [pre][post]; the skipped autapse not skipping its
-// value; fixed_indegree's values taken in the source's row order (each target's set wrong).
+// value; fixed_indegree's values taken in the source's row order (each target's set wrong); the drawn rules' values
+// handed out in id order (a row's low ids all +1).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -125,6 +126,46 @@ TEST(NestSynArrays, DrawnRulesGiveEachNodeItsRowOfValues) {
     ++q_at;
   }
   EXPECT_EQ(q_at, 3u);
+}
+
+// NEST hands a row's values out in its random draw order. A row of +1 values then -1 values: the partners of low id
+// in each row take either sign about equally often (handing the values out in id order would give them +1 only).
+TEST(NestSynArrays, ValuesFollowTheDrawNotTheIds) {
+  nest::kernel k({.resolution_ms = 0.1, .local_num_threads = 1});
+  const auto a = k.create("iaf_psc_alpha", 300), b = k.create("iaf_psc_alpha", 200);
+  auto signs = [](std::size_t rows, std::size_t columns) {
+    json w = json::array();
+    for (std::size_t i = 0; i < rows; ++i) {
+      w.push_back(json::array());
+      for (std::size_t j = 0; j < columns; ++j) w.back().push_back(j < columns / 2 ? 1.0 : -1.0);
+    }
+    return w;
+  };
+  k.connect(a, b, {{"rule", "fixed_indegree"}, {"indegree", 20}}, {{"weight", signs(200, 20)}});
+  k.connect(b, a, {{"rule", "fixed_outdegree"}, {"outdegree", 20}}, {{"weight", signs(200, 20)}});
+  k.connect(a, a, {{"rule", "fixed_total_number"}, {"N", 4000}}, {{"weight", signs(1, 4000)[0]}});
+  k.simulate(0.1);
+  // the fraction of +1 among the first half of each row's partners (by id); rows as GetConnections lists them
+  auto low_half_positive = [&](const node_collection& pre, const node_collection& post, int by) {
+    const json c = k.get_connections(pre, post);
+    std::map<std::uint64_t, std::vector<double>> rows;  // row -> weights by ascending partner id
+    std::vector<std::tuple<std::uint64_t, std::uint64_t, double>> all;
+    for (std::size_t i = 0; i < c.at("source").size(); ++i) {
+      const std::uint64_t s = c.at("source")[i], t = c.at("target")[i];
+      all.emplace_back(by == 0 ? s : by == 1 ? t : 0, by == 0 ? t : s, c.at("weight")[i].get<double>());
+    }
+    std::stable_sort(all.begin(), all.end(), [](const auto& x, const auto& y) {
+      return std::tie(std::get<0>(x), std::get<1>(x)) < std::tie(std::get<0>(y), std::get<1>(y));
+    });
+    for (const auto& [row, partner, w] : all) rows[row].push_back(w);
+    double positive = 0, counted = 0;
+    for (const auto& [row, w] : rows)
+      for (std::size_t j = 0; j < w.size() / 2; ++j) positive += w[j] > 0, ++counted;
+    return positive / counted;
+  };
+  EXPECT_NEAR(low_half_positive(a, b, 1), 0.5, 0.06) << "fixed_indegree (2000 draws)";
+  EXPECT_NEAR(low_half_positive(b, a, 0), 0.5, 0.06) << "fixed_outdegree (2000 draws)";
+  EXPECT_NEAR(low_half_positive(a, a, -1), 0.5, 0.06) << "fixed_total_number (2000 draws)";
 }
 
 TEST(NestSynArrays, SameDrawOnAnyThreadCount) {
