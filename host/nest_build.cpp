@@ -28,6 +28,21 @@ void check_device_syn_keys(const std::vector<synapse_model>& models, const json&
       throw parameter_error(where, "syn_spec." + key, value.dump(), "one of synapse_model, weight, delay, receptor_type");
 }
 
+// A device's rule, as NEST takes it: all_to_all, or one_to_one (generator i drives target i) for generators into
+// neurons, with as many generators as targets.
+void check_device_rule(const connection& c, const node_group& pre, const node_group& post, const std::string& where) {
+  const bool generator = pre.kind != device_kind::none && post.kind == device_kind::none && !is_recorder(pre.kind) &&
+                         pre.kind != device_kind::spike_recorder && pre.kind != device_kind::spike_dilutor;
+  const json rule = c.conn_spec.is_object() ? c.conn_spec.value("rule", json("")) : c.conn_spec;
+  if (rule != "all_to_all" && !(generator && rule == "one_to_one"))
+    throw parameter_error(where, "conn_spec", c.conn_spec.dump(),
+                          generator ? "\"all_to_all\" or \"one_to_one\" for generators into neurons"
+                                    : "\"all_to_all\" for a device");
+  if (rule == "one_to_one" && c.pre.count != c.post.count)
+    throw parameter_error(where, "conn_spec", "one_to_one", "as many pre (" + std::to_string(c.pre.count) +
+                                                                ") as post (" + std::to_string(c.post.count) + ") nodes");
+}
+
 }  // namespace
 
 const node_group& plan::group_of(const node_collection& nodes, const std::string& where) const {
@@ -193,6 +208,7 @@ void plan::check_connection(const connection& c) const {
     return;  // weight and delay are checked when built
   }
   if (pre.kind != device_kind::none || post.kind != device_kind::none) {
+    check_device_rule(c, pre, post, where);
     check_device_syn_keys(synapse_models, c.syn_spec, where);
     if (post.model == "iaf_tum_2000" && c.syn_spec.value("receptor_type", json(0)) == json(1))
       throw parameter_error(where, "receptor_type", "1", "0 (iaf_tum_2000's receptor 1 takes iaf_tum_2000 senders "
@@ -338,18 +354,10 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
   const std::string where = "Connect(" + pre.model + " -> " + post.model + ")";
   if (pre.kind == device_kind::step_rate_generator) return connect_rate(c);
   const bool pre_neuron = pre.kind == device_kind::none, post_neuron = post.kind == device_kind::none;
-  const json rule = c.conn_spec.is_object() ? c.conn_spec.value("rule", json("")) : c.conn_spec;
   // generators into neurons: all_to_all (each target gets every generator's output: n generators, n copies) or
   // one_to_one (generator i drives target i), as NEST
-  const bool generator = !pre_neuron && post_neuron && !is_recorder(pre.kind) &&
-                         pre.kind != device_kind::spike_recorder && pre.kind != device_kind::spike_dilutor;
-  if (rule != "all_to_all" && !(generator && rule == "one_to_one"))
-    throw parameter_error(where, "conn_spec", c.conn_spec.dump(),
-                          generator ? "\"all_to_all\" or \"one_to_one\" for generators into neurons"
-                                    : "\"all_to_all\" for a device");
-  if (rule == "one_to_one" && c.pre.count != c.post.count)
-    throw parameter_error(where, "conn_spec", "one_to_one", "as many pre (" + std::to_string(c.pre.count) +
-                                                                ") as post (" + std::to_string(c.post.count) + ") nodes");
+  check_device_rule(c, pre, post, where);
+  const json rule = c.conn_spec.is_object() ? c.conn_spec.value("rule", json("")) : c.conn_spec;
   if (is_detector(post.kind)) {
     check_connection(c);  // N_channels may have changed since Connect
     connect_detector(c, traces, spikes);
@@ -420,7 +428,7 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
   std::vector<std::string> copies;  // one lowering per generator: all its targets, or (one_to_one) its own
   for (std::uint64_t k = 0; k < c.pre.count; ++k)
     copies.push_back(rule == "one_to_one" ? selector(post, b + k, b + k + 1) : selector(post, b, b + c.post.count));
-  lowered_generators[index] = {std::move(copies), spec, ctx, {}, false, -kInfinity};
+  lowered_generators[index] = {std::move(copies), c.pre.first_id - pre.first_id, spec, ctx, {}, false, -kInfinity};
   if (sim) lowered_generators[index].from_ms = double(sim->current_step()) * options.resolution_ms;  // a late one
   lower_generator_connection(index, pre);
 }

@@ -272,11 +272,12 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
   std::vector<generator_segment> history = generator_history[index_of(g)];
   if (history.empty() && std::isfinite(l.from_ms))  // an unchanged generator connected after a simulate()
     history.push_back({-std::numeric_limits<double>::infinity(), g.params});
-  // each of the connection's generators alone (its own streams, and names: ctx.copy)
+  // each of the connection's generators alone (its own streams, and names: ctx.copy, its index in its Create(), so
+  // that a generator's shared train is one train over all its Connect calls)
   auto lower_copies = [&](const node_group& as) {
     generator_context ctx = l.ctx;
     for (std::size_t k = 0; k < l.targets.size(); ++k) {
-      ctx.copy = static_cast<std::uint32_t>(k);
+      ctx.copy = static_cast<std::uint32_t>(l.first_generator + k);
       lower_generator(*net, as, l.targets[k], post, l.syn_spec, ctx);
     }
   };
@@ -345,14 +346,20 @@ void plan::set_connections(const node_collection& source, const node_collection&
       throw parameter_error(call, "weight[" + std::to_string(i) + "]", v.dump(), "a number (NEST's weight unit)");
     const connection& c = connections[r.connection];
     const node_group& post = group_of(c.post, call);
-    if (r.projection == no_projection) {  // a device's connection: lowered at build with its weight
-      if (v.get<double>() != r.weight)
+    if (r.projection == no_projection) {  // a device's connection
+      // recorders, detectors and a parrot's port 0 do not use the weight (NEST's neither): kept for GetConnections;
+      // a generator's weight is lowered into its input at build and stays
+      const node_group& pre = group_of(c.pre, call);
+      const bool generator = pre.kind != device_kind::none && !is_recorder(pre.kind);
+      const bool unused = !generator || post.kind != device_kind::none ||
+                          (post.model == "parrot_neuron" && c.syn_spec.value("receptor_type", json(0)) == json(0));
+      if (unused)
+        device_weights[{r.connection, r.synapse}] = v.get<double>();
+      else if (v.get<double>() != r.weight)
         throw parameter_error(call, "weight", v.dump(),
-                              "unchanged (" + number_text(r.weight) + ") for the connection " + std::to_string(r.source) +
-                                  " -> " + std::to_string(r.target) + " from or to a " +
-                                  (group_of(c.pre, call).kind != device_kind::none ? group_of(c.pre, call).model
-                                                                                   : post.model) +
-                                  " (volley sets a device connection's weight at Connect)");
+                              "unchanged (" + number_text(r.weight) + ") for the connection " +
+                                  std::to_string(r.source) + " -> " + std::to_string(r.target) + " of a " + pre.model +
+                                  " (volley lowers a generator's weight into its input when it builds)");
       continue;
     }
     if (synapse_model_of(synapse_models, c.syn_spec, call).origin == "static_synapse_hom_w")  // or a copy of it

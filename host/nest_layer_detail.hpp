@@ -123,7 +123,7 @@ struct generator_context {
   double min_delay = 0.1;  // ms
   std::uint64_t seed = 1;
   std::uint32_t connection = 0;  // index of the connection (stream of pulsepacket_generator's draws)
-  std::uint32_t copy = 0;        // which of the connection's generators (each lowered alone)
+  std::uint32_t copy = 0;        // which generator of its Create() call (each lowered alone; names its trains)
 };
 
 struct plan {
@@ -174,6 +174,7 @@ struct plan {
   std::vector<std::vector<generator_segment>> generator_history;  // per group; empty: never changed
   struct lowered_generator {  // per device -> neuron connection: what it was lowered with at build
     std::vector<std::string> targets;  // volley selectors, one per generator of the connection (each lowered alone)
+    std::uint64_t first_generator = 0;  // the index of the connection's first generator in its Create() call
     json syn_spec;
     generator_context ctx;
     std::vector<std::uint32_t> tags;  // rng tags of its first lowering, reused by each segment
@@ -181,6 +182,9 @@ struct plan {
     double from_ms = -std::numeric_limits<double>::infinity();  // connected after a simulate(): emissions after it
   };
   std::map<std::size_t, lowered_generator> lowered_generators;  // by connection index
+  // Weights set on device connections that do not use them (recorders, detectors, a parrot's port 0), by
+  // (connection index, pair index): GetConnections reports them, as NEST does
+  std::map<std::pair<std::size_t, std::uint64_t>, double> device_weights;
   std::vector<std::uint64_t> cleared_at;  // per group (recorders): SetStatus(n_events: 0) hid the events up to it
   // A recorder's origin / start / stop changed after a simulate(): per group, the parameters in force from each
   // change's step on (empty: never changed; else the first entry holds the parameters before the first change, from

@@ -258,7 +258,9 @@ void plan::device_rows(const node_collection& source, const node_collection& tar
       const double d = value("delay", i), steps = std::round(d / options.resolution_ms);  // NEST rounds to steps
       const double reported =
           std::isfinite(d) && steps >= 0 ? ms_of_steps(static_cast<std::uint64_t>(steps), options.resolution_ms) : d;
-      rows.push_back({src, tgt, value("weight", i), reported, &sm.name, ci, no_projection, i, synapse_id,
+      const auto set = device_weights.find({ci, i});
+      const double w = set == device_weights.end() ? value("weight", i) : set->second;
+      rows.push_back({src, tgt, w, reported, &sm.name, ci, no_projection, i, synapse_id,
                       group_of(c.pre, call).kind != device_kind::none ? 2 : 1});
     }
   }

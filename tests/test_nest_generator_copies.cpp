@@ -8,7 +8,9 @@
 // does: weight, delay (steps x resolution: 1.23 ms gives 1.2000000000000002), synapse model and NEST's order.
 // Planted bugs, caught (then removed): each target given one generator's output only (3 dc_generators: V_m -66.60
 // mV where NEST has -59.81 mV); every copy of a poisson_generator drawing the same stream; the devices' connections
-// listed by source when targets are named; delays as tics / 1000 (1.7 instead of 1.7000000000000002).
+// listed by source when targets are named; delays as tics / 1000 (1.7 instead of 1.7000000000000002); a shared
+// sinusoidal_gamma train named by the generator's place in its Connect (two generators connected one by one shared
+// one train).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -128,6 +130,46 @@ TEST(NestGeneratorCopies, DeviceConnectionsKeepTheirWeight) {
     EXPECT_NE(std::string(e.what()).find("unchanged (1)"), std::string::npos) << e.what();
   }
   EXPECT_EQ(run.k.get_connections(dc, none).at("weight"), json({1.0, 1.0, 1.0}));
+  // weights a connection does not use (into a recorder, into a parrot's port 0) change, as in NEST
+  const node_collection sr = run.nodes[14], poisson_parrots = run.nodes[8];
+  run.k.set_connections(none, sr, {{"weight", 2.5}});
+  run.k.set_connections(run.nodes[7], poisson_parrots, {{"weight", 9.0}});
+  EXPECT_EQ(run.k.get_connections(none, sr).at("weight"), json(std::vector<double>(9, 2.5)));
+  EXPECT_EQ(run.k.get_connections(run.nodes[7], none).at("weight"), json(std::vector<double>(4, 9.0)));
+}
+
+// A sinusoidal_gamma_generator with individual_spike_trains false sends one train per generator node to all its
+// targets, over all its Connect calls; two generators of one Create() send two trains.
+TEST(NestGeneratorCopies, SharedTrainsBelongToTheirGenerator) {
+  nest::kernel k({.resolution_ms = 0.1, .local_num_threads = 1});
+  const auto g = k.create("sinusoidal_gamma_generator", 2,
+                          {{"rate", 200.0}, {"amplitude", 0.0}, {"order", 2.0}, {"individual_spike_trains", false}});
+  const auto p = k.create("parrot_neuron", 3);
+  const auto sr = k.create("spike_recorder");
+  k.connect(g.slice(0, 1), p.slice(0, 1), "all_to_all", json::object());
+  k.connect(g.slice(1, 2), p.slice(1, 2), "all_to_all", json::object());
+  k.connect(g.slice(0, 1), p.slice(2, 3), "all_to_all", json::object());
+  k.connect(p, sr, "all_to_all", json::object());
+  k.simulate(300.0);
+  auto t = trains(k.get_events(sr));
+  ASSERT_GT(t[p.first_id].size(), 20u);
+  EXPECT_EQ(t[p.first_id], t[p.first_id + 2]) << "generator 0's train, over two Connect calls";
+  EXPECT_NE(t[p.first_id], t[p.first_id + 1]) << "generators 0 and 1 send trains of their own";
+}
+
+TEST(NestGeneratorCopies, OneToOneCountsAreCheckedAtConnect) {
+  nest::kernel k({.resolution_ms = 0.1, .local_num_threads = 1});
+  const auto dc = k.create("dc_generator", 2, {{"amplitude", 10.0}});
+  const auto n = k.create("iaf_psc_alpha", 3);
+  try {
+    k.connect(dc, n, "one_to_one", json::object());
+    ADD_FAILURE() << "2 generators one_to_one onto 3 neurons were taken";
+  } catch (const parameter_error& e) {
+    EXPECT_EQ(e.parameter_name, "conn_spec");
+    EXPECT_NE(std::string(e.what()).find("as many pre (2) as post (3)"), std::string::npos) << e.what();
+  }
+  k.simulate(1.0);  // nothing was kept: the network builds
+  EXPECT_EQ(k.get_connections().at("source").size(), 0u);
 }
 
 TEST(NestGeneratorCopies, RandomGeneratorsDrawOneStreamEach) {
