@@ -375,7 +375,7 @@ void lower_generator(network& net, const node_group& g, const std::string& targe
       // One train for all targets (as NEST sends it): `activity` spikes per pulse at pulse_time + N(0, sdev^2),
       // each emitted at ceil(x / dt) dt + dt (NEST 3.10, measured), reaching the target d later; spikes emitted
       // before dt are dropped. Drawn on the host from the stream (seed, input tag of the connection, pulse, copy:
-      // which of the connection's generators).
+      // the generator's index in its Create()).
       if (number(p, "start") != 0 || number(p, "origin") != 0 || number(p, "stop") < nest_forever)
         throw parameter_error(where, "start/stop/origin", "set", "the defaults (not yet supported for this generator)");
       const auto pulses = number_list(p, "pulse_times", where);

@@ -346,13 +346,15 @@ void plan::set_connections(const node_collection& source, const node_collection&
       throw parameter_error(call, "weight[" + std::to_string(i) + "]", v.dump(), "a number (NEST's weight unit)");
     const connection& c = connections[r.connection];
     const node_group& post = group_of(c.post, call);
+    // a parrot repeats the spikes on its port 0 whatever the weight (NEST ignores it too)
+    const bool parrot_repeats =
+        post.model == "parrot_neuron" && c.syn_spec.value("receptor_type", json(0)) == json(0);
     if (r.projection == no_projection) {  // a device's connection
       // recorders, detectors and a parrot's port 0 do not use the weight (NEST's neither): kept for GetConnections;
       // a generator's weight is lowered into its input at build and stays
       const node_group& pre = group_of(c.pre, call);
       const bool generator = pre.kind != device_kind::none && !is_recorder(pre.kind);
-      const bool unused = !generator || post.kind != device_kind::none ||
-                          (post.model == "parrot_neuron" && c.syn_spec.value("receptor_type", json(0)) == json(0));
+      const bool unused = !generator || post.kind != device_kind::none || parrot_repeats;
       if (unused)
         device_weights[{r.connection, r.synapse}] = v.get<double>();
       else if (v.get<double>() != r.weight)
@@ -365,8 +367,7 @@ void plan::set_connections(const node_collection& source, const node_collection&
     if (synapse_model_of(synapse_models, c.syn_spec, call).origin == "static_synapse_hom_w")  // or a copy of it
       throw parameter_error(call, "weight", v.dump(), "unchanged per connection for " + *r.model + " (as NEST: its "
                                                       "weight is the model's, set by CopyModel or SetDefaults)");
-    if (post.model == "parrot_neuron" && c.syn_spec.value("receptor_type", json(0)) == json(0))
-      continue;  // a parrot repeats the spike whatever the weight (NEST ignores it too)
+    if (parrot_repeats) continue;
     auto f = unit_factor.find(r.connection);
     if (f == unit_factor.end())
       f = unit_factor.emplace(r.connection, quantity_in(json(1.0), weight_unit_of(post, c.syn_spec), call, "weight").dist.a)
