@@ -27,6 +27,7 @@
 #include "engine/config.hpp"
 #include "engine/param.hpp"
 #include "models/aeif_common.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 #include "models/rkf45.hpp"
 
@@ -154,3 +155,5 @@ struct aeif_cond_alpha {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::aeif_cond_alpha)

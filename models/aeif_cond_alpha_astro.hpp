@@ -17,6 +17,7 @@
 #include "engine/param.hpp"
 #include "models/aeif_common.hpp"
 #include "models/aeif_cond_alpha.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 #include "models/rkf45.hpp"
 
@@ -109,3 +110,5 @@ struct aeif_cond_alpha_astro {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::aeif_cond_alpha_astro)

@@ -27,6 +27,7 @@
 #include "engine/config.hpp"
 #include "engine/param.hpp"
 #include "models/aeif_common.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -139,3 +140,5 @@ struct aeif_cond_exp {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::aeif_cond_exp)

@@ -44,6 +44,7 @@
 #include "engine/param.hpp"
 #include "models/aeif_common.hpp"
 #include "models/iaf_cond_beta.hpp"  // beta_normalization
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 #include "models/rkf45.hpp"
 
@@ -277,3 +278,6 @@ struct aeif_cond_beta_multisynapse : aeif_multisynapse_detail::common {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::aeif_cond_alpha_multisynapse)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::aeif_cond_beta_multisynapse)

@@ -47,6 +47,7 @@
 #include "engine/config.hpp"
 #include "engine/param.hpp"
 #include "models/aeif_common.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -356,3 +357,7 @@ struct aeif_psc_delta {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::aeif_psc_exp)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::aeif_psc_alpha)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::aeif_psc_delta)

@@ -36,6 +36,7 @@
 #include "engine/config.hpp"
 #include "engine/param.hpp"
 #include "models/clopath.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 #include "models/rkf45.hpp"
 
@@ -238,3 +239,5 @@ struct aeif_psc_delta_clopath {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::aeif_psc_delta_clopath)

@@ -67,6 +67,7 @@
 #include "engine/config.hpp"
 #include "engine/error.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -280,3 +281,7 @@ struct erfc_neuron : binary_neuron_base {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::mcculloch_pitts_neuron)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::ginzburg_neuron)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::erfc_neuron)

@@ -43,6 +43,7 @@
 #include "engine/param.hpp"
 #include "models/cm_currents.hpp"
 #include "models/cm_tree.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -386,3 +387,5 @@ struct cm_default {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::cm_default)

@@ -48,6 +48,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/differentiable.hpp"
 #include "models/exp_euler.hpp"
 #include "models/model_kit.hpp"
@@ -334,3 +335,6 @@ struct CobaLIF {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::CubaLIF)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::CobaLIF)

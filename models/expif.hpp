@@ -31,6 +31,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/differentiable.hpp"
 #include "models/exp_euler.hpp"
 #include "models/model_kit.hpp"
@@ -257,3 +258,8 @@ using AdExIF = expif_family<true, false>;
 using AdExIFRef = expif_family<true, true>;
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::ExpIF)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::ExpIFRef)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::AdExIF)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::AdExIFRef)

@@ -21,6 +21,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 #include "models/differentiable.hpp"
 #include "models/exp_euler.hpp"
@@ -256,3 +257,6 @@ struct HindmarshRose {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::FitzHughNagumo)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::HindmarshRose)

@@ -27,6 +27,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/differentiable.hpp"
 #include "models/exp_euler.hpp"
 #include "models/model_kit.hpp"
@@ -236,3 +237,6 @@ using Gif = gif_family<false>;
 using GifRef = gif_family<true>;
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::Gif)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::GifRef)

@@ -31,6 +31,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/gif_nest_common.hpp"
 #include "models/model_kit.hpp"
 #include "models/rkf45.hpp"
@@ -152,3 +153,5 @@ struct gif_cond_exp {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::gif_cond_exp)

@@ -56,6 +56,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/gif_nest_common.hpp"
 #include "models/iaf_psc_exp.hpp"  // propagator_exp_to_membrane
 #include "models/model_kit.hpp"
@@ -320,3 +321,6 @@ struct gif_cond_exp_multisynapse {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::gif_psc_exp_multisynapse)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::gif_cond_exp_multisynapse)

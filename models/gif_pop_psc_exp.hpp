@@ -48,6 +48,7 @@
 #include "engine/param.hpp"
 #include "engine/random.hpp"
 #include "models/iaf_psc_exp_htum.hpp"  // nest_refractory_steps: NEST's Time(ms(t)).get_steps()
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -402,3 +403,5 @@ struct gif_pop_psc_exp {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::gif_pop_psc_exp)

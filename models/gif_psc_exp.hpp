@@ -32,6 +32,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/gif_nest_common.hpp"
 #include "models/iaf_psc_exp.hpp"  // propagator_exp_to_membrane
 #include "models/model_kit.hpp"
@@ -120,3 +121,5 @@ struct gif_psc_exp {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::gif_psc_exp)

@@ -43,6 +43,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/glif_common.hpp"
 #include "models/model_kit.hpp"
 #include "models/rkf45.hpp"
@@ -222,3 +223,5 @@ struct glif_cond {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::glif_cond)

@@ -39,6 +39,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/glif_common.hpp"
 #include "models/iaf_psc_alpha.hpp"  // propagator_alpha_to_membrane
 #include "models/iaf_psc_exp.hpp"    // propagator_exp_to_membrane
@@ -200,3 +201,5 @@ struct glif_psc {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::glif_psc)

@@ -42,6 +42,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/glif_common.hpp"
 #include "models/iaf_psc_alpha.hpp"  // propagator_alpha_to_membrane
 #include "models/iaf_psc_exp.hpp"    // propagator_exp_to_membrane
@@ -228,3 +229,5 @@ struct glif_psc_double_alpha {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::glif_psc_double_alpha)

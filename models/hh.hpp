@@ -36,6 +36,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/differentiable.hpp"
 #include "models/exp_euler.hpp"
 #include "models/model_kit.hpp"
@@ -374,3 +375,6 @@ struct WangBuzsakiHH {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::HH)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::WangBuzsakiHH)

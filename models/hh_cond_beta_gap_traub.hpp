@@ -47,6 +47,7 @@
 #include "models/hh_cond_exp_traub.hpp"  // hh_cond_exp_traub_rates
 #include "models/iaf_cond_beta.hpp"      // beta_normalization
 #include "models/iaf_psc_exp_htum.hpp"   // nest_refractory_steps
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 #include "models/nest_gap_coupling.hpp"
 #include "models/rkf45.hpp"
@@ -257,3 +258,5 @@ struct hh_cond_beta_gap_traub {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::hh_cond_beta_gap_traub)

@@ -28,6 +28,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 #include "models/rkf45.hpp"
 
@@ -193,3 +194,5 @@ struct hh_psc_alpha {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::hh_psc_alpha)

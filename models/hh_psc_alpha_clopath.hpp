@@ -11,6 +11,7 @@
 #include "engine/config.hpp"
 #include "engine/param.hpp"
 #include "models/clopath.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/hh_psc_alpha.hpp"
 #include "models/model_kit.hpp"
 
@@ -117,3 +118,5 @@ struct hh_psc_alpha_clopath {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::hh_psc_alpha_clopath)

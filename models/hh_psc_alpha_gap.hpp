@@ -32,6 +32,7 @@
 #include "engine/config.hpp"
 #include "engine/param.hpp"
 #include "models/iaf_psc_exp_htum.hpp"  // nest_refractory_steps
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 #include "models/nest_gap_coupling.hpp"
 #include "models/rkf45.hpp"
@@ -244,3 +245,5 @@ struct hh_psc_alpha_gap {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::hh_psc_alpha_gap)

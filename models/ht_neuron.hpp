@@ -52,6 +52,7 @@
 #include "engine/param.hpp"
 #include "models/iaf_cond_beta.hpp"     // beta_normalization: NEST's beta_normalization_factor
 #include "models/iaf_psc_exp_htum.hpp"  // nest_refractory_steps: NEST's Time(ms(t_ref)).get_steps()
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 #include "models/rkf45.hpp"
 
@@ -428,3 +429,5 @@ struct ht_neuron {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::ht_neuron)

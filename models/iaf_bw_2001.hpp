@@ -55,6 +55,7 @@
 #include "engine/config.hpp"
 #include "engine/param.hpp"
 #include "models/iaf_psc_exp_htum.hpp"  // nest_refractory_steps: NEST's rounding of t_ref to steps
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 #include "models/rkf45.hpp"
 
@@ -274,3 +275,5 @@ struct iaf_bw_2001 {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::iaf_bw_2001)

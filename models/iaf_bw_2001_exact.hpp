@@ -36,6 +36,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/iaf_bw_2001.hpp"
 #include "models/iaf_psc_exp_htum.hpp"  // nest_refractory_steps
 #include "models/model_kit.hpp"
@@ -245,3 +246,5 @@ struct iaf_bw_2001_exact {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::iaf_bw_2001_exact)

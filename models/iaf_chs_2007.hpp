@@ -33,6 +33,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -131,3 +132,5 @@ struct iaf_chs_2007 {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::iaf_chs_2007)

@@ -39,6 +39,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 #include "models/rkf45.hpp"
 
@@ -207,3 +208,5 @@ struct iaf_chxk_2008 {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::iaf_chxk_2008)

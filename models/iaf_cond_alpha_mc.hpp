@@ -47,6 +47,7 @@
 #include "engine/config.hpp"
 #include "engine/param.hpp"
 #include "models/iaf_psc_exp_htum.hpp"  // nest_refractory_steps
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 #include "models/rkf45.hpp"
 
@@ -272,3 +273,5 @@ struct iaf_cond_alpha_mc {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::iaf_cond_alpha_mc)

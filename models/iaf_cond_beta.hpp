@@ -29,6 +29,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/iaf_cond_exp.hpp"
 #include "models/model_kit.hpp"
 #include "models/rkf45.hpp"
@@ -219,3 +220,5 @@ struct iaf_cond_beta : iaf_cond_beta_core {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::iaf_cond_beta)

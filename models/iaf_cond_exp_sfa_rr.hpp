@@ -19,6 +19,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/iaf_cond_beta.hpp"
 #include "models/iaf_cond_exp.hpp"
 #include "models/model_kit.hpp"
@@ -163,3 +164,5 @@ struct iaf_cond_exp_sfa_rr {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::iaf_cond_exp_sfa_rr)

@@ -14,6 +14,7 @@
 // tau_syn == tau_m (propagator_exp_to_membrane, propagator_alpha_to_membrane).
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/iaf_psc_exp.hpp"
 #include "models/model_kit.hpp"
 
@@ -118,3 +119,5 @@ struct iaf_psc_alpha {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::iaf_psc_alpha)

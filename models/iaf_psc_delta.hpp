@@ -15,6 +15,7 @@
 // refractory step, which is the same product without an exp per step in the update (equal to rounding).
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -98,3 +99,5 @@ struct iaf_psc_delta {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::iaf_psc_delta)

@@ -11,6 +11,7 @@
 // tau_syn == tau_m (see propagator_exp_to_membrane).
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -110,3 +111,5 @@ struct iaf_psc_exp {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::iaf_psc_exp)

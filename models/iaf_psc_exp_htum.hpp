@@ -24,6 +24,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/iaf_psc_exp.hpp"
 #include "models/model_kit.hpp"
 
@@ -118,3 +119,5 @@ struct iaf_psc_exp_htum {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::iaf_psc_exp_htum)

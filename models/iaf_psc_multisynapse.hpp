@@ -51,6 +51,7 @@
 #include "engine/param.hpp"
 #include "models/iaf_psc_alpha.hpp"  // propagator_alpha_to_membrane
 #include "models/iaf_psc_exp.hpp"    // propagator_exp_to_membrane
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -303,3 +304,6 @@ struct iaf_psc_alpha_multisynapse {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::iaf_psc_exp_multisynapse)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::iaf_psc_alpha_multisynapse)

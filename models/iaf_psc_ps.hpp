@@ -58,6 +58,7 @@
 #include "engine/error.hpp"
 #include "engine/param.hpp"
 #include "models/iaf_psc_exp_htum.hpp"  // nest_refractory_steps
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -820,3 +821,8 @@ struct iaf_psc_exp_ps_lossless {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::iaf_psc_delta_ps)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::iaf_psc_exp_ps)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::iaf_psc_alpha_ps)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::iaf_psc_exp_ps_lossless)

@@ -50,6 +50,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/iaf_psc_exp.hpp"
 #include "models/iaf_psc_exp_htum.hpp"  // nest_refractory_steps: NEST's rounding of t_ref to steps
 #include "models/model_kit.hpp"
@@ -210,3 +211,5 @@ struct iaf_tum_2000 {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::iaf_tum_2000)

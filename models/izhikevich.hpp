@@ -21,6 +21,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 #include "models/differentiable.hpp"
 #include "models/exp_euler.hpp"
@@ -170,3 +171,6 @@ using Izhikevich = izhikevich_family<false>;
 using IzhikevichRef = izhikevich_family<true>;
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::Izhikevich)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::IzhikevichRef)

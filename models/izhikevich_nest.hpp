@@ -23,6 +23,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -120,3 +121,5 @@ struct izhikevich_nest {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::izhikevich_nest)

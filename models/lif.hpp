@@ -11,6 +11,7 @@
 // LIFRef additionally holds V at its reset value for round(tau_ref / dt) steps, ignoring input (as NEST counts).
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/differentiable.hpp"
 #include "models/model_kit.hpp"
 
@@ -133,3 +134,6 @@ using LIF = lif_family<false>;
 using LIFRef = lif_family<true>;
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::LIF)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::LIFRef)

@@ -39,6 +39,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -208,3 +209,6 @@ using mat2_psc_exp = mat2_family<false>;
 using amat2_psc_exp = mat2_family<true>;
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::mat2_psc_exp)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::amat2_psc_exp)

@@ -13,6 +13,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/differentiable.hpp"
 #include "models/hh.hpp"
 #include "models/model_kit.hpp"
@@ -156,3 +157,5 @@ struct MorrisLecar {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::MorrisLecar)

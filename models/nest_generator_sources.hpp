@@ -61,6 +61,7 @@
 #include "engine/error.hpp"
 #include "engine/param.hpp"
 #include "engine/random.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 #include "models/spike_sources.hpp"
 
@@ -603,3 +604,8 @@ struct sinusoidal_gamma_generator : spike_source_base {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::gamma_sup_generator)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::ppd_sup_generator)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::poisson_generator_ps)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::sinusoidal_gamma_generator)

@@ -46,6 +46,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 #include "models/nest_rate_gains.hpp"
 
@@ -359,3 +360,20 @@ using rate_transformer_sigmoid_gg_1998 = rate_transformer<rate_gains::sigmoid_gg
 using rate_transformer_gauss = rate_transformer<rate_gains::gauss>;
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::lin_rate_ipn)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::tanh_rate_ipn)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::threshold_lin_rate_ipn)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::sigmoid_rate_ipn)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::sigmoid_rate_gg_1998_ipn)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::gauss_rate_ipn)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::lin_rate_opn)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::tanh_rate_opn)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::threshold_lin_rate_opn)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::rate_transformer_lin)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::rate_transformer_tanh)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::rate_transformer_threshold_lin)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::rate_transformer_sigmoid)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::rate_transformer_sigmoid_gg_1998)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::rate_transformer_gauss)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::rate_source)

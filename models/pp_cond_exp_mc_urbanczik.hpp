@@ -37,6 +37,7 @@
 #include "engine/config.hpp"
 #include "engine/param.hpp"
 #include "models/iaf_psc_exp_htum.hpp"  // nest_refractory_steps
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 #include "models/rkf45.hpp"
 #include "models/urbanczik.hpp"
@@ -225,3 +226,5 @@ struct pp_cond_exp_mc_urbanczik {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::pp_cond_exp_mc_urbanczik)

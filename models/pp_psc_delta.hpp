@@ -46,6 +46,7 @@
 #include "engine/error.hpp"
 #include "engine/param.hpp"
 #include "models/iaf_psc_exp_htum.hpp"  // nest_refractory_steps: NEST's rounding of a duration to steps
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -194,3 +195,5 @@ struct pp_psc_delta {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::pp_psc_delta)

@@ -24,6 +24,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/differentiable.hpp"
 #include "models/exp_euler.hpp"
 #include "models/model_kit.hpp"
@@ -224,3 +225,7 @@ using AdQuaIF = quaif_family<true, false>;
 using AdQuaIFRef = quaif_family<true, true>;
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::QuaIF)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::AdQuaIF)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::AdQuaIFRef)

@@ -22,6 +22,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/differentiable.hpp"
 #include "models/model_kit.hpp"
 
@@ -159,3 +160,6 @@ struct LeakySpikeReadout {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::LeakyRateReadout)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::LeakySpikeReadout)

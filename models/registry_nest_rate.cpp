@@ -29,3 +29,21 @@ std::vector<neuron_model_entry> nest_rate_model_entries() {
 }
 
 }  // namespace volley::models
+
+VOLLEY_COMPILE_MODEL_HERE(volley::models::lin_rate_ipn)
+VOLLEY_COMPILE_MODEL_HERE(volley::models::tanh_rate_ipn)
+VOLLEY_COMPILE_MODEL_HERE(volley::models::threshold_lin_rate_ipn)
+VOLLEY_COMPILE_MODEL_HERE(volley::models::sigmoid_rate_ipn)
+VOLLEY_COMPILE_MODEL_HERE(volley::models::sigmoid_rate_gg_1998_ipn)
+VOLLEY_COMPILE_MODEL_HERE(volley::models::gauss_rate_ipn)
+VOLLEY_COMPILE_MODEL_HERE(volley::models::lin_rate_opn)
+VOLLEY_COMPILE_MODEL_HERE(volley::models::tanh_rate_opn)
+VOLLEY_COMPILE_MODEL_HERE(volley::models::threshold_lin_rate_opn)
+VOLLEY_COMPILE_MODEL_HERE(volley::models::rate_transformer_lin)
+VOLLEY_COMPILE_MODEL_HERE(volley::models::rate_transformer_tanh)
+VOLLEY_COMPILE_MODEL_HERE(volley::models::rate_transformer_threshold_lin)
+VOLLEY_COMPILE_MODEL_HERE(volley::models::rate_transformer_sigmoid)
+VOLLEY_COMPILE_MODEL_HERE(volley::models::rate_transformer_sigmoid_gg_1998)
+VOLLEY_COMPILE_MODEL_HERE(volley::models::rate_transformer_gauss)
+VOLLEY_COMPILE_MODEL_HERE(volley::models::rate_source)
+VOLLEY_COMPILE_MODEL_HERE(volley::models::siegert_neuron)

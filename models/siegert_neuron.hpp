@@ -33,6 +33,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -221,3 +222,5 @@ struct siegert_neuron {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::siegert_neuron)

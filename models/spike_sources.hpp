@@ -20,6 +20,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 
 namespace volley::models {
@@ -128,3 +129,7 @@ struct SpikeTime : spike_source_base {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::PoissonSpike)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::PoissonEncoder)
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::SpikeTime)

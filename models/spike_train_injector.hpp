@@ -18,6 +18,7 @@
 
 #include "engine/config.hpp"
 #include "engine/param.hpp"
+#include "models/compiled_in_library.hpp"
 #include "models/model_kit.hpp"
 #include "models/spike_sources.hpp"
 
@@ -52,3 +53,5 @@ struct spike_train_injector : spike_source_base {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::spike_train_injector)

@@ -11,6 +11,7 @@
 // V_T -63 mV; a spike is the upward crossing of V_th = -20 mV. The 0/0 points take their limits (gating::linoid).
 // Integration: the exponential-Euler scheme of models/hh.hpp (gates exact with V frozen, V relaxing exactly
 // towards the conductance-weighted reversal potential with the conductances frozen over the step).
+#include "models/compiled_in_library.hpp"
 #include "models/hh.hpp"
 
 namespace volley::models {
@@ -98,3 +99,5 @@ struct TraubMilesHH {
 };
 
 }  // namespace volley::models
+
+VOLLEY_MODEL_COMPILED_IN_LIBRARY(volley::models::TraubMilesHH)
