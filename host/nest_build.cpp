@@ -433,7 +433,7 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
   lower_generator_connection(index, pre);
 }
 
-void plan::build() {
+void plan::build_network(std::vector<trace_request>& traces, std::vector<std::string>& spikes) {
   net = std::make_unique<network>(network_options{units::time_q(options.resolution_ms), options.rng_seed, 1});
   recorded.assign(groups.size(), {});
   resets.assign(groups.size(), {});
@@ -472,8 +472,6 @@ void plan::build() {
     build_population(g);
     if (is_injector(g)) schedule_injector(*net, g, options.resolution_ms);
   }
-  std::vector<trace_request> traces;
-  std::vector<std::string> spikes;
   for (const auto& c : connections) {
     const node_group &pre = group_of(c.pre, "Connect"), &post = group_of(c.post, "Connect");
     if (pre.kind == device_kind::spike_dilutor || post.kind == device_kind::spike_dilutor) continue;
@@ -485,6 +483,13 @@ void plan::build() {
   }
   connect_dilutors();
   built_connections = connections.size();
+  apply_preset_weights();
+}
+
+void plan::build() {
+  std::vector<trace_request> traces;
+  std::vector<std::string> spikes;
+  build_network(traces, spikes);
   run_options ro;
   ro.backend = options.backend;
   ro.gpu_draw_synapses = rate_wfr_projections.empty();  // their synapses are read on the host (host/nest_rate.cpp)

@@ -325,7 +325,7 @@ void plan::set_connections(const node_collection& source, const node_collection&
   for (const auto& [key, value] : params.items()) {
     if (key == "delay")
       throw parameter_error(call, "delay", value.dump(),
-                            "unchanged after the first Simulate (volley sizes the delay buffers when it builds)");
+                            "unchanged (volley keeps the delay a connection was made with: give it at Connect)");
     if (key != "weight")
       throw parameter_error(call, key, value.dump(), "weight (the one connection parameter volley changes yet)");
   }
@@ -339,6 +339,9 @@ void plan::set_connections(const node_collection& source, const node_collection&
   // Per projection: its synapses and their new weights in volley's units (the conversion is one factor per Connect)
   std::map<std::size_t, std::pair<std::vector<std::uint64_t>, std::vector<double>>> changes;
   std::map<std::size_t, double> unit_factor;
+  // by (connection, synapse): the weights of device connections that do not use them, and (before the first
+  // simulate()) those to apply at build
+  std::vector<std::pair<std::pair<std::size_t, std::uint64_t>, double>> device_changes, presets;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const connection_row& r = rows[i];
     const json& v = weight.is_array() ? weight[i] : weight;
@@ -356,7 +359,7 @@ void plan::set_connections(const node_collection& source, const node_collection&
       const bool generator = pre.kind != device_kind::none && !is_recorder(pre.kind);
       const bool unused = !generator || post.kind != device_kind::none || parrot_repeats;
       if (unused)
-        device_weights[{r.connection, r.synapse}] = v.get<double>();
+        device_changes.push_back({{r.connection, r.synapse}, v.get<double>()});
       else if (v.get<double>() != r.weight)
         throw parameter_error(call, "weight", v.dump(),
                               "unchanged (" + number_text(r.weight) + ") for the connection " +
@@ -375,10 +378,13 @@ void plan::set_connections(const node_collection& source, const node_collection&
     auto& [synapses, weights] = changes[r.projection];
     synapses.push_back(r.synapse);
     weights.push_back(v.get<double>() * f->second);
+    if (!sim) presets.push_back({{r.connection, r.synapse}, weights.back()});
   }
   // every projection checked before any changes (a refused call changes nothing)
   for (const auto& [index, change] : changes) net->check_weights(index, change.first, change.second, call);
-  const std::uint64_t now = sim->current_step();
+  for (const auto& [key, w] : device_changes) device_weights[key] = w;
+  for (const auto& [key, w] : presets) preset_weights[key] = w;  // the real build applies them
+  const std::uint64_t now = sim ? sim->current_step() : 0;
   for (const auto& [index, change] : changes) {
     projection& p = net->projections()[index];
     std::vector<double> before;  // the weights the spikes still in transit were delivered with
@@ -386,7 +392,7 @@ void plan::set_connections(const node_collection& source, const node_collection&
     net->set_weights(index, change.first, change.second, call);
     if (now > 0) redeliver_in_transit(p, change.first, before, last_slice_start(now));
   }
-  if (!changes.empty()) sim->invalidate_device();
+  if (!changes.empty() && sim) sim->invalidate_device();
 }
 
 // NEST delivers the spikes of the min_delay slice still in its spike exchange after a SetStatus between runs, so

@@ -26,6 +26,7 @@ kernel::kernel(kernel_options options) : plan_(std::make_unique<detail::plan>())
 kernel::~kernel() = default;
 
 node_collection kernel::create(const std::string& model, std::uint64_t n, const json& params) {
+  plan_->preview_cache.reset();
   const std::string where = "Create('" + model + "')";
   if (n < 1 || n > 4'000'000'000ULL) throw parameter_error(where, "n", std::to_string(n), "a positive number of nodes");
   if (!params.is_object()) throw parameter_error(where, "params", params.dump(), "an object {name: value}");
@@ -67,6 +68,7 @@ node_collection kernel::create(const std::string& model, std::uint64_t n, const 
 }
 
 void kernel::set_status(const node_collection& nodes, const json& params) {
+  plan_->preview_cache.reset();
   const std::vector<node_collection> runs = plan_->runs(nodes, "SetStatus");  // a composite has 2 or more
   if (runs.size() > 1) {
     set_status_of_runs(nodes, runs, params);
@@ -187,6 +189,7 @@ synapse_model* find_synapse(std::vector<synapse_model>& models, const std::strin
 }  // namespace
 
 void kernel::copy_model(const std::string& existing, const std::string& name, const json& params) {
+  plan_->preview_cache.reset();
   const std::string where = "CopyModel('" + existing + "', '" + name + "')";
   const synapse_model* base = find_synapse(plan_->synapse_models, existing);
   if (base == nullptr)
@@ -207,6 +210,7 @@ void kernel::copy_model(const std::string& existing, const std::string& name, co
 }
 
 void kernel::set_defaults(const std::string& model, const json& params) {
+  plan_->preview_cache.reset();
   const std::string where = "SetDefaults('" + model + "')";
   synapse_model* m = find_synapse(plan_->synapse_models, model);
   if (m == nullptr)
@@ -235,20 +239,36 @@ json kernel::get_defaults(const std::string& model) const {
 // NEST makes a connection at Connect: one made between Simulate calls is listed (and can be set) at once. volley
 // draws it when it builds the additions (host/nest_late_additions.cpp), so a query builds what was added so far,
 // as the next Simulate would (the network's state is not touched: no step runs).
+// Before the first Simulate, a preview network answers (host/nest_preview.cpp): the same synapses the build will
+// draw, and weights set there are applied at the build.
 json kernel::get_connections(const node_collection& source, const node_collection& target,
                              const std::string& synapse_model) const {
+  if (!plan_->sim) return preview().connections_between(source, target, synapse_model);
   plan_->build_additions();
   return plan_->connections_between(source, target, synapse_model);
 }
 
 void kernel::set_connections(const node_collection& source, const node_collection& target, const json& params,
                              const std::string& synapse_model) {
+  if (!plan_->sim) {
+    detail::plan& p = preview();
+    p.set_connections(source, target, synapse_model, params);
+    plan_->preset_weights = p.preset_weights;
+    plan_->device_weights = p.device_weights;
+    return;
+  }
   plan_->build_additions();
   plan_->set_connections(source, target, synapse_model, params);
 }
 
+detail::plan& kernel::preview() const {
+  if (!plan_->preview_cache) plan_->preview_cache = plan_->preview();
+  return *plan_->preview_cache;
+}
+
 void kernel::connect(const node_collection& pre, const node_collection& post, const json& conn_spec,
                      const json& syn_spec) {
+  plan_->preview_cache.reset();
   if (!syn_spec.is_object()) throw parameter_error("Connect", "syn_spec", syn_spec.dump(), "an object");
   // one connection per pair of Create() calls the collections span (host/nest_composite.cpp), all checked first
   std::vector<connection> pieces = plan_->connection_pieces(pre, post, conn_spec, syn_spec);
@@ -271,6 +291,7 @@ run_stats kernel::simulate(double t_ms) {
   if (!(t_ms >= 0) || !std::isfinite(t_ms))
     throw parameter_error("Simulate", "t", std::to_string(t_ms) + " ms", "a finite, non-negative time");
   if (!plan_->sim) {
+    plan_->preview_cache.reset();
     const auto t0 = std::chrono::steady_clock::now();
     plan_->build();
     plan_->build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -132,14 +132,15 @@ class kernel {
   void set_defaults(const std::string& model, const json& params);
   json get_defaults(const std::string& model) const;
   // NEST's GetConnections(source, target, synapse_model).get(): {"source", "target", "weight", "delay",
-  // "synapse_model"} lists over the synapses between neurons (after the first simulate(); weights as they are now),
-  // in NEST's order: by synapse model (NEST's model id), then source, then creation. An empty collection (count 0) stands for all nodes; an empty
-  // synapse_model for every model.
+  // "synapse_model"} lists over the connections (weights as they are now), in NEST's order: by synapse model (NEST's
+  // model id), then source, then creation. Before the first simulate() too: NEST makes a connection at Connect
+  // (volley answers from a preview of the network it will build). An empty collection (count 0) stands for all
+  // nodes; an empty synapse_model for every model.
   json get_connections(const node_collection& source = {}, const node_collection& target = {},
                        const std::string& synapse_model = "") const;
-  // NEST's GetConnections(source, target, synapse_model).set(params), after the first simulate(): {"weight": w}
-  // with one number for all of them or a list with one per connection in get_connections' order (NEST's units),
-  // from the next spike on. Checked as a whole first (static_synapse_hom_w: refused, as in NEST; an STDP rule's
+  // NEST's GetConnections(source, target, synapse_model).set(params): {"weight": w} with one number for all of them
+  // or a list with one per connection in get_connections' order (NEST's units), from the next spike on (before the
+  // first simulate(): from the start). Checked as a whole first (static_synapse_hom_w: refused, as in NEST; an STDP rule's
   // range; the sign that picked the port of a target routing by sign), so a refused call changes nothing. Delays
   // and plastic states cannot be set yet.
   void set_connections(const node_collection& source, const node_collection& target, const json& params,
@@ -164,6 +165,7 @@ class kernel {
  private:
   void set_status_of_run(const node_collection& nodes, const json& params);  // nodes of one Create() call
   void set_status_of_runs(const node_collection& nodes, const std::vector<node_collection>& runs, const json& params);
+  detail::plan& preview() const;  // before the first simulate(): the network as it will be built
   std::unique_ptr<detail::plan> plan_;
 };
 

@@ -185,6 +185,13 @@ struct plan {
   // Weights set on device connections that do not use them (recorders, detectors, a parrot's port 0), by
   // (connection index, pair index): GetConnections reports them, as NEST does
   std::map<std::pair<std::size_t, std::uint64_t>, double> device_weights;
+  // Weights set on connections between neurons before the first simulate() (host/nest_preview.cpp), by (connection
+  // index, synapse index in its projection), in volley's units: applied when the network is built
+  std::map<std::pair<std::size_t, std::uint64_t>, double> preset_weights;
+  // Before the first simulate(): a plan with this one's nodes, connections and settings, its network built on the
+  // host and no simulator, which GetConnections and SetStatus(connections) read (host/nest_preview.cpp)
+  std::unique_ptr<plan> preview() const;
+  std::unique_ptr<plan> preview_cache;  // the preview of the plan as it is: dropped by every change to the plan
   std::vector<std::uint64_t> cleared_at;  // per group (recorders): SetStatus(n_events: 0) hid the events up to it
   // A recorder's origin / start / stop changed after a simulate(): per group, the parameters in force from each
   // change's step on (empty: never changed; else the first entry holds the parameters before the first change, from
@@ -245,7 +252,10 @@ struct plan {
 
   void check_connection(const connection& c) const;  // what can be checked before the network exists
   void check_neuron_params(const node_group& g) const;
-  void build();
+  void build();  // build_network, then the simulator and its recordings
+  // The network of the nodes and connections so far, and what the recorders will record
+  void build_network(std::vector<trace_request>& traces, std::vector<std::string>& spikes);
+  void apply_preset_weights();
   json status(const node_collection& nodes) const;
   json events(const node_collection& recorder) const;
   json recorded_events(const node_collection& recorder) const;  // events() before SetStatus(n_events: 0) clears

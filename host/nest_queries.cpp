@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <tuple>
 
 #include "engine/error.hpp"
@@ -192,7 +193,15 @@ std::vector<plan::connection_row> plan::connection_rows(const node_collection& s
     const node_group& pre = group_of(c.pre, call);
     const node_group& post = group_of(c.post, call);
     const auto pi = static_cast<std::size_t>(projection_of[ci]);
-    const projection& p = net->projections()[pi];
+    const projection& held = net->projections()[pi];
+    // synapses a GPU drew and holds (their host arrays empty): drawn again on the host, from the same streams, so
+    // the same synapses; their weights cannot have changed (static on the device, set_weights refuses them)
+    std::optional<projection> redrawn;
+    if (held.on_device && held.pending) {
+      redrawn.emplace(held);
+      net->draw_pending_synapses(*redrawn);
+    }
+    const projection& p = redrawn ? *redrawn : held;
     const detail::synapse_model& sm = synapse_model_of(synapse_models, c.syn_spec, call);
     if (!synapse_model.empty() && sm.name != synapse_model) continue;
     const cont_delay cd = cont_delay_of(sm, c.syn_spec, options.resolution_ms);  // NEST reports steps h - offset

@@ -9,6 +9,8 @@ Four parrots repeat four spike trains into iaf_psc_exp (static_synapse and tsody
 weights are set through GetConnections(source, target, synapse_model).set(weight=...), as one number or one value
 per connection; a run ends inside a min_delay slice. Stored: the protocol, the (source, target) order of every
 selection, V_m of every target at every step, the spikes, and every connection's weight after each run. One thread.
+Key before_first_run: the same network with weights set before the first Simulate and a Connect between two sets,
+with full GetConnections() queries (source, target, weight, delay, synapse_model) before and after the runs.
 """
 import json
 import os
@@ -58,6 +60,27 @@ STEPS = [
     {"source": [PARROT, 0, 1], "target": [PSC_ALPHA, 1, 2], "synapse_model": "stdp_synapse", "weight": [900.0]},
     {"simulate": 40.0},
 ]
+# The same network with weights set before the first Simulate (NEST makes connections at Connect, so
+# GetConnections lists them at once), a Connect between two sets, and full queries (every connection, devices'
+# too, with delays and models)
+STEPS_BEFORE_RUN = [
+    {"query": True},
+    {"source": [PARROT, 0, 4], "target": [PSC_EXP, 0, 3], "synapse_model": "static_synapse",
+     "weight": [150.0, 0.0, 220.0, 80.0, 120.0, 60.0, 300.0, 10.0, 90.0, 200.0, 40.0, 130.0]},
+    {"source": [PARROT, 0, 4], "target": [COND_ALPHA, 0, 2], "synapse_model": None, "weight": -12.0},
+    {"connect": {"pre": [PARROT, 2, 4], "post": [PSC_EXP, 0, 2], "conn": "one_to_one",
+                 "syn": {"weight": 50.0, "delay": 1.2}}},
+    {"source": None, "target": None, "synapse_model": "stdp_synapse",
+     "weight": [100.0, 400.0, 250.0, 50.0, 700.0, 0.0, 320.0, 180.0]},
+    {"source": [PARROT, 2, 4], "target": [PSC_EXP, 0, 3], "synapse_model": "static_synapse",
+     "weight": [75.0, 15.0, 95.0, 260.0, 5.0, 35.0, 110.0, 140.0]},
+    {"source": [MM, 0, 1], "target": None, "synapse_model": None, "weight": 3.5},
+    {"query": True},
+    {"simulate": 40.0},
+    {"source": [PARROT, 1, 2], "target": [PSC_EXP, 0, 3], "synapse_model": None, "weight": 50.0},
+    {"simulate": 30.3},
+    {"query": True},
+]
 TARGETS = [PSC_EXP, COND_ALPHA, PSC_ALPHA]
 
 
@@ -83,8 +106,8 @@ def in_transit(nest):
             "multimeter": {k: [round(float(x), 10) for x in ev[k]] for k in ("senders", "times", "V_m")}}
 
 
-def main():
-    nest = quiet_nest()
+def run(nest, steps):
+    """The network of NODES and CONNECTIONS through `steps`: what the test compares."""
     nest.ResetKernel()
     nest.resolution = DT
     nest.local_num_threads = 1
@@ -111,9 +134,16 @@ def main():
         return v if isinstance(v, list) else [v]
 
     neurons = nodes[PARROT] + nodes[PSC_EXP] + nodes[COND_ALPHA] + nodes[PSC_ALPHA]
-    orders, weights_after = [], []
-    for s in STEPS:
-        if "simulate" in s:
+    orders, weights_after, queries = [], [], []
+    for s in steps:
+        if "query" in s:
+            conns = nest.GetConnections()
+            queries.append({k: column(conns, k) for k in ("source", "target", "weight", "delay", "synapse_model")})
+        elif "connect" in s:
+            c = s["connect"]
+            nest.Connect(nodes[c["pre"][0]][c["pre"][1]:c["pre"][2]], nodes[c["post"][0]][c["post"][1]:c["post"][2]],
+                         c["conn"], c["syn"])
+        elif "simulate" in s:
             nest.Simulate(s["simulate"])
             conns = nest.GetConnections(source=neurons, target=neurons)
             weights_after.append([[int(a), int(b), float(w)] for a, b, w in
@@ -124,12 +154,20 @@ def main():
             conns.set(weight=s["weight"])
     mm = nodes[MM].get("events")
     sr = nodes[SR].get("events")
-    out = {"nest_version": nest.__version__, "dt": DT, "nodes": NODES, "connections": CONNECTIONS, "steps": STEPS,
-           "first_ids": [int(n[0].global_id) for n in nodes], "set_orders": orders,
-           "weights_after_each_simulate": weights_after,
-           "multimeter": {k: [round(float(x), 10) for x in mm[k]] for k in ("senders", "times", "V_m")},
-           "spikes": {k: [round(float(x), 9) for x in sr[k]] for k in ("senders", "times")},
-           "in_transit": in_transit(nest)}
+    return {"steps": steps, "first_ids": [int(n[0].global_id) for n in nodes], "set_orders": orders,
+            "weights_after_each_simulate": weights_after, "queries": queries,
+            "multimeter": {k: [round(float(x), 10) for x in mm[k]] for k in ("senders", "times", "V_m")},
+            "spikes": {k: [round(float(x), 9) for x in sr[k]] for k in ("senders", "times")}}
+
+
+def main():
+    nest = quiet_nest()
+    out = {"nest_version": nest.__version__, "dt": DT, "nodes": NODES, "connections": CONNECTIONS,
+           **run(nest, STEPS)}
+    out["before_first_run"] = run(nest, STEPS_BEFORE_RUN)
+    out["in_transit"] = in_transit(nest)
+    sr = out["spikes"]
+    weights_after = out["weights_after_each_simulate"]
     path = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "reference", "nest_connection_weights.json")
     with open(path, "w") as f:
         json.dump(out, f, separators=(",", ":"))
