@@ -11,7 +11,7 @@ dir=build-hip
 # in about half the time; nothing runs on an AMD GPU here.
 cxx=()
 if command -v clang++ > /dev/null 2>&1; then cxx=(-DCMAKE_CXX_COMPILER=clang++); fi
-cmake -S . -B "$dir" "${cxx[@]}" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0 -DVOLLEY_GPU=hip -DVOLLEY_HIP_OPT=-O1 \
+cmake -S . -B "$dir" $(bash tools/cmake_generator.sh "$dir") "${cxx[@]}" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0 -DVOLLEY_GPU=hip -DVOLLEY_HIP_OPT=-O1 \
   -DVOLLEY_BUILD_TESTS=OFF \
   -DVOLLEY_BUILD_BENCH=OFF \
   > "$dir.log" 2>&1 || { cat "$dir.log"; exit 1; }

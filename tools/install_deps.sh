@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages volley builds on. Idempotent: does nothing when all are present.
 set -euo pipefail
-packages=(cmake g++ make pkg-config libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev librandom123-dev
+packages=(cmake g++ make ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev librandom123-dev
           libhdf5-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
           python3-sklearn dataset-fashion-mnist)  # training data: sklearn's digits CSV, Fashion-MNIST IDX files
 for arg in "$@"; do

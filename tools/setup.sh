@@ -8,7 +8,7 @@ if [[ -e /dev/kfd ]]; then bash tools/install_deps.sh --hip; else bash tools/ins
 # still runs on the CPU (`--backend auto` says which) when no device answers.
 gpu=$(bash tools/detect_gpu.sh)
 export PATH="$PATH:/usr/local/cuda/bin"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DVOLLEY_GPU="$gpu" > build.log 2>&1 || { cat build.log; exit 1; }
+cmake -S . -B build $(bash tools/cmake_generator.sh build) -DCMAKE_BUILD_TYPE=Release -DVOLLEY_GPU="$gpu" > build.log 2>&1 || { cat build.log; exit 1; }
 cmake --build build -j"$(nproc)" >> build.log 2>&1 || { tail -50 build.log; exit 1; }
 ./build/volley info
 ./build/volley run examples/coba.json --backend auto --out coba.h5 --summary-json coba_summary.json

@@ -20,7 +20,7 @@ if $sanitize; then
          -DVOLLEY_SANITIZE=ON -DVOLLEY_BUILD_BENCH=OFF -DVOLLEY_GPU=none)
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi
-cmake -S . -B "$dir" "${flags[@]}" > "$dir.log" 2>&1 || { cat "$dir.log"; exit 1; }
+cmake -S . -B "$dir" $(bash tools/cmake_generator.sh "$dir") "${flags[@]}" > "$dir.log" 2>&1 || { cat "$dir.log"; exit 1; }
 cmake --build "$dir" -j"$(nproc)" >> "$dir.log" 2>&1 || { tail -80 "$dir.log"; exit 1; }
 exclude=()
 # The Yin-Yang accuracy run (a minute optimised) is a training-quality test, and the NEST spike statistics (gif,
