@@ -104,12 +104,37 @@ bool check_gap_connection(const plan& p, const connection& c, const node_group& 
   return true;
 }
 
+void each_gap_junction(const plan& p, std::size_t ci, const std::string& where, const gap_visitor& f) {
+  const connection& c = p.connections[ci];
+  const json spec = merged_syn_spec(synapse_model_of(p.synapse_models, c.syn_spec, where), c.syn_spec, where);
+  const json w = spec.value("weight", json(1.0));
+  auto weight = [&](std::uint64_t made, std::uint64_t pair) {  // a weight set before the first run, or Connect's
+    const auto preset = p.preset_weights.find({ci, made});
+    if (preset != p.preset_weights.end()) return preset->second;
+    return (w.is_array() ? w.at(pair) : w).get<double>();
+  };
+  const json rule = c.conn_spec.is_object() ? c.conn_spec.value("rule", json("")) : c.conn_spec;
+  if (rule == "one_to_one") {
+    const std::uint64_t n = c.pre.count;
+    for (std::uint64_t k = 0; k < n; ++k) {  // NEST makes all pre[k] -> post[k] first (made k), then the reverse
+      f(c.pre.first_id + k, c.post.first_id + k, weight(k, k), k);
+      f(c.post.first_id + k, c.pre.first_id + k, weight(n + k, k), n + k);
+    }
+    return;
+  }
+  const bool autapses = !c.conn_spec.is_object() || c.conn_spec.value("allow_autapses", json(true)) == json(true);
+  for (std::uint64_t i = 0; i < c.pre.count; ++i)
+    for (std::uint64_t j = 0; j < c.post.count; ++j)
+      if (autapses || i != j) {
+        const std::uint64_t made = i * c.post.count + j;
+        f(c.pre.first_id + i, c.post.first_id + j, weight(made, 0), made);
+      }
+}
+
 void connect_nest_gap(plan& p, const connection& c) {
   const node_group& pre = p.group_of(c.pre, "Connect");
   const node_group& post = p.group_of(c.post, "Connect");
   const std::string where = "Connect(" + pre.model + " -> " + post.model + ", gap_junction)";
-  const json spec = merged_syn_spec(synapse_model_of(p.synapse_models, c.syn_spec, where), c.syn_spec, where);
-  const json w = spec.value("weight", json(1.0));
   nest_gap_system& gaps = p.net->nest_gap();
   if (gaps.empty()) {  // the first junction: the kernel's options, with NEST's min_delay as the slice
     nest_gap_options o;
@@ -120,24 +145,33 @@ void connect_nest_gap(plan& p, const connection& c) {
     o.slice_steps = static_cast<std::uint32_t>(std::max(1LL, std::llround(p.min_delay_ms / p.options.resolution_ms)));
     gaps.set_options(o, "kernel");
   }
-  population& sp = p.net->find(pre.population);
-  population& tp = p.net->find(post.population);
-  const auto b = static_cast<index_t>(c.pre.first_id - pre.first_id);
-  const auto e = static_cast<index_t>(c.post.first_id - post.first_id);
-  const json rule = c.conn_spec.is_object() ? c.conn_spec.value("rule", json("")) : c.conn_spec;
-  if (rule == "one_to_one") {
-    for (std::uint64_t k = 0; k < c.pre.count; ++k) {
-      const double g = (w.is_array() ? w.at(k) : w).get<double>();
-      gaps.add_junction(sp, b + static_cast<index_t>(k), tp, e + static_cast<index_t>(k), g, where);
-      gaps.add_junction(tp, e + static_cast<index_t>(k), sp, b + static_cast<index_t>(k), g, where);
-    }
-    return;
+  // a junction source -> target (global ids): the target receives g (V_source - V_target)
+  each_gap_junction(p, static_cast<std::size_t>(&c - p.connections.data()), where,
+                    [&](std::uint64_t source, std::uint64_t target, double g, std::uint64_t) {
+                      const node_group& from = source >= pre.first_id && source < pre.first_id + pre.count ? pre : post;
+                      const node_group& to = &from == &pre ? post : pre;
+                      gaps.add_junction(p.net->find(from.population), static_cast<index_t>(source - from.first_id),
+                                        p.net->find(to.population), static_cast<index_t>(target - to.first_id), g,
+                                        where);
+                    });
+}
+
+// GetConnections' rows of gap junctions, which have no projection (the nest_gap_system holds them): NEST 3.10's
+// (measured) are each junction's direction, one_to_one's pre[k] -> post[k] made before post[k] -> pre[k], with the
+// weight and NEST's default delay, 1 ms (gap_junction has none).
+void plan::gap_rows(const node_collection& source, const node_collection& target, const std::string& synapse_model,
+                    const char* call, std::vector<connection_row>& rows) const {
+  auto inside = [](const node_collection& nodes, std::uint64_t id) { return nodes.empty() || nodes.contains(id); };
+  for (std::size_t ci = 0; ci < connections.size(); ++ci) {
+    const detail::synapse_model& sm = synapse_model_of(synapse_models, connections[ci].syn_spec, call);
+    if (!is_gap_synapse(sm) || (!synapse_model.empty() && sm.name != synapse_model)) continue;
+    if (ci >= built_connections && sim) continue;  // made after a run: not built yet (refused there anyway)
+    const std::size_t synapse_id = nest_synapse_id(synapse_models, sm.name);
+    each_gap_junction(*this, ci, call, [&](std::uint64_t src, std::uint64_t tgt, double g, std::uint64_t made) {
+      if (inside(source, src) && inside(target, tgt))
+        rows.push_back({src, tgt, g, listed_delay_without_delay, &sm.name, ci, no_projection, made, synapse_id, 0, made});
+    });
   }
-  const bool autapses = !c.conn_spec.is_object() || c.conn_spec.value("allow_autapses", json(true)) == json(true);
-  for (std::uint64_t i = 0; i < c.pre.count; ++i)
-    for (std::uint64_t j = 0; j < c.post.count; ++j)
-      if (autapses || i != j)
-        gaps.add_junction(sp, b + static_cast<index_t>(i), tp, e + static_cast<index_t>(j), w.get<double>(), where);
 }
 
 }  // namespace volley::nest::detail

@@ -352,6 +352,23 @@ void plan::set_connections(const node_collection& source, const node_collection&
     // a parrot repeats the spikes on its port 0 whatever the weight (NEST ignores it too)
     const bool parrot_repeats =
         post.model == "parrot_neuron" && c.syn_spec.value("receptor_type", json(0)) == json(0);
+    const node_group& pre_group = group_of(c.pre, call);
+    if (r.projection == no_projection && pre_group.kind == device_kind::none && post.kind == device_kind::none) {
+      // a gap junction: its conductance (nS, NEST's unit too) is set when the network is built
+      if (!sim)
+        presets.push_back({{r.connection, r.synapse}, v.get<double>()});
+      else if (v.get<double>() != r.weight)
+        throw parameter_error(call, "weight", v.dump(),
+                              "unchanged (" + number_text(r.weight) + ") for the gap junction " +
+                                  std::to_string(r.source) + " -> " + std::to_string(r.target) +
+                                  " after the first Simulate (volley sets the junctions when it builds; set it before)");
+      continue;
+    }
+    if (is_diffusion(r))
+      throw parameter_error(call, "weight", v.dump(),
+                            "no weight for diffusion_connection " + std::to_string(r.source) + " -> " +
+                                std::to_string(r.target) + " (NEST: its weights are drift_factor and diffusion_factor, "
+                                "given at Connect)");
     if (r.projection == no_projection) {  // a device's connection
       // recorders, detectors and a parrot's port 0 do not use the weight (NEST's neither): kept for GetConnections;
       // a generator's weight is lowered into its input at build and stays

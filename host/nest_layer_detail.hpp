@@ -4,6 +4,7 @@
 // checked in host/nest_device_params.cpp and lowered in host/nest_generators.cpp; the network is built in
 // host/nest_build.cpp and queried in host/nest_queries.cpp.
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -274,14 +275,21 @@ struct plan {
     std::uint64_t synapse;         // index into the projection's rows (a device's: the pair's index in its Connect)
     std::size_t synapse_id;        // NEST's synapse_modelid (nest_synapse_id)
     int block = 0;                 // NEST's listing: 0 between neurons, 1 neurons into devices, 2 from devices
+    std::uint64_t made = 0;        // its place among a source's connections of one Connect (NEST lists by it)
   };
+  // The delay GetConnections lists for connections without one (gap_junction, rate_connection_instantaneous,
+  // diffusion_connection): NEST 3.10's default delay (measured)
+  static constexpr double listed_delay_without_delay = 1.0;  // ms
   static constexpr std::size_t no_projection = static_cast<std::size_t>(-1);
   std::vector<connection_row> connection_rows(const node_collection& source, const node_collection& target,
                                               const std::string& synapse_model, const char* call) const;
   void device_rows(const node_collection& source, const node_collection& target, const std::string& synapse_model,
                    const char* call, std::vector<connection_row>& rows) const;
+  void gap_rows(const node_collection& source, const node_collection& target, const std::string& synapse_model,
+                const char* call, std::vector<connection_row>& rows) const;  // host/nest_gap.cpp
   json connections_between(const node_collection& source, const node_collection& target,
                            const std::string& synapse_model) const;
+  bool is_diffusion(const connection_row& r) const;  // a diffusion_connection's row (two projections)
   void set_connections(const node_collection& source, const node_collection& target, const std::string& synapse_model,
                        const json& params);
   void redeliver_in_transit(projection& p, const std::vector<std::uint64_t>& synapses, const std::vector<double>& before,
@@ -381,6 +389,10 @@ double gap_min_delay_entry(const kernel_options& o);  // what a gap junction cou
 // NEST's rules for a gap_junction connection; false when the connection is not one.
 bool check_gap_connection(const plan& p, const connection& c, const node_group& pre, const node_group& post);
 void connect_nest_gap(plan& p, const connection& c);  // at build, after the populations
+// Each gap junction of connection `ci` as NEST makes it: f(source, target, weight (nS), made), global ids, `made`
+// its index in NEST's order of making them within the Connect (a weight set before the first run replaces Connect's)
+using gap_visitor = std::function<void(std::uint64_t, std::uint64_t, double, std::uint64_t)>;
+void each_gap_junction(const plan& p, std::size_t ci, const std::string& where, const gap_visitor& f);
 // NEST's cont_delay_synapse in the layer (host/nest_cont_delay.cpp).
 bool is_cont_delay_synapse(const synapse_model& m);
 struct cont_delay {

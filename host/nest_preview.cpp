@@ -2,7 +2,8 @@
 // SetStatus on it acts at once; volley builds its network at the first simulate(). Before then a query is answered
 // by a preview: a plan with the same nodes, connections and settings whose network is built on the host (the same
 // rules and rng streams as the real build, so the same synapses; no simulator). Weights set there are kept by
-// (connection, synapse) in preset_weights and applied when the real network is built.
+// (connection, synapse) in preset_weights and applied when the real network is built (gap junctions: by
+// (connection, the junction's place in NEST's order), when connect_nest_gap makes them).
 #include <map>
 #include <utility>
 #include <vector>
@@ -33,8 +34,13 @@ std::unique_ptr<plan> plan::preview() const {
 void plan::apply_preset_weights() {
   std::map<std::size_t, std::pair<std::vector<std::uint64_t>, std::vector<double>>> by_projection;
   for (const auto& [key, w] : preset_weights) {
-    if (key.first >= projection_of.size() || projection_of[key.first] < 0)
+    if (key.first >= projection_of.size())
+      throw internal_error("a preset weight of connection " + std::to_string(key.first) + ", which is not built");
+    if (projection_of[key.first] < 0) {
+      if (is_gap_synapse(synapse_model_of(synapse_models, connections[key.first].syn_spec, "SetStatus(connections)")))
+        continue;  // connect_nest_gap built the junction with it
       throw internal_error("a preset weight of connection " + std::to_string(key.first) + " without a projection");
+    }
     auto& [synapses, weights] = by_projection[static_cast<std::size_t>(projection_of[key.first])];
     synapses.push_back(key.second);
     weights.push_back(w);

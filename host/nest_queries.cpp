@@ -180,6 +180,14 @@ namespace {
 // 1.9000000000000001, 15 x 0.1 ms: 1.5; measured).
 double ms_of_steps(std::uint64_t steps, double resolution_ms) { return double(steps) * resolution_ms; }
 
+// Whether `nodes` (empty: all) holds an id of first .. first + count - 1.
+bool overlaps(const node_collection& nodes, std::uint64_t first, std::uint64_t count) {
+  if (nodes.empty()) return true;
+  for (const auto& r : nodes.ranges())
+    if (r.first_id < first + count && first < r.first_id + r.count) return true;
+  return false;
+}
+
 }  // namespace
 
 std::vector<plan::connection_row> plan::connection_rows(const node_collection& source, const node_collection& target,
@@ -194,6 +202,11 @@ std::vector<plan::connection_row> plan::connection_rows(const node_collection& s
     const node_group& post = group_of(c.post, call);
     const auto pi = static_cast<std::size_t>(projection_of[ci]);
     const projection& held = net->projections()[pi];
+    const detail::synapse_model& sm = synapse_model_of(synapse_models, c.syn_spec, call);
+    if (!synapse_model.empty() && sm.name != synapse_model) continue;
+    if (!overlaps(source, pre.first_id + held.source_range.begin, held.source_range.size()) ||
+        !overlaps(target, post.first_id + held.target_range.begin, held.target_range.size()))
+      continue;
     // synapses a GPU drew and holds (their host arrays empty): drawn again on the host, from the same streams, so
     // the same synapses; their weights cannot have changed (static on the device, set_weights refuses them)
     std::optional<projection> redrawn;
@@ -202,10 +215,10 @@ std::vector<plan::connection_row> plan::connection_rows(const node_collection& s
       net->draw_pending_synapses(*redrawn);
     }
     const projection& p = redrawn ? *redrawn : held;
-    const detail::synapse_model& sm = synapse_model_of(synapse_models, c.syn_spec, call);
-    if (!synapse_model.empty() && sm.name != synapse_model) continue;
     const cont_delay cd = cont_delay_of(sm, c.syn_spec, options.resolution_ms);  // NEST reports steps h - offset
     const std::size_t synapse_id = nest_synapse_id(synapse_models, sm.name);
+    const bool diffusion = sm.base == "diffusion_connection";
+    const bool no_delay = diffusion || sm.base == "rate_connection_instantaneous";  // NEST: has_delay false
     for (std::uint64_t r = 0; r + 1 < p.row_ptr.size(); ++r) {
       const std::uint64_t src = pre.first_id + p.source_range.begin + r;
       if (!inside(source, src)) continue;
@@ -213,14 +226,18 @@ std::vector<plan::connection_row> plan::connection_rows(const node_collection& s
         const std::uint64_t t = p.narrow() ? p.targets16[k] : p.targets32[k];
         const std::uint64_t tgt = post.first_id + p.target_range.begin + t;
         if (!inside(target, tgt)) continue;
-        const double w = p.weights.empty() ? double(p.weight) : double(p.weights[k]);
-        const double d = cd.continuous ? double(cd.steps) * options.resolution_ms - cd.offset_ms
-                                       : ms_of_steps(p.delays.empty() ? p.delay : p.delays[k], options.resolution_ms);
-        rows.push_back({src, tgt, w, d, &sm.name, ci, pi, k, synapse_id, 0});
+        // diffusion_connection has no weight (NEST lists uninitialised memory there; its factors are columns of
+        // their own, connections_between)
+        const double w = diffusion ? 1.0 : p.weights.empty() ? double(p.weight) : double(p.weights[k]);
+        const double d = no_delay      ? listed_delay_without_delay
+                         : cd.continuous ? double(cd.steps) * options.resolution_ms - cd.offset_ms
+                                         : ms_of_steps(p.delays.empty() ? p.delay : p.delays[k], options.resolution_ms);
+        rows.push_back({src, tgt, w, d, &sm.name, ci, pi, k, synapse_id, 0, tgt});
       }
     }
   }
   device_rows(source, target, synapse_model, call, rows);
+  gap_rows(source, target, synapse_model, call, rows);
   // NEST 3.10's order (measured): synapse model by model id; per model the connections between neurons, then those
   // of neurons into devices, then those from devices. Between neurons: by source, a source's connections in the
   // order they were made: Connect by Connect, targets ascending within one (as all_to_all makes them; one Connect
@@ -233,7 +250,7 @@ std::vector<plan::connection_row> plan::connection_rows(const node_collection& s
     if (a.block > 0 && by_target && a.target != b.target) return a.target < b.target;
     if (a.source != b.source) return a.source < b.source;
     const std::uint64_t call_a = connections[a.connection].call, call_b = connections[b.connection].call;
-    return call_a != call_b ? call_a < call_b : a.target < b.target;
+    return call_a != call_b ? call_a < call_b : a.made < b.made;
   });
   return rows;
 }
@@ -270,9 +287,15 @@ void plan::device_rows(const node_collection& source, const node_collection& tar
       const auto set = device_weights.find({ci, i});
       const double w = set == device_weights.end() ? value("weight", i) : set->second;
       rows.push_back({src, tgt, w, reported, &sm.name, ci, no_projection, i, synapse_id,
-                      group_of(c.pre, call).kind != device_kind::none ? 2 : 1});
+                      group_of(c.pre, call).kind != device_kind::none ? 2 : 1, tgt});
     }
   }
+}
+
+bool plan::is_diffusion(const connection_row& r) const {
+  return r.projection != no_projection &&
+         synapse_model_of(synapse_models, connections[r.connection].syn_spec, "GetConnections").base ==
+             "diffusion_connection";
 }
 
 json plan::connections_between(const node_collection& source, const node_collection& target,
@@ -284,6 +307,7 @@ json plan::connections_between(const node_collection& source, const node_collect
               {"delay", json::array()},
               {"synapse_model", json::array()}};
   std::vector<synapse_ref> refs;
+  bool diffusion = false;
   for (const auto& r : rows) {
     out["source"].push_back(r.source);
     out["target"].push_back(r.target);
@@ -291,8 +315,23 @@ json plan::connections_between(const node_collection& source, const node_collect
     out["delay"].push_back(r.delay);
     out["synapse_model"].push_back(*r.model);
     refs.push_back({r.projection == no_projection ? nullptr : &net->projections()[r.projection], r.synapse});
+    diffusion = diffusion || is_diffusion(r);
   }
   add_synapse_state(out, refs);
+  if (diffusion) {  // NEST's drift_factor and diffusion_factor: the weights of the drift and diffusion projections
+    for (const char* key : {"drift_factor", "diffusion_factor"}) out[key] = json::array();
+    for (const auto& r : rows) {
+      if (!is_diffusion(r)) {
+        for (const char* key : {"drift_factor", "diffusion_factor"}) out[key].push_back(nullptr);
+        continue;
+      }
+      for (std::size_t port = 0; port < 2; ++port) {  // connect_diffusion: drift, then diffusion
+        const projection& p = net->projections()[r.projection + port];
+        out[port == 0 ? "drift_factor" : "diffusion_factor"].push_back(
+            p.weights.empty() ? double(p.weight) : double(p.weights[r.synapse]));
+      }
+    }
+  }
   return out;
 }
 

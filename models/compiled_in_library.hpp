@@ -3,8 +3,8 @@
 // registry file that lists the model (models/registry_*.cpp, VOLLEY_COMPILE_MODEL_HERE). Every model header ends
 // with VOLLEY_MODEL_COMPILED_IN_LIBRARY(Model): an explicit instantiation declaration, so a file that includes the
 // header (tests, the NEST layer, the trainer) links to the library's copy instead of compiling the model's update
-// again (a test file with four models: 12.8 -> 9.1 s). GPU translation units skip both: they use the model's
-// host-device body, never model_population.
+// again (a test file with four models: 12.8 -> 9.1 s). GPU translation units (nvcc, hipcc) skip the declarations
+// and compile their own copies of the few members they use (kernels/gpu/family_kernels.cuh: view, state).
 #if defined(__CUDACC__) || defined(__HIPCC__) || defined(__HIP__)
 #define VOLLEY_MODEL_COMPILED_IN_LIBRARY(Model)
 #else

@@ -212,6 +212,7 @@ TEST_P(RefusedConnectionChanges, NameTheReasonAndChangeNothing) {
   EXPECT_THROW(k.set_connections({}, exc + sr, {{"weight", -3.0}}), parameter_error);
   try {
     k.set_connections(src, exc, {{"weight", -3.0}});
+    ADD_FAILURE() << "a weight of the other sign was set";
   } catch (const parameter_error& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("weight"), std::string::npos) << what;
@@ -230,7 +231,9 @@ TEST_P(RefusedConnectionChanges, NameTheReasonAndChangeNothing) {
   for (std::size_t i = 0; i < 6; ++i)
     EXPECT_DOUBLE_EQ(e.at("weight")[i].get<double>(), e.at("source")[i] == src[1].first_id ? 7.5 : 10.0);
   EXPECT_NO_THROW(k.simulate(2.0));
-  EXPECT_EQ(k.get_connections({}, {}, "stdp_synapse").at("weight").size(), 6u);
+  const json stdp = k.get_connections({}, {}, "stdp_synapse");  // the parrots never spike: the weights hold
+  ASSERT_EQ(stdp.at("weight").size(), 6u);
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_DOUBLE_EQ(stdp.at("weight")[i].get<double>(), double(i + 1));
   // set before the first run: the values hold once the network is built
   if (!GetParam()) {
     EXPECT_EQ(k.get_connections(src, exc).at("weight"), e.at("weight"));
@@ -261,23 +264,31 @@ TEST(NestConnectionWeights, DrawnRulesListBeforeTheRunWhatTheBuildDraws) {
   EXPECT_EQ(after_set.at("delay"), first.at("delay"));
   k.set_connections(b, a, {{"weight", 60.0}}, "stdp_synapse");
 
-  k.connect(a, b, {{"rule", "fixed_outdegree"}, {"outdegree", 3}}, {{"weight", 9.0}, {"delay", 2.0}});
+  k.copy_model("static_synapse", "later_static");
+  k.connect(a, b, {{"rule", "fixed_outdegree"}, {"outdegree", 3}},
+            {{"synapse_model", "later_static"}, {"weight", 9.0}, {"delay", 2.0}});
+  // fixed_outdegree's synapses are drawn when the network is built (network::finalize, or on a GPU): weights set
+  // on part of them have them drawn on the host at the build, and set there
+  k.set_connections(a.slice(0, 4), b, {{"weight", 11.0}}, "later_static");
   const json planned = k.get_connections();
-  // the a -> b rows without the new Connect's (weight 9, which no set value is): the set rows, in their order
+  // the a -> b static_synapse rows: the set rows, in their order
   json kept = {{"source", json::array()}, {"target", json::array()}, {"weight", json::array()}, {"delay", json::array()}};
   std::size_t added = 0;
   for (std::size_t i = 0; i < planned.at("weight").size(); ++i) {
     const std::uint64_t src = planned.at("source")[i], tgt = planned.at("target")[i];
     if (!a.contains(src) || !b.contains(tgt)) continue;
-    if (planned.at("weight")[i] == 9.0) {
+    if (planned.at("synapse_model")[i] == "later_static") {
       ++added;
+      EXPECT_EQ(planned.at("weight")[i], src < a.first_id + 4 ? 11.0 : 9.0) << "row " << i;
       continue;
     }
     for (const char* key : {"source", "target", "weight", "delay"}) kept[key].push_back(planned.at(key)[i]);
   }
   EXPECT_EQ(added, 40u * 3u);
   for (const char* key : {"source", "target", "weight", "delay"}) EXPECT_EQ(kept.at(key), after_set.at(key)) << key;
-  for (double w : k.get_connections(b, a, "stdp_synapse").at("weight")) EXPECT_EQ(w, 60.0);
+  const json stdp = k.get_connections(b, a, "stdp_synapse");
+  EXPECT_EQ(stdp.at("weight").size(), 50u);
+  for (double w : stdp.at("weight")) EXPECT_EQ(w, 60.0);
 
   k.simulate(0.1);  // one step: no spike, STDP weights unchanged
   EXPECT_EQ(k.get_connections(), planned);

@@ -13,9 +13,11 @@
 // Without a GPU the test is skipped, saying why (VOLLEY_EQUIVALENCE_SELF_CHECK=1 runs it on the CPU instead).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
+#include "engine/network.hpp"
 #include "host/gpu_engine.hpp"
 #include "host/nest_layer.hpp"
 #include "tests/support/nest_layer_protocol.hpp"
@@ -77,8 +79,9 @@ TEST(GpuNestReferences, EveryReferenceRunOnTheGpuMatchesNest) {
 
 // GetConnections of synapses a GPU drew (the host arrays stay empty; the layer draws them again on the host, from
 // the same streams) equals the CPU's, and weights set before the first run reach the GPU's synapses (the layer draws
-// those projections on the host). fixed_indegree with distributed weights and delays, pairwise_bernoulli, and
-// fixed_outdegree whose weights are set before the run; 41 and 67 neurons.
+// those projections on the host). fixed_indegree with distributed weights and delays and pairwise_bernoulli (drawn
+// on the host at Connect), fixed_total_number with distributed weights (drawn on the GPU: checked), fixed_outdegree
+// whose weights are set before the run; 41 and 67 neurons.
 TEST(GpuNestReferences, ConnectionsDrawnOnTheGpuAreListedAsTheCpusAndTakePresetWeights) {
   const bool self_check = std::getenv("VOLLEY_EQUIVALENCE_SELF_CHECK") != nullptr;
   if (!self_check) {
@@ -96,6 +99,8 @@ TEST(GpuNestReferences, ConnectionsDrawnOnTheGpuAreListedAsTheCpusAndTakePresetW
     k.connect(a, b, {{"rule", "fixed_indegree"}, {"indegree", 9}}, {{"weight", normal}, {"delay", uniform}});
     k.connect(b, b, {{"rule", "pairwise_bernoulli"}, {"p", 0.2}}, {{"weight", 15.0}, {"delay", 1.5}});
     k.connect(b, a, {{"rule", "fixed_outdegree"}, {"outdegree", 5}}, {{"weight", 20.0}, {"delay", 2.0}});
+    const json spread = {{"distribution", "uniform"}, {"low", 5.0}, {"high", 25.0}};
+    k.connect(a, a, {{"rule", "fixed_total_number"}, {"N", 300}}, {{"weight", spread}, {"delay", 1.0}});
     const std::size_t n = k.get_connections(b, a).at("weight").size();
     json w = json::array();
     for (std::size_t i = 0; i < n; ++i) w.push_back(double(i % 13) * 4.0);
@@ -103,6 +108,9 @@ TEST(GpuNestReferences, ConnectionsDrawnOnTheGpuAreListedAsTheCpusAndTakePresetW
     const auto sr = k.create("spike_recorder");
     k.connect(a + b, sr);
     k.simulate(60.0);
+    const auto& projections = k.net().projections();
+    const bool on_device = std::any_of(projections.begin(), projections.end(), [](const auto& p) { return p.on_device; });
+    EXPECT_EQ(on_device, backend == backend_kind::gpu) << "fixed_total_number is drawn on the GPU";
     return std::make_pair(k.get_connections(), k.get_events(sr));
   };
   const auto cpu = run(backend_kind::cpu);
