@@ -175,6 +175,14 @@ void nest_gap_system::add_junction(population& source, index_t s, population& ta
   junctions_.push_back({&source, &target, s, t, g});
 }
 
+void nest_gap_system::set_conductance(std::uint64_t junction, double g, const std::string& where) {
+  if (junction >= junctions_.size())
+    throw parameter_error(where, "junction", std::to_string(junction), "< " + std::to_string(junctions_.size()));
+  if (!std::isfinite(g)) throw parameter_error(where, "weight", num(g) + " nS", "a finite conductance (nS)");
+  junctions_[junction].g = g;
+  if (prepared_) g_[slot_[junction]] = g;
+}
+
 void nest_gap_system::prepare(const std::vector<std::unique_ptr<population>>& populations) {
   prepared_ = true;
   K_ = options_.order + 1;
@@ -199,8 +207,10 @@ void nest_gap_system::prepare(const std::vector<std::unique_ptr<population>>& po
   for (std::size_t e = 0; e < junctions_.size(); ++e) tcell[e] = cell_of(junctions_[e].target, junctions_[e].t);
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return tcell[a] < tcell[b]; });
   row_ptr_.assign(n_cells_ + 1, 0);
+  slot_.assign(junctions_.size(), 0);
   for (std::size_t e : order) {
     ++row_ptr_[tcell[e] + 1];
+    slot_[e] = g_.size();
     partner_.push_back(cell_of(junctions_[e].source, junctions_[e].s));
     g_.push_back(junctions_[e].g);
   }

@@ -67,6 +67,9 @@ class nest_gap_system {
   // NEST's make_symmetric connections are two of these. Both populations must be of a NEST gap model.
   void add_junction(population& source, index_t s, population& target, index_t t, double g, const std::string& where);
   std::uint64_t junction_count() const { return junctions_.size(); }
+  // Junction `junction` (in the order added) to g (nS) from the next delivery of the partners' potentials on (NEST
+  // weighs a gap event when it delivers it: at the next slice start with waveform relaxation, the next step without).
+  void set_conductance(std::uint64_t junction, double g, const std::string& where);
   bool empty() const { return junctions_.empty(); }
 
   // The simulator's hooks (CPU step loop): begin_run at every run() call; before_step ahead of the neurons' update
@@ -106,6 +109,7 @@ class nest_gap_system {
   std::vector<std::uint64_t> row_ptr_;
   std::vector<std::size_t> partner_;
   std::vector<double> g_;
+  std::vector<std::size_t> slot_;  // per junction (in the order added): its entry in partner_ and g_
   // per cell: what it received (G, then slice_steps x K coefficients), what it sent, its V per lag last iteration
   std::vector<double> recv_g_, recv_c_, sent_c_, last_y_;
   std::uint64_t iterations_ = 0, unconverged_ = 0;

@@ -442,6 +442,7 @@ void plan::build_network(std::vector<trace_request>& traces, std::vector<std::st
   generator_history.assign(groups.size(), {});
   lowered_generators.clear();
   projection_of.assign(connections.size(), -1);
+  gap_junction_of.clear();
   weight_recorder_of.assign(connections.size(), -1);
   std::vector<json> delays;  // each connection's delay over its synapse model's default (once, not per generator)
   for (const auto& c : connections) {

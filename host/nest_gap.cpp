@@ -146,8 +146,9 @@ void connect_nest_gap(plan& p, const connection& c) {
     gaps.set_options(o, "kernel");
   }
   // a junction source -> target (global ids): the target receives g (V_source - V_target)
-  each_gap_junction(p, static_cast<std::size_t>(&c - p.connections.data()), where,
-                    [&](std::uint64_t source, std::uint64_t target, double g, std::uint64_t) {
+  const auto ci = static_cast<std::size_t>(&c - p.connections.data());
+  each_gap_junction(p, ci, where, [&](std::uint64_t source, std::uint64_t target, double g, std::uint64_t made) {
+                      p.gap_junction_of[{ci, made}] = gaps.junction_count();
                       const node_group& from = source >= pre.first_id && source < pre.first_id + pre.count ? pre : post;
                       const node_group& to = &from == &pre ? post : pre;
                       gaps.add_junction(p.net->find(from.population), static_cast<index_t>(source - from.first_id),

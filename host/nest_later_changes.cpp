@@ -341,7 +341,7 @@ void plan::set_connections(const node_collection& source, const node_collection&
   std::map<std::size_t, double> unit_factor;
   // by (connection, synapse): the weights of device connections that do not use them, and (before the first
   // simulate()) those to apply at build
-  std::vector<std::pair<std::pair<std::size_t, std::uint64_t>, double>> device_changes, presets;
+  std::vector<std::pair<std::pair<std::size_t, std::uint64_t>, double>> device_changes, presets, gap_changes;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const connection_row& r = rows[i];
     const json& v = weight.is_array() ? weight[i] : weight;
@@ -354,14 +354,13 @@ void plan::set_connections(const node_collection& source, const node_collection&
         post.model == "parrot_neuron" && c.syn_spec.value("receptor_type", json(0)) == json(0);
     const node_group& pre_group = group_of(c.pre, call);
     if (r.projection == no_projection && pre_group.kind == device_kind::none && post.kind == device_kind::none) {
-      // a gap junction: its conductance (nS, NEST's unit too) is set when the network is built
-      if (!sim)
-        presets.push_back({{r.connection, r.synapse}, v.get<double>()});
-      else if (v.get<double>() != r.weight)
-        throw parameter_error(call, "weight", v.dump(),
-                              "unchanged (" + number_text(r.weight) + ") for the gap junction " +
-                                  std::to_string(r.source) + " -> " + std::to_string(r.target) +
-                                  " after the first Simulate (volley sets the junctions when it builds; set it before)");
+      // a gap junction: its conductance (nS, NEST's unit too); before the first run made with it, after a run
+      // changed from the next delivery of the partners' potentials on
+      if (!std::isfinite(v.get<double>()))
+        throw parameter_error(call, "weight", v.dump(), "a finite conductance (nS) for the gap junction " +
+                                                            std::to_string(r.source) + " -> " + std::to_string(r.target));
+      presets.push_back({{r.connection, r.synapse}, v.get<double>()});
+      if (sim) gap_changes.push_back({{r.connection, r.synapse}, v.get<double>()});
       continue;
     }
     if (is_diffusion(r))
@@ -400,7 +399,8 @@ void plan::set_connections(const node_collection& source, const node_collection&
   // every projection checked before any changes (a refused call changes nothing)
   for (const auto& [index, change] : changes) net->check_weights(index, change.first, change.second, call);
   for (const auto& [key, w] : device_changes) device_weights[key] = w;
-  for (const auto& [key, w] : presets) preset_weights[key] = w;  // the real build applies them
+  for (const auto& [key, w] : presets) preset_weights[key] = w;  // the real build applies them (gap: lists them)
+  for (const auto& [key, w] : gap_changes) net->nest_gap().set_conductance(gap_junction_of.at(key), w, call);
   const std::uint64_t now = sim ? sim->current_step() : 0;
   for (const auto& [index, change] : changes) {
     projection& p = net->projections()[index];

@@ -188,7 +188,11 @@ struct plan {
   std::map<std::pair<std::size_t, std::uint64_t>, double> device_weights;
   // Weights set on connections between neurons before the first simulate() (host/nest_preview.cpp), by (connection
   // index, synapse index in its projection), in volley's units: applied when the network is built
+  // Gap junctions also keep here the weights set after a run (by (connection, its place in NEST's order)), which
+  // GetConnections lists.
   std::map<std::pair<std::size_t, std::uint64_t>, double> preset_weights;
+  // Each gap junction's index in net->nest_gap(), by (connection, its place in NEST's order), set at build
+  std::map<std::pair<std::size_t, std::uint64_t>, std::uint64_t> gap_junction_of;
   // Before the first simulate(): a plan with this one's nodes, connections and settings, its network built on the
   // host and no simulator, which GetConnections and SetStatus(connections) read (host/nest_preview.cpp)
   std::unique_ptr<plan> preview() const;

@@ -7,7 +7,8 @@ tests/reference/nest_connection_listing.json.
 gap: hh_psc_alpha_gap neurons with gap junctions (one_to_one with make_symmetric and a weight per pair, all_to_all
 without autapses, a second Create() call's junctions) and a static_synapse; GetConnections() before the first
 Simulate, the gap weights of one selection set before it, GetConnections() again, 30 ms, GetConnections() after,
-V_m of every neuron at every step.
+the weights of b's junctions set (a list one way, one number the other), 20 ms more, GetConnections(), and V_m of
+every neuron at every step.
 rate: lin_rate_ipn neurons with rate_connection_instantaneous and rate_connection_delayed (one with SetDefaults'
 delay), siegert_neurons with diffusion_connection; GetConnections() before and after 5 ms, and the full get() of
 the diffusion connections (drift_factor, diffusion_factor). NEST lists its default delay, 1 ms, for connections
@@ -55,10 +56,18 @@ def gap_case(nest):
     after_set = listing(nest)
     nest.Simulate(30.0)
     after_run = listing(nest)
+    # between runs: the junctions of b (both directions) to new weights, then 20 ms more
+    n_later = len(listing(nest, source=b, synapse_model="gap_junction")["source"])
+    later_weights = [0.05 + 0.4 * i for i in range(n_later)]
+    nest.GetConnections(source=b, synapse_model="gap_junction").set(weight=later_weights)
+    nest.GetConnections(target=b, synapse_model="gap_junction").set(weight=1.1)
+    nest.Simulate(20.0)
+    after_second_run = listing(nest)
     ev = mm.get("events")
     return {"first_ids": [int(a[0].global_id), int(b[0].global_id), int(mm.global_id)],
             "set_selection": {"source": [0, 2], "synapse_model": "gap_junction"}, "set_weights": weights,
-            "queries": [before, after_set, after_run], "simulate": 30.0,
+            "later_weights": later_weights, "later_target_weight": 1.1,
+            "queries": [before, after_set, after_run, after_second_run], "simulate": [30.0, 20.0],
             "multimeter": {k: [round(float(x), 10) for x in ev[k]] for k in ("senders", "times", "V_m")}}
 
 
