@@ -10,6 +10,9 @@
 #include "models/model_json.hpp"
 #include "models/registry.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_added_models {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -52,3 +55,5 @@ TEST(AddedModels, AddPopulationNeedsTheModelRegisteredThenRunsItAsTheBuiltIn) {
 }
 
 }  // namespace
+
+}  // namespace test_added_models

@@ -21,6 +21,9 @@
 #include "models/lif.hpp"
 #include "models/spike_sources.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_align_pre {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -299,3 +302,5 @@ TEST(AlignPre, RefusesWhatItCannotDo) {
             }).find("align_pre.synapse"),
             std::string::npos);
 }
+
+}  // namespace test_align_pre

@@ -23,6 +23,9 @@
 #include "models/iaf_psc_delta.hpp"
 #include "tests/support/binary_network.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_binary_neurons {
+
 using namespace volley;
 using namespace volley::binary_test;
 using namespace volley::units::literals;
@@ -372,3 +375,5 @@ TEST(BinaryNeurons, ParameterValidation) {
   EXPECT_EQ(mp::derive(mp::defaults(), 0.1).t.h_tics, 100);
   EXPECT_EQ(mp::derive(mp::defaults(), 0.025).t.h_tics, 25);
 }
+
+}  // namespace test_binary_neurons

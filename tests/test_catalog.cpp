@@ -15,6 +15,9 @@
 #include <string>
 #include <vector>
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_catalog {
+
 namespace {
 
 std::string read_catalog() {
@@ -146,3 +149,5 @@ TEST(Catalog, NestShortTermPlasticityKinds) {
   for (const char* kind : {"tsodyks2_synapse", "tsodyks_synapse", "quantal_stp_synapse", "ht_synapse"})
     EXPECT_TRUE(listed_names().count(kind)) << kind << " missing from `volley models --json`";
 }
+
+}  // namespace test_catalog

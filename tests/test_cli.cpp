@@ -13,6 +13,9 @@
 #include "host/gpu_engine.hpp"
 #include "tests/support/cli.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_cli {
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -146,3 +149,5 @@ TEST(Cli, InterruptFlushesTheRecording) {
   EXPECT_LT(duration, 1000e3);
   EXPECT_GT(n, 0);
 }
+
+}  // namespace test_cli

@@ -9,6 +9,9 @@
 
 #include "tests/support/cli.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_cli_train {
+
 using volley::test::run_cli;
 using volley::test::scratch;
 using volley::test::write_file;
@@ -110,3 +113,5 @@ TEST(CliTrain, BackendIsNamedAndAGpuWithoutADeviceIsRefused) {
 }
 
 }  // namespace
+
+}  // namespace test_cli_train

@@ -22,6 +22,9 @@
 #include "engine/distribution.hpp"
 #include "engine/error.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_connectivity {
+
 namespace {
 
 using volley::build_connectivity;
@@ -725,3 +728,5 @@ TEST(Distribution, DrawValueRedrawsFromTheSameStream) {
 }
 
 }  // namespace
+
+}  // namespace test_connectivity

@@ -19,6 +19,9 @@
 #include "engine/datasets.hpp"
 #include "engine/error.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_datasets {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -398,3 +401,5 @@ TEST(DatasetShuffle, a_seeded_permutation_of_the_samples) {
 }
 
 }  // namespace
+
+}  // namespace test_datasets

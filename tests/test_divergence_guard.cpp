@@ -12,6 +12,9 @@
 #include "engine/spec.hpp"
 #include "host/simulator.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_divergence_guard {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -121,3 +124,5 @@ TEST(DivergenceGuard, CliWritesTheSummaryAndExitsWithStatus4) {
 }
 
 }  // namespace
+
+}  // namespace test_divergence_guard

@@ -10,6 +10,9 @@
 #include "host/simulator.hpp"
 #include "models/lif.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_errors {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -151,3 +154,5 @@ TEST(ApiErrors, DuplicatePopulationAndBadDt) {
   EXPECT_THROW(net.add_population<models::LIF>("N", 3), spec_error);
   EXPECT_THROW(network({.dt = 0.0_ms}), parameter_error);
 }
+
+}  // namespace test_errors

@@ -13,7 +13,7 @@
 #include "host/simulator.hpp"
 #include "models/registry.hpp"
 
-namespace volley {
+namespace volley::test_every_model {  // its own namespace: the tests compile in unity batches
 namespace {
 
 using namespace units::literals;
@@ -123,4 +123,4 @@ TEST(EveryModel, OneAndTwoThreadsGiveTheSameSpikesAndStates) {
 }
 
 }  // namespace
-}  // namespace volley
+}  // namespace volley::test_every_model

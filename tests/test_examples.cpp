@@ -10,6 +10,9 @@
 #include "engine/spec.hpp"
 #include "host/simulator.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_examples {
+
 using namespace volley;
 
 namespace {
@@ -80,3 +83,5 @@ TEST(Examples, AdexNetworkBursts) {
   EXPECT_GT(short_fraction, 0.3);
   EXPECT_GT(long_fraction, 0.1);
 }
+
+}  // namespace test_examples

@@ -20,7 +20,7 @@
 #include "models/lif.hpp"
 #include "models/spike_sources.hpp"
 
-namespace volley {
+namespace volley::test_gap_junctions {  // its own namespace: the tests compile in unity batches
 namespace {
 
 using namespace units::literals;
@@ -331,4 +331,4 @@ TEST(GapJunctions, ExampleGapJunctionsIncreaseSynchrony) {
 }
 
 }  // namespace
-}  // namespace volley
+}  // namespace volley::test_gap_junctions

@@ -13,6 +13,9 @@
 #include "models/brainpy_if.hpp"
 #include "models/spike_sources.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_inputs {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -416,3 +419,5 @@ TEST(InputErrors, BadParametersNameTheParameterValueAndExpectation) {
              "indices[1]", "below the population size");
   spec_fails(R"({"kind": "spike_schedule", "target": "S", "indices": [0], "times": ["0.05 ms"]})", "times[0]", "grid");
 }
+
+}  // namespace test_inputs

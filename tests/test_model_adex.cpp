@@ -29,6 +29,9 @@
 #include "host/simulator.hpp"
 #include "models/expif.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_model_adex {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -484,3 +487,5 @@ TEST(BrainpyAdExIF, OvershootPastThresholdDoesNotCorruptAdaptation) {
     }
   }
 }
+
+}  // namespace test_model_adex

@@ -28,6 +28,9 @@
 #include "models/differentiable.hpp"
 #include "models/lif.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_model_cuba_coba_lif {
+
 using namespace volley;
 using namespace volley::units::literals;
 using models::CobaLIF;
@@ -779,3 +782,5 @@ TEST(CubaCobaDerivativeChecker, FailsOnAnEntryWrongBy1e5) {
 }
 
 }  // namespace
+
+}  // namespace test_model_cuba_coba_lif

@@ -27,6 +27,9 @@
 #include "models/model_list.hpp"
 #include "models/surrogate.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_model_derivatives {
+
 using namespace volley;
 using namespace volley::models;
 
@@ -637,3 +640,5 @@ TEST(DerivativeChecker, FailsOnAnEntryWrongBy1e5) {
 }
 
 }  // namespace
+
+}  // namespace test_model_derivatives

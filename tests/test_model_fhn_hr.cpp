@@ -12,6 +12,9 @@
 #include "models/fhn_hr.hpp"
 #include "tests/support/spike_train.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_model_fhn_hr {
+
 using namespace volley;
 using namespace volley::units::literals;
 using models::FitzHughNagumo;
@@ -306,3 +309,5 @@ TEST(HindmarshRose, BurstsAtStandardParameters) {
   };
   EXPECT_NEAR(burst_period(settled), burst_period(settled_ref), 0.05 * burst_period(settled_ref));
 }
+
+}  // namespace test_model_fhn_hr

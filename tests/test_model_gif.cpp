@@ -25,6 +25,9 @@
 #include "host/simulator.hpp"
 #include "models/gif.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_model_gif {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -403,3 +406,5 @@ TEST(BrainpyGifRef, ZeroRefractoryPeriodIsGif) {
 }
 
 }  // namespace
+
+}  // namespace test_model_gif

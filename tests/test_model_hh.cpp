@@ -10,6 +10,9 @@
 #include "host/simulator.hpp"
 #include "models/hh.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_model_hh {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -370,3 +373,5 @@ TEST(WangBuzsakiHH, TrajectoryAndSpikeTimesConvergeToTheReference) {
     EXPECT_LT(err[0] / err[1], 20.0) << I << " uA: " << err[0] << " " << err[1];
   }
 }
+
+}  // namespace test_model_hh

@@ -18,6 +18,9 @@
 #include "models/iaf_psc_delta.hpp"
 #include "models/registry.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_model_iaf_psc_delta_alpha {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -188,3 +191,5 @@ TEST(IafPscDeltaAlpha, SpecAndModelListSeeNestNamesDefaultsAndUnits) {
     EXPECT_NE(m.find("true or false"), std::string::npos) << m;
   }
 }
+
+}  // namespace test_model_iaf_psc_delta_alpha

@@ -23,6 +23,9 @@
 #include "models/brainpy_if.hpp"
 #include "models/lif.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_model_if_alif {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -330,3 +333,5 @@ TEST(BrainpyALIF, WithoutAdaptationFiresLikeLIF) {
 }
 
 }  // namespace
+
+}  // namespace test_model_if_alif

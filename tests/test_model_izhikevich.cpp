@@ -12,6 +12,9 @@
 #include "models/izhikevich.hpp"
 #include "tests/support/spike_train.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_model_izhikevich {
+
 using namespace volley;
 using namespace volley::units::literals;
 using models::Izhikevich;
@@ -293,3 +296,5 @@ TEST(IzhikevichRef, HoldsStateDuringRefractoryPeriod) {
   EXPECT_EQ(plain.spikes, zero_ref.spikes);
   EXPECT_NE(plain.spikes, run.spikes);
 }
+
+}  // namespace test_model_izhikevich

@@ -8,7 +8,7 @@
 #include "models/model_list.hpp"
 #include "models/registry.hpp"
 
-namespace volley::models {
+namespace volley::models::test_model_list {  // its own namespace: the tests compile in unity batches
 namespace {
 
 TEST(ModelList, RegistryAndGpuKernelListNameTheSameModels) {
@@ -23,4 +23,4 @@ TEST(ModelList, RegistryAndGpuKernelListNameTheSameModels) {
 }
 
 }  // namespace
-}  // namespace volley::models
+}  // namespace volley::models::test_model_list

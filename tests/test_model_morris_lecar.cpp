@@ -10,6 +10,9 @@
 #include "host/simulator.hpp"
 #include "models/morris_lecar.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_model_morris_lecar {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -204,3 +207,5 @@ TEST(MorrisLecar, OscillationOnsetMatchesTheReference) {
   EXPECT_LE(std::abs(onset - onset_ref), 1) << "reference " << I[onset_ref] << " uA, volley " << I[onset] << " uA";
   for (int k = 0; k < onset; ++k) EXPECT_EQ(count_in(v.spikes[k], 200, 1000), 0u) << I[k] << " uA";
 }
+
+}  // namespace test_model_morris_lecar

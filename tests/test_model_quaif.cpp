@@ -10,6 +10,9 @@
 #include "host/simulator.hpp"
 #include "models/quaif.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_model_quaif {
+
 using namespace volley;
 using namespace volley::units::literals;
 using models::AdQuaIF;
@@ -312,3 +315,5 @@ TEST(AdQuaIFRef, SoftResetAboveThresholdFiresAgainWhileHeld) {
   for (std::uint32_t j = 1; j <= 17; ++j) EXPECT_EQ(V[sp.step[2] + j], V[sp.step[2]]) << j;  // second jump ignored
   EXPECT_NE(V[sp.step[2] + 18], V[sp.step[2]]);
 }
+
+}  // namespace test_model_quaif

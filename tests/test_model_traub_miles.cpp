@@ -9,6 +9,9 @@
 #include "host/simulator.hpp"
 #include "models/traub_miles.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_model_traub_miles {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -145,3 +148,5 @@ TEST(TraubMilesHH, RateFunctionsAreContinuousAtTheSingularPoints) {
   EXPECT_NEAR(M::alpha_n(-20), traub_ref::an(-20), 1e-13);
   EXPECT_NEAR(M::beta_h(3), traub_ref::bh(3), 1e-13);
 }
+
+}  // namespace test_model_traub_miles

@@ -8,6 +8,9 @@
 #include "models/iaf_psc_exp.hpp"
 #include "models/lif.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_models {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -196,3 +199,5 @@ TEST(Expon, CobaCurrentDrivesVTowardsTheReversalPotential) {
   // one step after arrival: exponential Euler with I = g (E - V) = 10 nS * -20 mV = -200 pA held over the step
   EXPECT_NEAR(tr.values[11], -60.0 + 0.1 * -200.0 * (1 - std::exp(-0.1 / 20.0)), 1e-12);
 }
+
+}  // namespace test_models

@@ -19,6 +19,9 @@
 #include "models/aeif_psc.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_aeif {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -445,3 +448,5 @@ TEST(NestAeif, ValidationFollowsNest) {
   });
   EXPECT_EQ(checked, 14);
 }
+
+}  // namespace test_nest_aeif

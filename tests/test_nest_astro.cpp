@@ -27,6 +27,9 @@
 #include "tests/support/nest_layer_replay.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_astro {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -168,3 +171,5 @@ TEST(NestAstro, LayerTakesConcentrationsInMicromolar) {
 }
 
 }  // namespace
+
+}  // namespace test_nest_astro

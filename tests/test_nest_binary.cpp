@@ -34,6 +34,9 @@
 #include "tests/support/binary_network.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_binary {
+
 using namespace volley;
 using namespace volley::nest_ref;
 using namespace volley::binary_test;
@@ -552,3 +555,5 @@ TEST(NestReference, BinaryRecurrentNetworkStatisticsMatchNest) {
     std::printf("\n");
   }
 }
+
+}  // namespace test_nest_binary

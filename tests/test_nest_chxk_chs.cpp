@@ -26,6 +26,9 @@
 #include "models/model_json.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_chxk_chs {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -621,3 +624,5 @@ TEST(NestChxkChs, ParametersAreValidatedWithNestsMessages) {
     EXPECT_NE(spec_error_of<models::ignore_and_fire>({{"phase", 0}}).find("phase"), std::string::npos);
   }
 }
+
+}  // namespace test_nest_chxk_chs

@@ -24,6 +24,9 @@
 #include "host/nest_layer.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_clopath {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -233,3 +236,5 @@ TEST(NestClopath, SynapseNeedsAClopathTargetAndSignRules) {
 }
 
 }  // namespace
+
+}  // namespace test_nest_clopath

@@ -25,6 +25,9 @@
 #include "models/cm_default.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_cm_default {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -368,3 +371,5 @@ TEST(NestCmDefault, RefusesWhatNestRefusesAndVolleysBounds) {
     EXPECT_THROW(k.simulate(1.0), parameter_error);
   }
 }
+
+}  // namespace test_nest_cm_default

@@ -20,6 +20,9 @@
 #include "tests/support/nest_collections.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_composite {
+
 using namespace volley;
 using nest::json;
 using nest::node_collection;
@@ -306,3 +309,5 @@ TEST(NestComposite, RefusesWhatItCannotSplitAndChangesNothingThen) {
 }
 
 }  // namespace
+
+}  // namespace test_nest_composite

@@ -15,6 +15,9 @@
 #include "models/iaf_cond_exp.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_cond {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -234,3 +237,5 @@ TEST(NestCond, AeifCondAlphaWithoutExponentialSpikesAtVth) {
   EXPECT_EQ(r.spike_steps[0], crossing_step) << "the spike is in the step where V crosses V_th";
   EXPECT_EQ(r.V[crossing_step], p.V_reset.value);
 }
+
+}  // namespace test_nest_cond

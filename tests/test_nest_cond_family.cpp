@@ -19,6 +19,9 @@
 #include "models/iaf_cond_exp_sfa_rr.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_cond_family {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -424,3 +427,5 @@ TEST(NestCondFamily, IafCondExpSfaRrWithoutJumpsIsIafCondExp) {
     ASSERT_EQ(a.s[k][S::g_sfa], 0.0);
   }
 }
+
+}  // namespace test_nest_cond_family

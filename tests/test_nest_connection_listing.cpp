@@ -19,6 +19,9 @@
 #include "host/nest_layer.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_connection_listing {
+
 using namespace volley;
 using nest::json;
 
@@ -109,3 +112,5 @@ TEST(NestConnectionListing, RateAndDiffusionConnectionsAreListedAsNest) {
 }
 
 }  // namespace
+
+}  // namespace test_nest_connection_listing

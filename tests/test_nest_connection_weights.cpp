@@ -19,6 +19,9 @@
 #include "host/nest_layer.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_connection_weights {
+
 using namespace volley;
 using nest::json;
 
@@ -329,3 +332,5 @@ TEST(NestConnectionWeights, ASpikeInTransitCarriesTheWeightSetAfterTheRun) {
   EXPECT_LT(worst, 1e-9) << "mV";
   EXPECT_GT(want.at("times").size(), 500u);
 }
+
+}  // namespace test_nest_connection_weights

@@ -13,6 +13,9 @@
 #include "tests/support/nest_layer_replay.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_cont_delay {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -75,3 +78,5 @@ TEST(NestContDelay, OffGridDelaysOfPreciseNeuronsAreRefused) {
 }
 
 }  // namespace
+
+}  // namespace test_nest_cont_delay

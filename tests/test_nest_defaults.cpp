@@ -12,6 +12,9 @@
 #include "host/nest_layer.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_defaults {
+
 using namespace volley;
 using nest::json;
 
@@ -87,3 +90,5 @@ TEST(NestDefaults, ValuesSetAtCreateAndBySetStatusComeBack) {
   EXPECT_NEAR(k2.get_status(astro).at("IP3_0")[0].get<double>(),
               reference().at("models").at("astrocyte_lr_1994").at("IP3_0").get<double>(), 1e-12);
 }
+
+}  // namespace test_nest_defaults

@@ -22,6 +22,9 @@
 #include "tests/support/nest_parrot_case.hpp"
 #include "models/registry.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_detectors {
+
 using namespace volley;
 using nest::json;
 using namespace volley::nest_parrot;
@@ -524,3 +527,5 @@ TEST(NestDetectors, WrongConnectionsAndCallsFailWithClearMessages) {
   EXPECT_NE(message([&] { k.set_status(cd, {{"tau_max", 1.0}}); }).find("Simulate"), std::string::npos);
   EXPECT_NE(message([&] { k.set_status(cd, {{"n_events", {1, 0}}}); }).find("[0, 0]"), std::string::npos);
 }
+
+}  // namespace test_nest_detectors

@@ -14,6 +14,9 @@
 #include "host/nest_layer.hpp"
 #include "host/simulator.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_dilutor {
+
 using namespace volley;
 using nest::json;
 
@@ -192,3 +195,5 @@ TEST(NestDilutor, RefusesWhatNestOrTheLayerCannotDo) {
       },
       "plain spikes");
 }
+
+}  // namespace test_nest_dilutor

@@ -20,6 +20,9 @@
 #include "models/mat2_psc_exp.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_exact_family {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -597,3 +600,5 @@ TEST(NestExactFamily, HtumWithEqualPeriodsIsIafPscExp) {
   }
   EXPECT_GE(spikes, 5);
 }
+
+}  // namespace test_nest_exact_family

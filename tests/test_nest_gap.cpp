@@ -35,6 +35,9 @@
 #include "models/hh_psc_alpha_gap.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_gap {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -288,3 +291,5 @@ TEST(NestGap, EngineMatchesNestEveryStep) {
   }
   EXPECT_EQ(checked, 8);
 }
+
+}  // namespace test_nest_gap

@@ -16,7 +16,7 @@
 #include "host/nest_layer.hpp"
 #include "tests/support/nest_reference.hpp"
 
-namespace volley {
+namespace volley::test_nest_generator_changes {  // its own namespace: the tests compile in unity batches
 namespace {
 
 using json = nlohmann::json;
@@ -107,4 +107,4 @@ TEST(NestGeneratorChanges, InhomogeneousRateTimesMustLieInTheFuture) {
 }
 
 }  // namespace
-}  // namespace volley
+}  // namespace volley::test_nest_generator_changes

@@ -26,6 +26,9 @@
 #include "tests/support/nest_collections.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_generator_copies {
+
 using namespace volley;
 using nest::json;
 using nest::node_collection;
@@ -205,3 +208,5 @@ TEST(NestGeneratorCopies, RandomGeneratorsDrawOneStreamEach) {
 }
 
 }  // namespace
+
+}  // namespace test_nest_generator_copies

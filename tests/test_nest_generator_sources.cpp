@@ -30,6 +30,9 @@
 #include "host/simulator.hpp"
 #include "models/nest_generator_sources.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_generator_sources {
+
 using namespace volley;
 using namespace volley::models;
 using nest::json;
@@ -701,3 +704,5 @@ TEST(NestGeneratorSources, BadParametersNameTheParameter) {
   const std::string m4 = message_of([&] { net.add_population<poisson_generator_ps>("d", 1, ps(-1, 0)); });
   EXPECT_NE(m4.find("rate"), std::string::npos) << m4;
 }
+
+}  // namespace test_nest_generator_sources

@@ -19,6 +19,9 @@
 #include "host/nest_layer.hpp"
 #include "host/simulator.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_generators {
+
 using namespace volley;
 using nest::json;
 
@@ -328,3 +331,5 @@ TEST(NestGenerators, BadParametersNameTheParameter) {
     EXPECT_NE(message_of([&] { k2.simulate(5.0); }).find("rate_times[1]"), std::string::npos);
   }
 }
+
+}  // namespace test_nest_generators

@@ -27,6 +27,9 @@
 #include "models/model_json.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_gif {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -577,3 +580,5 @@ TEST(NestGif, ParameterChecks) {
   EXPECT_EQ(r.tau_sfa_3.value, 0.0);
   EXPECT_EQ(models::gif_psc_exp::validate(r), nullptr);
 }
+
+}  // namespace test_nest_gif

@@ -29,6 +29,9 @@
 #include "models/model_json.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_gif_multisynapse {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -584,3 +587,5 @@ TEST(NestGifMultisynapse, ParameterValidation) {
   EXPECT_EQ(Cond::ports[2].weight_dim, units::dims::conductance);
   static_assert(!routes_by_sign_v<Psc> && !routes_by_sign_v<Cond>, "the port, not the sign, selects the synapse");
 }
+
+}  // namespace test_nest_gif_multisynapse

@@ -21,6 +21,9 @@
 #include "models/gif_pop_psc_exp.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_gif_pop {
+
 using namespace volley;
 using namespace volley::nest_ref;
 using M = models::gif_pop_psc_exp;
@@ -270,3 +273,5 @@ TEST(NestGifPop, ParameterAndBackendErrors) {
       },
       parameter_error);
 }
+
+}  // namespace test_nest_gif_pop

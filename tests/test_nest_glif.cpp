@@ -24,6 +24,9 @@
 #include "models/model_json.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_glif {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -737,3 +740,5 @@ TEST(NestGlif, ParameterChecksAreNestsAndNameTheParameter) {
     EXPECT_NO_THROW(models::create_population<models::glif_cond>(good));
   }
 }
+
+}  // namespace test_nest_glif

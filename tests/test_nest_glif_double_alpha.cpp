@@ -22,6 +22,9 @@
 #include "models/model_json.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_glif_double_alpha {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -353,3 +356,5 @@ TEST(NestGlifDoubleAlpha, ParameterValidation) {
   q.V_reset = units::voltage_q(-50.0);
   EXPECT_NE(M::validate(q), nullptr) << "V_reset must be below V_th";
 }
+
+}  // namespace test_nest_glif_double_alpha

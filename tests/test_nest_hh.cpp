@@ -18,6 +18,9 @@
 #include "models/hh_psc_alpha.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_hh {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -401,3 +404,5 @@ TEST(NestHH, RefractoryTimeOnlyBlanksThePeakDetection) {
   expect_t_ref_only_blanks_detection<models::hh_psc_alpha>({}, 800.0);
   expect_t_ref_only_blanks_detection<models::hh_cond_exp_traub>({}, 250.0);
 }
+
+}  // namespace test_nest_hh

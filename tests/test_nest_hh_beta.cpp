@@ -23,6 +23,9 @@
 #include "models/model_json.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_hh_beta {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -347,3 +350,5 @@ TEST(NestHHBeta, ParameterValidation) {
   EXPECT_EQ(spec_error_names("tau_syn_ex", "2 ms"), "tau_syn_ex") << "hh_cond_exp_traub's parameter, not this model's";
   static_assert(M::routes_by_sign);
 }
+
+}  // namespace test_nest_hh_beta

@@ -29,6 +29,9 @@
 #include "models/spike_sources.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_ht {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -441,3 +444,5 @@ TEST(NestHt, BadParametersAndReceptorsAreRefused) {
 }
 
 }  // namespace
+
+}  // namespace test_nest_ht

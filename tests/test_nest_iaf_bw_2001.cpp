@@ -33,6 +33,9 @@
 #include "models/registry.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_iaf_bw_2001 {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -755,3 +758,5 @@ TEST(NestIafBw2001, ParameterValidation) {
 }
 
 }  // namespace
+
+}  // namespace test_nest_iaf_bw_2001

@@ -24,6 +24,9 @@
 #include "models/iaf_bw_2001_exact.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_iaf_bw_2001_exact {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -302,3 +305,5 @@ TEST(NestIafBw2001Exact, NestLayerAllToAllNmdaIsOneConnectionPerSource) {
 }
 
 }  // namespace
+
+}  // namespace test_nest_iaf_bw_2001_exact

@@ -29,6 +29,9 @@
 #include "models/registry.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_iaf_cond_alpha_mc {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -360,3 +363,5 @@ TEST(NestIafCondAlphaMc, UncoupledSomaIsIafCondAlpha) {
 }
 
 }  // namespace
+
+}  // namespace test_nest_iaf_cond_alpha_mc

@@ -32,6 +32,9 @@
 #include "models/model_json.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_iaf_tum_2000 {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -558,3 +561,5 @@ TEST(NestIafTum2000, NestLayerScalesByTheReleaseThroughReceptorOne) {
   EXPECT_NE(refused(false).find("receptor_type"), std::string::npos) << refused(false);
   EXPECT_NE(refused(true).find("receptor_type"), std::string::npos) << refused(true);
 }
+
+}  // namespace test_nest_iaf_tum_2000

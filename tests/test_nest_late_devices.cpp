@@ -19,6 +19,9 @@
 #include "host/nest_layer.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_late_devices {
+
 using namespace volley;
 using nest::json;
 
@@ -290,3 +293,5 @@ TEST(NestLateDevices, WhatCannotBeAddedAfterSimulateIsRefusedByName) {
   EXPECT_EQ(k.get_events(sr), plain.get_events(psr));
   EXPECT_GE(k.get_events(sr).at("times").size(), 3u);
 }
+
+}  // namespace test_nest_late_devices

@@ -19,6 +19,9 @@
 #include "host/nest_layer.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_later_changes {
+
 using namespace volley;
 using nest::json;
 
@@ -218,3 +221,5 @@ TEST(NestLaterChanges, RefusalsNameWhatCanBeChanged) {
 }
 
 }  // namespace
+
+}  // namespace test_nest_later_changes

@@ -18,6 +18,9 @@
 #include "host/simulator.hpp"
 #include "tests/support/multimeter_order.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_layer {
+
 using namespace volley;
 using nest::json;
 
@@ -284,3 +287,5 @@ TEST(NestLayer, ErrorsNameTheCallTheParameterAndWhatIsExpected) {
   EXPECT_NE(message([&] { k3.create("spike_train_injector"); }).find("after Simulate"), std::string::npos);
   EXPECT_NE(message([&] { b.slice(2, 9); }).find("slice"), std::string::npos);
 }
+
+}  // namespace test_nest_layer

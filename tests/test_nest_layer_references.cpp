@@ -7,6 +7,9 @@
 
 #include "tests/support/nest_layer_protocol.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_layer_references {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -35,3 +38,5 @@ TEST(NestLayerReferences, EveryReferenceRunReplaysThroughTheLayer) {
     }
   }
 }
+
+}  // namespace test_nest_layer_references

@@ -21,6 +21,9 @@
 #include "models/model_list.hpp"
 #include "tests/support/nest_parrot_case.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_multiplicity {
+
 using namespace volley;
 using nest::json;
 
@@ -203,3 +206,5 @@ TEST(NestMultiplicity, RecordKeepsTheCountOfCountModelsOnly) {
 }
 
 }  // namespace
+
+}  // namespace test_nest_multiplicity

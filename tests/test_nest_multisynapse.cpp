@@ -29,6 +29,9 @@
 #include "models/model_json.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_multisynapse {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -765,3 +768,5 @@ TEST(NestMultisynapse, AeifParameterValidation) {
   EXPECT_NE(A::validate(a), nullptr);
   EXPECT_EQ(A::validate(models::aeif_cond_alpha_multisynapse_params{}), nullptr);
 }
+
+}  // namespace test_nest_multisynapse

@@ -20,7 +20,7 @@
 #include "host/nest_layer.hpp"
 #include "host/simulator.hpp"
 
-namespace volley {
+namespace volley::test_nest_plasticity {  // its own namespace: the tests compile in unity batches
 namespace {
 
 using nest::json;
@@ -396,4 +396,4 @@ TEST(NestPlasticity, DopamineIndependentOfThreadCount) {
 }
 
 }  // namespace
-}  // namespace volley
+}  // namespace volley::test_nest_plasticity

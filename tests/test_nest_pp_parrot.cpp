@@ -27,6 +27,9 @@
 #include "models/pp_psc_delta.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_pp_parrot {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -520,3 +523,5 @@ TEST(ParrotNeuron, SpikesWhenItsPortSumIsPositiveAndTakesNoCurrent) {
   net.add_population<models::parrot_neuron>("P", 1);
   EXPECT_THROW(net.add_constant_current("P", units::current_q(10.0)), user_error);
 }
+
+}  // namespace test_nest_pp_parrot

@@ -28,6 +28,9 @@
 #include "models/model_json.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_ps {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -654,3 +657,5 @@ TEST(NestPs, ParametersAreValidatedWithNestsMessages) {
     EXPECT_NE(validation_error<models::iaf_psc_alpha_ps>(p).find("All time constants"), std::string::npos);
   }
 }
+
+}  // namespace test_nest_ps

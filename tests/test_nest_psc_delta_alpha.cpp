@@ -14,6 +14,9 @@
 #include "models/iaf_psc_delta.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_psc_delta_alpha {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -152,3 +155,5 @@ TEST(NestReference, IafPscDeltaWithRefractoryInputDiffersFromNestDefault) {
     if (std::abs(v.values[0][k] - nest_v[k]) > 1e-6) first_diff = k;
   EXPECT_LT(first_diff, nest_v.size());
 }
+
+}  // namespace test_nest_psc_delta_alpha

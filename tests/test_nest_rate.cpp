@@ -33,6 +33,9 @@
 #include "models/nest_rate.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_rate {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -298,3 +301,5 @@ TEST(NestRate, OldParameterNamesSetTheNewOnes) {
   // gauss: drive mu = 0.5 and input(0) = exp(-(0 - 0.5)^2 / (2 * 0.4^2)) with the gain's mu = 0.5, sigma = 0.4
   EXPECT_NEAR(r[1], P2 * 0.5 + P2 * std::exp(-0.25 / 0.32), 1e-15) << "gauss: mu sets both";
 }
+
+}  // namespace test_nest_rate

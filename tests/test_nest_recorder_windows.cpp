@@ -17,6 +17,9 @@
 #include "host/simulator.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_recorder_windows {
+
 using namespace volley;
 using nest::json;
 
@@ -156,3 +159,5 @@ TEST(NestRecorderWindows, WindowsOffTheGridAndStopBeforeStartAreRefused) {
 }
 
 }  // namespace
+
+}  // namespace test_nest_recorder_windows

@@ -12,6 +12,9 @@
 #include "models/iaf_psc_exp.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_reference {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -118,3 +121,5 @@ TEST(NestReference, UnshiftedStepCurrentActsOneStepBeforeNest) {
   EXPECT_NEAR(v.V_m[k_first] - nest_v[k_first], -amplitude * tau_m / C_m * std::expm1(-dt / tau_m), 1e-8);
   EXPECT_NE(v.spike_steps, reference_spike_steps(ref));
 }
+
+}  // namespace test_nest_reference

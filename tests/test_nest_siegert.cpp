@@ -33,6 +33,9 @@
 #include "models/siegert_neuron.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_siegert {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -254,3 +257,5 @@ TEST(NestSiegert, RandomRulesGiveDriftAndDiffusionTheSameSynapses) {
   const json conns = k.get_connections(a, b);
   EXPECT_EQ(conns.at("source").size(), 120u);
 }
+
+}  // namespace test_nest_siegert

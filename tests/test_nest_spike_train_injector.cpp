@@ -15,6 +15,9 @@
 #include "host/nest_layer.hpp"
 #include "host/simulator.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_spike_train_injector {
+
 using namespace volley;
 using nest::json;
 
@@ -139,3 +142,5 @@ TEST(NestSpikeTrainInjector, RefusesWhatNestRefuses) {
   EXPECT_EQ(st.at("spike_times")[0], json::array({1.05}));
   EXPECT_EQ(st.at("allow_offgrid_times")[0], true);
 }
+
+}  // namespace test_nest_spike_train_injector

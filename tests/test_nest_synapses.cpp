@@ -14,7 +14,7 @@
 #include "host/nest_layer.hpp"
 #include "host/simulator.hpp"
 
-namespace volley {
+namespace volley::test_nest_synapses {  // its own namespace: the tests compile in unity batches
 namespace {
 
 using nest::json;
@@ -326,4 +326,4 @@ TEST(NestBernoulliSynapse, PassesTheFractionPTransmit) {
 }
 
 }  // namespace
-}  // namespace volley
+}  // namespace volley::test_nest_synapses

@@ -30,6 +30,9 @@
 #include "host/nest_layer.hpp"
 #include "tests/support/nest_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_nest_urbanczik {
+
 using namespace volley;
 using namespace volley::nest_ref;
 
@@ -275,3 +278,5 @@ TEST(NestUrbanczik, SynapseNeedsAnUrbanczikTargetAndSignRules) {
 }
 
 }  // namespace
+
+}  // namespace test_nest_urbanczik

@@ -11,6 +11,9 @@
 #include "host/simulator.hpp"
 #include "models/lif.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_network {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -248,3 +251,5 @@ TEST(PendingSynapses, DelayOutOfRangeReportedAtFinalize) {
     EXPECT_NE(what.find("65535 steps"), std::string::npos) << what;
   }
 }
+
+}  // namespace test_network

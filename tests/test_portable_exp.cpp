@@ -8,6 +8,9 @@
 
 #include "models/portable_exp.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_portable_exp {
+
 using volley::models::portable_exp;
 using volley::models::portable_expm1;
 
@@ -79,3 +82,5 @@ TEST(PortableExp, EdgesOverflowFlushNanAndZero) {
   EXPECT_EQ(portable_exp(-87.0f), 0.0f);
   EXPECT_LE(ulp_distance(portable_exp(88.7f), std::exp(88.7f)), 1.0);
 }
+
+}  // namespace test_portable_exp

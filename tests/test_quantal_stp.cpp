@@ -16,6 +16,9 @@
 #include "models/iaf_psc_delta.hpp"
 #include "models/spike_sources.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_quantal_stp {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -179,3 +182,5 @@ TEST(QuantalStp, NestLayerTakesTheModelAndItsParameters) {
     EXPECT_NE(std::string(e.what()).find("quantal_stp_synapse.a"), std::string::npos) << e.what();
   }
 }
+
+}  // namespace test_quantal_stp

@@ -20,6 +20,9 @@
 #include "engine/random.hpp"
 #include "kernels/neuron_update.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_random {
+
 namespace {
 
 using volley::rng::make_tag;
@@ -542,3 +545,5 @@ TEST(random_stream, poisson_table_equals_sequential_sampler) {
   volley::kernels::prepare_poisson_table(modulated);
   EXPECT_EQ(modulated.table, 0) << "a modulated rate draws sequentially";
 }
+
+}  // namespace test_random

@@ -15,6 +15,9 @@
 #include "models/registry.hpp"
 #include "models/spike_sources.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_readouts {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -158,3 +161,5 @@ TEST(ReadoutModels, AreRegisteredListedAndRefuseCurrentInput) {
   EXPECT_NO_THROW(net.connect("S", "R", connection_rule{}, {"in", units::dimensionless_q(0.5), 0.1_ms}));
   EXPECT_NO_THROW(net.connect("S", "Q", connection_rule{}, {"in", 0.5_mV, 0.1_ms}));
 }
+
+}  // namespace test_readouts

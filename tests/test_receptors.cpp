@@ -21,6 +21,9 @@
 #include "models/registry.hpp"
 #include "tests/support/kinetic_reference.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_receptors {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -411,3 +414,5 @@ TEST(ReceptorDescribe, ModelsJsonListsEverySynapseAndOutput) {
   EXPECT_EQ(mg["parameters"][2]["unit"], "1/mV");
   EXPECT_EQ(out["outputs"][0]["weight_unit"], "pA");
 }
+
+}  // namespace test_receptors

@@ -17,6 +17,9 @@
 #include "engine/error.hpp"
 #include "engine/recording.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_recording_io {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -525,3 +528,5 @@ TEST_F(recording_io, csv_rejects_inconsistent_lengths) {
 }
 
 }  // namespace
+
+}  // namespace test_recording_io

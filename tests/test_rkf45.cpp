@@ -8,6 +8,9 @@
 
 #include "models/rkf45.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_rkf45 {
+
 using namespace volley::models;
 
 namespace {
@@ -157,3 +160,5 @@ TEST(Rkf45, AttemptBoundEndsTheStepOnADivergingSystem) {
   EXPECT_LE(n.accepted + n.rejected, 50);
   EXPECT_TRUE(std::isfinite(y[0]));
 }
+
+}  // namespace test_rkf45

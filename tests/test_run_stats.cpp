@@ -4,7 +4,7 @@
 #include "host/nest_layer.hpp"
 #include "host/simulator.hpp"
 
-namespace volley {
+namespace volley::test_run_stats {  // its own namespace: the tests compile in unity batches
 
 TEST(RunStats, SpikesAreThoseOfTheRun) {
   nest::kernel k({.resolution_ms = 0.1, .rng_seed = 1, .local_num_threads = 1});
@@ -22,4 +22,4 @@ TEST(RunStats, SpikesAreThoseOfTheRun) {
   EXPECT_EQ(second.populations.at(0).spikes, after);  // fails while populations hold running totals
 }
 
-}  // namespace volley
+}  // namespace volley::test_run_stats

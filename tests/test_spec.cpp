@@ -7,6 +7,9 @@
 #include "host/simulator.hpp"
 #include "models/lif.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_spec {
+
 using namespace volley;
 
 namespace {
@@ -100,3 +103,5 @@ TEST(Spec, ExampleSpecsLoad) {
     EXPECT_EQ(s.net->synapse_count(), 320000u) << name;
   }
 }
+
+}  // namespace test_spec

@@ -16,6 +16,9 @@
 #include "models/short_term_plasticity.hpp"
 #include "models/spike_sources.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_stp {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -403,3 +406,5 @@ TEST(StpErrors, BadParametersAreRejectedWithTheirRange) {
   EXPECT_NE(spec_error_of(R"({"U": 0.2})").find("kind"), std::string::npos);
   EXPECT_EQ(spec_error_of(R"({"kind": "STD"})"), "no error");
 }
+
+}  // namespace test_stp

@@ -14,6 +14,9 @@
 #include "engine/error.hpp"
 #include "models/surrogate.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_surrogate {
+
 using namespace volley::models;
 
 namespace {
@@ -381,3 +384,5 @@ TEST(Surrogate, ParseErrorsNameSurrogateParameterValueAndRange) {
   EXPECT_EQ(to_string(parse_surrogate_text("ReluGrad(width=2)")), "ReluGrad(alpha=0.3, width=2)");
   EXPECT_THROW(parse_surrogate_text("ReluGrad(alpha=1, width=2, peak=1)"), volley::parameter_error);
 }
+
+}  // namespace test_surrogate

@@ -17,8 +17,12 @@
 #include "models/lif.hpp"
 #include "tests/support/train_nets.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_train_engine {
+
 using namespace volley;
 using namespace volley::train;
+using volley::train::network;  // not volley::network (engine/network.hpp, which another file of the batch includes)
 
 namespace {
 
@@ -259,3 +263,5 @@ TEST(TrainEngine, SparseBackwardIsExactForAWideBandAndAlignedForANarrowOne) {
 }
 
 }  // namespace
+
+}  // namespace test_train_engine

@@ -21,8 +21,12 @@
 #include "engine/train_engine.hpp"
 #include "tests/support/train_nets.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_train_gradients {
+
 using namespace volley;
 using namespace volley::train;
+using volley::train::network;  // not volley::network (engine/network.hpp, which another file of the batch includes)
 using volley::test::net_case;
 using volley::test::build_net;
 
@@ -142,3 +146,5 @@ TEST(GradientChecker, CatchesAPerturbedGradient) {
 }
 
 }  // namespace
+
+}  // namespace test_train_gradients

@@ -16,8 +16,12 @@
 #include "engine/train_optim.hpp"
 #include "tests/support/train_nets.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_train_portable {
+
 using namespace volley;
 using namespace volley::train;
+using volley::train::network;  // not volley::network (engine/network.hpp, which another file of the batch includes)
 using volley::test::build_net;
 using volley::test::net_case;
 
@@ -187,3 +191,5 @@ TEST(PortableEngineInput, RefusesFrozenResets) {
 }
 
 }  // namespace
+
+}  // namespace test_train_portable

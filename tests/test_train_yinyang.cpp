@@ -9,6 +9,9 @@
 
 #include "engine/trainer.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_train_yinyang {
+
 using namespace volley;
 
 namespace {
@@ -65,3 +68,5 @@ TEST(TrainExamples, SpecsParseAndBuildTheirNetworks) {
 }
 
 }  // namespace
+
+}  // namespace test_train_yinyang

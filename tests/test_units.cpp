@@ -12,7 +12,7 @@
 #include "engine/unit_parse.hpp"
 #include "engine/units.hpp"
 
-namespace volley::units {
+namespace volley::units::test_units {  // its own namespace: the tests compile in unity batches
 namespace {
 
 using namespace literals;
@@ -396,4 +396,4 @@ TEST(parse_in_internal_units, throws_a_user_error_carrying_the_parameter_name) {
 }
 
 }  // namespace
-}  // namespace volley::units
+}  // namespace volley::units::test_units

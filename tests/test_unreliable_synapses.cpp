@@ -14,6 +14,9 @@
 #include "models/iaf_psc_delta.hpp"
 #include "models/spike_sources.hpp"
 
+// Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
+namespace test_unreliable_synapses {
+
 using namespace volley;
 using namespace volley::units::literals;
 
@@ -133,3 +136,5 @@ TEST(UnreliableSynapses, BadProbabilitiesAndCombinationsAreRejected) {
   EXPECT_NE(message(1, true).find("STDP"), std::string::npos) << message(1, true);
   EXPECT_EQ(message(1, false), "");
 }
+
+}  // namespace test_unreliable_synapses
