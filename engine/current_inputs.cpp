@@ -204,6 +204,8 @@ void network::add_current_input(const std::string& target, const current_input& 
       throw parameter_error(where, "frequency", number(in->frequency.value * 1e3) + " Hz",
                             "a finite, non-negative frequency (e.g. '10 Hz')");
     if (!std::isfinite(in->phase.value)) throw parameter_error(where, "phase", number(in->phase.value), "a finite angle (rad)");
+    if (!std::isfinite(in->phase_origin.value))
+      throw parameter_error(where, "phase_origin", number(in->phase_origin.value) + " ms", "a finite time");
     const double hold_steps = std::round(in->hold.value / dt_);
     if (hold_steps < 1 || std::abs(hold_steps * dt_ - in->hold.value) > 1e-9 * hold_steps * dt_)
       throw parameter_error(where, "hold", number(in->hold.value) + " ms",
@@ -222,7 +224,8 @@ void network::add_current_input(const std::string& target, const current_input& 
     s.omega = 2.0 * std::numbers::pi * in->frequency.value;
     s.phase = in->phase.value;
     s.hold_steps = static_cast<std::uint32_t>(hold_steps);
-    s.clock_shift = static_cast<std::uint32_t>(origin_steps);
+    s.block_anchor = static_cast<std::uint32_t>(origin_steps);
+    s.phase_t0 = in->phase_origin.value;
   }
   p.add_current_source(s, initial, input_owner_);
 }

@@ -168,14 +168,15 @@ struct wiener_input {               // WienerProcessInput: sigma sqrt(dt) xi per
   bool integrated = false;          // true: the current is W(t) itself (variance sigma^2 t)
 };
 struct noise_input {                // NEST's noise_generator: a fresh Gaussian value per neuron every `hold`,
-  units::current_q mean, std;       // mean + sqrt(std^2 + std_mod^2 sin(2 pi f t_b + phase)) xi, t_b the block
-  units::time_q hold{1.0};          // start (blocks on multiples of hold from t = 0), over [t_start, t_start +
+  units::current_q mean, std;       // mean + sqrt(std^2 + std_mod^2 sin(2 pi f t_b + phase)) xi drawn at a
+  units::time_q hold{1.0};          // block's start t, t_b = t - phase_origin, over [t_start, t_start +
   units::current_q std_mod{0.0};    // duration); std_mod <= std
   units::rate_q frequency{0.0};
   units::dimensionless_q phase{0.0};  // rad
   units::time_q t_start{0.0};
   units::time_q duration{forever_ms};
-  units::time_q block_origin{0.0};  // blocks start at block_origin + k hold (<= t_start); t_b counts from it
+  units::time_q block_origin{0.0};  // blocks start at block_origin + k hold (<= t_start)
+  units::time_q phase_origin{0.0};  // the modulation's clock: t_b = t - phase_origin
 };
 using current_input = std::variant<section_input, constant_input, step_input, ramp_input, sinusoidal_input, ou_input,
                                    wiener_input, noise_input>;

@@ -22,6 +22,7 @@
 #include "engine/error.hpp"
 #include "engine/random.hpp"
 #include "host/nest_device_values.hpp"
+#include "host/nest_noise_schedule.hpp"
 #include "models/nest_generator_sources.hpp"
 
 namespace volley::nest::detail {
@@ -303,7 +304,13 @@ void lower_generator(network& net, const node_group& g, const std::string& targe
       s.phase = units::dimensionless_q(number(p, "phase") * std::numbers::pi / 180.0);
       s.t_start = units::time_q(win.begin);
       s.duration = duration;
-      s.block_origin = units::time_q(d + dt);
+      // NEST draws at the first active step and every dt after it; its modulation's clock reads (step + 1) dt at
+      // a draw in generator step `step`, minus the steps it was inactive in the run it woke up in (the layer's
+      // schedule, host/nest_noise_schedule.cpp, names both; a generator lowered alone draws at its window's start)
+      const double first_draw = p.contains(noise_first_draw_key) ? number(p, noise_first_draw_key) * dt + d + dt
+                                                                 : win.begin;
+      s.block_origin = units::time_q(first_draw);
+      s.phase_origin = units::time_q(d + (p.contains(noise_phase_lag_key) ? number(p, noise_phase_lag_key) : 0.0) * dt);
       net.add_current_input(target, s, where);
       return;
     }

@@ -10,6 +10,7 @@
 #include "engine/error.hpp"
 #include "host/nest_device_values.hpp"
 #include "host/nest_layer_detail.hpp"
+#include "host/nest_noise_schedule.hpp"
 
 namespace volley::nest::detail {
 
@@ -250,9 +251,11 @@ void plan::change_generator(node_group& g, const json& params, bool commit) {
   } else {
     history.push_back({now, stored});
   }
-  // a segment that ended longer ago than any of its effects can reach no target any more
+  // a segment that ended longer ago than any of its effects can reach no target any more (a noise generator's
+  // draws depend on its whole history: its lowering leaves out the pieces that ended that long ago)
   const double reach = max_delay_ms + min_delay_ms + 2 * dt;
-  while (history.size() > 1 && history[1].from_ms + reach < now) history.erase(history.begin());
+  while (g.kind != device_kind::noise_generator && history.size() > 1 && history[1].from_ms + reach < now)
+    history.erase(history.begin());
   g.params = next.params;
   for (const auto& [index, lowered] : lowered_generators)
     if (&group_of(connections[index].pre, "SetStatus") == &g) lower_generator_connection(index, g);
@@ -281,6 +284,27 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
       lower_generator(*net, as, l.targets[k], post, l.syn_spec, ctx);
     }
   };
+  if (g.kind == device_kind::noise_generator) {  // pieces of one set of draws each (host/nest_noise_schedule.hpp)
+    if (history.empty()) history.push_back({-std::numeric_limits<double>::infinity(), g.params});
+    const double h = options.resolution_ms;
+    const double now = sim ? double(sim->current_step()) * h : 0.0;
+    const double reach = max_delay_ms + min_delay_ms + 2 * h;
+    const long long from = std::isfinite(l.from_ms) ? std::llround(l.from_ms / h) : 0;
+    for (const noise_piece& piece : noise_schedule(history, from, run_starts(), h)) {
+      if (piece.end != noise_open_end && double(piece.end) * h + reach < now) continue;  // reaches no target now
+      node_group segment = g;
+      segment.params = noise_piece_params(piece, h);
+      net->begin_inputs(owner, l.tags);
+      try {
+        lower_copies(segment);
+      } catch (...) {
+        net->end_inputs();
+        throw;
+      }
+      net->end_inputs();
+    }
+    return;
+  }
   if (history.empty()) {  // as created
     net->begin_inputs(owner);
     lower_copies(g);
@@ -313,6 +337,36 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
       throw;
     }
     net->end_inputs();
+  }
+}
+
+std::vector<long long> plan::run_starts() const {
+  std::vector<long long> starts{0};
+  for (const std::uint64_t end : run_ends) starts.push_back(static_cast<long long>(end));
+  return starts;
+}
+
+// NEST sets a noise_generator's oscillator to the run's start at each Simulate: a generator that woke up in the
+// last run (its draws lagging by the steps it slept) reads the run's time from this run on. Lowered again, its
+// pieces take the lag of the run each draw falls in (host/nest_noise_schedule.hpp).
+void plan::realign_noise_phases() {
+  const double h = options.resolution_ms;
+  const long long now = static_cast<long long>(sim->current_step());
+  for (const auto& [index, lowered] : lowered_generators) {
+    const node_group& g = group_of(connections[index].pre, "Simulate");
+    if (g.kind != device_kind::noise_generator) continue;
+    std::vector<generator_segment> history = generator_history[index_of(g)];
+    if (history.empty()) history.push_back({-std::numeric_limits<double>::infinity(), g.params});
+    std::vector<long long> before = run_starts();
+    before.pop_back();  // the schedule as lowered, without this run's start
+    const long long from = std::isfinite(lowered.from_ms) ? std::llround(lowered.from_ms / h) : 0;
+    bool lags_now = false;
+    for (const noise_piece& piece : noise_schedule(history, from, before, h))
+      lags_now |= piece.lag > 0 && piece.params.at("std_mod").get<double>() != 0.0 &&
+                  (piece.end == noise_open_end || piece.end > now);
+    if (!lags_now) continue;
+    lower_generator_connection(index, g);
+    sim->invalidate_device();
   }
 }
 

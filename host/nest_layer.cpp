@@ -297,6 +297,7 @@ run_stats kernel::simulate(double t_ms) {
     plan_->build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   } else {
     plan_->build_additions();  // nodes and connections added since the last run
+    plan_->realign_noise_phases();
   }
   run_stats stats = plan_->sim->run(units::time_q(t_ms));
   plan_->run_ends.push_back(plan_->sim->current_step());  // the detectors' order of delivery depends on them

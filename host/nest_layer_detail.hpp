@@ -225,6 +225,8 @@ struct plan {
   void change_generator(node_group& g, const json& params, bool commit);
   void change_recorder(node_group& g, const json& params, bool commit);
   void lower_generator_connection(std::size_t connection, const node_group& g);
+  std::vector<long long> run_starts() const;  // steps at which the Simulate calls so far (and the next) start
+  void realign_noise_phases();                // before a Simulate after the first (host/nest_noise_schedule.hpp)
   // A generator's parameters as a segment of its history from `from_ms` on: for a step_current_generator, NEST
   // 3.10 (measured) skips the amplitude times up to from_ms and keeps the amplitude it had (`held`) until the next.
   json segment_params(const node_group& g, const json& params, double from_ms, double held) const;

@@ -19,10 +19,11 @@
 //   wiener      sigma sqrt(dt) xi (dt in ms; sigma in pA/sqrt(ms)): brainpy.state's WienerProcessInput, a fresh
 //               increment each step (white noise). With `integrated` the current is the Wiener process itself,
 //               W_n = sum of the increments, whose variance grows as sigma^2 t.
-//   noise       NEST's noise_generator: piecewise-constant Gaussian noise, a fresh value per cell every
-//               hold_steps steps: mean + sqrt(std^2 + std_mod^2 sin(omega t_b + phase)) xi, t_b the block's start
-//               (ms, on the generator's clock: step - clock_shift), blocks aligned to multiples of hold_steps on
-//               that clock. Stateless: xi comes from the stream (seed, tag, cell, block number).
+//   noise       NEST's noise_generator: piecewise-constant Gaussian noise, a fresh value per cell at the draw
+//               steps block_anchor + k hold_steps, held until the next: mean + sqrt(std^2 + std_mod^2
+//               sin(omega t_b + phase)) xi, t_b = draw step * dt - phase_t0 (ms). Stateless: xi comes from the
+//               stream (seed, tag, cell, draw step), so a source that continues another's blocks (same tag and
+//               anchor) holds the same values.
 // Every kind is zero outside its active steps [step_begin, step_end) (brainpy.state: the `duration` window); OU
 // and integrated Wiener keep their state unchanged there. Noise is drawn from the counter-based stream
 // (seed, tag, cell = batch * n + neuron, step), so the result does not depend on threads or tiles.
@@ -57,7 +58,8 @@ struct current_source {
   double phase = 0;       // rad: sinusoid and noise modulation
   real_t noise_std = 0, noise_std_mod = 0;  // pA: noise
   std::uint32_t hold_steps = 1;             // noise: steps per block
-  std::uint32_t clock_shift = 0;            // noise: generator clock = step - clock_shift (steps)
+  std::uint32_t block_anchor = 0;           // noise: a draw step (<= step_begin); draws every hold_steps from it
+  double phase_t0 = 0;                      // ms, noise: the modulation's clock reads draw step * dt - phase_t0
   int integrated = 0;     // wiener: 1 = current is W itself, 0 = the increment
   std::uint32_t tag = 0;  // rng stream tag (OU, Wiener)
   real_t* state = nullptr;  // OU x / integrated Wiener W per cell, [batch][neuron], pA; nullptr otherwise
@@ -102,14 +104,14 @@ VOLLEY_HD VOLLEY_INLINE void add_source_current(const current_source& s, std::ui
       current[j] += x;
     }
   } else if (s.kind == current_kind::noise) {
-    // step >= step_begin >= clock_shift: the generator clock is non-negative
-    const std::uint32_t block = (step - s.clock_shift) / s.hold_steps;
-    const double t_block = double(block) * double(s.hold_steps) * s.dt;
+    // step >= step_begin >= block_anchor
+    const std::uint32_t draw = s.block_anchor + (step - s.block_anchor) / s.hold_steps * s.hold_steps;
+    const double t_block = double(draw) * s.dt - s.phase_t0;
     const double var_mod = double(s.noise_std_mod) * double(s.noise_std_mod) * ::sin(s.omega * t_block + s.phase);
     const double var = double(s.noise_std) * double(s.noise_std) + var_mod;
     const real_t sd = static_cast<real_t>(var > 0 ? ::sqrt(var) : 0.0);
     for (int j = j0; j < j1; ++j) {
-      rng::random_stream rs(seed, s.tag, static_cast<std::uint32_t>(k0 + j), block);
+      rng::random_stream rs(seed, s.tag, static_cast<std::uint32_t>(k0 + j), draw);
       current[j] += s.amplitude + sd * static_cast<real_t>(rs.normal());
     }
   } else if (s.kind == current_kind::wiener) {

@@ -108,6 +108,17 @@ def nest_layer_devices():
         for w in json.load(open(src_ref))["windows"]:
             checked[w["model"]] = ("tests/test_nest_generator_sources.cpp against "
                                    "tests/reference/nest_generator_sources.json")
+    win_ref, win_test = "tests/reference/nest_recorder_windows.json", "tests/test_nest_recorder_windows.cpp"
+    if os.path.exists(os.path.join(ROOT, win_ref)) and os.path.exists(os.path.join(ROOT, win_test)):
+        doc = json.load(open(os.path.join(ROOT, win_ref)))  # events in and out of the windows, defaults, refusals
+        for recorder, key in (("spike_recorder", "spike_recorders"), ("multimeter", "multimeters"),
+                              ("voltmeter", "voltmeter")):
+            if doc.get(key):
+                checked[recorder] = f"{win_test} against {win_ref} (events, windows, defaults, refusals)"
+    noise_ref, noise_test = "tests/reference/nest_noise.json", "tests/test_nest_noise.cpp"
+    if os.path.exists(os.path.join(ROOT, noise_ref)) and os.path.exists(os.path.join(ROOT, noise_test)):
+        checked["noise_generator"] = (f"{noise_test} against {noise_ref} (std 0: V_m at every step; blocks' start "
+                                      "steps; their mean, sd and modulation: statistics)")
     if os.path.exists(os.path.join(ROOT, "tests", "reference", "nest_dilutor.json")):
         checked["spike_dilutor"] = ("tests/test_nest_dilutor.cpp against tests/reference/nest_dilutor.json (timing, "
                                     "weights); kept fraction and independence vs p_copy (statistics)")
