@@ -290,7 +290,10 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
     const double now = sim ? double(sim->current_step()) * h : 0.0;
     const double reach = max_delay_ms + min_delay_ms + 2 * h;
     const long long from = std::isfinite(l.from_ms) ? std::llround(l.from_ms / h) : 0;
-    for (const noise_piece& piece : noise_schedule(history, from, run_starts(), h)) {
+    const std::vector<noise_piece> pieces = noise_schedule(history, from, run_starts(), h);
+    l.noise_lags.clear();
+    for (const noise_piece& piece : pieces) l.noise_lags.push_back(piece.lag);
+    for (const noise_piece& piece : pieces) {
       if (piece.end != noise_open_end && double(piece.end) * h + reach < now) continue;  // reaches no target now
       node_group segment = g;
       segment.params = noise_piece_params(piece, h);
@@ -347,24 +350,23 @@ std::vector<long long> plan::run_starts() const {
 }
 
 // NEST sets a noise_generator's oscillator to the run's start at each Simulate: a generator that woke up in the
-// last run (its draws lagging by the steps it slept) reads the run's time from this run on. Lowered again, its
-// pieces take the lag of the run each draw falls in (host/nest_noise_schedule.hpp).
+// last run (its draws lagging by the steps it slept) reads the run's time from this run on. Lowered again where
+// the lags change, its pieces take the lag of the run each draw falls in (host/nest_noise_schedule.hpp).
 void plan::realign_noise_phases() {
   const double h = options.resolution_ms;
-  const long long now = static_cast<long long>(sim->current_step());
-  for (const auto& [index, lowered] : lowered_generators) {
+  const std::vector<long long> starts = run_starts();
+  for (auto& [index, lowered] : lowered_generators) {
     const node_group& g = group_of(connections[index].pre, "Simulate");
     if (g.kind != device_kind::noise_generator) continue;
     std::vector<generator_segment> history = generator_history[index_of(g)];
     if (history.empty()) history.push_back({-std::numeric_limits<double>::infinity(), g.params});
-    std::vector<long long> before = run_starts();
-    before.pop_back();  // the schedule as lowered, without this run's start
+    if (std::none_of(history.begin(), history.end(),
+                     [](const generator_segment& s) { return s.params.at("std_mod").get<double>() != 0.0; }))
+      continue;  // the lag moves only the modulation
     const long long from = std::isfinite(lowered.from_ms) ? std::llround(lowered.from_ms / h) : 0;
-    bool lags_now = false;
-    for (const noise_piece& piece : noise_schedule(history, from, before, h))
-      lags_now |= piece.lag > 0 && piece.params.at("std_mod").get<double>() != 0.0 &&
-                  (piece.end == noise_open_end || piece.end > now);
-    if (!lags_now) continue;
+    std::vector<long long> lags;
+    for (const noise_piece& piece : noise_schedule(history, from, starts, h)) lags.push_back(piece.lag);
+    if (lags == lowered.noise_lags) continue;
     lower_generator_connection(index, g);
     sim->invalidate_device();
   }

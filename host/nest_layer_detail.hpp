@@ -181,6 +181,7 @@ struct plan {
     std::vector<std::uint32_t> tags;  // rng tags of its first lowering, reused by each segment
     bool tags_known = false;
     double from_ms = -std::numeric_limits<double>::infinity();  // connected after a simulate(): emissions after it
+    std::vector<long long> noise_lags;  // a noise_generator's pieces' lags as lowered (host/nest_noise_schedule.hpp)
   };
   std::map<std::size_t, lowered_generator> lowered_generators;  // by connection index
   // Weights set on device connections that do not use them (recorders, detectors, a parrot's port 0), by

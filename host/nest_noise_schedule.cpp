@@ -13,9 +13,13 @@ namespace {
 long long steps_of(double ms, double dt) { return std::llround(ms / dt); }
 
 // The generator steps [a, z) a window (origin, start, stop) keeps active: NEST's current generators are active in
-// step s when origin + start <= (s + 1) dt < origin + stop (z = noise_open_end: no stop).
+// step s when origin + start <= (s + 1) dt < origin + stop (z = noise_open_end: no stop). Times beyond 1e15 ms
+// (31,700 years) count as never (start) and no end (stop).
 std::pair<long long, long long> active_steps(const json& p, double dt) {
+  constexpr double never_ms = 1e15;
   const double o = p.at("origin").get<double>(), s = p.at("start").get<double>(), e = p.at("stop").get<double>();
+  if (o + s >= never_ms) return {0, 0};
+  if (o + e >= never_ms) return {std::max(0LL, steps_of(o + s, dt) - 1), noise_open_end};
   const long long a = std::max(0LL, steps_of(o + s, dt) - 1);
   return {a, e >= nest_forever ? noise_open_end : std::max(a, steps_of(o + e, dt) - 1)};
 }
@@ -67,41 +71,44 @@ std::vector<noise_piece> noise_schedule(const std::vector<plan::generator_segmen
     drawn.push_back(d);
     next_draw = end == noise_open_end ? noise_open_end : u + (end - u + d.hold - 1) / d.hold * d.hold;
   }
-  // the run a step belongs to (its start)
+  // the start of the run a step belongs to, and of the run after it (noise_open_end: none yet)
   auto run_of = [&](long long step) {
-    long long R = 0;
-    for (const long long r : run_starts)
-      if (r <= step) R = r;
-    return R;
+    const auto it = std::upper_bound(run_starts.begin(), run_starts.end(), step);
+    return it == run_starts.begin() ? 0LL : *(it - 1);
   };
-  // Each piece split where its draws pass into the next run (the first draw at or after the run's start): the
-  // draws of a run read lag max(0, woke - R); a held piece, that of the draw its values come from.
+  auto next_run = [&](long long step) {
+    const auto it = std::upper_bound(run_starts.begin(), run_starts.end(), step);
+    return it == run_starts.end() ? noise_open_end : *it;
+  };
+  // The draws of the run started at R read lag max(0, woke - R): only the run a generator woke up in lags, so a
+  // piece that starts there is split at its first draw in the next run (lag 0 from there on). A held piece takes
+  // the lag of the draw its values come from.
   std::vector<noise_piece> out;
   for (const drawn_piece& d : drawn) {
-    const long long anchor = d.piece.anchor;
+    noise_piece p = d.piece;
+    const long long anchor = p.anchor;
     if (d.held) {
-      noise_piece p = d.piece;
       p.lag = std::max(0LL, d.woke - run_of(anchor + (p.first - anchor) / d.hold * d.hold));
       out.push_back(p);
       continue;
     }
-    long long first = d.piece.first;
-    while (before_end(first, d.piece.end)) {
-      const long long R = run_of(first);
-      long long split = noise_open_end;  // the first draw of the next run
-      for (const long long r : run_starts)
-        if (r > first) {
-          split = anchor + (r - anchor + d.hold - 1) / d.hold * d.hold;
-          break;
-        }
-      noise_piece p = d.piece;
-      p.first = first;
-      p.end = min_end(split, d.piece.end);
-      p.lag = std::max(0LL, d.woke - R);
+    p.lag = std::max(0LL, d.woke - run_of(p.first));
+    const long long r = next_run(p.first);
+    if (p.lag == 0 || r == noise_open_end) {
       out.push_back(p);
-      first = p.end;
-      if (first == noise_open_end) break;
+      continue;
     }
+    const long long split = anchor + (r - anchor + d.hold - 1) / d.hold * d.hold;  // the next run's first draw
+    if (!before_end(split, p.end)) {
+      out.push_back(p);
+      continue;
+    }
+    noise_piece rest = p;
+    p.end = split;
+    rest.first = split;
+    rest.lag = 0;
+    out.push_back(p);
+    out.push_back(rest);
   }
   return out;
 }

@@ -10,8 +10,8 @@ its V_m over a step is the generator's current in that step times dt. Cases:
   blocks: std 100 pA, many targets, dt 0.7 ms, a start off the dt grid, std and mean changed in a block between two
     Simulate calls, then dt. Stored: the times at which the targets' currents change (the blocks' first steps) and
     each block's mean and standard deviation over the targets.
-  modulation: std = std_mod = 100 pA at 10 Hz, start 50 ms, two Simulate calls. Stored: each block's variance over
-    the targets.
+  modulation: std = std_mod = 100 pA at 10 Hz, start 50 ms, two Simulate calls; modulation_late_wake: start 70 ms,
+    three Simulate calls (it wakes up in the second). Stored: each block's standard deviation over the targets.
 NEST's multimeter holds the samples of the last min_delay slice of a run until the next run (volley's GetEvents has
 them): the stored traces end there.
 Usage: /tmp/nestvenv/bin/python tools/nest_reference/make_noise_references.py > tests/reference/nest_noise.json
@@ -102,6 +102,8 @@ statistics = [
                 [10.0, {"std": 20.0, "mean": -10.0}, 20.3, {"dt": 1.1}, 10.0], 400, 11),
     statistical("modulation", {"mean": 0.0, "std": 100.0, "std_mod": 100.0, "frequency": 10.0, "phase": 30.0,
                                "dt": 1.0, "start": 50.0}, 1.0, [120.0, 80.0], 500, 12),
+    statistical("modulation_late_wake", {"mean": 0.0, "std": 100.0, "std_mod": 100.0, "frequency": 10.0,
+                                         "phase": 30.0, "dt": 1.0, "start": 70.0}, 1.0, [30.0, 100.0, 50.0], 500, 13),
 ]
 print(json.dumps({"nest_version": nest.__version__, "resolution": DT, "integrator": INTEGRATOR,
                   "description": " ".join(__doc__.strip().splitlines()[2:4]),
