@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/error.hpp"
 #include "engine/network.hpp"
 #include "host/nest_layer_detail.hpp"
 
@@ -25,9 +26,15 @@ std::unique_ptr<plan> plan::preview() const {
   p->preset_weights = preset_weights;
   std::vector<trace_request> traces;  // what recorders would record: not needed for a query
   std::vector<std::string> spikes;
-  p->build_network(traces, spikes);
-  for (auto& proj : p->net->projections())
-    if (proj.pending) p->net->draw_pending_synapses(proj);  // what finalize() draws (on a GPU too: same streams)
+  try {
+    p->build_network(traces, spikes);
+    for (auto& proj : p->net->projections())
+      if (proj.pending) p->net->draw_pending_synapses(proj);  // what finalize() draws (on a GPU too: same streams)
+  } catch (const user_error& e) {  // an error of the build, met by a query that did not call Simulate
+    throw user_error(std::string("before the first Simulate, volley answers this query from the network it will "
+                                 "build, and building it failed: ") +
+                     e.what());
+  }
   return p;
 }
 
