@@ -284,6 +284,19 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
       lower_generator(*net, as, l.targets[k], post, l.syn_spec, ctx);
     }
   };
+  // the generator with `params` over one segment of its history, its inputs taking the first lowering's rng tags
+  auto lower_segment = [&](const json& params) {
+    node_group segment = g;
+    segment.params = params;
+    net->begin_inputs(owner, l.tags);
+    try {
+      lower_copies(segment);
+    } catch (...) {
+      net->end_inputs();
+      throw;
+    }
+    net->end_inputs();
+  };
   if (g.kind == device_kind::noise_generator) {  // pieces of one set of draws each (host/nest_noise_schedule.hpp)
     if (history.empty()) history.push_back({-std::numeric_limits<double>::infinity(), g.params});
     const double h = options.resolution_ms;
@@ -295,16 +308,7 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
     for (const noise_piece& piece : pieces) l.noise_lags.push_back(piece.lag);
     for (const noise_piece& piece : pieces) {
       if (piece.end != noise_open_end && double(piece.end) * h + reach < now) continue;  // reaches no target now
-      node_group segment = g;
-      segment.params = noise_piece_params(piece, h);
-      net->begin_inputs(owner, l.tags);
-      try {
-        lower_copies(segment);
-      } catch (...) {
-        net->end_inputs();
-        throw;
-      }
-      net->end_inputs();
+      lower_segment(noise_piece_params(piece, h));
     }
     return;
   }
@@ -330,16 +334,7 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
     const double to = k + 1 < history.size() ? history[k + 1].from_ms + shift : std::numeric_limits<double>::infinity();
     const json p = clipped(history[k].params, from, to);
     if (p.is_null()) continue;
-    node_group segment = g;
-    segment.params = p;
-    net->begin_inputs(owner, l.tags);
-    try {
-      lower_copies(segment);
-    } catch (...) {
-      net->end_inputs();
-      throw;
-    }
-    net->end_inputs();
+    lower_segment(p);
   }
 }
 
