@@ -189,7 +189,7 @@ class portable_engine final : public engine_interface {
     buffer<real_t> w, gw;
     buffer<std::uint32_t> row, col, pre_of, in_row, in_syn;      // sparse structure
     buffer<std::uint32_t> active, active_count, chunk;           // per sample: active sources
-    buffer<std::uint32_t> rows, rows_count, rows_chunk;          // any sample: rows of the weight gradient
+    buffer<std::uint32_t> rows, rows_count, rows_chunk, rows_flag;  // any sample: rows of the weight gradient
     bool structure_uploaded = false;
   };
   struct layer_run {
@@ -359,6 +359,7 @@ class portable_engine final : public engine_interface {
           pr.rows.allocate(P.n_pre);
           pr.rows_count.allocate(1);
           pr.rows_chunk.allocate(chunks);
+          pr.rows_flag.allocate(P.n_pre);
           v.active = pr.active.data();
           v.active_count = pr.active_count.data();
         }
@@ -376,7 +377,9 @@ class portable_engine final : public engine_interface {
     const auto& v = runs_[l].host_views[p];
     const std::size_t chunks = (v.n_pre + 63) / 64, samples = any_sample ? 1 : B_;
     kernels::train::count_active c{v.src, ts, v.n_pre, chunks, B_, any_sample ? 1 : 0,
-                                   any_sample ? pr.rows_chunk.data() : pr.chunk.data()};
+                                   any_sample ? pr.rows_chunk.data() : pr.chunk.data(),
+                                   any_sample ? pr.rows_flag.data() : nullptr};
+    if (any_sample) x_.for_each(v.n_pre, kernels::train::mark_any_active{v.src, ts, B_, pr.rows_flag.data()});
     x_.for_each(samples * chunks, c);
     x_.for_each(samples, kernels::train::scan_active{chunks, c.chunk_count,
                                                      any_sample ? pr.rows_count.data() : pr.active_count.data()});
@@ -466,8 +469,9 @@ class portable_engine final : public engine_interface {
         } else {
           list_active(l, p, ts, true);
           x_.for_each_counted(P.n_pre * L.n, pr.rows_count.data(), L.n,
-                              kernels::train::dense_weight_gradient{v.src, ts, L.n, B_, pr.rows.data(),
-                                                                    r.g_in.data(), pr.gw.data()});
+                              kernels::train::dense_weight_gradient{
+                                  v.src, ts, L.n, B_, pr.rows.data(), r.g_in.data(), pr.gw.data(),
+                                  B_ <= kernels::train::sample_mask_batch ? pr.rows_flag.data() : nullptr});
         }
       }
       if (P.source < 0) continue;

@@ -53,18 +53,34 @@ struct projection_view {
 // --- lists of active sources (event-driven propagation) --------------------------------------------------------
 // Three passes: count per block of 64 sources, an exclusive scan per sample, write. The list is in ascending
 // source order. With `any_sample` (batch treated as 1) a source is active when it is non-zero in any sample: the
-// rows a weight gradient touches.
+// rows a weight gradient touches; a first pass (mark_any_active, one index per source) marks them, so the count
+// and write passes read one flag per source instead of looping over the batch (on an H100 those two passes took
+// 87 and 92 us per step at N 4096, batch 16, each of their 64 threads looping over 64 x 16 values; 6 and 11 us
+// after). For a batch of at most 32 the flag is the mask of the samples whose value is non-zero, which the dense
+// weight gradient then visits alone.
+inline constexpr std::size_t sample_mask_batch = 32;
+struct mark_any_active {
+  spike_source src;
+  long t = 0;
+  std::size_t batch = 0;
+  std::uint32_t* flags = nullptr;  // [n_pre]: the mask of the active samples (batch <= 32), else 1 if any
+  VOLLEY_HD void operator()(std::size_t j) const {
+    std::uint32_t mask = 0;
+    for (std::size_t b = 0; b < batch; ++b)
+      if (src.value(t, b, j) != real_t(0)) mask |= batch <= sample_mask_batch ? 1u << b : 1u;
+    flags[j] = mask;
+  }
+};
 struct count_active {
   spike_source src;
   long t = 0;
   std::size_t n_pre = 0, chunks = 0, batch = 0;
   int any_sample = 0;
-  std::uint32_t* chunk_count = nullptr;  // [samples][chunks]
+  std::uint32_t* chunk_count = nullptr;     // [samples][chunks]
+  const std::uint32_t* any_flags = nullptr;  // any_sample: mark_any_active's flags
   VOLLEY_HD VOLLEY_INLINE bool active(std::size_t b, std::size_t j) const {
     if (!any_sample) return src.value(t, b, j) != real_t(0);
-    for (std::size_t bb = 0; bb < batch; ++bb)
-      if (src.value(t, bb, j) != real_t(0)) return true;
-    return false;
+    return any_flags[j] != 0;
   }
   VOLLEY_HD void operator()(std::size_t idx) const {
     const std::size_t b = idx / chunks, c = idx % chunks;
@@ -282,9 +298,17 @@ struct dense_weight_gradient {
   const std::uint32_t* rows = nullptr;  // active rows (any sample)
   const real_t* g_in = nullptr;
   real_t* gw = nullptr;
+  const std::uint32_t* sample_mask = nullptr;  // per source, mark_any_active's masks (batch <= 32), else nullptr
   VOLLEY_HD void operator()(std::size_t idx) const {
     const std::size_t j = rows[idx / n], i = idx % n;
     real_t acc = gw[j * n + i];
+    if (sample_mask != nullptr) {  // the same samples in the same order as the loop below, without the zeros
+      std::uint32_t m = sample_mask[j];
+      for (std::size_t b = 0; m != 0; ++b, m >>= 1)
+        if (m & 1u) acc += src.value(ts, b, j) * g_in[b * n + i];
+      gw[j * n + i] = acc;
+      return;
+    }
     for (std::size_t b = 0; b < batch; ++b) {
       const real_t v = src.value(ts, b, j);
       if (v != real_t(0)) acc += v * g_in[b * n + i];

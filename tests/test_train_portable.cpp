@@ -145,6 +145,20 @@ TEST(PortableEngineInput, BinaryDataAsBitsOnOneAndTwoThreads) {
   run_case(c, 5, true, 2);
 }
 
+// The dense weight gradient visits the samples of a row from a mask of 32 bits (kernels/train_batch.hpp
+// mark_any_active); a larger batch loops over every sample: both give the CPU engine's gradients.
+TEST(PortableEngineInput, BatchesAtAndAboveTheSampleMaskWidth) {
+  auto c = test::lif_case("sample_mask");
+  c.smooth = false;
+  c.n_in = 70;
+  c.n_hidden = 33;
+  c.steps = 12;
+  c.input_sd = 3;
+  c.input_density = 0.05;
+  run_case(c, 32, true, 2);
+  run_case(c, 33, true, 2);
+}
+
 // The weights stay on the executor between batches and go up again when network::revision changes (the
 // optimizer bumps it): two optimizer steps later both engines still agree.
 TEST(PortableEngineInput, WeightsFollowTheOptimizer) {
