@@ -3,8 +3,8 @@
 # volley's other dependencies (fmt, HDF5, GoogleTest, ...) and no package registry. Device time is scarce, so the
 # build happens here (nvcc needs no GPU) and only the programs and the shared libraries they load travel:
 #   cmake -S . -B build-dev -DVOLLEY_GPU=cuda -DVOLLEY_NATIVE=OFF && cmake --build build-dev -j2
-#   bash tools/gpu_pack.sh build-dev .devpack        # then carry .devpack (listed in .git/info/exclude)
-# On the device: bash tools/gpu_session.sh --prebuilt .devpack
+#   bash tools/gpu_pack.sh build-dev .devpack        # then carry .devz (both listed in .git/info/exclude)
+# On the device: tar -xzf .devz/pack.tgz && bash tools/gpu_session.sh --prebuilt .devpack
 # VOLLEY_NATIVE=OFF: the device's CPU may lack this machine's instructions (-march=native would use AVX-512 here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ grep -qx "/$pack/" "$exclude" 2>/dev/null || echo "/$pack/" >> "$exclude"
 rm -rf "$pack"
 mkdir -p "$pack/bin" "$pack/lib"
 programs=("$build/volley" "$build/tests/volley_gpu_tests")
-for optional in tests/volley_tests bench/volley_bench_train; do  # absent from builds of the GPU tests alone
+for optional in tests/volley_tests bench/volley_bench_train bench/volley_bench_pd14_nest; do  # absent from builds of the GPU tests alone
   [[ -x "$build/$optional" ]] && programs+=("$build/$optional")
 done
 for p in "${programs[@]}"; do strip -o "$pack/bin/$(basename "$p")" "$p"; done
@@ -31,3 +31,9 @@ done
 # Where the build was made: the tests read data from the source tree by absolute path (VOLLEY_SOURCE_DIR).
 echo "$PWD" > "$pack/source_dir"
 du -sh "$pack"
+# The device tool carries at most 64 MiB with the tree; the pack (libvolley.so's device code alone is ~57 MB)
+# travels compressed: carry .devz and run `tar -xzf .devz/pack.tgz` there first.
+grep -qx "/.devz/" "$exclude" 2>/dev/null || echo "/.devz/" >> "$exclude"
+mkdir -p .devz
+tar -czf .devz/pack.tgz "$pack"
+du -sh .devz/pack.tgz

@@ -33,27 +33,36 @@ else
   cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DVOLLEY_GPU=cuda -DVOLLEY_NATIVE=OFF > "$out/build.log" 2>&1 &&
     cmake --build build-gpu -j"$(nproc)" >> "$out/build.log" 2>&1 || { tail -60 "$out/build.log"; exit 1; }
   mkdir -p build-gpu/bin &&
-    ln -sf ../volley ../tests/volley_gpu_tests ../tests/volley_tests ../bench/volley_bench_train build-gpu/bin/ 2>/dev/null
+    ln -sf ../volley ../tests/volley_gpu_tests ../tests/volley_tests ../bench/volley_bench_train \
+      ../bench/volley_bench_pd14_nest build-gpu/bin/ 2>/dev/null
   bin=build-gpu/bin
 fi
 "$bin/volley" info 2>&1 | tee -a "$out/info.txt"
 timeout 200 "$bin/volley_gpu_tests" > "$out/gpu_tests.txt" 2>&1
 echo "gpu tests exit $?"
 grep -E "^\[  (FAILED|PASSED|SKIPPED) |OK \]|FAILED  \]|Failure|error" "$out/gpu_tests.txt" | head -40
-# compute-sanitizer (memcheck) over a small COBA run on the GPU: out-of-bounds and misaligned accesses.
-python3 tools/make_spec.py coba --scale 0.25 --duration "50 ms" > /tmp/coba_small.json 2> "$out/sanitizer.txt" &&
+# compute-sanitizer (memcheck) over a small COBA run on the GPU: out-of-bounds and misaligned accesses (its
+# output follows the tests' in gpu_tests.txt: at most 8 files come back).
+echo "== compute-sanitizer" >> "$out/gpu_tests.txt"
+python3 tools/make_spec.py coba --scale 0.25 --duration "50 ms" > /tmp/coba_small.json 2>> "$out/gpu_tests.txt" &&
   timeout 120 compute-sanitizer --tool memcheck --error-exitcode 3 "$bin/volley" run /tmp/coba_small.json \
-    --backend gpu --no-record >> "$out/sanitizer.txt" 2>&1
+    --backend gpu --no-record >> "$out/gpu_tests.txt" 2>&1
 echo "compute-sanitizer exit $?"
 # ... and over the training kernels (portable training engine on the GPU executor)
 timeout 200 compute-sanitizer --tool memcheck --error-exitcode 3 "$bin/volley_gpu_tests" \
-  --gtest_filter='GpuTrain.SparseRecurrent*:GpuTrain.TwoHidden*' >> "$out/sanitizer.txt" 2>&1
+  --gtest_filter='GpuTrain.SparseRecurrent*:GpuTrain.TwoHidden*' >> "$out/gpu_tests.txt" 2>&1
 echo "compute-sanitizer (training) exit $?"
 timeout 200 compute-sanitizer --tool initcheck --error-exitcode 3 "$bin/volley_gpu_tests" \
-  --gtest_filter='GpuTrain.Dense*' >> "$out/sanitizer.txt" 2>&1
+  --gtest_filter='GpuTrain.Dense*' >> "$out/gpu_tests.txt" 2>&1
 echo "compute-sanitizer initcheck (training) exit $?"
-tail -8 "$out/sanitizer.txt"
+tail -8 "$out/gpu_tests.txt"
 ((tests_only)) && exit 0
+# PD14 through the NEST layer on the GPU (issue 5's benchmark; bench/nest/pd14_nest.py is NEST's side, CPU only)
+if [[ -x "$bin/volley_bench_pd14_nest" ]]; then
+  timeout 200 "$bin/volley_bench_pd14_nest" --backend auto --threads "$(nproc)" --t-sim "${PD14_NEST_MS:-1000}" \
+    > "$out/pd14_nest_layer_gpu.json" 2>> "$out/bench.err"
+  echo "pd14 nest layer (gpu) exit $?"
+fi
 # Where a step's time goes (VOLLEY_GPU_PROFILE=1: CUDA events between the phases, steps launched one by one).
 for job in "coba --scale 1 --duration '200 ms'" "coba --scale 100 --duration '200 ms'" "pd14 --duration '300 ms'"; do
   eval "python3 tools/make_spec.py $job --no-record -o /tmp/profile_spec.json" 2>/dev/null

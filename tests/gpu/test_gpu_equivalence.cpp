@@ -37,8 +37,13 @@ constexpr double trace_tolerance = 1e-6;  // relative to 1 + |value|
 constexpr double upstroke_tolerance = 1e-4;
 // hh_cond_exp_traub (GSL-style RKF45 with error control, models/rkf45.hpp): a last-bit difference of exp can flip
 // one accept/reject decision of the adaptive step, after which the two runs take different step sequences, each
-// within the integrator's error tolerance. Measured on an H100: 2.5e-5 with identical spike trains.
-bool adaptive_upstroke(const std::string& name) { return name.starts_with("ExpIF") || name == "hh_cond_exp_traub"; }
+// within the integrator's error tolerance. Measured on an H100: 2.5e-5 with identical spike trains; the gap
+// junction variants, whose coupling feeds one neuron's flip to its partners (2026-11-25): hh_cond_beta_gap_traub
+// 4.8e-5, hh_psc_alpha_gap 1.5e-6, spikes identical.
+bool adaptive_upstroke(const std::string& name) {
+  return name.starts_with("ExpIF") || name == "hh_cond_exp_traub" || name == "hh_cond_beta_gap_traub" ||
+         name == "hh_psc_alpha_gap";
+}
 
 // VOLLEY_EQUIVALENCE_SELF_CHECK=1 runs the "GPU" side on the CPU with one thread instead (checks the test
 // harness itself where no GPU is lent; 2 threads vs 1 must agree bitwise).
