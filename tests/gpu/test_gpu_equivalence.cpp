@@ -387,6 +387,87 @@ TEST(GpuEquivalence, GapJunctions) {
   expect_close_traces(cpu.rec, gpu.rec);
 }
 
+// Every BrainPy-style synapse and output (Expon, Alpha, DualExpon, AMPA, GABAa, BioNMDA; CUBA, COBA, MgBlock), STD
+// beside STP (above), and every analog current input (section, constant, step, ramp, sinusoidal, OU, Wiener,
+// noise), in a batch of 2: the same spikes, V and every receptor's conductance within rounding.
+std::unique_ptr<network> inputs_network() {
+  auto net = std::make_unique<network>(network_options{.dt = 0.1_ms, .seed = 23, .batch = 2});
+  models::lif_params lif = models::LIF::defaults();
+  lif.tau = 20.0_ms;
+  lif.V_rest = -60.0_mV;
+  lif.V_reset = -60.0_mV;
+  lif.V_th = -50.0_mV;
+  lif.R = 0.1_Gohm;
+  lif.tau_ref = 2.0_ms;
+  lif.spk_reset = reset_mode::hard;
+  net->add_population<models::LIFRef>("src", 301);
+  net->add_poisson_input("src", 900.0_Hz, quantity_value(1.5_mV));
+  net->add_population<models::LIFRef>("tgt", 67, lif);
+  net->add_poisson_input("tgt", 1500.0_Hz, quantity_value(0.6_mV));
+  net->add_receptor("tgt", "expon", models::expon_params{5.0_ms}, models::coba_params{});
+  net->add_receptor("tgt", "alpha", models::alpha_params{4.0_ms}, models::cuba_params{});
+  net->add_receptor("tgt", "dual", models::dual_expon_params{}, models::coba_params{});
+  net->add_receptor("tgt", "ampa", models::ampa_params{}, models::coba_params{});
+  models::coba_params inhibitory;
+  inhibitory.E = -80.0_mV;
+  net->add_receptor("tgt", "gabaa", models::gabaa_params{}, inhibitory);
+  net->add_receptor("tgt", "nmda", models::bionmda_params{}, models::mgblock_params{});
+  const auto outdegree = rule_of(rule_kind::fixed_outdegree, 0, 23);
+  net->connect("src", "tgt", outdegree, {"expon", quantity_value::uniform(0.2_nS, 0.6_nS), 0.5_ms,
+                                         models::std_params{}});
+  net->connect("src", "tgt", outdegree, {"alpha", quantity_value(20.0_pA), 1.0_ms});
+  net->connect("src", "tgt", outdegree, {"dual", quantity_value(0.3_nS), 0.3_ms});
+  net->connect("src", "tgt", outdegree, {"ampa", quantity_value(0.5_nS), 0.2_ms});
+  net->connect("src", "tgt", outdegree, {"gabaa", quantity_value(0.4_nS), 0.4_ms});
+  net->connect("src", "tgt", outdegree, {"nmda", quantity_value(0.2_nS), 0.6_ms});
+  // the current inputs, each on a slice of its own
+  net->add_population<models::LIFRef>("cur", 83, lif);
+  net->add_current_input("cur[0:10]", section_input{{400.0_pA, 50.0_pA, 300.0_pA}, {10.0_ms, 15.0_ms, 20.0_ms}});
+  net->add_current_input("cur[10:20]", constant_input{300.0_pA, 30.0_ms});
+  net->add_current_input("cur[20:30]", step_input{{250.0_pA, 350.0_pA, 0.0_pA}, {3.0_ms, 20.0_ms, 41.0_ms}});
+  net->add_current_input("cur[30:40]", ramp_input{0.0_pA, 500.0_pA, 40.0_ms, 5.0_ms});
+  sinusoidal_input sine;
+  sine.amplitude = 100.0_pA;
+  sine.frequency = 40.0_Hz;
+  sine.bias = 250.0_pA;
+  net->add_current_input("cur[40:50]", sine);
+  net->add_current_input("cur[50:60]", ou_input{300.0_pA, 60.0_pA, 3.0_ms});
+  net->add_current_input("cur[60:70]", wiener_input{100.0_pA, units::time_q(forever_ms), true});
+  noise_input noise;
+  noise.mean = 300.0_pA;
+  noise.std = 100.0_pA;
+  noise.hold = 0.5_ms;
+  net->add_current_input("cur[70:83]", noise);
+  return net;
+}
+
+TEST(GpuEquivalence, EverySynapseOutputPlasticityAndInput) {
+  if (const auto why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << why;
+  if (float_build) GTEST_SKIP() << float_skip;
+  auto make = [] { return inputs_network(); };
+  auto record = [](network&, simulator& sim) {
+    sim.record_spikes("tgt");
+    sim.record_spikes("cur");
+    sim.record_trace({"tgt", "V", {}, 0.1_ms});
+    for (const char* r : {"expon", "alpha", "dual", "ampa", "gabaa", "nmda"})
+      sim.record_trace({"tgt", std::string(r) + ".g", {0, 33, 66}, 0.1_ms});
+    sim.record_trace({"cur", "V", {}, 0.1_ms});
+  };
+  const auto cpu = run_on(backend_kind::cpu, record, make, 50.0_ms);
+  const auto gpu = run_on(backend_kind::gpu, record, make, 50.0_ms, 2);
+  expect_same_spikes(cpu.rec, gpu.rec);
+  expect_close_traces(cpu.rec, gpu.rec);
+  // every input acts: each receptor's conductance moves, and each slice of "cur" spikes
+  for (const auto& tr : cpu.rec.traces) {
+    const auto [lo, hi] = std::minmax_element(tr.values.begin(), tr.values.end());
+    EXPECT_GT(*hi - *lo, 1e-3) << tr.population << "." << tr.variable << " never moved";
+  }
+  std::vector<int> per_slice(9, 0);
+  for (std::size_t k = 0; k < cpu.rec.spikes[1].neuron.size(); ++k) ++per_slice[cpu.rec.spikes[1].neuron[k] / 10];
+  for (int s = 0; s < 8; ++s) EXPECT_GT(per_slice[s], 0) << "no spike in cur[" << 10 * s << ":" << 10 * s + 10 << "]";
+  EXPECT_GT(cpu.rec.spikes[0].neuron.size(), 20u) << "tgt spikes";
+}
+
 // Recurrent and chaotic: spike trains diverge after a while, the statistics must not.
 TEST(GpuEquivalence, RecurrentCobaStatistics) {
   if (const auto why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << why;
