@@ -423,13 +423,17 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
     spec["volley_port"] = claim_nmda_slot(post, where);
   }
   const std::size_t index = static_cast<std::size_t>(&c - connections.data());
-  const generator_context ctx{options.resolution_ms, min_delay_ms, options.rng_seed, static_cast<std::uint32_t>(index)};
+  const generator_context ctx{options.resolution_ms, min_delay_ms, options.rng_seed,
+                              static_cast<std::uint32_t>(index), 0, nullptr};
   // kept (with the inputs' owner index + 1) so that a SetStatus after simulate() can lower it again
   std::vector<std::string> copies;  // one lowering per generator: all its targets, or (one_to_one) its own
   for (std::uint64_t k = 0; k < c.pre.count; ++k)
     copies.push_back(rule == "one_to_one" ? selector(post, b + k, b + k + 1) : selector(post, b, b + c.post.count));
-  lowered_generators[index] = {std::move(copies), c.pre.first_id - pre.first_id, spec, ctx, {}, false, -kInfinity};
+  lowered_generators[index] = {std::move(copies), c.pre.first_id - pre.first_id, spec, ctx, {}, false, -kInfinity, {}, {}};
   if (sim) lowered_generators[index].from_ms = double(sim->current_step()) * options.resolution_ms;  // a late one
+  const auto preset = preset_generator_weights.find(index);  // set before the first simulate()
+  if (preset != preset_generator_weights.end())
+    lowered_generators[index].weight_epochs = {{-kInfinity, preset->second}};
   lower_generator_connection(index, pre);
 }
 

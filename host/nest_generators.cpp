@@ -222,7 +222,10 @@ void lower_generator(network& net, const node_group& g, const std::string& targe
   // port that reaches the neuron in the step ending there (a spike at step_times[k] - dt with delay dt).
   auto add_steps = [&](const step_input& s) {
     if (current_port.empty()) {
-      net.add_current_input(target, s, where);
+      if (ctx.step_sink != nullptr)
+        ctx.step_sink->push_back({target, where, s});
+      else
+        net.add_current_input(target, s, where);
       return;
     }
     double before = 0;

@@ -273,33 +273,58 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
     l.tags_known = true;
   }
   std::vector<generator_segment> history = generator_history[index_of(g)];
-  if (history.empty() && std::isfinite(l.from_ms))  // an unchanged generator connected after a simulate()
+  if (history.empty() && (std::isfinite(l.from_ms) || !l.weight_epochs.empty()))  // one segment, cut below
     history.push_back({-std::numeric_limits<double>::infinity(), g.params});
+  // Weights set on the connection after a run (SetStatus(connections)): NEST weighs a generator's current or spike
+  // when it emits it, so each epoch covers the emissions from its time on, as a parameter change's segment does.
+  std::vector<weight_epoch> epochs = l.weight_epochs;
+  if (epochs.empty()) epochs.push_back({-std::numeric_limits<double>::infinity(), {}});
+  // A dc_generator's or step_current_generator's pieces (history segments x weight epochs) are step currents that
+  // add up: one input per target holds their sum (a population takes at most 8 time-varying inputs).
+  std::vector<pending_step_input> steps;
+  const bool fold_steps = g.kind == device_kind::dc_generator || g.kind == device_kind::step_current_generator;
+  auto add_folded_steps = [&](bool own_bracket) {
+    if (steps.empty()) return;
+    if (own_bracket) net->begin_inputs(owner, l.tags);
+    try {
+      for (const auto& [target, where, s] : sum_step_inputs(steps)) net->add_current_input(target, s, where);
+    } catch (...) {
+      if (own_bracket) net->end_inputs();
+      throw;
+    }
+    if (own_bracket) net->end_inputs();
+  };
   // each of the connection's generators alone (its own streams, and names: ctx.copy, its index in its Create(), so
-  // that a generator's shared train is one train over all its Connect calls)
-  auto lower_copies = [&](const node_group& as) {
+  // that a generator's shared train is one train over all its Connect calls), with its weight in `epoch`
+  auto lower_copies = [&](const node_group& as, const weight_epoch& epoch) {
     generator_context ctx = l.ctx;
+    if (fold_steps) ctx.step_sink = &steps;
     for (std::size_t k = 0; k < l.targets.size(); ++k) {
       ctx.copy = static_cast<std::uint32_t>(l.first_generator + k);
-      lower_generator(*net, as, l.targets[k], post, l.syn_spec, ctx);
+      json syn = l.syn_spec;
+      if (!epoch.weights.empty()) syn["weight"] = epoch.weights[k];
+      lower_generator(*net, as, l.targets[k], post, syn, ctx);
     }
   };
   // the generator with `params` over one segment of its history, its inputs taking the first lowering's rng tags
-  auto lower_segment = [&](const json& params) {
+  auto lower_segment = [&](const json& params, const weight_epoch& epoch) {
     node_group segment = g;
     segment.params = params;
     net->begin_inputs(owner, l.tags);
     try {
-      lower_copies(segment);
+      lower_copies(segment, epoch);
     } catch (...) {
       net->end_inputs();
       throw;
     }
     net->end_inputs();
   };
+  const double h = options.resolution_ms;
+  auto epoch_end = [&](std::size_t j) {
+    return j + 1 < epochs.size() ? epochs[j + 1].from_ms : std::numeric_limits<double>::infinity();
+  };
   if (g.kind == device_kind::noise_generator) {  // pieces of one set of draws each (host/nest_noise_schedule.hpp)
     if (history.empty()) history.push_back({-std::numeric_limits<double>::infinity(), g.params});
-    const double h = options.resolution_ms;
     const double now = sim ? double(sim->current_step()) * h : 0.0;
     const double reach = max_delay_ms + min_delay_ms + 2 * h;
     const long long from = std::isfinite(l.from_ms) ? std::llround(l.from_ms / h) : 0;
@@ -308,13 +333,28 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
     for (const noise_piece& piece : pieces) l.noise_lags.push_back(piece.lag);
     for (const noise_piece& piece : pieces) {
       if (piece.end != noise_open_end && double(piece.end) * h + reach < now) continue;  // reaches no target now
-      lower_segment(noise_piece_params(piece, h));
+      for (std::size_t j = 0; j < epochs.size(); ++j) {  // generator steps [T / h, next T / h) of each epoch
+        noise_piece part = piece;
+        if (std::isfinite(epochs[j].from_ms)) part.first = std::max(part.first, std::llround(epochs[j].from_ms / h));
+        if (std::isfinite(epoch_end(j))) {
+          const long long stop = std::llround(epoch_end(j) / h);
+          part.end = part.end == noise_open_end ? stop : std::min(part.end, stop);
+        }
+        if (part.end != noise_open_end && part.end <= part.first) continue;
+        lower_segment(noise_piece_params(part, h), epochs[j]);
+      }
     }
     return;
   }
   if (history.empty()) {  // as created
     net->begin_inputs(owner);
-    lower_copies(g);
+    try {
+      lower_copies(g, epochs.front());
+      add_folded_steps(false);
+    } catch (...) {
+      net->end_inputs();
+      throw;
+    }
     net->end_inputs();
     return;
   }
@@ -324,18 +364,52 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
   // spike_generator sends the times after T (half a step keeps a time at T before the change, whatever rounding);
   // sinusoidal_poisson_generator T + h (its window start s first emits in the step starting at s - h);
   // inhomogeneous_poisson_generator T (its pieces are clipped to the steps emitted in [start, stop)).
-  const double h = options.resolution_ms;
   const double shift = g.kind == device_kind::spike_generator                                        ? 0.5 * h
                        : g.kind == device_kind::poisson_generator || g.kind == device_kind::mip_generator ? -h
                        : g.kind == device_kind::inhomogeneous_poisson_generator                         ? 0.0
                                                                                                             : h;
-  for (std::size_t k = 0; k < history.size(); ++k) {
-    const double from = std::max(history[k].from_ms, l.from_ms) + shift;
-    const double to = k + 1 < history.size() ? history[k + 1].from_ms + shift : std::numeric_limits<double>::infinity();
-    const json p = clipped(history[k].params, from, to);
-    if (p.is_null()) continue;
-    lower_segment(p);
+  for (std::size_t k = 0; k < history.size(); ++k)
+    for (std::size_t j = 0; j < epochs.size(); ++j) {
+      const double from = std::max({history[k].from_ms, epochs[j].from_ms, l.from_ms}) + shift;
+      const double to = std::min(k + 1 < history.size() ? history[k + 1].from_ms : std::numeric_limits<double>::infinity(),
+                                 epoch_end(j)) + shift;
+      if (!(to > from)) continue;
+      const json p = clipped(history[k].params, from, to);
+      if (p.is_null()) continue;
+      lower_segment(p, epochs[j]);
+    }
+  add_folded_steps(true);
+}
+
+// Step currents summed per target (first-seen order): at each change time of any of them, the sum of their values
+// (each is 0 before its first time and holds the amplitude of its last time <= t).
+std::vector<pending_step_input> plan::sum_step_inputs(const std::vector<pending_step_input>& pieces) {
+  std::vector<pending_step_input> out;
+  for (const auto& piece : pieces) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& o) { return o.target == piece.target; });
+    if (it != out.end()) continue;
+    std::vector<double> times;
+    for (const auto& q : pieces)
+      if (q.target == piece.target)
+        for (const auto& t : q.s.step_times) times.push_back(t.value);
+    std::sort(times.begin(), times.end());
+    times.erase(std::unique(times.begin(), times.end()), times.end());
+    pending_step_input sum{piece.target, piece.where, {}};
+    for (const double t : times) {
+      double value = 0;
+      for (const auto& q : pieces) {
+        if (q.target != piece.target) continue;
+        double v = 0;
+        for (std::size_t k = 0; k < q.s.step_times.size(); ++k)
+          if (q.s.step_times[k].value <= t) v = q.s.amplitudes[k].value;
+        value += v;
+      }
+      sum.s.amplitudes.push_back(units::current_q(value));
+      sum.s.step_times.push_back(units::time_q(t));
+    }
+    out.push_back(std::move(sum));
   }
+  return out;
 }
 
 std::vector<long long> plan::run_starts() const {
@@ -393,6 +467,7 @@ void plan::set_connections(const node_collection& source, const node_collection&
   // by (connection, synapse): the weights of device connections that do not use them, and (before the first
   // simulate()) those to apply at build
   std::vector<std::pair<std::pair<std::size_t, std::uint64_t>, double>> device_changes, presets, gap_changes;
+  std::map<std::size_t, std::vector<std::pair<connection_row, double>>> generator_rows;  // by connection
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const connection_row& r = rows[i];
     const json& v = weight.is_array() ? weight[i] : weight;
@@ -421,17 +496,14 @@ void plan::set_connections(const node_collection& source, const node_collection&
                                 "given at Connect)");
     if (r.projection == no_projection) {  // a device's connection
       // recorders, detectors and a parrot's port 0 do not use the weight (NEST's neither): kept for GetConnections;
-      // a generator's weight is lowered into its input at build and stays
+      // a generator's weight is lowered into its inputs, again from now on (one weight per generator)
       const node_group& pre = group_of(c.pre, call);
       const bool generator = pre.kind != device_kind::none && !is_recorder(pre.kind);
       const bool unused = !generator || post.kind != device_kind::none || parrot_repeats;
       if (unused)
         device_changes.push_back({{r.connection, r.synapse}, v.get<double>()});
-      else if (v.get<double>() != r.weight)
-        throw parameter_error(call, "weight", v.dump(),
-                              "unchanged (" + number_text(r.weight) + ") for the connection " +
-                                  std::to_string(r.source) + " -> " + std::to_string(r.target) + " of a " + pre.model +
-                                  " (volley lowers a generator's weight into its input when it builds)");
+      else
+        generator_rows[r.connection].push_back({r, v.get<double>()});
       continue;
     }
     if (synapse_model_of(synapse_models, c.syn_spec, call).origin == "static_synapse_hom_w")  // or a copy of it
@@ -449,6 +521,7 @@ void plan::set_connections(const node_collection& source, const node_collection&
   }
   // every projection checked before any changes (a refused call changes nothing)
   for (const auto& [index, change] : changes) net->check_weights(index, change.first, change.second, call);
+  const auto generator_weights = generator_weight_changes(generator_rows, call);
   for (const auto& [key, w] : device_changes) device_weights[key] = w;
   for (const auto& [key, w] : presets) preset_weights[key] = w;  // the real build applies them (gap: lists them)
   for (const auto& [key, w] : gap_changes) net->nest_gap().set_conductance(gap_junction_of.at(key), w, call);
@@ -461,6 +534,114 @@ void plan::set_connections(const node_collection& source, const node_collection&
     if (now > 0) redeliver_in_transit(p, change.first, before, last_slice_start(now));
   }
   if (!changes.empty() && sim) sim->invalidate_device();
+  // generator connections one by one; a refusal takes back the ones already changed (in reverse order)
+  std::vector<std::pair<std::size_t, std::vector<double>>> done;
+  try {
+    for (const auto& [index, weights] : generator_weights) {
+      std::vector<double> previous = generator_weights_now(index);
+      set_generator_weights(index, weights);
+      done.emplace_back(index, std::move(previous));
+    }
+  } catch (...) {
+    for (auto it = done.rbegin(); it != done.rend(); ++it) set_generator_weights(it->first, it->second);
+    throw;
+  }
+}
+
+// A generator connection's weights per generator (NEST's units) after `rows` change: every target of a generator
+// takes one weight (volley lowers one input per generator), so a change names all of them, with one value.
+std::map<std::size_t, std::vector<double>> plan::generator_weight_changes(
+    const std::map<std::size_t, std::vector<std::pair<connection_row, double>>>& rows, const char* call) const {
+  std::map<std::size_t, std::vector<double>> out;
+  for (const auto& [index, changed] : rows) {
+    const connection& c = connections[index];
+    const node_group& pre = group_of(c.pre, call);
+    const bool one_to_one = nest_rule(c.conn_spec, call).kind == rule_kind::one_to_one;
+    const std::uint64_t per_generator = one_to_one ? 1 : c.post.count;
+    std::vector<double> weights = generator_weights_now(index);
+    std::vector<std::uint64_t> named(weights.size(), 0);
+    std::vector<bool> differs(weights.size(), false);
+    std::vector<double> asked(weights.size(), 0.0);
+    for (const auto& [row, value] : changed) {
+      const std::uint64_t k = row.synapse / per_generator;
+      if (!std::isfinite(value))
+        throw parameter_error(call, "weight", number_text(value), "a finite weight for the connection " +
+                                                                      std::to_string(row.source) + " -> " +
+                                                                      std::to_string(row.target));
+      if (named[k] > 0 && value != asked[k])
+        throw parameter_error(call, "weight", number_text(value),
+                              number_text(asked[k]) + " as for its other targets: the " + pre.model + " " +
+                                  std::to_string(row.source) + " has one weight for all its targets in volley");
+      asked[k] = value;
+      ++named[k];
+      differs[k] = differs[k] || value != row.weight;
+    }
+    bool any = false;
+    for (std::size_t k = 0; k < weights.size(); ++k) {
+      if (!differs[k]) continue;
+      if (named[k] != per_generator)
+        throw parameter_error(call, "weight", number_text(asked[k]),
+                              "the weight of all " + std::to_string(per_generator) + " targets of the " + pre.model +
+                                  " " + std::to_string(c.pre.first_id + k) + " at once (" + std::to_string(named[k]) +
+                                  " named): volley lowers one weight per generator");
+      weights[k] = asked[k];
+      any = true;
+    }
+    if (any) out[index] = std::move(weights);
+  }
+  return out;
+}
+
+// The weight of each generator of connection `index` now (NEST's units).
+std::vector<double> plan::generator_weights_now(std::size_t index) const {
+  const connection& c = connections[index];
+  const bool one_to_one = nest_rule(c.conn_spec, "SetStatus(connections)").kind == rule_kind::one_to_one;
+  const std::uint64_t n = one_to_one ? std::min(c.pre.count, c.post.count) : c.pre.count;
+  const auto l = lowered_generators.find(index);
+  if (l != lowered_generators.end() && !l->second.weight_epochs.empty()) return l->second.weight_epochs.back().weights;
+  const auto preset = preset_generator_weights.find(index);
+  if (preset != preset_generator_weights.end()) return preset->second;
+  const synapse_model& sm = synapse_model_of(synapse_models, c.syn_spec, "SetStatus(connections)");
+  const json w = c.syn_spec.contains("weight") ? c.syn_spec.at("weight") : sm.params.value("weight", json(1.0));
+  return std::vector<double>(n, w.is_number() ? w.get<double>() : 1.0);
+}
+
+// NEST weighs a generator's current or spike when the generator emits it: the new weights act from the next
+// emission on (before the first simulate(): from the start).
+// A failure while lowering (the target population cannot take another input, say) lowers the connections again
+// as they were and changes nothing.
+void plan::set_generator_weights(std::size_t index, const std::vector<double>& weights) {
+  const connection& c = connections[index];
+  const bool one_to_one = nest_rule(c.conn_spec, "SetStatus(connections)").kind == rule_kind::one_to_one;
+  const std::uint64_t per_generator = one_to_one ? 1 : c.post.count;
+  if (sim) {
+    lowered_generator& l = lowered_generators.at(index);
+    const std::vector<weight_epoch> before = l.weight_epochs;
+    const double h = options.resolution_ms, now = double(sim->current_step()) * h;
+    if (l.weight_epochs.empty()) l.weight_epochs.push_back({-std::numeric_limits<double>::infinity(), generator_weights_now(index)});
+    if (l.weight_epochs.back().from_ms == now) {
+      l.weight_epochs.back().weights = weights;
+    } else {
+      l.weight_epochs.push_back({now, weights});
+    }
+    // an epoch that ended longer ago than any of its emissions can reach a target is left out, as old segments are
+    const double reach = max_delay_ms + min_delay_ms + 2 * h;
+    while (l.weight_epochs.size() > 1 && l.weight_epochs[1].from_ms + reach < now)
+      l.weight_epochs.erase(l.weight_epochs.begin());
+    const node_group& g = group_of(c.pre, "SetStatus(connections)");
+    try {
+      lower_generator_connection(index, g);
+    } catch (...) {
+      lowered_generators.at(index).weight_epochs = before;
+      lower_generator_connection(index, g);  // as it was
+      throw;
+    }
+    sim->invalidate_device();
+  } else {
+    preset_generator_weights[index] = weights;
+  }
+  for (std::uint64_t i = 0; i < weights.size() * per_generator; ++i)  // what GetConnections reports
+    device_weights[{index, i}] = weights[i / per_generator];
 }
 
 // NEST delivers the spikes of the min_delay slice still in its spike exchange after a SetStatus between runs, so

@@ -255,6 +255,7 @@ void kernel::set_connections(const node_collection& source, const node_collectio
     p.set_connections(source, target, synapse_model, params);
     plan_->preset_weights = p.preset_weights;
     plan_->device_weights = p.device_weights;
+    plan_->preset_generator_weights = p.preset_generator_weights;
     return;
   }
   plan_->build_additions();

@@ -119,12 +119,20 @@ struct recorder_source {
 // What lowering a generator needs beyond the connection: the resolution, NEST's min_delay (the shortest
 // connection delay of the network: mip_generator's spikes arrive min_delay - dt later than a
 // poisson_generator's in NEST 3.10, measured), and the seed and a number for host-drawn spike trains.
+// A step current lowered but not yet added: lower_generator_connection sums the pieces of a dc_generator's or
+// step_current_generator's history and weight epochs into one input per target.
+struct pending_step_input {
+  std::string target, where;
+  step_input s;
+};
+
 struct generator_context {
   double dt = 0.1;         // ms
   double min_delay = 0.1;  // ms
   std::uint64_t seed = 1;
   std::uint32_t connection = 0;  // index of the connection (stream of pulsepacket_generator's draws)
   std::uint32_t copy = 0;        // which generator of its Create() call (each lowered alone; names its trains)
+  std::vector<pending_step_input>* step_sink = nullptr;  // set: step currents go here instead of the network
 };
 
 struct plan {
@@ -173,6 +181,10 @@ struct plan {
     json params;
   };
   std::vector<std::vector<generator_segment>> generator_history;  // per group; empty: never changed
+  struct weight_epoch {  // a generator connection's weights from a SetStatus(connections) on
+    double from_ms;
+    std::vector<double> weights;  // per generator of the connection (NEST's units); empty: the syn_spec's
+  };
   struct lowered_generator {  // per device -> neuron connection: what it was lowered with at build
     std::vector<std::string> targets;  // volley selectors, one per generator of the connection (each lowered alone)
     std::uint64_t first_generator = 0;  // the index of the connection's first generator in its Create() call
@@ -182,7 +194,11 @@ struct plan {
     bool tags_known = false;
     double from_ms = -std::numeric_limits<double>::infinity();  // connected after a simulate(): emissions after it
     std::vector<long long> noise_lags;  // a noise_generator's pieces' lags as lowered (host/nest_noise_schedule.hpp)
+    std::vector<weight_epoch> weight_epochs;  // empty: the syn_spec's weight throughout
   };
+  // Weights set on generator connections before the first simulate(), per connection and generator: the build
+  // lowers them
+  std::map<std::size_t, std::vector<double>> preset_generator_weights;
   std::map<std::size_t, lowered_generator> lowered_generators;  // by connection index
   // Weights set on device connections that do not use them (recorders, detectors, a parrot's port 0), by
   // (connection index, pair index): GetConnections reports them, as NEST does
@@ -288,6 +304,12 @@ struct plan {
   // diffusion_connection): NEST 3.10's default delay (measured)
   static constexpr double listed_delay_without_delay = 1.0;  // ms
   static constexpr std::size_t no_projection = static_cast<std::size_t>(-1);
+  // SetStatus(connections) on generator connections (host/nest_later_changes.cpp): the weights per generator
+  std::map<std::size_t, std::vector<double>> generator_weight_changes(
+      const std::map<std::size_t, std::vector<std::pair<connection_row, double>>>& rows, const char* call) const;
+  std::vector<double> generator_weights_now(std::size_t connection) const;
+  void set_generator_weights(std::size_t connection, const std::vector<double>& weights);
+  static std::vector<pending_step_input> sum_step_inputs(const std::vector<pending_step_input>& pieces);
   std::vector<connection_row> connection_rows(const node_collection& source, const node_collection& target,
                                               const std::string& synapse_model, const char* call) const;
   void device_rows(const node_collection& source, const node_collection& target, const std::string& synapse_model,

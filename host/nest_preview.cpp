@@ -24,6 +24,7 @@ std::unique_ptr<plan> plan::preview() const {
   p->synapse_models = synapse_models;
   p->device_weights = device_weights;
   p->preset_weights = preset_weights;
+  p->preset_generator_weights = preset_generator_weights;
   std::vector<trace_request> traces;  // what recorders would record: not needed for a query
   std::vector<std::string> spikes;
   try {
