@@ -27,6 +27,7 @@
 
 #include "host/nest_layer.hpp"
 #include "tests/support/multimeter_order.hpp"
+#include "tests/support/nest_noise_protocol.hpp"
 #include "tests/support/nest_reference.hpp"
 
 // Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
@@ -44,23 +45,12 @@ const json& reference() {
 
 // The case's protocol through the NEST layer; V_m of its n targets, sample-major (entry s * n + i), every step.
 std::vector<double> run_case(const json& c, int n, std::uint64_t seed) {
-  const json& ref = reference();
-  const double dt = ref.at("resolution").get<double>();
-  nest::kernel k({.resolution_ms = dt, .rng_seed = seed});
-  const auto targets = k.create("iaf_psc_delta", n, ref.at("integrator"));
-  const auto g = k.create("noise_generator", 1, c.at("params"));
-  k.connect(g, targets, "all_to_all", {{"delay", c.at("delay")}});
-  const auto mm = k.create("multimeter", 1, {{"interval", dt}, {"record_from", {"V_m"}}});
-  k.connect(mm, targets);
-  for (const auto& step : c.at("steps")) {
-    if (step.is_object()) {
-      k.set_status(g, step);
-    } else {
-      k.simulate(step.get<double>());
-    }
-  }
-  auto V = nest_ref::sample_major(k.get_events(mm), "V_m");
-  EXPECT_EQ(V.size(), static_cast<std::size_t>(std::llround(k.sim()->current_step())) * n) << "a sample per step";
+  auto V = nest_ref::run_noise_protocol(reference(), c, n, {.rng_seed = seed});
+  double simulated = 0;  // ms
+  for (const auto& step : c.at("steps"))
+    if (!step.is_object()) simulated += step.get<double>();
+  const double dt = reference().at("resolution").get<double>();
+  EXPECT_EQ(V.size(), static_cast<std::size_t>(std::llround(simulated / dt)) * n) << "a sample per step";
   return V;
 }
 

@@ -17,7 +17,7 @@
 #include "engine/config.hpp"
 #include "host/nest_layer.hpp"
 #include "tests/support/gpu_skip.hpp"
-#include "tests/support/multimeter_order.hpp"
+#include "tests/support/nest_noise_protocol.hpp"
 #include "tests/support/nest_reference.hpp"
 
 namespace {
@@ -27,24 +27,10 @@ using nest::json;
 
 constexpr double tolerance = sizeof(real_t) == sizeof(float) ? 1e-4 : 1e-9;  // relative to 1 + |V_m|
 
-// The case's protocol (SetStatus and Simulate calls in order) on n integrator targets; V_m sample-major.
+// The case's protocol on n integrator targets on `backend`; V_m sample-major.
 std::vector<double> run_case(const json& ref, const json& c, int n, backend_kind backend) {
-  const double dt = ref.at("resolution").get<double>();
   if (backend == backend_kind::gpu && test::self_check()) backend = backend_kind::cpu;
-  nest::kernel k({.resolution_ms = dt, .rng_seed = 7, .local_num_threads = 1, .backend = backend});
-  const auto targets = k.create("iaf_psc_delta", n, ref.at("integrator"));
-  const auto g = k.create("noise_generator", 1, c.at("params"));
-  k.connect(g, targets, "all_to_all", {{"delay", c.at("delay")}});
-  const auto mm = k.create("multimeter", 1, {{"interval", dt}, {"record_from", {"V_m"}}});
-  k.connect(mm, targets);
-  for (const auto& step : c.at("steps")) {
-    if (step.is_object()) {
-      k.set_status(g, step);
-    } else {
-      k.simulate(step.get<double>());
-    }
-  }
-  return nest_ref::sample_major(k.get_events(mm), "V_m");
+  return nest_ref::run_noise_protocol(ref, c, n, {.rng_seed = 7, .local_num_threads = 1, .backend = backend});
 }
 
 TEST(GpuNestNoise, EveryNoiseProtocolGivesTheCpusTraces) {
