@@ -21,7 +21,7 @@ std::pair<long long, long long> active_steps(const json& p, double dt) {
   if (o + s >= never_ms) return {0, 0};
   if (o + e >= never_ms) return {std::max(0LL, steps_of(o + s, dt) - 1), noise_open_end};
   const long long a = std::max(0LL, steps_of(o + s, dt) - 1);
-  return {a, e >= nest_forever ? noise_open_end : std::max(a, steps_of(o + e, dt) - 1)};
+  return {a, std::max(a, steps_of(o + e, dt) - 1)};  // (a stop of NEST's "forever" returned above)
 }
 
 long long min_end(long long x, long long y) {  // of two ends, noise_open_end the largest
