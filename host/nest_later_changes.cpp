@@ -287,7 +287,8 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
     if (steps.empty()) return;
     if (own_bracket) net->begin_inputs(owner, l.tags);
     try {
-      for (const auto& [target, where, s] : sum_step_inputs(steps)) net->add_current_input(target, s, where);
+      const double now = sim ? double(sim->current_step()) * options.resolution_ms : 0.0;
+      for (const auto& [target, where, s] : sum_step_inputs(steps, now)) net->add_current_input(target, s, where);
     } catch (...) {
       if (own_bracket) net->end_inputs();
       throw;
@@ -346,8 +347,8 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
     }
     return;
   }
-  if (history.empty()) {  // as created
-    net->begin_inputs(owner);
+  if (history.empty()) {  // as created (a lowering taken back: with its first tags)
+    net->begin_inputs(owner, l.tags);
     try {
       lower_copies(g, epochs.front());
       add_folded_steps(false);
@@ -382,8 +383,11 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
 }
 
 // Step currents summed per target (first-seen order): at each change time of any of them, the sum of their values
-// (each is 0 before its first time and holds the amplitude of its last time <= t).
-std::vector<pending_step_input> plan::sum_step_inputs(const std::vector<pending_step_input>& pieces) {
+// (each is 0 before its first time and holds the amplitude of its last time <= t). Of the times at or before
+// now_ms only the last is kept (the steps still to run see no earlier one), and a time that leaves the sum as it
+// was is dropped: a step current holds at most 16 steps (models::max_current_pieces).
+std::vector<pending_step_input> plan::sum_step_inputs(const std::vector<pending_step_input>& pieces,
+                                                      double now_ms) {
   std::vector<pending_step_input> out;
   for (const auto& piece : pieces) {
     auto it = std::find_if(out.begin(), out.end(), [&](const auto& o) { return o.target == piece.target; });
@@ -394,18 +398,22 @@ std::vector<pending_step_input> plan::sum_step_inputs(const std::vector<pending_
         for (const auto& t : q.s.step_times) times.push_back(t.value);
     std::sort(times.begin(), times.end());
     times.erase(std::unique(times.begin(), times.end()), times.end());
+    std::size_t first = 0;  // the last time at or before now (or the first time)
+    for (std::size_t k = 0; k < times.size(); ++k)
+      if (times[k] <= now_ms) first = k;
     pending_step_input sum{piece.target, piece.where, {}};
-    for (const double t : times) {
+    for (std::size_t k = first; k < times.size(); ++k) {
       double value = 0;
       for (const auto& q : pieces) {
         if (q.target != piece.target) continue;
         double v = 0;
-        for (std::size_t k = 0; k < q.s.step_times.size(); ++k)
-          if (q.s.step_times[k].value <= t) v = q.s.amplitudes[k].value;
+        for (std::size_t m = 0; m < q.s.step_times.size(); ++m)
+          if (q.s.step_times[m].value <= times[k]) v = q.s.amplitudes[m].value;
         value += v;
       }
+      if (!sum.s.amplitudes.empty() && sum.s.amplitudes.back().value == value) continue;
       sum.s.amplitudes.push_back(units::current_q(value));
-      sum.s.step_times.push_back(units::time_q(t));
+      sum.s.step_times.push_back(units::time_q(times[k]));
     }
     out.push_back(std::move(sum));
   }
@@ -522,6 +530,9 @@ void plan::set_connections(const node_collection& source, const node_collection&
   // every projection checked before any changes (a refused call changes nothing)
   for (const auto& [index, change] : changes) net->check_weights(index, change.first, change.second, call);
   const auto generator_weights = generator_weight_changes(generator_rows, call);
+  // generator connections first: lowering them can still fail (a population's limit of inputs), and then the call
+  // changes nothing
+  set_generator_weights(generator_weights);
   for (const auto& [key, w] : device_changes) device_weights[key] = w;
   for (const auto& [key, w] : presets) preset_weights[key] = w;  // the real build applies them (gap: lists them)
   for (const auto& [key, w] : gap_changes) net->nest_gap().set_conductance(gap_junction_of.at(key), w, call);
@@ -534,16 +545,39 @@ void plan::set_connections(const node_collection& source, const node_collection&
     if (now > 0) redeliver_in_transit(p, change.first, before, last_slice_start(now));
   }
   if (!changes.empty() && sim) sim->invalidate_device();
-  // generator connections one by one; a refusal takes back the ones already changed (in reverse order)
-  std::vector<std::pair<std::size_t, std::vector<double>>> done;
+}
+
+// The generator connections of one SetStatus(connections), one by one. If one cannot be lowered, every connection
+// of the call goes back to what it was: its weight epochs, listed weights and presets, its inputs lowered again
+// with their first rng tags. The inputs lowered again come last in their population's list, so a current's terms
+// may add up in another order (the last bit of a sum).
+void plan::set_generator_weights(const std::map<std::size_t, std::vector<double>>& changes) {
+  if (changes.empty()) return;
+  const auto saved_listed = device_weights;
+  const auto saved_presets = preset_generator_weights;
+  std::vector<std::pair<std::size_t, lowered_generator>> saved;
+  if (sim)
+    for (const auto& [index, weights] : changes) saved.emplace_back(index, lowered_generators.at(index));
   try {
-    for (const auto& [index, weights] : generator_weights) {
-      std::vector<double> previous = generator_weights_now(index);
-      set_generator_weights(index, weights);
-      done.emplace_back(index, std::move(previous));
-    }
+    for (const auto& [index, weights] : changes) set_generator_weights(index, weights);
   } catch (...) {
-    for (auto it = done.rbegin(); it != done.rend(); ++it) set_generator_weights(it->first, it->second);
+    device_weights = saved_listed;
+    preset_generator_weights = saved_presets;
+    if (sim) {
+      for (auto& [index, before] : saved) {
+        lowered_generator& now = lowered_generators.at(index);
+        before.tags = now.tags;  // the first lowering's tags, which a later lowering learns
+        before.tags_known = now.tags_known;
+        now = before;
+      }
+      for (const auto& [index, before] : saved) {
+        try {
+          lower_generator_connection(index, group_of(connections[index].pre, "SetStatus(connections)"));
+        } catch (...) {  // what was lowered before lowers again; keep the first error
+        }
+      }
+      sim->invalidate_device();
+    }
     throw;
   }
 }
@@ -579,6 +613,11 @@ std::map<std::size_t, std::vector<double>> plan::generator_weight_changes(
     bool any = false;
     for (std::size_t k = 0; k < weights.size(); ++k) {
       if (!differs[k]) continue;
+      // a train generator's spikes come from a hidden population whose projection is made once, at the build
+      if (is_train_generator(pre.kind) || pre.kind == device_kind::pulsepacket_generator)
+        throw parameter_error(call, "weight", number_text(asked[k]),
+                              "unchanged (" + number_text(weights[k]) + ") for the connections of a " + pre.model +
+                                  " (volley lowers its train once, with the weight given at Connect)");
       if (named[k] != per_generator)
         throw parameter_error(call, "weight", number_text(asked[k]),
                               "the weight of all " + std::to_string(per_generator) + " targets of the " + pre.model +
@@ -597,9 +636,10 @@ std::vector<double> plan::generator_weights_now(std::size_t index) const {
   const connection& c = connections[index];
   const bool one_to_one = nest_rule(c.conn_spec, "SetStatus(connections)").kind == rule_kind::one_to_one;
   const std::uint64_t n = one_to_one ? std::min(c.pre.count, c.post.count) : c.pre.count;
+  const auto preset = preset_generator_weights.find(index);
+  if (!sim && preset != preset_generator_weights.end()) return preset->second;  // (a preview's epochs are stale)
   const auto l = lowered_generators.find(index);
   if (l != lowered_generators.end() && !l->second.weight_epochs.empty()) return l->second.weight_epochs.back().weights;
-  const auto preset = preset_generator_weights.find(index);
   if (preset != preset_generator_weights.end()) return preset->second;
   const synapse_model& sm = synapse_model_of(synapse_models, c.syn_spec, "SetStatus(connections)");
   const json w = c.syn_spec.contains("weight") ? c.syn_spec.at("weight") : sm.params.value("weight", json(1.0));
@@ -608,15 +648,13 @@ std::vector<double> plan::generator_weights_now(std::size_t index) const {
 
 // NEST weighs a generator's current or spike when the generator emits it: the new weights act from the next
 // emission on (before the first simulate(): from the start).
-// A failure while lowering (the target population cannot take another input, say) lowers the connections again
-// as they were and changes nothing.
+// One generator connection's new weights (the caller, set_generator_weights(changes), takes a failure back).
 void plan::set_generator_weights(std::size_t index, const std::vector<double>& weights) {
   const connection& c = connections[index];
   const bool one_to_one = nest_rule(c.conn_spec, "SetStatus(connections)").kind == rule_kind::one_to_one;
   const std::uint64_t per_generator = one_to_one ? 1 : c.post.count;
   if (sim) {
     lowered_generator& l = lowered_generators.at(index);
-    const std::vector<weight_epoch> before = l.weight_epochs;
     const double h = options.resolution_ms, now = double(sim->current_step()) * h;
     if (l.weight_epochs.empty()) l.weight_epochs.push_back({-std::numeric_limits<double>::infinity(), generator_weights_now(index)});
     if (l.weight_epochs.back().from_ms == now) {
@@ -628,14 +666,7 @@ void plan::set_generator_weights(std::size_t index, const std::vector<double>& w
     const double reach = max_delay_ms + min_delay_ms + 2 * h;
     while (l.weight_epochs.size() > 1 && l.weight_epochs[1].from_ms + reach < now)
       l.weight_epochs.erase(l.weight_epochs.begin());
-    const node_group& g = group_of(c.pre, "SetStatus(connections)");
-    try {
-      lower_generator_connection(index, g);
-    } catch (...) {
-      lowered_generators.at(index).weight_epochs = before;
-      lower_generator_connection(index, g);  // as it was
-      throw;
-    }
+    lower_generator_connection(index, group_of(c.pre, "SetStatus(connections)"));
     sim->invalidate_device();
   } else {
     preset_generator_weights[index] = weights;

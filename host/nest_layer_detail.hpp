@@ -309,7 +309,9 @@ struct plan {
       const std::map<std::size_t, std::vector<std::pair<connection_row, double>>>& rows, const char* call) const;
   std::vector<double> generator_weights_now(std::size_t connection) const;
   void set_generator_weights(std::size_t connection, const std::vector<double>& weights);
-  static std::vector<pending_step_input> sum_step_inputs(const std::vector<pending_step_input>& pieces);
+  void set_generator_weights(const std::map<std::size_t, std::vector<double>>& changes);
+  static std::vector<pending_step_input> sum_step_inputs(const std::vector<pending_step_input>& pieces,
+                                                        double now_ms);
   std::vector<connection_row> connection_rows(const node_collection& source, const node_collection& target,
                                               const std::string& synapse_model, const char* call) const;
   void device_rows(const node_collection& source, const node_collection& target, const std::string& synapse_model,
