@@ -429,7 +429,8 @@ void plan::connect_device(const connection& c, std::vector<trace_request>& trace
   std::vector<std::string> copies;  // one lowering per generator: all its targets, or (one_to_one) its own
   for (std::uint64_t k = 0; k < c.pre.count; ++k)
     copies.push_back(rule == "one_to_one" ? selector(post, b + k, b + k + 1) : selector(post, b, b + c.post.count));
-  lowered_generators[index] = {std::move(copies), c.pre.first_id - pre.first_id, spec, ctx, {}, false, -kInfinity, {}, {}};
+  lowered_generators[index] = {std::move(copies), c.pre.first_id - pre.first_id, spec, ctx, {}, false, -kInfinity,
+                               {}, {}};
   if (sim) lowered_generators[index].from_ms = double(sim->current_step()) * options.resolution_ms;  // a late one
   const auto preset = preset_generator_weights.find(index);  // set before the first simulate()
   if (preset != preset_generator_weights.end())

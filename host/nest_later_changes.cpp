@@ -283,17 +283,20 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
   // add up: one input per target holds their sum (a population takes at most 8 time-varying inputs).
   std::vector<pending_step_input> steps;
   const bool fold_steps = g.kind == device_kind::dc_generator || g.kind == device_kind::step_current_generator;
-  auto add_folded_steps = [&](bool own_bracket) {
-    if (steps.empty()) return;
-    if (own_bracket) net->begin_inputs(owner, l.tags);
+  // inputs added by `add` belong to the connection (owner) and take its first lowering's rng tags
+  auto as_owner = [&](auto&& add) {
+    net->begin_inputs(owner, l.tags);
     try {
-      const double now = sim ? double(sim->current_step()) * options.resolution_ms : 0.0;
-      for (const auto& [target, where, s] : sum_step_inputs(steps, now)) net->add_current_input(target, s, where);
+      add();
     } catch (...) {
-      if (own_bracket) net->end_inputs();
+      net->end_inputs();
       throw;
     }
-    if (own_bracket) net->end_inputs();
+    net->end_inputs();
+  };
+  auto add_folded_steps = [&] {
+    const double now = sim ? double(sim->current_step()) * options.resolution_ms : 0.0;
+    for (const auto& [target, where, s] : sum_step_inputs(steps, now)) net->add_current_input(target, s, where);
   };
   // each of the connection's generators alone (its own streams, and names: ctx.copy, its index in its Create(), so
   // that a generator's shared train is one train over all its Connect calls), with its weight in `epoch`
@@ -307,18 +310,11 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
       lower_generator(*net, as, l.targets[k], post, syn, ctx);
     }
   };
-  // the generator with `params` over one segment of its history, its inputs taking the first lowering's rng tags
+  // the generator with `params` over one segment of its history
   auto lower_segment = [&](const json& params, const weight_epoch& epoch) {
     node_group segment = g;
     segment.params = params;
-    net->begin_inputs(owner, l.tags);
-    try {
-      lower_copies(segment, epoch);
-    } catch (...) {
-      net->end_inputs();
-      throw;
-    }
-    net->end_inputs();
+    as_owner([&] { lower_copies(segment, epoch); });
   };
   const double h = options.resolution_ms;
   auto epoch_end = [&](std::size_t j) {
@@ -348,15 +344,10 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
     return;
   }
   if (history.empty()) {  // as created (a lowering taken back: with its first tags)
-    net->begin_inputs(owner, l.tags);
-    try {
+    as_owner([&] {
       lower_copies(g, epochs.front());
-      add_folded_steps(false);
-    } catch (...) {
-      net->end_inputs();
-      throw;
-    }
-    net->end_inputs();
+      add_folded_steps();
+    });
     return;
   }
   // The window start that makes a generator first emit in the step starting at the change's time T, as NEST's
@@ -372,14 +363,14 @@ void plan::lower_generator_connection(std::size_t index, const node_group& g) {
   for (std::size_t k = 0; k < history.size(); ++k)
     for (std::size_t j = 0; j < epochs.size(); ++j) {
       const double from = std::max({history[k].from_ms, epochs[j].from_ms, l.from_ms}) + shift;
-      const double to = std::min(k + 1 < history.size() ? history[k + 1].from_ms : std::numeric_limits<double>::infinity(),
-                                 epoch_end(j)) + shift;
+      const double next = k + 1 < history.size() ? history[k + 1].from_ms : std::numeric_limits<double>::infinity();
+      const double to = std::min(next, epoch_end(j)) + shift;
       if (!(to > from)) continue;
       const json p = clipped(history[k].params, from, to);
       if (p.is_null()) continue;
       lower_segment(p, epochs[j]);
     }
-  add_folded_steps(true);
+  if (!steps.empty()) as_owner(add_folded_steps);
 }
 
 // Step currents summed per target (first-seen order): at each change time of any of them, the sum of their values
@@ -646,9 +637,9 @@ std::vector<double> plan::generator_weights_now(std::size_t index) const {
   return std::vector<double>(n, w.is_number() ? w.get<double>() : 1.0);
 }
 
-// NEST weighs a generator's current or spike when the generator emits it: the new weights act from the next
-// emission on (before the first simulate(): from the start).
-// One generator connection's new weights (the caller, set_generator_weights(changes), takes a failure back).
+// One generator connection's new weights. NEST weighs a generator's current or spike when the generator emits it:
+// they act from the next emission on (before the first simulate(): from the start). The caller,
+// set_generator_weights(changes), takes a failure back.
 void plan::set_generator_weights(std::size_t index, const std::vector<double>& weights) {
   const connection& c = connections[index];
   const bool one_to_one = nest_rule(c.conn_spec, "SetStatus(connections)").kind == rule_kind::one_to_one;
@@ -656,7 +647,8 @@ void plan::set_generator_weights(std::size_t index, const std::vector<double>& w
   if (sim) {
     lowered_generator& l = lowered_generators.at(index);
     const double h = options.resolution_ms, now = double(sim->current_step()) * h;
-    if (l.weight_epochs.empty()) l.weight_epochs.push_back({-std::numeric_limits<double>::infinity(), generator_weights_now(index)});
+    if (l.weight_epochs.empty())
+      l.weight_epochs.push_back({-std::numeric_limits<double>::infinity(), generator_weights_now(index)});
     if (l.weight_epochs.back().from_ms == now) {
       l.weight_epochs.back().weights = weights;
     } else {

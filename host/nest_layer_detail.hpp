@@ -116,9 +116,6 @@ struct recorder_source {
 };
 
 
-// What lowering a generator needs beyond the connection: the resolution, NEST's min_delay (the shortest
-// connection delay of the network: mip_generator's spikes arrive min_delay - dt later than a
-// poisson_generator's in NEST 3.10, measured), and the seed and a number for host-drawn spike trains.
 // A step current lowered but not yet added: lower_generator_connection sums the pieces of a dc_generator's or
 // step_current_generator's history and weight epochs into one input per target.
 struct pending_step_input {
@@ -126,6 +123,9 @@ struct pending_step_input {
   step_input s;
 };
 
+// What lowering a generator needs beyond the connection: the resolution, NEST's min_delay (the shortest
+// connection delay of the network: mip_generator's spikes arrive min_delay - dt later than a
+// poisson_generator's in NEST 3.10, measured), and the seed and a number for host-drawn spike trains.
 struct generator_context {
   double dt = 0.1;         // ms
   double min_delay = 0.1;  // ms
