@@ -4,7 +4,8 @@
 //   volley_bench_train [--n 1024,2048,4096] [--repeats 3] [--threads 0] [--batch 16] [--steps 500]
 //                      [--backend cpu|gpu|auto]
 // The first repeat of each N also uploads the weights (GPU); every repeat uploads the batch's input (as bits) and
-// downloads the gradients: the JSON gives the median of the whole call and of its compute part alone.
+// downloads the gradients: the JSON gives the median of the whole call, of its compute part alone and of the
+// forward pass within it (up to the loss on the host).
 
 #include <algorithm>
 #include <chrono>
@@ -103,21 +104,24 @@ int main(int argc, char** argv) {
     if (!note.empty()) std::cerr << "volley_bench_train: backend auto -> cpu: " << note << "\n";
     out["hardware"]["device"] = e->device();
     train::gradients g;
-    std::vector<double> seconds, compute;
+    std::vector<double> seconds, compute, forward;
     train::batch_result r;
     for (int k = 0; k < repeats; ++k) {
       const auto t0 = std::chrono::steady_clock::now();
       r = e->forward_backward({batch, steps, x.data()}, y.data(), loss, g);
       seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       compute.push_back(e->times().compute);
+      forward.push_back(e->times().forward);
     }
     std::sort(seconds.begin(), seconds.end());
     std::sort(compute.begin(), compute.end());
+    std::sort(forward.begin(), forward.end());
     const auto m = e->memory();
     out["results"].push_back({{"N", n},
                               {"forward_backward_s_median", seconds[seconds.size() / 2]},
                               {"forward_backward_s_min", seconds.front()},
                               {"compute_s_median", compute[compute.size() / 2]},
+                              {"forward_s_median", forward[forward.size() / 2]},
                               {"bytes_per_neuron_step", m.bytes_per_neuron_step()},
                               {"checkpoint_every", m.checkpoint_every},
                               {"output_spikes_per_neuron_and_sample", r.spikes_per_neuron[0]},

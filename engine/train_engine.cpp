@@ -221,11 +221,14 @@ batch_result engine::forward_only(const batch_input& in, const int* labels, cons
 }
 
 batch_result engine::forward_backward(const batch_input& in, const int* labels, const loss_spec& loss, gradients& g) {
-  const auto start = std::chrono::steady_clock::now();
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
   batch_result res = forward(in, labels, loss, true);
+  const auto forwarded = clock::now();
   g.zero_like(net_);
   backward(in, loss, g);
-  times_ = {0, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 0};
+  times_ = {0, std::chrono::duration<double>(clock::now() - start).count(), 0,
+            std::chrono::duration<double>(forwarded - start).count()};
   return res;
 }
 

@@ -63,9 +63,9 @@ struct memory_report {
 
 // Where the last forward_backward of an engine spent its time (s): copies to the device (data, and weights and
 // parameters when network::revision changed), the passes themselves, copies of the gradients back. The CPU
-// engine reports everything as compute.
+// engine reports everything as compute. forward: the part of compute up to the loss (its outputs on the host).
 struct phase_times {
-  double upload = 0, compute = 0, download = 0;
+  double upload = 0, compute = 0, download = 0, forward = 0;
 };
 
 // A training engine: the CPU engine below, or the portable engine (engine/train_portable.hpp) on a GPU.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,10 +37,24 @@ struct host_exec {
       for (std::uint64_t i = begin; i < end; ++i) f(std::size_t(i));
     });
   }
-  // for_each over (*count) * scale indices, count being a value the device wrote (no copy back to the host needed)
+  // Tiles of F::threads cooperating threads (kernels/train_segment.hpp): per tile, every thread's begin, then per
+  // round every thread's load followed by every thread's compute (the barriers of a GPU block), then every end.
   template <class F>
-  void for_each_counted(std::size_t max_n, const std::uint32_t* count, std::size_t scale, const F& f) const {
-    for_each(std::min<std::size_t>(max_n, std::size_t(*count) * scale), f);
+  void for_each_tile(const F& f) const {
+    const std::size_t tiles = f.tiles();
+    const int t = int(std::min<std::size_t>(std::size_t(kernels::cpu_thread_count(threads)), tiles));
+    kernels::cpu_chunks(tiles, t, [&](int, std::uint64_t begin, std::uint64_t end) {
+      std::vector<typename F::local> local(F::threads);
+      auto shared = std::make_unique<typename F::shared>();
+      for (std::uint64_t tile = begin; tile < end; ++tile) {
+        for (unsigned th = 0; th < F::threads; ++th) f.begin(tile, th, local[th]);
+        for (std::size_t r = 0, rounds = f.rounds(tile); r < rounds; ++r) {
+          for (unsigned th = 0; th < F::threads; ++th) f.load(tile, r, th, *shared);
+          for (unsigned th = 0; th < F::threads; ++th) f.compute(tile, r, th, *shared, local[th]);
+        }
+        for (unsigned th = 0; th < F::threads; ++th) f.end(tile, th, local[th]);
+      }
+    });
   }
   template <class T>
   void copy(T* dst, const T* src, std::size_t n) const {

@@ -74,6 +74,14 @@ void loss_tracker::observe(std::size_t t, const real_t* out, const real_t* spike
     for (std::size_t b = 0; b < B_; ++b) loss_ += cross_entropy(out, b) / double(B_ * T_);
 }
 
+void loss_tracker::absorb(const real_t* acc, const std::uint32_t* argmax) {
+  if (spec_.kind == loss_kind::ce_per_step) throw internal_error("loss_tracker::absorb: ce_per_step needs every step");
+  for (std::size_t i = 0; i < B_ * K_; ++i) {
+    acc_[i] = acc[i];
+    if (spec_.kind == loss_kind::ce_max) argmax_[i] = argmax[i];
+  }
+}
+
 void loss_tracker::finish() {
   for (std::size_t i = 0; i < B_ * K_; ++i)
     logits_[i] = spec_.kind == loss_kind::ce_mean || spec_.kind == loss_kind::ce_per_step ? acc_[i] / real_t(T_)

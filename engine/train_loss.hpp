@@ -12,6 +12,7 @@
 // Rate regulariser on a layer: strength * mean over (b, i) of relu(lower - n_bi)^2 + relu(n_bi - upper)^2, n_bi
 // the neuron's spike count in the sample (Zenke & Vogels 2021 style bounds; set lower = 0 or upper = inf to drop one).
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
@@ -41,7 +42,13 @@ class loss_tracker {
  public:
   loss_tracker(const loss_spec& spec, std::size_t batch, std::size_t n_out, std::size_t steps, const int* labels);
   void observe(std::size_t t, const real_t* out, const real_t* spikes);  // [B][K] after step t, in ascending t
+  // Instead of observe() for every step, its result computed elsewhere (the portable engine, on its device): per
+  // output, ce_max: the running max and its step; ce_mean: the sum of o(t) over the steps; count_mse, spike_sum:
+  // the spike count (argmax unused). Not for ce_per_step, whose loss needs every step's o(t).
+  void absorb(const real_t* acc, const std::uint32_t* argmax);
   void finish();                                                          // after the last step
+  // After finish(): dL/dlogit of ce_max and ce_mean (dL/do(t) is this at the max's step, or this / T in every step)
+  const std::vector<real_t>& logit_grads() const { return d_logits_; }
   double loss() const { return loss_; }                                   // without regularisers
   int prediction(std::size_t b) const { return prediction_[b]; }
   std::size_t correct() const;

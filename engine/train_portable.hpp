@@ -8,11 +8,14 @@
 // gradients. What crosses: the batch's data (as bits when it is 0/1 spikes), weights and parameters when
 // network::revision changed, the output layer's o(t) and spikes for the loss (computed on the host, as the CPU
 // engine does), dL/do(t) back, and the gradients at the end. Event-driven: the forward input sums only the active
-// sources of each sample; the dense weight gradient touches only rows whose source was active in some sample.
+// sources of each sample. Dense projections from the data are summed for a whole checkpoint segment at once, and
+// every dense weight gradient is taken once per segment from the segment's g_in (kernels/train_segment.hpp: W and
+// dW are then read once per 128 (step, sample) pairs instead of once per active source and sample).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,7 +23,9 @@
 
 #include "engine/error.hpp"
 #include "engine/train_engine.hpp"
+#include "kernels/cpu_parallel.hpp"
 #include "kernels/train_batch.hpp"
+#include "kernels/train_segment.hpp"
 #include "models/model_list.hpp"
 
 namespace volley::train {
@@ -160,6 +165,7 @@ class portable_engine final : public engine_interface {
     x_.activate();
     const auto start = clock::now();
     batch_result res = forward(in, labels, loss, true);
+    times_.forward = seconds(start, clock::now()) - times_.upload;
     backward(loss);
     x_.finish();
     const auto computed = clock::now();
@@ -188,8 +194,8 @@ class portable_engine final : public engine_interface {
   struct projection_run {
     buffer<real_t> w, gw;
     buffer<std::uint32_t> row, col, pre_of, in_row, in_syn;      // sparse structure
-    buffer<std::uint32_t> active, active_count, chunk;           // per sample: active sources
-    buffer<std::uint32_t> rows, rows_count, rows_chunk, rows_flag;  // any sample: rows of the weight gradient
+    buffer<std::uint32_t> active, active_count, chunk;  // per sample: active sources (per-step input sums)
+    buffer<std::uint32_t> input_masks, gradient_masks;  // the segment's active sources (kernels/train_segment.hpp)
     bool structure_uploaded = false;
   };
   struct layer_run {
@@ -199,12 +205,17 @@ class portable_engine final : public engine_interface {
     std::vector<kernels::train::projection_view> host_views;
     std::size_t count = 0, words = 0;
     int ns = 0;
+    int data_prefix = 0;       // the leading dense projections from the data: summed per segment into seg_u
+    bool dense_grad = false;   // a trainable dense projection: g_in kept per step of the segment in seg_g
     bool syn = false, smooth = false;
     buffer<real_t> s, y, z, z_prev, u, counts, bias, ckpt;
     buffer<std::uint64_t> bits;
     buffer<real_t> zreal;
-    buffer<real_t> out_hist, z_hist, d_out;  // output layer: o(t) and z(t) per step; dL/do(t)
-    buffer<real_t> seg_s, seg_u, lam, gy, g_u, g_in, ring, gz_const, g_param, g_bias;
+    // output layer: the loss's reduction of o(t) (kernels::train::observe_output), or o(t) of every step
+    // (ce_per_step); dL/do(t) of every step
+    buffer<real_t> out_acc, out_hist, d_out, d_logits;
+    buffer<std::uint32_t> out_argmax;
+    buffer<real_t> seg_s, seg_u, seg_g, lam, gy, g_u, g_in, ring, gz_const, g_param, g_bias;
   };
 
   kernels::train::spike_source layer_spikes(int l) const {
@@ -225,24 +236,35 @@ class portable_engine final : public engine_interface {
   }
 
   void upload_input(const batch_input& in) {
-    const std::size_t per_step = B_ * net_.n_in, total = T_ * per_step;
-    bool binary = true;
-    for (std::size_t k = 0; k < total && binary; ++k) binary = in.x[k] == real_t(0) || in.x[k] == real_t(1);
+    const std::size_t per_step = B_ * net_.n_in;
     input_ = {};
     input_.n = net_.n_in;
     input_.count = per_step;
+    input_.words = (per_step + 63) / 64;
+    // binary data goes up as bits, packed by the host's threads step by step (N 16384, batch 16, T 500: 131 M values)
+    std::vector<std::uint64_t> packed(T_ * input_.words, 0);
+    const int threads = int(std::min<std::size_t>(std::size_t(kernels::cpu_thread_count(options_.threads)), T_));
+    std::vector<char> binary_part(std::size_t(std::max(threads, 1)), 1);
+    kernels::cpu_chunks(T_, threads, [&](int part, std::uint64_t t0, std::uint64_t t1) {
+      for (std::size_t t = t0; t < t1 && binary_part[part]; ++t)
+        for (std::size_t i = 0; i < per_step; ++i) {
+          const real_t v = in.x[t * per_step + i];
+          if (v == real_t(0)) continue;
+          if (v != real_t(1)) {
+            binary_part[part] = 0;
+            break;
+          }
+          packed[t * input_.words + i / 64] |= std::uint64_t(1) << (i % 64);
+        }
+    });
+    const bool binary = std::all_of(binary_part.begin(), binary_part.end(), [](char b) { return b != 0; });
     if (binary) {  // spikes: one bit each
-      input_.words = (per_step + 63) / 64;
-      std::vector<std::uint64_t> packed(T_ * input_.words, 0);
-      for (std::size_t t = 0; t < T_; ++t)
-        for (std::size_t i = 0; i < per_step; ++i)
-          if (in.x[t * per_step + i] != real_t(0))
-            packed[t * input_.words + i / 64] |= std::uint64_t(1) << (i % 64);
       input_bits_.upload(packed.data(), packed.size());
       input_.kind = kernels::train::spike_source::bits;
       input_.w = input_bits_.data();
     } else {
-      input_reals_.upload(in.x, total);
+      input_.words = 0;
+      input_reals_.upload(in.x, T_ * per_step);
       input_.kind = kernels::train::spike_source::reals;
       input_.x = input_reals_.data();
     }
@@ -309,6 +331,12 @@ class portable_engine final : public engine_interface {
       r.syn = L.syn_decay > 0;
       r.smooth = L.kernel->options().smooth_spikes != 0;
       r.words = (r.count + 63) / 64;
+      r.data_prefix = 0;
+      while (r.data_prefix < int(L.inputs.size()) && L.inputs[r.data_prefix].source < 0 && !L.inputs[r.data_prefix].sparse)
+        ++r.data_prefix;
+      r.dense_grad = false;
+      for (const auto& P : L.inputs) r.dense_grad = r.dense_grad || (P.trainable && !P.sparse);
+      r.seg_u.allocate(r.data_prefix ? K_ * r.count : 0);  // the forward's segment sums (the backward's u)
       std::vector<real_t> s0(std::size_t(r.ns) * r.count);
       L.kernel->initial_state(s0.data(), r.count);
       r.s.upload(s0.data(), s0.size());
@@ -321,13 +349,9 @@ class portable_engine final : public engine_interface {
         r.ckpt.allocate(n_seg * std::size_t(r.ns + 1) * r.count);
         memory_.spike_bytes += r.smooth ? hist * r.count * sizeof(real_t) : hist * r.words * sizeof(std::uint64_t);
         memory_.checkpoint_bytes += n_seg * std::size_t(r.ns + 1) * r.count * sizeof(real_t);
-        memory_.segment_bytes += ((K_ + 1) * std::size_t(r.ns) + K_) * r.count * sizeof(real_t);
+        memory_.segment_bytes += ((K_ + 1) * std::size_t(r.ns) + K_ + (r.dense_grad ? K_ : 0)) * r.count * sizeof(real_t);
         memory_.adjoint_bytes += (std::size_t(r.ns) + 5 + ring_) * r.count * sizeof(real_t);
         memory_.neuron_steps += r.count * T_;
-      }
-      if (l + 1 == runs_.size()) {
-        r.out_hist.allocate(T_ * r.count);
-        r.z_hist.allocate(T_ * r.count);
       }
     }
     // views: the sources' spike buffers exist now
@@ -351,15 +375,13 @@ class portable_engine final : public engine_interface {
           v.pre_of = pr.pre_of.data();
           v.in_row = pr.in_row.data();
           v.in_syn = pr.in_syn.data();
+        } else if (int(p) < r.data_prefix) {
+          pr.input_masks.allocate(K_ * B_ * ((P.n_pre + 31) / 32));
         } else {
           const std::size_t chunks = (P.n_pre + 63) / 64;
           pr.active.allocate(B_ * P.n_pre);
           pr.active_count.allocate(B_);
           pr.chunk.allocate(B_ * chunks);
-          pr.rows.allocate(P.n_pre);
-          pr.rows_count.allocate(1);
-          pr.rows_chunk.allocate(chunks);
-          pr.rows_flag.allocate(P.n_pre);
           v.active = pr.active.data();
           v.active_count = pr.active_count.data();
         }
@@ -370,36 +392,56 @@ class portable_engine final : public engine_interface {
     times_.upload = seconds(start, clock::now());
   }
 
-  // The list of active sources of projection p of layer l at step ts: per sample (any_sample 0) into active /
-  // active_count, or over the batch (any_sample 1) into rows / rows_count.
-  void list_active(int l, std::size_t p, long ts, bool any_sample) {
+  // The list of active sources of projection p of layer l at step ts, per sample, into active / active_count.
+  void list_active(int l, std::size_t p, long ts) {
     auto& pr = runs_[l].proj[p];
     const auto& v = runs_[l].host_views[p];
-    const std::size_t chunks = (v.n_pre + 63) / 64, samples = any_sample ? 1 : B_;
-    kernels::train::count_active c{v.src, ts, v.n_pre, chunks, B_, any_sample ? 1 : 0,
-                                   any_sample ? pr.rows_chunk.data() : pr.chunk.data(),
-                                   any_sample ? pr.rows_flag.data() : nullptr};
-    if (any_sample) x_.for_each(v.n_pre, kernels::train::mark_any_active{v.src, ts, B_, pr.rows_flag.data()});
-    x_.for_each(samples * chunks, c);
-    x_.for_each(samples, kernels::train::scan_active{chunks, c.chunk_count,
-                                                     any_sample ? pr.rows_count.data() : pr.active_count.data()});
-    x_.for_each(samples * chunks,
-                kernels::train::write_active{c, c.chunk_count, any_sample ? pr.rows.data() : pr.active.data()});
+    const std::size_t chunks = (v.n_pre + 63) / 64;
+    kernels::train::count_active c{v.src, ts, v.n_pre, chunks, pr.chunk.data()};
+    x_.for_each(B_ * chunks, c);
+    x_.for_each(B_, kernels::train::scan_active{chunks, c.chunk_count, pr.active_count.data()});
+    x_.for_each(B_ * chunks, kernels::train::write_active{c, c.chunk_count, pr.active.data()});
   }
 
-  // u (and the synaptic filter y) of layer l in step t.
-  void gather(int l, long t, real_t* u) {
+  // The data projections of layer l (its data_prefix) summed for the steps [t0, t1) into seg_u.
+  void segment_inputs(int l, std::size_t t0, std::size_t t1) {
+    auto& r = runs_[l];
+    const kernels::train::segment_pairs pairs{long(t0), t1 - t0, B_};
+    for (int p = 0; p < r.data_prefix; ++p) {
+      auto& pr = r.proj[p];
+      const auto& v = r.host_views[p];
+      const std::size_t words = (v.n_pre + 31) / 32;
+      x_.for_each(pairs.count() * words,
+                  kernels::train::segment_input_masks{v.src, v.delay, pairs, words, pr.input_masks.data()});
+      x_.for_each_tile(kernels::train::segment_input{v.src, v.delay, pairs, v.n_pre, v.n_post, words, v.w,
+                                                     pr.input_masks.data(), r.seg_u.data(), p > 0 ? 1 : 0});
+    }
+  }
+
+  // u (and the synaptic filter y) of layer l in step t; pre: the data projections' sum (segment_inputs) or nullptr.
+  void gather(int l, long t, real_t* u, const real_t* pre) {
     auto& r = runs_[l];
     const auto& L = net_.layers[l];
-    for (std::size_t p = 0; p < L.inputs.size(); ++p)
-      if (!L.inputs[p].sparse && t - L.inputs[p].delay >= 0) list_active(l, p, t - L.inputs[p].delay, false);
-    x_.for_each(r.count, kernels::train::gather_input{r.views.data(), int(L.inputs.size()), L.n, t, r.bias.data(),
-                                                      L.syn_decay, r.syn ? 1 : 0, r.y.data(), u});
+    const int first = pre ? r.data_prefix : 0;
+    for (std::size_t p = std::size_t(first); p < L.inputs.size(); ++p)
+      if (!L.inputs[p].sparse && t - L.inputs[p].delay >= 0) list_active(l, p, t - L.inputs[p].delay);
+    x_.for_each(r.count, kernels::train::gather_input{r.views.data(), int(L.inputs.size()), first, L.n, t,
+                                                      r.bias.data(), L.syn_decay, r.syn ? 1 : 0, r.y.data(), pre, u});
   }
 
   batch_result forward(const batch_input& in, const int* labels, const loss_spec& loss, bool keep) {
     prepare(in, keep);
     const int last = int(runs_.size()) - 1;
+    // the loss reads o(t) through a reduction on the executor; ce_per_step reads every step's (on the host)
+    auto& out = runs_[last];
+    const bool per_step = loss.kind == loss_kind::ce_per_step, running_max = loss.kind == loss_kind::ce_max;
+    const bool reduce = loss.kind == loss_kind::ce_max || loss.kind == loss_kind::ce_mean;
+    out.out_hist.allocate(per_step ? T_ * out.count : 0);
+    if (reduce) {
+      std::vector<real_t> start(out.count, running_max ? -std::numeric_limits<real_t>::infinity() : real_t(0));
+      out.out_acc.upload(start.data(), start.size());
+      out.out_argmax.allocate(out.count);
+    }
     for (std::size_t t = 0; t < T_; ++t)
       for (int l = 0; l <= last; ++l) {
         auto& r = runs_[l];
@@ -409,7 +451,8 @@ class portable_engine final : public engine_interface {
           x_.copy(c, r.s.data(), per);
           x_.copy(c + per, r.y.data(), r.count);
         }
-        gather(l, long(t), r.u.data());
+        if (r.data_prefix && t % K_ == 0) segment_inputs(l, t, std::min(T_, t + K_));
+        gather(l, long(t), r.u.data(), r.data_prefix ? r.seg_u.data() + (t % K_) * r.count : nullptr);
         std::swap(r.z, r.z_prev);
         r.ops->forward(r.count, r.s.data(), r.u.data(), r.z_prev.data(), r.z.data(), r.counts.data());
         const std::size_t ts = keep ? t : 0;
@@ -417,43 +460,61 @@ class portable_engine final : public engine_interface {
           x_.copy(r.zreal.data() + ts * r.count, r.z.data(), r.count);
         else
           x_.for_each(r.words, kernels::train::pack_spikes{r.z.data(), r.count, r.bits.data() + ts * r.words});
-        if (l == last) {
-          x_.copy(r.out_hist.data() + t * r.count, r.s.data(), r.count);
-          x_.copy(r.z_hist.data() + t * r.count, r.z.data(), r.count);
-        }
+        if (l == last && per_step) x_.copy(r.out_hist.data() + t * r.count, r.s.data(), r.count);
+        if (l == last && reduce)
+          x_.for_each(r.count, kernels::train::observe_output{running_max ? 1 : 0, long(t), r.s.data(),
+                                                              r.out_acc.data(), r.out_argmax.data()});
       }
     x_.finish();
-    // the loss on the host, from the output layer's history
-    auto& out = runs_[last];
-    std::vector<real_t> o(T_ * out.count), z(T_ * out.count);
-    out.out_hist.download(o.data(), o.size());
-    out.z_hist.download(z.data(), z.size());
-    tracker_.clear();
-    tracker_.emplace_back(loss, B_, net_.layers[last].n, T_, labels);
-    for (std::size_t t = 0; t < T_; ++t) tracker_[0].observe(t, o.data() + t * out.count, z.data() + t * out.count);
-    tracker_[0].finish();
-    batch_result res = result_of(tracker_[0], B_);
     counts_.assign(runs_.size(), {});
     for (std::size_t l = 0; l < runs_.size(); ++l) {
       counts_[l].resize(runs_[l].count);
       runs_[l].counts.download(counts_[l].data(), runs_[l].count);
+    }
+    // the loss on the host, from the reduction (or the history) of the output layer
+    tracker_.clear();
+    tracker_.emplace_back(loss, B_, net_.layers[last].n, T_, labels);
+    std::vector<real_t> o;
+    if (per_step) {
+      o.resize(T_ * out.count);
+      out.out_hist.download(o.data(), o.size());
+      for (std::size_t t = 0; t < T_; ++t) tracker_[0].observe(t, o.data() + t * out.count, nullptr);
+    } else if (reduce) {
+      std::vector<real_t> acc(out.count);
+      std::vector<std::uint32_t> argmax(out.count);
+      out.out_acc.download(acc.data(), acc.size());
+      out.out_argmax.download(argmax.data(), argmax.size());
+      tracker_[0].absorb(acc.data(), argmax.data());
+    } else {  // the spike-count losses
+      tracker_[0].absorb(counts_[last].data(), nullptr);
+    }
+    tracker_[0].finish();
+    batch_result res = result_of(tracker_[0], B_);
+    for (const auto& c : counts_) {
       double sum = 0;
-      for (real_t c : counts_[l]) sum += c;
-      res.spikes_per_neuron.push_back(sum / double(runs_[l].count));
+      for (real_t v : c) sum += v;
+      res.spikes_per_neuron.push_back(sum / double(c.size()));
     }
     for (const auto& reg : loss.regularizers)
       res.regularization += rate_penalty(reg, counts_[reg.layer], B_, net_.layers[reg.layer].n, nullptr);
     output_grads_ = loss.kind != loss_kind::count_mse && loss.kind != loss_kind::spike_sum;
-    if (keep && output_grads_) {  // dL/do(t) for the backward pass (none for the count losses)
+    if (keep && per_step) {  // dL/do(t) for the backward pass (none for the count losses)
       std::vector<real_t> d(T_ * out.count, 0);
       for (std::size_t t = 0; t < T_; ++t) tracker_[0].output_grad(t, o.data() + t * out.count, d.data() + t * out.count);
       out.d_out.upload(d.data(), d.size());
+    } else if (keep && reduce) {
+      out.d_logits.upload(tracker_[0].logit_grads().data(), out.count);
+      out.d_out.allocate(T_ * out.count);
+      x_.for_each(T_ * out.count, kernels::train::output_gradient{running_max ? 1 : 0, out.count, T_,
+                                                                  out.d_logits.data(), out.out_argmax.data(),
+                                                                  out.d_out.data()});
     }
     return res;
   }
 
-  // Weight gradients of layer l's projections in step t and dL/dz of their source layers (into the rings).
-  void input_gradients(int l, long t) {
+  // The sparse weight gradients of layer l's projections in step t and dL/dz of their source layers (into the
+  // rings), from the step's g_in. The dense weight gradients wait for the segment's end (segment_gradients).
+  void input_gradients(int l, long t, const real_t* g_in) {
     auto& r = runs_[l];
     const auto& L = net_.layers[l];
     for (std::size_t p = 0; p < L.inputs.size(); ++p) {
@@ -462,22 +523,30 @@ class portable_engine final : public engine_interface {
       const auto& v = r.host_views[p];
       const long ts = t - P.delay;
       if (ts < 0) continue;
-      if (P.trainable) {
-        if (P.sparse) {
-          x_.for_each(P.size(), kernels::train::sparse_weight_gradient{v.src, ts, L.n, B_, pr.pre_of.data(),
-                                                                       pr.col.data(), r.g_in.data(), pr.gw.data()});
-        } else {
-          list_active(l, p, ts, true);
-          x_.for_each_counted(P.n_pre * L.n, pr.rows_count.data(), L.n,
-                              kernels::train::dense_weight_gradient{
-                                  v.src, ts, L.n, B_, pr.rows.data(), r.g_in.data(), pr.gw.data(),
-                                  B_ <= kernels::train::sample_mask_batch ? pr.rows_flag.data() : nullptr});
-        }
-      }
+      if (P.trainable && P.sparse)
+        x_.for_each(P.size(), kernels::train::sparse_weight_gradient{v.src, ts, L.n, B_, pr.pre_of.data(),
+                                                                     pr.col.data(), g_in, pr.gw.data()});
       if (P.source < 0) continue;
       auto& src = runs_[P.source];
-      x_.for_each(B_ * P.n_pre, kernels::train::input_adjoint{v, L.n, r.g_in.data(),
+      x_.for_each(B_ * P.n_pre, kernels::train::input_adjoint{v, L.n, g_in,
                                                                src.ring.data() + (std::size_t(ts) % ring_) * src.count});
+    }
+  }
+
+  // The dense weight gradients of layer l over the steps [t0, t1), from seg_g.
+  void segment_gradients(int l, std::size_t t0, std::size_t t1) {
+    auto& r = runs_[l];
+    const auto& L = net_.layers[l];
+    const kernels::train::segment_pairs pairs{long(t0), t1 - t0, B_};
+    for (std::size_t p = 0; p < L.inputs.size(); ++p) {
+      const auto& P = L.inputs[p];
+      if (!P.trainable || P.sparse) continue;
+      auto& pr = r.proj[p];
+      const auto& v = r.host_views[p];
+      x_.for_each(((pairs.count() + 31) / 32) * P.n_pre,
+                  kernels::train::segment_gradient_masks{v.src, v.delay, pairs, P.n_pre, pr.gradient_masks.data()});
+      x_.for_each_tile(kernels::train::segment_weight_gradient{v.src, v.delay, pairs, P.n_pre, L.n, r.seg_g.data(),
+                                                               pr.gradient_masks.data(), pr.gw.data()});
     }
   }
 
@@ -492,10 +561,15 @@ class portable_engine final : public engine_interface {
       for (auto* b : {&r.gy, &r.g_u, &r.g_in}) b->allocate(r.count);
       r.ring.allocate(ring_ * r.count);
       r.seg_s.allocate((K_ + 1) * std::size_t(r.ns) * r.count);
-      r.seg_u.allocate(K_ * r.count);
+      if (!r.data_prefix) r.seg_u.allocate(K_ * r.count);
+      r.seg_g.allocate(r.dense_grad ? K_ * r.count : 0);
       r.g_param.allocate(std::size_t(L.kernel->n_params()) * r.count);
       r.g_bias.allocate(L.n);
-      for (std::size_t p = 0; p < L.inputs.size(); ++p) r.proj[p].gw.allocate(L.inputs[p].trainable ? L.inputs[p].size() : 0);
+      for (std::size_t p = 0; p < L.inputs.size(); ++p) {
+        const auto& P = L.inputs[p];
+        r.proj[p].gw.allocate(P.trainable ? P.size() : 0);
+        r.proj[p].gradient_masks.allocate(P.trainable && !P.sparse ? ((K_ * B_ + 31) / 32) * P.n_pre : 0);
+      }
       std::vector<real_t> gz(r.count, 0);  // dL/dz that is the same every step: regularisers, count losses
       for (const auto& reg : loss.regularizers)
         if (reg.layer == int(l)) {
@@ -515,13 +589,15 @@ class portable_engine final : public engine_interface {
         x_.copy(r.s.data(), c, per);
         x_.copy(r.y.data(), c + per, r.count);
       }
+      for (int l = 0; l <= last; ++l)
+        if (runs_[l].data_prefix) segment_inputs(l, t0, t1);
       for (std::size_t t = t0; t < t1; ++t)  // recompute: states before every step (and after the last), inputs
         for (int l = 0; l <= last; ++l) {
           auto& r = runs_[l];
           const std::size_t per = std::size_t(r.ns) * r.count;
           x_.copy(r.seg_s.data() + (t - t0) * per, r.s.data(), per);
           real_t* u = r.seg_u.data() + (t - t0) * r.count;
-          gather(l, long(t), u);
+          gather(l, long(t), u, r.data_prefix ? u : nullptr);
           r.ops->replay(r.count, layer_spikes(l), long(t), r.s.data(), u);
           if (t + 1 == t1) x_.copy(r.seg_s.data() + (t1 - t0) * per, r.s.data(), per);
         }
@@ -544,14 +620,16 @@ class portable_engine final : public engine_interface {
           a.prev_slot = t > 0 ? r.ring.data() + ((t - 1) % ring_) * r.count : nullptr;
           a.g_u = r.g_u.data();
           a.gy = r.gy.data();
-          a.g_in = r.g_in.data();
+          a.g_in = r.dense_grad ? r.seg_g.data() + (t - t0) * r.count : r.g_in.data();
           a.syn_decay = L.syn_decay;
           a.syn = r.syn ? 1 : 0;
           a.g_param = L.kernel->n_params() ? r.g_param.data() : nullptr;
           r.ops->backward(a);
           x_.for_each(L.n, kernels::train::bias_gradient{r.g_u.data(), L.n, B_, r.g_bias.data()});
-          input_gradients(l, long(t));
+          input_gradients(l, long(t), a.g_in);
         }
+      for (int l = 0; l <= last; ++l)
+        if (runs_[l].dense_grad) segment_gradients(l, t0, t1);
     }
   }
 

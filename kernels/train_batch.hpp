@@ -51,37 +51,14 @@ struct projection_view {
 };
 
 // --- lists of active sources (event-driven propagation) --------------------------------------------------------
-// Three passes: count per block of 64 sources, an exclusive scan per sample, write. The list is in ascending
-// source order. With `any_sample` (batch treated as 1) a source is active when it is non-zero in any sample: the
-// rows a weight gradient touches; a first pass (mark_any_active, one index per source) marks them, so the count
-// and write passes read one flag per source instead of looping over the batch (on an H100 those two passes took
-// 87 and 92 us per step at N 4096, batch 16, each of their 64 threads looping over 64 x 16 values; 6 and 11 us
-// after). For a batch of at most 32 the flag is the mask of the samples whose value is non-zero, which the dense
-// weight gradient then visits alone.
-inline constexpr std::size_t sample_mask_batch = 32;
-struct mark_any_active {
-  spike_source src;
-  long t = 0;
-  std::size_t batch = 0;
-  std::uint32_t* flags = nullptr;  // [n_pre]: the mask of the active samples (batch <= 32), else 1 if any
-  VOLLEY_HD void operator()(std::size_t j) const {
-    std::uint32_t mask = 0;
-    for (std::size_t b = 0; b < batch; ++b)
-      if (src.value(t, b, j) != real_t(0)) mask |= batch <= sample_mask_batch ? 1u << b : 1u;
-    flags[j] = mask;
-  }
-};
+// Three passes: count per block of 64 sources, an exclusive scan per sample, write. The list of each sample is in
+// ascending source order.
 struct count_active {
   spike_source src;
   long t = 0;
-  std::size_t n_pre = 0, chunks = 0, batch = 0;
-  int any_sample = 0;
-  std::uint32_t* chunk_count = nullptr;     // [samples][chunks]
-  const std::uint32_t* any_flags = nullptr;  // any_sample: mark_any_active's flags
-  VOLLEY_HD VOLLEY_INLINE bool active(std::size_t b, std::size_t j) const {
-    if (!any_sample) return src.value(t, b, j) != real_t(0);
-    return any_flags[j] != 0;
-  }
+  std::size_t n_pre = 0, chunks = 0;
+  std::uint32_t* chunk_count = nullptr;  // [batch][chunks]
+  VOLLEY_HD VOLLEY_INLINE bool active(std::size_t b, std::size_t j) const { return src.value(t, b, j) != real_t(0); }
   VOLLEY_HD void operator()(std::size_t idx) const {
     const std::size_t b = idx / chunks, c = idx % chunks;
     const std::size_t j1 = (c + 1) * 64 < n_pre ? (c + 1) * 64 : n_pre;
@@ -120,20 +97,23 @@ struct write_active {
 // --- forward -------------------------------------------------------------------------------------------------
 // u of instance idx in step t: bias + (filtered) sum over projections of the source values at t - delay times the
 // weights, summed over projections in order and sources in ascending order, as the CPU engine's scatter adds them.
+// The first `first` projections may have been summed for the whole segment already (kernels/train_segment.hpp):
+// their sum is pre[idx] (pre may be u itself), and the sum goes on from it.
 struct gather_input {
   const projection_view* proj = nullptr;
-  int n_proj = 0;
+  int n_proj = 0, first = 0;
   std::size_t n = 0;
   long t = 0;
   const real_t* bias = nullptr;
   real_t syn_decay = 0;
   int syn = 0;
-  real_t* y = nullptr;  // synaptic filter state [count]
-  real_t* u = nullptr;  // out [count]
+  real_t* y = nullptr;          // synaptic filter state [count]
+  const real_t* pre = nullptr;  // [count] the first projections' sum, or nullptr (first 0)
+  real_t* u = nullptr;          // out [count]
   VOLLEY_HD void operator()(std::size_t idx) const {
     const std::size_t b = idx / n, i = idx % n;
-    real_t a = 0;
-    for (int p = 0; p < n_proj; ++p) {
+    real_t a = pre ? pre[idx] : real_t(0);
+    for (int p = first; p < n_proj; ++p) {
       const projection_view& P = proj[p];
       const long ts = t - P.delay;
       if (ts < 0) continue;
@@ -223,6 +203,42 @@ struct neuron_replay {
   }
 };
 
+// The loss's reduction of the output layer's o(t) (its first state variable after step t) on the executor, so
+// that no step's outputs need to leave it (engine/train_loss.hpp absorb): ce_max keeps the running max and its
+// step (the first step of a tie, as observe() does), ce_mean the sum in step order.
+struct observe_output {
+  int running_max = 0;
+  long t = 0;
+  const real_t* o = nullptr;
+  real_t* acc = nullptr;             // ce_max: starts at -inf
+  std::uint32_t* argmax = nullptr;
+  VOLLEY_HD void operator()(std::size_t i) const {
+    if (!running_max) {
+      acc[i] += o[i];
+    } else if (o[i] > acc[i]) {
+      acc[i] = o[i];
+      argmax[i] = std::uint32_t(t);
+    }
+  }
+};
+
+// dL/do(t) of every step from dL/dlogit, one index per (t, instance), as loss_tracker::output_grad adds it to a
+// zero: ce_max the whole gradient at the step of the max, ce_mean an equal share in every step.
+struct output_gradient {
+  int running_max = 0;
+  std::size_t count = 0, steps = 0;
+  const real_t* d_logits = nullptr;
+  const std::uint32_t* argmax = nullptr;
+  real_t* d_out = nullptr;  // [steps][count]
+  VOLLEY_HD void operator()(std::size_t idx) const {
+    const std::size_t t = idx / count, i = idx % count;
+    if (running_max)
+      d_out[idx] = argmax[i] == t ? real_t(0) + d_logits[i] : real_t(0);
+    else
+      d_out[idx] = real_t(0) + d_logits[i] / real_t(steps);
+  }
+};
+
 // --- backward ------------------------------------------------------------------------------------------------
 // The adjoint step of instance i in step t, with everything the CPU engine does around the model's backward:
 // dL/dz from the ring slot of step t (cleared) and the constant part, the loss's dL/do(t) into lam, the trainable
@@ -286,34 +302,6 @@ struct bias_gradient {
     real_t acc = g[i];
     for (std::size_t b = 0; b < batch; ++b) acc += g_u[b * n + i];
     g[i] = acc;
-  }
-};
-
-// Dense weight gradient, event-driven: index = (entry of the list of active rows) * n + i; dW[j][i] +=
-// v_b(j) g_in[b][i] over the samples in order.
-struct dense_weight_gradient {
-  spike_source src;
-  long ts = 0;
-  std::size_t n = 0, batch = 0;
-  const std::uint32_t* rows = nullptr;  // active rows (any sample)
-  const real_t* g_in = nullptr;
-  real_t* gw = nullptr;
-  const std::uint32_t* sample_mask = nullptr;  // per source, mark_any_active's masks (batch <= 32), else nullptr
-  VOLLEY_HD void operator()(std::size_t idx) const {
-    const std::size_t j = rows[idx / n], i = idx % n;
-    real_t acc = gw[j * n + i];
-    if (sample_mask != nullptr) {  // the same samples in the same order as the loop below, without the zeros
-      std::uint32_t m = sample_mask[j];
-      for (std::size_t b = 0; m != 0; ++b, m >>= 1)
-        if (m & 1u) acc += src.value(ts, b, j) * g_in[b * n + i];
-      gw[j * n + i] = acc;
-      return;
-    }
-    for (std::size_t b = 0; b < batch; ++b) {
-      const real_t v = src.value(ts, b, j);
-      if (v != real_t(0)) acc += v * g_in[b * n + i];
-    }
-    gw[j * n + i] = acc;
   }
 };
 

@@ -14,6 +14,7 @@
 #include "engine/error.hpp"
 #include "engine/train_engine.hpp"
 #include "engine/train_optim.hpp"
+#include "kernels/train_segment.hpp"
 #include "tests/support/train_nets.hpp"
 
 // Each test file in its own namespace: the tests compile in unity batches (tests/CMakeLists.txt).
@@ -63,8 +64,7 @@ void expect_same(const batch_result& a, const gradients& ga, const batch_result&
   EXPECT_GT(ga.norm(), 0) << what << ": nothing was compared";
 }
 
-void run_case(const net_case& c, std::size_t B, bool binary, int threads) {
-  network cpu_net = build_net(c), portable_net = build_net(c);
+void run_nets(const net_case& c, network& cpu_net, network& portable_net, std::size_t B, bool binary, int threads) {
   const auto x = random_input(c, B, binary, 99);
   std::vector<int> y(B);
   for (std::size_t b = 0; b < B; ++b) y[b] = int(b % c.n_out);
@@ -74,13 +74,30 @@ void run_case(const net_case& c, std::size_t B, bool binary, int threads) {
   const auto rc = cpu.forward_backward({B, c.steps, x.data()}, y.data(), c.loss, gc);
   const auto rp = portable->forward_backward({B, c.steps, x.data()}, y.data(), c.loss, gp);
   expect_same(rc, gc, rp, gp, c.name);
-  EXPECT_EQ(cpu.memory().bytes_per_neuron_step(), portable->memory().bytes_per_neuron_step()) << c.name;
+  // the same memory, and g_in of a segment's steps for the layers with a trainable dense projection
+  const auto mc = cpu.memory(), mp = portable->memory();
+  std::size_t kept_g_in = 0;
+  for (const auto& L : cpu_net.layers) {
+    bool dense = false;
+    for (const auto& P : L.inputs) dense = dense || (P.trainable && !P.sparse);
+    if (dense) kept_g_in += std::size_t(mc.checkpoint_every) * B * L.n * sizeof(real_t);
+  }
+  EXPECT_EQ(mc.spike_bytes, mp.spike_bytes) << c.name;
+  EXPECT_EQ(mc.checkpoint_bytes, mp.checkpoint_bytes) << c.name;
+  EXPECT_EQ(mc.adjoint_bytes, mp.adjoint_bytes) << c.name;
+  EXPECT_EQ(mc.segment_bytes + kept_g_in, mp.segment_bytes) << c.name;
+  EXPECT_EQ(mc.neuron_steps, mp.neuron_steps) << c.name;
   // evaluation
   const auto ec = cpu.forward_only({B, c.steps, x.data()}, y.data(), c.loss);
   const auto ep = portable->forward_only({B, c.steps, x.data()}, y.data(), c.loss);
   EXPECT_EQ(ec.loss, ep.loss) << c.name << " (forward only)";
   EXPECT_EQ(ec.predictions, ep.predictions) << c.name << " (forward only)";
   EXPECT_EQ(ec.spikes_per_neuron, ep.spikes_per_neuron) << c.name << " (forward only)";
+}
+
+void run_case(const net_case& c, std::size_t B, bool binary, int threads) {
+  network cpu_net = build_net(c), portable_net = build_net(c);
+  run_nets(c, cpu_net, portable_net, B, binary, threads);
 }
 
 class PortableEngine : public ::testing::TestWithParam<net_case> {};
@@ -145,9 +162,9 @@ TEST(PortableEngineInput, BinaryDataAsBitsOnOneAndTwoThreads) {
   run_case(c, 5, true, 2);
 }
 
-// The dense weight gradient visits the samples of a row from a mask of 32 bits (kernels/train_batch.hpp
-// mark_any_active); a larger batch loops over every sample: both give the CPU engine's gradients.
-TEST(PortableEngineInput, BatchesAtAndAboveTheSampleMaskWidth) {
+// The dense weight gradient reads its (step, sample) pairs in chunks of 32 (kernels/train_segment.hpp): a batch of
+// 32 and of 33 samples (a step's samples in one chunk, or across two) give the CPU engine's gradients.
+TEST(PortableEngineInput, BatchesAtAndAboveAPairChunk) {
   auto c = test::lif_case("sample_mask");
   c.smooth = false;
   c.n_in = 70;
@@ -157,6 +174,33 @@ TEST(PortableEngineInput, BatchesAtAndAboveTheSampleMaskWidth) {
   c.input_density = 0.05;
   run_case(c, 32, true, 2);
   run_case(c, 33, true, 2);
+}
+
+// Dense data projections are summed per checkpoint segment and every dense weight gradient is taken per segment
+// (kernels/train_segment.hpp), in tiles of 32 columns x 128 pairs (input) and 128 rows x 32 columns (gradient):
+// here more than one tile each way, a short last segment, and two data projections (the second, delayed, goes on
+// from the first's sums), binary and real-valued data.
+TEST(PortableEngineInput, SegmentSumsOverSeveralTilesAndTwoDataProjections) {
+  auto c = test::lif_case("segment_tiles");
+  c.smooth = false;
+  c.n_in = 300;
+  c.n_hidden = 45;
+  c.steps = 40;
+  c.checkpoint_every = 9;  // 9 steps x 20 samples = 180 pairs; the last segment has 4 steps
+  c.input_sd = 3;
+  c.input_density = 0.05;
+  c.recurrent = true;
+  for (bool binary : {true, false}) {
+    network a = build_net(c), b = build_net(c);
+    for (network* net : {&a, &b}) {
+      train::init_spec init;
+      init.sd = 2;
+      init.density = 0.6;
+      auto& inputs = net->layers[0].inputs;
+      inputs.insert(inputs.begin() + 1, train::make_projection(-1, c.n_in, c.n_hidden, 2, false, init, 11, 7));
+    }
+    run_nets(c, a, b, 20, binary, 2);
+  }
 }
 
 // The weights stay on the executor between batches and go up again when network::revision changes (the
@@ -193,6 +237,33 @@ TEST(PortableEngineInput, WeightsFollowTheOptimizer) {
   ++b.revision;
   const auto fresh = portable->forward_only({B, c.steps, x.data()}, y.data(), c.loss);
   EXPECT_NE(before.loss, fresh.loss);
+}
+
+// The segment sums read 32 sources at once from the packed bits (kernels/train_segment.hpp active_bits32): at
+// every bit offset within a word, across word ends, at the end of a sample and of the buffer, as value() reads them.
+TEST(PortableEngineInput, ThirtyTwoSourcesAtOnceAsValueReadsThem) {
+  using kernels::train::spike_source;
+  const std::size_t n = 97, B = 3, steps = 2, count = n * B, words = (count + 63) / 64;
+  std::mt19937_64 rng(3);
+  std::vector<std::uint64_t> bits(steps * words);
+  for (auto& w : bits) w = rng();
+  spike_source s;
+  s.kind = spike_source::bits;
+  s.w = bits.data();
+  s.n = n;
+  s.count = count;
+  s.words = words;
+  std::size_t compared = 0;
+  for (long t = -1; t < long(steps); ++t)
+    for (std::size_t b = 0; b < B; ++b)
+      for (std::size_t j0 = 0; j0 <= n; ++j0) {  // every offset, not only multiples of 32
+        std::uint32_t expected = 0;
+        for (std::size_t k = 0; k < 32 && j0 + k < n; ++k)
+          if (s.value(t, b, j0 + k) != real_t(0)) expected |= 1u << k;
+        ASSERT_EQ(kernels::train::active_bits32(s, t, b, j0), expected) << "t " << t << " b " << b << " j0 " << j0;
+        ++compared;
+      }
+  EXPECT_EQ(compared, (steps + 1) * B * (n + 1));
 }
 
 TEST(PortableEngineInput, RefusesFrozenResets) {

@@ -17,13 +17,14 @@ bin=$pack/bin
 log="$out/kernel_profile.txt"
 echo "ncu: $(command -v ncu || echo none)" > "$log"
 
-# 1. Training micro-benchmark (N 4096, T 50): GPU time per kernel body (train_for_each_kernel<body>), warm caches
-# and the GPU's own clocks (ncu would otherwise flush the caches and lock the clocks before every launch).
+# 1. Training micro-benchmark (N 4096, T 50): GPU time per kernel body (train_for_each_kernel<body> and
+# train_tile_kernel<body>), warm caches and the GPU's own clocks (ncu would otherwise flush the caches and lock
+# the clocks before every launch).
 echo "== training micro-benchmark, N 4096, T 50: time per kernel" >> "$log"
 timeout 240 ncu --cache-control none --clock-control none --metrics gpu__time_duration.sum \
   --print-summary per-kernel "$bin/volley_bench_train" --backend gpu --n 4096 --repeats 1 --steps 50 \
   > /tmp/train_ncu.txt 2>&1
-grep -v "==PROF==" /tmp/train_ncu.txt | grep -E "train_for_each|gpu__time_duration|Invocations|^ *[a-z]" |
+grep -v "==PROF==" /tmp/train_ncu.txt | grep -E "train_for_each|train_tile|gpu__time_duration|Invocations|^ *[a-z]" |
   sed 's/(const unsigned int \*, unsigned long, unsigned long, //' >> "$log"
 
 # 2. The simulation kernels as the benchmarks run them (graphs of steps), warm caches and own clocks: durations of

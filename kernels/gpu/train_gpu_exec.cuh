@@ -20,22 +20,27 @@ __global__ void train_for_each_kernel(std::size_t n, F f) {
   for (std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) f(i);
 }
 
-// A bound the device wrote: (*count) * scale indices, at most max_n (as the CPU executor clamps it).
+// One block per tile of a tiled body (kernels/train_segment.hpp), grid-stride over the tiles: locals in registers,
+// the scratch in shared memory, a barrier after each load and each compute.
 template <class F>
-__global__ void train_for_each_counted_kernel(const std::uint32_t* count, std::size_t scale, std::size_t max_n, F f) {
-  const std::size_t wanted = std::size_t(*count) * scale, n = wanted < max_n ? wanted : max_n;
-  const std::size_t stride = std::size_t(gridDim.x) * blockDim.x;
-  for (std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) f(i);
+__global__ void __launch_bounds__(F::threads) train_tile_kernel(std::size_t tiles, F f) {
+  __shared__ typename F::shared scratch;
+  typename F::local local;
+  for (std::size_t tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+    f.begin(tile, threadIdx.x, local);
+    for (std::size_t r = 0, rounds = f.rounds(tile); r < rounds; ++r) {
+      f.load(tile, r, threadIdx.x, scratch);
+      __syncthreads();
+      f.compute(tile, r, threadIdx.x, scratch, local);
+      __syncthreads();
+    }
+    f.end(tile, threadIdx.x, local);
+  }
 }
 
 struct gpu_exec {
   static constexpr unsigned block = 256;
   static constexpr std::size_t max_blocks = 65536;
-  // A counted launch is sized for its bound (max_n), which can be far above the count the device wrote: its grid
-  // is capped at a few waves and the grid-stride loop covers the rest (dense_weight_gradient, N 4096, batch 16, on
-  // an H100: 233 us per step with 65,536 blocks, most of them idle; 222 us with 2,048).
-  static constexpr std::size_t max_counted_blocks = 2048;
-
   template <class T>
   class buffer {
    public:
@@ -69,11 +74,11 @@ struct gpu_exec {
     VOLLEY_GPU_CHECK(last_error());
   }
   template <class F>
-  void for_each_counted(std::size_t max_n, const std::uint32_t* count, std::size_t scale, const F& f) const {
+  void for_each_tile(const F& f) const {
     static_assert(launchable<F>, "a training kernel body must be trivially copyable and at most 4000 bytes");
-    if (max_n == 0) return;
-    const std::size_t blocks = std::min<std::size_t>((max_n + block - 1) / block, max_counted_blocks);
-    train_for_each_counted_kernel<<<unsigned(blocks), block>>>(count, scale, max_n, f);
+    const std::size_t tiles = f.tiles();
+    if (tiles == 0) return;
+    train_tile_kernel<<<unsigned(std::min(tiles, max_blocks)), F::threads>>>(tiles, f);
     VOLLEY_GPU_CHECK(last_error());
   }
   template <class T>
