@@ -28,6 +28,16 @@ for lib in $(ldd "${programs[@]}" "$build/libvolley.so" | awk '/=> \//{print $3}
     *) cp -L "$lib" "$pack/lib/" ;;
   esac
 done
+# A Fashion-MNIST subset (12,000 training images, the 10,000 test images: ~10 MB) for seconds per epoch on the GPU
+# (tools/gpu_session.sh): the whole set (30 MB) does not fit beside the pack and the tree.
+fashion=/usr/share/datasets/fashion-mnist
+if [[ -e "$fashion/train-images-idx3-ubyte.gz" ]]; then
+  mkdir -p "$pack/fashion-mnist"
+  for kind in images-idx3 labels-idx1; do
+    python3 tools/idx_head.py "$fashion/train-$kind-ubyte.gz" 12000 "$pack/fashion-mnist/train-$kind-ubyte.gz"
+    cp "$fashion/t10k-$kind-ubyte.gz" "$pack/fashion-mnist/"
+  done
+fi
 # Where the build was made: the tests read data from the source tree by absolute path (VOLLEY_SOURCE_DIR).
 echo "$PWD" > "$pack/source_dir"
 du -sh "$pack"

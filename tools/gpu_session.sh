@@ -103,6 +103,13 @@ if [[ -x "$bin/volley_bench_train" ]]; then
 fi
 timeout 200 "$bin/volley" train examples/yin_yang_train.json --backend gpu --epochs 3 --quiet \
   --summary-json /tmp/train_yy_gpu.json >> "$out/bench.err" 2>&1 && cat /tmp/train_yy_gpu.json >> "$out/train_gpu.txt"
+# Fashion-MNIST (examples/fashion_mnist_train.json, one epoch of the pack's 10,000-image subset): samples/s on
+# the GPU; seconds per full epoch (55,000 images) = 55000 / samples_per_s.
+if [[ -n "$prebuilt" && -e "$prebuilt/fashion-mnist/train-images-idx3-ubyte.gz" ]]; then
+  python3 -c "import json,sys; s=json.load(open('examples/fashion_mnist_train.json'));
+s['data'].update({'path': sys.argv[1], 'train': 10000, 'validation': 2000}); json.dump(s, open('/tmp/fm_gpu.json', 'w'))"     "$PWD/$prebuilt/fashion-mnist"
+  timeout 200 "$bin/volley" train /tmp/fm_gpu.json --backend gpu --epochs 1 --quiet     --summary-json /tmp/train_fm_gpu.json >> "$out/bench.err" 2>&1 && cat /tmp/train_fm_gpu.json >> "$out/train_gpu.txt"
+fi
 # CPU_BENCH_ARGS: the same driver on the machine's CPU (all cores), for a GPU-vs-CPU comparison on one machine.
 if [[ -n "${CPU_BENCH_ARGS:-}" ]]; then
   eval "cpu_args=($CPU_BENCH_ARGS)"
