@@ -19,11 +19,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "engine/error.hpp"
 #include "engine/train_engine.hpp"
-#include "kernels/cpu_parallel.hpp"
 #include "kernels/train_batch.hpp"
 #include "kernels/train_segment.hpp"
 #include "models/model_list.hpp"
@@ -164,7 +164,7 @@ class portable_engine final : public engine_interface {
                                 gradients& g) override {
     x_.activate();
     const auto start = clock::now();
-    batch_result res = forward(in, labels, loss, true);
+    batch_result res = forward(in, labels, loss, true, true);
     times_.forward = seconds(start, clock::now()) - times_.upload;
     backward(loss);
     x_.finish();
@@ -177,7 +177,7 @@ class portable_engine final : public engine_interface {
   }
   batch_result forward_only(const batch_input& in, const int* labels, const loss_spec& loss) override {
     x_.activate();
-    return forward(in, labels, loss, net_.max_delay() > 0);  // delays need the spike history
+    return forward(in, labels, loss, net_.max_delay() > 0, false);  // delays need the spike history
   }
   memory_report memory() const override { return memory_; }
   phase_times times() const override { return times_; }
@@ -241,12 +241,15 @@ class portable_engine final : public engine_interface {
     input_.n = net_.n_in;
     input_.count = per_step;
     input_.words = (per_step + 63) / 64;
-    // binary data goes up as bits, packed by the host's threads step by step (N 16384, batch 16, T 500: 131 M values)
+    // binary data goes up as bits, packed by the host's threads, a range of steps each (N 16384, batch 16, T 500:
+    // 131 M values). std::thread: this header is also compiled by nvcc and hipcc, which do not enable OpenMP.
     std::vector<std::uint64_t> packed(T_ * input_.words, 0);
-    const int threads = int(std::min<std::size_t>(std::size_t(kernels::cpu_thread_count(options_.threads)), T_));
-    std::vector<char> binary_part(std::size_t(std::max(threads, 1)), 1);
-    kernels::cpu_chunks(T_, threads, [&](int part, std::uint64_t t0, std::uint64_t t1) {
-      for (std::size_t t = t0; t < t1 && binary_part[part]; ++t)
+    const std::size_t wanted = options_.threads > 0 ? std::size_t(options_.threads)
+                                                    : std::max(1u, std::thread::hardware_concurrency());
+    const std::size_t parts = std::min<std::size_t>({wanted, T_, std::max<std::size_t>(1, T_ * per_step / 65536)});
+    std::vector<char> binary_part(parts, 1);
+    auto pack = [&](std::size_t part) {
+      for (std::size_t t = T_ * part / parts; t < T_ * (part + 1) / parts && binary_part[part]; ++t)
         for (std::size_t i = 0; i < per_step; ++i) {
           const real_t v = in.x[t * per_step + i];
           if (v == real_t(0)) continue;
@@ -256,7 +259,11 @@ class portable_engine final : public engine_interface {
           }
           packed[t * input_.words + i / 64] |= std::uint64_t(1) << (i % 64);
         }
-    });
+    };
+    std::vector<std::thread> helpers;
+    for (std::size_t part = 1; part < parts; ++part) helpers.emplace_back(pack, part);
+    pack(0);
+    for (auto& h : helpers) h.join();
     const bool binary = std::all_of(binary_part.begin(), binary_part.end(), [](char b) { return b != 0; });
     if (binary) {  // spikes: one bit each
       input_bits_.upload(packed.data(), packed.size());
@@ -336,7 +343,7 @@ class portable_engine final : public engine_interface {
         ++r.data_prefix;
       r.dense_grad = false;
       for (const auto& P : L.inputs) r.dense_grad = r.dense_grad || (P.trainable && !P.sparse);
-      r.seg_u.allocate(r.data_prefix ? K_ * r.count : 0);  // the forward's segment sums (the backward's u)
+      r.seg_u.allocate(K_ * r.count);  // the forward's data sums, the backward's u (allocated once: no shrinking)
       std::vector<real_t> s0(std::size_t(r.ns) * r.count);
       L.kernel->initial_state(s0.data(), r.count);
       r.s.upload(s0.data(), s0.size());
@@ -429,7 +436,8 @@ class portable_engine final : public engine_interface {
                                                       r.bias.data(), L.syn_decay, r.syn ? 1 : 0, r.y.data(), pre, u});
   }
 
-  batch_result forward(const batch_input& in, const int* labels, const loss_spec& loss, bool keep) {
+  // keep: the whole spike history and the checkpoints; for_backward: dL/do(t) for a backward pass too.
+  batch_result forward(const batch_input& in, const int* labels, const loss_spec& loss, bool keep, bool for_backward) {
     prepare(in, keep);
     const int last = int(runs_.size()) - 1;
     // the loss reads o(t) through a reduction on the executor; ce_per_step reads every step's (on the host)
@@ -498,11 +506,11 @@ class portable_engine final : public engine_interface {
     for (const auto& reg : loss.regularizers)
       res.regularization += rate_penalty(reg, counts_[reg.layer], B_, net_.layers[reg.layer].n, nullptr);
     output_grads_ = loss.kind != loss_kind::count_mse && loss.kind != loss_kind::spike_sum;
-    if (keep && per_step) {  // dL/do(t) for the backward pass (none for the count losses)
+    if (for_backward && per_step) {  // dL/do(t) for the backward pass (none for the count losses)
       std::vector<real_t> d(T_ * out.count, 0);
       for (std::size_t t = 0; t < T_; ++t) tracker_[0].output_grad(t, o.data() + t * out.count, d.data() + t * out.count);
       out.d_out.upload(d.data(), d.size());
-    } else if (keep && reduce) {
+    } else if (for_backward && reduce) {
       out.d_logits.upload(tracker_[0].logit_grads().data(), out.count);
       out.d_out.allocate(T_ * out.count);
       x_.for_each(T_ * out.count, kernels::train::output_gradient{running_max ? 1 : 0, out.count, T_,
@@ -561,7 +569,6 @@ class portable_engine final : public engine_interface {
       for (auto* b : {&r.gy, &r.g_u, &r.g_in}) b->allocate(r.count);
       r.ring.allocate(ring_ * r.count);
       r.seg_s.allocate((K_ + 1) * std::size_t(r.ns) * r.count);
-      if (!r.data_prefix) r.seg_u.allocate(K_ * r.count);
       r.seg_g.allocate(r.dense_grad ? K_ * r.count : 0);
       r.g_param.allocate(std::size_t(L.kernel->n_params()) * r.count);
       r.g_bias.allocate(L.n);

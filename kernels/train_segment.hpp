@@ -57,6 +57,19 @@ VOLLEY_HD VOLLEY_INLINE std::uint32_t active_bits32(const spike_source& s, long 
   return width == 32 ? m : m & ((1u << width) - 1u);
 }
 
+// acc + value(k) * tile[k][c] over the set bits k of m, ascending: one accumulator's terms of one round. Bit
+// sources have the value 1 (value() is not called).
+template <class Value>
+VOLLEY_HD VOLLEY_INLINE real_t add_set_bits(real_t acc, std::uint32_t m, const real_t (&tile)[32][32], unsigned c,
+                                           bool bits, const Value& value) {
+  while (m != 0) {
+    const int k = lowest_set_bit(m);
+    m &= m - 1u;
+    acc += (bits ? real_t(1) : value(k)) * tile[k][c];
+  }
+  return acc;
+}
+
 // The (step, sample) pairs of a segment [t0, t0 + steps): pair p is step t0 + p / batch, sample p % batch (input
 // order); the gradient visits them from the last step down: pair q is step t0 + steps - 1 - q / batch.
 struct segment_pairs {
@@ -144,15 +157,10 @@ struct segment_input {
     const std::size_t p0 = first_pair(tile);
     VOLLEY_SEGMENT_UNROLL
     for (std::size_t q = 0; q < segment_per_thread; ++q) {
-      const std::size_t e = q * 8 + th / 32;
-      std::uint32_t m = s.mask[e];
-      while (m != 0) {
-        const int k = lowest_set_bit(m);
-        m &= m - 1u;
-        const std::size_t p = p0 + e;
-        const real_t v = bits ? real_t(1) : src.value(pairs.step(p) - delay, p % pairs.batch, round * 32 + k);
-        l.acc[q] += v * s.w[k][c];
-      }
+      const std::size_t e = q * 8 + th / 32, p = p0 + e;
+      l.acc[q] = add_set_bits(l.acc[q], s.mask[e], s.w, c, bits, [&](int k) {
+        return src.value(pairs.step(p) - delay, p % pairs.batch, round * 32 + std::size_t(k));
+      });
     }
   }
   VOLLEY_HD void end(std::size_t tile, unsigned th, const local& l) const {
@@ -246,14 +254,10 @@ struct segment_weight_gradient {
     VOLLEY_SEGMENT_UNROLL
     for (std::size_t q = 0; q < segment_per_thread; ++q) {
       const std::size_t e = q * 8 + th / 32;
-      std::uint32_t m = s.mask[e];
-      while (m != 0) {
-        const int k = lowest_set_bit(m);
-        m &= m - 1u;
+      l.acc[q] = add_set_bits(l.acc[q], s.mask[e], s.g, c, bits, [&](int k) {
         const std::size_t pair = round * 32 + std::size_t(k);
-        const real_t v = bits ? real_t(1) : src.value(pairs.step_descending(pair) - delay, pair % pairs.batch, j0 + e);
-        l.acc[q] += v * s.g[k][c];
-      }
+        return src.value(pairs.step_descending(pair) - delay, pair % pairs.batch, j0 + e);
+      });
     }
   }
   VOLLEY_HD void end(std::size_t tile, unsigned th, const local& l) const {

@@ -181,24 +181,11 @@ TEST(PortableEngineInput, BatchesAtAndAboveAPairChunk) {
 // here more than one tile each way, a short last segment, and two data projections (the second, delayed, goes on
 // from the first's sums), binary and real-valued data.
 TEST(PortableEngineInput, SegmentSumsOverSeveralTilesAndTwoDataProjections) {
-  auto c = test::lif_case("segment_tiles");
-  c.smooth = false;
-  c.n_in = 300;
-  c.n_hidden = 45;
-  c.steps = 40;
-  c.checkpoint_every = 9;  // 9 steps x 20 samples = 180 pairs; the last segment has 4 steps
-  c.input_sd = 3;
-  c.input_density = 0.05;
-  c.recurrent = true;
+  const auto c = test::segment_tiles_case();
   for (bool binary : {true, false}) {
     network a = build_net(c), b = build_net(c);
-    for (network* net : {&a, &b}) {
-      train::init_spec init;
-      init.sd = 2;
-      init.density = 0.6;
-      auto& inputs = net->layers[0].inputs;
-      inputs.insert(inputs.begin() + 1, train::make_projection(-1, c.n_in, c.n_hidden, 2, false, init, 11, 7));
-    }
+    test::add_second_data_projection(a);
+    test::add_second_data_projection(b);
     run_nets(c, a, b, 20, binary, 2);
   }
 }

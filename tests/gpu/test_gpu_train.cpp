@@ -56,8 +56,13 @@ double worst_relative(const std::vector<real_t>& a, const std::vector<real_t>& b
   return scale > 0 ? worst / scale : worst;
 }
 
-void compare(const net_case& c, std::size_t B, bool binary) {
+// edit: a change made to both networks after building (e.g. a projection the net_case cannot describe)
+void compare(const net_case& c, std::size_t B, bool binary, void (*edit)(train::network&) = nullptr) {
   train::network cpu_net = build_net(c), gpu_net = build_net(c);
+  if (edit) {
+    edit(cpu_net);
+    edit(gpu_net);
+  }
   std::mt19937_64 rng(11);
   std::uniform_real_distribution<double> U(0, 1);
   std::vector<real_t> x(c.steps * B * c.n_in);
@@ -151,6 +156,16 @@ TEST(GpuTrain, TwoHiddenLayersNextStepResetCountLoss) {
   c.readout = "LeakySpikeReadout";
   c.readout_params = {{"tau", "5 ms"}, {"V_th", "0.5 mV"}};
   compare(c, 4, false);
+}
+
+// The segment sums and segment weight gradients (kernels/train_segment.hpp) on the device: binary data read 32
+// sources at a time from bits, two pair tiles (9 steps x 20 samples), a short last segment, two data projections
+// (the second, delayed, goes on from the first's sums) and the ce_max reduction and its dL/do(t) on the device.
+TEST(GpuTrain, SegmentTilesTwoDataProjectionsBinaryCeMax) {
+  if (const auto why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << why;
+  auto c = test::segment_tiles_case();
+  c.loss.kind = loss_kind::ce_max;
+  compare(c, 20, true, test::add_second_data_projection);
 }
 
 // Every trainable model once, smooth spikes and a per-step loss (the gradient checks' model cases).

@@ -214,4 +214,30 @@ inline train::network build_net(const net_case& c, std::uint64_t seed = 7) {
   return net;
 }
 
+// The segment sums' case (kernels/train_segment.hpp; the portable and GPU engines' tests): 9 steps x 20 samples =
+// 180 (step, sample) pairs per segment (two pair tiles), a last segment of 4 steps, 300 sources (three row tiles of
+// the gradient, ten 32-bit words), 45 neurons (two column tiles). Batch 20; with add_second_data_projection.
+inline net_case segment_tiles_case() {
+  net_case c = lif_case("segment_tiles");
+  c.smooth = false;
+  c.n_in = 300;
+  c.n_hidden = 45;
+  c.steps = 40;
+  c.checkpoint_every = 9;
+  c.input_sd = 3;
+  c.input_density = 0.05;
+  c.recurrent = true;
+  return c;
+}
+
+// A second dense projection from the data into the first layer, delayed by 2 steps, right after the first (the
+// segment sums of the second go on from the first's).
+inline void add_second_data_projection(train::network& net) {
+  train::init_spec init;
+  init.sd = 2;
+  init.density = 0.6;
+  auto& inputs = net.layers[0].inputs;
+  inputs.insert(inputs.begin() + 1, train::make_projection(-1, net.n_in, net.layers[0].n, 2, false, init, 11, 7));
+}
+
 }  // namespace volley::test
