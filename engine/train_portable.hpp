@@ -6,11 +6,12 @@
 //
 // What stays on the executor: state, spikes (bits), checkpoints, the recomputed segment, adjoints, weights and their
 // gradients. What crosses: the batch's data (as bits when it is 0/1 spikes), weights and parameters when
-// network::revision changed, the output layer's o(t) and spikes for the loss (computed on the host, as the CPU
-// engine does), dL/do(t) back, and the gradients at the end. Event-driven: the forward input sums only the active
-// sources of each sample. Dense projections from the data are summed for a whole checkpoint segment at once, and
-// every dense weight gradient is taken once per segment from the segment's g_in (kernels/train_segment.hpp: W and
-// dW are then read once per 128 (step, sample) pairs instead of once per active source and sample).
+// network::revision changed, the loss's reduction of the output layer over the steps (all of o(t) for ce_per_step;
+// the loss itself is computed on the host, as the CPU engine does), dL/dlogit back, and the gradients at the end.
+// Event-driven: the forward input sums only the active sources of each sample. Dense projections from the data are
+// summed for a whole checkpoint segment at once, and every dense weight gradient is taken once per segment from the
+// segment's g_in (kernels/train_segment.hpp: W and dW are then read once per 128 (step, sample) pairs instead of
+// once per active source and sample).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -420,7 +421,7 @@ class portable_engine final : public engine_interface {
       const std::size_t words = (v.n_pre + 31) / 32;
       x_.for_each(pairs.count() * words,
                   kernels::train::segment_input_masks{v.src, v.delay, pairs, words, pr.input_masks.data()});
-      x_.for_each_tile(kernels::train::segment_input{v.src, v.delay, pairs, v.n_pre, v.n_post, words, v.w,
+      x_.for_each_tile(kernels::train::segment_input{v.src, v.delay, pairs, v.n_pre, v.n_post, v.w,
                                                      pr.input_masks.data(), r.seg_u.data(), p > 0 ? 1 : 0});
     }
   }

@@ -104,7 +104,7 @@ struct segment_input {
   spike_source src;
   long delay = 0;
   segment_pairs pairs;
-  std::size_t n_pre = 0, n = 0, words = 0;
+  std::size_t n_pre = 0, n = 0;
   const real_t* w = nullptr;               // [n_pre][n]
   const std::uint32_t* masks = nullptr;    // segment_input_masks
   real_t* sum = nullptr;                   // [pairs][n]
@@ -130,7 +130,8 @@ struct segment_input {
   VOLLEY_HD VOLLEY_INLINE std::size_t pair_tiles() const {
     return (pairs.count() + segment_tile_span - 1) / segment_tile_span;
   }
-  VOLLEY_HD VOLLEY_INLINE std::size_t rounds(std::size_t) const { return words; }
+  VOLLEY_HD VOLLEY_INLINE std::size_t words() const { return (n_pre + 31) / 32; }  // of a pair's mask
+  VOLLEY_HD VOLLEY_INLINE std::size_t rounds(std::size_t) const { return words(); }
 
   VOLLEY_HD void begin(std::size_t tile, unsigned th, local& l) const {
     const std::size_t i = first_column(tile) + th % 32;
@@ -148,7 +149,7 @@ struct segment_input {
     }
     for (unsigned e = th; e < segment_tile_span; e += threads) {
       const std::size_t p = first_pair(tile) + e;
-      s.mask[e] = p < pairs.count() ? masks[p * words + round] : 0u;
+      s.mask[e] = p < pairs.count() ? masks[p * words() + round] : 0u;
     }
   }
   VOLLEY_HD void compute(std::size_t tile, std::size_t round, unsigned th, const shared& s, local& l) const {
