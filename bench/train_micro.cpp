@@ -124,6 +124,7 @@ int main(int argc, char** argv) {
                               {"forward_s_median", forward[forward.size() / 2]},
                               {"bytes_per_neuron_step", m.bytes_per_neuron_step()},
                               {"checkpoint_every", m.checkpoint_every},
+                              {"work_bytes", m.work_bytes},
                               {"output_spikes_per_neuron_and_sample", r.spikes_per_neuron[0]},
                               {"output_rate_hz", r.spikes_per_neuron[0] / (double(steps) * 1e-3)},
                               {"gradient_norm", g.norm()},

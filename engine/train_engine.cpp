@@ -102,7 +102,12 @@ void engine::prepare(const batch_input& in, bool keep) {
       memory_.spike_bytes += smooth ? r.zreal.size() * sizeof(real_t) : r.bits.size() * sizeof(std::uint64_t);
       memory_.checkpoint_bytes += r.ckpt.size() * sizeof(real_t);
       memory_.segment_bytes += ((K_ + 1) * r.ns + K_) * r.count * sizeof(real_t);
-      memory_.adjoint_bytes += (r.ns + 5 + ring_) * r.count * sizeof(real_t);
+      // lam, gy, g_u, g_in, gz, gz_const, the ring, dL/dp of trainable parameters
+      const std::size_t n_params = std::size_t(L.kernel->n_params());
+      memory_.adjoint_bytes += (r.ns + 5 + ring_ + n_params) * r.count * sizeof(real_t);
+      // two steps of spikes as reals for the model's backward; the sparse backward's lists of active neurons
+      memory_.work_bytes += 2 * r.count * sizeof(real_t);
+      if (L.kernel->options().sparse_band > real_t(0)) memory_.work_bytes += (r.count + B_ + 1) * sizeof(std::uint32_t);
       memory_.neuron_steps += r.count * T_;
     }
   }

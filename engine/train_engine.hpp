@@ -56,9 +56,12 @@ batch_result result_of(const loss_tracker& tracker, std::size_t batch);
 // Bytes kept for the backward pass (weights and gradients excluded), per neuron-step.
 struct memory_report {
   std::size_t spike_bytes = 0, checkpoint_bytes = 0, segment_bytes = 0, adjoint_bytes = 0;
+  // per-batch working buffers beside the kept state, reported apart (not per neuron-step): the engine's copy of the
+  // batch's data, active-source masks and lists, the loss's outputs and dL/do(t)
+  std::size_t work_bytes = 0;
   std::size_t neuron_steps = 0;  // batch * (sum of layer sizes) * steps
   int checkpoint_every = 0;
-  double bytes_per_neuron_step() const;
+  double bytes_per_neuron_step() const;  // spikes, checkpoints, segment and adjoints per neuron-step
 };
 
 // Where the last forward_backward of an engine spent its time (s): copies to the device (data, and weights and

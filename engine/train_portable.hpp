@@ -311,7 +311,8 @@ class portable_engine final : public engine_interface {
     uploaded_revision_ = net_.revision;
   }
 
-  void prepare(const batch_input& in, bool keep) {
+  // keep: the spike history and checkpoints; report: a backward pass follows, memory_ describes this batch
+  void prepare(const batch_input& in, bool keep, bool report) {
     if (in.batch == 0 || in.steps == 0 || !in.x)
       throw parameter_error("training batch", "batch/steps",
                             std::to_string(in.batch) + "/" + std::to_string(in.steps),
@@ -324,7 +325,7 @@ class portable_engine final : public engine_interface {
     K_ = std::min(K_, T_);
     short_history_ = !keep;
     const std::size_t n_seg = (T_ + K_ - 1) / K_;
-    if (keep) {
+    if (report) {
       memory_ = {};
       memory_.checkpoint_every = int(K_);
     }
@@ -353,15 +354,22 @@ class portable_engine final : public engine_interface {
         r.zreal.allocate(hist * r.count);
       else
         r.bits.allocate(hist * r.words);
-      if (keep) {
-        r.ckpt.allocate(n_seg * std::size_t(r.ns + 1) * r.count);
+      if (keep) r.ckpt.allocate(n_seg * std::size_t(r.ns + 1) * r.count);
+      if (report) {
         memory_.spike_bytes += r.smooth ? hist * r.count * sizeof(real_t) : hist * r.words * sizeof(std::uint64_t);
         memory_.checkpoint_bytes += n_seg * std::size_t(r.ns + 1) * r.count * sizeof(real_t);
         memory_.segment_bytes += ((K_ + 1) * std::size_t(r.ns) + K_ + (r.dense_grad ? K_ : 0)) * r.count * sizeof(real_t);
-        memory_.adjoint_bytes += (std::size_t(r.ns) + 5 + ring_) * r.count * sizeof(real_t);
+        // lam, gy, g_u, gz_const, the ring, dL/dp of trainable parameters, and g_in where seg_g does not hold it
+        // (the CPU engine's gz and g_in: the ring slot is read directly, g_in lives in seg_g)
+        const std::size_t n_params = std::size_t(L.kernel->n_params());
+        const std::size_t adjoint_reals = std::size_t(r.ns) + 3 + ring_ + n_params + (r.dense_grad ? 0 : 1);
+        memory_.adjoint_bytes += adjoint_reals * r.count * sizeof(real_t);
         memory_.neuron_steps += r.count * T_;
       }
     }
+    if (report)  // the batch's data on the executor
+      memory_.work_bytes += input_.kind == kernels::train::spike_source::bits ? T_ * input_.words * sizeof(std::uint64_t)
+                                                                             : T_ * input_.count * sizeof(real_t);
     // views: the sources' spike buffers exist now
     for (std::size_t l = 0; l < runs_.size(); ++l) {
       auto& r = runs_[l];
@@ -385,6 +393,7 @@ class portable_engine final : public engine_interface {
           v.in_syn = pr.in_syn.data();
         } else if (int(p) < r.data_prefix) {
           pr.input_masks.allocate(K_ * B_ * ((P.n_pre + 31) / 32));
+          if (report) memory_.work_bytes += K_ * B_ * ((P.n_pre + 31) / 32) * sizeof(std::uint32_t);
         } else {
           const std::size_t chunks = (P.n_pre + 63) / 64;
           pr.active.allocate(B_ * P.n_pre);
@@ -392,6 +401,7 @@ class portable_engine final : public engine_interface {
           pr.chunk.allocate(B_ * chunks);
           v.active = pr.active.data();
           v.active_count = pr.active_count.data();
+          if (report) memory_.work_bytes += (B_ * P.n_pre + B_ + B_ * chunks) * sizeof(std::uint32_t);
         }
       }
       r.views.upload(r.host_views.data(), r.host_views.size());
@@ -439,7 +449,7 @@ class portable_engine final : public engine_interface {
 
   // keep: the whole spike history and the checkpoints; for_backward: dL/do(t) for a backward pass too.
   batch_result forward(const batch_input& in, const int* labels, const loss_spec& loss, bool keep, bool for_backward) {
-    prepare(in, keep);
+    prepare(in, keep, for_backward);
     const int last = int(runs_.size()) - 1;
     // the loss reads o(t) through a reduction on the executor; ce_per_step reads every step's (on the host)
     auto& out = runs_[last];
@@ -518,6 +528,11 @@ class portable_engine final : public engine_interface {
                                                                   out.d_logits.data(), out.out_argmax.data(),
                                                                   out.d_out.data()});
     }
+    if (for_backward) {  // the loss's buffers: o(t) of every step or its reduction, dL/do(t)
+      std::size_t loss_reals = per_step ? 2 * T_ * out.count : 0;
+      if (reduce) loss_reals += T_ * out.count + out.count + out.count;
+      memory_.work_bytes += loss_reals * sizeof(real_t) + (reduce ? out.count * sizeof(std::uint32_t) : 0);
+    }
     return res;
   }
 
@@ -567,7 +582,8 @@ class portable_engine final : public engine_interface {
       auto& r = runs_[l];
       const auto& L = net_.layers[l];
       r.lam.allocate(std::size_t(r.ns) * r.count);
-      for (auto* b : {&r.gy, &r.g_u, &r.g_in}) b->allocate(r.count);
+      for (auto* b : {&r.gy, &r.g_u}) b->allocate(r.count);
+      r.g_in.allocate(r.dense_grad ? 0 : r.count);  // a layer with a trainable dense input keeps g_in in seg_g
       r.ring.allocate(ring_ * r.count);
       r.seg_s.allocate((K_ + 1) * std::size_t(r.ns) * r.count);
       r.seg_g.allocate(r.dense_grad ? K_ * r.count : 0);
@@ -576,7 +592,9 @@ class portable_engine final : public engine_interface {
       for (std::size_t p = 0; p < L.inputs.size(); ++p) {
         const auto& P = L.inputs[p];
         r.proj[p].gw.allocate(P.trainable ? P.size() : 0);
-        r.proj[p].gradient_masks.allocate(P.trainable && !P.sparse ? ((K_ * B_ + 31) / 32) * P.n_pre : 0);
+        const std::size_t masks = P.trainable && !P.sparse ? ((K_ * B_ + 31) / 32) * P.n_pre : 0;
+        r.proj[p].gradient_masks.allocate(masks);
+        memory_.work_bytes += masks * sizeof(std::uint32_t);
       }
       std::vector<real_t> gz(r.count, 0);  // dL/dz that is the same every step: regularisers, count losses
       for (const auto& reg : loss.regularizers)
@@ -597,8 +615,9 @@ class portable_engine final : public engine_interface {
         x_.copy(r.s.data(), c, per);
         x_.copy(r.y.data(), c + per, r.count);
       }
+      // the data sums of the last segment are still in seg_u from the forward (which wrote u elsewhere)
       for (int l = 0; l <= last; ++l)
-        if (runs_[l].data_prefix) segment_inputs(l, t0, t1);
+        if (runs_[l].data_prefix && seg + 1 < n_seg) segment_inputs(l, t0, t1);
       for (std::size_t t = t0; t < t1; ++t)  // recompute: states before every step (and after the last), inputs
         for (int l = 0; l <= last; ++l) {
           auto& r = runs_[l];

@@ -250,6 +250,7 @@ void train_summary::to_json(json& out) const {
                    {"checkpoint_bytes", memory.checkpoint_bytes},
                    {"segment_bytes", memory.segment_bytes},
                    {"adjoint_bytes", memory.adjoint_bytes},
+                   {"work_bytes", memory.work_bytes},
                    {"checkpoint_every", memory.checkpoint_every}};
   out["epochs"] = json::array();
   for (const auto& e : epochs)

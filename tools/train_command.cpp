@@ -59,9 +59,9 @@ int train_command(const train_args& a) {
                 s.test.loss);
     if (a.memory)
       std::printf("memory for the backward pass: %.3f bytes per neuron-step (spikes %zu B, checkpoints %zu B every "
-                  "%d steps, segment %zu B, adjoints %zu B)\n",
+                  "%d steps, segment %zu B, adjoints %zu B); working buffers per batch %zu B (data, masks, loss)\n",
                   s.memory.bytes_per_neuron_step(), s.memory.spike_bytes, s.memory.checkpoint_bytes,
-                  s.memory.checkpoint_every, s.memory.segment_bytes, s.memory.adjoint_bytes);
+                  s.memory.checkpoint_every, s.memory.segment_bytes, s.memory.adjoint_bytes, s.memory.work_bytes);
   }
   if (!a.summary_json.empty()) {
     nlohmann::json j;
