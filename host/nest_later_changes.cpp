@@ -240,6 +240,8 @@ void plan::change_generator(node_group& g, const json& params, bool commit) {
   const double dt = options.resolution_ms;
   const double now = double(sim->current_step()) * dt;
   auto& history = generator_history[index_of(g)];
+  const std::vector<generator_segment> history_before = history;  // a change that cannot be lowered is undone
+  const json params_before = g.params;
   if (history.empty()) history.push_back({-std::numeric_limits<double>::infinity(), g.params});
   const bool replace = history.back().from_ms == now;  // a second change at the same time, or a device created now
   const generator_segment* before = !replace ? &history.back() : history.size() > 1 ? &history[history.size() - 2]
@@ -257,9 +259,19 @@ void plan::change_generator(node_group& g, const json& params, bool commit) {
   while (g.kind != device_kind::noise_generator && history.size() > 1 && history[1].from_ms + reach < now)
     history.erase(history.begin());
   g.params = next.params;
-  for (const auto& [index, lowered] : lowered_generators)
-    if (&group_of(connections[index].pre, "SetStatus") == &g) lower_generator_connection(index, g);
+  auto lower_all = [&] {
+    for (const auto& [index, lowered] : lowered_generators)
+      if (&group_of(connections[index].pre, "SetStatus") == &g) lower_generator_connection(index, g);
+  };
   sim->invalidate_device();
+  try {
+    lower_all();
+  } catch (...) {  // e.g. one input too many for a target: the generator's inputs as they were (they fitted)
+    history = history_before;
+    g.params = params_before;
+    lower_all();
+    throw;
+  }
 }
 
 void plan::lower_generator_connection(std::size_t index, const node_group& g) {
