@@ -20,9 +20,11 @@ void engine::input_gradients(int l, std::size_t t, const batch_input& in, const 
     const auto& P = L.inputs[p];
     const long ts = long(t) - P.delay;
     if (ts < 0) continue;
+    // multiply-adds per sample if every source were active: a row of W (sparse: its synapses) per source
+    const std::uint64_t per_sample = P.sparse ? P.w.size() : P.n_pre * n;
     if (P.trainable) {  // dW[j][i] += z_j(ts) g_in[i], one writer per presynaptic row j, batch in fixed order
       auto& gw = g.w[l][p];
-      kernels::cpu_chunks(P.n_pre, std::min<int>(threads, int(std::max<std::size_t>(1, P.n_pre / 16))),
+      kernels::cpu_chunks(P.n_pre, std::min<int>(kernels::threads_for_work(B_ * per_sample, threads), int(P.n_pre)),
                           [&](int, std::uint64_t j0, std::uint64_t j1) {
         for (std::size_t j = j0; j < j1; ++j)
           for (std::size_t b = 0; b < B_; ++b) {
@@ -46,7 +48,7 @@ void engine::input_gradients(int l, std::size_t t, const batch_input& in, const 
     auto& src = runs_[P.source];
     real_t* slot = src.ring.data() + (std::size_t(ts) % ring_) * src.count;
     const std::size_t work = B_ * P.n_pre;
-    kernels::cpu_chunks(work, std::min<int>(threads, int(std::max<std::size_t>(1, work / 64))),
+    kernels::cpu_chunks(work, std::min<int>(kernels::threads_for_work(B_ * per_sample, threads), int(work)),
                         [&](int, std::uint64_t a0, std::uint64_t a1) {
       for (std::size_t a = a0; a < a1; ++a) {
         const std::size_t b = a / P.n_pre, j = a % P.n_pre;

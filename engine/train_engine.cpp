@@ -140,7 +140,9 @@ void engine::accumulate_input(int l, std::size_t t, const batch_input& in, real_
   auto& r = runs_[l];
   const auto& L = net_.layers[l];
   const std::size_t n = L.n;
-  kernels::cpu_chunks(B_, std::min<int>(kernels::cpu_thread_count(options_.threads), int(B_)),
+  std::uint64_t work = 2 * n;  // per sample, at most: every source active
+  for (const auto& p : L.inputs) work += p.sparse ? p.w.size() : p.n_pre * n;
+  kernels::cpu_chunks(B_, std::min<int>(kernels::threads_for_work(B_ * work, options_.threads), int(B_)),
                       [&](int, std::uint64_t b0, std::uint64_t b1) {
     for (std::size_t b = b0; b < b1; ++b) {
       real_t* a = u + b * n;

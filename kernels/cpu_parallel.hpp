@@ -19,6 +19,14 @@ inline int cpu_thread_count(int requested) {
 #endif
 }
 
+// The threads worth forking for `work` units of about one multiply-add each: below `per_thread` units a thread's
+// share costs less than the fork and join (and when the machine is oversubscribed a join waits for a descheduled
+// thread, so small loops forked every step are what collapses first). Results never depend on the count.
+inline int threads_for_work(std::uint64_t work, int requested, std::uint64_t per_thread = 16384) {
+  const std::uint64_t useful = std::max<std::uint64_t>(1, work / per_thread);
+  return static_cast<int>(std::min<std::uint64_t>(std::uint64_t(cpu_thread_count(requested)), useful));
+}
+
 // Calls body(thread, begin, end) for `threads` contiguous chunks of [0, n) in parallel.
 template <class Body>
 void cpu_chunks(std::uint64_t n, int threads, Body&& body) {
