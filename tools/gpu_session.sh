@@ -55,6 +55,13 @@ echo "compute-sanitizer (training) exit $?"
 timeout 200 compute-sanitizer --tool initcheck --error-exitcode 3 "$bin/volley_gpu_tests" \
   --gtest_filter='GpuTrain.Dense*' >> "$out/gpu_tests.txt" 2>&1
 echo "compute-sanitizer initcheck (training) exit $?"
+# The simulation tests again with the step's kernels launched overlapped (VOLLEY_GPU_OVERLAP=1, gpu_api.hpp launch)
+if [[ "${OVERLAP_AB:-1}" != 0 ]]; then
+  echo "== VOLLEY_GPU_OVERLAP=1" >> "$out/gpu_tests.txt"
+  VOLLEY_GPU_OVERLAP=1 timeout 200 "$bin/volley_gpu_tests" --gtest_filter='-GpuTrain*:GpuMemory*' \
+    >> "$out/gpu_tests.txt" 2>&1
+  echo "gpu tests with overlapped launches exit $?"
+fi
 tail -8 "$out/gpu_tests.txt"
 ((tests_only)) && exit 0
 # PD14 through the NEST layer on the GPU (issue 5's benchmark; bench/nest/pd14_nest.py is NEST's side, CPU only)
@@ -89,10 +96,15 @@ timeout 400 python3 bench/run_cpu.py --volley "$bin/volley" --backend gpu --no-s
   > "$out/bench_gpu.json" 2> "$out/bench.err"
 timeout 120 python3 bench/run_cpu.py --volley "$bin/volley" --backend gpu --no-save --deterministic "${det_args[@]}" \
   > "$out/bench_gpu_deterministic.json" 2>> "$out/bench.err"
-# A/B: a second build of libvolley.so in $prebuilt/alt (ALT_NOTE says what differs) runs the same benchmarks.
+# A/B: a second build of libvolley.so in $prebuilt/alt (ALT_NOTE says what differs) runs the same benchmarks;
+# without one, the same build with the step's kernels launched overlapped (VOLLEY_GPU_OVERLAP=1; OVERLAP_AB=0: not).
 if [[ -n "$prebuilt" && -e "$prebuilt/alt/libvolley.so" ]]; then
   echo "== alt: ${ALT_NOTE:-second build}" >> "$out/bench.err"
   LD_LIBRARY_PATH="$PWD/$prebuilt/alt:$LD_LIBRARY_PATH" timeout 400 python3 bench/run_cpu.py --volley "$bin/volley" \
+    --backend gpu --no-save "${bench_args[@]}" > "$out/bench_gpu_alt.json" 2>> "$out/bench.err"
+elif [[ "${OVERLAP_AB:-1}" != 0 ]]; then
+  echo "== alt: VOLLEY_GPU_OVERLAP=1" >> "$out/bench.err"
+  VOLLEY_GPU_OVERLAP=1 timeout 400 python3 bench/run_cpu.py --volley "$bin/volley" \
     --backend gpu --no-save "${bench_args[@]}" > "$out/bench_gpu_alt.json" 2>> "$out/bench.err"
 fi
 # Training on the GPU: the micro-benchmark of shared/benchmarks.md (TRAIN_ARGS), then seconds per epoch of the

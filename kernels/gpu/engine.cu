@@ -46,6 +46,8 @@ class gpu_engine final : public engine {
       profile_ = std::make_unique<phase_profile>();
     if (const char* v = std::getenv("VOLLEY_GPU_NO_AGGREGATION"); v && *v && std::string(v) != "0")
       aggregation_allowed_ = false;  // diagnostic: every projection through the merged propagation
+    if (const char* v = std::getenv("VOLLEY_GPU_OVERLAP"); v && *v && std::string(v) != "0")
+      overlap_ = device.arch.rfind("sm_", 0) == 0 && std::atoi(device.arch.c_str() + 3) >= 90;  // see launch()
     VOLLEY_GPU_CHECK(set_device(device.index));
     VOLLEY_GPU_CHECK(stream_create(&stream_));
     plan_populations();
@@ -485,47 +487,37 @@ class gpu_engine final : public engine {
   void enqueue_step() {
     std::uint64_t* clock = clock_.get();
     mark("gap junctions");
-    for (const auto& g : gap_plans_) gap_current_kernel<<<g.blocks, update_block, 0, stream_>>>(g.v);
+    for (const auto& g : gap_plans_) launch(gap_current_kernel, g.blocks, update_block, stream_, overlap_, g.v);
     for (std::size_t f = 0; f < runners_.size(); ++f) {
       mark(update_labels_[f].c_str());
-      runners_[f]->launch(stream_, clock);
+      runners_[f]->launch(stream_, clock, overlap_);
     }
     mark("record");
     for (const auto& s : spike_plans_)
-      record_spikes_kernel<<<s.r.batch, update_block, 0, stream_>>>(s.r, clock, clock + 1);
-    for (const auto& t : trace_plans_) record_trace_kernel<<<t.blocks, update_block, 0, stream_>>>(t.t, clock);
+      launch(record_spikes_kernel, s.r.batch, update_block, stream_, overlap_, s.r, clock, clock + 1);
+    for (const auto& t : trace_plans_) launch(record_trace_kernel, t.blocks, update_block, stream_, overlap_, t.t, clock);
     mark("short-term plasticity");
     for (const auto& p : projection_plans_)
-      if (p.plastic) short_term_plasticity_kernel<<<p.stp_blocks, update_block, 0, stream_>>>(p.pj, p.sp, clock);
+      if (p.plastic) launch(short_term_plasticity_kernel, p.stp_blocks, update_block, stream_, overlap_, p.pj, p.sp, clock);
     mark("propagate");
     for (std::size_t a = 0; a < aggregated_.size(); ++a) {
-      if (options_.deterministic)
-        propagate_aggregated_kernel<true>
-            <<<aggregated_blocks_[a], propagate_block, 0, stream_>>>(aggregated_[a], clock, events_.get());
-      else
-        propagate_aggregated_kernel<false>
-            <<<aggregated_blocks_[a], propagate_block, 0, stream_>>>(aggregated_[a], clock, events_.get());
+      launch(options_.deterministic ? propagate_aggregated_kernel<true> : propagate_aggregated_kernel<false>,
+             aggregated_blocks_[a], propagate_block, stream_, overlap_, aggregated_[a], clock, events_.get());
     }
     if (n_merged_ > 0) {
       const int n = n_merged_;
-      if (options_.deterministic)
-        propagate_kernel<true>
-            <<<propagate_blocks_, propagate_block, 0, stream_>>>(projections_.get(), n, batch_, clock, events_.get());
-      else
-        propagate_kernel<false>
-            <<<propagate_blocks_, propagate_block, 0, stream_>>>(projections_.get(), n, batch_, clock, events_.get());
+      launch(options_.deterministic ? propagate_kernel<true> : propagate_kernel<false>, propagate_blocks_,
+             propagate_block, stream_, overlap_, projections_.get(), n, batch_, clock, events_.get());
     }
     mark("spike inputs");
     for (const auto& in : input_plans_) {
-      if (options_.deterministic)
-        spike_input_kernel<true><<<in.blocks, update_block, 0, stream_>>>(in.in, clock);
-      else
-        spike_input_kernel<false><<<in.blocks, update_block, 0, stream_>>>(in.in, clock);
+      launch(options_.deterministic ? spike_input_kernel<true> : spike_input_kernel<false>, in.blocks, update_block,
+             stream_, overlap_, in.in, clock);
     }
     device_step_end e = step_end_;
     e.totals = totals_.get();
     mark("end of step");
-    end_step_kernel<<<1, update_block, 0, stream_>>>(e, clock);
+    launch(end_step_kernel, 1, update_block, stream_, overlap_, e, clock);
   }
 
   // Deterministic mode keeps the device rings in fixed point; the host always sees real values.
@@ -651,6 +643,7 @@ class gpu_engine final : public engine {
   std::vector<std::unique_ptr<family_runner>> runners_;
   std::vector<std::string> update_labels_;  // profile phase names, per family
   std::unique_ptr<phase_profile> profile_;  // VOLLEY_GPU_PROFILE=1
+  bool overlap_ = false;  // VOLLEY_GPU_OVERLAP=1: the step's kernels launched overlapped (gpu_api.hpp, launch)
   std::vector<population_plan> pops_;
   std::size_t n_spike_cells_ = 0, n_counts_ = 0;
   device_array<index_t> spikes_;

@@ -36,7 +36,8 @@ __global__ void update_family_kernel(const device_population_entry<Model>* entri
   alignas(16) __shared__ unsigned char raw[sizeof(entry)];
   __shared__ int p_shared;
   entry& e = *reinterpret_cast<entry*>(raw);
-  if (threadIdx.x == 0) {
+  let_next_kernel_start();
+  if (threadIdx.x == 0) {  // the entries are written once, at bind: read before the previous kernel ends
     int lo = 0, hi = n_entries - 1;
     while (lo < hi) {
       const int mid = (lo + hi + 1) / 2;
@@ -52,6 +53,7 @@ __global__ void update_family_kernel(const device_population_entry<Model>* entri
   const auto* src = reinterpret_cast<const std::uint32_t*>(entries + p_shared);
   auto* dst = reinterpret_cast<std::uint32_t*>(raw);
   for (unsigned k = threadIdx.x; k < sizeof(entry) / sizeof(std::uint32_t); k += blockDim.x) dst[k] = src[k];
+  wait_for_previous_kernel();  // the clock, the state and the ring slots were written by earlier kernels
   __syncthreads();
   if (threadIdx.x == 0) {
     const std::uint64_t step = *clock;
@@ -87,6 +89,7 @@ struct device_schedule {
 
 // static: every kernels/gpu/families_<k>.cu that includes this header keeps its own copy.
 static __global__ void schedule_kernel(const device_schedule* schedules, const std::uint64_t* clock) {
+  begin_step_kernel();
   const device_schedule s = schedules[blockIdx.x];
   const std::uint64_t step = *clock;
   std::uint32_t lo = 0, hi = s.n_steps;
@@ -156,11 +159,12 @@ class model_family_runner final : public family_runner {
     entries_.upload(entries);
   }
 
-  void launch(stream_t stream, const std::uint64_t* clock) const override {
+  void launch(stream_t stream, const std::uint64_t* clock, bool overlap) const override {
     if (!schedules_host_.empty())
-      schedule_kernel<<<schedules_host_.size(), update_block, 0, stream>>>(schedules_.get(), clock);
+      gpu::launch(schedule_kernel, unsigned(schedules_host_.size()), update_block, stream, overlap, schedules_.get(),
+                  clock);
     if (blocks_ == 0) return;
-    update_family_kernel<Model><<<blocks_, update_block, 0, stream>>>(entries_.get(), n_entries_, clock);
+    gpu::launch(update_family_kernel<Model>, blocks_, update_block, stream, overlap, entries_.get(), n_entries_, clock);
   }
 
  private:

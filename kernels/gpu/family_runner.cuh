@@ -43,7 +43,8 @@ class family_runner {
                     bool fixed_point_slots) = 0;
   // Registers the read-only arrays the views point to (constants, per-neuron drive) with the mirror.
   virtual void register_arrays(const std::vector<population*>& family, device_mirror& mirror, std::uint64_t seed) = 0;
-  virtual void launch(stream_t stream, const std::uint64_t* clock) const = 0;
+  // overlap: launched overlapped with the kernel before it (gpu_api.hpp, launch)
+  virtual void launch(stream_t stream, const std::uint64_t* clock, bool overlap) const = 0;
 };
 
 // The runner for a model name, or nullptr when the model has no GPU kernel (not in models::all_neuron_models).

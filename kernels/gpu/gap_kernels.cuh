@@ -14,6 +14,7 @@ namespace volley::gpu {
 
 // v holds device pointers (row_ptr, partners, g, V columns and the gap-current array, all translated).
 __global__ void gap_current_kernel(kernels::gap_view v) {
+  begin_step_kernel();
   const std::uint64_t cells = std::uint64_t(v.n_target) * v.batch;
   const std::uint64_t stride = std::uint64_t(gridDim.x) * blockDim.x;
   for (std::uint64_t c = std::uint64_t(blockIdx.x) * blockDim.x + threadIdx.x; c < cells; c += stride)

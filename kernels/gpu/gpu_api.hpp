@@ -150,6 +150,52 @@ inline void check(error_t e, const char* call, const char* file, int line) {
                      describe(e));
 }
 
+// Overlapped launches of the step's kernels (CUDA's programmatic dependent launch, sm_90 and later): a kernel
+// launched with overlap = true may be scheduled while the kernel before it in the stream still runs, which hides
+// the launch latency between the small kernels of a step. Every kernel launched that way starts with
+// let_next_kernel_start() and calls wait_for_previous_kernel() before it reads anything an earlier kernel wrote
+// (the wait returns once the previous kernel has finished and its writes are visible; it was launched the same way,
+// so the order holds along the whole chain). On HIP, on older GPUs and for ordinary launches both are no-ops.
+__device__ inline void let_next_kernel_start() {
+#if defined(VOLLEY_GPU_CUDA) && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  cudaTriggerProgrammaticLaunchCompletion();
+#endif
+}
+__device__ inline void wait_for_previous_kernel() {
+#if defined(VOLLEY_GPU_CUDA) && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  cudaGridDependencySynchronize();
+#endif
+}
+// Both at once, for a kernel that reads earlier kernels' results from its first instruction.
+__device__ inline void begin_step_kernel() {
+  let_next_kernel_start();
+  wait_for_previous_kernel();
+}
+
+// Launches kernel<<<grid, block, 0, s>>>(args...), overlapped with the previous kernel when `overlap` (CUDA only).
+// Errors surface through last_error(), as for <<<>>>.
+template <class... Params, class... Args>
+void launch(void (*kernel)(Params...), unsigned grid, unsigned block, stream_t s, bool overlap, Args&&... args) {
+#if defined(VOLLEY_GPU_CUDA)
+  if (overlap) {
+    cudaLaunchAttribute attribute[1];
+    attribute[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attribute[0].val.programmaticStreamSerializationAllowed = 1;
+    cudaLaunchConfig_t config = {};
+    config.gridDim = dim3(grid);
+    config.blockDim = dim3(block);
+    config.dynamicSmemBytes = 0;
+    config.stream = s;
+    config.attrs = attribute;
+    config.numAttrs = 1;
+    (void)cudaLaunchKernelEx(&config, kernel, static_cast<Args&&>(args)...);
+    return;
+  }
+#endif
+  (void)overlap;
+  kernel<<<grid, block, 0, s>>>(static_cast<Args&&>(args)...);
+}
+
 // Warp-level helpers (warp width 32 on NVIDIA, 64 on AMD CDNA).
 #if defined(VOLLEY_GPU_HIP)
 __device__ inline unsigned long long warp_ballot(bool p) { return __ballot(p); }

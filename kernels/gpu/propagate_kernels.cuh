@@ -117,6 +117,7 @@ __global__ void __launch_bounds__(propagate_block)
                      const std::uint64_t* clock, unsigned long long* events) {
   __shared__ std::uint64_t first_item[propagate_block + 1];  // items of the tile's units before unit u
   __shared__ unsigned long long block_events;
+  begin_step_kernel();
   if (threadIdx.x == 0) block_events = 0;
   const std::uint64_t step = *clock;
   const unsigned lane = threadIdx.x % warpSize;
@@ -197,6 +198,7 @@ __global__ void __launch_bounds__(propagate_block)
   using cell_t = std::conditional_t<Fixed, unsigned long long, real_t>;
   __shared__ cell_t cells[aggregated_max_cells];
   __shared__ unsigned long long block_events;
+  begin_step_kernel();
   const unsigned n_cells = pj.batch * pj.target_count;
   for (unsigned c = threadIdx.x; c < n_cells; c += blockDim.x) cells[c] = 0;
   if (threadIdx.x == 0) block_events = 0;
@@ -256,6 +258,7 @@ struct device_plasticity {
 
 __global__ void short_term_plasticity_kernel(device_projection pj, device_plasticity sp,
                                              const std::uint64_t* clock) {
+  begin_step_kernel();
   const std::uint64_t step = *clock;
   const std::uint64_t rows = pj.source_end - pj.source_begin;
   const std::uint64_t first = std::uint64_t(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -294,6 +297,7 @@ struct device_spike_input {
 
 template <bool Fixed>
 __global__ void spike_input_kernel(device_spike_input in, const std::uint64_t* clock) {
+  begin_step_kernel();
   const std::uint64_t step = *clock;
   std::uint32_t lo = 0, hi = in.n_steps;  // first entry >= step
   while (lo < hi) {

@@ -28,6 +28,7 @@ struct device_spike_record {
 __global__ void record_spikes_kernel(device_spike_record r, const std::uint64_t* clock,
                                      const std::uint64_t* block_first) {
   __shared__ unsigned int base;
+  begin_step_kernel();
   const std::uint32_t b = blockIdx.x;
   const std::uint32_t c = r.spike_count[b];
   const std::size_t row = static_cast<std::size_t>(*clock - *block_first);
@@ -57,6 +58,7 @@ struct device_trace_record {
 };
 
 __global__ void record_trace_kernel(device_trace_record t, const std::uint64_t* clock) {
+  begin_step_kernel();
   if ((*clock + 1) % t.interval != 0) return;
   const std::size_t row = *t.rows;
   const std::uint64_t cells = std::uint64_t(t.n_neurons) * t.batch;
@@ -81,6 +83,7 @@ struct device_step_end {
 };
 
 __global__ void end_step_kernel(device_step_end e, std::uint64_t* clock) {
+  begin_step_kernel();
   const std::uint64_t step = *clock;
   for (std::uint32_t k = threadIdx.x; k < e.n_counts; k += blockDim.x) {
     const std::uint32_t c = e.spike_count[k];
