@@ -59,7 +59,7 @@ engine::engine(network& net, engine_options options) : net_(net), options_(optio
 }
 engine::~engine() = default;
 
-void engine::prepare(const batch_input& in, bool keep) {
+void engine::prepare(const batch_input& in, bool keep, bool report) {
   if (in.batch == 0 || in.steps == 0 || !in.x)
     throw parameter_error("training batch", "batch/steps", std::to_string(in.batch) + "/" + std::to_string(in.steps),
                           "at least one sample and one step with data");
@@ -69,7 +69,7 @@ void engine::prepare(const batch_input& in, bool keep) {
                                      : std::max<std::size_t>(1, std::size_t(std::lround(std::sqrt(double(T_)))));
   K_ = std::min(K_, T_);
   const std::size_t n_seg = (T_ + K_ - 1) / K_;
-  if (keep) {  // evaluation keeps nothing for a backward pass and leaves the last training report
+  if (report) {  // an evaluation leaves the last training batch's report
     memory_ = {};
     memory_.checkpoint_every = int(K_);
   }
@@ -97,8 +97,8 @@ void engine::prepare(const batch_input& in, bool keep) {
       r.bits.assign(hist * r.words, 0);
       r.zreal.clear();
     }
-    if (keep) {
-      r.ckpt.assign(n_seg * (r.ns + 1) * r.count, 0);
+    if (keep) r.ckpt.assign(n_seg * (r.ns + 1) * r.count, 0);
+    if (report) {
       memory_.spike_bytes += smooth ? r.zreal.size() * sizeof(real_t) : r.bits.size() * sizeof(std::uint64_t);
       memory_.checkpoint_bytes += r.ckpt.size() * sizeof(real_t);
       memory_.segment_bytes += ((K_ + 1) * r.ns + K_) * r.count * sizeof(real_t);
@@ -173,8 +173,9 @@ void engine::accumulate_input(int l, std::size_t t, const batch_input& in, real_
   });
 }
 
-batch_result engine::forward(const batch_input& in, const int* labels, const loss_spec& loss, bool keep) {
-  prepare(in, keep);
+batch_result engine::forward(const batch_input& in, const int* labels, const loss_spec& loss, bool keep,
+                             bool report) {
+  prepare(in, keep, report);
   short_history_ = !keep;
   const int last = int(runs_.size()) - 1;
   tracker_.clear();
@@ -224,13 +225,13 @@ batch_result engine::forward(const batch_input& in, const int* labels, const los
 }
 
 batch_result engine::forward_only(const batch_input& in, const int* labels, const loss_spec& loss) {
-  return forward(in, labels, loss, net_.max_delay() > 0);  // delays need the spike history
+  return forward(in, labels, loss, net_.max_delay() > 0, false);  // delays need the spike history
 }
 
 batch_result engine::forward_backward(const batch_input& in, const int* labels, const loss_spec& loss, gradients& g) {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
-  batch_result res = forward(in, labels, loss, true);
+  batch_result res = forward(in, labels, loss, true, true);
   const auto forwarded = clock::now();
   g.zero_like(net_);
   backward(in, loss, g);

@@ -125,13 +125,14 @@ class engine final : public engine_interface {
     std::vector<real_t> g_param;  // [param][instance] dL/dp of trainable neuron parameters
     std::vector<std::uint32_t> active, active_row;  // sparse backward: per sample, the neurons with dL/du != 0
   };
-  batch_result forward(const batch_input& in, const int* labels, const loss_spec& loss, bool keep);
+  // keep: the spike history and checkpoints; report: a backward pass follows, memory_ describes this batch
+  batch_result forward(const batch_input& in, const int* labels, const loss_spec& loss, bool keep, bool report);
   void accumulate_input(int l, std::size_t t, const batch_input& in, real_t* u);
   void load_spikes(int l, long t, real_t* out) const;
   real_t source_value(int source, long t, const batch_input& in, std::size_t b, std::size_t j) const;
   void backward(const batch_input& in, const loss_spec& loss, gradients& g);
   void input_gradients(int l, std::size_t t, const batch_input& in, const real_t* g_in, gradients& g);
-  void prepare(const batch_input& in, bool keep);
+  void prepare(const batch_input& in, bool keep, bool report);
 
   network& net_;
   engine_options options_;

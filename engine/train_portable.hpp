@@ -367,9 +367,10 @@ class portable_engine final : public engine_interface {
         memory_.neuron_steps += r.count * T_;
       }
     }
-    if (report)  // the batch's data on the executor
-      memory_.work_bytes += input_.kind == kernels::train::spike_source::bits ? T_ * input_.words * sizeof(std::uint64_t)
-                                                                             : T_ * input_.count * sizeof(real_t);
+    if (report) {  // the batch's data on the executor
+      const bool bits = input_.kind == kernels::train::spike_source::bits;
+      memory_.work_bytes += bits ? T_ * input_.words * sizeof(std::uint64_t) : T_ * input_.count * sizeof(real_t);
+    }
     // views: the sources' spike buffers exist now
     for (std::size_t l = 0; l < runs_.size(); ++l) {
       auto& r = runs_[l];

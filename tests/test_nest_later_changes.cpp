@@ -193,39 +193,45 @@ TEST(NestLaterChanges, ManyChangesKeepTheNumberOfInputsBounded) {
   EXPECT_GE(spikes.back(), spikes[20]);
 }
 
-TEST(NestLaterChanges, AGeneratorChangeThatCannotBeLoweredChangesNothing) {
-  // Every change of an ac_generator within the inputs' reach (delay + min_delay) is one more time-varying input of
-  // the target population, which takes at most 8: the change past that is refused, and the run goes on with the
-  // generator as it was, exactly as if the change had not been asked for.
-  auto run = [](bool ask_too_many) {
+// Every change of a generator within the inputs' reach (delay + min_delay) is one more input of the target
+// population, which takes a bounded number: the change past that is refused, and the run goes on with the generator
+// as it was, its inputs lowered again with the random streams they had, exactly as if the change had not been asked
+// for. A deterministic current (ac_generator) and a stochastic drive (poisson_generator, beside a constant current).
+void expect_refused_change_changes_nothing(const std::string& model, json params, const std::string& key,
+                                           double first, double step, const std::string& limit) {
+  params[key] = first;
+  auto run = [&](bool ask_too_many, std::size_t stop_at) {
     nest::kernel k({.resolution_ms = 0.1, .local_num_threads = 1});
     const auto n = k.create("iaf_psc_alpha", 3, {{"I_e", 350.0}});
-    const auto ac = k.create("ac_generator", 1, {{"amplitude", 50.0}, {"frequency", 40.0}});
-    k.connect(ac, n, "all_to_all", {{"weight", 2.0}, {"delay", 1.0}});
+    const auto gen = k.create(model, 1, params);
+    k.connect(gen, n, "all_to_all", {{"weight", 2.0}, {"delay", 1.0}});
     k.simulate(1.0);
     std::size_t accepted = 0;
-    bool refused = false;
-    for (int c = 0; c < 12 && !refused; ++c) {
-      const json change = {{"amplitude", 60.0 + 10.0 * c}};
-      if (!ask_too_many && c == 7) break;  // the other run stops where the first refusal came
+    for (std::size_t c = 0; c < 40; ++c) {
+      if (!ask_too_many && c == stop_at) break;  // the other run stops where the first refusal came
       try {
-        k.set_status(ac, change);
+        k.set_status(gen, {{key, first + step * double(c + 1)}});
         ++accepted;
       } catch (const user_error& e) {
-        refused = true;
-        EXPECT_NE(std::string(e.what()).find("time-varying"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(limit), std::string::npos) << e.what();
+        break;
       }
-      if (!refused) k.simulate(0.1);
+      k.simulate(0.1);
     }
     k.simulate(30.0);
     return std::make_pair(accepted, k.get_status(n).at("V_m"));
   };
-  const auto [accepted, v_refused] = run(true);
-  const auto [accepted_alone, v_alone] = run(false);
-  EXPECT_EQ(accepted, 7u);  // the first lowering had one input; 7 changes make 8
-  EXPECT_EQ(accepted_alone, 7u);
-  EXPECT_EQ(v_refused, v_alone);
-  EXPECT_GT(std::abs(v_alone[0].get<double>() + 70.0), 1e-3);  // the neurons moved
+  const auto [accepted, v_refused] = run(true, 0);
+  ASSERT_LT(accepted, 40u) << model << ": no change was refused";
+  const auto [accepted_alone, v_alone] = run(false, accepted);
+  EXPECT_EQ(accepted_alone, accepted) << model;
+  EXPECT_EQ(v_refused, v_alone) << model;
+  EXPECT_GT(std::abs(v_alone[0].get<double>() + 70.0), 1e-3) << model;  // the neurons moved
+}
+
+TEST(NestLaterChanges, AGeneratorChangeThatCannotBeLoweredChangesNothing) {
+  expect_refused_change_changes_nothing("ac_generator", {{"frequency", 40.0}}, "amplitude", 50.0, 10.0, "time-varying");
+  expect_refused_change_changes_nothing("poisson_generator", json::object(), "rate", 8000.0, 500.0, "Poisson inputs");
 }
 
 TEST(NestLaterChanges, RefusalsNameWhatCanBeChanged) {

@@ -46,9 +46,11 @@ class gpu_engine final : public engine {
       profile_ = std::make_unique<phase_profile>();
     if (const char* v = std::getenv("VOLLEY_GPU_NO_AGGREGATION"); v && *v && std::string(v) != "0")
       aggregation_allowed_ = false;  // diagnostic: every projection through the merged propagation
-    if (const char* v = std::getenv("VOLLEY_GPU_OVERLAP"); v && *v && std::string(v) != "0")
-      overlap_ = device.arch.rfind("sm_", 0) == 0 && std::atoi(device.arch.c_str() + 3) >= 90;  // see launch()
     VOLLEY_GPU_CHECK(set_device(device.index));
+    if (const char* v = std::getenv("VOLLEY_GPU_OVERLAP"); v && *v && std::string(v) != "0") {
+      overlap_ = compiled_for_overlap(end_step_kernel);  // see launch(); every step kernel is built alike
+      if (!overlap_) std::fprintf(stderr, "volley: VOLLEY_GPU_OVERLAP ignored (it needs CUDA kernels for sm_90+)\n");
+    }
     VOLLEY_GPU_CHECK(stream_create(&stream_));
     plan_populations();
     plan_plasticity();
@@ -495,10 +497,12 @@ class gpu_engine final : public engine {
     mark("record");
     for (const auto& s : spike_plans_)
       launch(record_spikes_kernel, s.r.batch, update_block, stream_, overlap_, s.r, clock, clock + 1);
-    for (const auto& t : trace_plans_) launch(record_trace_kernel, t.blocks, update_block, stream_, overlap_, t.t, clock);
+    for (const auto& t : trace_plans_)
+      launch(record_trace_kernel, t.blocks, update_block, stream_, overlap_, t.t, clock);
     mark("short-term plasticity");
     for (const auto& p : projection_plans_)
-      if (p.plastic) launch(short_term_plasticity_kernel, p.stp_blocks, update_block, stream_, overlap_, p.pj, p.sp, clock);
+      if (p.plastic)
+        launch(short_term_plasticity_kernel, p.stp_blocks, update_block, stream_, overlap_, p.pj, p.sp, clock);
     mark("propagate");
     for (std::size_t a = 0; a < aggregated_.size(); ++a) {
       launch(options_.deterministic ? propagate_aggregated_kernel<true> : propagate_aggregated_kernel<false>,
@@ -552,6 +556,8 @@ class gpu_engine final : public engine {
       (void)last_error();
       graph_exec_ = nullptr;
       graph_failed_ = true;
+      if (overlap_)  // an A/B of the overlap would otherwise compare a graph with launches one by one
+        std::fprintf(stderr, "volley: no graph of the overlapped launches (VOLLEY_GPU_OVERLAP): steps one by one\n");
     }
     if (graph) (void)graph_destroy(graph);
     return !graph_failed_;

@@ -196,6 +196,23 @@ void launch(void (*kernel)(Params...), unsigned grid, unsigned block, stream_t s
   kernel<<<grid, block, 0, s>>>(static_cast<Args&&>(args)...);
 }
 
+// Whether `kernel` has the overlap's trigger and wait compiled in: PTX for sm_90 or later (a build for an older
+// architecture that the driver compiles for an H100 has neither, and must not be launched overlapped). CUDA only.
+template <class... Params>
+bool compiled_for_overlap(void (*kernel)(Params...)) {
+#if defined(VOLLEY_GPU_CUDA)
+  cudaFuncAttributes a{};
+  if (cudaFuncGetAttributes(&a, kernel) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return false;
+  }
+  return a.ptxVersion >= 90;
+#else
+  (void)kernel;
+  return false;
+#endif
+}
+
 // Warp-level helpers (warp width 32 on NVIDIA, 64 on AMD CDNA).
 #if defined(VOLLEY_GPU_HIP)
 __device__ inline unsigned long long warp_ballot(bool p) { return __ballot(p); }
