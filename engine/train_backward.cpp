@@ -26,11 +26,10 @@ void engine::input_gradients(int l, std::size_t t, const batch_input& in, const 
       auto& gw = g.w[l][p];
       kernels::cpu_chunks(P.n_pre, std::min<int>(kernels::threads_for_work(B_ * per_sample, threads), int(P.n_pre)),
                           [&](int, std::uint64_t j0, std::uint64_t j1) {
-        for (std::size_t j = j0; j < j1; ++j)
-          for (std::size_t b = 0; b < B_; ++b) {
-            const real_t v = source_value(P.source, ts, in, b, j);
-            if (v == real_t(0)) continue;
-            const real_t* gb = g_in + b * n;
+        // each row j of this thread takes the samples' terms in sample order, as one writer
+        for (std::size_t b = 0; b < B_; ++b) {
+          const real_t* gb = g_in + b * n;
+          for_each_active(P.source, ts, in, b, j0, j1, [&](std::size_t j, real_t v) {
             if (P.sparse) {
               for (std::uint32_t k = P.row[j]; k < P.row[j + 1]; ++k) gw[k] += v * gb[P.col[k]];
             } else if (sparse) {
@@ -40,7 +39,8 @@ void engine::input_gradients(int l, std::size_t t, const batch_input& in, const 
               real_t* row = gw.data() + j * n;
               for (std::size_t i = 0; i < n; ++i) row[i] += v * gb[i];
             }
-          }
+          });
+        }
       });
     }
     if (P.source < 0) continue;

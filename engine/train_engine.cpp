@@ -127,12 +127,12 @@ void engine::load_spikes(int l, long t, real_t* out) const {
     return;
   }
   const std::size_t ts = short_history_ ? 0 : std::size_t(t);
-  for (std::size_t i = 0; i < r.count; ++i) out[i] = spike(l, ts, i);
-}
-
-real_t engine::source_value(int source, long t, const batch_input& in, std::size_t b, std::size_t j) const {
-  if (source < 0) return in.x[(std::size_t(t) * B_ + b) * net_.n_in + j];
-  return spike(source, short_history_ ? 0 : std::size_t(t), b * net_.layers[source].n + j);
+  if (!r.zreal.empty()) {
+    std::copy_n(r.zreal.data() + ts * r.count, r.count, out);
+    return;
+  }
+  const std::uint64_t* w = r.bits.data() + ts * r.words;
+  for (std::size_t i = 0; i < r.count; ++i) out[i] = real_t((w[i / 64] >> (i % 64)) & 1u);
 }
 
 // u = bias + (filtered) sum over projections of the source values at t - delay.
@@ -150,16 +150,14 @@ void engine::accumulate_input(int l, std::size_t t, const batch_input& in, real_
       for (const auto& p : L.inputs) {
         const long ts = long(t) - p.delay;
         if (ts < 0) continue;
-        for (std::size_t j = 0; j < p.n_pre; ++j) {
-          const real_t v = source_value(p.source, ts, in, b, j);
-          if (v == real_t(0)) continue;
+        for_each_active(p.source, ts, in, b, 0, p.n_pre, [&](std::size_t j, real_t v) {
           if (p.sparse) {
             for (std::uint32_t k = p.row[j]; k < p.row[j + 1]; ++k) a[p.col[k]] += v * p.w[k];
           } else {
             const real_t* w = p.w.data() + j * n;
             for (std::size_t i = 0; i < n; ++i) a[i] += v * w[i];
           }
-        }
+        });
       }
       real_t* y = r.y.data() + b * n;
       for (std::size_t i = 0; i < n; ++i) {

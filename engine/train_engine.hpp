@@ -4,6 +4,7 @@
 // filter) every K steps; the backward sweep recomputes one segment of K steps at a time from its checkpoint by
 // replaying the stored spikes (never re-thresholding) and runs the adjoint recursion backwards through it.
 // Design, equations and the memory budget: docs/training.md.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -129,7 +130,11 @@ class engine final : public engine_interface {
   batch_result forward(const batch_input& in, const int* labels, const loss_spec& loss, bool keep, bool report);
   void accumulate_input(int l, std::size_t t, const batch_input& in, real_t* u);
   void load_spikes(int l, long t, real_t* out) const;
-  real_t source_value(int source, long t, const batch_input& in, std::size_t b, std::size_t j) const;
+  // f(j, value) for the non-zero sources j in [j0, j1) of sample b at step t, ascending: the data (source < 0) or
+  // layer `source`'s spikes (bits are visited a 64-bit word at a time, so silent sources cost next to nothing).
+  template <class F>
+  void for_each_active(int source, long t, const batch_input& in, std::size_t b, std::size_t j0, std::size_t j1,
+                       F&& f) const;
   void backward(const batch_input& in, const loss_spec& loss, gradients& g);
   void input_gradients(int l, std::size_t t, const batch_input& in, const real_t* g_in, gradients& g);
   void prepare(const batch_input& in, bool keep, bool report);
@@ -143,5 +148,29 @@ class engine final : public engine_interface {
   phase_times times_;
   std::vector<loss_tracker> tracker_;  // 0 or 1: the tracker of the current batch
 };
+
+template <class F>
+void engine::for_each_active(int source, long t, const batch_input& in, std::size_t b, std::size_t j0, std::size_t j1,
+                             F&& f) const {
+  auto visit_reals = [&](const real_t* row) {
+    for (std::size_t j = j0; j < j1; ++j)
+      if (row[j] != real_t(0)) f(j, row[j]);
+  };
+  if (source < 0) return visit_reals(in.x + (std::size_t(t) * B_ + b) * net_.n_in);
+  const auto& r = runs_[source];
+  const std::size_t ts = short_history_ ? 0 : std::size_t(t), n = net_.layers[source].n;
+  if (!r.zreal.empty()) return visit_reals(r.zreal.data() + ts * r.count + b * n);
+  const std::uint64_t* w = r.bits.data() + ts * r.words;
+  for (std::size_t j = j0; j < j1;) {
+    const std::size_t bit = b * n + j, off = bit % 64, take = std::min<std::size_t>(64 - off, j1 - j);
+    std::uint64_t m = w[bit / 64] >> off;
+    if (take < 64) m &= (std::uint64_t(1) << take) - 1;
+    while (m != 0) {
+      f(j + std::size_t(__builtin_ctzll(m)), real_t(1));
+      m &= m - 1;
+    }
+    j += take;
+  }
+}
 
 }  // namespace volley::train
