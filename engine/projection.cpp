@@ -545,8 +545,8 @@ void propagate_spikes(std::span<projection> projections, std::uint64_t step, int
     if (p.align_pre) s = p.presynaptic_cells();  // every open synapse delivers
     work += s * (p.size() / std::max<std::uint64_t>(1, p.source_range.size()) + 8);
   }
-  // Small steps are cheaper on one thread; the result is the same either way.
-  const int nt = work < 2048 ? 1 : kernels::cpu_thread_count(threads);
+  // Small steps are cheaper on fewer threads (kernels::threads_for_work); the result is the same either way.
+  const int nt = kernels::threads_for_work(work, threads);
   std::atomic<int> incomplete{-1};  // an STDP projection whose target archive lost a needed spike
   kernels::cpu_chunks(std::uint64_t(nt), nt, [&](int, std::uint64_t tb, std::uint64_t te) {
     for (std::uint64_t t = tb; t < te; ++t)
