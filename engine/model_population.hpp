@@ -206,8 +206,7 @@ class model_population final : public population {
       for (auto& s : mp->spikes_) s.clear();
     }
     // below ~1k neurons per thread the fork/join costs more than the update itself
-    const int nt = static_cast<int>(std::min<std::uint64_t>(kernels::cpu_thread_count(threads),
-                                                            std::max<std::uint64_t>(1, start[n_pop] / 1024)));
+    const int nt = kernels::threads_for_work(start[n_pop], threads, 1024);
     // spikes found by each thread, per (population, batch): concatenated in thread order afterwards
     thread_spikes_.resize(std::size_t(nt));
     for (auto& ts : thread_spikes_) ts.clear();

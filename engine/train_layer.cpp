@@ -177,7 +177,7 @@ class model_layer final : public layer_kernel {
   }
   // below ~2k instances per thread the fork/join costs more than the step itself
   static int chunk_threads(std::size_t count, int threads) {
-    return static_cast<int>(std::min<std::size_t>(kernels::cpu_thread_count(threads), std::max<std::size_t>(1, count / 2048)));
+    return kernels::threads_for_work(count, threads, 2048);
   }
   typename M::params base_;
   double dt_;
