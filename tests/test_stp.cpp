@@ -284,7 +284,7 @@ TEST(StpNetwork, BatchInstancesAndSourcesKeepSeparateState) {
   double err = 0, diff_between = 0;
   for (std::uint64_t m = 0; m < steps; ++m) {
     err = std::max({err, std::abs(g[m * 2] - ref[m * 2]), std::abs(g[m * 2 + 1] - ref[m * 2 + 1])});
-    diff_between = std::max(diff_between, std::abs(g[m * 2] - g[m * 2 + 1]));
+    diff_between = std::max(diff_between, double(std::abs(g[m * 2] - g[m * 2 + 1])));
   }
   EXPECT_LT(err, 1e-10);
   EXPECT_GT(diff_between, 1.0);  // the instances did see different trains

@@ -5,15 +5,24 @@
 //           every recorded variable; RKF45 models (aeif_*, iaf_cond_*, hh_*) within 1e-3 (issue 5's criterion;
 //           the device's exp differs from glibc's in the last bit and the adaptive step amplifies it near spikes);
 //           identical spike counts, spike times within 1e-9 ms.
-//   float:  every variable within 1e-3 relative to 1 + |NEST's value| (about 70 mV -> 0.07 mV; a float carries
-//           7 digits and a 300 ms run accumulates 3000 steps of rounding), 1e-2 for the hh_* models, whose gating
-//           variables move by O(1) within a step during a spike; identical spike counts, spike times within one
-//           step. Measured on an H100: spike steps identical in every run; worst relative 5.4e-3
-//           (hh_cond_exp_traub), 1e-3 (hh_psc_alpha), 7.8e-4 (izhikevich), at most 1.2e-4 for the others.
+//   float:  every variable within 1e-3 of its scale, 1 + the largest |NEST value| of that variable in the run
+//           (V_m: about 70 mV -> 0.07 mV; a float carries 7 digits and a 300 ms run accumulates 3000 steps of
+//           rounding), 2e-3 for the hh_* models (about 0.16 mV: the upstroke moves V_m by 70 mV within a step);
+//           identical spike counts, spike times within one step. The scale is the variable's, not the
+//           sample's: where a variable jumps within a step (the upstroke of an HH spike crosses 0 mV, an AHP
+//           current starts from 0 at a precise spike time) the float trajectory is a slightly shifted copy, and
+//           a difference relative to the sample's own value there measures the shift's slope, not precision.
+//           Measured with the float CPU build (VOLLEY_EQUIVALENCE_SELF_CHECK=1, 2026-11-25): spike counts identical
+//           in every run; worst scaled difference 8.7e-4 (hh_cond_beta_gap_traub, V_m at an upstroke: 0.07 mV),
+//           4.7e-4 (hh_cond_exp_traub), 2.1e-4 (iaf_chxk_2008: I_ahp 4.2 pA off where it starts at a precise spike
+//           time that float places 3.6e-5 ms away), 6.3e-5 (izhikevich), at most 5.8e-5 for the others. Against
+//           each sample's own value the same runs give 3.5e-2 and 5.4e-3 for the two HH models: an H100 gave 5.4e-3
+//           for hh_cond_exp_traub in a float run of 2026-11-22 (the bound then was per sample).
 // Without a GPU the test is skipped, saying why (VOLLEY_EQUIVALENCE_SELF_CHECK=1 runs it on the CPU instead).
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 
@@ -57,18 +66,28 @@ TEST(GpuNestReferences, EveryReferenceRunOnTheGpuMatchesNest) {
     }
     const auto run = run_reference_through_layer(ref, self_check ? backend_kind::cpu : backend_kind::gpu);
     const auto a = agreement(ref, run);
-    double worst_relative = 0;
+    double worst_scaled = 0;  // |gpu - NEST| / (1 + the variable's largest |NEST value|), over every variable
+    std::string worst_scaled_variable;
     for (std::size_t q = 0; q < run.variables.size(); ++q) {
       const auto nest = reference_trace(ref, run.variables[q].c_str());
-      for (std::size_t i = 0; i < std::min(nest.size(), run.values[q].size()); ++i)
-        worst_relative = std::max(worst_relative, std::abs(run.values[q][i] - nest[i]) / (1 + std::abs(nest[i])));
+      const std::size_t n = std::min(nest.size(), run.values[q].size());
+      double scale = 1;
+      for (std::size_t i = 0; i < n; ++i) scale = std::max(scale, 1 + std::abs(nest[i]));
+      for (std::size_t i = 0; i < n; ++i) {
+        const double d = std::abs(run.values[q][i] - nest[i]) / scale;
+        if (!(d <= worst_scaled)) {  // NaN counts as the worst
+          worst_scaled = std::isnan(d) ? INFINITY : d;
+          worst_scaled_variable = run.variables[q];
+        }
+      }
     }
-    std::printf("%-40s %s: worst |gpu - NEST| %.2g (%s), relative %.2g, spikes %+ld, worst spike shift %.2g ms\n",
-                name.c_str(), single ? "float" : "double", a.worst, a.worst_variable.c_str(), worst_relative,
-                a.spike_count_difference, a.worst_spike_shift_ms);
+    std::printf("%-40s %s: worst |gpu - NEST| %.2g (%s), of its scale %.2g (%s), spikes %+ld, worst spike shift "
+                "%.2g ms\n",
+                name.c_str(), single ? "float" : "double", a.worst, a.worst_variable.c_str(), worst_scaled,
+                worst_scaled_variable.c_str(), a.spike_count_difference, a.worst_spike_shift_ms);
     EXPECT_EQ(a.spike_count_difference, 0);
     if (single) {
-      EXPECT_LE(worst_relative, model.starts_with("hh_") ? 1e-2 : 1e-3);
+      EXPECT_LE(worst_scaled, model.starts_with("hh_") ? 2e-3 : 1e-3);
       EXPECT_LE(a.worst_spike_shift_ms, ref.at("dt_ms").get<double>() + 1e-9);
     } else {
       EXPECT_LE(a.worst, rkf45_model(model) ? 1e-3 : 1e-6);
