@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -48,33 +49,60 @@ train::network micro_network(std::size_t n, double dt) {
   return net;
 }
 
+// A whole number from first to last for option `name`; otherwise a message naming the option, value and range.
+std::size_t whole_number(const std::string& name, const std::string& text, std::size_t first, std::size_t last) {
+  std::size_t used = 0;
+  unsigned long long v = 0;
+  try {
+    v = std::stoull(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || text[0] == '-' || v < first || v > last)
+    throw std::invalid_argument(name + " = '" + text + "': expected a whole number from " + std::to_string(first) +
+                                " to " + std::to_string(last));
+  return static_cast<std::size_t>(v);
+}
+
+const char* usage =
+    "usage: volley_bench_train [--n 1024,2048,4096] [--repeats 3] [--threads 0] [--batch 16] [--steps 500]\n"
+    "                          [--backend cpu|gpu|auto]\n";
+
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   std::vector<std::size_t> sizes{1024, 2048, 4096};
   int repeats = 3, threads = 0;
   std::size_t batch = 16, steps = 500;
   std::string backend = "cpu";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string k = argv[i], v = argv[i + 1];
+  for (int i = 1; i < argc; i += 2) {
+    const std::string k = argv[i];
+    if (k == "--help" || k == "-h") {
+      std::cout << usage;
+      return 0;
+    }
+    if (i + 1 >= argc) throw std::invalid_argument(k + " needs a value\n" + usage);
+    const std::string v = argv[i + 1];
     if (k == "--n") {
       sizes.clear();
       std::stringstream ss(v);
       std::string item;
-      while (std::getline(ss, item, ',')) sizes.push_back(std::stoul(item));
+      while (std::getline(ss, item, ',')) sizes.push_back(whole_number("--n", item, 1, std::size_t(1) << 20));
+      if (sizes.empty()) throw std::invalid_argument("--n = '': expected sizes separated by commas");
     } else if (k == "--repeats") {
-      repeats = std::stoi(v);
+      repeats = static_cast<int>(whole_number(k, v, 1, 1000));
     } else if (k == "--threads") {
-      threads = std::stoi(v);
+      threads = static_cast<int>(whole_number(k, v, 0, 1024));
     } else if (k == "--batch") {
-      batch = std::stoul(v);
+      batch = whole_number(k, v, 1, 1 << 16);
     } else if (k == "--steps") {
-      steps = std::stoul(v);
+      steps = whole_number(k, v, 1, 1 << 24);
     } else if (k == "--backend") {
+      if (v != "cpu" && v != "gpu" && v != "auto")
+        throw std::invalid_argument("--backend = '" + v + "': expected cpu, gpu or auto");
       backend = v;
     } else {
-      std::cerr << "volley_bench_train: unknown option " << k << "\n";
-      return 2;
+      throw std::invalid_argument("unknown option " + k + "\n" + usage);
     }
   }
   nlohmann::json out;
@@ -134,4 +162,7 @@ int main(int argc, char** argv) {
   }
   std::cout << out.dump(2) << "\n";
   return 0;
+} catch (const std::exception& e) {
+  std::cerr << "volley_bench_train: " << e.what() << "\n";
+  return 2;
 }
