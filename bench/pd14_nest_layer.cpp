@@ -1,15 +1,17 @@
 // PD14 (../shared/benchmarks.md) built through volley's NEST layer (host/nest_layer.hpp) with the calls a PyNEST
 // script makes; bench/nest/pd14_nest.py builds the same network in NEST itself, call for call, so the two time the
 // same model on the same machine. Prints one JSON document (stdout).
-//   volley_bench_pd14_nest [--scale 1.0] [--threads 2] [--t-presim 100] [--t-sim 1000] [--seed 1] [--backend cpu|auto]
+//   volley_bench_pd14_nest [--scale 1.0] [--threads 2] [--t-presim 100] [--t-sim 1000] [--seed 1] [--backend cpu|gpu|auto]
 //
 // Scale s multiplies the population sizes and keeps the in-degrees (K per projection scales with s), and the
 // weights are those of the full model, as NEST's microcircuit example scales "N_scaling" with "K_scaling" 1.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -45,23 +47,56 @@ struct options {
   std::string backend = "cpu";
 };
 
+const char* usage =
+    "usage: volley_bench_pd14_nest [--scale 1.0] [--threads 2] [--t-presim 100] [--t-sim 1000] [--seed 1]\n"
+    "                              [--backend cpu|gpu|auto]\n";
+
+// The whole text of `value` as a number for `option`; otherwise a message naming the option and the value.
+double number(const std::string& option, const std::string& value) {
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != value.size() || !std::isfinite(v))
+    throw std::invalid_argument(option + " = '" + value + "': expected a finite number");
+  return v;
+}
+
 options parse(int argc, char** argv) {
   options o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
+      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value\n" + usage);
       return argv[++i];
     };
-    if (a == "--scale") o.scale = std::stod(next());
-    else if (a == "--threads") o.threads = std::stoi(next());
-    else if (a == "--t-presim") o.t_presim = std::stod(next());
-    else if (a == "--t-sim") o.t_sim = std::stod(next());
-    else if (a == "--seed") o.seed = std::stoull(next());
-    else if (a == "--backend") o.backend = next();
-    else throw std::invalid_argument("unknown option " + a);
+    auto whole = [&](double lo, double hi) {
+      const std::string v = next();
+      const double x = number(a, v);
+      if (x != std::floor(x) || x < lo || x > hi)
+        throw std::invalid_argument(a + " = '" + v + "': expected a whole number from " + std::to_string(long(lo)) +
+                                    " to " + std::to_string((unsigned long long)(hi)));
+      return x;
+    };
+    if (a == "--help" || a == "-h") {
+      std::cout << usage;
+      std::exit(0);
+    } else if (a == "--scale") o.scale = number(a, next());
+    else if (a == "--threads") o.threads = static_cast<int>(whole(0, 1024));
+    else if (a == "--t-presim") o.t_presim = number(a, next());
+    else if (a == "--t-sim") o.t_sim = number(a, next());
+    else if (a == "--seed") o.seed = static_cast<std::uint64_t>(whole(0, 9007199254740992.0));
+    else if (a == "--backend") {
+      o.backend = next();
+      if (o.backend != "cpu" && o.backend != "gpu" && o.backend != "auto")
+        throw std::invalid_argument("--backend = '" + o.backend + "': expected cpu, gpu or auto");
+    } else throw std::invalid_argument("unknown option " + a + "\n" + usage);
   }
-  if (!(o.scale > 0 && o.scale <= 1)) throw std::invalid_argument("--scale must be in (0, 1]");
+  if (!(o.scale > 0 && o.scale <= 1))
+    throw std::invalid_argument("--scale = " + std::to_string(o.scale) + ": expected a value in (0, 1]");
   return o;
 }
 
@@ -76,7 +111,9 @@ int main(int argc, char** argv) try {
   const double dt = 0.1;
   const auto t0 = std::chrono::steady_clock::now();
   nest::kernel k({.resolution_ms = dt, .rng_seed = o.seed, .local_num_threads = o.threads,
-                  .backend = o.backend == "auto" ? backend_kind::automatic : backend_kind::cpu});
+                  .backend = o.backend == "auto"  ? backend_kind::automatic
+                                  : o.backend == "gpu" ? backend_kind::gpu
+                                                       : backend_kind::cpu});
   const json neuron = {{"C_m", 250.0}, {"tau_m", 10.0}, {"tau_syn_ex", 0.5}, {"tau_syn_in", 0.5}, {"E_L", -65.0},
                        {"V_th", -50.0}, {"V_reset", -65.0}, {"t_ref", 2.0}};
   std::vector<nest::node_collection> pops;
