@@ -1,6 +1,7 @@
 #include "engine/spec.hpp"
 
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <variant>
 
@@ -32,7 +33,7 @@ connection_rule parse_rule(const json& j, const std::string& where) {
   check_keys(j, {"kind", "probability", "indegree", "outdegree", "count", "allow_autapses", "allow_multapses",
                  "sources", "targets"}, where + " rule");
   connection_rule r;
-  const std::string kind = spec::member(j, "kind", where + " rule").get<std::string>();
+  const std::string kind = spec::text(spec::member(j, "kind", where + " rule"), where, "rule.kind");
   auto count = [&](const char* key) {
     const json& c = spec::member(j, key, where + " rule");
     if (!c.is_number_integer() || c.get<long long>() < 0)
@@ -51,15 +52,16 @@ connection_rule parse_rule(const json& j, const std::string& where) {
   else if (kind == "fixed_total_number") { r.kind = rule_kind::fixed_total_number; r.count = count("count"); }
   else if (kind == "explicit") {
     r.kind = rule_kind::explicit_list;
-    r.sources = spec::member(j, "sources", where + " rule").get<std::vector<index_t>>();
-    r.targets = spec::member(j, "targets", where + " rule").get<std::vector<index_t>>();
+    r.sources = spec::indices(spec::member(j, "sources", where + " rule"), where, "rule.sources");
+    r.targets = spec::indices(spec::member(j, "targets", where + " rule"), where, "rule.targets");
   } else {
     throw parameter_error(where, "rule.kind", "'" + kind + "'",
                           "one of all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree, "
                           "fixed_total_number, explicit");
   }
-  if (j.contains("allow_autapses")) r.allow_autapses = j.at("allow_autapses").get<bool>();
-  if (j.contains("allow_multapses")) r.allow_multapses = j.at("allow_multapses").get<bool>();
+  if (j.contains("allow_autapses")) r.allow_autapses = spec::flag(j.at("allow_autapses"), where, "rule.allow_autapses");
+  if (j.contains("allow_multapses"))
+    r.allow_multapses = spec::flag(j.at("allow_multapses"), where, "rule.allow_multapses");
   return r;
 }
 
@@ -129,7 +131,7 @@ models::synapse_params parse_align_pre(const json& j, const std::string& where) 
   if (!j.is_object())
     throw parameter_error(where, "align_pre", j.dump(), "an object {\"synapse\": \"Expon\", \"params\": {...}}");
   check_keys(j, {"synapse", "params"}, where + " align_pre");
-  const std::string syn = spec::member(j, "synapse", where + " align_pre").get<std::string>();
+  const std::string syn = spec::text(spec::member(j, "synapse", where + " align_pre"), where, "align_pre.synapse");
   models::synapse_params sp;
   models::output_params unused = models::cuba_params{};
   if (!kind_by_name(syn, sp))
@@ -154,7 +156,7 @@ std::string plasticity_kind_names() {
 models::plasticity_params parse_plasticity(const json& j, const std::string& where) {
   if (!j.is_object())
     throw parameter_error(where, "stp", j.dump(), "an object {\"kind\": \"STP\" or \"STD\", ...}");
-  const std::string kind = spec::member(j, "kind", where + " stp").get<std::string>();
+  const std::string kind = spec::text(spec::member(j, "kind", where + " stp"), where, "stp.kind");
   models::plasticity_params out;
   if (!kind_by_name(kind, out) || std::holds_alternative<models::no_plasticity>(out))
     throw parameter_error(where, "stp.kind", "'" + kind + "'", "one of: " + plasticity_kind_names());
@@ -188,8 +190,8 @@ models::plasticity_params parse_plasticity(const json& j, const std::string& whe
 void add_population(network& net, const json& j, std::size_t index) {
   const std::string where = "populations[" + std::to_string(index) + "]";
   check_keys(j, {"name", "model", "size", "params", "initial", "receptors"}, where);
-  const std::string name = spec::member(j, "name", where).get<std::string>();
-  const std::string model = spec::member(j, "model", where).get<std::string>();
+  const std::string name = spec::text(spec::member(j, "name", where), where, "name");
+  const std::string model = spec::text(spec::member(j, "model", where), "population '" + name + "'", "model");
   const json& size = spec::member(j, "size", where);
   if (!size.is_number_integer() || size.get<long long>() < 1 || size.get<long long>() > 4'000'000'000LL)
     throw parameter_error("population '" + name + "'", "size", size.dump(), "a positive integer");
@@ -211,12 +213,12 @@ void add_population(network& net, const json& j, std::size_t index) {
   net.adopt(entry->create(req));
 
   if (!j.contains("receptors")) return;
-  for (const auto& r : j.at("receptors")) {
+  for (const auto& r : spec::list(j.at("receptors"), "population '" + name + "'", "receptors")) {
     const std::string rw = "population '" + name + "' receptor";
     check_keys(r, {"name", "synapse", "output", "params"}, rw);
-    const std::string rname = spec::member(r, "name", rw).get<std::string>();
-    const std::string syn = spec::member(r, "synapse", rw).get<std::string>();
-    const std::string out = spec::member(r, "output", rw).get<std::string>();
+    const std::string rname = spec::text(spec::member(r, "name", rw), rw, "name");
+    const std::string syn = spec::text(spec::member(r, "synapse", rw), rw + " '" + rname + "'", "synapse");
+    const std::string out = spec::text(spec::member(r, "output", rw), rw + " '" + rname + "'", "output");
     const std::string where_r = "receptor '" + rname + "' of population '" + name + "'";
     const json params = r.value("params", json::object());
     if (!params.is_object()) throw spec_error(where_r + ": 'params' must be an object");
@@ -304,9 +306,10 @@ std::optional<current_input> parse_current_input(const json& j, const std::strin
 
 void add_input(network& net, const json& j, std::size_t index) {
   const std::string where = "inputs[" + std::to_string(index) + "]";
-  const std::string kind = spec::member(j, "kind", where).get<std::string>();
-  const std::string target = spec::member(j, "target", where).get<std::string>();
+  const std::string kind = spec::text(spec::member(j, "kind", where), where, "kind");
+  const std::string target = spec::text(spec::member(j, "target", where), where, "target");
   const std::string w = where + " (" + kind + " -> " + target + ")";
+  const std::string receptor = j.contains("receptor") ? spec::text(j.at("receptor"), w, "receptor") : "";
   if (auto source = parse_current_input(j, kind, where, w)) {
     net.add_current_input(target, *source, w);
   } else if (kind == "constant_current") {
@@ -331,14 +334,16 @@ void add_input(network& net, const json& j, std::size_t index) {
     net.set_spike_schedule(target, indices, times, w);
   } else if (kind == "poisson") {
     check_keys(j, {"kind", "target", "rate", "weight", "receptor"}, where);
-    net.add_poisson_input(target, units::rate_q(spec::quantity(spec::member(j, "rate", w), units::dims::rate, w, "rate")),
-                          spec::value(spec::member(j, "weight", w), w, "weight"), j.value("receptor", ""));
+    net.add_poisson_input(target,
+                          units::rate_q(spec::quantity(spec::member(j, "rate", w), units::dims::rate, w, "rate")),
+                          spec::value(spec::member(j, "weight", w), w, "weight"), receptor);
   } else if (kind == "spike_times") {
     check_keys(j, {"kind", "target", "times", "weight", "receptor", "delay"}, where);
     std::vector<double> times;
-    for (const auto& t : spec::member(j, "times", w)) times.push_back(spec::quantity(t, units::dims::time, w, "times"));
+    for (const auto& t : spec::list(spec::member(j, "times", w), w, "times"))
+      times.push_back(spec::quantity(t, units::dims::time, w, "times"));
     const units::time_q delay(j.contains("delay") ? spec::quantity(j.at("delay"), units::dims::time, w, "delay") : 0.0);
-    net.add_spike_times(target, times, spec::value(spec::member(j, "weight", w), w, "weight"), j.value("receptor", ""), delay);
+    net.add_spike_times(target, times, spec::value(spec::member(j, "weight", w), w, "weight"), receptor, delay);
   } else {
     throw parameter_error(where, "kind", "'" + kind + "'",
                           "one of constant_current, section, step, ramp, sinusoidal, ou, wiener, poisson, spike_times, "
@@ -350,11 +355,12 @@ void add_input(network& net, const json& j, std::size_t index) {
 void add_gap_junction(network& net, const json& j, std::size_t index) {
   const std::string where = "gap_junctions[" + std::to_string(index) + "]";
   check_keys(j, {"name", "source", "target", "rule", "weight", "symmetric"}, where);
-  const std::string source = spec::member(j, "source", where).get<std::string>();
-  const std::string target = spec::member(j, "target", where).get<std::string>();
+  const std::string source = spec::text(spec::member(j, "source", where), where, "source");
+  const std::string target = spec::text(spec::member(j, "target", where), where, "target");
   const json symmetric = j.value("symmetric", json(true));
   if (!symmetric.is_boolean()) throw parameter_error(where, "symmetric", symmetric.dump(), "true or false");
-  const std::string name = j.value("name", source + (symmetric.get<bool>() ? "<->" : "->") + target);
+  const std::string name = j.contains("name") ? spec::text(j.at("name"), where, "name")
+                                              : source + (symmetric.get<bool>() ? "<->" : "->") + target;
   const std::string w = where + " (" + name + ")";
   net.connect_gap(source, target, parse_rule(spec::member(j, "rule", w), w),
                   spec::value(spec::member(j, "weight", w), w, "weight"), symmetric.get<bool>(), name);
@@ -363,23 +369,19 @@ void add_gap_junction(network& net, const json& j, std::size_t index) {
 }  // namespace
 
 loaded_spec load_spec_text(const std::string& text, const spec_overrides& overrides) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw spec_error(std::string("malformed JSON: ") + e.what());
-  }
+  const json j = spec::parse_text(text, "spec");
   try {
     check_keys(j, {"name", "dt", "duration", "seed", "batch", "populations", "projections", "inputs", "record",
                    "comment", "gap_junctions"}, "spec");
     loaded_spec out;
-    out.name = j.value("name", "");
+    out.name = j.contains("name") ? spec::text(j.at("name"), "spec", "name") : "";
     network_options o;
     o.dt = units::time_q(spec::quantity(spec::member(j, "dt", "spec"), units::dims::time, "spec", "dt"));
     if (!(o.dt.value > 0)) throw parameter_error("spec", "dt", j.at("dt").dump(), "a positive time step (e.g. \"0.1 ms\")");
-    if (j.contains("seed")) o.seed = j.at("seed").get<std::uint64_t>();
+    if (j.contains("seed")) o.seed = spec::whole_number(j.at("seed"), ~std::uint64_t{0}, "spec", "seed");
     if (overrides.seed) o.seed = *overrides.seed;
-    if (j.contains("batch")) o.batch = j.at("batch").get<std::uint32_t>();
+    if (j.contains("batch"))
+      o.batch = static_cast<std::uint32_t>(spec::whole_number(j.at("batch"), 0xFFFFFFFFu, "spec", "batch"));
     out.duration_ms = spec::quantity(spec::member(j, "duration", "spec"), units::dims::time, "spec", "duration");
     if (overrides.duration_ms) out.duration_ms = *overrides.duration_ms;
     if (!(out.duration_ms >= 0)) throw parameter_error("spec", "duration", std::to_string(out.duration_ms) + " ms", "a non-negative time");
@@ -391,43 +393,58 @@ loaded_spec load_spec_text(const std::string& text, const spec_overrides& overri
     for (std::size_t i = 0; i < pops.size(); ++i) add_population(net, pops[i], i);
 
     if (j.contains("projections"))
-      for (std::size_t i = 0; i < j.at("projections").size(); ++i) {
+      for (std::size_t i = 0; i < spec::list(j.at("projections"), "spec", "projections").size(); ++i) {
         const json& p = j.at("projections")[i];
         const std::string where = "projections[" + std::to_string(i) + "]";
         check_keys(p, {"name", "source", "target", "receptor", "rule", "weight", "delay", "stp", "align_pre"}, where);
-        const std::string name = p.value("name", p.value("source", std::string("?")) + "->" + p.value("target", std::string("?")));
+        const std::string source = spec::text(spec::member(p, "source", where), where, "source");
+        const std::string target = spec::text(spec::member(p, "target", where), where, "target");
+        const std::string name = p.contains("name") ? spec::text(p.at("name"), where, "name") : source + "->" + target;
         const std::string w = "projection '" + name + "'";
         synapse_spec syn;
-        syn.receptor = p.value("receptor", "");
+        syn.receptor = p.contains("receptor") ? spec::text(p.at("receptor"), w, "receptor") : "";
         syn.weight = spec::value(spec::member(p, "weight", w), w, "weight");
         if (p.contains("delay")) syn.delay = spec::value_of(p.at("delay"), units::dims::time, w, "delay");
         if (p.contains("stp")) syn.plasticity = parse_plasticity(p.at("stp"), w);
         if (p.contains("align_pre")) syn.align_pre = parse_align_pre(p.at("align_pre"), w);
-        net.connect(spec::member(p, "source", w).get<std::string>(), spec::member(p, "target", w).get<std::string>(),
-                    parse_rule(spec::member(p, "rule", w), w), syn, name);
+        net.connect(source, target, parse_rule(spec::member(p, "rule", w), w), syn, name);
       }
     if (j.contains("gap_junctions"))
-      for (std::size_t i = 0; i < j.at("gap_junctions").size(); ++i)
+      for (std::size_t i = 0; i < spec::list(j.at("gap_junctions"), "spec", "gap_junctions").size(); ++i)
         add_gap_junction(net, j.at("gap_junctions")[i], i);
     if (j.contains("inputs"))
-      for (std::size_t i = 0; i < j.at("inputs").size(); ++i) add_input(net, j.at("inputs")[i], i);
+      for (std::size_t i = 0; i < spec::list(j.at("inputs"), "spec", "inputs").size(); ++i)
+        add_input(net, j.at("inputs")[i], i);
 
     if (j.contains("record")) {
       const json& r = j.at("record");
       check_keys(r, {"spikes", "traces"}, "record");
-      for (const auto& s : r.value("spikes", json::array())) {
-        net.find(s.get<std::string>());
-        out.record_spikes.push_back(s.get<std::string>());
+      const json spikes = r.value("spikes", json::array());
+      for (const auto& s : spec::list(spikes, "record", "spikes")) {
+        const std::string population = spec::text(s, "record", "spikes");
+        net.find(population);
+        out.record_spikes.push_back(population);
       }
-      for (const auto& t : r.value("traces", json::array())) {
+      const json traces = r.value("traces", json::array());
+      std::set<std::pair<std::string, std::string>> traced;  // write_hdf5 keeps one dataset per variable
+      for (const auto& t : spec::list(traces, "record", "traces")) {
         check_keys(t, {"population", "variables", "neurons", "interval"}, "record.traces");
-        for (const auto& v : spec::member(t, "variables", "record.traces")) {
+        const std::string population =
+            spec::text(spec::member(t, "population", "record.traces"), "record.traces", "population");
+        const std::string tw = "record.traces of '" + population + "'";
+        for (const auto& v : spec::list(spec::member(t, "variables", "record.traces"), tw, "variables")) {
           trace_request tr;
-          tr.population = spec::member(t, "population", "record.traces").get<std::string>();
-          tr.variable = v.get<std::string>();
-          if (t.contains("neurons")) tr.neurons = t.at("neurons").get<std::vector<index_t>>();
-          if (t.contains("interval"))
-            tr.interval = units::time_q(spec::quantity(t.at("interval"), units::dims::time, "record.traces", "interval"));
+          tr.population = population;
+          tr.variable = spec::text(v, tw, "variables");
+          if (!traced.emplace(population, tr.variable).second)  // refused now, not by write_hdf5 after the run
+            throw parameter_error(tw, "variables", "'" + tr.variable + "'",
+                                  "each variable of a population traced once (list all its neurons in one entry)");
+          if (t.contains("neurons")) tr.neurons = spec::indices(t.at("neurons"), tw, "neurons");
+          if (t.contains("interval")) {
+            tr.interval = units::time_q(spec::quantity(t.at("interval"), units::dims::time, tw, "interval"));
+            if (!(tr.interval.value > 0))
+              throw parameter_error(tw, "interval", t.at("interval").dump(), "a positive time, at least dt");
+          }
           out.record_traces.push_back(tr);
         }
       }

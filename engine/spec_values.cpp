@@ -31,6 +31,50 @@ const json& member(const json& j, const char* key, const std::string& where) {
   return j.at(key);
 }
 
+std::string text(const json& j, const std::string& where, const std::string& name) {
+  if (!j.is_string()) throw parameter_error(where, name, j.dump(), "a string");
+  return j.get<std::string>();
+}
+
+bool flag(const json& j, const std::string& where, const std::string& name) {
+  if (!j.is_boolean()) throw parameter_error(where, name, j.dump(), "true or false");
+  return j.get<bool>();
+}
+
+const json& list(const json& j, const std::string& where, const std::string& name) {
+  if (!j.is_array()) throw parameter_error(where, name, j.dump(), "a list [...]");
+  return j;
+}
+
+std::uint64_t whole_number(const json& j, std::uint64_t max, const std::string& where, const std::string& name) {
+  // nlohmann keeps integers up to 2^64 - 1 exact and stores larger ones, fractions and exponents as doubles
+  const bool ok = j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0);
+  if (!ok || j.get<std::uint64_t>() > max)
+    throw parameter_error(where, name, j.dump(), "an integer from 0 to " + std::to_string(max));
+  return j.get<std::uint64_t>();
+}
+
+std::vector<index_t> indices(const json& j, const std::string& where, const std::string& name) {
+  std::vector<index_t> out;
+  for (std::size_t k = 0; k < list(j, where, name).size(); ++k)
+    out.push_back(static_cast<index_t>(whole_number(j[k], 0xFFFFFFFFu, where, name + "[" + std::to_string(k) + "]")));
+  return out;
+}
+
+json parse_text(const std::string& text, const std::string& what) {
+  const json::parser_callback_t depth_limit = [&](int depth, json::parse_event_t event, json&) {
+    if (depth > max_json_depth &&
+        (event == json::parse_event_t::object_start || event == json::parse_event_t::array_start))
+      throw spec_error(what + ": nested deeper than " + std::to_string(max_json_depth) + " levels of [...] and {...}");
+    return true;
+  };
+  try {
+    return json::parse(text, depth_limit);
+  } catch (const json::parse_error& e) {
+    throw spec_error(what + ": malformed JSON: " + e.what());
+  }
+}
+
 double quantity(const json& j, units::dimension expected, const std::string& where, const std::string& name) {
   const auto q = parse_any(j, where, name);
   if (!(q.dim == expected)) {
@@ -50,24 +94,40 @@ quantity_value value(const json& j, const std::string& where, const std::string&
     return v;
   }
   if (j.is_object()) {
-    const std::string kind = member(j, "distribution", where + " " + name).get<std::string>();
+    const std::string kind = text(member(j, "distribution", where + " " + name), where, name + ".distribution");
+    auto allow = [&](std::initializer_list<const char*> keys) {
+      for (const auto& item : j.items()) {
+        bool known = false;
+        std::string names;
+        for (const char* k : keys) {
+          known = known || item.key() == k;
+          names += (names.empty() ? "" : ", ") + std::string(k);
+        }
+        if (!known)
+          throw parameter_error(where, name + "." + item.key(), item.value().dump(),
+                                "a field of a " + kind + " distribution: " + names);
+      }
+    };
     auto q = [&](const char* key) { return parse_any(member(j, key, where + " " + name), where, name + "." + key); };
     auto& d = v.dist;
     if (kind == "normal") {
+      allow({"distribution", "mean", "std", "low", "high"});
       const auto mean = q("mean");
       v.dim = mean.dim;
       d.type = value_distribution::kind::normal;
       d.a = mean.value;
-      d.b = quantity(j.at("std"), v.dim, where, name + ".std");
+      d.b = quantity(member(j, "std", where + " " + name), v.dim, where, name + ".std");
       if (j.contains("low")) d.low = quantity(j.at("low"), v.dim, where, name + ".low");
       if (j.contains("high")) d.high = quantity(j.at("high"), v.dim, where, name + ".high");
     } else if (kind == "uniform") {
+      allow({"distribution", "low", "high"});
       const auto low = q("low");
       v.dim = low.dim;
       d.type = value_distribution::kind::uniform;
       d.a = low.value;
       d.b = quantity(member(j, "high", where + " " + name), v.dim, where, name + ".high");
     } else if (kind == "constant") {
+      allow({"distribution", "value"});
       const auto c = q("value");
       v.dim = c.dim;
       d.a = c.value;

@@ -29,4 +29,18 @@ std::vector<double> per_neuron(const quantity_value& v, std::size_t n, std::uint
 // Required member of an object, with a clear error when missing.
 const json& member(const json& j, const char* key, const std::string& where);
 
+// Typed reads that name the parameter and the value when the JSON type is wrong (never a bare nlohmann message).
+// `j` is the value itself; `name` is how the error calls it.
+std::string text(const json& j, const std::string& where, const std::string& name);     // a string
+bool flag(const json& j, const std::string& where, const std::string& name);            // true or false
+const json& list(const json& j, const std::string& where, const std::string& name);     // an array
+std::uint64_t whole_number(const json& j, std::uint64_t max, const std::string& where,  // an integer in [0, max]
+                           const std::string& name);
+std::vector<index_t> indices(const json& j, const std::string& where, const std::string& name);  // [0, 2^32) each
+
+// Parses spec-file text. Nesting deeper than max_json_depth is refused (it would exhaust the stack of the
+// recursive writers and readers later); a malformed text throws spec_error naming `what`.
+inline constexpr int max_json_depth = 64;
+json parse_text(const std::string& text, const std::string& what);
+
 }  // namespace volley::spec

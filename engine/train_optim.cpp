@@ -48,8 +48,8 @@ void optimizer::restore(long steps, std::vector<real_t> m, std::vector<real_t> v
 double optimizer::step(network& net, gradients& g, int epoch, int epochs) {
   const double norm = g.norm();
   if (!std::isfinite(norm))
-    throw std::runtime_error("training diverged: the gradient norm is " + std::to_string(norm) +
-                             " (lower the learning rate, set a gradient clip, or check the input scale)");
+    throw numerical_error("training diverged: the gradient norm is " + std::to_string(norm) +
+                          " (lower the learning rate, set a gradient clip, or check the input scale)");
   const double scale = spec_.clip > 0 && norm > spec_.clip ? spec_.clip / norm : 1.0;
   const double lr = learning_rate(epoch, epochs);
   ++k_;

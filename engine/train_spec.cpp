@@ -4,7 +4,9 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <set>
+#include <sstream>
 
 #include "engine/error.hpp"
 #include "engine/spec_values.hpp"
@@ -32,8 +34,17 @@ T number(const json& j, const char* key, T fallback, const std::string& where) {
   const json& v = j[key];
   if (!v.is_number()) throw parameter_error(where, key, v.dump(), "a number");
   if constexpr (std::is_integral_v<T>) {
-    if (!v.is_number_integer() || (std::is_unsigned_v<T> && v.get<long long>() < 0))
-      throw parameter_error(where, key, v.dump(), std::is_unsigned_v<T> ? "a non-negative integer" : "an integer");
+    // get<T>() would wrap or truncate anything outside T (2^32 + 1 epochs as 1): refuse it instead
+    const bool fits = v.is_number_unsigned() ? v.get<std::uint64_t>() <= std::uint64_t(std::numeric_limits<T>::max())
+                      : v.is_number_integer()
+                          ? v.get<std::int64_t>() >= std::int64_t(std::numeric_limits<T>::min()) &&
+                                (v.get<std::int64_t>() < 0 ||
+                                 std::uint64_t(v.get<std::int64_t>()) <= std::uint64_t(std::numeric_limits<T>::max()))
+                          : false;
+    if (!fits)
+      throw parameter_error(where, key, v.dump(),
+                            (std::is_unsigned_v<T> ? "a non-negative integer" : "an integer") + std::string(" up to ") +
+                                std::to_string(std::numeric_limits<T>::max()));
   }
   return v.get<T>();
 }
@@ -149,6 +160,8 @@ train_spec parse_train_spec(const json& j, const std::string& where) {
   s.batch = number<std::size_t>(tr, "batch", 32, tw);
   if (s.batch == 0) throw parameter_error(tw, "batch", "0", "at least 1 sample");
   s.threads = number<int>(tr, "threads", 0, tw);
+  if (s.threads < 0 || s.threads > max_cpu_threads)
+    throw parameter_error(tw, "threads", std::to_string(s.threads), "0 (all) to " + std::to_string(max_cpu_threads));
   s.checkpoint_every = number<int>(tr, "checkpoint_every", 0, tw);
   s.backend = text(tr, "backend", s.backend, tw);
   parse_backend(s.backend, tw);  // a parameter_error naming the key's value for anything else
@@ -177,12 +190,9 @@ train_spec parse_train_spec(const json& j, const std::string& where) {
 train_spec load_train_spec(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw spec_error("cannot open training spec '" + path + "'");
-  json j;
-  try {
-    in >> j;
-  } catch (const json::exception& e) {
-    throw spec_error("training spec '" + path + "' is not valid JSON: " + e.what());
-  }
+  std::stringstream text;
+  text << in.rdbuf();
+  const json j = spec::parse_text(text.str(), "training spec '" + path + "'");
   return parse_train_spec(j, "training spec '" + path + "'");
 }
 
@@ -191,7 +201,12 @@ network build_network(train_spec& s, std::size_t n_in, std::size_t n_classes) {
   net.dt = s.dt;
   net.n_in = n_in;
   std::vector<std::string> names;
-  for (const auto& lj : s.layers) names.push_back(lj.value("name", std::string()));
+  for (std::size_t l = 0; l < s.layers.size(); ++l) {
+    const json& lj = s.layers[l];
+    const std::string where = "layer " + std::to_string(l);
+    if (!lj.is_object()) throw spec_error(where + ": expected an object, got " + lj.dump());
+    names.push_back(lj.contains("name") ? spec::text(lj["name"], where, "name") : std::string());
+  }
   std::uint32_t projection_id = 0;
   for (std::size_t l = 0; l < s.layers.size(); ++l) {
     const json& lj = s.layers[l];
@@ -202,6 +217,8 @@ network build_network(train_spec& s, std::size_t n_in, std::size_t n_classes) {
     layer L;
     L.name = names[l];
     L.n = number<std::size_t>(lj, "size", 0, where);
+    if (L.n > 4'000'000'000u)  // as a population's size; 1e19 neurons went on allocating instead of failing
+      throw parameter_error(where, "size", std::to_string(L.n), "at most 4000000000 neurons");
     const bool last = l + 1 == s.layers.size();
     if (last && L.n != n_classes)
       throw parameter_error(where, "size", std::to_string(L.n),
@@ -220,7 +237,7 @@ network build_network(train_spec& s, std::size_t n_in, std::size_t n_classes) {
     L.kernel = make_layer_kernel(text(lj, "model", "", where), L.n, params, initial, s.dt, s.step, where, trainable);
     const units::dimension in_dim = L.kernel->input_dim();
     L.bias.assign(L.n, lj.contains("bias") ? real_t(quantity_or_number(lj["bias"], in_dim, where, "bias")) : real_t(0));
-    L.train_bias = lj.value("train_bias", true);
+    L.train_bias = lj.contains("train_bias") ? spec::flag(lj["train_bias"], where, "train_bias") : true;
     if (lj.contains("tau_syn")) {
       const double tau = spec::quantity(lj["tau_syn"], units::dims::time, where, "tau_syn");
       if (!(tau > 0)) throw parameter_error(where, "tau_syn", lj["tau_syn"].dump(), "a positive time constant");
@@ -241,13 +258,15 @@ network build_network(train_spec& s, std::size_t n_in, std::size_t n_classes) {
       const int delay = std::max(0, steps_of(pj, "delay", s.dt, pw));
       init_spec init;
       init.mean = pj.contains("mean") ? quantity_or_number(pj["mean"], in_dim, pw, "mean") : 0.0;
-      init.sd = pj.contains("sd") ? quantity_or_number(pj["sd"], in_dim, pw, "sd") : -1.0;
+      init.sd = pj.contains("sd") ? quantity_or_number(pj["sd"], in_dim, pw, "sd") : -1.0;  // -1: the default
+      if (pj.contains("sd") && !(init.sd >= 0))
+        throw parameter_error(pw, "sd", pj["sd"].dump(), "a standard deviation >= 0");
       init.gain = pj.contains("gain") ? quantity_or_number(pj["gain"], in_dim, pw, "gain") : 1.0;
       init.density = number<double>(pj, "density", 1.0, pw);
-      const bool sparse = pj.value("sparse", false);
+      const bool sparse = pj.contains("sparse") ? spec::flag(pj["sparse"], pw, "sparse") : false;
       const std::size_t n_pre = source < 0 ? n_in : number<std::size_t>(s.layers[source], "size", 0, pw);
       projection P = make_projection(source, n_pre, L.n, delay, sparse, init, s.seed, projection_id++);
-      P.trainable = pj.value("trainable", true);
+      P.trainable = pj.contains("trainable") ? spec::flag(pj["trainable"], pw, "trainable") : true;
       L.inputs.push_back(std::move(P));
     }
     net.layers.push_back(std::move(L));

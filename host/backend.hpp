@@ -21,4 +21,8 @@ backend_decision resolve_backend(backend_kind requested);
 backend_kind parse_backend(const std::string& text, const std::string& where);
 const char* backend_name(backend_kind k);
 
+// The most CPU threads a run or a training may ask for: far above any machine's cores, far below where OpenMP
+// fails to create its threads (libgomp segfaults at ~1e5).
+inline constexpr int max_cpu_threads = 1024;
+
 }  // namespace volley

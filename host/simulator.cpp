@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <limits>
 #include <map>
 #include <span>
 
@@ -55,8 +57,9 @@ simulator::simulator(network& net, run_options options) : net_(net), options_(st
     decision_.note = "cpu: population '" + p->name() + "' (" + p->model().name + ") runs on the CPU only";
     break;
   }
-  if (options_.threads < 0)
-    throw parameter_error("run options", "threads", std::to_string(options_.threads), "0 (default) or more");
+  if (options_.threads < 0 || options_.threads > max_cpu_threads)
+    throw parameter_error("run options", "threads", std::to_string(options_.threads),
+                          "0 (default: all) to " + std::to_string(max_cpu_threads));
   if (decision_.kind == backend_kind::gpu && options_.gpu_draw_synapses) {
     device_synapses_ = gpu::build_connectivity_on_device(net_, options_.device);
     net_.finalize(device_synapses_ == nullptr);  // projections drawn on the device keep empty host arrays
@@ -154,8 +157,12 @@ void simulator::record_trace(const trace_request& request) {
     tr.neurons = request.neurons;
   }
   const double steps = request.interval.value <= 0 ? 1.0 : std::round(request.interval.value / net_.dt());
-  if (steps < 1)
-    throw parameter_error(where, "interval", std::to_string(request.interval.value) + " ms", "at least dt");
+  if (!(steps >= 1 && steps <= double(std::numeric_limits<step_t>::max()))) {  // the record keeps steps as step_t
+    char value[40], expected[96];
+    std::snprintf(value, sizeof value, "%g ms", request.interval.value);
+    std::snprintf(expected, sizeof expected, "at least dt and at most 2^32 - 1 steps of dt = %g ms", net_.dt());
+    throw parameter_error(where, "interval", value, expected);
+  }
   tr.interval_steps = static_cast<std::uint32_t>(steps);
   traces_.push_back({&p, column, record_.traces.size(), tr.interval_steps, var, receptor});
   record_.traces.push_back(std::move(tr));
@@ -299,7 +306,18 @@ std::uint64_t simulator::count_synaptic_events() const {
 run_stats simulator::run(units::time_q duration) {
   if (!(duration.value >= 0) || !std::isfinite(duration.value))
     throw parameter_error("run", "duration", std::to_string(duration.value) + " ms", "a non-negative time");
-  const auto steps = static_cast<std::uint64_t>(std::llround(duration.value / net_.dt()));
+  // The record keeps spike steps as step_t: a run may not go past its last value (and llround must not overflow).
+  const double last_step = double(std::numeric_limits<step_t>::max());
+  const double steps_asked = std::round(duration.value / net_.dt());
+  if (steps_asked > last_step - double(step_)) {
+    char text[160];
+    std::snprintf(text, sizeof text, "at most %.10g ms (2^32 - 1 steps of dt = %g ms in all, %llu done)",
+                  (last_step - double(step_)) * net_.dt(), net_.dt(), static_cast<unsigned long long>(step_));
+    char value[40];
+    std::snprintf(value, sizeof value, "%g ms", duration.value);
+    throw parameter_error("run", "duration", value, text);
+  }
+  const auto steps = static_cast<std::uint64_t>(steps_asked);
   if (net_.fit_ring_buffers(step_)) gpu_stale_ = true;  // inputs with longer delays added since the last run
   if (decision_.kind == backend_kind::gpu) return run_on_gpu(steps);
   using clock = std::chrono::steady_clock;

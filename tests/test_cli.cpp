@@ -150,4 +150,93 @@ TEST(Cli, InterruptFlushesTheRecording) {
   EXPECT_GT(n, 0);
 }
 
+namespace {
+const std::string tiny_spec =
+    R"({"dt": "0.1 ms", "duration": "1 ms", "populations": [{"name": "P", "model": "LIF", "size": 3}]})";
+}  // namespace
+
+// --threads 100000 segfaulted in libgomp; --seed 1e20 was saturated to 2^63 - 1 and -5's message printed the range
+// as a 300-digit number.
+TEST(Cli, ThreadsAndSeedOutOfRange) {
+  const auto spec = write_file("tiny.json", tiny_spec);
+  auto r = run("run " + spec.string() + " --threads 100000 --quiet");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.code, -1) << "killed by a signal: " << r.output;
+  EXPECT_NE(r.output.find("--threads: Value 100000 not in range 0 to 1024"), std::string::npos) << r.output;
+  for (const char* seed : {"99999999999999999999", "-5", "abc"}) {
+    r = run("run " + spec.string() + " --quiet --seed " + seed);
+    EXPECT_EQ(r.code, 2) << r.output;
+    EXPECT_NE(r.output.find("parameter '--seed' = '" + std::string(seed) +
+                            "': expected an integer from 0 to 18446744073709551615"),
+              std::string::npos)
+        << r.output;
+  }
+  r = run("run " + spec.string() + " --quiet --seed 18446744073709551615");
+  EXPECT_EQ(r.code, 0) << r.output;
+  r = run("train " + spec.string() + " --threads 5000");
+  EXPECT_NE(r.output.find("--threads: Value 5000 not in range 0 to 1024"), std::string::npos) << r.output;
+}
+
+// --duration '' was taken as "no override" and ran the spec's duration.
+TEST(Cli, EmptyDurationIsAnError) {
+  const auto spec = write_file("tiny.json", tiny_spec);
+  const auto r = run("run " + spec.string() + " --quiet --duration ''");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("parameter '--duration' = '': expected a time"), std::string::npos) << r.output;
+}
+
+// An output in a folder that does not exist was found out only after the whole run.
+TEST(Cli, OutputFoldersAreCheckedBeforeTheRun) {
+  const auto spec = write_file("tiny.json", tiny_spec);
+  for (const char* option : {"--out", "--csv", "--summary-json"}) {
+    const auto r = run("run " + spec.string() + " --quiet " + option + " /nonexistent_volley_dir/x");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.output.find("parameter '" + std::string(option) +
+                            "' = '/nonexistent_volley_dir/x': expected a file in an "
+                            "existing folder"),
+              std::string::npos)
+        << r.output;
+  }
+  const auto r = run("run " + spec.string() + " --quiet --csv " + scratch("").string());
+  EXPECT_NE(r.output.find("a file name, not a folder"), std::string::npos) << r.output;
+}
+
+// A run whose duration overflows the step counter was a hang (llround of 1e308 ms / dt).
+TEST(Cli, HugeDurationIsRefusedNotAHang) {
+  const auto spec = write_file("tiny.json", tiny_spec);
+  const auto r = run("run " + spec.string() + " --quiet --duration '1e308 ms'");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("parameter 'duration' = 1e+308 ms: expected at most 429496729.5 ms"), std::string::npos)
+      << r.output;
+}
+
+// Too many connections (resource_error) and std::bad_alloc were reported as "internal error" (exit 3), a bug.
+TEST(Cli, TooLargeNetworkIsAUserErrorNotAnInternalOne) {
+  const auto spec = write_file("huge.json", R"({"dt": "0.1 ms", "duration": "1 ms",
+    "populations": [{"name": "P", "model": "LIF", "size": 10}],
+    "projections": [{"source": "P", "target": "P", "rule": {"kind": "fixed_indegree", "indegree": 1000000000000}, "weight": "1 mV"}]})");
+  auto r = run("run " + spec.string() + " --quiet");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_EQ(r.output.find("internal error"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("volley: error: projection 'P->P': "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("10000000000000 connections"), std::string::npos) << r.output;
+  const auto big = write_file("big.json", R"({"dt": "0.1 ms", "duration": "1 ms", "batch": 4000000000,
+    "populations": [{"name": "P", "model": "LIF", "size": 4000000000}]})");
+  r = run("run " + big.string() + " --quiet");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("volley: error: out of memory"), std::string::npos) << r.output;
+}
+
+// A diverged training (gradient norm inf or NaN) is a numerical error, exit 4, not an "internal error".
+TEST(Cli, DivergedTrainingExitsWithTheNumericalErrorStatus) {
+  const auto spec = write_file("diverge.json", R"({"dt": "1 ms", "steps": 5,
+    "data": {"name": "yin_yang", "train": 32, "validation": 0, "test": 8},
+    "layers": [{"name": "h", "model": "LIF", "size": 8, "inputs": [{"from": "input", "sd": "1 pA"}]},
+               {"name": "out", "model": "LeakyRateReadout", "size": 3, "inputs": [{"from": "h", "sd": 1e300}]}],
+    "training": {"epochs": 2, "batch": 8, "optimizer": {"kind": "sgd", "lr": 1e300}}})");
+  const auto r = run("train " + spec.string() + " --quiet");
+  EXPECT_EQ(r.code, 4) << r.output;
+  EXPECT_NE(r.output.find("volley: error: training diverged"), std::string::npos) << r.output;
+}
+
 }  // namespace test_cli

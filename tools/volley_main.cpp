@@ -2,11 +2,16 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <climits>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <new>
+#include <stdexcept>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -45,20 +50,50 @@ int default_threads(int requested) {
 }
 
 struct run_args {
-  std::string spec, backend = "auto", out, csv, summary_json, duration;
+  std::string spec, backend = "auto", out, csv, summary_json, duration, seed;
   int threads = 0;
-  long long seed = -1;
+  bool duration_given = false, seed_given = false;  // an empty --duration '' is an error, not "no override"
   bool no_record = false, quiet = false, deterministic = false;
 };
+
+// --seed: the spec's seed is a 64-bit unsigned integer, so is this one (CLI11 would saturate 1e20 to 2^63 - 1).
+std::uint64_t parse_seed(const std::string& text) {
+  std::uint64_t seed = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seed);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
+    throw volley::parameter_error("command line", "--seed", "'" + text + "'",
+                                  "an integer from 0 to " + std::to_string(UINT64_MAX));
+  return seed;
+}
+
+// An output file's folder must exist before the run starts: finding out after an hour of simulation loses it all.
+void check_output_path(const std::string& path, const char* option) {
+  if (path.empty()) return;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path parent = fs::path(path).parent_path();
+  if (fs::is_directory(path, ec))
+    throw volley::parameter_error("command line", option, "'" + path + "'", "a file name, not a folder");
+  if (!parent.empty() && !fs::is_directory(parent, ec))
+    throw volley::parameter_error("command line", option, "'" + path + "'",
+                                  "a file in an existing folder ('" + parent.string() + "' is not one)");
+  if (::access(parent.empty() ? "." : parent.c_str(), W_OK) != 0)
+    throw volley::parameter_error(
+        "command line", option, "'" + path + "'",
+        "a file in a folder this user may write ('" + (parent.empty() ? "." : parent.string()) + "' is not)");
+}
 
 int run_command(const run_args& a) {
   using clock = std::chrono::steady_clock;
   const volley::backend_kind requested = volley::parse_backend(a.backend, "command line --backend");
   const int threads = default_threads(a.threads);
 
+  check_output_path(a.out, "--out");
+  check_output_path(a.csv, "--csv");
+  check_output_path(a.summary_json, "--summary-json");
   volley::spec_overrides ov;
-  if (a.seed >= 0) ov.seed = static_cast<std::uint64_t>(a.seed);
-  if (!a.duration.empty())
+  if (a.seed_given) ov.seed = parse_seed(a.seed);
+  if (a.duration_given)
     ov.duration_ms = volley::units::parse_in_internal_units(a.duration, volley::units::dims::time, "command line", "--duration");
 #ifdef VOLLEY_HAVE_OPENMP
   omp_set_num_threads(threads);
@@ -215,11 +250,11 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "simulate a network spec");
   run->add_option("spec", a.spec, "spec file (JSON)")->required()->check(CLI::ExistingFile);
   run->add_option("--backend", a.backend, "auto, cpu, gpu, cuda or hip")->capture_default_str();
-  run->add_option("--threads", a.threads, "CPU threads (default: all)")->check(CLI::NonNegativeNumber);
+  run->add_option("--threads", a.threads, "CPU threads (default: all)")->check(CLI::Range(0, volley::max_cpu_threads));
   run->add_option("--out", a.out, "write the recording to this HDF5 file");
   run->add_option("--csv", a.csv, "write spikes to this CSV file");
-  run->add_option("--seed", a.seed, "override the spec's seed")->check(CLI::NonNegativeNumber);
-  run->add_option("--duration", a.duration, "override the spec's duration, e.g. \"2 s\"");
+  auto* seed = run->add_option("--seed", a.seed, "override the spec's seed (0 to 2^64 - 1)");
+  auto* duration = run->add_option("--duration", a.duration, "override the spec's duration, e.g. \"2 s\"");
   run->add_option("--summary-json", a.summary_json, "write the run summary as JSON to this file");
   run->add_flag("--no-record", a.no_record, "record nothing (benchmarks)");
   run->add_flag("--deterministic", a.deterministic,
@@ -232,8 +267,9 @@ int main(int argc, char** argv) {
   volley::cli::train_args ta;
   auto* train = app.add_subcommand("train", "train a network spec with surrogate gradients (BPTT)");
   train->add_option("spec", ta.spec, "training spec file (JSON)")->required()->check(CLI::ExistingFile);
-  train->add_option("--epochs", ta.epochs, "override the spec's epochs")->check(CLI::NonNegativeNumber);
-  train->add_option("--threads", ta.threads, "CPU threads (default: the spec's, else all)")->check(CLI::NonNegativeNumber);
+  train->add_option("--epochs", ta.epochs, "override the spec's epochs")->check(CLI::Range(0, INT_MAX));
+  train->add_option("--threads", ta.threads, "CPU threads (default: the spec's, else all)")
+      ->check(CLI::Range(0, volley::max_cpu_threads));
   train->add_option("--backend", ta.backend, "cpu, gpu, cuda, hip or auto (default: the spec's training.backend, else cpu)");
   train->add_option("--save", ta.save, "write a checkpoint of the trained weights here after every epoch");
   train->add_option("--resume", ta.resume, "continue from this checkpoint")->check(CLI::ExistingFile);
@@ -245,6 +281,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  a.seed_given = seed->count() > 0;
+  a.duration_given = duration->count() > 0;
   try {
     if (*run) return run_command(a);
     if (*models) return models_command(models_json);
@@ -256,6 +294,17 @@ int main(int argc, char** argv) {
   } catch (const volley::numerical_error& e) {
     std::cerr << "volley: error: " << e.what() << "\n";
     return 4;
+  } catch (const volley::resource_error& e) {  // an input too large for this machine, not a bug
+    std::cerr << "volley: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::length_error&) {  // std::vector larger than max_size(): "out of memory" before trying
+    std::cerr << "volley: error: out of memory: the network (sizes, connections, batch) or the recording is too "
+                 "large for this machine\n";
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "volley: error: out of memory: the network (sizes, connections, batch) or the recording is too "
+                 "large for this machine\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "volley: internal error: " << e.what() << "\n";
     return 3;
