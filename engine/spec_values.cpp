@@ -85,12 +85,34 @@ double quantity(const json& j, units::dimension expected, const std::string& whe
   return q.value;
 }
 
-quantity_value value(const json& j, const std::string& where, const std::string& name) {
+namespace {
+
+// A later part of a value (a list's item, a distribution's std/low/high) in the unit of its first part `first`.
+double same_unit(const json& j, units::dimension dim, const std::string& where, const std::string& name,
+                 const std::string& first) {
+  const auto q = parse_any(j, where, name);  // a wrong type or an unreadable quantity: named there
+  if (q.dim == dim) return q.value;
+  throw parameter_error(where, name, j.is_string() ? j.get<std::string>() : j.dump(),
+                        units::describe_dimension(dim) + ", the unit of " + first +
+                            (j.is_number() ? "; units are mandatory" : ""));
+}
+
+}  // namespace
+
+quantity_value value(const json& j, const std::string& where, const std::string& name,
+                     const units::dimension* expected) {
   quantity_value v;
+  // the first part decides the dimension: checked against `expected` under its own name
+  auto first = [&](const json& part, const std::string& part_name) {
+    const auto q = parse_any(part, where, part_name);
+    if (expected && !(q.dim == *expected)) (void)quantity(part, *expected, where, part_name);  // throws, named
+    return q;
+  };
   if (j.is_array()) {
     if (j.empty()) throw parameter_error(where, name, "[]", "a non-empty list");
-    v.dim = parse_any(j[0], where, name).dim;
-    for (const auto& e : j) v.per_item.push_back(quantity(e, v.dim, where, name));
+    v.dim = first(j[0], name + "[0]").dim;
+    for (std::size_t k = 0; k < j.size(); ++k)
+      v.per_item.push_back(same_unit(j[k], v.dim, where, name + "[" + std::to_string(k) + "]", name + "[0]"));
     return v;
   }
   if (j.is_object()) {
@@ -108,7 +130,10 @@ quantity_value value(const json& j, const std::string& where, const std::string&
                                 "a field of a " + kind + " distribution: " + names);
       }
     };
-    auto q = [&](const char* key) { return parse_any(member(j, key, where + " " + name), where, name + "." + key); };
+    auto q = [&](const char* key) { return first(member(j, key, where + " " + name), name + "." + key); };
+    auto later = [&](const json& part, const char* key, const char* first_key) {
+      return same_unit(part, v.dim, where, name + "." + key, name + "." + first_key);
+    };
     auto& d = v.dist;
     if (kind == "normal") {
       allow({"distribution", "mean", "std", "low", "high"});
@@ -116,16 +141,16 @@ quantity_value value(const json& j, const std::string& where, const std::string&
       v.dim = mean.dim;
       d.type = value_distribution::kind::normal;
       d.a = mean.value;
-      d.b = quantity(member(j, "std", where + " " + name), v.dim, where, name + ".std");
-      if (j.contains("low")) d.low = quantity(j.at("low"), v.dim, where, name + ".low");
-      if (j.contains("high")) d.high = quantity(j.at("high"), v.dim, where, name + ".high");
+      d.b = later(member(j, "std", where + " " + name), "std", "mean");
+      if (j.contains("low")) d.low = later(j.at("low"), "low", "mean");
+      if (j.contains("high")) d.high = later(j.at("high"), "high", "mean");
     } else if (kind == "uniform") {
       allow({"distribution", "low", "high"});
       const auto low = q("low");
       v.dim = low.dim;
       d.type = value_distribution::kind::uniform;
       d.a = low.value;
-      d.b = quantity(member(j, "high", where + " " + name), v.dim, where, name + ".high");
+      d.b = later(member(j, "high", where + " " + name), "high", "low");
     } else if (kind == "constant") {
       allow({"distribution", "value"});
       const auto c = q("value");
@@ -137,16 +162,14 @@ quantity_value value(const json& j, const std::string& where, const std::string&
     validate(d, where + " " + name);
     return v;
   }
-  const auto q = parse_any(j, where, name);
+  const auto q = first(j, name);
   v.dim = q.dim;
   v.dist.a = q.value;
   return v;
 }
 
 quantity_value value_of(const json& j, units::dimension expected, const std::string& where, const std::string& name) {
-  quantity_value v = value(j, where, name);
-  if (!(v.dim == expected)) throw parameter_error(where, name, j.dump(), units::describe_dimension(expected));
-  return v;
+  return value(j, where, name, &expected);
 }
 
 std::vector<double> per_neuron(const quantity_value& v, std::size_t n, std::uint64_t seed, std::uint32_t tag,

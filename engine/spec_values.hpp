@@ -16,8 +16,10 @@ double quantity(const json& j, units::dimension expected, const std::string& whe
 
 // A value whose dimension the text decides ("6 nS", "-2 mV"): a constant, a distribution object
 // {"distribution": "normal", "mean": ..., "std": ..., "low": ..., "high": ...} / {"distribution": "uniform",
-// "low": ..., "high": ...}, or an explicit list. All parts must share one dimension.
-quantity_value value(const json& j, const std::string& where, const std::string& name);
+// "low": ..., "high": ...}, or an explicit list. All parts must share one dimension: the first part's (mean, low,
+// value, item 0), which must be `expected` where one is given; an error names the part that breaks it.
+quantity_value value(const json& j, const std::string& where, const std::string& name,
+                     const units::dimension* expected = nullptr);
 
 // As value(), and the dimension must be `expected`.
 quantity_value value_of(const json& j, units::dimension expected, const std::string& where, const std::string& name);

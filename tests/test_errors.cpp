@@ -220,6 +220,21 @@ TEST(SpecErrors, IndexListsRefuseFractionsNegativesAndOverflow) {
 
 // A distribution's fields are checked: "sd" for "std" was ignored (and a missing "std" gave nlohmann's "key 'std'
 // not found" with no place).
+// The first part of a value (mean, low, value, item 0) sets its unit: a wrong first part is named, not the next
+// part that disagrees with it (a uniform's low in ms was reported as its high "expected a time").
+TEST(SpecErrors, TheDistributionPartInTheWrongUnitIsNamed) {
+  expect_contains(error_of<parameter_error>(spec_with(
+                      R"(, "initial": {"V": {"distribution": "uniform", "low": "0 ms", "high": "1 mV"}})")),
+                  {"initial.V.low' = 0 ms: expected a voltage"});
+  expect_contains(error_of<parameter_error>(spec_with(R"(, "initial": {"V": ["0 mV", "1 mV", "2 ms"]})")),
+                  {"initial.V[2]' = 2 ms: expected a voltage", "the unit of initial.V[0]"});
+  // a projection's weight takes its unit from the receptor: the parts must agree with the first
+  const std::string projection = R"("projections": [{"source": "P", "target": "P", "rule": {"kind": "all_to_all"},
+    "weight": {"distribution": "normal", "mean": "1 mV", "std": "0.1 ms"}}], )";
+  expect_contains(error_of<parameter_error>(spec_with("", projection)),
+                  {"weight.std' = 0.1 ms: expected a voltage", "the unit of weight.mean"});
+}
+
 TEST(SpecErrors, DistributionFieldsAreChecked) {
   expect_contains(
       error_of<parameter_error>(
