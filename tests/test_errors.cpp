@@ -218,8 +218,6 @@ TEST(SpecErrors, IndexListsRefuseFractionsNegativesAndOverflow) {
                   {"'neurons[1]' = -1", "an integer from 0 to 4294967295"});
 }
 
-// A distribution's fields are checked: "sd" for "std" was ignored (and a missing "std" gave nlohmann's "key 'std'
-// not found" with no place).
 // The first part of a value (mean, low, value, item 0) sets its unit: a wrong first part is named, not the next
 // part that disagrees with it (a uniform's low in ms was reported as its high "expected a time").
 TEST(SpecErrors, TheDistributionPartInTheWrongUnitIsNamed) {
@@ -235,6 +233,8 @@ TEST(SpecErrors, TheDistributionPartInTheWrongUnitIsNamed) {
                   {"weight.std' = 0.1 ms: expected a voltage", "the unit of weight.mean"});
 }
 
+// A distribution's fields are checked: "sd" for "std" was ignored (and a missing "std" gave nlohmann's "key 'std'
+// not found" with no place).
 TEST(SpecErrors, DistributionFieldsAreChecked) {
   expect_contains(
       error_of<parameter_error>(
