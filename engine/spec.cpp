@@ -29,6 +29,20 @@ void check_keys(const json& j, std::initializer_list<const char*> allowed, const
   }
 }
 
+// The population a selector ("P" or, where slices are allowed, "P[0:10]") names must be defined: the error says
+// which entry named it.
+void check_population(const network& net, const std::string& selector, const std::string& where,
+                      const char* parameter, bool slices = true) {
+  const std::string name = slices ? selector.substr(0, selector.find('[')) : selector;
+  std::string known;
+  for (const auto& p : net.populations()) {
+    if (p->name() == name) return;
+    known += (known.empty() ? "" : ", ") + p->name();
+  }
+  throw parameter_error(where, parameter, "'" + selector + "'",
+                        "the name of a population of the spec (" + (known.empty() ? "none" : known) + ")");
+}
+
 connection_rule parse_rule(const json& j, const std::string& where) {
   check_keys(j, {"kind", "probability", "indegree", "outdegree", "count", "allow_autapses", "allow_multapses",
                  "sources", "targets"}, where + " rule");
@@ -308,6 +322,7 @@ void add_input(network& net, const json& j, std::size_t index) {
   const std::string where = "inputs[" + std::to_string(index) + "]";
   const std::string kind = spec::text(spec::member(j, "kind", where), where, "kind");
   const std::string target = spec::text(spec::member(j, "target", where), where, "target");
+  check_population(net, target, where, "target");
   const std::string w = where + " (" + kind + " -> " + target + ")";
   const std::string receptor = j.contains("receptor") ? spec::text(j.at("receptor"), w, "receptor") : "";
   if (auto source = parse_current_input(j, kind, where, w)) {
@@ -357,6 +372,8 @@ void add_gap_junction(network& net, const json& j, std::size_t index) {
   check_keys(j, {"name", "source", "target", "rule", "weight", "symmetric"}, where);
   const std::string source = spec::text(spec::member(j, "source", where), where, "source");
   const std::string target = spec::text(spec::member(j, "target", where), where, "target");
+  check_population(net, source, where, "source");
+  check_population(net, target, where, "target");
   const json symmetric = j.value("symmetric", json(true));
   if (!symmetric.is_boolean()) throw parameter_error(where, "symmetric", symmetric.dump(), "true or false");
   const std::string name = j.contains("name") ? spec::text(j.at("name"), where, "name")
@@ -399,6 +416,8 @@ loaded_spec load_spec_text(const std::string& text, const spec_overrides& overri
         check_keys(p, {"name", "source", "target", "receptor", "rule", "weight", "delay", "stp", "align_pre"}, where);
         const std::string source = spec::text(spec::member(p, "source", where), where, "source");
         const std::string target = spec::text(spec::member(p, "target", where), where, "target");
+        check_population(net, source, where, "source");
+        check_population(net, target, where, "target");
         const std::string name = p.contains("name") ? spec::text(p.at("name"), where, "name") : source + "->" + target;
         const std::string w = "projection '" + name + "'";
         synapse_spec syn;
@@ -422,7 +441,7 @@ loaded_spec load_spec_text(const std::string& text, const spec_overrides& overri
       const json spikes = r.value("spikes", json::array());
       for (const auto& s : spec::list(spikes, "record", "spikes")) {
         const std::string population = spec::text(s, "record", "spikes");
-        net.find(population);
+        check_population(net, population, "record", "spikes", false);
         out.record_spikes.push_back(population);
       }
       const json traces = r.value("traces", json::array());
@@ -431,6 +450,7 @@ loaded_spec load_spec_text(const std::string& text, const spec_overrides& overri
         check_keys(t, {"population", "variables", "neurons", "interval"}, "record.traces");
         const std::string population =
             spec::text(spec::member(t, "population", "record.traces"), "record.traces", "population");
+        check_population(net, population, "record.traces", "population", false);
         const std::string tw = "record.traces of '" + population + "'";
         for (const auto& v : spec::list(spec::member(t, "variables", "record.traces"), tw, "variables")) {
           trace_request tr;

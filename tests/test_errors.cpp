@@ -218,6 +218,20 @@ TEST(SpecErrors, IndexListsRefuseFractionsNegativesAndOverflow) {
                   {"'neurons[1]' = -1", "an integer from 0 to 4294967295"});
 }
 
+// An unknown population name says which entry named it (it was "unknown population 'Q' (defined: P)" alone).
+TEST(SpecErrors, UnknownPopulationNamesTheEntry) {
+  expect_contains(error_of<parameter_error>(spec_with("", R"("projections": [{"source": "P", "target": "Q[0:2]",
+    "rule": {"kind": "all_to_all"}, "weight": "1 mV"}], )")),
+                  {"projections[0]: parameter 'target' = 'Q[0:2]'", "a population of the spec (P)"});
+  expect_contains(error_of<parameter_error>(spec_with("", R"("inputs": [{"kind": "poisson", "target": "Q",
+    "rate": "5 Hz", "weight": "1 mV"}], )")),
+                  {"inputs[0]: parameter 'target' = 'Q'"});
+  expect_contains(error_of<parameter_error>(spec_with("", R"("record": {"spikes": ["P[0:2]"]}, )")),
+                  {"record: parameter 'spikes' = 'P[0:2]'"});
+  expect_contains(error_of<parameter_error>(spec_with("", R"("record": {"traces": [{"population": "R", "variables": ["V"]}]}, )")),
+                  {"record.traces: parameter 'population' = 'R'"});
+}
+
 // The first part of a value (mean, low, value, item 0) sets its unit: a wrong first part is named, not the next
 // part that disagrees with it (a uniform's low in ms was reported as its high "expected a time").
 TEST(SpecErrors, TheDistributionPartInTheWrongUnitIsNamed) {
