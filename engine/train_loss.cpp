@@ -11,7 +11,7 @@ loss_kind parse_loss_kind(const std::string& name, const std::string& where) {
   for (auto k : {loss_kind::ce_max, loss_kind::ce_mean, loss_kind::ce_per_step, loss_kind::count_mse,
                  loss_kind::spike_sum})
     if (name == loss_name(k)) return k;
-  throw parameter_error(where, "loss", "\"" + name + "\"", "one of ce_max, ce_mean, ce_per_step, count_mse, spike_sum");
+  throw parameter_error(where, "kind", "\"" + name + "\"", "one of ce_max, ce_mean, ce_per_step, count_mse, spike_sum");
 }
 
 const char* loss_name(loss_kind k) {

@@ -7,7 +7,7 @@
 namespace volley::train {
 
 void optimizer_spec::validate(const std::string& where) const {
-  if (kind != "adam" && kind != "sgd") throw parameter_error(where, "optimizer", "\"" + kind + "\"", "\"adam\" or \"sgd\"");
+  if (kind != "adam" && kind != "sgd") throw parameter_error(where, "kind", "\"" + kind + "\"", "\"adam\" or \"sgd\"");
   if (!(lr > 0) || !std::isfinite(lr)) throw parameter_error(where, "lr", std::to_string(lr), "a positive learning rate");
   if (!(momentum >= 0 && momentum < 1))
     throw parameter_error(where, "momentum", std::to_string(momentum), "a value in [0, 1)");

@@ -97,6 +97,11 @@ train_spec parse_train_spec(const json& j, const std::string& where) {
   s.data.test = number<std::size_t>(data, "test", s.data.test, dw);
   s.data.seed = number<std::uint64_t>(data, "seed", s.data.seed, dw);
   s.data.path = text(data, "path", "", dw);
+  if (s.data.name == "yin_yang")  // generated: one Philox stream index per sample
+    for (const auto& [key, n] : std::initializer_list<std::pair<const char*, std::size_t>>{
+             {"train", s.data.train}, {"validation", s.data.validation}, {"test", s.data.test}})
+      if (n > (std::size_t{1} << 32))
+        throw parameter_error(dw, key, std::to_string(n), "at most 2^32 Yin-Yang samples");
 
   const json enc = j.value("encoding", json::object());
   const std::string ew = where + ", encoding";
