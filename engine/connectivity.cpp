@@ -21,6 +21,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include <unistd.h>
+
 #ifdef VOLLEY_HAVE_OPENMP
 #include <omp.h>
 #endif
@@ -59,8 +61,20 @@ std::string text(double v) {
 }
 std::string text(std::uint64_t v) { return std::to_string(v); }
 
+// This machine's physical memory in bytes (0 where unknown).
+std::uint64_t physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? std::uint64_t(pages) * std::uint64_t(page) : 0;
+}
+
 template <class T>
 void allocate(std::vector<T>& v, std::uint64_t n, const std::string& where, const char* what) {
+  // more than the machine holds is refused before asking: the allocator may overcommit, swap for minutes, or (under
+  // a sanitizer) abort instead of throwing bad_alloc
+  const std::uint64_t memory = physical_memory_bytes();
+  if (memory > 0 && n > memory / sizeof(T))
+    throw resource_error(where + ": out of memory for " + text(n) + " " + what + " (" + text(double(n) * sizeof(T)) +
+                         " bytes; this machine has " + text(memory) + ")");
   try {
     v.resize(n);
   } catch (const std::bad_alloc&) {
