@@ -35,4 +35,8 @@ using real_t = double;
 using index_t = std::uint32_t;  // neuron index inside a population
 using step_t = std::uint32_t;   // simulation step counter (2^32 steps = 5 days at dt = 0.1 ms)
 
+// The most neurons of one population (spec files, training layers, the NEST layer's Create): index_t with room to
+// pad a population to whole thread blocks.
+inline constexpr std::uint64_t max_population_size = 4'000'000'000;
+
 }  // namespace volley

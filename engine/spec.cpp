@@ -207,7 +207,7 @@ void add_population(network& net, const json& j, std::size_t index) {
   const std::string name = spec::text(spec::member(j, "name", where), where, "name");
   const std::string model = spec::text(spec::member(j, "model", where), "population '" + name + "'", "model");
   const json& size = spec::member(j, "size", where);
-  if (!size.is_number_integer() || size.get<long long>() < 1 || size.get<long long>() > 4'000'000'000LL)
+  if (!size.is_number_integer() || size.get<long long>() < 1 || size.get<std::uint64_t>() > max_population_size)
     throw parameter_error("population '" + name + "'", "size", size.dump(), "a positive integer");
   const auto* entry = models::find_neuron_model(model);
   if (!entry) {

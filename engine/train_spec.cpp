@@ -35,12 +35,12 @@ T number(const json& j, const char* key, T fallback, const std::string& where) {
   if (!v.is_number()) throw parameter_error(where, key, v.dump(), "a number");
   if constexpr (std::is_integral_v<T>) {
     // get<T>() would wrap or truncate anything outside T (2^32 + 1 epochs as 1): refuse it instead
-    const bool fits = v.is_number_unsigned() ? v.get<std::uint64_t>() <= std::uint64_t(std::numeric_limits<T>::max())
-                      : v.is_number_integer()
-                          ? v.get<std::int64_t>() >= std::int64_t(std::numeric_limits<T>::min()) &&
-                                (v.get<std::int64_t>() < 0 ||
-                                 std::uint64_t(v.get<std::int64_t>()) <= std::uint64_t(std::numeric_limits<T>::max()))
-                          : false;
+    constexpr auto lowest = std::int64_t(std::numeric_limits<T>::min());
+    constexpr auto highest = std::uint64_t(std::numeric_limits<T>::max());
+    const bool fits = v.is_number_unsigned()
+                          ? v.get<std::uint64_t>() <= highest
+                          : v.is_number_integer() && v.get<std::int64_t>() >= lowest &&
+                                (v.get<std::int64_t>() < 0 || std::uint64_t(v.get<std::int64_t>()) <= highest);
     if (!fits)
       throw parameter_error(where, key, v.dump(),
                             (std::is_unsigned_v<T> ? "a non-negative integer" : "an integer") + std::string(" up to ") +
@@ -222,8 +222,9 @@ network build_network(train_spec& s, std::size_t n_in, std::size_t n_classes) {
     layer L;
     L.name = names[l];
     L.n = number<std::size_t>(lj, "size", 0, where);
-    if (L.n > 4'000'000'000u)  // as a population's size; 1e19 neurons went on allocating instead of failing
-      throw parameter_error(where, "size", std::to_string(L.n), "at most 4000000000 neurons");
+    if (L.n > max_population_size)  // as a population's; 1e19 neurons went on allocating instead of failing
+      throw parameter_error(where, "size", std::to_string(L.n),
+                            "at most " + std::to_string(max_population_size) + " neurons");
     const bool last = l + 1 == s.layers.size();
     if (last && L.n != n_classes)
       throw parameter_error(where, "size", std::to_string(L.n),

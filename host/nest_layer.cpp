@@ -28,7 +28,7 @@ kernel::~kernel() = default;
 node_collection kernel::create(const std::string& model, std::uint64_t n, const json& params) {
   plan_->preview_cache.reset();
   const std::string where = "Create('" + model + "')";
-  if (n < 1 || n > 4'000'000'000ULL) throw parameter_error(where, "n", std::to_string(n), "a positive number of nodes");
+  if (n < 1 || n > max_population_size) throw parameter_error(where, "n", std::to_string(n), "a positive number of nodes");
   if (!params.is_object()) throw parameter_error(where, "params", params.dump(), "an object {name: value}");
   node_group g;
   g.model = model;
