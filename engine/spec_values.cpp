@@ -1,6 +1,8 @@
 #include "engine/spec_values.hpp"
 
 #include <cmath>
+#include <set>
+#include <vector>
 
 #include "engine/error.hpp"
 #include "engine/random.hpp"
@@ -61,15 +63,58 @@ std::vector<index_t> indices(const json& j, const std::string& where, const std:
   return out;
 }
 
+namespace {
+
+// Where the parser is, for naming a repeated key: one frame per open object or array.
+struct open_container {
+  bool array = false;
+  std::set<std::string> keys;  // an object's keys so far
+  std::string key;             // an object's key being read
+  std::size_t index = 0;       // an array's element being read
+};
+
+std::string path_of(const std::vector<open_container>& open) {
+  std::string path;
+  for (std::size_t k = 0; k + 1 < open.size(); ++k)
+    path += open[k].array ? "[" + std::to_string(open[k].index) + "]" : (path.empty() ? "" : ".") + open[k].key;
+  return path.empty() ? "the top level" : path;
+}
+
+}  // namespace
+
 json parse_text(const std::string& text, const std::string& what) {
-  const json::parser_callback_t depth_limit = [&](int depth, json::parse_event_t event, json&) {
-    if (depth > max_json_depth &&
-        (event == json::parse_event_t::object_start || event == json::parse_event_t::array_start))
-      throw spec_error(what + ": nested deeper than " + std::to_string(max_json_depth) + " levels of [...] and {...}");
+  // nlohmann keeps the last of repeated keys; a spec that sets "tau" twice would run with one of them silently.
+  std::vector<open_container> open;
+  const json::parser_callback_t check = [&](int depth, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        if (depth > max_json_depth)
+          throw spec_error(what + ": nested deeper than " + std::to_string(max_json_depth) +
+                           " levels of [...] and {...}");
+        open.push_back({event == json::parse_event_t::array_start, {}, {}, 0});
+        break;
+      case json::parse_event_t::key: {
+        auto& o = open.back();
+        o.key = parsed.get<std::string>();
+        if (!o.keys.insert(o.key).second)
+          throw spec_error(what + ": key '" + o.key + "' appears twice in " + path_of(open) +
+                           " (JSON keeps only one of them)");
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        open.pop_back();
+        if (!open.empty() && open.back().array) ++open.back().index;
+        break;
+      case json::parse_event_t::value:
+        if (!open.empty() && open.back().array) ++open.back().index;
+        break;
+    }
     return true;
   };
   try {
-    return json::parse(text, depth_limit);
+    return json::parse(text, check);
   } catch (const json::parse_error& e) {
     throw spec_error(what + ": malformed JSON: " + e.what());
   }

@@ -41,7 +41,8 @@ std::uint64_t whole_number(const json& j, std::uint64_t max, const std::string& 
 std::vector<index_t> indices(const json& j, const std::string& where, const std::string& name);  // [0, 2^32) each
 
 // Parses spec-file text. Nesting deeper than max_json_depth is refused (it would exhaust the stack of the
-// recursive writers and readers later); a malformed text throws spec_error naming `what`.
+// recursive writers and readers later), and so is a key repeated within one object (JSON would keep one of them
+// silently), naming the key and where it is; a malformed text throws spec_error naming `what`.
 inline constexpr int max_json_depth = 64;
 json parse_text(const std::string& text, const std::string& what);
 

@@ -284,10 +284,31 @@ std::string noun_of(const dimension& d) {
 
 }  // namespace
 
+namespace {
+
+// The message quotes the text: a control character (a NUL would end what() there) is written as \xNN.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      static const char* hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 parsed_quantity parse_quantity(std::string_view text) {
   parsed_quantity result{};
   if (auto problem = reader(text).read(result); !problem.empty()) {
-    throw std::invalid_argument("cannot read the quantity '" + std::string(text) + "': " + problem);
+    throw std::invalid_argument(printable("cannot read the quantity '" + std::string(text) + "': " + problem));
   }
   return result;
 }

@@ -318,6 +318,11 @@ TEST(parse_quantity, errors_name_the_text_and_the_problem) {
   EXPECT_TRUE(contains(parse_error("0.98 1/(ms*mM)"), "parentheses"));
   EXPECT_TRUE(contains(parse_error("20 ms,"), "unexpected character ','"));
   EXPECT_TRUE(contains(parse_error("- 5 mV"), "does not start with a number"));
+  // a NUL in the text ended what() at the quote: the message said "cannot read the quantity '20"
+  const std::string nul = parse_error(std::string("20\0 ms", 6));
+  EXPECT_EQ(nul.find('\0'), std::string::npos);
+  EXPECT_TRUE(contains(nul, "'20\\x00 ms'")) << nul;
+  EXPECT_TRUE(contains(parse_error("20\x01ms\x7f"), "'20\\x01ms\\x7f'")) << parse_error("20\x01ms\x7f");
   EXPECT_TRUE(contains(parse_error("+-5 mV"), "does not start with a number"));
   EXPECT_TRUE(contains(parse_error("20 f"), "unknown unit 'f'"));    // a prefix alone is no unit
   EXPECT_TRUE(contains(parse_error("20 mms"), "unknown unit 'mms'"));  // one prefix per unit
