@@ -233,9 +233,14 @@ int network::choose_channel(population& target, const std::string& receptor, uni
   return channel;
 }
 
-std::uint32_t network::delay_steps(double delay_ms, const std::string& where) const {
+std::uint32_t network::delay_steps(double delay_ms, const std::string& where, bool drawn) const {
   if (!std::isfinite(delay_ms) || delay_ms < 0)
     throw parameter_error(where, "delay", number(delay_ms) + " ms", "a non-negative time");
+  // A given delay between 0 and dt would run as one step without a word (NEST refuses it too); 0 asks for the
+  // minimum. Drawn delays below dt take one step, the minimum, as documented.
+  if (!drawn && delay_ms > 0 && delay_ms < dt_ * (1 - 1e-9))
+    throw parameter_error(where, "delay", number(delay_ms) + " ms",
+                          "0 (the minimum, one step) or at least dt (" + number(dt_) + " ms)");
   const double steps = std::round(delay_ms / dt_);
   if (steps > 65535) throw parameter_error(where, "delay", number(delay_ms) + " ms", "at most 65535 steps");
   return static_cast<std::uint32_t>(std::max(1.0, steps));  // the minimum delay is one step
@@ -679,8 +684,10 @@ void network::build_synapses(projection& p, const connection_rule& rule, const s
     } else {
       d = sample_per_synapse(syn.delay.dist, csr, seed_, rng::purpose::delay, id);
     }
+    const bool drawn = syn.delay.per_item.empty();
     p.delays.resize(d.size());
-    for (std::size_t k = 0; k < d.size(); ++k) p.delays[k] = static_cast<std::uint16_t>(delay_steps(d[k], where));
+    for (std::size_t k = 0; k < d.size(); ++k)
+      p.delays[k] = static_cast<std::uint16_t>(delay_steps(d[k], where, drawn));
   } else {
     p.delay = static_cast<std::uint16_t>(delay_steps(syn.delay.dist.a, where));
   }
@@ -703,7 +710,8 @@ void network::draw_pending_synapses(projection& p) {
   if (!ps.delay.is_constant()) {
     const auto d = sample_per_synapse(ps.delay, csr, seed_, rng::purpose::delay, ps.id, ps.where + " delay");
     p.delays.resize(d.size());
-    for (std::size_t k = 0; k < d.size(); ++k) p.delays[k] = static_cast<std::uint16_t>(delay_steps(d[k], ps.where));
+    for (std::size_t k = 0; k < d.size(); ++k)
+      p.delays[k] = static_cast<std::uint16_t>(delay_steps(d[k], ps.where, true));
   }
   p.set_connectivity(std::move(csr));
   p.pending.reset();

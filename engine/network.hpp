@@ -326,7 +326,9 @@ class network {
   void check_takes_current(const population& p, const std::string& where) const;
   int choose_channel(population& target, const std::string& receptor, units::dimension weight_dim,
                      double sign_hint, const std::string& where) const;
-  std::uint32_t delay_steps(double delay_ms, const std::string& where) const;
+  // A delay in whole steps (at least 1; 0 means 1). `drawn`: a value drawn from a distribution, where a value
+  // below dt takes one step instead of being refused.
+  std::uint32_t delay_steps(double delay_ms, const std::string& where, bool drawn = false) const;
   // connect()'s two ways to fill a projection's synapses: row lengths now and the rest pending (weights of one
   // sign `sign`, planned rows), or everything now.
   void plan_synapses(projection& p, const connection_rule& rule, const synapse_spec& syn, std::uint32_t id,

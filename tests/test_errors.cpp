@@ -156,6 +156,30 @@ TEST(ApiErrors, DuplicatePopulationAndBadDt) {
   EXPECT_THROW(network({.dt = 0.0_ms}), parameter_error);
 }
 
+// A delay between 0 and dt ran as one step without a word; NEST refuses a delay below its resolution.
+TEST(SpecErrors, DelayBelowDtIsRefusedZeroMeansOneStep) {
+  auto projection = [](const std::string& delay) {
+    return spec_with("", R"("projections": [{"name": "x", "source": "P", "target": "P", "rule": {"kind": "all_to_all"},)"
+                         R"( "weight": "1 mV", "delay": )" + delay + "}], ");
+  };
+  expect_contains(error_of<parameter_error>(projection("\"0.05 ms\"")),
+                  {"projection 'x'", "parameter 'delay' = 0.05 ms", "0 (the minimum, one step) or at least dt (0.1 ms)"});
+  EXPECT_NO_THROW(load_spec_text(projection("\"0 ms\"")));
+  EXPECT_NO_THROW(load_spec_text(projection("\"0.1 ms\"")));
+  EXPECT_NO_THROW(load_spec_text(projection("\"0.26 ms\"")));  // rounds to 3 steps, as NEST rounds
+  // drawn delays below dt take the minimum, one step
+  EXPECT_NO_THROW(load_spec_text(projection(R"({"distribution": "uniform", "low": "0 ms", "high": "0.3 ms"})")));
+  expect_contains(error_of<parameter_error>(spec_with("", R"("inputs": [{"kind": "spike_times", "target": "P",)"
+                                                          R"( "times": ["1 ms"], "weight": "1 mV", "delay": "0.02 ms"}], )")),
+                  {"parameter 'delay' = 0.02 ms"});
+  network net({.dt = 0.1_ms});
+  net.add_population<models::LIF>("A", 3);
+  synapse_spec syn;
+  syn.weight = quantity_value(1.0_mV);
+  syn.delay = quantity_value(0.099_ms);
+  EXPECT_THROW(net.connect("A", "A", connection_rule{}, syn), parameter_error);
+}
+
 // A wrong JSON type names the field, the value and the type wanted (it was nlohmann's bare "type must be string,
 // but is number", with no field).
 TEST(SpecErrors, WrongJsonTypeNamesTheParameter) {
@@ -188,6 +212,20 @@ TEST(SpecErrors, DeeplyNestedJsonIsRefusedNotACrash) {
   expect_contains(error_of<spec_error>(spec_with(R"(, "params": {"tau": )" + deep + "}")), {"nested deeper than"});
   const std::string shallow = std::string(60, '[') + std::string(60, ']');  // within the limit: the usual checks
   expect_contains(error_of<spec_error>(shallow), {"spec: expected an object"});
+}
+
+// nlohmann keeps the last of repeated keys: "tau" given twice ran with 30 ms and said nothing.
+TEST(SpecErrors, RepeatedKeyIsRefusedWithItsPlace) {
+  expect_contains(error_of<spec_error>(spec_with(R"(, "params": {"tau": "20 ms", "V_th": "-50 mV", "tau": "30 ms"})")),
+                  {"key 'tau' appears twice in populations[0].params"});
+  expect_contains(error_of<spec_error>(spec_with("", R"("dt": "0.2 ms", )")), {"key 'dt' appears twice in the top level"});
+  expect_contains(  // the index of a later array element, after elements that are objects, lists and numbers
+      error_of<spec_error>(R"({"dt": "0.1 ms", "duration": "1 ms", "populations": [{"a": 1}, [2, {"b": 3}], 4,)"
+                           R"( {"name": "Q", "size": 1, "size": 2}]})"),
+      {"key 'size' appears twice in populations[3]"});
+  // the same key in different objects is no repetition
+  EXPECT_NO_THROW(load_spec_text(spec_with(R"(, "params": {"tau": "20 ms"}, "receptors": [{"name": "exc",)"
+                                           R"( "synapse": "Expon", "output": "COBA", "params": {"tau": "5 ms"}}])")));
 }
 
 // seed and batch were read with get<uint64_t>() / get<uint32_t>(): -1, 1.5 and 2^32 + 1 became other numbers.
