@@ -24,6 +24,7 @@
 #include "host/gpu_engine.hpp"
 #include "host/machine_info.hpp"
 #include "host/simulator.hpp"
+#include "kernels/cpu_parallel.hpp"
 #include "models/registry.hpp"
 #include "models/surrogate.hpp"
 #include "tools/train_command.hpp"
@@ -39,15 +40,6 @@ extern "C" void on_signal(int) { g_stop.store(true); }
 
 using volley::host::cpu_model;
 using volley::host::peak_rss_mb;
-
-int default_threads(int requested) {
-#ifdef VOLLEY_HAVE_OPENMP
-  return requested > 0 ? requested : omp_get_max_threads();
-#else
-  (void)requested;
-  return 1;
-#endif
-}
 
 struct run_args {
   std::string spec, backend = "auto", out, csv, summary_json, duration, seed;
@@ -86,7 +78,7 @@ void check_output_path(const std::string& path, const char* option) {
 int run_command(const run_args& a) {
   using clock = std::chrono::steady_clock;
   const volley::backend_kind requested = volley::parse_backend(a.backend, "command line --backend");
-  const int threads = default_threads(a.threads);
+  const int threads = volley::kernels::cpu_thread_count(a.threads);
 
   check_output_path(a.out, "--out");
   check_output_path(a.csv, "--csv");
